@@ -1,0 +1,133 @@
+package arch
+
+import (
+	"github.com/nnergy/nnergy/workload"
+)
+
+// Spec is a built, validated accelerator: a chain of storage levels from the
+// off-chip memory (index 0, outermost) to the innermost per-PE storage
+// (last index), then the MAC units. A Spec is immutable once built; the cost
+// model and the mapper share it between goroutines.
+type Spec struct {
+	Name        string
+	Description string
+	// ClockHz is the compute clock in Hz; latency = cycles / ClockHz.
+	ClockHz float64
+	// Levels lists the storage levels, outermost (DRAM) first.
+	Levels []Level
+	// Compute describes the MAC units under each innermost-level instance.
+	Compute Compute
+	// Source names where the spec came from ("preset eyeriss" or a file path).
+	Source string
+}
+
+// Actions holds the energy of one access of each kind, in pJ per word of the
+// level's word width.
+type Actions struct {
+	// ReadPJ is the energy to read one word (to a child level, the MACs, or
+	// to drain partial sums to the parent).
+	ReadPJ float64
+	// WritePJ is the energy to write one word filled from the parent.
+	WritePJ float64
+	// UpdatePJ is the energy to write one partial-sum word sent up by a child.
+	UpdatePJ float64
+}
+
+// Level is one storage level. Instances of a level form a mesh of MeshX ×
+// MeshY under each instance of the level above it.
+type Level struct {
+	Name string
+	// Keeps says which tensors the level may hold; the others bypass it.
+	// The outermost level keeps every tensor.
+	Keeps [workload.NumTensors]bool
+	// SizeWords is the capacity of one instance in words shared by all kept
+	// tensors (0 = unbounded, as for DRAM).
+	SizeWords int64
+	// Partition reserves words of one instance for one tensor alone (0 = the
+	// tensor shares SizeWords). A tensor with a partition is checked against
+	// its partition; the others share SizeWords minus all partitions. When
+	// SizeWords is 0 and partitions are given, each tensor without a
+	// partition is unbounded.
+	Partition [workload.NumTensors]int64
+	// WordBits is the width of one word (default 16).
+	WordBits int
+	// MeshX and MeshY give the fan-out of this level under one parent
+	// instance (1 × 1 for the outermost level).
+	MeshX, MeshY int
+	// Energy is the per-word energy of each action, per tensor.
+	Energy [workload.NumTensors]Actions
+	// BandwidthWords is the number of words one instance can read plus write
+	// per cycle (0 = unlimited).
+	BandwidthWords float64
+	// Network connects the parent level to the instances of this level
+	// (ignored for the outermost level).
+	Network Network
+}
+
+// Network is the on-chip network that delivers words from a parent level to
+// the instances of a child level.
+type Network struct {
+	Name string
+	// WordPJ is the energy to deliver one word to one destination instance.
+	WordPJ float64
+	// Multicast lets one parent read serve every child that needs the same
+	// word at the same time. Without it each child's fill is a separate read.
+	Multicast bool
+	// Reduction lets partial sums of several children be added in the
+	// network before one update of the parent. Without it, mappings that
+	// split a reduction dimension across this network's fan-out are illegal.
+	Reduction bool
+	// ReducePJ is the energy of one spatial addition in the network.
+	ReducePJ float64
+}
+
+// Compute describes the arithmetic: MeshX × MeshY MAC units under each
+// instance of the innermost level (SIMD lanes), each doing one MAC per cycle.
+type Compute struct {
+	MeshX, MeshY int
+	// EnergyPJ is the energy of one multiply-accumulate.
+	EnergyPJ float64
+	// Bits is the native operand width of the MAC (default 16).
+	Bits int
+}
+
+// Instances returns the total number of instances of level i.
+func (s *Spec) Instances(i int) int {
+	n := 1
+	for j := 0; j <= i; j++ {
+		n *= s.Levels[j].MeshX * s.Levels[j].MeshY
+	}
+	return n
+}
+
+// MACUnits returns the total number of MAC units.
+func (s *Spec) MACUnits() int {
+	return s.Instances(len(s.Levels)-1) * s.Compute.MeshX * s.Compute.MeshY
+}
+
+// Level returns the index of the level named name, or -1.
+func (s *Spec) Level(name string) int {
+	for i := range s.Levels {
+		if s.Levels[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Capacity returns the words one instance of level l can give tensor t when
+// the other kept tensors share the rest (0 = unbounded), and whether t has
+// a partition of its own.
+func (l *Level) Capacity(t workload.Tensor) (words int64, own bool) {
+	if l.Partition[t] > 0 {
+		return l.Partition[t], true
+	}
+	if l.SizeWords == 0 {
+		return 0, false
+	}
+	rest := l.SizeWords
+	for _, p := range l.Partition {
+		rest -= p
+	}
+	return rest, false
+}

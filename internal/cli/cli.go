@@ -1,0 +1,68 @@
+// Package cli implements the nnergy command line: every subcommand and its
+// flags. cmd/nnergy only calls Main, so the commands are testable as
+// transcripts.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+)
+
+// Main runs nnergy with the given arguments and streams, and returns the
+// process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "nnergy: %v\n", err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "nnergy: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// usageError marks errors in the command line itself (exit code 2).
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// env carries the standard streams to every subcommand.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "nnergy",
+		Short:         "Energy-efficient deep learning across the hardware/software divide",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%s: %w", c.CommandPath(), err)}
+	})
+	root.AddCommand(
+		// Each subcommand lives in a file of its own.
+		e.commands()...,
+	)
+	return root
+}

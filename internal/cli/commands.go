@@ -1,0 +1,8 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// commands lists every subcommand; add new ones here.
+func (e *env) commands() []*cobra.Command {
+	return []*cobra.Command{}
+}

@@ -1,0 +1,250 @@
+package workload
+
+import (
+	"fmt"
+)
+
+// Kind says which constructor built a layer; the loop nest itself is fully
+// described by the shape and projections.
+type Kind uint8
+
+// Layer kinds.
+const (
+	Conv Kind = iota
+	Depthwise
+	Pointwise
+	FC
+	GEMM
+	MatMul
+)
+
+var kindNames = []string{"conv", "depthwise", "pointwise", "fc", "gemm", "matmul"}
+
+// String returns the kind's name as used in YAML and tables.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// ParseKind returns the kind named s.
+func ParseKind(s string) (Kind, error) {
+	for i, n := range kindNames {
+		if n == s {
+			return Kind(i), nil
+		}
+	}
+	return 0, fmt.Errorf("workload: unknown layer kind %q (want one of %v)", s, kindNames)
+}
+
+// Layer is one loop nest: the bounds of the eight dimensions, the
+// projections of its three tensors, and per-tensor word width and density.
+//
+// Convolution indexing (einsum form):
+//
+//	Weights[G,M,C,R,S]  Inputs[N,G,C, P·Sh+R·Dh, Q·Sw+S·Dw]  Outputs[N,G,M,P,Q]
+//
+// The input extent includes any zero padding: P and Q are the output size,
+// and the padded input is (P−1)·Sh + (R−1)·Dh + 1 rows.
+type Layer struct {
+	Name     string
+	Kind     Kind
+	Shape    Shape
+	Stride   [2]int // vertical, horizontal
+	Dilation [2]int // vertical, horizontal
+	// Padding is informational (top, bottom, left, right, in input pixels);
+	// the loop nest already covers the padded input.
+	Padding [4]int
+	// Bits is the word width of each tensor in bits (default 16).
+	Bits [NumTensors]int
+	// Density is the fraction of nonzero values of each tensor (default 1).
+	Density [NumTensors]float64
+	// From names the layers whose outputs feed this layer (graph edges);
+	// empty for a layer fed by the network input.
+	From []string
+
+	proj [NumTensors]Projection
+}
+
+// ConvSpec gives the parameters of a convolution in the usual framework
+// terms; NewConv turns it into a loop nest.
+type ConvSpec struct {
+	Name             string
+	Batch            int // N (default 1)
+	InC, OutC        int // total input and output channels
+	InH, InW         int // input height and width, without padding
+	KH, KW           int // kernel height and width
+	StrideH, StrideW int // default 1
+	PadT, PadB       int // zero padding, rows
+	PadL, PadR       int // zero padding, columns
+	DilationH, DilW  int // default 1
+	Groups           int // default 1
+}
+
+func or1(v int) int {
+	if v == 0 {
+		return 1
+	}
+	return v
+}
+
+// NewConv builds a (possibly grouped) convolution. Output size follows the
+// usual floor((in + pads − dilation·(k−1) − 1)/stride) + 1 rule.
+func NewConv(c ConvSpec) (*Layer, error) {
+	g := or1(c.Groups)
+	sh, sw := or1(c.StrideH), or1(c.StrideW)
+	dh, dw := or1(c.DilationH), or1(c.DilW)
+	if c.InC <= 0 || c.OutC <= 0 || c.InH <= 0 || c.InW <= 0 || c.KH <= 0 || c.KW <= 0 {
+		return nil, fmt.Errorf("workload: layer %q: channels, input size and kernel size must be positive", c.Name)
+	}
+	if c.InC%g != 0 || c.OutC%g != 0 {
+		return nil, fmt.Errorf("workload: layer %q: %d input and %d output channels are not divisible by %d groups", c.Name, c.InC, c.OutC, g)
+	}
+	p := (c.InH+c.PadT+c.PadB-dh*(c.KH-1)-1)/sh + 1
+	q := (c.InW+c.PadL+c.PadR-dw*(c.KW-1)-1)/sw + 1
+	if p <= 0 || q <= 0 {
+		return nil, fmt.Errorf("workload: layer %q: kernel %dx%d does not fit input %dx%d", c.Name, c.KH, c.KW, c.InH, c.InW)
+	}
+	l := &Layer{
+		Name:     c.Name,
+		Kind:     Conv,
+		Shape:    Shape{N: or1(c.Batch), G: g, M: c.OutC / g, C: c.InC / g, P: p, Q: q, R: c.KH, S: c.KW},
+		Stride:   [2]int{sh, sw},
+		Dilation: [2]int{dh, dw},
+		Padding:  [4]int{c.PadT, c.PadB, c.PadL, c.PadR},
+	}
+	switch {
+	case g > 1 && c.InC == g && c.OutC%g == 0 && l.Shape[M] == 1:
+		l.Kind = Depthwise
+	case g == 1 && c.KH == 1 && c.KW == 1:
+		l.Kind = Pointwise
+	}
+	l.init()
+	return l, nil
+}
+
+// NewLayer builds a layer directly from its loop bounds, strides and
+// dilations (all convolution-shaped). It is the form YAML workloads use.
+func NewLayer(name string, kind Kind, shape Shape, stride, dilation [2]int) (*Layer, error) {
+	for d, v := range shape {
+		if v <= 0 {
+			return nil, fmt.Errorf("workload: layer %q: bound of %s is %d, want a positive integer", name, Dim(d), v)
+		}
+	}
+	for i := range 2 {
+		if stride[i] <= 0 || dilation[i] <= 0 {
+			return nil, fmt.Errorf("workload: layer %q: strides and dilations must be positive", name)
+		}
+	}
+	l := &Layer{Name: name, Kind: kind, Shape: shape, Stride: stride, Dilation: dilation}
+	l.init()
+	return l, nil
+}
+
+// NewFC builds a fully connected layer: in features to out features at the
+// given batch size (N = batch, C = in, M = out).
+func NewFC(name string, batch, in, out int) (*Layer, error) {
+	l, err := NewLayer(name, FC, Shape{N: or1(batch), G: 1, M: out, C: in, P: 1, Q: 1, R: 1, S: 1}, [2]int{1, 1}, [2]int{1, 1})
+	return l, err
+}
+
+// NewGEMM builds Outputs[rows, cols] = Inputs[rows, inner] × Weights[inner, cols]
+// with rows on P, inner on C and cols on M.
+func NewGEMM(name string, rows, inner, cols int) (*Layer, error) {
+	l, err := NewLayer(name, GEMM, Shape{N: 1, G: 1, M: cols, C: inner, P: rows, Q: 1, R: 1, S: 1}, [2]int{1, 1}, [2]int{1, 1})
+	return l, err
+}
+
+// NewMatMul builds a batched matrix product over batch×heads independent
+// products (N = batch, G = heads), each rows×inner times inner×cols; both
+// operands may be activations (attention), the second one is named Weights.
+func NewMatMul(name string, batch, heads, rows, inner, cols int) (*Layer, error) {
+	l, err := NewLayer(name, MatMul, Shape{N: or1(batch), G: or1(heads), M: cols, C: inner, P: rows, Q: 1, R: 1, S: 1}, [2]int{1, 1}, [2]int{1, 1})
+	return l, err
+}
+
+func (l *Layer) init() {
+	for t := range l.Bits {
+		if l.Bits[t] == 0 {
+			l.Bits[t] = 16
+		}
+		if l.Density[t] == 0 {
+			l.Density[t] = 1
+		}
+	}
+	one := func(d Dim) Rank { return Rank{Terms: [MaxTerms]Term{{d, 1}}, Len: 1} }
+	two := func(a Dim, ca int, b Dim, cb int) Rank {
+		return Rank{Terms: [MaxTerms]Term{{a, ca}, {b, cb}}, Len: 2}
+	}
+	l.proj[Weights] = Projection{Ranks: [MaxRanks]Rank{one(G), one(M), one(C), one(R), one(S)}, Len: 5}
+	l.proj[Inputs] = Projection{Ranks: [MaxRanks]Rank{one(N), one(G), one(C),
+		two(P, l.Stride[0], R, l.Dilation[0]), two(Q, l.Stride[1], S, l.Dilation[1])}, Len: 5}
+	l.proj[Outputs] = Projection{Ranks: [MaxRanks]Rank{one(N), one(G), one(M), one(P), one(Q)}, Len: 5}
+}
+
+// Projection returns the projection of tensor t. The returned value must not
+// be modified.
+func (l *Layer) Projection(t Tensor) *Projection {
+	if l.proj[Weights].Len == 0 {
+		l.init()
+	}
+	return &l.proj[t]
+}
+
+// Relevant reports whether dimension d indexes tensor t.
+func (l *Layer) Relevant(t Tensor, d Dim) bool { return l.Projection(t).Relevant(d) }
+
+// MACs returns the number of multiply-accumulates of the layer.
+func (l *Layer) MACs() int64 { return l.Shape.Product() }
+
+// Size returns the number of words of tensor t (inputs including padding).
+func (l *Layer) Size(t Tensor) int64 { return l.Projection(t).Size(&l.Shape) }
+
+// InputHW returns the padded input height and width.
+func (l *Layer) InputHW() (h, w int) {
+	h = (l.Shape[P]-1)*l.Stride[0] + (l.Shape[R]-1)*l.Dilation[0] + 1
+	w = (l.Shape[Q]-1)*l.Stride[1] + (l.Shape[S]-1)*l.Dilation[1] + 1
+	return h, w
+}
+
+// ShapeKey identifies layers with identical loop nests (name excluded), so
+// that results can be cached per unique shape.
+type ShapeKey struct {
+	Shape    Shape
+	Stride   [2]int
+	Dilation [2]int
+	Bits     [NumTensors]int
+	Density  [NumTensors]float64
+}
+
+// Key returns the layer's shape key.
+func (l *Layer) Key() ShapeKey {
+	return ShapeKey{l.Shape, l.Stride, l.Dilation, l.Bits, l.Density}
+}
+
+// WithBatch returns a copy of l with batch size n.
+func (l *Layer) WithBatch(n int) *Layer {
+	c := *l
+	c.From = append([]string(nil), l.From...)
+	c.Shape[N] = n
+	return &c
+}
+
+// Validate checks the layer's invariants.
+func (l *Layer) Validate() error {
+	for d, v := range l.Shape {
+		if v <= 0 {
+			return fmt.Errorf("workload: layer %q: bound of %s is %d, want a positive integer", l.Name, Dim(d), v)
+		}
+	}
+	for t := range NumTensors {
+		if l.Bits[t] <= 0 || l.Bits[t] > 64 {
+			return fmt.Errorf("workload: layer %q: %s word width %d bits out of range 1..64", l.Name, t, l.Bits[t])
+		}
+		if l.Density[t] <= 0 || l.Density[t] > 1 {
+			return fmt.Errorf("workload: layer %q: %s density %g out of range (0, 1]", l.Name, t, l.Density[t])
+		}
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package workload
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Tensor names one of the three operands of a layer.
+type Tensor uint8
+
+// The operands. For layers whose second operand is an activation (attention
+// matmuls), Weights still names the second operand of the product.
+const (
+	Weights Tensor = iota
+	Inputs
+	Outputs
+	NumTensors
+)
+
+var tensorNames = [NumTensors]string{"Weights", "Inputs", "Outputs"}
+
+// Tensors lists the operands in canonical order.
+var Tensors = [NumTensors]Tensor{Weights, Inputs, Outputs}
+
+// String returns the operand's name.
+func (t Tensor) String() string {
+	if t < NumTensors {
+		return tensorNames[t]
+	}
+	return fmt.Sprintf("Tensor(%d)", uint8(t))
+}
+
+// ParseTensor returns the operand named s (case-insensitive; "weights",
+// "inputs", "outputs").
+func ParseTensor(s string) (Tensor, error) {
+	for i, n := range tensorNames {
+		if strings.EqualFold(n, s) {
+			return Tensor(i), nil
+		}
+	}
+	return 0, fmt.Errorf("workload: unknown tensor %q (want one of %s)", s, strings.Join(tensorNames[:], ", "))
+}
+
+// Term is one coefficient×dimension product of a projection.
+type Term struct {
+	Dim  Dim
+	Coef int
+}
+
+// MaxTerms is the most terms a rank of a projection has (the sliding window
+// rank of an input: stride×P + dilation×R).
+const MaxTerms = 2
+
+// Rank is one coordinate of a tensor, the sum of its terms.
+type Rank struct {
+	Terms [MaxTerms]Term
+	Len   int // number of terms in use
+}
+
+// MaxRanks is the most ranks a tensor has.
+const MaxRanks = 5
+
+// Projection maps the loop indices of a layer onto the coordinates of one
+// tensor: each rank is an affine sum of loop indices.
+type Projection struct {
+	Ranks [MaxRanks]Rank
+	Len   int
+}
+
+// Relevant reports whether dimension d indexes the tensor.
+func (p *Projection) Relevant(d Dim) bool {
+	for i := 0; i < p.Len; i++ {
+		r := &p.Ranks[i]
+		for j := 0; j < r.Len; j++ {
+			if r.Terms[j].Dim == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Size returns the number of distinct coordinates the projection touches
+// when every dimension d ranges over [0, ext[d]).
+func (p *Projection) Size(ext *Shape) int64 {
+	n := int64(1)
+	for i := 0; i < p.Len; i++ {
+		n *= p.Ranks[i].Size(ext)
+	}
+	return n
+}
+
+// Size returns the number of distinct values of the rank when every
+// dimension d ranges over [0, ext[d]).
+func (r *Rank) Size(ext *Shape) int64 {
+	switch r.Len {
+	case 0:
+		return 1
+	case 1:
+		return int64(ext[r.Terms[0].Dim])
+	}
+	a, b := r.Terms[0], r.Terms[1]
+	return SumSetSize(a.Coef, ext[a.Dim], b.Coef, ext[b.Dim])
+}
+
+// String formats the rank as "2*P+R".
+func (r Rank) String() string {
+	var b strings.Builder
+	for i := 0; i < r.Len; i++ {
+		if i > 0 {
+			b.WriteByte('+')
+		}
+		t := r.Terms[i]
+		if t.Coef != 1 {
+			fmt.Fprintf(&b, "%d*", t.Coef)
+		}
+		b.WriteString(t.Dim.String())
+	}
+	return b.String()
+}
+
+// SumSetSize returns the number of distinct values of a·x + b·y for
+// x in [0, n) and y in [0, m), with a, b ≥ 1.
+func SumSetSize(a, n, b, m int) int64 {
+	if n <= 1 || m <= 1 {
+		if n < 1 || m < 1 {
+			return 0
+		}
+		return int64(n) * int64(m) // one of them is 1
+	}
+	g := gcd(a, b)
+	a, b = a/g, b/g
+	// With coprime a and b, values a·x+b·y collide only when x differs by a
+	// multiple of b and y by a multiple of a.
+	if a == 1 && b == 1 {
+		return int64(n + m - 1)
+	}
+	if b == 1 { // a·x + y: blocks of length m every a
+		if m >= a {
+			return int64(a*(n-1) + m)
+		}
+		return int64(n) * int64(m)
+	}
+	if a == 1 {
+		if n >= b {
+			return int64(b*(m-1) + n)
+		}
+		return int64(n) * int64(m)
+	}
+	// General coprime case: count distinct values directly.
+	return countSumSet(a, n, b, m)
+}
+
+func countSumSet(a, n, b, m int) int64 {
+	span := a*(n-1) + b*(m-1) + 1
+	seen := make([]uint64, (span+63)/64)
+	var c int64
+	for x := 0; x < n; x++ {
+		for y := 0; y < m; y++ {
+			v := a*x + b*y
+			w, bit := v>>6, uint64(1)<<(v&63)
+			if seen[w]&bit == 0 {
+				seen[w] |= bit
+				c++
+			}
+		}
+	}
+	return c
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
