@@ -1,0 +1,121 @@
+package nest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// randomCase draws a small layer, a hierarchy of 2 to 4 levels and a legal
+// (capacity-free) mapping of the layer onto it.
+func randomCase(rng *rand.Rand) (*workload.Layer, *arch.Spec, *mapping.Mapping) {
+	pick := func(vs ...int) int { return vs[rng.IntN(len(vs))] }
+	shape := workload.Shape{
+		workload.N: pick(1, 1, 2),
+		workload.G: pick(1, 1, 2),
+		workload.M: pick(1, 2, 3, 4),
+		workload.C: pick(1, 2, 3),
+		workload.P: pick(1, 2, 3, 4, 6),
+		workload.Q: pick(1, 2, 3),
+		workload.R: pick(1, 2, 3),
+		workload.S: pick(1, 2, 3),
+	}
+	stride := [2]int{pick(1, 1, 2, 3), pick(1, 2)}
+	dil := [2]int{pick(1, 1, 2), pick(1, 2)}
+	l, err := workload.NewLayer("rand", workload.Conv, shape, stride, dil)
+	if err != nil {
+		panic(err)
+	}
+	nl := 2 + rng.IntN(3)
+	a := &arch.Spec{Name: "rand", ClockHz: 1e9, Compute: arch.Compute{MeshX: 4, MeshY: 4, EnergyPJ: 1}}
+	m := &mapping.Mapping{}
+	for i := range nl {
+		lv := arch.Level{Name: fmt.Sprintf("L%d", i), MeshX: 4, MeshY: 4}
+		if i == 0 {
+			lv.MeshX, lv.MeshY = 1, 1
+		}
+		lv.Network.Multicast = rng.IntN(4) != 0
+		lv.Network.Reduction = true
+		ml := mapping.Level{Name: lv.Name}
+		for t := range workload.NumTensors {
+			lv.Keeps[t] = i == 0 || rng.IntN(3) != 0
+			ml.Keep[t] = lv.Keeps[t]
+		}
+		a.Levels = append(a.Levels, lv)
+		m.Levels = append(m.Levels, ml)
+	}
+	// Split each dimension's bound into factors placed at random slots.
+	for d := range workload.NumDims {
+		n := shape[d]
+		for n > 1 {
+			f := n
+			// take a random divisor
+			var divs []int
+			for k := 2; k <= n; k++ {
+				if n%k == 0 {
+					divs = append(divs, k)
+				}
+			}
+			f = divs[rng.IntN(len(divs))]
+			n /= f
+			lvl := rng.IntN(nl)
+			lp := mapping.Loop{Dim: workload.Dim(d), Factor: f}
+			if rng.IntN(3) == 0 {
+				lp.Axis = mapping.Axis(1 + rng.IntN(2))
+				m.Levels[lvl].Spatial = append(m.Levels[lvl].Spatial, lp)
+			} else {
+				tl := m.Levels[lvl].Temporal
+				at := rng.IntN(len(tl) + 1)
+				tl = append(tl, mapping.Loop{})
+				copy(tl[at+1:], tl[at:])
+				tl[at] = lp
+				m.Levels[lvl].Temporal = tl
+			}
+		}
+	}
+	return l, a, m
+}
+
+// TestAgainstReference holds the analytical counts to the brute-force walk
+// on hundreds of random small layers, hierarchies and mappings.
+func TestAgainstReference(t *testing.T) {
+	n := 400
+	if testing.Short() {
+		n = 100
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var z Analyzer
+	checked := 0
+	for i := range n {
+		l, a, m := randomCase(rng)
+		if l.MACs() > 4000 {
+			continue
+		}
+		var got Counts
+		if err := z.Analyze(l, a, m, &got); err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		want := reference(l, a, m)
+		checked++
+		if diff := cmp.Diff(want, &got); diff != "" {
+			t.Fatalf("case %d: layer %v stride %v dilation %v\nmapping:\n%s\nmulticast: %v\ncounts differ (-reference +model):\n%s",
+				i, l.Shape, l.Stride, l.Dilation, m.Format(), multicasts(a), diff)
+		}
+	}
+	if checked < n/2 {
+		t.Fatalf("only %d of %d random cases were small enough to check", checked, n)
+	}
+}
+
+func multicasts(a *arch.Spec) []bool {
+	var s []bool
+	for _, l := range a.Levels {
+		s = append(s, l.Network.Multicast)
+	}
+	return s
+}
