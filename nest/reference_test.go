@@ -169,7 +169,7 @@ func (r *refNest) refReadOnly(t workload.Tensor, p, ch int, multicast func(k int
 
 type refOut struct {
 	updates, reloads, drains int64
-	netWords               map[int]int64 // words on the network into level k (k in (p, ch])
+	netWords                 map[int]int64 // words on the network into level k (k in (p, ch])
 }
 
 // refOutputs walks the Outputs interface (p, ch).
@@ -182,9 +182,9 @@ func (r *refNest) refOutputs(p, ch int) refOut {
 	timeSel := r.positions(0, r.start[ch], false, true)
 	instSel := r.positions(0, r.start[ch], true, false)
 	parentSel := r.positions(0, r.start[p], true, false)
-	prev := map[string]set{}      // child tile per child instance
-	held := map[string]set{}      // union held per parent instance
-	seen := map[string]set{}      // outputs ever held per parent instance
+	prev := map[string]set{}          // child tile per child instance
+	held := map[string]set{}          // union held per parent instance
+	seen := map[string]set{}          // outputs ever held per parent instance
 	heldK := map[int]map[string]set{} // union per instance of bypassed level k
 	flush := func(pk string) {
 		out.updates += int64(len(held[pk]))

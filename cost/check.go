@@ -1,0 +1,129 @@
+package cost
+
+import (
+	"fmt"
+
+	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/nest"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// Kind says which limit a mapping breaks.
+type Kind uint8
+
+// The kinds of violation.
+const (
+	// Capacity: a level's tiles need more words than it has.
+	Capacity Kind = iota
+	// FanoutX, FanoutY: spatial loops need more instances than the mesh has.
+	FanoutX
+	FanoutY
+	// Reduction: a reduction dimension is split across a network that
+	// cannot add partial sums.
+	Reduction
+)
+
+var kindNames = [...]string{"capacity", "fanout-x", "fanout-y", "reduction"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// MarshalText makes kinds print by name in JSON.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Violation is one broken limit: at level Level (index, outermost 0) the
+// mapping needs Need where the architecture has Have. Tensor is meaningful
+// for Capacity of a partitioned tensor; Shared is set when the tensors
+// sharing a level overflow together.
+type Violation struct {
+	Kind   Kind            `json:"kind"`
+	Level  int             `json:"level"`
+	Name   string          `json:"level_name"`
+	Tensor workload.Tensor `json:"-"`
+	Shared bool            `json:"shared"`
+	Need   int64           `json:"need"`
+	Have   int64           `json:"have"`
+}
+
+func (v Violation) String() string {
+	switch v.Kind {
+	case Capacity:
+		if v.Shared {
+			return fmt.Sprintf("level %s: tiles need %d words, capacity is %d", v.Name, v.Need, v.Have)
+		}
+		return fmt.Sprintf("level %s: %s tile needs %d words, its partition is %d", v.Name, v.Tensor, v.Need, v.Have)
+	case FanoutX, FanoutY:
+		ax := "X"
+		if v.Kind == FanoutY {
+			ax = "Y"
+		}
+		return fmt.Sprintf("level %s: spatial %s fan-out %d exceeds the mesh (%d)", v.Name, ax, v.Need, v.Have)
+	case Reduction:
+		return fmt.Sprintf("level %s: network cannot reduce partial sums split %d ways", v.Name, v.Need)
+	}
+	return "violation"
+}
+
+// check appends the violations of mp to dst; it does not allocate when dst
+// has room.
+func (m *Model) check(l *workload.Layer, mp *mapping.Mapping, c *nest.Counts, dst []Violation) []Violation {
+	s := m.spec
+	L := len(s.Levels)
+	for i := range L {
+		sl := &s.Levels[i]
+		var shared int64
+		for t := range workload.NumTensors {
+			if !mp.Levels[i].Keep[t] {
+				continue
+			}
+			tile := c.Levels[i].Tensors[t].Tile
+			capw, own := sl.Capacity(t)
+			if own {
+				if tile > capw {
+					dst = append(dst, Violation{Kind: Capacity, Level: i, Name: sl.Name, Tensor: t, Need: tile, Have: capw})
+				}
+				continue
+			}
+			shared += tile
+		}
+		if capw, _ := sl.Capacity(sharedProbe(sl.Partition)); capw > 0 && shared > capw {
+			dst = append(dst, Violation{Kind: Capacity, Level: i, Name: sl.Name, Shared: true, Need: shared, Have: capw})
+		}
+		// Spatial fan-out into the next level (or the MAC units).
+		x, y := mp.SpatialFanout(i)
+		mx, my := s.Compute.MeshX, s.Compute.MeshY
+		if i+1 < L {
+			mx, my = s.Levels[i+1].MeshX, s.Levels[i+1].MeshY
+		}
+		name := sl.Name
+		if x > mx {
+			dst = append(dst, Violation{Kind: FanoutX, Level: i, Name: name, Need: int64(x), Have: int64(mx)})
+		}
+		if y > my {
+			dst = append(dst, Violation{Kind: FanoutY, Level: i, Name: name, Need: int64(y), Have: int64(my)})
+		}
+		if i+1 < L && !s.Levels[i+1].Network.Reduction {
+			split := int64(1)
+			for _, lp := range mp.Levels[i].Spatial {
+				if lp.Factor > 1 && !l.Relevant(workload.Outputs, lp.Dim) {
+					split *= int64(lp.Factor)
+				}
+			}
+			if split > 1 {
+				dst = append(dst, Violation{Kind: Reduction, Level: i + 1, Name: s.Levels[i+1].Name, Need: split, Have: 1})
+			}
+		}
+	}
+	return dst
+}
+
+// sharedProbe returns a tensor without a partition, so that Capacity
+// reports the shared pool (any tensor works when all are partitioned: the
+// pool is then what is left, and nothing uses it).
+func sharedProbe(p [workload.NumTensors]int64) workload.Tensor {
+	for t, v := range p {
+		if v == 0 {
+			return workload.Tensor(t)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,175 @@
+package cost
+
+import (
+	"github.com/nnergy/nnergy/workload"
+)
+
+// TensorResult is the traffic and energy of one tensor at one level, summed
+// over the level's instances; counts are in words (values of the tensor).
+type TensorResult struct {
+	// Tile is the words one instance holds.
+	Tile int64 `json:"tile"`
+	// Reads are words read (operands to children, partial sums out).
+	Reads int64 `json:"reads"`
+	// Writes are Fills + Updates.
+	Writes int64 `json:"writes"`
+	// Fills are words written from the parent.
+	Fills int64 `json:"fills"`
+	// Updates are partial-sum words written by children.
+	Updates int64 `json:"updates"`
+	// Drains are partial-sum words read out to the parent (part of Reads).
+	Drains int64 `json:"drains"`
+	// NetworkWords are words carried by the network into the level.
+	NetworkWords int64 `json:"network_words"`
+	// EnergyPJ is the storage energy of this tensor at this level.
+	EnergyPJ float64 `json:"energy_pj"`
+}
+
+// LevelResult is the breakdown of one level.
+type LevelResult struct {
+	Name string `json:"name"`
+	// EnergyPJ = StoragePJ + NetworkPJ.
+	EnergyPJ float64 `json:"energy_pj"`
+	// StoragePJ is the energy of reads and writes of the level's storage.
+	StoragePJ float64 `json:"storage_pj"`
+	// NetworkPJ is the energy of the network into the level.
+	NetworkPJ float64 `json:"network_pj"`
+	// Instances is the number of instances in use.
+	Instances int64 `json:"instances"`
+	// Cycles is the bandwidth-bound cycles of the level (0 = unlimited).
+	Cycles  int64                             `json:"cycles"`
+	Tensors [workload.NumTensors]TensorResult `json:"-"`
+}
+
+// Result is the evaluation of one layer (or, after Add, of several layers
+// run one after the other).
+type Result struct {
+	Layer string `json:"name"`
+	// Valid is false when the mapping breaks a limit of the architecture;
+	// Violations then says which.
+	Valid      bool        `json:"valid"`
+	Violations []Violation `json:"violations,omitempty"`
+	MACs       int64       `json:"macs"`
+	// EnergyPJ is the total energy: levels, networks and MACs.
+	EnergyPJ    float64 `json:"energy_pj"`
+	MACEnergyPJ float64 `json:"mac_energy_pj"`
+	// Cycles is the largest of ComputeCycles and the levels' cycles.
+	Cycles        int64  `json:"cycles"`
+	ComputeCycles int64  `json:"compute_cycles"`
+	BoundBy       string `json:"bound_by"`
+	// MACUnits is the number of MAC units of the architecture; UsedMACUnits
+	// how many the mapping keeps busy.
+	MACUnits     int64 `json:"mac_units"`
+	UsedMACUnits int64 `json:"used_mac_units"`
+	// LowerBoundPJ is the compulsory energy; LowerBoundCycles the cycles with
+	// every MAC unit busy.
+	LowerBoundPJ     float64       `json:"lower_bound_pj"`
+	LowerBoundCycles int64         `json:"lower_bound_cycles"`
+	Levels           []LevelResult `json:"levels"`
+}
+
+// Utilization returns MACs / (Cycles × MACUnits).
+func (r *Result) Utilization() float64 {
+	if r.Cycles == 0 || r.MACUnits == 0 {
+		return 0
+	}
+	return float64(r.MACs) / (float64(r.Cycles) * float64(r.MACUnits))
+}
+
+// PJPerMAC returns the energy per MAC.
+func (r *Result) PJPerMAC() float64 {
+	if r.MACs == 0 {
+		return 0
+	}
+	return r.EnergyPJ / float64(r.MACs)
+}
+
+// BoundRatio returns EnergyPJ / LowerBoundPJ.
+func (r *Result) BoundRatio() float64 {
+	if r.LowerBoundPJ == 0 {
+		return 0
+	}
+	return r.EnergyPJ / r.LowerBoundPJ
+}
+
+// Add returns the sum of r and o (layers run one after the other on the same
+// architecture): energies, counts and cycles add; Valid is the conjunction.
+func (r Result) Add(o Result) Result {
+	if len(r.Levels) == 0 {
+		c := o
+		c.Levels = append([]LevelResult(nil), o.Levels...)
+		c.Violations = append([]Violation(nil), o.Violations...)
+		c.Layer = "total"
+		return c
+	}
+	s := r
+	s.Layer = "total"
+	s.Valid = r.Valid && o.Valid
+	s.Violations = append(append([]Violation(nil), r.Violations...), o.Violations...)
+	s.MACs += o.MACs
+	s.EnergyPJ += o.EnergyPJ
+	s.MACEnergyPJ += o.MACEnergyPJ
+	s.Cycles += o.Cycles
+	s.ComputeCycles += o.ComputeCycles
+	s.LowerBoundPJ += o.LowerBoundPJ
+	s.LowerBoundCycles += o.LowerBoundCycles
+	s.UsedMACUnits = max(r.UsedMACUnits, o.UsedMACUnits)
+	s.BoundBy = ""
+	s.Levels = append([]LevelResult(nil), r.Levels...)
+	for i := range s.Levels {
+		if i >= len(o.Levels) {
+			break
+		}
+		a, b := &s.Levels[i], o.Levels[i]
+		a.EnergyPJ += b.EnergyPJ
+		a.StoragePJ += b.StoragePJ
+		a.NetworkPJ += b.NetworkPJ
+		a.Cycles += b.Cycles
+		a.Instances = max(a.Instances, b.Instances)
+		for t := range a.Tensors {
+			x, y := &a.Tensors[t], b.Tensors[t]
+			x.Reads += y.Reads
+			x.Writes += y.Writes
+			x.Fills += y.Fills
+			x.Updates += y.Updates
+			x.Drains += y.Drains
+			x.NetworkWords += y.NetworkWords
+			x.EnergyPJ += y.EnergyPJ
+			x.Tile = max(x.Tile, y.Tile)
+		}
+	}
+	return s
+}
+
+// Scale returns r with every count, energy and cycle multiplied by k (for
+// example, k identical layers).
+func (r Result) Scale(k int64) Result {
+	s := r
+	f := float64(k)
+	s.MACs *= k
+	s.EnergyPJ *= f
+	s.MACEnergyPJ *= f
+	s.Cycles *= k
+	s.ComputeCycles *= k
+	s.LowerBoundPJ *= f
+	s.LowerBoundCycles *= k
+	s.Levels = append([]LevelResult(nil), r.Levels...)
+	for i := range s.Levels {
+		a := &s.Levels[i]
+		a.EnergyPJ *= f
+		a.StoragePJ *= f
+		a.NetworkPJ *= f
+		a.Cycles *= k
+		for t := range a.Tensors {
+			x := &a.Tensors[t]
+			x.Reads *= k
+			x.Writes *= k
+			x.Fills *= k
+			x.Updates *= k
+			x.Drains *= k
+			x.NetworkWords *= k
+			x.EnergyPJ *= f
+		}
+	}
+	return s
+}
