@@ -178,6 +178,11 @@ func (l *Layer) init() {
 		return Rank{Terms: [MaxTerms]Term{{a, ca}, {b, cb}}, Len: 2}
 	}
 	l.proj[Weights] = Projection{Ranks: [MaxRanks]Rank{one(G), one(M), one(C), one(R), one(S)}, Len: 5}
+	if l.Kind == MatMul {
+		// Both operands of a batched matmul are activations: the second
+		// one has its own copy per batch element.
+		l.proj[Weights] = Projection{Ranks: [MaxRanks]Rank{one(N), one(G), one(M), one(C)}, Len: 4}
+	}
 	l.proj[Inputs] = Projection{Ranks: [MaxRanks]Rank{one(N), one(G), one(C),
 		two(P, l.Stride[0], R, l.Dilation[0]), two(Q, l.Stride[1], S, l.Dilation[1])}, Len: 5}
 	l.proj[Outputs] = Projection{Ranks: [MaxRanks]Rank{one(N), one(G), one(M), one(P), one(Q)}, Len: 5}

@@ -4,5 +4,7 @@ import "github.com/spf13/cobra"
 
 // commands lists every subcommand; add new ones here.
 func (e *env) commands() []*cobra.Command {
-	return []*cobra.Command{}
+	return []*cobra.Command{
+		e.modelsCmd(), e.showCmd(), // models.go
+	}
 }
