@@ -13,6 +13,7 @@ import (
 type transition struct {
 	count int64
 	delta workload.Shape
+	mask  uint8 // bit d set when delta[d] != 0
 }
 
 // transitions lists the transitions of the temporal loops before position
@@ -32,6 +33,11 @@ func (z *Analyzer) transitions(end int, tr *[]transition) {
 		}
 		t.delta[lp.dim] += lp.step
 		t.count = int64(lp.f - 1)
+		for d, v := range t.delta {
+			if v != 0 {
+				t.mask |= 1 << d
+			}
+		}
 		*tr = append(*tr, t)
 		reset[lp.dim] += (lp.f - 1) * lp.step
 	}
@@ -48,9 +54,20 @@ func (z *Analyzer) transitions(end int, tr *[]transition) {
 	}
 }
 
+// trans returns the transitions of the temporal loops above level b (b may
+// be the MAC pseudo-level), computed once per analysis.
+func (z *Analyzer) trans(b int) []transition {
+	if !z.trOK[b] {
+		z.transitions(z.start[b], &z.trs[b])
+		z.trOK[b] = true
+	}
+	return z.trs[b]
+}
+
 // rank is one rank of a tensor prepared for an interface.
 type rank struct {
 	n          int
+	mask       uint8 // dimensions of the rank
 	d          [2]workload.Dim
 	c          [2]int
 	e          [2]int // child tile extents
@@ -63,37 +80,32 @@ type rank struct {
 	offs       []int // offsets of the children (bitmap path only)
 }
 
-// prepare fills r for one rank of a tensor whose child tile has extents ext,
-// with spatial loops in positions [from, to) of the flattened nest.
-func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, from, to int) {
+// prepare fills r for one rank of a tensor whose child tile has extents
+// ext, with spatial loops in positions [from, to) of the flattened nest
+// whose factors per dimension are fan.
+func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan *workload.Shape, from, to int) {
 	r.n = pr.Len
 	r.spatial = false
+	r.mask = 0
 	for i := 0; i < pr.Len; i++ {
-		r.d[i], r.c[i], r.e[i] = pr.Terms[i].Dim, pr.Terms[i].Coef, ext[pr.Terms[i].Dim]
-	}
-	r.size = pr.Size(ext)
-	var fan [2]int
-	fan[0], fan[1] = 1, 1
-	for _, lp := range z.loops[from:to] {
-		if !lp.spatial {
-			continue
-		}
-		for i := 0; i < r.n; i++ {
-			if lp.dim == r.d[i] {
-				fan[i] *= lp.f
-				r.spatial = true
-			}
+		d := pr.Terms[i].Dim
+		r.mask |= 1 << d
+		r.d[i], r.c[i], r.e[i] = d, pr.Terms[i].Coef, ext[d]
+		if fan[d] > 1 {
+			r.spatial = true
 		}
 	}
 	switch {
 	case r.n == 0:
-		r.u = 1
+		r.size, r.u = 1, 1
 		r.contiguous, r.g = true, 1
 	case r.n == 1:
 		// Tiles of a one-term rank partition it: the union is fan·e values.
-		r.u = int64(fan[0]) * int64(r.e[0])
+		r.size = int64(r.e[0])
+		r.u = int64(fan[r.d[0]]) * r.size
 		r.contiguous, r.g = true, 1 // in units of the dimension
 	default:
+		r.size = workload.SumSetSize(r.c[0], r.e[0], r.c[1], r.e[1])
 		r.contiguous, r.g = progression(r.c[0], r.e[0], r.c[1], r.e[1])
 		if !r.spatial {
 			r.u = r.size
@@ -125,6 +137,17 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, from
 	}
 }
 
+// fanout sets fan to the product of the spatial factors per dimension of
+// the loops in positions [from, to).
+func (z *Analyzer) fanout(from, to int, fan *workload.Shape) {
+	*fan = workload.Ones()
+	for _, lp := range z.loops[from:to] {
+		if lp.spatial {
+			fan[lp.dim] *= lp.f
+		}
+	}
+}
+
 // shift returns how far the rank's values move under delta.
 func (r *rank) shift(delta *workload.Shape) int {
 	s := 0
@@ -134,10 +157,11 @@ func (r *rank) shift(delta *workload.Shape) int {
 	return s
 }
 
-// moved returns |R|: the values of the union that are new to the children
-// holding them after the rank moves by delta. For ranks without spatial
-// fan-out this is |X \ (X − s)|.
-func (z *Analyzer) moved(r *rank, delta *workload.Shape) int64 {
+// moved returns the values new to one child after the rank moves by delta,
+// |X \ (X − s)|, or, with union set, |R|: the union over the children of the
+// values new to each.
+func (z *Analyzer) moved(r *rank, delta *workload.Shape, union bool) int64 {
+	sp := union && r.spatial
 	switch r.n {
 	case 0:
 		return 0
@@ -146,7 +170,7 @@ func (z *Analyzer) moved(r *rank, delta *workload.Shape) int64 {
 		if dd == 0 {
 			return 0
 		}
-		if r.spatial {
+		if sp {
 			return r.u
 		}
 		if dd < 0 {
@@ -158,7 +182,7 @@ func (z *Analyzer) moved(r *rank, delta *workload.Shape) int64 {
 	if s == 0 {
 		return 0
 	}
-	if !r.spatial && r.contiguous {
+	if !sp && r.contiguous {
 		if s%r.g != 0 {
 			return r.size
 		}
@@ -169,17 +193,14 @@ func (z *Analyzer) moved(r *rank, delta *workload.Shape) int64 {
 		return min(int64(q), r.size)
 	}
 	// General case: X' = {x in X : x+s not in X}, R = union over children.
-	return z.union(r.xs, r.offsOrZero(), s, r.xs)
+	offs := zeroOffs
+	if sp {
+		offs = r.offs
+	}
+	return z.union(r.xs, offs, s, r.xs)
 }
 
 var zeroOffs = []int{0}
-
-func (r *rank) offsOrZero() []int {
-	if r.spatial {
-		return r.offs
-	}
-	return zeroOffs
-}
 
 // union returns the size of the union over o in offs of {x+o : x in xs},
 // keeping only the x whose x+s is not in old (when old is not nil).
@@ -278,18 +299,16 @@ func gcdInt(a, b int) int {
 func (z *Analyzer) iface(l *workload.Layer, a *arch.Spec, t workload.Tensor, p, ch int, c *Counts) {
 	L := len(c.Levels)
 	proj := l.Projection(t)
-	var ext workload.Shape
-	z.extents(ch, &ext)
+	ext := &z.ext[ch]
 	if t == workload.Outputs {
-		z.outputs(l, a, proj, &ext, p, ch, c)
+		z.outputs(l, proj, ext, p, ch, c)
 		return
 	}
 	mac := ch == L
-	fills := z.reads(proj, &ext, ch, ch, mac)
 	multicast := mac || a.Levels[ch].Network.Multicast
-	reads := fills
-	if multicast {
-		reads = z.reads(proj, &ext, p, ch, mac)
+	fills, reads := z.reads(proj, ext, p, ch, mac)
+	if !multicast {
+		reads = fills
 	}
 	c.Levels[p].Tensors[t].Reads += reads
 	if mac {
@@ -301,78 +320,87 @@ func (z *Analyzer) iface(l *workload.Layer, a *arch.Spec, t workload.Tensor, p, 
 	for k := p + 1; k < ch && k < L; k++ {
 		w := fills
 		if a.Levels[k].Network.Multicast {
-			w = z.reads(proj, &ext, k, ch, mac)
+			_, w = z.reads(proj, ext, k, ch, mac)
 		}
 		c.Levels[k].Net.Words[t] += w
 	}
 }
 
-// reads returns the words the instances of level from send down to the
-// children at level ch over the whole nest: for each step of the temporal
-// loops above ch, the union over the children under one instance of the
-// words they did not already hold.
-func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, ch int, mac bool) int64 {
-	var rs [workload.MaxRanks]rank
+// reads returns the words filled into the children at level ch and the
+// words the instances of level from send down to them over the whole nest:
+// for each step of the temporal loops above ch, the words each child did
+// not already hold, and their union over the children under one instance of
+// from.
+func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, ch int, mac bool) (fills, reads int64) {
 	lo, hi := z.start[from], z.start[ch]
-	if from == ch {
-		lo = hi
-	}
-	u := int64(1)
+	var fan workload.Shape
+	z.fanout(lo, hi, &fan)
+	uc, up := int64(1), int64(1)
+	var rel uint8
 	for j := 0; j < proj.Len; j++ {
-		z.prepare(&rs[j], &proj.Ranks[j], ext, lo, hi)
-		u *= rs[j].u
+		pr := &proj.Ranks[j]
+		for k := 0; k < pr.Len; k++ {
+			rel |= 1 << pr.Terms[k].Dim
+		}
+		z.prepare(&z.rp[j], pr, ext, &fan, lo, hi)
+		uc *= z.rp[j].size
+		up *= z.rp[j].u
 	}
-	inst := z.instAbove(from)
+	instC, instP := z.inst[ch], z.inst[from]
 	if mac {
-		steps := int64(1)
-		for _, lp := range z.loops[:hi] {
-			if !lp.spatial {
-				steps *= int64(lp.f)
-			}
-		}
-		return inst * steps * u
+		steps := z.steps[ch]
+		return instC * steps * uc, instP * steps * up
 	}
-	z.transitions(hi, &z.tr)
-	tr := z.tr
-	total := u
-	for i := range tr {
-		stay := int64(1)
-		changed := false
+	fills, reads = uc, up
+	trs := z.trans(ch)
+	for i := range trs {
+		tr := &trs[i]
+		if tr.mask&rel == 0 {
+			continue
+		}
+		stayC, stayP := int64(1), int64(1)
 		for j := 0; j < proj.Len; j++ {
-			m := z.moved(&rs[j], &tr[i].delta)
-			if m != 0 {
-				changed = true
+			r := &z.rp[j]
+			if r.mask&tr.mask == 0 {
+				stayC *= r.size
+				stayP *= r.u
+				continue
 			}
-			stay *= rs[j].u - m
+			mc := z.moved(r, &tr.delta, false)
+			stayC *= r.size - mc
+			switch {
+			case r.spatial && mc == r.size:
+				// Every child's new values are all of its shifted tile, so
+				// their union is the shifted union.
+				stayP *= r.u - r.u
+			case r.spatial:
+				stayP *= r.u - z.moved(r, &tr.delta, true)
+			default:
+				stayP *= r.u - mc
+			}
 		}
-		if changed {
-			total += tr[i].count * (u - stay)
-		}
+		fills += tr.count * (uc - stayC)
+		reads += tr.count * (up - stayP)
 	}
-	return inst * total
+	return instC * fills, instP * reads
 }
 
 // outputs adds the partial-sum traffic of one interface.
-func (z *Analyzer) outputs(l *workload.Layer, a *arch.Spec, proj *workload.Projection, ext *workload.Shape, p, ch int, c *Counts) {
+func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *workload.Shape, p, ch int, c *Counts) {
 	L := len(c.Levels)
 	hi := z.start[ch]
 	// Occupancies: steps that change the child's output tile.
 	occ := int64(1)
 	if ch == L {
-		for _, lp := range z.loops {
-			if !lp.spatial {
-				occ *= int64(lp.f)
-			}
-		}
+		occ = z.steps[L]
 	} else {
-		z.transitions(hi, &z.tr)
-		tr := z.tr
-		for i := range tr {
-			for j := 0; j < proj.Len; j++ {
-				if tr[i].delta[proj.Ranks[j].Terms[0].Dim] != 0 {
-					occ += tr[i].count
-					break
-				}
+		var rel uint8
+		for j := 0; j < proj.Len; j++ {
+			rel |= 1 << proj.Ranks[j].Terms[0].Dim
+		}
+		for _, tr := range z.trans(ch) {
+			if tr.mask&rel != 0 {
+				occ += tr.count
 			}
 		}
 	}
@@ -401,10 +429,10 @@ func (z *Analyzer) outputs(l *workload.Layer, a *arch.Spec, proj *workload.Proje
 		d := proj.Ranks[j].Terms[0].Dim
 		distinct *= int64(l.Shape[d] / split[d])
 	}
-	instP := z.instAbove(p)
+	instP := z.inst[p]
 	updates := instP * occ * union(p)
 	reloads := updates - instP*distinct
-	drains := z.instAbove(ch) * occ * tile
+	drains := z.inst[ch] * occ * tile
 	if ch == L {
 		drains = c.MACUnits * occ
 	}
@@ -422,6 +450,6 @@ func (z *Analyzer) outputs(l *workload.Layer, a *arch.Spec, proj *workload.Proje
 		c.Levels[ch].Net.Reduce += drains - updates
 	}
 	for k := p + 1; k < ch && k < L; k++ {
-		c.Levels[k].Net.Words[o] += reloads + z.instAbove(k)*occ*union(k)
+		c.Levels[k].Net.Words[o] += reloads + z.inst[k]*occ*union(k)
 	}
 }

@@ -78,7 +78,12 @@ type Analyzer struct {
 	loops []loop
 	start []int // start[i]: index of level i's first loop; start[L] = len(loops)
 	words []uint64
-	tr    []transition
+	trs   [][]transition // transitions above each level, see trans
+	trOK  []bool
+	inst  []int64 // inst[i]: instances of level i in use (i = L: MAC units)
+	steps []int64 // steps[i]: temporal iterations above level i
+	ext   []workload.Shape // ext[i]: tile extents of level i (i = L: the MACs, all 1)
+	rp    [workload.MaxRanks]rank
 }
 
 // Analyze counts the accesses of layer l under mapping m on architecture a.
@@ -105,6 +110,34 @@ func (z *Analyzer) Analyze(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, 
 	}
 	z.flatten(m)
 	L := len(m.Levels)
+	for len(z.trs) <= L {
+		z.trs = append(z.trs, nil)
+	}
+	z.trOK = append(z.trOK[:0], make([]bool, L+1)...)
+	z.inst = z.inst[:0]
+	z.steps = z.steps[:0]
+	for len(z.ext) <= L {
+		z.ext = append(z.ext, workload.Shape{})
+	}
+	z.ext[L] = workload.Ones()
+	for i := L - 1; i >= 0; i-- {
+		z.ext[i] = z.ext[i+1]
+		for _, lp := range z.loops[z.start[i]:z.start[i+1]] {
+			z.ext[i][lp.dim] *= lp.f
+		}
+	}
+	for i := 0; i <= L; i++ {
+		inst, steps := int64(1), int64(1)
+		for _, lp := range z.loops[:z.start[i]] {
+			if lp.spatial {
+				inst *= int64(lp.f)
+			} else {
+				steps *= int64(lp.f)
+			}
+		}
+		z.inst = append(z.inst, inst)
+		z.steps = append(z.steps, steps)
+	}
 	if cap(c.Levels) < L {
 		c.Levels = make([]Level, L)
 	}
@@ -124,12 +157,10 @@ func (z *Analyzer) Analyze(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, 
 		}
 	}
 	for i := range L {
-		c.Levels[i].Instances = z.instAbove(i)
-		var ext workload.Shape
-		z.extents(i, &ext)
+		c.Levels[i].Instances = z.inst[i]
 		for t := range workload.NumTensors {
 			if m.Levels[i].Keep[t] {
-				c.Levels[i].Tensors[t].Tile = l.Projection(t).Size(&ext)
+				c.Levels[i].Tensors[t].Tile = l.Projection(t).Size(&z.ext[i])
 			}
 		}
 	}

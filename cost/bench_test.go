@@ -1,0 +1,68 @@
+package cost
+
+import (
+	"testing"
+
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// fourLevel is a four-level hierarchy: DRAM, a shared L2, four cores with an
+// L1 each, and an 8×8 PE array with register files per core.
+func fourLevel() *arch.Spec {
+	all := [workload.NumTensors]bool{true, true, true}
+	lv := func(name string, size int64, mx, my int, e float64) arch.Level {
+		l := arch.Level{Name: name, Keeps: all, SizeWords: size, MeshX: mx, MeshY: my, WordBits: 16}
+		for t := range l.Energy {
+			l.Energy[t] = arch.Actions{ReadPJ: e, WritePJ: e, UpdatePJ: e}
+		}
+		l.Network = arch.Network{WordPJ: 0.5, Multicast: true, Reduction: true}
+		return l
+	}
+	return &arch.Spec{
+		Name: "four-level", ClockHz: 1e9,
+		Levels: []arch.Level{lv("DRAM", 0, 1, 1, 100), lv("L2", 256<<10, 1, 1, 10),
+			lv("L1", 32<<10, 4, 1, 3), lv("RF", 64, 8, 8, 0.5)},
+		Compute: arch.Compute{MeshX: 1, MeshY: 1, EnergyPJ: 0.5, Bits: 16},
+	}
+}
+
+// BenchmarkEvaluate measures one evaluation (nest analysis, cost and check)
+// of a ResNet-style 3×3 convolution on the four-level hierarchy.
+func BenchmarkEvaluate(b *testing.B) {
+	spec := fourLevel()
+	m, err := New(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		spec workload.ConvSpec
+	}{
+		{"conv3x3-128", workload.ConvSpec{Name: "c", InC: 128, OutC: 128, InH: 28, InW: 28, KH: 3, KW: 3, PadT: 1, PadB: 1, PadL: 1, PadR: 1}},
+		{"conv1x1-s2", workload.ConvSpec{Name: "d", InC: 256, OutC: 512, InH: 28, InW: 28, KH: 1, KW: 1, StrideH: 2, StrideW: 2}},
+	} {
+		l, err := workload.NewConv(tc.spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, df := range []mapping.Dataflow{mapping.RS, mapping.WS, mapping.OS} {
+			mp, err := mapping.Build(df, l, spec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(tc.name+"/"+df.String(), func(b *testing.B) {
+				e := m.NewEvaluator()
+				var r Result
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := e.Evaluate(l, mp, &r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "evals/s")
+			})
+		}
+	}
+}

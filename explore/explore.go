@@ -1,0 +1,79 @@
+// Package explore evaluates whole networks: every layer of a network mapped
+// onto an architecture and costed, with per-layer results and a total.
+package explore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// Mapper chooses the mapping of one layer.
+type Mapper func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error)
+
+// DataflowMapper returns a Mapper that builds every layer's mapping with the
+// deterministic builder of dataflow df.
+func DataflowMapper(m *cost.Model, df mapping.Dataflow) Mapper {
+	return func(_ context.Context, l *workload.Layer) (*mapping.Mapping, error) {
+		return mapping.Build(df, l, m.Spec())
+	}
+}
+
+// Layer is the result of one layer.
+type Layer struct {
+	Layer   *workload.Layer
+	Mapping *mapping.Mapping
+	Result  cost.Result
+}
+
+// Network is the result of a whole network.
+type Network struct {
+	Name   string
+	Batch  int
+	Layers []Layer
+	Total  cost.Result
+}
+
+// Evaluate maps and costs every layer of net, mapping each unique layer
+// shape once. An invalid mapping is an error naming the layer and its
+// violations.
+func Evaluate(ctx context.Context, m *cost.Model, net *workload.Network, mapper Mapper) (*Network, error) {
+	type cached struct {
+		mp *mapping.Mapping
+		r  cost.Result
+	}
+	cache := map[workload.ShapeKey]cached{}
+	out := &Network{Name: net.Name, Batch: net.Input[0]}
+	if len(net.Layers) > 0 {
+		out.Batch = net.Layers[0].Shape[workload.N]
+	}
+	for _, l := range net.Layers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c, ok := cache[l.Key()]
+		if !ok {
+			mp, err := mapper(ctx, l)
+			if err != nil {
+				return nil, fmt.Errorf("explore: layer %q: %w", l.Name, err)
+			}
+			r, err := m.Evaluate(l, mp)
+			if err != nil {
+				return nil, fmt.Errorf("explore: layer %q: %w", l.Name, err)
+			}
+			if !r.Valid {
+				return nil, fmt.Errorf("explore: layer %q: mapping breaks the architecture's limits: %s", l.Name, r.Violations[0])
+			}
+			c = cached{mp, r}
+			cache[l.Key()] = c
+		}
+		r := c.r
+		r.Layer = l.Name
+		out.Layers = append(out.Layers, Layer{Layer: l, Mapping: c.mp, Result: r})
+		out.Total = out.Total.Add(r)
+	}
+	return out, nil
+}
