@@ -80,8 +80,8 @@ type Analyzer struct {
 	words []uint64
 	trs   [][]transition // transitions above each level, see trans
 	trOK  []bool
-	inst  []int64 // inst[i]: instances of level i in use (i = L: MAC units)
-	steps []int64 // steps[i]: temporal iterations above level i
+	inst  []int64          // inst[i]: instances of level i in use (i = L: MAC units)
+	steps []int64          // steps[i]: temporal iterations above level i
 	ext   []workload.Shape // ext[i]: tile extents of level i (i = L: the MACs, all 1)
 	rp    [workload.MaxRanks]rank
 }
