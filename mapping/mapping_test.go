@@ -1,0 +1,80 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nnergy/nnergy/workload"
+)
+
+func TestFormatParseRoundTrip(t *testing.T) {
+	all := [workload.NumTensors]bool{true, true, true}
+	m := &Mapping{Levels: []Level{
+		{Name: "DRAM", Keep: all, Temporal: []Loop{{Dim: workload.M, Factor: 4}, {Dim: workload.N, Factor: 2}}},
+		{Name: "GLB", Keep: [workload.NumTensors]bool{false, true, true},
+			Temporal: []Loop{{Dim: workload.C, Factor: 3}},
+			Spatial:  []Loop{{Dim: workload.M, Factor: 16, Axis: X}, {Dim: workload.R, Factor: 3, Axis: Y}}},
+		{Name: "RF", Temporal: []Loop{{Dim: workload.S, Factor: 3}}},
+	}}
+	text := m.Format()
+	want := `DRAM keep Weights Inputs Outputs
+  for M in [0:4)
+  for N in [0:2)
+GLB keep Inputs Outputs
+  for C in [0:3)
+  spatial-x M in [0:16)
+  spatial-y R in [0:3)
+RF keep none
+  for S in [0:3)
+`
+	if diff := cmp.Diff(want, text); diff != "" {
+		t.Fatalf("Format (-want +got):\n%s", diff)
+	}
+	back, err := Parse("m.txt", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(m, back); diff != "" {
+		t.Fatalf("Parse(Format(m)) differs (-m +parsed):\n%s", diff)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"", "mapping: m.txt: no levels"},
+		{"  for M in [0:4)\n", "mapping: m.txt:1: loop before the first level header"},
+		{"DRAM\n", `mapping: m.txt:1: level header "DRAM": want "NAME keep TENSOR..."`},
+		{"DRAM keep Weights Psums\n", `mapping: m.txt:1: unknown tensor "Psums" (want one of Weights, Inputs, Outputs)`},
+		{"DRAM keep Weights\n  for K in [0:4)\n", `mapping: m.txt:2: unknown dimension "K" (want one of N, G, M, C, P, Q, R, S)`},
+		{"DRAM keep Weights\n  for M in [0:0)\n", `mapping: m.txt:2: loop "for M in [0:0)": factor must be a positive integer`},
+		{"DRAM keep Weights\n  spatial-z M in [0:2)\n", `mapping: m.txt:2: loop "spatial-z M in [0:2)": unknown loop kind "spatial-z" (want for, spatial-x or spatial-y)`},
+		{"DRAM keep Weights\n  for M to 4\n", `mapping: m.txt:2: loop "for M to 4": want "for D in [0:F)" or "spatial-x D in [0:F)"`},
+	} {
+		_, err := Parse("m.txt", tc.text)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("Parse(%q) error = %v, want %q", tc.text, err, tc.want)
+		}
+	}
+}
+
+func TestCheckShape(t *testing.T) {
+	l, err := workload.NewConv(workload.ConvSpec{Name: "c", InC: 4, OutC: 8, InH: 6, InW: 6, KH: 3, KW: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Mapping{Levels: []Level{{Name: "DRAM", Temporal: []Loop{{Dim: workload.M, Factor: 8}, {Dim: workload.C, Factor: 4},
+		{Dim: workload.P, Factor: 4}, {Dim: workload.Q, Factor: 4}, {Dim: workload.R, Factor: 3}, {Dim: workload.S, Factor: 2}}}}}
+	err = m.CheckShape(l)
+	want := `mapping: factors of S multiply to 2, layer "c" has S=3`
+	if err == nil || err.Error() != want {
+		t.Fatalf("CheckShape error = %v, want %q", err, want)
+	}
+	m.Levels[0].Temporal[5].Factor = 3
+	if err := m.CheckShape(l); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(m.Format(), "for") != 6 {
+		t.Fatalf("Format lost loops:\n%s", m.Format())
+	}
+}
