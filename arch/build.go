@@ -1,0 +1,175 @@
+package arch
+
+import (
+	"strings"
+
+	"github.com/nnergy/nnergy/arch/tech"
+	"github.com/nnergy/nnergy/internal/yamlspec"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// DefaultWordBits is the word width of levels and MACs that give none.
+const DefaultWordBits = 16
+
+// setDefaults fills in every optional value of a validated file; build
+// relies on them being set. The one default it does not set is in
+// resolveActions, because it applies to resolved energies: an action that
+// nothing gives costs the same as the one before it (write as read, update
+// as write).
+func setDefaults(f *fileYAML) {
+	if f.WordBits == nil {
+		f.WordBits = ptr(DefaultWordBits)
+	}
+	for i := range f.Levels {
+		l := &f.Levels[i]
+		if l.Keeps == nil {
+			l.Keeps = tensorNames()
+		}
+		if l.SizeWords == nil {
+			l.SizeWords = ptr[int64](0)
+		}
+		if l.WordBits == nil {
+			l.WordBits = ptr(*f.WordBits)
+		}
+		if l.Mesh == nil {
+			l.Mesh = &[2]int{1, 1}
+		}
+		if l.BandwidthWords == nil {
+			l.BandwidthWords = ptr(0.0)
+		}
+	}
+	c := f.Compute
+	if c.Mesh == nil {
+		c.Mesh = &[2]int{1, 1}
+	}
+	if c.Bits == nil {
+		c.Bits = ptr(*f.WordBits)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// builder resolves energies while building a Spec, reporting technology
+// table errors (a class that cannot serve a level) at their paths.
+type builder struct {
+	d     *yamlspec.Doc
+	table *tech.Table
+	macPJ float64
+}
+
+func (b *builder) techEnergy(path, class string, a tech.Access) float64 {
+	e, err := b.table.Energy(class, a)
+	if err != nil {
+		b.d.Errorf(path, "%s", strings.TrimPrefix(err.Error(), "tech: "))
+		return 0
+	}
+	return e
+}
+
+// build turns a validated file with defaults into a Spec.
+func (f *fileYAML) build(d *yamlspec.Doc) *Spec {
+	b := &builder{d: d}
+	if f.Tech != "" {
+		b.table, _ = tech.Lookup(f.Tech) // validated
+	}
+	c := f.Compute
+	s := &Spec{
+		Name:        f.Name,
+		Description: f.Description,
+		ClockHz:     *f.ClockMHz * 1e6,
+		Levels:      make([]Level, len(f.Levels)),
+		Compute:     Compute{MeshX: c.Mesh[0], MeshY: c.Mesh[1], Bits: *c.Bits},
+	}
+	if c.Tech != "" {
+		s.Compute.EnergyPJ = b.techEnergy("compute.tech", c.Tech, tech.Access{WordBits: *c.Bits})
+	} else {
+		s.Compute.EnergyPJ = *c.MACPJ
+	}
+	b.macPJ = s.Compute.EnergyPJ
+	for i := range f.Levels {
+		s.Levels[i] = b.level(&f.Levels[i], yamlspec.Index("levels", i))
+	}
+	return s
+}
+
+func (b *builder) level(ly *levelYAML, path string) Level {
+	l := Level{
+		Name:           ly.Name,
+		SizeWords:      *ly.SizeWords,
+		WordBits:       *ly.WordBits,
+		MeshX:          ly.Mesh[0],
+		MeshY:          ly.Mesh[1],
+		BandwidthWords: *ly.BandwidthWords,
+	}
+	for _, name := range ly.Keeps {
+		t, _, _ := parseTensor(name) // validated
+		l.Keeps[t] = true
+	}
+	for _, t := range workload.Tensors {
+		if n := ly.PartitionWords.get(t); n != nil {
+			l.Partition[t] = *n
+		}
+	}
+	ep := yamlspec.Join(path, "energy")
+	for _, t := range workload.Tensors {
+		if l.Keeps[t] {
+			l.Energy[t] = b.resolveActions(&l, t, ep, &ly.Energy.actionsYAML, ly.Energy.tensor(t))
+		}
+	}
+	if n := ly.Network; n != nil {
+		np := yamlspec.Join(path, "network")
+		l.Network = Network{Name: n.Name, Multicast: n.Multicast, Reduction: n.Reduction}
+		switch {
+		case n.Tech != "":
+			l.Network.WordPJ = b.techEnergy(yamlspec.Join(np, "tech"), n.Tech, tech.Access{WordBits: l.WordBits})
+		case n.WordPJ != nil:
+			l.Network.WordPJ = *n.WordPJ
+		case n.WordMAC != nil:
+			l.Network.WordPJ = *n.WordMAC * b.macPJ
+		}
+		switch {
+		case n.ReducePJ != nil:
+			l.Network.ReducePJ = *n.ReducePJ
+		case n.ReduceMAC != nil:
+			l.Network.ReducePJ = *n.ReduceMAC * b.macPJ
+		}
+	}
+	return l
+}
+
+// resolveActions returns the energies of tensor t at level l. Sources apply
+// in increasing precedence: the level's tech class, its read/write/update
+// values, the tensor's tech class, the tensor's values. An action that no
+// source gives costs the same as the action before it.
+func (b *builder) resolveActions(l *Level, t workload.Tensor, path string, base, over *actionsYAML) Actions {
+	var val [numActions]float64
+	var set [numActions]bool
+	words, _ := l.Capacity(t)
+	access := tech.Access{WordBits: l.WordBits, SizeBytes: words * int64(l.WordBits) / 8}
+	apply := func(a *actionsYAML, path string) {
+		if a == nil {
+			return
+		}
+		if a.Tech != "" {
+			e := b.techEnergy(yamlspec.Join(path, "tech"), a.Tech, access)
+			for x := range numActions {
+				val[x], set[x] = e, true
+			}
+		}
+		for x := range numActions {
+			if p := a.pj(x); p != nil {
+				val[x], set[x] = *p, true
+			} else if m := a.mac(x); m != nil {
+				val[x], set[x] = *m*b.macPJ, true
+			}
+		}
+	}
+	apply(base, path)
+	apply(over, yamlspec.Join(path, t.String()))
+	for x := actWrite; x < numActions; x++ {
+		if !set[x] {
+			val[x] = val[x-1]
+		}
+	}
+	return Actions{ReadPJ: val[actRead], WritePJ: val[actWrite], UpdatePJ: val[actUpdate]}
+}

@@ -1,0 +1,117 @@
+package arch
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/nnergy/nnergy/workload"
+)
+
+// Format returns the canonical YAML of s: every value explicit and every
+// energy in pJ, so that Parse reads it back to a Spec equal to s except for
+// Source. Energies of tensors a level does not keep are not written (they
+// are zero in parsed specs).
+func Format(s *Spec) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "version: %d\n", FormatVersion)
+	fmt.Fprintf(&b, "name: %s\n", quote(s.Name))
+	if s.Description != "" {
+		fmt.Fprintf(&b, "description: %s\n", strconv.Quote(s.Description))
+	}
+	fmt.Fprintf(&b, "clock_mhz: %s\n", num(s.ClockHz/1e6))
+	b.WriteString("levels:\n")
+	for i := range s.Levels {
+		formatLevel(&b, &s.Levels[i], i)
+	}
+	c := s.Compute
+	b.WriteString("compute:\n")
+	fmt.Fprintf(&b, "  mesh: [%d, %d]\n", c.MeshX, c.MeshY)
+	fmt.Fprintf(&b, "  bits: %d\n", c.Bits)
+	fmt.Fprintf(&b, "  mac_pj: %s\n", num(c.EnergyPJ))
+	return b.Bytes()
+}
+
+func formatLevel(b *bytes.Buffer, l *Level, i int) {
+	fmt.Fprintf(b, "  - name: %s\n", quote(l.Name))
+	var keeps []string
+	for _, t := range workload.Tensors {
+		if l.Keeps[t] {
+			keeps = append(keeps, t.String())
+		}
+	}
+	fmt.Fprintf(b, "    keeps: [%s]\n", strings.Join(keeps, ", "))
+	fmt.Fprintf(b, "    size_words: %d\n", l.SizeWords)
+	var parts []string
+	for _, t := range workload.Tensors {
+		if l.Partition[t] != 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d", t, l.Partition[t]))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(b, "    partition_words: {%s}\n", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(b, "    word_bits: %d\n", l.WordBits)
+	fmt.Fprintf(b, "    mesh: [%d, %d]\n", l.MeshX, l.MeshY)
+	formatEnergy(b, l)
+	fmt.Fprintf(b, "    bandwidth_words: %s\n", num(l.BandwidthWords))
+	if n := l.Network; i > 0 && n != (Network{}) {
+		var f []string
+		if n.Name != "" {
+			f = append(f, "name: "+quote(n.Name))
+		}
+		f = append(f, "word_pj: "+num(n.WordPJ),
+			"multicast: "+strconv.FormatBool(n.Multicast),
+			"reduction: "+strconv.FormatBool(n.Reduction))
+		if n.Reduction {
+			f = append(f, "reduce_pj: "+num(n.ReducePJ))
+		}
+		fmt.Fprintf(b, "    network: {%s}\n", strings.Join(f, ", "))
+	}
+}
+
+// formatEnergy writes the energies of the first kept tensor for all, and
+// overrides for the kept tensors whose energies differ.
+func formatEnergy(b *bytes.Buffer, l *Level) {
+	first := -1
+	for _, t := range workload.Tensors {
+		if l.Keeps[t] {
+			first = int(t)
+			break
+		}
+	}
+	if first < 0 {
+		return
+	}
+	acts := func(a Actions) string {
+		return fmt.Sprintf("read_pj: %s, write_pj: %s, update_pj: %s", num(a.ReadPJ), num(a.WritePJ), num(a.UpdatePJ))
+	}
+	base := l.Energy[first]
+	fmt.Fprintf(b, "    energy: {%s", acts(base))
+	for _, t := range workload.Tensors {
+		if l.Keeps[t] && l.Energy[t] != base {
+			fmt.Fprintf(b, ",\n      %s: {%s}", t, acts(l.Energy[t]))
+		}
+	}
+	b.WriteString("}\n")
+}
+
+// num formats a float so that it parses back to the same value.
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+var plainRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.+-]*$`)
+
+// quote returns s as a plain YAML scalar when it reads back as the same
+// string, and double-quoted otherwise.
+func quote(s string) string {
+	switch strings.ToLower(s) {
+	case "null", "true", "false", "yes", "no", "on", "off", "y", "n":
+		return strconv.Quote(s)
+	}
+	if plainRE.MatchString(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}

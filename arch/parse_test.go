@@ -1,0 +1,135 @@
+package arch
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/nnergy/nnergy/arch/tech"
+	"github.com/nnergy/nnergy/internal/yamlspec"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// TestParseErrors pins every error of each invalid file in testdata/errors
+// in the matching .err file.
+func TestParseErrors(t *testing.T) {
+	files, err := filepath.Glob("testdata/errors/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test files: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Parse(file, data)
+			if err == nil {
+				t.Fatal("Parse succeeded, want errors")
+			}
+			var list yamlspec.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error %v is not a yamlspec.ErrorList", err)
+			}
+			var b strings.Builder
+			for _, e := range list {
+				b.WriteString(e.Error() + "\n")
+			}
+			golden(t, strings.TrimSuffix(file, ".yaml")+".err", []byte(b.String()))
+		})
+	}
+}
+
+const header = "version: 1\nname: t\nclock_mhz: 100\n"
+
+func TestParse(t *testing.T) {
+	sram := func(words int64, bits int) float64 { return tech.SRAMPJ(words*int64(bits)/8, bits) }
+	tests := []struct {
+		name string
+		in   string
+		want *Spec
+	}{{
+		name: "defaults",
+		in: header + `levels:
+  - name: DRAM
+    energy: {read_pj: 100}
+  - name: RF
+    size_words: 64
+    mesh: [4, 2]
+    energy: {read_pj: 1, write_pj: 2}
+compute: {mac_pj: 0.5}
+`,
+		want: &Spec{Name: "t", ClockHz: 100e6, Levels: []Level{
+			{Name: "DRAM", Keeps: all, WordBits: 16, MeshX: 1, MeshY: 1,
+				Energy: same(Actions{100, 100, 100})},
+			{Name: "RF", Keeps: all, SizeWords: 64, WordBits: 16, MeshX: 4, MeshY: 2,
+				Energy: same(Actions{1, 2, 2})},
+		}, Compute: Compute{MeshX: 1, MeshY: 1, EnergyPJ: 0.5, Bits: 16}},
+	}, {
+		name: "word bits, MAC-normalized energies and per-tensor overrides",
+		in: header + `word_bits: 8
+levels:
+  - name: DRAM
+    word_bits: 32
+    energy: {read_mac: 200, update_mac: 300}
+  - name: Buf
+    keeps: [Inputs, Outputs]
+    energy: {read_pj: 4, Outputs: {update_pj: 9}}
+    bandwidth_words: 2.5
+    network: {name: n, word_mac: 2, multicast: true, reduction: true, reduce_mac: 0.5}
+compute: {mac_pj: 0.25, mesh: [2, 3]}
+`,
+		want: &Spec{Name: "t", ClockHz: 100e6, Levels: []Level{
+			{Name: "DRAM", Keeps: all, WordBits: 32, MeshX: 1, MeshY: 1,
+				Energy: same(Actions{50, 50, 75})},
+			{Name: "Buf", Keeps: [3]bool{false, true, true}, WordBits: 8, MeshX: 1, MeshY: 1,
+				Energy:         [3]Actions{{}, {4, 4, 4}, {4, 4, 9}},
+				BandwidthWords: 2.5,
+				Network:        Network{Name: "n", WordPJ: 0.5, Multicast: true, Reduction: true, ReducePJ: 0.125}},
+		}, Compute: Compute{MeshX: 2, MeshY: 3, EnergyPJ: 0.25, Bits: 8}},
+	}, {
+		name: "technology classes by the capacity each tensor sees",
+		in: header + `tech: horowitz-45nm
+levels:
+  - name: DRAM
+    energy: {tech: dram}
+  - name: GLB
+    size_words: 65536
+    partition_words: {Weights: 4096}
+    energy: {tech: sram, Outputs: {write_pj: 3}}
+    network: {tech: reg}
+compute: {tech: mac, bits: 8}
+`,
+		want: &Spec{Name: "t", ClockHz: 100e6, Levels: []Level{
+			{Name: "DRAM", Keeps: all, WordBits: 16, MeshX: 1, MeshY: 1,
+				Energy: same(Actions{487.5, 487.5, 487.5})},
+			{Name: "GLB", Keeps: all, SizeWords: 65536, Partition: [3]int64{4096, 0, 0}, WordBits: 16, MeshX: 1, MeshY: 1,
+				Energy: [3]Actions{
+					{sram(4096, 16), sram(4096, 16), sram(4096, 16)},
+					{sram(61440, 16), sram(61440, 16), sram(61440, 16)},
+					{sram(61440, 16), 3, sram(61440, 16)},
+				},
+				Network: Network{WordPJ: tech.SRAMPJ(2, 16)}},
+		}, Compute: Compute{MeshX: 1, MeshY: 1, EnergyPJ: tech.MACPJ(8), Bits: 8}},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse("t.yaml", []byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.want.Source = "t.yaml"
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateApprox(1e-12, 0)); diff != "" {
+				t.Errorf("Parse (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+var all = [workload.NumTensors]bool{true, true, true}
+
+func same(a Actions) [workload.NumTensors]Actions { return [workload.NumTensors]Actions{a, a, a} }

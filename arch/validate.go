@@ -1,0 +1,108 @@
+package arch
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nnergy/nnergy/internal/yamlspec"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// Validate checks the invariants that the cost model relies on, for specs
+// built in Go as well as parsed ones: at least one level, unique names, an
+// outermost level with one instance that keeps every tensor, positive
+// meshes and word widths, partitions that fit, and finite, non-negative
+// energies and bandwidths. The error lists every violation by its YAML key
+// path (a yamlspec.ErrorList without positions, wrapped with the spec's
+// name).
+func (s *Spec) Validate() error {
+	var errs yamlspec.ErrorList
+	bad := func(path, format string, args ...any) {
+		errs.Add(yamlspec.Pos{}, path, fmt.Sprintf(format, args...))
+	}
+	energy := func(path string, v float64) {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			bad(path, "must be a finite non-negative energy, got %g", v)
+		}
+	}
+	if s.Name == "" {
+		bad("name", "required")
+	}
+	if !(s.ClockHz > 0) || math.IsInf(s.ClockHz, 0) {
+		bad("clock_mhz", "must be positive, got %g MHz", s.ClockHz/1e6)
+	}
+	if len(s.Levels) == 0 {
+		bad("levels", "required: at least one level")
+	}
+	names := map[string]bool{}
+	for i := range s.Levels {
+		l := &s.Levels[i]
+		p := yamlspec.Index("levels", i)
+		at := func(key string) string { return yamlspec.Join(p, key) }
+		if l.Name == "" || names[l.Name] {
+			bad(at("name"), "want a unique, non-empty name, got %q", l.Name)
+		}
+		names[l.Name] = true
+		if i == 0 && l.Keeps != [workload.NumTensors]bool{true, true, true} {
+			bad(at("keeps"), "the outermost level must keep every tensor")
+		}
+		if l.Keeps == [workload.NumTensors]bool{} {
+			bad(at("keeps"), "must keep at least one tensor")
+		}
+		if l.SizeWords < 0 {
+			bad(at("size_words"), "must not be negative, got %d", l.SizeWords)
+		}
+		var sum int64
+		shared := false
+		for _, t := range workload.Tensors {
+			n := l.Partition[t]
+			switch {
+			case n < 0 || n > 0 && !l.Keeps[t]:
+				bad(yamlspec.Join(at("partition_words"), t.String()), "want a positive partition of a kept tensor, got %d", n)
+			case n == 0 && l.Keeps[t]:
+				shared = true
+			}
+			sum += n
+			if !l.Keeps[t] && l.Energy[t] != (Actions{}) {
+				bad(yamlspec.Join(at("energy"), t.String()), "the level does not keep %s", t)
+			}
+			ep := yamlspec.Join(at("energy"), t.String())
+			energy(yamlspec.Join(ep, "read_pj"), l.Energy[t].ReadPJ)
+			energy(yamlspec.Join(ep, "write_pj"), l.Energy[t].WritePJ)
+			energy(yamlspec.Join(ep, "update_pj"), l.Energy[t].UpdatePJ)
+		}
+		if l.SizeWords > 0 && (sum > l.SizeWords || shared && sum == l.SizeWords) {
+			bad(at("partition_words"), "partitions total %d words of size_words %d, leaving no room for the shared tensors", sum, l.SizeWords)
+		}
+		if l.WordBits < 1 || l.WordBits > 64 {
+			bad(at("word_bits"), "must be between 1 and 64 bits, got %d", l.WordBits)
+		}
+		if l.MeshX < 1 || l.MeshY < 1 || i == 0 && l.MeshX*l.MeshY != 1 {
+			bad(at("mesh"), "want positive sizes ([1, 1] for the outermost level), got [%d, %d]", l.MeshX, l.MeshY)
+		}
+		if l.BandwidthWords < 0 || math.IsNaN(l.BandwidthWords) || math.IsInf(l.BandwidthWords, 0) {
+			bad(at("bandwidth_words"), "must be finite and non-negative, got %g", l.BandwidthWords)
+		}
+		n := l.Network
+		if i == 0 && n != (Network{}) {
+			bad(at("network"), "the outermost level has no parent network")
+		}
+		energy(yamlspec.Join(at("network"), "word_pj"), n.WordPJ)
+		energy(yamlspec.Join(at("network"), "reduce_pj"), n.ReducePJ)
+		if n.ReducePJ != 0 && !n.Reduction {
+			bad(yamlspec.Join(at("network"), "reduce_pj"), "needs reduction: true")
+		}
+	}
+	c := s.Compute
+	if c.MeshX < 1 || c.MeshY < 1 {
+		bad("compute.mesh", "want positive sizes, got [%d, %d]", c.MeshX, c.MeshY)
+	}
+	if c.Bits < 1 || c.Bits > 64 {
+		bad("compute.bits", "must be between 1 and 64 bits, got %d", c.Bits)
+	}
+	energy("compute.mac_pj", c.EnergyPJ)
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("arch: %s: %w", s.Name, errs)
+}

@@ -1,0 +1,52 @@
+package arch
+
+import (
+	"math"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		breakIt func(s *Spec)
+		want    string
+	}{
+		{"valid", func(*Spec) {}, ""},
+		{"no levels", func(s *Spec) { s.Levels = nil }, "arch: eyeriss: levels: required: at least one level"},
+		{"bad clock", func(s *Spec) { s.ClockHz = 0 }, "arch: eyeriss: clock_mhz: must be positive, got 0 MHz"},
+		{"outer keeps", func(s *Spec) { s.Levels[0].Keeps[1] = false; s.Levels[0].Energy[1] = Actions{} }, "arch: eyeriss: levels[0].keeps: the outermost level must keep every tensor"},
+		{"duplicate names", func(s *Spec) { s.Levels[2].Name = "GLB" }, `arch: eyeriss: levels[2].name: want a unique, non-empty name, got "GLB"`},
+		{"partition of bypassed tensor", func(s *Spec) { s.Levels[1].Keeps[0] = false; s.Levels[1].Energy[0] = Actions{} },
+			"arch: eyeriss: levels[1].partition_words.Weights: want a positive partition of a kept tensor, got 4096"},
+		{"partitions overflow", func(s *Spec) { s.Levels[1].Partition[1] = 60000 },
+			"arch: eyeriss: levels[1].partition_words: partitions total 64096 words of size_words 55296, leaving no room for the shared tensors"},
+		{"negative energy", func(s *Spec) { s.Levels[2].Energy[1].WritePJ = -1 },
+			"arch: eyeriss: levels[2].energy.Inputs.write_pj: must be a finite non-negative energy, got -1"},
+		{"NaN MAC", func(s *Spec) { s.Compute.EnergyPJ = math.NaN() },
+			"arch: eyeriss: compute.mac_pj: must be a finite non-negative energy, got NaN"},
+		{"mesh", func(s *Spec) { s.Levels[0].MeshX = 2 },
+			"arch: eyeriss: levels[0].mesh: want positive sizes ([1, 1] for the outermost level), got [2, 1]"},
+		{"network on DRAM", func(s *Spec) { s.Levels[0].Network.Multicast = true },
+			"arch: eyeriss: levels[0].network: the outermost level has no parent network"},
+		{"reduce without reduction", func(s *Spec) { s.Levels[2].Network.Reduction = false; s.Levels[2].Network.ReducePJ = 1 },
+			"arch: eyeriss: levels[2].network.reduce_pj: needs reduction: true"},
+		{"two problems", func(s *Spec) { s.Compute.Bits = 0; s.Levels[1].WordBits = 99 },
+			"arch: eyeriss: levels[1].word_bits: must be between 1 and 64 bits, got 99 (and 1 more error)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Preset("eyeriss")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.breakIt(s)
+			got := ""
+			if err := s.Validate(); err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("Validate() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
