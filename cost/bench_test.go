@@ -1,10 +1,11 @@
-package cost
+package cost_test
 
 import (
 	"testing"
 
 	"github.com/nnergy/nnergy/arch"
-	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -32,7 +33,7 @@ func fourLevel() *arch.Spec {
 // of a ResNet-style 3×3 convolution on the four-level hierarchy.
 func BenchmarkEvaluate(b *testing.B) {
 	spec := fourLevel()
-	m, err := New(spec)
+	m, err := cost.New(spec)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,14 +48,14 @@ func BenchmarkEvaluate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, df := range []mapping.Dataflow{mapping.RS, mapping.WS, mapping.OS} {
-			mp, err := mapping.Build(df, l, spec)
+		for _, df := range []dataflow.Dataflow{dataflow.RS, dataflow.WS, dataflow.OS} {
+			mp, err := dataflow.Build(df, l, m)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.Run(tc.name+"/"+df.String(), func(b *testing.B) {
 				e := m.NewEvaluator()
-				var r Result
+				var r cost.Result
 				b.ReportAllocs()
 				for b.Loop() {
 					if err := e.Evaluate(l, mp, &r); err != nil {

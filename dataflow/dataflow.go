@@ -1,4 +1,4 @@
-package mapping
+package dataflow
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -50,7 +52,7 @@ func ParseDataflow(s string) (Dataflow, error) {
 			return Dataflow(i), nil
 		}
 	}
-	return 0, fmt.Errorf("mapping: unknown dataflow %q (dataflows: %s)", s, strings.Join(dataflowNames[:], ", "))
+	return 0, fmt.Errorf("dataflow: unknown dataflow %q (dataflows: %s)", s, strings.Join(dataflowNames[:], ", "))
 }
 
 type (
@@ -76,39 +78,197 @@ var rules = [...]rule{
 	NLR: {x: dims{m, g}, y: dims{c, r, s}, pe: nil, order: dims{g, n, p, q, m, c, r, s}},
 }
 
-// Build returns a deterministic, legal mapping of layer l onto architecture
-// a that follows dataflow df: the spatial split and the loops kept in the
-// PEs come from the dataflow, and the remaining factors are placed from the
-// inside out, each at the innermost level whose capacity still holds it.
-// It is a reasonable mapping, not an optimal one; the mapper searches for
-// better ones.
-func Build(df Dataflow, l *workload.Layer, a *arch.Spec) (*Mapping, error) {
+// Build returns a deterministic, legal mapping of layer l onto the
+// architecture of model m that follows dataflow df. The spatial split and
+// the loops kept in the PEs come from the dataflow; the remaining factors
+// are placed from the inside out, each at the innermost level whose
+// capacity still holds it. Among a small set of such mappings (the order in
+// which the outermost on-chip level is filled, and the loop order of the
+// off-chip level) Build keeps the one of least energy, ties broken by
+// cycles then by enumeration order. It is a reasonable mapping, not an
+// optimal one; package mapper searches the whole mapspace.
+func Build(df Dataflow, l *workload.Layer, m *cost.Model) (*mapping.Mapping, error) {
 	if int(df) >= len(rules) {
-		return nil, fmt.Errorf("mapping: unknown dataflow %d", df)
+		return nil, fmt.Errorf("dataflow: unknown dataflow %d", df)
+	}
+	a := m.Spec()
+	if len(a.Levels) == 0 {
+		return nil, fmt.Errorf("dataflow: architecture %q has no levels", a.Name)
 	}
 	ru := rules[df]
-	L := len(a.Levels)
-	if L == 0 {
-		return nil, fmt.Errorf("mapping: architecture %q has no levels", a.Name)
+	base := fillOrder(ru)
+	var best *mapping.Mapping
+	var bestR cost.Result
+	ev := m.NewEvaluator()
+	var r cost.Result
+	var firstErr error
+	try := func(mp *mapping.Mapping) {
+		if err := ev.Evaluate(l, mp, &r); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			return
+		}
+		if !r.Valid {
+			return
+		}
+		if best == nil || r.EnergyPJ < bestR.EnergyPJ || (r.EnergyPJ == bestR.EnergyPJ && r.Cycles < bestR.Cycles) {
+			best = mp.Clone()
+			bestR = r
+			bestR.Levels = nil
+			bestR.Violations = nil
+		}
 	}
-	b := &builder{l: l, a: a, m: &Mapping{Levels: make([]Level, L)}}
+	// Pass 1: every fill order of the outer on-chip levels, with the
+	// off-chip loops in the dataflow's order; keep the best few.
+	type cand struct {
+		mp *mapping.Mapping
+		e  float64
+	}
+	var cands []cand
+	for _, fo := range fillOrders(base, l) {
+		for bypass := range 1 << workload.NumTensors {
+			mp, err := build(df, ru, fo, bypass, l, a)
+			if err != nil {
+				if firstErr == nil && bypass == 0 {
+					firstErr = err
+				}
+				continue
+			}
+			if err := ev.Evaluate(l, mp, &r); err != nil || !r.Valid {
+				continue
+			}
+			cands = append(cands, cand{mp, r.EnergyPJ})
+		}
+	}
+	slices.SortStableFunc(cands, func(x, y cand) int { return cmpFloat(x.e, y.e) })
+	// Pass 2: every order of the off-chip loops for the best candidates.
+	for _, cd := range cands[:min(len(cands), 8)] {
+		mp := cd.mp
+		for _, order := range permutations(mp.Levels[0].Temporal) {
+			mp.Levels[0].Temporal = order
+			try(mp)
+		}
+	}
+	if best == nil {
+		if firstErr != nil {
+			return nil, firstErr
+		}
+		return nil, fmt.Errorf("dataflow: %s cannot map layer %q onto %q within its limits", df, l.Name, a.Name)
+	}
+	return best, nil
+}
+
+// fillOrder is the order in which a dataflow fills the levels above the PEs:
+// the innermost loops of its loop order first.
+func fillOrder(ru rule) dims {
+	fo := slices.Clone(ru.order)
+	slices.Reverse(fo)
+	for _, d := range workload.Dims {
+		if !slices.Contains(fo, d) {
+			fo = append(fo, d)
+		}
+	}
+	return fo
+}
+
+// fillOrders returns the orders in which to fill the levels above the PEs:
+// every permutation of the layer's dimensions other than R and S with a
+// bound above 1 (at most 5! orders), then the rest in the base order.
+func fillOrders(base dims, l *workload.Layer) []dims {
+	var lead dims
+	for _, d := range base {
+		if d != r && d != s && l.Shape[d] > 1 && len(lead) < 5 {
+			lead = append(lead, d)
+		}
+	}
+	var out []dims
+	var rec func(k int)
+	rec = func(k int) {
+		if k == len(lead) {
+			o := slices.Clone(lead)
+			for _, d := range base {
+				if !slices.Contains(o, d) {
+					o = append(o, d)
+				}
+			}
+			out = append(out, o)
+			return
+		}
+		for i := k; i < len(lead); i++ {
+			lead[k], lead[i] = lead[i], lead[k]
+			rec(k + 1)
+			lead[k], lead[i] = lead[i], lead[k]
+		}
+	}
+	rec(0)
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// permutations returns every order of loops (at most 6 loops; longer lists
+// are returned as they are, plus their reverse).
+func permutations(ls []mapping.Loop) [][]mapping.Loop {
+	if len(ls) > 6 {
+		rev := slices.Clone(ls)
+		slices.Reverse(rev)
+		return [][]mapping.Loop{slices.Clone(ls), rev}
+	}
+	var out [][]mapping.Loop
+	var rec func(k int, cur []mapping.Loop)
+	rec = func(k int, cur []mapping.Loop) {
+		if k == len(cur) {
+			out = append(out, slices.Clone(cur))
+			return
+		}
+		for i := k; i < len(cur); i++ {
+			cur[k], cur[i] = cur[i], cur[k]
+			rec(k+1, cur)
+			cur[k], cur[i] = cur[i], cur[k]
+		}
+	}
+	rec(0, slices.Clone(ls))
+	return out
+}
+
+// build makes one mapping of the dataflow with the given fill order; the
+// tensors whose bit is set in bypass skip the outermost on-chip level.
+func build(df Dataflow, ru rule, fo dims, bypass int, l *workload.Layer, a *arch.Spec) (*mapping.Mapping, error) {
+	L := len(a.Levels)
+	b := &builder{l: l, a: a, m: &mapping.Mapping{Levels: make([]mapping.Level, L)}}
 	for i := range L {
 		b.m.Levels[i].Name = a.Levels[i].Name
 		b.m.Levels[i].Keep = a.Levels[i].Keeps
 	}
 	for t := range workload.NumTensors {
 		b.m.Levels[0].Keep[t] = true
+		if L > 2 && bypass&(1<<t) != 0 {
+			if !a.Levels[1].Keeps[t] {
+				return nil, fmt.Errorf("dataflow: %s already bypasses %s", a.Levels[1].Name, workload.Tensor(t))
+			}
+			b.m.Levels[1].Keep[t] = false
+		}
+	}
+	if L <= 2 && bypass != 0 {
+		return nil, fmt.Errorf("dataflow: no on-chip level to bypass")
 	}
 	b.rem = l.Shape
 	pe := L - 1
 	if df == NLR && L >= 3 {
 		b.m.Levels[pe].Keep = [workload.NumTensors]bool{}
 	}
-	if df == WS && L >= 3 {
+	if df == WS && L >= 3 && a.Levels[pe].Keeps[workload.Weights] {
 		// Weights stay in the PEs; inputs and partial sums stream through.
-		if a.Levels[pe].Keeps[workload.Weights] {
-			b.m.Levels[pe].Keep = [workload.NumTensors]bool{workload.Weights: true}
-		}
+		b.m.Levels[pe].Keep = [workload.NumTensors]bool{workload.Weights: true}
 	}
 	// Spatial fan-out, innermost array first.
 	for i := L - 1; i >= 0; i-- {
@@ -128,20 +288,17 @@ func Build(df Dataflow, l *workload.Layer, a *arch.Spec) (*Mapping, error) {
 		case i != L-2: // arrays of cores or clusters split outputs
 			x, y = dims{m, p, n, q, g}, dims{p, n, m, q, g}
 		}
-		b.spatial(i, X, x, mx, red)
-		b.spatial(i, Y, y, my, red)
+		b.spatial(i, mapping.X, x, mx, red)
+		b.spatial(i, mapping.Y, y, my, red)
 	}
 	b.fit()
 	// Stationary loops in the PE storage.
 	if L >= 2 {
-		b.fill(pe, ru.pe, ru.order)
+		b.fill(pe, ru.pe)
 	}
 	// Everything else from the inside out.
-	fillOrder := slices.Clone(ru.order)
-	slices.Reverse(fillOrder)
-	fillOrder = append(fillOrder, r, s)
 	for i := L - 2; i >= 1; i-- {
-		b.fill(i, fillOrder, ru.order)
+		b.fill(i, fo)
 	}
 	for _, d := range ru.order {
 		b.push(0, d)
@@ -151,10 +308,10 @@ func Build(df Dataflow, l *workload.Layer, a *arch.Spec) (*Mapping, error) {
 	}
 	b.sortLoops(ru.order)
 	if err := b.m.CheckShape(l); err != nil {
-		return nil, fmt.Errorf("mapping: building %s for %q: %v", df, l.Name, err)
+		return nil, fmt.Errorf("dataflow: building %s for %q: %v", df, l.Name, err)
 	}
 	if v := b.violation(); v != "" {
-		return nil, fmt.Errorf("mapping: %s cannot map layer %q onto %q: %s", df, l.Name, a.Name, v)
+		return nil, fmt.Errorf("dataflow: %s cannot map layer %q onto %q: %s", df, l.Name, a.Name, v)
 	}
 	return b.m, nil
 }
@@ -162,7 +319,7 @@ func Build(df Dataflow, l *workload.Layer, a *arch.Spec) (*Mapping, error) {
 type builder struct {
 	l   *workload.Layer
 	a   *arch.Spec
-	m   *Mapping
+	m   *mapping.Mapping
 	rem workload.Shape // factors not placed yet
 }
 
@@ -177,10 +334,12 @@ func divisors(v, lim int) []int {
 	return ds
 }
 
-// spatial splits up to mesh instances of level i's children along axis ax,
-// taking factors of the preferred dimensions so that the product is as large
-// as possible (ties keep more of the first dimension).
-func (b *builder) spatial(i int, ax Axis, pref dims, mesh int, reduce bool) {
+// spatial splits up to mesh instances of level i's children along axis ax.
+// The first preferred dimension that can be split is always split (it is
+// what makes the dataflow); the others fill the rest of the axis. Among
+// such splits Build takes the largest product, ties keeping more of the
+// earlier dimensions.
+func (b *builder) spatial(i int, ax mapping.Axis, pref dims, mesh int, reduce bool) {
 	var ok dims
 	for _, d := range pref {
 		if !reduce && !b.l.Relevant(workload.Outputs, d) {
@@ -206,14 +365,18 @@ func (b *builder) spatial(i int, ax Axis, pref dims, mesh int, reduce bool) {
 			}
 			return
 		}
-		for _, f := range divisors(b.rem[ok[k]], left) {
+		ds := divisors(b.rem[ok[k]], left)
+		if k == 0 && len(ds) > 1 {
+			ds = ds[:len(ds)-1] // the dataflow's own dimension must be split
+		}
+		for _, f := range ds {
 			rec(k+1, left/f, append(fs, f))
 		}
 	}
 	rec(0, mesh, nil)
 	for k, f := range bestF {
 		if f > 1 {
-			b.m.Levels[i].Spatial = append(b.m.Levels[i].Spatial, Loop{Dim: ok[k], Factor: f, Axis: ax})
+			b.m.Levels[i].Spatial = append(b.m.Levels[i].Spatial, mapping.Loop{Dim: ok[k], Factor: f, Axis: ax})
 			b.rem[ok[k]] /= f
 		}
 	}
@@ -340,7 +503,7 @@ func (b *builder) shrinkSpatial(i int) bool {
 
 // fill places, at level i, the largest factor of each dimension in ds (in
 // that order) that keeps every level up to i within capacity.
-func (b *builder) fill(i int, ds dims, order dims) {
+func (b *builder) fill(i int, ds dims) {
 	for _, d := range ds {
 		if b.rem[d] <= 1 {
 			continue
@@ -349,7 +512,7 @@ func (b *builder) fill(i int, ds dims, order dims) {
 			if f == 1 {
 				break
 			}
-			b.m.Levels[i].Temporal = append(b.m.Levels[i].Temporal, Loop{Dim: d, Factor: f})
+			b.m.Levels[i].Temporal = append(b.m.Levels[i].Temporal, mapping.Loop{Dim: d, Factor: f})
 			if b.fits(i) {
 				b.rem[d] /= f
 				break
@@ -362,7 +525,7 @@ func (b *builder) fill(i int, ds dims, order dims) {
 // push puts the remaining factor of d at level i.
 func (b *builder) push(i int, d workload.Dim) {
 	if b.rem[d] > 1 {
-		b.m.Levels[i].Temporal = append(b.m.Levels[i].Temporal, Loop{Dim: d, Factor: b.rem[d]})
+		b.m.Levels[i].Temporal = append(b.m.Levels[i].Temporal, mapping.Loop{Dim: d, Factor: b.rem[d]})
 		b.rem[d] = 1
 	}
 }
@@ -389,7 +552,7 @@ func (b *builder) sortLoops(order dims) {
 		slices.SortStableFunc(seen, func(x, y workload.Dim) int { return rank(x) - rank(y) })
 		tl := b.m.Levels[i].Temporal[:0]
 		for _, d := range seen {
-			tl = append(tl, Loop{Dim: d, Factor: f[d]})
+			tl = append(tl, mapping.Loop{Dim: d, Factor: f[d]})
 		}
 		b.m.Levels[i].Temporal = tl
 	}

@@ -5,8 +5,10 @@ package explore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -16,9 +18,9 @@ type Mapper func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, erro
 
 // DataflowMapper returns a Mapper that builds every layer's mapping with the
 // deterministic builder of dataflow df.
-func DataflowMapper(m *cost.Model, df mapping.Dataflow) Mapper {
+func DataflowMapper(m *cost.Model, df dataflow.Dataflow) Mapper {
 	return func(_ context.Context, l *workload.Layer) (*mapping.Mapping, error) {
-		return mapping.Build(df, l, m.Spec())
+		return dataflow.Build(df, l, m)
 	}
 }
 
@@ -65,7 +67,11 @@ func Evaluate(ctx context.Context, m *cost.Model, net *workload.Network, mapper 
 				return nil, fmt.Errorf("explore: layer %q: %w", l.Name, err)
 			}
 			if !r.Valid {
-				return nil, fmt.Errorf("explore: layer %q: mapping breaks the architecture's limits: %s", l.Name, r.Violations[0])
+				msgs := make([]string, len(r.Violations))
+				for i, v := range r.Violations {
+					msgs[i] = v.String()
+				}
+				return nil, fmt.Errorf("explore: layer %q: mapping breaks the architecture's limits: %s", l.Name, strings.Join(msgs, "; "))
 			}
 			c = cached{mp, r}
 			cache[l.Key()] = c

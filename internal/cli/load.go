@@ -1,16 +1,38 @@
 package cli
 
 import (
+	"os"
+	"strings"
+
 	"github.com/nnergy/nnergy/workload"
 	"github.com/nnergy/nnergy/workload/zoo"
 )
 
 // loadModel returns the network that a --model flag or a MODEL argument
-// names: a zoo model, e.g. "alexnet".
-//
-// TODO: also accept the path of a YAML workload file (once workload.Parse
-// exists); until then any name that is not in the zoo gives the zoo's
-// error, `zoo: unknown model "x" (models: lenet5, alexnet, ...)`.
+// names: a zoo model, e.g. "alexnet", or the path of a workload YAML file
+// (anything ending in .yaml or .yml, or naming an existing file).
 func loadModel(nameOrPath string) (*workload.Network, error) {
+	if isFile(nameOrPath, ".yaml", ".yml") {
+		b, err := os.ReadFile(nameOrPath)
+		if err != nil {
+			return nil, err
+		}
+		return workload.Parse(nameOrPath, b)
+	}
 	return zoo.Get(nameOrPath)
+}
+
+// isFile reports whether s looks like a file path: it has one of the
+// extensions, or a file of that name exists.
+func isFile(s string, exts ...string) bool {
+	for _, e := range exts {
+		if strings.HasSuffix(s, e) {
+			return true
+		}
+	}
+	if strings.ContainsRune(s, os.PathSeparator) {
+		return true
+	}
+	fi, err := os.Stat(s)
+	return err == nil && !fi.IsDir()
 }

@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEvalGolden(t *testing.T) {
+	code, out, errOut := runNnergy(t, "eval", "--arch", "eyeriss", "--model", "alexnet", "--batch", "4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	checkGolden(t, "eval_eyeriss_alexnet.golden", out)
+}
+
+func TestEvalJSON(t *testing.T) {
+	code, out, errOut := runNnergy(t, "eval", "--arch", "eyeriss", "--model", "alexnet", "--layer", "conv1,conv2", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Layers []map[string]any `json:"layers"`
+		Total  map[string]any   `json:"total"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Layers) != 2 {
+		t.Fatalf("%d layers, want 2", len(rep.Layers))
+	}
+	var sum float64
+	for _, l := range rep.Layers {
+		for _, k := range []string{"name", "macs", "energy_pj", "lower_bound_pj", "cycles", "utilization", "mapping", "levels"} {
+			if _, ok := l[k]; !ok {
+				t.Errorf("layer %v lacks %q", l["name"], k)
+			}
+		}
+		levels := l["levels"].([]any)
+		if levels[0].(map[string]any)["name"] != "DRAM" {
+			t.Errorf("first level %v, want DRAM", levels[0])
+		}
+		var levelSum float64
+		for _, lv := range levels {
+			m := lv.(map[string]any)
+			levelSum += m["energy_pj"].(float64)
+			for _, tn := range []string{"Weights", "Inputs", "Outputs"} {
+				tr := m[tn].(map[string]any)
+				if _, ok := tr["reads"]; !ok {
+					t.Errorf("level %v %s lacks reads", m["name"], tn)
+				}
+				if _, ok := tr["writes"]; !ok {
+					t.Errorf("level %v %s lacks writes", m["name"], tn)
+				}
+			}
+		}
+		// Levels plus MACs add up to the layer's energy.
+		if got, want := levelSum+l["mac_energy_pj"].(float64), l["energy_pj"].(float64); abs(got-want) > 1e-6*want {
+			t.Errorf("layer %v: levels + MACs = %g pJ, energy_pj = %g", l["name"], got, want)
+		}
+		sum += l["energy_pj"].(float64)
+	}
+	if got := rep.Total["energy_pj"].(float64); abs(got-sum) > 1e-6*sum {
+		t.Errorf("total energy %g pJ, layers add up to %g", got, sum)
+	}
+	if _, ok := rep.Total["levels"]; !ok {
+		t.Error("total lacks levels")
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestEvalCSV(t *testing.T) {
+	code, out, errOut := runNnergy(t, "eval", "--model", "lenet5", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(recs[0], ","); got != "layer,macs,energy_pj,lower_bound_pj,cycles,utilization,DRAM_pj,GLB_pj,RF_pj,mac_pj" {
+		t.Errorf("header %s", got)
+	}
+	if recs[len(recs)-1][0] != "total" {
+		t.Errorf("last row %v, want the total", recs[len(recs)-1])
+	}
+}
+
+func TestEvalMapping(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.txt")
+	// A legal mapping of LeNet-5's first layer (6x1x5x5, 28x28 outputs).
+	text := `DRAM keep Weights Inputs Outputs
+  for P in [0:2)
+GLB keep Weights Inputs Outputs
+  for Q in [0:28)
+  spatial-x P in [0:14)
+  spatial-y R in [0:5)
+RF keep Weights Inputs Outputs
+  for M in [0:6)
+  for S in [0:5)
+`
+	if err := os.WriteFile(good, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runNnergy(t, "eval", "--model", "lenet5", "--layer", "c1", "--mapping", good, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Layers []struct{ Mapping string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Layers[0].Mapping != text {
+		t.Errorf("mapping echoed as\n%s\nwant\n%s", rep.Layers[0].Mapping, text)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte(strings.Replace(text, "for M in [0:6)", "for M in [0:6)\n  for C in [0:1)\n  for X in [0:2)", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	over := filepath.Join(dir, "over.txt")
+	if err := os.WriteFile(over, []byte(strings.Replace(strings.Replace(text, "spatial-x P in [0:14)", "spatial-x P in [0:28)", 1), "  for P in [0:2)\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"eval", "--arch", "tpu"}, 1, `nnergy: arch: unknown architecture "tpu"`},
+		{[]string{"eval", "--model", "alexnet3"}, 1, `nnergy: zoo: unknown model "alexnet3"`},
+		{[]string{"eval", "--dataflow", "xs"}, 2, `nnergy: dataflow: unknown dataflow "xs" (dataflows: ws, os, is, rs, nlr)`},
+		{[]string{"eval", "--batch", "0"}, 2, "nnergy: eval: --batch must be at least 1, got 0"},
+		{[]string{"eval", "--format", "xml"}, 2, `nnergy: eval: unknown --format "xml" (want table, json or csv)`},
+		{[]string{"eval", "--model", "lenet5", "--layer", "conv9"}, 1, `nnergy: workload: network "lenet5" has no layer "conv9"`},
+		{[]string{"eval", "--model", "lenet5", "--mapping", good}, 2, "nnergy: eval: --mapping needs exactly one layer (use --layer)"},
+		{[]string{"eval", "--model", "lenet5", "--layer", "c1", "--mapping", bad}, 1,
+			"nnergy: mapping: " + bad + `:10: unknown dimension "X" (want one of N, G, M, C, P, Q, R, S)`},
+		{[]string{"eval", "--model", "lenet5", "--layer", "c1", "--mapping", over}, 1,
+			`nnergy: explore: layer "c1": mapping breaks the architecture's limits: level GLB: spatial X fan-out 28 exceeds the mesh (14)`},
+		{[]string{"eval", "--bogus"}, 2, "nnergy: nnergy eval: unknown flag: --bogus"},
+	} {
+		code, out, errOut := runNnergy(t, tc.args...)
+		if code != tc.code || !strings.HasPrefix(errOut, tc.stderr) || strings.Count(errOut, "\n") != 1 || out != "" {
+			t.Errorf("nnergy %s: exit %d, stdout %q, stderr %q; want exit %d, stderr starting %q on one line",
+				strings.Join(tc.args, " "), code, out, errOut, tc.code, tc.stderr)
+		}
+	}
+}
