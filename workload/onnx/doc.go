@@ -1,0 +1,49 @@
+// Package onnx imports ONNX models (read with package
+// github.com/nnergy/nnergy/onnx) as energy-model workloads:
+//
+//	m, err := onnx.ReadFile("resnet18.onnx")       // github.com/nnergy/nnergy/onnx
+//	net, err := wonnx.Import(m, 4)                 // this package, batch 4
+//
+// # Layers
+//
+// Conv (1-D and 2-D; group gives grouped and depthwise convolutions;
+// strides, pads, auto_pad and dilations; the kernel from kernel_shape or the
+// weight shape), Gemm and MatMul become layers, named after their nodes (or
+// their first output when a node has no name). A product with a constant
+// matrix is a fully connected layer (2-D input) or a GEMM (the rows of a
+// higher-rank input on P, its first dimension on N); a product of two
+// activations, as in attention, is a batched matmul whose broadcast batch
+// dimensions go on G where both operands vary (batch × heads), on N where
+// only the first does and on M where only the second does, so that each
+// operand's size is exact. Density[workload.Weights] is the fraction of
+// nonzero values of the constant operand.
+//
+// # Shapes
+//
+// All other supported ops (the table in ops.go: activations, normalization,
+// pooling, reductions, elementwise arithmetic with broadcasting, and the
+// shape ops Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split,
+// Slice, Gather, Shape, Constant, ConstantOfShape, Expand, Pad, Tile, Range)
+// only carry shapes, and constant values where shape computations need them,
+// so that shapes are inferred statically from the graph inputs. Unsupported
+// ops are errors naming the node and its op_type.
+//
+// # Batch
+//
+// Graph inputs must have static shapes except dimension 0, the batch, which
+// Import sets to the requested size. PyTorch bakes the batch size used at
+// export into constant Reshape targets; when importing at another batch, a
+// Reshape target whose first entry equals the exported batch is taken to be
+// the batch if the reshaped tensor's first dimension is the batch.
+//
+// Import at the batch size wanted rather than calling Network.WithBatch on
+// the result: WithBatch sets N, but a product of two activations carries the
+// batch on G (each image has its own second operand), which only Import
+// knows how to scale.
+//
+// # Edges
+//
+// A layer's From lists the layers whose outputs reach any of its inputs
+// through non-MAC ops (activations, pooling, residual adds, reshapes), in
+// graph order.
+package onnx
