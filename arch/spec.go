@@ -131,3 +131,38 @@ func (l *Level) Capacity(t workload.Tensor) (words int64, own bool) {
 	}
 	return rest, false
 }
+
+// Overflow is one capacity problem of a level: a tensor's tile that exceeds
+// its partition, or (Shared) the tiles of the tensors without a partition
+// that together exceed the rest of the level.
+type Overflow struct {
+	Tensor     workload.Tensor
+	Shared     bool
+	Need, Have int64
+}
+
+// Overflows appends to dst the capacity problems of one instance of the
+// level holding tiles (words) of the tensors it keeps. It does not allocate
+// when dst has room.
+func (l *Level) Overflows(keep [workload.NumTensors]bool, tiles [workload.NumTensors]int64, dst []Overflow) []Overflow {
+	var shared int64
+	pool := int64(-1)
+	for t := range workload.NumTensors {
+		if !keep[t] {
+			continue
+		}
+		c, own := l.Capacity(workload.Tensor(t))
+		if own {
+			if tiles[t] > c {
+				dst = append(dst, Overflow{Tensor: workload.Tensor(t), Need: tiles[t], Have: c})
+			}
+			continue
+		}
+		shared += tiles[t]
+		pool = c
+	}
+	if pool > 0 && shared > pool {
+		dst = append(dst, Overflow{Shared: true, Need: shared, Have: pool})
+	}
+	return dst
+}

@@ -3,6 +3,7 @@ package cost
 import (
 	"fmt"
 
+	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/nest"
 	"github.com/nnergy/nnergy/workload"
@@ -68,25 +69,15 @@ func (v Violation) String() string {
 func (m *Model) check(l *workload.Layer, mp *mapping.Mapping, c *nest.Counts, dst []Violation) []Violation {
 	s := m.spec
 	L := len(s.Levels)
+	var ovf [workload.NumTensors + 1]arch.Overflow
 	for i := range L {
 		sl := &s.Levels[i]
-		var shared int64
+		var tiles [workload.NumTensors]int64
 		for t := range workload.NumTensors {
-			if !mp.Levels[i].Keep[t] {
-				continue
-			}
-			tile := c.Levels[i].Tensors[t].Tile
-			capw, own := sl.Capacity(t)
-			if own {
-				if tile > capw {
-					dst = append(dst, Violation{Kind: Capacity, Level: i, Name: sl.Name, Tensor: t, Need: tile, Have: capw})
-				}
-				continue
-			}
-			shared += tile
+			tiles[t] = c.Levels[i].Tensors[t].Tile
 		}
-		if capw, _ := sl.Capacity(sharedProbe(sl.Partition)); capw > 0 && shared > capw {
-			dst = append(dst, Violation{Kind: Capacity, Level: i, Name: sl.Name, Shared: true, Need: shared, Have: capw})
+		for _, o := range sl.Overflows(mp.Levels[i].Keep, tiles, ovf[:0]) {
+			dst = append(dst, Violation{Kind: Capacity, Level: i, Name: sl.Name, Tensor: o.Tensor, Shared: o.Shared, Need: o.Need, Have: o.Have})
 		}
 		// Spatial fan-out into the next level (or the MAC units).
 		x, y := mp.SpatialFanout(i)
@@ -114,16 +105,4 @@ func (m *Model) check(l *workload.Layer, mp *mapping.Mapping, c *nest.Counts, ds
 		}
 	}
 	return dst
-}
-
-// sharedProbe returns a tensor without a partition, so that Capacity
-// reports the shared pool (any tensor works when all are partitioned: the
-// pool is then what is left, and nothing uses it).
-func sharedProbe(p [workload.NumTensors]int64) workload.Tensor {
-	for t, v := range p {
-		if v == 0 {
-			return workload.Tensor(t)
-		}
-	}
-	return 0
 }

@@ -409,30 +409,18 @@ func (b *builder) violation() string {
 
 func (b *builder) overflow(i int) string {
 	lv := &b.a.Levels[i]
-	var shared int64
+	var tiles [workload.NumTensors]int64
 	for t := range workload.NumTensors {
-		if !b.m.Levels[i].Keep[t] {
-			continue
-		}
-		w := b.tile(i, t)
-		capw, own := lv.Capacity(t)
-		if own {
-			if w > capw {
-				return fmt.Sprintf("level %s: %s tile of %d words exceeds its %d-word partition", lv.Name, t, w, capw)
-			}
-			continue
-		}
-		shared += w
-	}
-	var probe workload.Tensor
-	for t, v := range lv.Partition {
-		if v == 0 {
-			probe = workload.Tensor(t)
-			break
+		if b.m.Levels[i].Keep[t] {
+			tiles[t] = b.tile(i, workload.Tensor(t))
 		}
 	}
-	if capw, _ := lv.Capacity(probe); capw > 0 && shared > capw {
-		return fmt.Sprintf("level %s: tiles of %d words exceed its %d words", lv.Name, shared, capw)
+	var buf [workload.NumTensors + 1]arch.Overflow
+	for _, o := range lv.Overflows(b.m.Levels[i].Keep, tiles, buf[:0]) {
+		if o.Shared {
+			return fmt.Sprintf("level %s: tiles of %d words exceed its %d words", lv.Name, o.Need, o.Have)
+		}
+		return fmt.Sprintf("level %s: %s tile of %d words exceeds its %d-word partition", lv.Name, o.Tensor, o.Need, o.Have)
 	}
 	return ""
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -82,4 +84,28 @@ func Evaluate(ctx context.Context, m *cost.Model, net *workload.Network, mapper 
 		out.Total = out.Total.Add(r)
 	}
 	return out, nil
+}
+
+// SearchMapper returns a Mapper that searches every layer's mapspace with
+// package mapper: within dataflow df's constraints, or the whole space when
+// df is nil. Stats of every search go to onStats when it is not nil.
+func SearchMapper(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, onStats func(l *workload.Layer, st mapper.Stats)) Mapper {
+	return func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error) {
+		var cons mapspace.Constraints
+		if df != nil {
+			cons = dataflow.Constraints(*df, l, m.Spec())
+		}
+		s, err := mapspace.New(l, m.Spec(), cons)
+		if err != nil {
+			return nil, err
+		}
+		best, st, err := mapper.Search(ctx, s, m, set)
+		if onStats != nil {
+			onStats(l, st)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return best.Mapping, nil
+	}
 }

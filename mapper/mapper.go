@@ -1,0 +1,386 @@
+// Package mapper searches a mapspace for the best mapping of a layer under
+// an objective (energy, latency, EDP, or a lexicographic list of them).
+//
+// # Algorithms
+//
+//   - exhaustive: every factorization, keep mask and loop order. Subtrees are
+//     skipped when a partial factorization already breaks a fan-out or
+//     capacity limit, since no completion can repair it; the result is
+//     proven optimal for the space.
+//   - random: random restarts with local search (moves of one prime factor
+//     between slots, swaps of two loops, a keep toggled), accepting
+//     sideways and, with a cooling probability, worse moves.
+//   - auto (default): exhaustive when the space has at most MaxEvaluations
+//     points, random otherwise.
+//
+// Work is split over Workers goroutines. With the same Seed, Workers and
+// MaxEvaluations, and no Timeout, a search returns the same mapping every
+// time; ties between mappings are broken by their text.
+package mapper
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/mapspace"
+)
+
+// Settings control a search. The zero value is a usable default.
+type Settings struct {
+	// Objective to minimize (default energy).
+	Objective Objective
+	// Algorithm is "auto" (default), "exhaustive" or "random".
+	Algorithm string
+	// MaxEvaluations bounds the cost-model evaluations (default 200000).
+	// The auto algorithm searches exhaustively when the space is no larger.
+	MaxEvaluations int64
+	// Timeout stops the search after this long (0: none). A search stopped
+	// by time is not reproducible.
+	Timeout time.Duration
+	// Victory stops a random search after this many evaluations in a row
+	// without a better mapping (0: never).
+	Victory int64
+	// Workers is the number of goroutines (default GOMAXPROCS).
+	Workers int
+	// Seed makes random searches reproducible.
+	Seed uint64
+	// Progress, if set, is called about every ProgressEvery with the
+	// statistics so far (from one goroutine at a time).
+	Progress      func(Stats)
+	ProgressEvery time.Duration
+}
+
+// Reason is why a candidate was rejected.
+type Reason uint8
+
+// The rejection reasons.
+const (
+	Capacity Reason = iota
+	FanoutX
+	FanoutY
+	Reduction
+	Utilization
+	numReasons
+)
+
+var reasonNames = [...]string{"capacity", "fanout-x", "fanout-y", "reduction", "utilization"}
+
+func (r Reason) String() string { return reasonNames[r] }
+
+// Stats report what a search did.
+type Stats struct {
+	Algorithm string `json:"algorithm"`
+	// SpaceSize is the size of the mapspace (an upper bound on its legal
+	// points).
+	SpaceSize float64 `json:"space_size"`
+	// Evaluated counts cost-model evaluations; Valid those within limits;
+	// Pruned counts mappings skipped without evaluation because their
+	// subtree could not be legal.
+	Evaluated int64            `json:"evaluated"`
+	Valid     int64            `json:"valid"`
+	Pruned    float64          `json:"pruned"`
+	Rejected  map[string]int64 `json:"rejected"`
+	Elapsed   time.Duration    `json:"elapsed_ns"`
+	// EvalsPerSecond is Evaluated / Elapsed.
+	EvalsPerSecond float64 `json:"evals_per_second"`
+	// Optimal is true when the whole space was searched.
+	Optimal bool `json:"optimal"`
+	// Stopped says why the search ended: "done", "evaluations", "timeout",
+	// "victory" or "interrupted".
+	Stopped string `json:"stopped"`
+	Workers int    `json:"workers"`
+}
+
+// Best is the best mapping found and its evaluation.
+type Best struct {
+	Mapping *mapping.Mapping
+	Result  cost.Result
+}
+
+// ErrNoMapping is returned when no legal mapping was found.
+var ErrNoMapping = fmt.Errorf("mapper: no legal mapping found")
+
+// Search looks for the best mapping in space s on model m.
+func Search(ctx context.Context, s *mapspace.Space, m *cost.Model, set Settings) (Best, Stats, error) {
+	if set.MaxEvaluations <= 0 {
+		set.MaxEvaluations = 200000
+	}
+	if set.Workers <= 0 {
+		set.Workers = runtime.GOMAXPROCS(0)
+	}
+	if len(set.Objective) == 0 {
+		set.Objective = Objective{Energy}
+	}
+	if set.ProgressEvery <= 0 {
+		set.ProgressEvery = 200 * time.Millisecond
+	}
+	size := s.Size()
+	alg := set.Algorithm
+	switch alg {
+	case "", "auto":
+		alg = "random"
+		if size.Total() <= float64(set.MaxEvaluations) {
+			alg = "exhaustive"
+		}
+	case "exhaustive", "random":
+	default:
+		return Best{}, Stats{}, fmt.Errorf("mapper: unknown algorithm %q (want auto, exhaustive or random)", set.Algorithm)
+	}
+	if set.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, set.Timeout)
+		defer cancel()
+	}
+	run := &run{s: s, m: m, set: set, start: time.Now()}
+	run.stats.Algorithm = alg
+	run.stats.SpaceSize = size.Total()
+	run.stats.Workers = set.Workers
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	if set.Progress != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(set.ProgressEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					set.Progress(run.snapshot())
+				}
+			}
+		}()
+	}
+	bests := make([]workerBest, set.Workers)
+	var ww sync.WaitGroup
+	for w := range set.Workers {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			wk := run.newWorker(w)
+			if alg == "exhaustive" {
+				wk.exhaustive(ctx)
+			} else {
+				wk.random(ctx)
+			}
+			bests[w] = wk.best
+		}()
+	}
+	ww.Wait()
+	close(done)
+	wg.Wait()
+	st := run.snapshot()
+	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		st.Stopped = "timeout"
+	case ctx.Err() != nil:
+		st.Stopped = "interrupted"
+	case alg == "exhaustive":
+		st.Stopped = "done"
+		st.Optimal = true
+	case run.victory.Load():
+		st.Stopped = "victory"
+	default:
+		st.Stopped = "evaluations"
+	}
+	var best *workerBest
+	for i := range bests {
+		b := &bests[i]
+		if b.mp == nil {
+			continue
+		}
+		if best == nil || better(set.Objective, b, best) {
+			best = b
+		}
+	}
+	if best == nil {
+		return Best{}, st, ErrNoMapping
+	}
+	return Best{Mapping: best.mp, Result: best.r}, st, nil
+}
+
+type workerBest struct {
+	mp   *mapping.Mapping
+	r    cost.Result
+	text string
+}
+
+func better(o Objective, a, b *workerBest) bool {
+	if c := o.Compare(&a.r, &b.r); c != 0 {
+		return c < 0
+	}
+	return a.text < b.text
+}
+
+// run is the shared state of one search.
+type run struct {
+	s       *mapspace.Space
+	m       *cost.Model
+	set     Settings
+	start   time.Time
+	evals   atomic.Int64
+	valid   atomic.Int64
+	pruned  atomicFloat
+	rejects [numReasons]atomic.Int64
+	victory atomic.Bool
+	stats   Stats
+}
+
+type atomicFloat struct {
+	mu sync.Mutex
+	v  float64
+}
+
+func (a *atomicFloat) add(x float64) {
+	a.mu.Lock()
+	a.v += x
+	a.mu.Unlock()
+}
+
+func (a *atomicFloat) load() float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.v
+}
+
+func (r *run) snapshot() Stats {
+	st := r.stats
+	st.Evaluated = r.evals.Load()
+	st.Valid = r.valid.Load()
+	st.Pruned = r.pruned.load()
+	st.Rejected = map[string]int64{}
+	for i := range r.rejects {
+		if n := r.rejects[i].Load(); n > 0 {
+			st.Rejected[Reason(i).String()] = n
+		}
+	}
+	st.Elapsed = time.Since(r.start)
+	if s := st.Elapsed.Seconds(); s > 0 {
+		st.EvalsPerSecond = float64(st.Evaluated) / s
+	}
+	return st
+}
+
+// worker holds one goroutine's scratch state.
+type worker struct {
+	r    *run
+	id   int
+	ev   *cost.Evaluator
+	mp   mapping.Mapping
+	res  cost.Result
+	best workerBest
+	// budget is this worker's share of MaxEvaluations.
+	budget int64
+	used   int64
+}
+
+func (r *run) newWorker(id int) *worker {
+	w := &worker{r: r, id: id, ev: r.m.NewEvaluator()}
+	n := int64(r.set.Workers)
+	w.budget = r.set.MaxEvaluations / n
+	if int64(id) < r.set.MaxEvaluations%n {
+		w.budget++
+	}
+	return w
+}
+
+// eval evaluates point p; it returns false when the point is rejected.
+func (w *worker) eval(p *mapspace.Point) bool {
+	s := w.r.s
+	w.used++
+	w.r.evals.Add(1)
+	if mu := s.Cons.MinUtilization; mu > 0 && s.Utilization(p) < mu {
+		w.r.rejects[Utilization].Add(1)
+		return false
+	}
+	s.Mapping(p, &w.mp)
+	if err := w.ev.Evaluate(s.Layer, &w.mp, &w.res); err != nil {
+		// The space only builds well-formed mappings.
+		panic(fmt.Sprintf("mapper: space produced a malformed mapping: %v\n%s", err, w.mp.Format()))
+	}
+	if !w.res.Valid {
+		w.r.rejects[reason(w.res.Violations[0].Kind)].Add(1)
+		return false
+	}
+	w.r.valid.Add(1)
+	w.offer()
+	return true
+}
+
+func reason(k cost.Kind) Reason {
+	switch k {
+	case cost.FanoutX:
+		return FanoutX
+	case cost.FanoutY:
+		return FanoutY
+	case cost.Reduction:
+		return Reduction
+	}
+	return Capacity
+}
+
+// offer makes the last evaluation the worker's best if it is better.
+func (w *worker) offer() {
+	if w.best.mp != nil {
+		c := w.r.set.Objective.Compare(&w.res, &w.best.r)
+		if c > 0 {
+			return
+		}
+		if c == 0 {
+			if t := w.mp.Format(); t < w.best.text {
+				w.keep(t)
+			}
+			return
+		}
+	}
+	w.keep(w.mp.Format())
+}
+
+func (w *worker) keep(text string) {
+	w.best.mp = w.mp.Clone()
+	w.best.r = w.res
+	w.best.r.Levels = append([]cost.LevelResult(nil), w.res.Levels...)
+	w.best.r.Violations = nil
+	w.best.text = text
+}
+
+// value returns the objective's first metric of the last evaluation.
+func (w *worker) value() float64 {
+	return w.r.set.Objective[0].Value(&w.res)
+}
+
+func (w *worker) out() bool { return w.used >= w.budget }
+
+// String formats the stats for people.
+func (st Stats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s search: %d evaluated (%d valid", st.Algorithm, st.Evaluated, st.Valid)
+	for _, r := range reasonNames {
+		if n := st.Rejected[r]; n > 0 {
+			fmt.Fprintf(&b, ", %d over %s", n, r)
+		}
+	}
+	b.WriteString(")")
+	if st.Pruned > 0 {
+		fmt.Fprintf(&b, ", %.3g pruned", st.Pruned)
+	}
+	fmt.Fprintf(&b, " of a space of %.3g in %.2fs (%.0f evals/s, %d workers); ", st.SpaceSize, st.Elapsed.Seconds(), st.EvalsPerSecond, st.Workers)
+	if st.Optimal {
+		b.WriteString("optimal for the space")
+	} else {
+		fmt.Fprintf(&b, "not proven optimal (stopped: %s)", st.Stopped)
+	}
+	return b.String()
+}
+
+var _ = math.Inf

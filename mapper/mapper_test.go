@@ -1,0 +1,143 @@
+package mapper_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/mapspace"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// smallArch is a three-level hierarchy with a 2×2 PE array and small
+// buffers, so that capacity limits bite on small layers.
+func smallArch(rng *rand.Rand) *arch.Spec {
+	all := [workload.NumTensors]bool{true, true, true}
+	lv := func(name string, size int64, mx, my int, e float64) arch.Level {
+		l := arch.Level{Name: name, Keeps: all, SizeWords: size, MeshX: mx, MeshY: my, WordBits: 16}
+		for t := range l.Energy {
+			l.Energy[t] = arch.Actions{ReadPJ: e, WritePJ: e, UpdatePJ: e}
+		}
+		l.Network = arch.Network{WordPJ: 0.5 + rng.Float64(), Multicast: rng.IntN(3) != 0, Reduction: rng.IntN(3) != 0}
+		return l
+	}
+	return &arch.Spec{
+		Name: "small", ClockHz: 1e9,
+		Levels:  []arch.Level{lv("DRAM", 0, 1, 1, 100), lv("GLB", int64(24+rng.IntN(64)), 1, 1, 5), lv("RF", int64(3+rng.IntN(6)), 2, 2, 1)},
+		Compute: arch.Compute{MeshX: 1, MeshY: 1, EnergyPJ: 0.5},
+	}
+}
+
+func smallLayer(rng *rand.Rand) *workload.Layer {
+	pick := func(vs ...int) int { return vs[rng.IntN(len(vs))] }
+	sh := workload.Shape{1, 1, pick(1, 2, 4), pick(1, 2, 3), pick(1, 2, 4), 1, pick(1, 2, 3), 1}
+	l, err := workload.NewLayer("small", workload.Conv, sh, [2]int{pick(1, 2), 1}, [2]int{1, 1})
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// TestRandomFindsExhaustiveOptimum checks on small random cases that the
+// heuristic search reaches the optimum the exhaustive search proves, and
+// that neither returns an illegal mapping.
+func TestRandomFindsExhaustiveOptimum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	cases := 40
+	if testing.Short() {
+		cases = 10
+	}
+	for i := range cases {
+		l, a := smallLayer(rng), smallArch(rng)
+		m, err := cost.New(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := mapspace.New(l, a, mapspace.Constraints{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, est, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "exhaustive", MaxEvaluations: 1e9})
+		if err != nil {
+			t.Fatalf("case %d: exhaustive: %v (%v)", i, err, est)
+		}
+		if !est.Optimal {
+			t.Fatalf("case %d: exhaustive search not marked optimal: %v", i, est)
+		}
+		rn, rst, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "random", MaxEvaluations: 20000, Seed: uint64(i)})
+		if err != nil {
+			t.Fatalf("case %d: random: %v", i, err)
+		}
+		for _, b := range []mapper.Best{ex, rn} {
+			r, err := m.Evaluate(l, b.Mapping)
+			if err != nil || !r.Valid {
+				t.Fatalf("case %d: search returned an illegal mapping (%v %v):\n%s", i, err, r.Violations, b.Mapping)
+			}
+		}
+		if rn.Result.EnergyPJ > ex.Result.EnergyPJ*(1+1e-9) {
+			t.Errorf("case %d: layer %v: random search %.6g pJ, exhaustive optimum %.6g pJ (%v)\nrandom:\n%s\nexhaustive:\n%s",
+				i, l.Shape, rn.Result.EnergyPJ, ex.Result.EnergyPJ, rst, rn.Mapping, ex.Mapping)
+		}
+		if rn.Result.EnergyPJ < ex.Result.EnergyPJ*(1-1e-9) {
+			t.Errorf("case %d: random search beat the 'optimal' exhaustive search: %.6g < %.6g", i, rn.Result.EnergyPJ, ex.Result.EnergyPJ)
+		}
+	}
+}
+
+// TestDeterministic checks that a seeded search returns the same mapping
+// every time for the same worker count.
+func TestDeterministic(t *testing.T) {
+	a, err := arch.Preset("eyeriss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := cost.New(a)
+	l, _ := workload.NewConv(workload.ConvSpec{Name: "c", InC: 64, OutC: 64, InH: 28, InW: 28, KH: 3, KW: 3, PadT: 1, PadB: 1, PadL: 1, PadR: 1})
+	s, err := mapspace.New(l, a, dataflow.Constraints(dataflow.RS, l, a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2} {
+		var first string
+		for run := range 3 {
+			b, _, err := mapper.Search(context.Background(), s, m, mapper.Settings{MaxEvaluations: 20000, Seed: 42, Workers: workers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fmt.Sprintf("%s%g", b.Mapping, b.Result.EnergyPJ)
+			if run == 0 {
+				first = got
+			} else if got != first {
+				t.Fatalf("workers %d: run %d differs:\n%s\nfirst:\n%s", workers, run, got, first)
+			}
+		}
+	}
+}
+
+func TestObjective(t *testing.T) {
+	o, err := mapper.ParseObjective("latency,energy")
+	if err != nil || o.String() != "latency,energy" {
+		t.Fatalf("ParseObjective = %v, %v", o, err)
+	}
+	_, err = mapper.ParseObjective("power")
+	want := `mapper: unknown objective "power" (want energy, latency, edp or a comma-separated list of them)`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	a := cost.Result{EnergyPJ: 10, Cycles: 5}
+	b := cost.Result{EnergyPJ: 8, Cycles: 7}
+	if o.Compare(&a, &b) >= 0 {
+		t.Error("latency first: a (5 cycles) should beat b (7 cycles)")
+	}
+	if (mapper.Objective{mapper.Energy}).Compare(&a, &b) <= 0 {
+		t.Error("energy: b should beat a")
+	}
+	if (mapper.Objective{mapper.EDP}).Compare(&a, &b) >= 0 {
+		t.Error("EDP: a (50) should beat b (56)")
+	}
+}
