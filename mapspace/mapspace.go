@@ -79,7 +79,7 @@ type Space struct {
 	// temporal[i] is the slot index of level i's temporal loops.
 	temporal []int
 	// mesh[s] is the fan-out limit of a spatial slot.
-	mesh []int
+	mesh  []int
 	rules []Rule
 }
 
@@ -289,7 +289,11 @@ func (s *Space) Size() Size {
 	return z
 }
 
-// dimFactorizations counts the distinct ways to place d's free primes.
+// DimFactorizations counts the distinct ways to place d's free primes.
+func (s *Space) DimFactorizations(d workload.Dim) float64 {
+	return float64(s.dimFactorizations(d))
+}
+
 func (s *Space) dimFactorizations(d workload.Dim) int64 {
 	// Group free primes by value: a prime of multiplicity e goes to k slots
 	// in C(e+k−1, k−1) ways.

@@ -6,7 +6,8 @@ import "github.com/spf13/cobra"
 func (e *env) commands() []*cobra.Command {
 	return []*cobra.Command{
 		e.modelsCmd(), e.showCmd(), // models.go
-		e.evalCmd(),               // eval.go
+		e.evalCmd(),                 // eval.go
+		e.mapCmd(), e.mapspaceCmd(), // map.go
 		e.archsCmd(), e.archCmd(), // arch.go
 	}
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
-	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
+	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -22,6 +22,8 @@ type evalFlags struct {
 	arch, model, dataflow, format, mapping string
 	layers                                 []string
 	batch                                  int
+	search                                 bool
+	sf                                     searchFlags
 }
 
 func (e *env) evalCmd() *cobra.Command {
@@ -46,15 +48,22 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if f.batch < 1 {
 				return usagef("eval: --batch must be at least 1, got %d", f.batch)
 			}
-			df, err := dataflow.ParseDataflow(f.dataflow)
+			df, err := parseDataflowFlag(f.dataflow)
 			if err != nil {
-				return usageError{err}
+				return err
+			}
+			set, err := f.sf.settings("eval", e.stderr)
+			if err != nil {
+				return err
+			}
+			if df == nil {
+				f.search = true
 			}
 			spec, err := arch.Load(f.arch)
 			if err != nil {
 				return err
 			}
-			net, err := loadModel(f.model)
+			net, err := loadNetwork(f.model)
 			if err != nil {
 				return err
 			}
@@ -74,7 +83,14 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if err != nil {
 				return err
 			}
-			mapper := explore.DataflowMapper(m, df)
+			var mapFn explore.Mapper
+			var stats []mapper.Stats
+			switch {
+			case f.search:
+				mapFn = explore.SearchMapper(m, df, set, func(_ *workload.Layer, st mapper.Stats) { stats = append(stats, st) })
+			default:
+				mapFn = explore.DataflowMapper(m, *df)
+			}
 			if f.mapping != "" {
 				if len(net.Layers) != 1 {
 					return usagef("eval: --mapping needs exactly one layer (use --layer)")
@@ -83,13 +99,26 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				if err != nil {
 					return err
 				}
-				mapper = func(context.Context, *workload.Layer) (*mapping.Mapping, error) { return mp, nil }
+				mapFn = func(context.Context, *workload.Layer) (*mapping.Mapping, error) { return mp, nil }
 			}
-			res, err := explore.Evaluate(cmd.Context(), m, net, mapper)
+			res, err := explore.Evaluate(cmd.Context(), m, net, mapFn)
+			clearProgress(set, e.stderr)
 			if err != nil {
 				return err
 			}
-			rep := newEvalReport(spec, res, df.String())
+			how := f.dataflow
+			switch {
+			case f.mapping != "":
+				how = "mapping " + f.mapping
+			case f.search:
+				how += " (searched, objective " + set.Objective.String() + ")"
+			default:
+				how += " (builder)"
+			}
+			rep := newEvalReport(spec, res, how)
+			if f.search && f.mapping == "" {
+				rep.Search = summarize(stats)
+			}
 			switch f.format {
 			case formatJSON:
 				return writeJSON(e.stdout, rep)
@@ -103,7 +132,9 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture: preset name or YAML file")
 	fl.StringVar(&f.model, "model", "alexnet", "network: zoo name or workload YAML file")
 	fl.IntVar(&f.batch, "batch", 1, "batch size (N)")
-	fl.StringVar(&f.dataflow, "dataflow", "rs", "dataflow of the mapping builder: ws, os, is, rs or nlr")
+	fl.StringVar(&f.dataflow, "dataflow", "rs", "dataflow: ws, os, is, rs or nlr, or best (search the whole mapspace)")
+	fl.BoolVar(&f.search, "search", false, "search every unique layer's mapping with the mapper within --dataflow (default: the dataflow's deterministic builder)")
+	f.sf.register(fl)
 	fl.StringSliceVar(&f.layers, "layer", nil, "evaluate only these layers (comma-separated or repeated)")
 	fl.StringVar(&f.mapping, "mapping", "", "evaluate the one --layer under the mapping in this file (loop-nest text, see docs/format/mapping.md)")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
@@ -163,13 +194,34 @@ type evalTotal struct {
 }
 
 type evalReport struct {
-	Arch     string      `json:"arch"`
-	Model    string      `json:"model"`
-	Batch    int         `json:"batch"`
-	Dataflow string      `json:"dataflow"`
-	ClockHz  float64     `json:"clock_hz"`
-	Layers   []evalLayer `json:"layers"`
-	Total    evalTotal   `json:"total"`
+	Arch     string       `json:"arch"`
+	Model    string       `json:"model"`
+	Batch    int          `json:"batch"`
+	Dataflow string       `json:"dataflow"`
+	ClockHz  float64      `json:"clock_hz"`
+	Layers   []evalLayer  `json:"layers"`
+	Total    evalTotal    `json:"total"`
+	Search   *searchTotal `json:"search,omitempty"`
+}
+
+// searchTotal sums the searches of the unique layer shapes.
+type searchTotal struct {
+	Searches  int     `json:"searches"`
+	Evaluated int64   `json:"evaluated"`
+	Optimal   int     `json:"optimal"`
+	Seconds   float64 `json:"seconds"`
+}
+
+func summarize(sts []mapper.Stats) *searchTotal {
+	t := &searchTotal{Searches: len(sts)}
+	for _, st := range sts {
+		t.Evaluated += st.Evaluated
+		t.Seconds += st.Elapsed.Seconds()
+		if st.Optimal {
+			t.Optimal++
+		}
+	}
+	return t
 }
 
 func newEvalLayer(spec *arch.Spec, r *cost.Result, mp *mapping.Mapping) evalLayer {
@@ -256,6 +308,9 @@ func writeEvalTable(w io.Writer, spec *arch.Spec, res *explore.Network, rep eval
 		return err
 	}
 	tot := rep.Total
+	if s := rep.Search; s != nil {
+		fmt.Fprintf(w, "\n%d unique layer shapes searched: %d evaluations in %.1f s, %d proven optimal for their space\n", s.Searches, s.Evaluated, s.Seconds, s.Optimal)
+	}
 	_, err := fmt.Fprintf(w, "\nenergy %.2f uJ per inference (%.2f uJ per batch, %.2f pJ/MAC, %.2fx the lower bound)\n"+
 		"latency %.3f ms per batch, %.1f fps, average power %.1f mW at %.0f MHz\n"+
 		"DRAM traffic %.2f MB per batch (%.4f words/MAC), %.1f of %d MAC units busy on average (%.1f%%)\n",

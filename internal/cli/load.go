@@ -9,12 +9,12 @@ import (
 	"github.com/nnergy/nnergy/workload/zoo"
 )
 
-// loadModel returns the network that a --model flag or a MODEL argument
+// loadNetwork returns the network that a --model flag or a MODEL argument
 // names: a zoo model, e.g. "alexnet", an ONNX file (.onnx) or the path of a
 // workload YAML file (anything else ending in .yaml or .yml, or naming an
 // existing file). Batch sizes come from the file; callers rescale with
 // WithBatch.
-func loadModel(nameOrPath string) (*workload.Network, error) {
+func loadNetwork(nameOrPath string) (*workload.Network, error) {
 	if strings.HasSuffix(nameOrPath, ".onnx") {
 		return wonnx.ReadFile(nameOrPath, 0)
 	}

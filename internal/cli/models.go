@@ -152,7 +152,7 @@ The CSV output has one row per layer and no total row.`,
 			if batch < 1 {
 				return usagef("show: --batch %d, want at least 1", batch)
 			}
-			n, err := loadModel(args[0])
+			n, err := loadNetwork(args[0])
 			if err != nil {
 				return err
 			}

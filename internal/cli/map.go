@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/mapspace"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// layerFlags select one layer of a network on an architecture.
+type layerFlags struct {
+	arch, model, layer, dataflow string
+	batch                        int
+}
+
+func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
+	fl := c.Flags()
+	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture: preset name or YAML file")
+	fl.StringVar(&f.model, "model", "alexnet", "network: zoo name, workload YAML or ONNX file")
+	fl.StringVar(&f.layer, "layer", "", "layer name (required)")
+	fl.IntVar(&f.batch, "batch", 1, "batch size (N)")
+	fl.StringVar(&f.dataflow, "dataflow", dataflowDefault, "search within this dataflow's constraints (ws, os, is, rs, nlr), or best for the whole mapspace")
+}
+
+// load returns the architecture, the layer and the mapspace the flags name.
+func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Space, *dataflow.Dataflow, error) {
+	if f.layer == "" {
+		return nil, nil, nil, nil, usagef("%s: --layer is required", cmd)
+	}
+	if f.batch < 1 {
+		return nil, nil, nil, nil, usagef("%s: --batch must be at least 1, got %d", cmd, f.batch)
+	}
+	df, err := parseDataflowFlag(f.dataflow)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	spec, err := arch.Load(f.arch)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	net, err := loadNetwork(f.model)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	l, err := net.WithBatch(f.batch).Layer(f.layer)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	var cons mapspace.Constraints
+	if df != nil {
+		cons = dataflow.Constraints(*df, l, spec)
+	}
+	s, err := mapspace.New(l, spec, cons)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return spec, l, s, df, nil
+}
+
+func (e *env) mapCmd() *cobra.Command {
+	var lf layerFlags
+	var sf searchFlags
+	var format string
+	c := &cobra.Command{
+		Use:   "map",
+		Short: "Search the best mapping of one layer",
+		Long: `Search the mapspace of one layer on an accelerator for the mapping that
+minimizes the objective, and print it as a loop nest with its energy
+breakdown, the lower bound and what the search did. On a terminal a
+progress line shows on stderr; Ctrl-C stops the search and prints the best
+mapping found so far.`,
+		Example: `  nnergy map --arch eyeriss --model alexnet --layer conv3 --batch 4
+  nnergy map --model resnet50 --layer layer3.0.conv2 --dataflow best --objective edp`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat("map", format); err != nil {
+				return err
+			}
+			set, err := sf.settings("map", e.stderr)
+			if err != nil {
+				return err
+			}
+			spec, l, s, df, err := lf.load("map")
+			if err != nil {
+				return err
+			}
+			m, err := cost.New(spec)
+			if err != nil {
+				return err
+			}
+			best, st, err := mapper.Search(cmd.Context(), s, m, set)
+			clearProgress(set, e.stderr)
+			if err != nil {
+				return fmt.Errorf("%w for layer %q (%v)", err, l.Name, st)
+			}
+			dfName := "best"
+			if df != nil {
+				dfName = df.String()
+			}
+			rep := mapReport{Arch: spec.Name, Layer: l.Name, Dataflow: dfName, Objective: set.Objective.String(),
+				Result: newEvalLayer(spec, &best.Result, best.Mapping), Stats: st}
+			switch format {
+			case formatJSON:
+				return writeJSON(e.stdout, rep)
+			case formatCSV:
+				return usagef("map: --format csv is not available for one mapping (use table or json)")
+			}
+			return writeMap(e.stdout, spec, &best.Result, rep)
+		},
+	}
+	lf.register(c, "rs")
+	sf.register(c.Flags())
+	c.Flags().StringVar(&format, "format", formatTable, "output format: table or json")
+	return c
+}
+
+type mapReport struct {
+	Arch      string       `json:"arch"`
+	Layer     string       `json:"layer"`
+	Dataflow  string       `json:"dataflow"`
+	Objective string       `json:"objective"`
+	Result    evalLayer    `json:"result"`
+	Stats     mapper.Stats `json:"stats"`
+}
+
+func writeMap(w io.Writer, spec *arch.Spec, r *cost.Result, rep mapReport) error {
+	fmt.Fprintf(w, "%s on %s, dataflow %s, objective %s\n\n%s\n", rep.Layer, rep.Arch, rep.Dataflow, rep.Objective, rep.Result.Mapping)
+	t := textTable{left: map[int]bool{0: true}}
+	t.header = []string{"level", "energy_uJ", "share%", "W_reads", "W_writes", "I_reads", "I_writes", "O_reads", "O_writes", "network_uJ", "cycles"}
+	for _, l := range r.Levels {
+		row := []string{l.Name, fmtF(l.EnergyPJ/1e6, 3), pct(l.EnergyPJ, r.EnergyPJ)}
+		for _, tr := range l.Tensors {
+			row = append(row, i64(tr.Reads), i64(tr.Writes))
+		}
+		row = append(row, fmtF(l.NetworkPJ/1e6, 3), i64(l.Cycles))
+		t.rows = append(t.rows, row)
+	}
+	t.rows = append(t.rows, []string{"MAC", fmtF(r.MACEnergyPJ/1e6, 3), pct(r.MACEnergyPJ, r.EnergyPJ), "", "", "", "", "", "", "", i64(r.ComputeCycles)})
+	if err := t.write(w); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nenergy %.3f uJ (%.2f pJ/MAC, %.2fx the lower bound of %.3f uJ), %d cycles (%.3f ms, bound by %s), utilization %.1f%%\n%v\n",
+		r.EnergyPJ/1e6, r.PJPerMAC(), r.BoundRatio(), r.LowerBoundPJ/1e6, r.Cycles, float64(r.Cycles)/spec.ClockHz*1e3, r.BoundBy, 100*r.Utilization(), rep.Stats)
+	return err
+}
+
+func (e *env) mapspaceCmd() *cobra.Command {
+	var lf layerFlags
+	c := &cobra.Command{
+		Use:   "mapspace",
+		Short: "Print the size of one layer's mapspace",
+		Long: `Print how large the mapspace of one layer on an accelerator is: the ways
+to split every dimension across the levels' temporal loops and spatial
+fan-outs, the loop orders and the keep/bypass choices, under a dataflow's
+constraints or none (--dataflow best).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, l, s, _, err := lf.load("mapspace")
+			if err != nil {
+				return err
+			}
+			z := s.Size()
+			fmt.Fprintf(e.stdout, "%s on %s, dataflow %s\n", l.Name, spec.Name, lf.dataflow)
+			t := textTable{left: map[int]bool{0: true}}
+			t.header = []string{"dim", "bound", "slots", "factorizations"}
+			for d := range workload.NumDims {
+				dim := workload.Dim(d)
+				t.rows = append(t.rows, []string{dim.String(), itoa(l.Shape[d]), itoa(len(s.Free[d])), fmtF(s.DimFactorizations(dim), 0)})
+			}
+			if err := t.write(e.stdout); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(e.stdout, "\nfactorizations %s x loop orders <= %s x keep choices %s = %s mappings (before capacity and fan-out limits)\n",
+				sci(z.Factorizations), sci(z.Orders), sci(z.Keeps), sci(z.Total()))
+			return err
+		},
+	}
+	lf.register(c, "best")
+	return c
+}
+
+// sci formats a count: exactly when small, as 1.23e+17 when large.
+func sci(v float64) string {
+	if v < 1e9 && v == math.Trunc(v) {
+		return fmtF(v, 0)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
