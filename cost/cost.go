@@ -55,13 +55,19 @@ func (m *Model) Evaluate(l *workload.Layer, mp *mapping.Mapping) (Result, error)
 }
 
 // Evaluate fills r with the result of layer l under mapping mp.
+//
+// A mapping that breaks a limit is not analysed further: r then carries
+// the violations, the tiles and the MAC count, but no traffic or energy.
 func (e *Evaluator) Evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result) error {
-	if err := e.z.Analyze(l, e.m.spec, mp, &e.counts); err != nil {
+	if err := e.z.Tiles(l, e.m.spec, mp, &e.counts); err != nil {
 		return err
 	}
-	e.m.fill(l, &e.counts, r)
 	r.Violations = e.m.check(l, mp, &e.counts, r.Violations[:0])
 	r.Valid = len(r.Violations) == 0
+	if r.Valid {
+		e.z.Traffic(l, e.m.spec, mp, &e.counts)
+	}
+	e.m.fill(l, &e.counts, r)
 	return nil
 }
 

@@ -99,6 +99,12 @@ func SearchMapper(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, onS
 		if err != nil {
 			return nil, err
 		}
+		if df != nil && len(set.Start) == 0 {
+			// Start from the dataflow's builder mapping.
+			if b, err := dataflow.Build(*df, l, m); err == nil {
+				set.Start = []*mapping.Mapping{b}
+			}
+		}
 		best, st, err := mapper.Search(ctx, s, m, set)
 		if onStats != nil {
 			onStats(l, st)

@@ -52,6 +52,10 @@ type Settings struct {
 	Workers int
 	// Seed makes random searches reproducible.
 	Seed uint64
+	// Start lists mappings (for example a dataflow builder's) that random
+	// searches start from before their random restarts; those outside the
+	// space are skipped.
+	Start []*mapping.Mapping
 	// Progress, if set, is called about every ProgressEvery with the
 	// statistics so far (from one goroutine at a time).
 	Progress      func(Stats)

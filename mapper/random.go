@@ -27,8 +27,18 @@ func (w *worker) random(ctx context.Context) {
 	p, q := s.NewPoint(), s.NewPoint()
 	sinceBest := int64(0)
 	bestVal := math.Inf(1)
+	// Worker k starts from the k-th start mapping, if there is one.
+	var start *mapspace.Point
+	if w.id < len(w.r.set.Start) {
+		start, _ = s.PointOf(w.r.set.Start[w.id])
+	}
 	for !w.out() && ctx.Err() == nil {
-		s.Random(rng, p)
+		if start != nil {
+			p.CopyFrom(start)
+			start = nil
+		} else {
+			s.Random(rng, p)
+		}
 		if !w.repair(rng, p) {
 			continue
 		}
@@ -44,7 +54,7 @@ func (w *worker) random(ctx context.Context) {
 				stale++
 				continue
 			}
-			if !s.FanoutOK(q) || !s.Fits(q) {
+			if !s.FanoutOK(q) {
 				stale++
 				continue
 			}

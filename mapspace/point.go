@@ -1,6 +1,7 @@
 package mapspace
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 
@@ -230,4 +231,94 @@ func (s *Space) Fits(p *Point) bool {
 		}
 	}
 	return true
+}
+
+// PointOf returns the point of mapping m, or an error when m is not in the
+// space (a factor in a slot the constraints forbid, a keep mask they do not
+// allow, or loops that do not cover the layer).
+func (s *Space) PointOf(m *mapping.Mapping) (*Point, error) {
+	if len(m.Levels) != len(s.Arch.Levels) {
+		return nil, fmt.Errorf("mapspace: mapping has %d levels, architecture %d", len(m.Levels), len(s.Arch.Levels))
+	}
+	if err := m.CheckShape(s.Layer); err != nil {
+		return nil, err
+	}
+	p := s.NewPoint()
+	used := [workload.NumDims][]bool{}
+	for d := range workload.NumDims {
+		used[d] = make([]bool, len(s.Primes[d]))
+		for k := range p.Slot[d] {
+			p.Slot[d][k] = -1
+		}
+	}
+	place := func(d workload.Dim, f, slot int) error {
+		for f > 1 {
+			found := false
+			for k, pr := range s.Primes[d] {
+				if !used[d][k] && f%pr == 0 && (s.Pinned[d][k] < 0 || s.Pinned[d][k] == slot) {
+					if s.Pinned[d][k] < 0 && !slices.Contains(s.Free[d], slot) {
+						return fmt.Errorf("mapspace: a factor of %s may not go to %s %s", d, s.Arch.Levels[s.Slots[slot].Level].Name, s.Slots[slot].Axis)
+					}
+					used[d][k] = true
+					p.Slot[d][k] = slot
+					f /= pr
+					found = true
+					break
+				}
+			}
+			if !found {
+				return fmt.Errorf("mapspace: factor of %s does not fit the space's fixed factors", d)
+			}
+		}
+		return nil
+	}
+	for i, lv := range m.Levels {
+		for _, lp := range lv.Temporal {
+			if err := place(lp.Dim, lp.Factor, s.temporal[i]); err != nil {
+				return nil, err
+			}
+		}
+		for _, lp := range lv.Spatial {
+			k := s.slot(i, lp.Axis)
+			if k < 0 {
+				return nil, fmt.Errorf("mapspace: level %s has no %s fan-out", lv.Name, lp.Axis)
+			}
+			if err := place(lp.Dim, lp.Factor, k); err != nil {
+				return nil, err
+			}
+		}
+		var o [workload.NumDims]workload.Dim
+		n := 0
+		for _, lp := range lv.Temporal {
+			if !slices.Contains(o[:n], lp.Dim) {
+				o[n] = lp.Dim
+				n++
+			}
+		}
+		for _, d := range workload.Dims {
+			if !slices.Contains(o[:n], d) {
+				o[n] = d
+				n++
+			}
+		}
+		p.Order[i] = o
+		var keep uint8
+		for t, k := range lv.Keep {
+			if k {
+				keep |= 1 << t
+			}
+		}
+		if !slices.Contains(s.Keeps[i], keep) {
+			return nil, fmt.Errorf("mapspace: level %s may not keep that set of tensors", lv.Name)
+		}
+		p.Keep[i] = keep
+	}
+	for d := range workload.NumDims {
+		for k := range p.Slot[d] {
+			if p.Slot[d][k] < 0 {
+				return nil, fmt.Errorf("mapspace: fixed factor of %s not placed as the constraints require", workload.Dim(d))
+			}
+		}
+	}
+	return p, nil
 }

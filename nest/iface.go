@@ -336,12 +336,9 @@ func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, c
 	var fan workload.Shape
 	z.fanout(lo, hi, &fan)
 	uc, up := int64(1), int64(1)
-	var rel uint8
+	rel := proj.Mask
 	for j := 0; j < proj.Len; j++ {
 		pr := &proj.Ranks[j]
-		for k := 0; k < pr.Len; k++ {
-			rel |= 1 << pr.Terms[k].Dim
-		}
 		z.prepare(&z.rp[j], pr, ext, &fan, lo, hi)
 		uc *= z.rp[j].size
 		up *= z.rp[j].u
@@ -394,10 +391,7 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 	if ch == L {
 		occ = z.steps[L]
 	} else {
-		var rel uint8
-		for j := 0; j < proj.Len; j++ {
-			rel |= 1 << proj.Ranks[j].Terms[0].Dim
-		}
+		rel := proj.Mask
 		for _, tr := range z.trans(ch) {
 			if tr.mask&rel != 0 {
 				occ += tr.count

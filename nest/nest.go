@@ -92,6 +92,19 @@ type Analyzer struct {
 // keeping a tensor the architecture does not allow there). Capacity and
 // fan-out limits are not checked here: see cost.Model.Check.
 func (z *Analyzer) Analyze(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c *Counts) error {
+	if err := z.Tiles(l, a, m, c); err != nil {
+		return err
+	}
+	z.Traffic(l, a, m, c)
+	return nil
+}
+
+// Tiles is the first half of Analyze: it checks the mapping's structure and
+// fills in the counts that do not need the traffic analysis (tiles,
+// instances, MACs, steps). Traffic, called next with the same arguments,
+// completes the counts. A caller that only needs to check limits can stop
+// after Tiles.
+func (z *Analyzer) Tiles(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c *Counts) error {
 	if len(m.Levels) != len(a.Levels) {
 		return fmt.Errorf("nest: mapping has %d levels, architecture %q has %d", len(m.Levels), a.Name, len(a.Levels))
 	}
@@ -126,17 +139,20 @@ func (z *Analyzer) Analyze(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, 
 			z.ext[i][lp.dim] *= lp.f
 		}
 	}
+	inst, steps := int64(1), int64(1)
 	for i := 0; i <= L; i++ {
-		inst, steps := int64(1), int64(1)
-		for _, lp := range z.loops[:z.start[i]] {
+		z.inst = append(z.inst, inst)
+		z.steps = append(z.steps, steps)
+		if i == L {
+			break
+		}
+		for _, lp := range z.loops[z.start[i]:z.start[i+1]] {
 			if lp.spatial {
 				inst *= int64(lp.f)
 			} else {
 				steps *= int64(lp.f)
 			}
 		}
-		z.inst = append(z.inst, inst)
-		z.steps = append(z.steps, steps)
 	}
 	if cap(c.Levels) < L {
 		c.Levels = make([]Level, L)
@@ -147,15 +163,8 @@ func (z *Analyzer) Analyze(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, 
 	}
 	c.Compute = Net{}
 	c.MACs = l.MACs()
-	c.Steps = 1
-	c.MACUnits = 1
-	for _, lp := range z.loops {
-		if lp.spatial {
-			c.MACUnits *= int64(lp.f)
-		} else {
-			c.Steps *= int64(lp.f)
-		}
-	}
+	c.Steps = z.steps[L]
+	c.MACUnits = z.inst[L]
 	for i := range L {
 		c.Levels[i].Instances = z.inst[i]
 		for t := range workload.NumTensors {
@@ -164,6 +173,12 @@ func (z *Analyzer) Analyze(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, 
 			}
 		}
 	}
+	return nil
+}
+
+// Traffic completes the counts after Tiles.
+func (z *Analyzer) Traffic(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c *Counts) {
+	L := len(m.Levels)
 	for t := range workload.NumTensors {
 		p := 0
 		for {
@@ -178,7 +193,6 @@ func (z *Analyzer) Analyze(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, 
 			p = ch
 		}
 	}
-	return nil
 }
 
 // flatten lays the loops of m out in nest order and computes their steps.

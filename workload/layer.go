@@ -186,6 +186,9 @@ func (l *Layer) init() {
 	l.proj[Inputs] = Projection{Ranks: [MaxRanks]Rank{one(N), one(G), one(C),
 		two(P, l.Stride[0], R, l.Dilation[0]), two(Q, l.Stride[1], S, l.Dilation[1])}, Len: 5}
 	l.proj[Outputs] = Projection{Ranks: [MaxRanks]Rank{one(N), one(G), one(M), one(P), one(Q)}, Len: 5}
+	for t := range l.proj {
+		l.proj[t].mask()
+	}
 }
 
 // Projection returns the projection of tensor t. The returned value must not

@@ -65,19 +65,22 @@ const MaxRanks = 5
 type Projection struct {
 	Ranks [MaxRanks]Rank
 	Len   int
+	// Mask has bit d set when dimension d indexes the tensor.
+	Mask uint8
 }
 
 // Relevant reports whether dimension d indexes the tensor.
-func (p *Projection) Relevant(d Dim) bool {
+func (p *Projection) Relevant(d Dim) bool { return p.Mask&(1<<d) != 0 }
+
+// mask computes Mask from the ranks.
+func (p *Projection) mask() {
+	p.Mask = 0
 	for i := 0; i < p.Len; i++ {
 		r := &p.Ranks[i]
 		for j := 0; j < r.Len; j++ {
-			if r.Terms[j].Dim == d {
-				return true
-			}
+			p.Mask |= 1 << r.Terms[j].Dim
 		}
 	}
-	return false
 }
 
 // Size returns the number of distinct coordinates the projection touches

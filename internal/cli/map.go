@@ -11,6 +11,7 @@ import (
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -95,6 +96,12 @@ mapping found so far.`,
 			m, err := cost.New(spec)
 			if err != nil {
 				return err
+			}
+			if df != nil {
+				// Start from the dataflow's builder mapping.
+				if b, err := dataflow.Build(*df, l, m); err == nil {
+					set.Start = []*mapping.Mapping{b}
+				}
 			}
 			best, st, err := mapper.Search(cmd.Context(), s, m, set)
 			clearProgress(set, e.stderr)
