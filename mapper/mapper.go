@@ -95,6 +95,11 @@ type Stats struct {
 	Elapsed   time.Duration    `json:"elapsed_ns"`
 	// EvalsPerSecond is Evaluated / Elapsed.
 	EvalsPerSecond float64 `json:"evals_per_second"`
+	// BestAfter is how long the search took to first reach the returned
+	// mapping's objective, and BestAtEval how many evaluations its worker
+	// had done by then.
+	BestAfter  time.Duration `json:"best_after_ns"`
+	BestAtEval int64         `json:"best_at_eval"`
 	// Optimal is true when the whole space was searched.
 	Optimal bool `json:"optimal"`
 	// Stopped says why the search ended: "done", "evaluations", "timeout",
@@ -210,13 +215,16 @@ func Search(ctx context.Context, s *mapspace.Space, m *cost.Model, set Settings)
 	if best == nil {
 		return Best{}, st, ErrNoMapping
 	}
+	st.BestAfter, st.BestAtEval = best.after, best.at
 	return Best{Mapping: best.mp, Result: best.r}, st, nil
 }
 
 type workerBest struct {
-	mp   *mapping.Mapping
-	r    cost.Result
-	text string
+	mp    *mapping.Mapping
+	r     cost.Result
+	text  string
+	after time.Duration
+	at    int64
 }
 
 func better(o Objective, a, b *workerBest) bool {
@@ -342,12 +350,15 @@ func (w *worker) offer() {
 		}
 		if c == 0 {
 			if t := w.mp.Format(); t < w.best.text {
+				at, after := w.best.at, w.best.after
 				w.keep(t)
+				w.best.at, w.best.after = at, after // same objective, found earlier
 			}
 			return
 		}
 	}
 	w.keep(w.mp.Format())
+	w.best.at, w.best.after = w.used, time.Since(w.r.start)
 }
 
 func (w *worker) keep(text string) {
@@ -378,7 +389,7 @@ func (st Stats) String() string {
 	if st.Pruned > 0 {
 		fmt.Fprintf(&b, ", %.3g pruned", st.Pruned)
 	}
-	fmt.Fprintf(&b, " of a space of %.3g in %.2fs (%.0f evals/s, %d workers); ", st.SpaceSize, st.Elapsed.Seconds(), st.EvalsPerSecond, st.Workers)
+	fmt.Fprintf(&b, " of a space of %.3g in %.2fs (%.0f evals/s, %d workers; best after %.2fs); ", st.SpaceSize, st.Elapsed.Seconds(), st.EvalsPerSecond, st.Workers, st.BestAfter.Seconds())
 	if st.Optimal {
 		b.WriteString("optimal for the space")
 	} else {
