@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
@@ -139,5 +140,43 @@ func TestObjective(t *testing.T) {
 	}
 	if (mapper.Objective{mapper.EDP}).Compare(&a, &b) >= 0 {
 		t.Error("EDP: a (50) should beat b (56)")
+	}
+}
+
+// TestStop checks that a search stopped by its context (Ctrl-C) or its
+// timeout still returns the best mapping found so far, and says why it
+// stopped.
+func TestStop(t *testing.T) {
+	a, err := arch.Preset("eyeriss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := cost.New(a)
+	l, _ := workload.NewConv(workload.ConvSpec{Name: "c", InC: 256, OutC: 384, InH: 13, InW: 13, KH: 3, KW: 3, PadT: 1, PadB: 1, PadL: 1, PadR: 1})
+	s, err := mapspace.New(l, a, mapspace.Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	set := mapper.Settings{MaxEvaluations: 1e12, ProgressEvery: time.Millisecond, Progress: func(st mapper.Stats) {
+		calls++
+		if st.Valid > 0 {
+			cancel()
+		}
+	}}
+	b, st, err := mapper.Search(ctx, s, m, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Stopped != "interrupted" || b.Mapping == nil || calls == 0 {
+		t.Errorf("stopped %q, mapping %v, %d progress calls; want interrupted with a mapping", st.Stopped, b.Mapping != nil, calls)
+	}
+	b, st, err = mapper.Search(context.Background(), s, m, mapper.Settings{MaxEvaluations: 1e12, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Stopped != "timeout" || b.Mapping == nil {
+		t.Errorf("stopped %q, mapping %v; want timeout with a mapping", st.Stopped, b.Mapping != nil)
 	}
 }
