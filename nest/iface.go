@@ -137,6 +137,16 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 	}
 }
 
+// anySpatial reports whether a spatial loop sits in positions [from, to).
+func (z *Analyzer) anySpatial(from, to int) bool {
+	for _, lp := range z.loops[from:to] {
+		if lp.spatial {
+			return true
+		}
+	}
+	return false
+}
+
 // fanout sets fan to the product of the spatial factors per dimension of
 // the loops in positions [from, to).
 func (z *Analyzer) fanout(from, to int, fan *workload.Shape) {
@@ -333,6 +343,11 @@ func (z *Analyzer) iface(l *workload.Layer, a *arch.Spec, t workload.Tensor, p, 
 // from.
 func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, ch int, mac bool) (fills, reads int64) {
 	lo, hi := z.start[from], z.start[ch]
+	if mac && !z.anySpatial(lo, hi) {
+		// Every MAC reads one word of its own; nothing is shared.
+		steps := z.steps[ch]
+		return z.inst[ch] * steps, z.inst[from] * steps
+	}
 	var fan workload.Shape
 	z.fanout(lo, hi, &fan)
 	uc, up := int64(1), int64(1)
