@@ -86,22 +86,24 @@ func Evaluate(ctx context.Context, m *cost.Model, net *workload.Network, mapper 
 	return out, nil
 }
 
-// SearchMapper returns a Mapper that searches every layer's mapspace with
-// package mapper: within dataflow df's constraints, or the whole space when
-// df is nil. Stats of every search go to onStats when it is not nil.
-func SearchMapper(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, onStats func(l *workload.Layer, st mapper.Stats)) Mapper {
+// ConstrainedSearch returns a Mapper that searches every layer's mapspace
+// with package mapper under the constraints cons returns for it (the whole
+// space when cons is nil), starting from the mapping start returns (none
+// when start is nil or fails). Stats of every search go to onStats when it
+// is not nil.
+func ConstrainedSearch(m *cost.Model, cons func(*workload.Layer) mapspace.Constraints, start func(*workload.Layer) (*mapping.Mapping, error), set mapper.Settings, onStats func(l *workload.Layer, st mapper.Stats)) Mapper {
 	return func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error) {
-		var cons mapspace.Constraints
-		if df != nil {
-			cons = dataflow.Constraints(*df, l, m.Spec())
+		var c mapspace.Constraints
+		if cons != nil {
+			c = cons(l)
 		}
-		s, err := mapspace.New(l, m.Spec(), cons)
+		s, err := mapspace.New(l, m.Spec(), c)
 		if err != nil {
 			return nil, err
 		}
-		if df != nil && len(set.Start) == 0 {
-			// Start from the dataflow's builder mapping.
-			if b, err := dataflow.Build(*df, l, m); err == nil {
+		set := set
+		if start != nil {
+			if b, err := start(l); err == nil {
 				set.Start = []*mapping.Mapping{b}
 			}
 		}
@@ -114,4 +116,22 @@ func SearchMapper(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, onS
 		}
 		return best.Mapping, nil
 	}
+}
+
+// DataflowSearch returns a Mapper that searches within dataflow df's
+// constraints (the whole space when df is nil), starting from df's builder
+// mapping.
+func DataflowSearch(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, onStats func(l *workload.Layer, st mapper.Stats)) Mapper {
+	if df == nil {
+		return ConstrainedSearch(m, nil, nil, set, onStats)
+	}
+	return ConstrainedSearch(m,
+		func(l *workload.Layer) mapspace.Constraints { return dataflow.Constraints(*df, l, m.Spec()) },
+		func(l *workload.Layer) (*mapping.Mapping, error) { return dataflow.Build(*df, l, m) },
+		set, onStats)
+}
+
+// SearchMapper is DataflowSearch.
+func SearchMapper(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, onStats func(l *workload.Layer, st mapper.Stats)) Mapper {
+	return DataflowSearch(m, df, set, onStats)
 }

@@ -97,6 +97,9 @@ func active(s *mapspace.Space, p *mapspace.Point, i int) []workload.Dim {
 func (w *worker) orderCount(p *mapspace.Point) int64 {
 	n := int64(1)
 	for i := range p.Order {
+		if !w.r.s.OrderMatters(i) {
+			continue
+		}
 		for k := int64(len(active(w.r.s, p, i))); k > 1; k-- {
 			n *= k
 		}
@@ -113,6 +116,9 @@ func (w *worker) orders(ctx context.Context, p *mapspace.Point, i int) bool {
 	if i == len(p.Order) {
 		w.eval(p)
 		return true
+	}
+	if !s.OrderMatters(i) {
+		return w.orders(ctx, p, i+1)
 	}
 	ds := active(s, p, i)
 	rule := s.Rule(i).Order

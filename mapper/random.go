@@ -110,6 +110,9 @@ func (w *worker) move(rng *rand.Rand, q *mapspace.Point) bool {
 		q.Slot[d][k] = to
 	case r < 17: // swap two loops of a level
 		i := rng.IntN(len(q.Order))
+		if !s.OrderMatters(i) {
+			return false
+		}
 		ds := active(s, q, i)
 		if len(ds) < 2 {
 			return false

@@ -254,6 +254,12 @@ func primes(n int) []int {
 	return ps
 }
 
+// OrderMatters reports whether the order of level i's temporal loops can
+// change the counts. The loops of the innermost level sit above nothing but
+// the MAC units, which read every operand on every MAC whatever the order,
+// so all their orders are one.
+func (s *Space) OrderMatters(i int) bool { return i < len(s.Arch.Levels)-1 }
+
 // Size describes how large the space is. Counts can be astronomically
 // large, so they are float64.
 type Size struct {
@@ -261,7 +267,8 @@ type Size struct {
 	// (before capacity and fan-out limits).
 	Factorizations float64
 	// Orders is an upper bound on the loop orders per factorization: the
-	// product over levels of (dimensions at the level)!.
+	// product over the levels whose order matters of (dimensions that may
+	// loop there)!.
 	Orders float64
 	// Keeps counts the keep masks.
 	Keeps float64
@@ -277,6 +284,10 @@ func (s *Space) Size() Size {
 		z.Factorizations *= float64(s.dimFactorizations(workload.Dim(d)))
 	}
 	for i := range s.Arch.Levels {
+		z.Keeps *= float64(len(s.Keeps[i]))
+		if !s.OrderMatters(i) {
+			continue
+		}
 		n := 0
 		for d := range workload.NumDims {
 			if s.Layer.Shape[d] > 1 && s.allows(Slot{i, mapping.Temporal}, workload.Dim(d)) {
@@ -284,7 +295,6 @@ func (s *Space) Size() Size {
 			}
 		}
 		z.Orders *= math.Gamma(float64(n + 1))
-		z.Keeps *= float64(len(s.Keeps[i]))
 	}
 	return z
 }

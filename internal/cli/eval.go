@@ -12,18 +12,20 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/workload"
 )
 
 type evalFlags struct {
-	arch, model, dataflow, format, mapping string
-	layers                                 []string
-	batch                                  int
-	search                                 bool
-	sf                                     searchFlags
+	arch, model, dataflow, format, mapping, constraints string
+	layers                                              []string
+	batch                                               int
+	search                                              bool
+	sf                                                  searchFlags
 }
 
 func (e *env) evalCmd() *cobra.Command {
@@ -87,7 +89,18 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			var stats []mapper.Stats
 			switch {
 			case f.search:
-				mapFn = explore.SearchMapper(m, df, set, func(_ *workload.Layer, st mapper.Stats) { stats = append(stats, st) })
+				user, err := readConstraints(f.constraints)
+				if err != nil {
+					return err
+				}
+				var start func(*workload.Layer) (*mapping.Mapping, error)
+				if df != nil {
+					start = func(l *workload.Layer) (*mapping.Mapping, error) { return dataflow.Build(*df, l, m) }
+				}
+				mapFn = explore.ConstrainedSearch(m, func(l *workload.Layer) mapspace.Constraints { return constraintsFor(df, user, l, spec) },
+					start, set, func(_ *workload.Layer, st mapper.Stats) { stats = append(stats, st) })
+			case f.constraints != "":
+				return usagef("eval: --constraints needs --search")
 			default:
 				mapFn = explore.DataflowMapper(m, *df)
 			}
@@ -133,6 +146,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl.StringVar(&f.model, "model", "alexnet", "network: zoo name or workload YAML file")
 	fl.IntVar(&f.batch, "batch", 1, "batch size (N)")
 	fl.StringVar(&f.dataflow, "dataflow", "rs", "dataflow: ws, os, is, rs or nlr, or best (search the whole mapspace)")
+	fl.StringVar(&f.constraints, "constraints", "", "with --search: YAML file of mapping constraints (docs/format/constraints.md), laid over the dataflow's")
 	fl.BoolVar(&f.search, "search", false, "search every unique layer's mapping with the mapper within --dataflow (default: the dataflow's deterministic builder)")
 	f.sf.register(fl)
 	fl.StringSliceVar(&f.layers, "layer", nil, "evaluate only these layers (comma-separated or repeated)")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -18,8 +19,8 @@ import (
 
 // layerFlags select one layer of a network on an architecture.
 type layerFlags struct {
-	arch, model, layer, dataflow string
-	batch                        int
+	arch, model, layer, dataflow, constraints string
+	batch                                     int
 }
 
 func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
@@ -29,6 +30,29 @@ func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
 	fl.StringVar(&f.layer, "layer", "", "layer name (required)")
 	fl.IntVar(&f.batch, "batch", 1, "batch size (N)")
 	fl.StringVar(&f.dataflow, "dataflow", dataflowDefault, "search within this dataflow's constraints (ws, os, is, rs, nlr), or best for the whole mapspace")
+	fl.StringVar(&f.constraints, "constraints", "", "YAML file of mapping constraints (docs/format/constraints.md), laid over the dataflow's")
+}
+
+// readConstraints reads a constraints file ("" gives none).
+func readConstraints(path string) (mapspace.Constraints, error) {
+	if path == "" {
+		return mapspace.Constraints{}, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return mapspace.Constraints{}, err
+	}
+	return mapspace.ParseConstraints(path, b)
+}
+
+// constraintsFor returns the constraints of layer l: the dataflow's (none
+// for nil) with the user's laid on top.
+func constraintsFor(df *dataflow.Dataflow, user mapspace.Constraints, l *workload.Layer, spec *arch.Spec) mapspace.Constraints {
+	var c mapspace.Constraints
+	if df != nil {
+		c = dataflow.Constraints(*df, l, spec)
+	}
+	return mapspace.Merge(c, user)
 }
 
 // load returns the architecture, the layer and the mapspace the flags name.
@@ -55,11 +79,11 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	var cons mapspace.Constraints
-	if df != nil {
-		cons = dataflow.Constraints(*df, l, spec)
+	user, err := readConstraints(f.constraints)
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
-	s, err := mapspace.New(l, spec, cons)
+	s, err := mapspace.New(l, spec, constraintsFor(df, user, l, spec))
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
