@@ -37,6 +37,8 @@ type Evaluator struct {
 	m      *Model
 	z      nest.Analyzer
 	counts nest.Counts
+	viol   []Violation
+	bound  Result
 }
 
 // NewEvaluator returns an evaluator for the model.
@@ -150,4 +152,21 @@ func (m *Model) lowerBound(l *workload.Layer) float64 {
 func (m *Model) LowerBound(l *workload.Layer) (energyPJ float64, cycles int64) {
 	u := int64(m.spec.MACUnits())
 	return m.lowerBound(l), (l.MACs() + u - 1) / u
+}
+
+// Bound returns an energy no mapping with the same factors and keep masks
+// as mp can go below, whatever its loop orders (see nest.Analyzer.Bound),
+// and whether mp is within the architecture's limits at all. Searches use
+// it to skip every loop order of a factorization that cannot win.
+func (e *Evaluator) Bound(l *workload.Layer, mp *mapping.Mapping) (energyPJ float64, valid bool, err error) {
+	if err := e.z.Tiles(l, e.m.spec, mp, &e.counts); err != nil {
+		return 0, false, err
+	}
+	e.viol = e.m.check(l, mp, &e.counts, e.viol[:0])
+	if len(e.viol) > 0 {
+		return 0, false, nil
+	}
+	e.z.Bound(l, e.m.spec, mp, &e.counts)
+	e.m.fill(l, &e.counts, &e.bound)
+	return e.bound.EnergyPJ, true, nil
 }

@@ -2,6 +2,7 @@ package mapper
 
 import (
 	"context"
+	"math"
 	"slices"
 
 	"github.com/nnergy/nnergy/mapping"
@@ -68,6 +69,14 @@ func (w *worker) keeps(ctx context.Context, p *mapspace.Point, i int, leaf *int6
 			w.r.pruned.add(float64(w.orderCount(p)))
 			w.r.rejects[Capacity].Add(1)
 			return true
+		}
+		if w.r.set.Objective[0] == Energy {
+			s.Mapping(p, &w.mp)
+			lb, ok, err := w.ev.Bound(s.Layer, &w.mp)
+			if err == nil && ok && lb > math.Float64frombits(w.r.bestEnergy.Load())*(1+1e-9) {
+				w.r.pruned.add(float64(w.orderCount(p)))
+				return true
+			}
 		}
 		return w.orders(ctx, p, 0)
 	}

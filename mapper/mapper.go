@@ -5,8 +5,10 @@
 //
 //   - exhaustive: every factorization, keep mask and loop order. Subtrees are
 //     skipped when a partial factorization already breaks a fan-out or
-//     capacity limit, since no completion can repair it; the result is
-//     proven optimal for the space.
+//     capacity limit, since no completion can repair it, and, under the
+//     energy objective, when the factorization's order-independent lower
+//     bound (cost.Evaluator.Bound) exceeds the best energy found so far;
+//     the result is proven optimal for the space.
 //   - random: random restarts with local search (moves of one prime factor
 //     between slots, swaps of two loops, a keep toggled), accepting
 //     sideways and, with a cooling probability, worse moves.
@@ -149,6 +151,7 @@ func Search(ctx context.Context, s *mapspace.Space, m *cost.Model, set Settings)
 		defer cancel()
 	}
 	run := &run{s: s, m: m, set: set, start: time.Now()}
+	run.bestEnergy.Store(math.Float64bits(math.Inf(1)))
 	run.stats.Algorithm = alg
 	run.stats.SpaceSize = size.Total()
 	run.stats.Workers = set.Workers
@@ -246,6 +249,22 @@ type run struct {
 	rejects [numReasons]atomic.Int64
 	victory atomic.Bool
 	stats   Stats
+	// bestEnergy holds the float64 bits of the least energy any worker has
+	// found (for pruning by bound under the energy objective).
+	bestEnergy atomic.Uint64
+}
+
+// lowerBest lowers the shared best energy to e if e is lower.
+func (r *run) lowerBest(e float64) {
+	for {
+		old := r.bestEnergy.Load()
+		if e >= math.Float64frombits(old) {
+			return
+		}
+		if r.bestEnergy.CompareAndSwap(old, math.Float64bits(e)) {
+			return
+		}
+	}
 }
 
 type atomicFloat struct {
@@ -359,6 +378,7 @@ func (w *worker) offer() {
 	}
 	w.keep(w.mp.Format())
 	w.best.at, w.best.after = w.used, time.Since(w.r.start)
+	w.r.lowerBest(w.res.EnergyPJ)
 }
 
 func (w *worker) keep(text string) {
@@ -397,5 +417,3 @@ func (st Stats) String() string {
 	}
 	return b.String()
 }
-
-var _ = math.Inf

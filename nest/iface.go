@@ -4,6 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -460,5 +461,63 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 	}
 	for k := p + 1; k < ch && k < L; k++ {
 		c.Levels[k].Net.Words[o] += reloads + z.inst[k]*occ*union(k)
+	}
+}
+
+// Bound fills c, after Tiles, with counts no mapping of the same
+// factorization and keep masks can go below, whatever its loop orders: each
+// child instance is filled with every word it ever needs exactly once, each
+// parent instance reads every word of its part of the tensor once, and
+// every output is updated once per instance that holds it. The MAC
+// interface, which no loop order changes, is counted exactly.
+func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c *Counts) {
+	L := len(c.Levels)
+	for t := range workload.NumTensors {
+		proj := l.Projection(t)
+		p := 0
+		for {
+			ch := p + 1
+			for ch < L && !m.Levels[ch].Keep[t] {
+				ch++
+			}
+			if ch == L {
+				z.iface(l, a, t, p, ch, c)
+				break
+			}
+			need := func(i int) int64 {
+				var ext workload.Shape
+				z.partition(l, i, &ext)
+				return z.inst[i] * proj.Size(&ext)
+			}
+			child, parent := need(ch), need(p)
+			tt := workload.Tensor(t)
+			if tt == workload.Outputs {
+				c.Levels[p].Tensors[t].Updates += parent
+				c.Levels[ch].Tensors[t].Reads += child
+				c.Levels[ch].Tensors[t].Drains += child
+				c.Levels[ch].Net.Words[t] += child
+				c.Levels[ch].Net.Reduce += child - parent
+			} else {
+				if !a.Levels[ch].Network.Multicast {
+					parent = child
+				}
+				c.Levels[p].Tensors[t].Reads += parent
+				c.Levels[ch].Tensors[t].Fills += child
+				c.Levels[ch].Net.Words[t] += child
+			}
+			p = ch
+		}
+	}
+}
+
+// partition sets ext to the extents of the part of the layer one instance
+// of level i ever works on: every bound divided by the spatial factors
+// above the level.
+func (z *Analyzer) partition(l *workload.Layer, i int, ext *workload.Shape) {
+	*ext = l.Shape
+	for _, lp := range z.loops[:z.start[i]] {
+		if lp.spatial {
+			ext[lp.dim] /= lp.f
+		}
 	}
 }

@@ -142,3 +142,36 @@ func TestInnermostOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestBound checks that Bound never exceeds the real counts of a mapping,
+// field by field, on random cases.
+func TestBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	var z Analyzer
+	for i := range 400 {
+		l, a, m := randomCase(rng)
+		var real, lb Counts
+		if err := z.Analyze(l, a, m, &real); err != nil {
+			t.Fatal(err)
+		}
+		if err := z.Tiles(l, a, m, &lb); err != nil {
+			t.Fatal(err)
+		}
+		z.Bound(l, a, m, &lb)
+		for k := range real.Levels {
+			r, b := real.Levels[k], lb.Levels[k]
+			for tt := range r.Tensors {
+				x, y := r.Tensors[tt], b.Tensors[tt]
+				if y.Fills > x.Fills || y.Reads > x.Reads || y.Updates > x.Updates || y.Drains > x.Drains || b.Net.Words[tt] > r.Net.Words[tt] {
+					t.Fatalf("case %d level %d tensor %d: bound %+v net %d above the real %+v net %d\n%s", i, k, tt, y, b.Net.Words[tt], x, r.Net.Words[tt], m.Format())
+				}
+			}
+			if b.Net.Reduce > r.Net.Reduce {
+				t.Fatalf("case %d level %d: bound reduce %d above the real %d", i, k, b.Net.Reduce, r.Net.Reduce)
+			}
+		}
+		if lb.Compute != real.Compute {
+			t.Fatalf("case %d: the MAC interface should be exact: %+v vs %+v", i, lb.Compute, real.Compute)
+		}
+	}
+}
