@@ -5,6 +5,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch/tech"
 	"github.com/nnergy/nnergy/internal/yamlspec"
+	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -78,7 +79,7 @@ func (f *fileYAML) build(d *yamlspec.Doc) *Spec {
 		Description: f.Description,
 		ClockHz:     *f.ClockMHz * 1e6,
 		Levels:      make([]Level, len(f.Levels)),
-		Compute:     Compute{MeshX: c.Mesh[0], MeshY: c.Mesh[1], Bits: *c.Bits},
+		Compute:     Compute{MeshX: c.Mesh[0], MeshY: c.Mesh[1], Bits: *c.Bits, GateOn: tensorSet(c.GateOn), SkipOn: tensorSet(c.SkipOn)},
 	}
 	if c.Tech != "" {
 		s.Compute.EnergyPJ = b.techEnergy("compute.tech", c.Tech, tech.Access{WordBits: *c.Bits})
@@ -105,6 +106,18 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 		t, _, _ := parseTensor(name) // validated
 		l.Keeps[t] = true
 	}
+	for _, t := range workload.Tensors {
+		if n := ly.Format.get(t); n != nil {
+			f, err := sparse.ParseFormat(*n, l.WordBits)
+			if err != nil {
+				// The name is valid (validate); the level's word width is not.
+				b.d.Errorf(yamlspec.Join(yamlspec.Join(path, "format"), t.String()), "%s", strings.TrimPrefix(err.Error(), "sparse: "))
+				continue
+			}
+			l.Format[t] = f
+		}
+	}
+	l.GateOn, l.SkipOn = tensorSet(ly.GateOn), tensorSet(ly.SkipOn)
 	for _, t := range workload.Tensors {
 		if n := ly.PartitionWords.get(t); n != nil {
 			l.Partition[t] = *n

@@ -31,6 +31,23 @@ type levelYAML struct {
 	Energy         *energyYAML     `yaml:"energy"`
 	BandwidthWords *float64        `yaml:"bandwidth_words"`
 	Network        *networkYAML    `yaml:"network"`
+	Format         *perTensorName  `yaml:"format"`
+	GateOn         []string        `yaml:"gate_on"`
+	SkipOn         []string        `yaml:"skip_on"`
+}
+
+// perTensorName holds one optional name per tensor.
+type perTensorName struct {
+	Weights *string `yaml:"Weights"`
+	Inputs  *string `yaml:"Inputs"`
+	Outputs *string `yaml:"Outputs"`
+}
+
+func (p *perTensorName) get(t workload.Tensor) *string {
+	if p == nil {
+		return nil
+	}
+	return [...]*string{p.Weights, p.Inputs, p.Outputs}[t]
 }
 
 // perTensorWords holds one optional word count per tensor.
@@ -87,10 +104,12 @@ type networkYAML struct {
 }
 
 type computeYAML struct {
-	Mesh  *[2]int  `yaml:"mesh"`
-	Bits  *int     `yaml:"bits"`
-	Tech  string   `yaml:"tech"`
-	MACPJ *float64 `yaml:"mac_pj"`
+	Mesh   *[2]int  `yaml:"mesh"`
+	Bits   *int     `yaml:"bits"`
+	Tech   string   `yaml:"tech"`
+	MACPJ  *float64 `yaml:"mac_pj"`
+	GateOn []string `yaml:"gate_on"`
+	SkipOn []string `yaml:"skip_on"`
 }
 
 // action names one of the three per-word actions of a storage level.

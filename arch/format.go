@@ -31,7 +31,22 @@ func Format(s *Spec) []byte {
 	fmt.Fprintf(&b, "  mesh: [%d, %d]\n", c.MeshX, c.MeshY)
 	fmt.Fprintf(&b, "  bits: %d\n", c.Bits)
 	fmt.Fprintf(&b, "  mac_pj: %s\n", num(c.EnergyPJ))
+	formatTensors(&b, "  gate_on", c.GateOn)
+	formatTensors(&b, "  skip_on", c.SkipOn)
 	return b.Bytes()
+}
+
+// formatTensors writes "key: [T, ...]" when the set is not empty.
+func formatTensors(b *bytes.Buffer, key string, set [workload.NumTensors]bool) {
+	var ns []string
+	for _, t := range workload.Tensors {
+		if set[t] {
+			ns = append(ns, t.String())
+		}
+	}
+	if len(ns) > 0 {
+		fmt.Fprintf(b, "%s: [%s]\n", key, strings.Join(ns, ", "))
+	}
 }
 
 func formatLevel(b *bytes.Buffer, l *Level, i int) {
@@ -57,6 +72,17 @@ func formatLevel(b *bytes.Buffer, l *Level, i int) {
 	fmt.Fprintf(b, "    mesh: [%d, %d]\n", l.MeshX, l.MeshY)
 	formatEnergy(b, l)
 	fmt.Fprintf(b, "    bandwidth_words: %s\n", num(l.BandwidthWords))
+	var fs []string
+	for _, t := range workload.Tensors {
+		if f := l.Format[t]; f != nil {
+			fs = append(fs, fmt.Sprintf("%s: %s", t, f.Name()))
+		}
+	}
+	if len(fs) > 0 {
+		fmt.Fprintf(b, "    format: {%s}\n", strings.Join(fs, ", "))
+	}
+	formatTensors(b, "    gate_on", l.GateOn)
+	formatTensors(b, "    skip_on", l.SkipOn)
 	if n := l.Network; i > 0 && n != (Network{}) {
 		var f []string
 		if n.Name != "" {

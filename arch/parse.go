@@ -7,6 +7,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch/tech"
 	"github.com/nnergy/nnergy/internal/yamlspec"
+	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -190,6 +191,21 @@ func (v *validator) level(l *levelYAML, i int, names map[string]int) {
 	if l.SizeWords != nil && *l.SizeWords < 0 {
 		d.Errorf(at("size_words"), "must not be negative, got %d", *l.SizeWords)
 	}
+	for _, t := range workload.Tensors {
+		n := l.Format.get(t)
+		if n == nil {
+			continue
+		}
+		fp := yamlspec.Join(at("format"), t.String())
+		if !kept[t] && known {
+			d.Errorf(fp, "the level does not keep %s", t)
+		}
+		if !slices.Contains(sparse.FormatNames(), *n) {
+			d.Errorf(fp, "unknown format %q (formats: %s)", *n, strings.Join(sparse.FormatNames(), ", "))
+		}
+	}
+	checkTensors(d, at("gate_on"), l.GateOn)
+	checkTensors(d, at("skip_on"), l.SkipOn)
 	if pw := l.PartitionWords; pw != nil {
 		var sum int64
 		var shared []string
@@ -314,4 +330,29 @@ func (v *validator) compute(c *computeYAML) {
 		d.Errorf("compute.mac_pj", "give tech or mac_pj, not both")
 	}
 	checkNonNegative(d, "compute.mac_pj", c.MACPJ)
+	checkTensors(d, "compute.gate_on", c.GateOn)
+	checkTensors(d, "compute.skip_on", c.SkipOn)
+}
+
+// checkTensors reports unknown and repeated tensor names of a list.
+func checkTensors(d *yamlspec.Doc, path string, names []string) {
+	seen := map[string]bool{}
+	for i, n := range names {
+		if _, msg, ok := parseTensor(n); !ok {
+			d.Errorf(yamlspec.Index(path, i), "%s", msg)
+		} else if seen[n] {
+			d.Errorf(yamlspec.Index(path, i), "%s listed twice", n)
+		}
+		seen[n] = true
+	}
+}
+
+// tensorSet turns a validated list of tensor names into a set.
+func tensorSet(names []string) [workload.NumTensors]bool {
+	var s [workload.NumTensors]bool
+	for _, n := range names {
+		t, _, _ := parseTensor(n)
+		s[t] = true
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package arch
 
 import (
+	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -62,6 +63,15 @@ type Level struct {
 	// Network connects the parent level to the instances of this level
 	// (ignored for the outermost level).
 	Network Network
+	// Format is how the level stores each tensor (nil: dense). A compressed
+	// format shrinks the tile the level must hold and the words it moves to
+	// the format's expected size at the tensor's density, when that is
+	// smaller than dense.
+	Format [workload.NumTensors]sparse.Format
+	// GateOn and SkipOn name the tensors whose zeros gate (save the energy
+	// of) or skip (save energy and time of) this level's reads and updates
+	// of the other tensors for its children.
+	GateOn, SkipOn [workload.NumTensors]bool
 }
 
 // Network is the on-chip network that delivers words from a parent level to
@@ -89,6 +99,9 @@ type Compute struct {
 	EnergyPJ float64
 	// Bits is the native operand width of the MAC (default 16).
 	Bits int
+	// GateOn and SkipOn name the operands whose zeros gate a MAC (no
+	// energy, the cycle still spent) or skip it (neither).
+	GateOn, SkipOn [workload.NumTensors]bool
 }
 
 // Instances returns the total number of instances of level i.

@@ -83,6 +83,11 @@ func (s *Spec) Validate() error {
 		if l.BandwidthWords < 0 || math.IsNaN(l.BandwidthWords) || math.IsInf(l.BandwidthWords, 0) {
 			bad(at("bandwidth_words"), "must be finite and non-negative, got %g", l.BandwidthWords)
 		}
+		for _, t := range workload.Tensors {
+			if l.Format[t] != nil && !l.Keeps[t] {
+				bad(yamlspec.Join(at("format"), t.String()), "the level does not keep %s", t)
+			}
+		}
 		n := l.Network
 		if i == 0 && n != (Network{}) {
 			bad(at("network"), "the outermost level has no parent network")

@@ -1,6 +1,7 @@
 package arch
 
 import (
+	"github.com/nnergy/nnergy/workload"
 	"math"
 	"testing"
 )
@@ -14,7 +15,11 @@ func TestValidate(t *testing.T) {
 		{"valid", func(*Spec) {}, ""},
 		{"no levels", func(s *Spec) { s.Levels = nil }, "arch: eyeriss: levels: required: at least one level"},
 		{"bad clock", func(s *Spec) { s.ClockHz = 0 }, "arch: eyeriss: clock_mhz: must be positive, got 0 MHz"},
-		{"outer keeps", func(s *Spec) { s.Levels[0].Keeps[1] = false; s.Levels[0].Energy[1] = Actions{} }, "arch: eyeriss: levels[0].keeps: the outermost level must keep every tensor"},
+		{"outer keeps", func(s *Spec) {
+			s.Levels[0].Keeps[1] = false
+			s.Levels[0].Energy[1] = Actions{}
+			s.Levels[0].Format[1] = nil
+		}, "arch: eyeriss: levels[0].keeps: the outermost level must keep every tensor"},
 		{"duplicate names", func(s *Spec) { s.Levels[2].Name = "GLB" }, `arch: eyeriss: levels[2].name: want a unique, non-empty name, got "GLB"`},
 		{"partition of bypassed tensor", func(s *Spec) { s.Levels[1].Keeps[0] = false; s.Levels[1].Energy[0] = Actions{} },
 			"arch: eyeriss: levels[1].partition_words.Weights: want a positive partition of a kept tensor, got 4096"},
@@ -48,5 +53,19 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestValidateFormat(t *testing.T) {
+	s, err := Preset("eyeriss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Levels[1].Format[workload.Outputs] = s.Levels[0].Format[workload.Outputs]
+	s.Levels[1].Keeps[workload.Outputs] = false
+	s.Levels[1].Energy[workload.Outputs] = Actions{}
+	want := "arch: eyeriss: levels[1].format.Outputs: the level does not keep Outputs"
+	if err := s.Validate(); err == nil || err.Error() != want {
+		t.Errorf("Validate() = %v, want %q", err, want)
 	}
 }

@@ -14,8 +14,9 @@ import (
 // Model evaluates mappings on one architecture. It is safe for concurrent
 // use; for the tightest loops give each goroutine its own Evaluator.
 type Model struct {
-	spec *arch.Spec
-	pool sync.Pool
+	spec   *arch.Spec
+	pool   sync.Pool
+	ratios sync.Map // ratioKey -> float64, see ratio
 }
 
 // New builds a model of spec. The spec must not change afterwards.
@@ -95,8 +96,9 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
 	}
 	r.Levels = r.Levels[:len(s.Levels)]
 	r.EnergyPJ = 0
-	r.ComputeCycles = c.Steps
-	r.Cycles = c.Steps
+	split := m.computeSplit(l)
+	r.ComputeCycles = int64(math.Ceil(float64(c.Steps) * split.Cycles()))
+	r.Cycles = r.ComputeCycles
 	r.BoundBy = "compute"
 	for i := range s.Levels {
 		sl := &s.Levels[i]
@@ -105,13 +107,21 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
 		*lr = LevelResult{Name: sl.Name, Instances: cl.Instances}
 		var words float64
 		for t := range workload.NumTensors {
+			tt := workload.Tensor(t)
 			a := cl.Tensors[t]
-			sc := bitsScale(l, t, sl.WordBits)
+			rho := m.ratio(l, i, tt, a.Tile)
+			sc := bitsScale(l, tt, sl.WordBits) * rho
+			// Zeros of the gating and skipping tensors save this level's
+			// reads and updates for its children (not drains or fills).
+			zg := zeroChance(l, c, &sl.GateOn, i, tt)
+			zs := zeroChance(l, c, &sl.SkipOn, i, tt)
+			keepE, keepC := (1-zg)*(1-zs), 1-zs
+			served := float64(a.Reads - a.Drains)
 			en := sl.Energy[t]
-			e := (float64(a.Reads)*en.ReadPJ + float64(a.Fills)*en.WritePJ + float64(a.Updates)*en.UpdatePJ) * sc
-			lr.Tensors[t] = TensorResult{Reads: a.Reads, Writes: a.Fills + a.Updates, Fills: a.Fills, Updates: a.Updates, Drains: a.Drains, Tile: a.Tile, EnergyPJ: e}
+			e := ((served*keepE+float64(a.Drains))*en.ReadPJ + float64(a.Fills)*en.WritePJ + float64(a.Updates)*keepE*en.UpdatePJ) * sc
+			lr.Tensors[t] = TensorResult{Reads: a.Reads, Writes: a.Fills + a.Updates, Fills: a.Fills, Updates: a.Updates, Drains: a.Drains, Tile: a.Tile, EnergyPJ: e, Ratio: rho}
 			lr.StoragePJ += e
-			words += float64(a.Reads+a.Fills+a.Updates) * sc
+			words += ((served+float64(a.Updates))*keepC + float64(a.Drains+a.Fills)) * sc
 			nw := float64(cl.Net.Words[t]) * sl.Network.WordPJ * sc
 			lr.NetworkPJ += nw
 			lr.Tensors[t].NetworkWords = cl.Net.Words[t]
@@ -128,30 +138,33 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
 			}
 		}
 	}
-	r.MACEnergyPJ = float64(c.MACs) * s.Compute.EnergyPJ
+	r.MACEnergyPJ = float64(c.MACs) * s.Compute.EnergyPJ * split.Energy()
 	r.EnergyPJ += r.MACEnergyPJ
 	r.LowerBoundPJ = m.lowerBound(l)
-	r.LowerBoundCycles = (c.MACs + r.MACUnits - 1) / r.MACUnits
+	r.LowerBoundCycles = int64(math.Ceil(float64(c.MACs) * split.Cycles() / float64(r.MACUnits)))
 }
 
 // lowerBound returns the compulsory energy of l: every weight and input read
-// once from the outermost level, every output written once, every MAC once.
+// once from the outermost level, every output written once (compressed as
+// that level stores them), every MAC that gating or skipping leaves once.
 func (m *Model) lowerBound(l *workload.Layer) float64 {
 	top := &m.spec.Levels[0]
-	e := float64(l.MACs()) * m.spec.Compute.EnergyPJ
+	e := float64(l.MACs()) * m.spec.Compute.EnergyPJ * m.computeSplit(l).Energy()
 	for _, t := range []workload.Tensor{workload.Weights, workload.Inputs} {
-		e += float64(l.Size(t)) * top.Energy[t].ReadPJ * bitsScale(l, t, top.WordBits)
+		n := l.Size(t)
+		e += float64(n) * top.Energy[t].ReadPJ * bitsScale(l, t, top.WordBits) * m.ratio(l, 0, t, n)
 	}
 	o := workload.Outputs
-	e += float64(l.Size(o)) * top.Energy[o].UpdatePJ * bitsScale(l, o, top.WordBits)
+	n := l.Size(o)
+	e += float64(n) * top.Energy[o].UpdatePJ * bitsScale(l, o, top.WordBits) * m.ratio(l, 0, o, n)
 	return e
 }
 
 // LowerBound returns the compulsory energy (pJ) and cycles of layer l on the
 // model's architecture.
 func (m *Model) LowerBound(l *workload.Layer) (energyPJ float64, cycles int64) {
-	u := int64(m.spec.MACUnits())
-	return m.lowerBound(l), (l.MACs() + u - 1) / u
+	u := float64(m.spec.MACUnits())
+	return m.lowerBound(l), int64(math.Ceil(float64(l.MACs()) * m.computeSplit(l).Cycles() / u))
 }
 
 // Bound returns an energy no mapping with the same factors and keep masks

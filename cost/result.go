@@ -23,6 +23,10 @@ type TensorResult struct {
 	NetworkWords int64 `json:"network_words"`
 	// EnergyPJ is the storage energy of this tensor at this level.
 	EnergyPJ float64 `json:"energy_pj"`
+	// Ratio is the size of the tensor in the level's format over its dense
+	// size (1 for dense): the words above are values, the bits moved are
+	// Ratio times theirs.
+	Ratio float64 `json:"compression"`
 }
 
 // LevelResult is the breakdown of one level.
@@ -136,6 +140,12 @@ func (r Result) Add(o Result) Result {
 			x.NetworkWords += y.NetworkWords
 			x.EnergyPJ += y.EnergyPJ
 			x.Tile = max(x.Tile, y.Tile)
+			// The ratio of the sum weighs each layer by its traffic.
+			if w := x.Reads + x.Writes; w > 0 {
+				x.Ratio = (x.Ratio*float64(w-y.Reads-y.Writes) + y.Ratio*float64(y.Reads+y.Writes)) / float64(w)
+			} else {
+				x.Ratio = max(x.Ratio, y.Ratio)
+			}
 		}
 	}
 	return s

@@ -22,6 +22,7 @@ import (
 
 type evalFlags struct {
 	arch, model, dataflow, format, mapping, constraints string
+	density, sparsityFrom                               string
 	layers                                              []string
 	batch                                               int
 	search                                              bool
@@ -81,6 +82,12 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				}
 				net = sub
 			}
+			if err := applySparsityFrom(net, f.sparsityFrom); err != nil {
+				return err
+			}
+			if err := applyDensity(net, f.density); err != nil {
+				return err
+			}
 			m, err := cost.New(spec)
 			if err != nil {
 				return err
@@ -128,7 +135,22 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			default:
 				how += " (builder)"
 			}
+			var dense *explore.Network
+			if hasZeros(net) {
+				// The same mappings with every tensor dense, side by side.
+				dense, err = denseTwin(cmd.Context(), m, net, res)
+				if err != nil {
+					return err
+				}
+			}
 			rep := newEvalReport(spec, res, how)
+			if dense != nil {
+				for i := range rep.Layers {
+					d := &dense.Layers[i].Result
+					rep.Layers[i].Dense = &denseFigures{EnergyPJ: d.EnergyPJ, Cycles: d.Cycles}
+				}
+				rep.Total.Dense = &denseFigures{EnergyPJ: dense.Total.EnergyPJ, Cycles: dense.Total.Cycles}
+			}
 			if f.search && f.mapping == "" {
 				rep.Search = summarize(stats)
 			}
@@ -138,7 +160,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			case formatCSV:
 				return writeEvalCSV(e.stdout, spec, res)
 			}
-			return writeEvalTable(e.stdout, spec, res, rep)
+			return writeEvalTable(e.stdout, spec, res, dense, rep)
 		},
 	}
 	fl := c.Flags()
@@ -148,6 +170,8 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl.StringVar(&f.dataflow, "dataflow", "rs", "dataflow: ws, os, is, rs or nlr, or best (search the whole mapspace)")
 	fl.StringVar(&f.constraints, "constraints", "", "with --search: YAML file of mapping constraints (docs/format/constraints.md), laid over the dataflow's")
 	fl.BoolVar(&f.search, "search", false, "search every unique layer's mapping with the mapper within --dataflow (default: the dataflow's deterministic builder)")
+	fl.StringVar(&f.density, "density", "", "tensor densities (fraction of nonzeros): weights=0.3,inputs=0.5 for every layer, conv2:inputs=0.6 for one")
+	fl.StringVar(&f.sparsityFrom, "sparsity-from", "", "ONNX model whose weights' nonzero fractions become the layers' weight densities")
 	f.sf.register(fl)
 	fl.StringSliceVar(&f.layers, "layer", nil, "evaluate only these layers (comma-separated or repeated)")
 	fl.StringVar(&f.mapping, "mapping", "", "evaluate the one --layer under the mapping in this file (loop-nest text, see docs/format/mapping.md)")
@@ -191,6 +215,30 @@ type evalLayer struct {
 	Utilization  float64     `json:"utilization"`
 	Mapping      string      `json:"mapping,omitempty"`
 	Levels       []evalLevel `json:"levels"`
+	// Dense is the same mapping with every tensor dense (only when some
+	// tensor has zeros).
+	Dense *denseFigures `json:"dense,omitempty"`
+}
+
+type denseFigures struct {
+	EnergyPJ float64 `json:"energy_pj"`
+	Cycles   int64   `json:"cycles"`
+}
+
+// denseTwin evaluates net's layers with every density 1 under the mappings
+// res chose.
+func denseTwin(ctx context.Context, m *cost.Model, net *workload.Network, res *explore.Network) (*explore.Network, error) {
+	twin := &workload.Network{Name: net.Name, Input: net.Input}
+	mps := map[string]*mapping.Mapping{}
+	for i, l := range net.Layers {
+		c := l.WithBatch(l.Shape[workload.N])
+		for t := range c.Density {
+			c.Density[t] = 1
+		}
+		twin.Layers = append(twin.Layers, c)
+		mps[l.Name] = res.Layers[i].Mapping
+	}
+	return explore.Evaluate(ctx, m, twin, func(_ context.Context, l *workload.Layer) (*mapping.Mapping, error) { return mps[l.Name], nil })
 }
 
 type evalTotal struct {
@@ -273,7 +321,7 @@ func newEvalReport(spec *arch.Spec, res *explore.Network, df string) evalReport 
 			if len(res.Layers) > 0 {
 				bits = res.Layers[0].Layer.Bits[i]
 			}
-			tot.DRAMBytes += float64(tr.Reads+tr.Writes) * float64(bits) / 8
+			tot.DRAMBytes += float64(tr.Reads+tr.Writes) * float64(bits) / 8 * tr.Ratio
 		}
 	}
 	tot.LowerBoundCycles = t.LowerBoundCycles
@@ -295,8 +343,11 @@ func pct(part, whole float64) string {
 
 func fmtF(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 
-func evalRow(spec *arch.Spec, r *cost.Result) []string {
+func evalRow(spec *arch.Spec, r *cost.Result, dense *cost.Result) []string {
 	row := []string{r.Layer, siCount(r.MACs), fmtF(r.EnergyPJ/1e6, 2), fmtF(r.PJPerMAC(), 2)}
+	if dense != nil {
+		row = append(row, fmtF(dense.EnergyPJ/1e6, 2), pct(dense.EnergyPJ-r.EnergyPJ, dense.EnergyPJ), i64(dense.Cycles))
+	}
 	for _, l := range r.Levels {
 		row = append(row, pct(l.EnergyPJ, r.EnergyPJ))
 	}
@@ -306,17 +357,28 @@ func evalRow(spec *arch.Spec, r *cost.Result) []string {
 	return row
 }
 
-func writeEvalTable(w io.Writer, spec *arch.Spec, res *explore.Network, rep evalReport) error {
+func writeEvalTable(w io.Writer, spec *arch.Spec, res, dense *explore.Network, rep evalReport) error {
 	t := textTable{left: map[int]bool{0: true}}
 	t.header = []string{"layer", "MACs", "energy_uJ", "pJ/MAC"}
+	if dense != nil {
+		t.header = append(t.header, "dense_uJ", "saved%", "dense_cycles")
+	}
 	for _, l := range spec.Levels {
 		t.header = append(t.header, l.Name+"%")
 	}
 	t.header = append(t.header, "MAC%", "cycles", "latency_ms", "util%", "E/LB")
 	for i := range res.Layers {
-		t.rows = append(t.rows, evalRow(spec, &res.Layers[i].Result))
+		var d *cost.Result
+		if dense != nil {
+			d = &dense.Layers[i].Result
+		}
+		t.rows = append(t.rows, evalRow(spec, &res.Layers[i].Result, d))
 	}
-	t.rows = append(t.rows, evalRow(spec, &res.Total))
+	var d *cost.Result
+	if dense != nil {
+		d = &dense.Total
+	}
+	t.rows = append(t.rows, evalRow(spec, &res.Total, d))
 	fmt.Fprintf(w, "%s on %s, batch %d, dataflow %s, clock %.0f MHz\n\n", res.Name, spec.Name, res.Batch, rep.Dataflow, spec.ClockHz/1e6)
 	if err := t.write(w); err != nil {
 		return err

@@ -158,3 +158,55 @@ RF keep Weights Inputs Outputs
 		}
 	}
 }
+
+func TestEvalDensity(t *testing.T) {
+	code, out, errOut := runNnergy(t, "eval", "--model", "alexnet", "--layer", "conv4,conv5", "--batch", "4",
+		"--density", "inputs=0.4,conv5:inputs=0.25", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Layers []struct {
+			Name     string  `json:"name"`
+			EnergyPJ float64 `json:"energy_pj"`
+			Dense    *struct {
+				EnergyPJ float64 `json:"energy_pj"`
+			} `json:"dense"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range rep.Layers {
+		if l.Dense == nil || !(l.EnergyPJ < l.Dense.EnergyPJ) {
+			t.Errorf("%s: sparse energy %g not below the dense %v (eyeriss gates on zero inputs and compresses fmaps)", l.Name, l.EnergyPJ, l.Dense)
+		}
+	}
+	if s4, s5 := 1-rep.Layers[0].EnergyPJ/rep.Layers[0].Dense.EnergyPJ, 1-rep.Layers[1].EnergyPJ/rep.Layers[1].Dense.EnergyPJ; !(s5 > s4) {
+		t.Errorf("conv5 (25%% nonzero inputs) saves %.3f, conv4 (40%%) %.3f; want more for conv5", s5, s4)
+	}
+	code, out, _ = runNnergy(t, "eval", "--model", "lenet5", "--density", "weights=0.5")
+	if code != 0 || !strings.Contains(out, "dense_uJ") || !strings.Contains(out, "saved%") {
+		t.Errorf("table lacks the dense columns:\n%s", out)
+	}
+	code, out, _ = runNnergy(t, "eval", "--model", "../../workload/onnx/testdata/pruned_cnn.onnx",
+		"--sparsity-from", "../../workload/onnx/testdata/pruned_cnn.onnx", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"dense"`) {
+		t.Errorf("--sparsity-from a pruned model: exit %d, no dense figures:\n%.300s", code, out)
+	}
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"eval", "--density", "weights"}, `nnergy: --density: "weights": want TENSOR=D or LAYER:TENSOR=D`},
+		{[]string{"eval", "--density", "psums=0.5"}, `nnergy: --density: "psums=0.5": unknown tensor "psums" (want weights, inputs or outputs)`},
+		{[]string{"eval", "--density", "inputs=0"}, `nnergy: --density: "inputs=0": density must be a number in (0, 1], got "0"`},
+		{[]string{"eval", "--density", "conv9:inputs=0.5"}, `nnergy: --density: "conv9:inputs=0.5": workload: network "alexnet" has no layer "conv9"`},
+		{[]string{"eval", "--sparsity-from", "../../workload/onnx/testdata/tiny_cnn.onnx"}, "nnergy: --sparsity-from ../../workload/onnx/testdata/tiny_cnn.onnx: no layer names match alexnet's, and it has 3 layers, not 8"},
+	} {
+		code, out, errOut := runNnergy(t, tc.args...)
+		if code == 0 || !strings.HasPrefix(errOut, tc.stderr) || strings.Count(errOut, "\n") != 1 || out != "" {
+			t.Errorf("nnergy %s: exit %d, stderr %q; want stderr starting %q on one line", strings.Join(tc.args, " "), code, errOut, tc.stderr)
+		}
+	}
+}

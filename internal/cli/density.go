@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nnergy/nnergy/workload"
+	wonnx "github.com/nnergy/nnergy/workload/onnx"
+)
+
+// applyDensity sets tensor densities from a --density value: a
+// comma-separated list of TENSOR=D (every layer) or LAYER:TENSOR=D (one
+// layer), tensors spelled weights, inputs or outputs, 0 < D <= 1.
+func applyDensity(net *workload.Network, spec string) error {
+	if spec == "" {
+		return nil
+	}
+	for _, item := range strings.Split(spec, ",") {
+		item = strings.TrimSpace(item)
+		lhs, val, ok := strings.Cut(item, "=")
+		if !ok {
+			return usagef("--density: %q: want TENSOR=D or LAYER:TENSOR=D", item)
+		}
+		layer, tensor := "", lhs
+		if i := strings.LastIndex(lhs, ":"); i >= 0 {
+			layer, tensor = lhs[:i], lhs[i+1:]
+		}
+		t, err := workload.ParseTensor(tensor)
+		if err != nil {
+			return usagef("--density: %q: unknown tensor %q (want weights, inputs or outputs)", item, tensor)
+		}
+		d, err := strconv.ParseFloat(val, 64)
+		if err != nil || !(d > 0 && d <= 1) {
+			return usagef("--density: %q: density must be a number in (0, 1], got %q", item, val)
+		}
+		if layer == "" {
+			for _, l := range net.Layers {
+				l.Density[t] = d
+			}
+			continue
+		}
+		l, err := net.Layer(layer)
+		if err != nil {
+			return usagef("--density: %q: %v", item, err)
+		}
+		l.Density[t] = d
+	}
+	return nil
+}
+
+// applySparsityFrom sets every layer's weight density to the fraction of
+// nonzero weights of the matching layer of an ONNX model: the layer of the
+// same name, or, when no name matches, the layer at the same position of
+// networks with as many layers of the same shapes.
+func applySparsityFrom(net *workload.Network, path string) error {
+	if path == "" {
+		return nil
+	}
+	src, err := wonnx.ReadFile(path, 0)
+	if err != nil {
+		return err
+	}
+	byName := map[string]*workload.Layer{}
+	for _, l := range src.Layers {
+		byName[l.Name] = l
+	}
+	matched := 0
+	for _, l := range net.Layers {
+		if s, ok := byName[l.Name]; ok {
+			l.Density[workload.Weights] = s.Density[workload.Weights]
+			matched++
+		}
+	}
+	if matched > 0 {
+		return nil
+	}
+	if len(src.Layers) != len(net.Layers) {
+		return fmt.Errorf("--sparsity-from %s: no layer names match %s's, and it has %d layers, not %d", path, net.Name, len(src.Layers), len(net.Layers))
+	}
+	for i, l := range net.Layers {
+		s := src.Layers[i]
+		if s.Size(workload.Weights) != l.Size(workload.Weights) {
+			return fmt.Errorf("--sparsity-from %s: layer %d (%s) has %d weights, %s's %s has %d", path, i, s.Name, s.Size(workload.Weights), net.Name, l.Name, l.Size(workload.Weights))
+		}
+		l.Density[workload.Weights] = s.Density[workload.Weights]
+	}
+	return nil
+}
+
+// sparse reports whether any layer has a tensor with zeros.
+func hasZeros(net *workload.Network) bool {
+	for _, l := range net.Layers {
+		for _, d := range l.Density {
+			if d < 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
