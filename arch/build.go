@@ -87,6 +87,11 @@ func (f *fileYAML) build(d *yamlspec.Doc) *Spec {
 		s.Compute.EnergyPJ = *c.MACPJ
 	}
 	b.macPJ = s.Compute.EnergyPJ
+	for _, t := range workload.Tensors {
+		if v := f.DataBits.get(t); v != nil {
+			s.DataBits[t] = *v
+		}
+	}
 	for i := range f.Levels {
 		s.Levels[i] = b.level(&f.Levels[i], yamlspec.Index("levels", i))
 	}
@@ -132,6 +137,11 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 	if n := ly.Network; n != nil {
 		np := yamlspec.Join(path, "network")
 		l.Network = Network{Name: n.Name, Multicast: n.Multicast, Reduction: n.Reduction}
+		for _, t := range workload.Tensors {
+			if bw := n.Bandwidth.get(t); bw != nil {
+				l.Network.BandwidthWords[t] = *bw
+			}
+		}
 		switch {
 		case n.Tech != "":
 			l.Network.WordPJ = b.techEnergy(yamlspec.Join(np, "tech"), n.Tech, tech.Access{WordBits: l.WordBits})

@@ -11,14 +11,15 @@ import "github.com/nnergy/nnergy/workload"
 const FormatVersion = 1
 
 type fileYAML struct {
-	Version     *int         `yaml:"version"`
-	Name        string       `yaml:"name"`
-	Description string       `yaml:"description"`
-	ClockMHz    *float64     `yaml:"clock_mhz"`
-	Tech        string       `yaml:"tech"`
-	WordBits    *int         `yaml:"word_bits"`
-	Levels      []levelYAML  `yaml:"levels"`
-	Compute     *computeYAML `yaml:"compute"`
+	Version     *int          `yaml:"version"`
+	DataBits    *perTensorInt `yaml:"data_bits"`
+	Name        string        `yaml:"name"`
+	Description string        `yaml:"description"`
+	ClockMHz    *float64      `yaml:"clock_mhz"`
+	Tech        string        `yaml:"tech"`
+	WordBits    *int          `yaml:"word_bits"`
+	Levels      []levelYAML   `yaml:"levels"`
+	Compute     *computeYAML  `yaml:"compute"`
 }
 
 type levelYAML struct {
@@ -34,6 +35,34 @@ type levelYAML struct {
 	Format         *perTensorName  `yaml:"format"`
 	GateOn         []string        `yaml:"gate_on"`
 	SkipOn         []string        `yaml:"skip_on"`
+}
+
+// perTensorFloat holds one optional number per tensor.
+type perTensorFloat struct {
+	Weights *float64 `yaml:"Weights"`
+	Inputs  *float64 `yaml:"Inputs"`
+	Outputs *float64 `yaml:"Outputs"`
+}
+
+func (p *perTensorFloat) get(t workload.Tensor) *float64 {
+	if p == nil {
+		return nil
+	}
+	return [...]*float64{p.Weights, p.Inputs, p.Outputs}[t]
+}
+
+// perTensorInt holds one optional integer per tensor.
+type perTensorInt struct {
+	Weights *int `yaml:"Weights"`
+	Inputs  *int `yaml:"Inputs"`
+	Outputs *int `yaml:"Outputs"`
+}
+
+func (p *perTensorInt) get(t workload.Tensor) *int {
+	if p == nil {
+		return nil
+	}
+	return [...]*int{p.Weights, p.Inputs, p.Outputs}[t]
 }
 
 // perTensorName holds one optional name per tensor.
@@ -93,14 +122,15 @@ func (e *energyYAML) tensor(t workload.Tensor) *actionsYAML {
 }
 
 type networkYAML struct {
-	Name      string   `yaml:"name"`
-	Tech      string   `yaml:"tech"`
-	WordPJ    *float64 `yaml:"word_pj"`
-	WordMAC   *float64 `yaml:"word_mac"`
-	Multicast bool     `yaml:"multicast"`
-	Reduction bool     `yaml:"reduction"`
-	ReducePJ  *float64 `yaml:"reduce_pj"`
-	ReduceMAC *float64 `yaml:"reduce_mac"`
+	Name      string          `yaml:"name"`
+	Tech      string          `yaml:"tech"`
+	WordPJ    *float64        `yaml:"word_pj"`
+	WordMAC   *float64        `yaml:"word_mac"`
+	Multicast bool            `yaml:"multicast"`
+	Bandwidth *perTensorFloat `yaml:"bandwidth_words"`
+	Reduction bool            `yaml:"reduction"`
+	ReducePJ  *float64        `yaml:"reduce_pj"`
+	ReduceMAC *float64        `yaml:"reduce_mac"`
 }
 
 type computeYAML struct {

@@ -22,6 +22,15 @@ func Format(s *Spec) []byte {
 		fmt.Fprintf(&b, "description: %s\n", strconv.Quote(s.Description))
 	}
 	fmt.Fprintf(&b, "clock_mhz: %s\n", num(s.ClockHz/1e6))
+	var db []string
+	for _, t := range workload.Tensors {
+		if s.DataBits[t] > 0 {
+			db = append(db, fmt.Sprintf("%s: %d", t, s.DataBits[t]))
+		}
+	}
+	if len(db) > 0 {
+		fmt.Fprintf(&b, "data_bits: {%s}\n", strings.Join(db, ", "))
+	}
 	b.WriteString("levels:\n")
 	for i := range s.Levels {
 		formatLevel(&b, &s.Levels[i], i)
@@ -93,6 +102,15 @@ func formatLevel(b *bytes.Buffer, l *Level, i int) {
 			"reduction: "+strconv.FormatBool(n.Reduction))
 		if n.Reduction {
 			f = append(f, "reduce_pj: "+num(n.ReducePJ))
+		}
+		var bw []string
+		for _, t := range workload.Tensors {
+			if n.BandwidthWords[t] > 0 {
+				bw = append(bw, fmt.Sprintf("%s: %s", t, num(n.BandwidthWords[t])))
+			}
+		}
+		if len(bw) > 0 {
+			f = append(f, "bandwidth_words: {"+strings.Join(bw, ", ")+"}")
 		}
 		fmt.Fprintf(b, "    network: {%s}\n", strings.Join(f, ", "))
 	}

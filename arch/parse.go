@@ -92,6 +92,9 @@ func (f *fileYAML) validate(d *yamlspec.Doc) {
 		v.table = t
 	}
 	checkBits(d, "word_bits", f.WordBits)
+	for _, t := range workload.Tensors {
+		checkBits(d, yamlspec.Join("data_bits", t.String()), f.DataBits.get(t))
+	}
 	if len(f.Levels) == 0 {
 		d.Errorf("levels", "required: at least one level")
 	}
@@ -300,6 +303,9 @@ func (v *validator) network(path string, n *networkYAML) {
 	}
 	checkNonNegative(d, at("word_pj"), n.WordPJ)
 	checkNonNegative(d, at("word_mac"), n.WordMAC)
+	for _, t := range workload.Tensors {
+		checkNonNegative(d, yamlspec.Join(at("bandwidth_words"), t.String()), n.Bandwidth.get(t))
+	}
 	checkNonNegative(d, at("reduce_pj"), n.ReducePJ)
 	checkNonNegative(d, at("reduce_mac"), n.ReduceMAC)
 	if n.ReducePJ != nil && n.ReduceMAC != nil {

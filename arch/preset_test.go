@@ -11,7 +11,7 @@ import (
 )
 
 func TestPresets(t *testing.T) {
-	want := []string{"edge-npu", "eyeriss", "systolic", "systolic-16"}
+	want := []string{"edge-npu", "eyeriss", "eyeriss-v2", "systolic", "systolic-16"}
 	if diff := cmp.Diff(want, Presets()); diff != "" {
 		t.Fatalf("Presets() (-want +got):\n%s", diff)
 	}
@@ -156,7 +156,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{arg: "eyeriss", wantSource: "preset eyeriss"},
 		{arg: file, wantSource: file},
-		{arg: "eyriss", wantErr: `arch: unknown architecture "eyriss" (presets: edge-npu, eyeriss, systolic, systolic-16)`, unknown: true},
+		{arg: "eyriss", wantErr: `arch: unknown architecture "eyriss" (presets: edge-npu, eyeriss, eyeriss-v2, systolic, systolic-16)`, unknown: true},
 		{arg: filepath.Join(dir, "missing.yaml"), wantErr: "arch: open " + filepath.Join(dir, "missing.yaml") + ": no such file or directory"},
 	}
 	for _, tt := range tests {

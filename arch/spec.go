@@ -20,6 +20,19 @@ type Spec struct {
 	Compute Compute
 	// Source names where the spec came from ("preset eyeriss" or a file path).
 	Source string
+	// DataBits is the width at which the accelerator holds each tensor
+	// (0: the layer's own width). An 8-bit accelerator runs every network
+	// quantized to 8 bits, whatever its layers say.
+	DataBits [workload.NumTensors]int
+}
+
+// Bits returns the width in bits of tensor t of layer l on this
+// accelerator.
+func (s *Spec) Bits(l *workload.Layer, t workload.Tensor) int {
+	if b := s.DataBits[t]; b > 0 {
+		return b
+	}
+	return l.Bits[t]
 }
 
 // Actions holds the energy of one access of each kind, in pJ per word of the
@@ -89,6 +102,9 @@ type Network struct {
 	Reduction bool
 	// ReducePJ is the energy of one spatial addition in the network.
 	ReducePJ float64
+	// BandwidthWords is, per tensor, the words per cycle the network can
+	// carry between one parent instance and its children (0: unlimited).
+	BandwidthWords [workload.NumTensors]float64
 }
 
 // Compute describes the arithmetic: MeshX × MeshY MAC units under each

@@ -93,9 +93,19 @@ func (s *Spec) Validate() error {
 			bad(at("network"), "the outermost level has no parent network")
 		}
 		energy(yamlspec.Join(at("network"), "word_pj"), n.WordPJ)
+		for _, t := range workload.Tensors {
+			if bw := n.BandwidthWords[t]; bw < 0 || math.IsNaN(bw) || math.IsInf(bw, 0) {
+				bad(yamlspec.Join(yamlspec.Join(at("network"), "bandwidth_words"), t.String()), "must be finite and non-negative, got %g", bw)
+			}
+		}
 		energy(yamlspec.Join(at("network"), "reduce_pj"), n.ReducePJ)
 		if n.ReducePJ != 0 && !n.Reduction {
 			bad(yamlspec.Join(at("network"), "reduce_pj"), "needs reduction: true")
+		}
+	}
+	for _, t := range workload.Tensors {
+		if b := s.DataBits[t]; b < 0 || b > 64 {
+			bad(yamlspec.Join("data_bits", t.String()), "must be between 1 and 64 bits, got %d", b)
 		}
 	}
 	c := s.Compute

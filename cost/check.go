@@ -74,7 +74,7 @@ func (m *Model) check(l *workload.Layer, mp *mapping.Mapping, c *nest.Counts, ds
 		sl := &s.Levels[i]
 		var tiles [workload.NumTensors]int64
 		for t := range workload.NumTensors {
-			tiles[t] = c.Levels[i].Tensors[t].Tile
+			tiles[t] = s.TileWords(l, i, workload.Tensor(t), c.Levels[i].Tensors[t].Tile)
 		}
 		for _, o := range sl.Overflows(mp.Levels[i].Keep, tiles, ovf[:0]) {
 			dst = append(dst, Violation{Kind: Capacity, Level: i, Name: sl.Name, Tensor: o.Tensor, Shared: o.Shared, Need: o.Need, Have: o.Have})

@@ -14,9 +14,8 @@ import (
 // Model evaluates mappings on one architecture. It is safe for concurrent
 // use; for the tightest loops give each goroutine its own Evaluator.
 type Model struct {
-	spec   *arch.Spec
-	pool   sync.Pool
-	ratios sync.Map // ratioKey -> float64, see ratio
+	spec *arch.Spec
+	pool sync.Pool
 }
 
 // New builds a model of spec. The spec must not change afterwards.
@@ -78,11 +77,11 @@ func (e *Evaluator) Evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result) 
 func (e *Evaluator) Counts() *nest.Counts { return &e.counts }
 
 // bitsScale is the share of a level word one value of tensor t occupies.
-func bitsScale(l *workload.Layer, t workload.Tensor, wordBits int) float64 {
+func (m *Model) bitsScale(l *workload.Layer, t workload.Tensor, wordBits int) float64 {
 	if wordBits <= 0 {
 		return 1
 	}
-	return float64(l.Bits[t]) / float64(wordBits)
+	return float64(m.spec.Bits(l, t)) / float64(wordBits)
 }
 
 func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
@@ -110,7 +109,7 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
 			tt := workload.Tensor(t)
 			a := cl.Tensors[t]
 			rho := m.ratio(l, i, tt, a.Tile)
-			sc := bitsScale(l, tt, sl.WordBits) * rho
+			sc := m.bitsScale(l, tt, sl.WordBits) * rho
 			// Zeros of the gating and skipping tensors save this level's
 			// reads and updates for its children (not drains or fills).
 			zg := zeroChance(l, c, &sl.GateOn, i, tt)
@@ -125,6 +124,16 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
 			nw := float64(cl.Net.Words[t]) * sl.Network.WordPJ * sc
 			lr.NetworkPJ += nw
 			lr.Tensors[t].NetworkWords = cl.Net.Words[t]
+			if bw := sl.Network.BandwidthWords[t]; bw > 0 && i > 0 && c.Levels[i-1].Instances > 0 {
+				cyc := int64(math.Ceil(busWords(c, sl.Network.Multicast, i, tt) * sc / float64(c.Levels[i-1].Instances) / bw))
+				if cyc > lr.NetworkCycles {
+					lr.NetworkCycles = cyc
+				}
+			}
+		}
+		if lr.NetworkCycles > r.Cycles {
+			r.Cycles = lr.NetworkCycles
+			r.BoundBy = sl.Name + " network"
 		}
 		lr.NetworkPJ += float64(cl.Net.Reduce) * sl.Network.ReducePJ
 		lr.EnergyPJ = lr.StoragePJ + lr.NetworkPJ
@@ -152,11 +161,11 @@ func (m *Model) lowerBound(l *workload.Layer) float64 {
 	e := float64(l.MACs()) * m.spec.Compute.EnergyPJ * m.computeSplit(l).Energy()
 	for _, t := range []workload.Tensor{workload.Weights, workload.Inputs} {
 		n := l.Size(t)
-		e += float64(n) * top.Energy[t].ReadPJ * bitsScale(l, t, top.WordBits) * m.ratio(l, 0, t, n)
+		e += float64(n) * top.Energy[t].ReadPJ * m.bitsScale(l, t, top.WordBits) * m.ratio(l, 0, t, n)
 	}
 	o := workload.Outputs
 	n := l.Size(o)
-	e += float64(n) * top.Energy[o].UpdatePJ * bitsScale(l, o, top.WordBits) * m.ratio(l, 0, o, n)
+	e += float64(n) * top.Energy[o].UpdatePJ * m.bitsScale(l, o, top.WordBits) * m.ratio(l, 0, o, n)
 	return e
 }
 
@@ -182,4 +191,20 @@ func (e *Evaluator) Bound(l *workload.Layer, mp *mapping.Mapping) (energyPJ floa
 	e.z.Bound(l, e.m.spec, mp, &e.counts)
 	e.m.fill(l, &e.counts, &e.bound)
 	return e.bound.EnergyPJ, true, nil
+}
+
+// busWords returns the words of tensor t that cross the network into level
+// i: every delivery on a unicast network; on a multicast one, each word
+// once, as the nearest level above that keeps t reads it out (or, for
+// partial sums, is updated with it).
+func busWords(c *nest.Counts, multicast bool, i int, t workload.Tensor) float64 {
+	if !multicast {
+		return float64(c.Levels[i].Net.Words[t])
+	}
+	for p := i - 1; p >= 0; p-- {
+		if a := c.Levels[p].Tensors[t]; a.Tile > 0 {
+			return float64(a.Reads - a.Drains + a.Updates)
+		}
+	}
+	return float64(c.Levels[i].Net.Words[t])
 }

@@ -41,8 +41,11 @@ type LevelResult struct {
 	// Instances is the number of instances in use.
 	Instances int64 `json:"instances"`
 	// Cycles is the bandwidth-bound cycles of the level (0 = unlimited).
-	Cycles  int64                             `json:"cycles"`
-	Tensors [workload.NumTensors]TensorResult `json:"-"`
+	Cycles int64 `json:"cycles"`
+	// NetworkCycles is the bandwidth-bound cycles of the network into the
+	// level, its busiest tensor (0 = unlimited).
+	NetworkCycles int64                             `json:"network_cycles"`
+	Tensors       [workload.NumTensors]TensorResult `json:"-"`
 }
 
 // Result is the evaluation of one layer (or, after Add, of several layers
@@ -129,6 +132,7 @@ func (r Result) Add(o Result) Result {
 		a.StoragePJ += b.StoragePJ
 		a.NetworkPJ += b.NetworkPJ
 		a.Cycles += b.Cycles
+		a.NetworkCycles += b.NetworkCycles
 		a.Instances = max(a.Instances, b.Instances)
 		for t := range a.Tensors {
 			x, y := &a.Tensors[t], b.Tensors[t]
@@ -170,6 +174,7 @@ func (r Result) Scale(k int64) Result {
 		a.StoragePJ *= f
 		a.NetworkPJ *= f
 		a.Cycles *= k
+		a.NetworkCycles *= k
 		for t := range a.Tensors {
 			x := &a.Tensors[t]
 			x.Reads *= k

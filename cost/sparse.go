@@ -8,37 +8,10 @@ import (
 	"github.com/nnergy/nnergy/workload"
 )
 
-// maxFiber caps the fiber length used for a compressed format's expected
-// size: beyond a few thousand values the ratio of compressed to dense size
-// no longer changes, and the expectation costs time per value.
-const maxFiber = 1 << 14
-
-type ratioKey struct {
-	level, tensor int
-	n             int64
-	density       float64
-}
-
-// ratio returns the size of tile words of tensor t at level i in the
-// level's format, as a fraction of the dense size (1 for dense, and never
-// above 1: a level stores a tensor compressed only when that saves space).
+// ratio returns the size of tile values of tensor t in level i's format
+// over their dense size (see arch.Spec.Ratio).
 func (m *Model) ratio(l *workload.Layer, i int, t workload.Tensor, tile int64) float64 {
-	f := m.spec.Levels[i].Format[t]
-	d := l.Density[t]
-	if f == nil || tile <= 0 {
-		return 1
-	}
-	n := min(tile, maxFiber)
-	k := ratioKey{i, int(t), n, d}
-	if v, ok := m.ratios.Load(k); ok {
-		return v.(float64)
-	}
-	r := f.ExpectedBits(int(n), d) / (float64(n) * float64(m.spec.Levels[i].WordBits))
-	if !(r < 1) || math.IsNaN(r) {
-		r = 1
-	}
-	m.ratios.Store(k, r)
-	return r
+	return m.spec.Ratio(l, i, t, tile)
 }
 
 // zeroChance returns the probability that the condition tensors of a gate

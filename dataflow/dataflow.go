@@ -412,7 +412,7 @@ func (b *builder) overflow(i int) string {
 	var tiles [workload.NumTensors]int64
 	for t := range workload.NumTensors {
 		if b.m.Levels[i].Keep[t] {
-			tiles[t] = b.tile(i, workload.Tensor(t))
+			tiles[t] = b.a.TileWords(b.l, i, workload.Tensor(t), b.tile(i, workload.Tensor(t)))
 		}
 	}
 	var buf [workload.NumTensors + 1]arch.Overflow

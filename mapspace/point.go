@@ -223,7 +223,7 @@ func (s *Space) Fits(p *Point) bool {
 		for t := range workload.NumTensors {
 			keep[t] = p.Keep[i]&(1<<t) != 0
 			if keep[t] {
-				tiles[t] = s.Layer.Projection(workload.Tensor(t)).Size(&ext)
+				tiles[t] = s.Arch.TileWords(s.Layer, i, workload.Tensor(t), s.Layer.Projection(workload.Tensor(t)).Size(&ext))
 			}
 		}
 		if len(s.Arch.Levels[i].Overflows(keep, tiles, buf[:0])) > 0 {

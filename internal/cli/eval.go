@@ -319,7 +319,7 @@ func newEvalReport(spec *arch.Spec, res *explore.Network, df string) evalReport 
 		for i, tr := range t.Levels[0].Tensors {
 			bits := 16
 			if len(res.Layers) > 0 {
-				bits = res.Layers[0].Layer.Bits[i]
+				bits = spec.Bits(res.Layers[0].Layer, workload.Tensor(i))
 			}
 			tot.DRAMBytes += float64(tr.Reads+tr.Writes) * float64(bits) / 8 * tr.Ratio
 		}
