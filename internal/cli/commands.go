@@ -9,5 +9,6 @@ func (e *env) commands() []*cobra.Command {
 		e.evalCmd(),                 // eval.go
 		e.mapCmd(), e.mapspaceCmd(), // map.go
 		e.archsCmd(), e.archCmd(), // arch.go
+		e.trainCmd(), e.testCmd(), e.latencyCmd(), // train.go, test.go, latency.go
 	}
 }

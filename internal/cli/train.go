@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/nn/data"
+	"github.com/nnergy/nnergy/nn/zoo"
+)
+
+// trainFlags are the flags of nnergy train.
+type trainFlags struct {
+	model, data, dataDir, out string
+	epochs, batch, limit      int
+	lr, momentum, weightDecay float64
+	optimizer, schedule       string
+	stepEvery                 int
+	gamma                     float64
+	seed                      uint64
+	workers                   int
+	progress                  string
+}
+
+func (e *env) trainCmd() *cobra.Command {
+	var f trainFlags
+	c := &cobra.Command{
+		Use:   "train",
+		Short: "Train a network on CPU (MNIST or the synthetic set)",
+		Long: `Train a zoo network (or continue training a saved model) with softmax
+cross-entropy, evaluating on the test set after each epoch, and save it in
+nnergy's native format (.nnw).
+
+MNIST is read from --data-dir (default $NNERGY_DATA/mnist, else
+~/.cache/nnergy/mnist); scripts/fetch-mnist.sh fills it. The synthetic set
+is generated in memory (6,000 training and 1,000 test images of
+seven-segment digits).
+
+Defaults: Adam with learning rate 0.003 annealed by a cosine over the run,
+batch 64, no weight decay; with them LeNet-5 reaches 98.5% or more on MNIST
+in 2 epochs.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return e.train(c, &f) },
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.model, "model", "lenet5", "zoo network ("+strings.Join(zoo.Names(), ", ")+") or a saved model file")
+	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
+	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.IntVar(&f.epochs, "epochs", 2, "epochs")
+	fl.IntVar(&f.batch, "batch", 64, "batch size")
+	fl.IntVar(&f.limit, "limit", 0, "train on the first N images only (0: all)")
+	fl.Float64Var(&f.lr, "lr", 0.003, "learning rate (the peak, with a schedule)")
+	fl.StringVar(&f.optimizer, "optimizer", "adam", "adam or sgd (with momentum)")
+	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
+	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 weight decay")
+	fl.StringVar(&f.schedule, "schedule", "cosine", "learning-rate schedule: cosine, step or constant")
+	fl.IntVar(&f.stepEvery, "step-every", 1, "step schedule: epochs between decays")
+	fl.Float64Var(&f.gamma, "gamma", 0.1, "step schedule: decay factor")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling and dropout")
+	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU); results are reproducible for a given seed and worker count")
+	fl.StringVar(&f.out, "out", "", "write the trained model to this file (.nnw)")
+	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
+	return c
+}
+
+func (e *env) train(c *cobra.Command, f *trainFlags) error {
+	switch {
+	case f.epochs < 1:
+		return usagef("train: --epochs must be at least 1, got %d", f.epochs)
+	case f.batch < 1:
+		return usagef("train: --batch must be at least 1, got %d", f.batch)
+	case f.lr <= 0:
+		return usagef("train: --lr must be positive, got %v", f.lr)
+	case f.limit < 0:
+		return usagef("train: --limit must not be negative, got %d", f.limit)
+	case f.momentum < 0 || f.momentum >= 1:
+		return usagef("train: --momentum must be in [0, 1), got %v", f.momentum)
+	case f.weightDecay < 0:
+		return usagef("train: --weight-decay must not be negative, got %v", f.weightDecay)
+	case f.workers < 0:
+		return usagef("train: --workers must not be negative, got %d", f.workers)
+	}
+	var opt nn.Optimizer
+	switch f.optimizer {
+	case "sgd":
+		opt = &nn.SGD{Momentum: f.momentum, WeightDecay: f.weightDecay}
+	case "adam":
+		opt = &nn.Adam{WeightDecay: f.weightDecay}
+	default:
+		return usagef("train: --optimizer: unknown optimizer %q (have adam, sgd)", f.optimizer)
+	}
+	var sched nn.Schedule
+	switch f.schedule {
+	case "cosine":
+		sched = nn.CosineLR{Base: f.lr}
+	case "step":
+		if f.stepEvery < 1 || f.gamma <= 0 {
+			return usagef("train: --step-every must be at least 1 and --gamma positive")
+		}
+		sched = nn.StepLR{Base: f.lr, Every: f.stepEvery, Gamma: f.gamma}
+	case "constant":
+		sched = nn.ConstantLR{Base: f.lr}
+	default:
+		return usagef("train: --schedule: unknown schedule %q (have cosine, step, constant)", f.schedule)
+	}
+	bar, err := e.trainProgressMode("train", f.progress)
+	if err != nil {
+		return err
+	}
+	train, test, err := loadNNData(f.data, f.dataDir)
+	if err != nil {
+		return err
+	}
+	train = train.Head(f.limit)
+	m, name, err := loadNNModel(f.model, f.seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "training %s (%d parameters) on %s: %d images, %d epochs, batch %d, %s lr %g %s\n",
+		name, m.NumParams(), f.data, train.Len(), f.epochs, f.batch, f.optimizer, f.lr, f.schedule)
+	p := &trainProgress{w: e.stderr, on: bar}
+	cfg := nn.TrainConfig{Epochs: f.epochs, Batch: f.batch, Optimizer: opt, Schedule: sched, Seed: f.seed,
+		Workers: f.workers, OnEvent: func(ev nn.Event) {
+			if ev.Kind == nn.EventStep {
+				p.step(ev)
+				return
+			}
+			p.clear()
+			fmt.Fprintf(e.stdout, "epoch %d/%d: loss %.4f, test accuracy %.2f%% (loss %.4f), %.0f images/s, %.1fs\n",
+				ev.Epoch, ev.Epochs, ev.Loss, 100*ev.Test.Accuracy, ev.Test.Loss, ev.ImagesPerSec(), ev.Elapsed.Seconds())
+		}}
+	if _, err := nn.Train(c.Context(), m, train, test, cfg); err != nil {
+		p.clear()
+		return err
+	}
+	if f.out != "" {
+		if err := nn.SaveFile(f.out, m); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
+	}
+	return nil
+}
+
+// Synthetic set sizes for --data synthetic.
+const (
+	syntheticTrain = 6000
+	syntheticTest  = 1000
+)
+
+// loadNNData returns the training and test sets by name.
+func loadNNData(name, dir string) (train, test *data.Set, err error) {
+	switch name {
+	case "mnist":
+		if dir == "" {
+			dir = data.MNISTDir()
+		}
+		return data.MNIST(dir)
+	case "synthetic":
+		return data.Synthetic(syntheticTrain, 1), data.Synthetic(syntheticTest, 2), nil
+	}
+	return nil, nil, usagef("--data: unknown data set %q (have mnist, synthetic)", name)
+}
+
+// loadNNModel returns a zoo network initialised from seed, or the model saved
+// in a file, and a name for it.
+func loadNNModel(spec string, seed uint64) (*nn.Model, string, error) {
+	if slices.Contains(zoo.Names(), spec) {
+		m, err := zoo.New(spec, seed)
+		return m, spec, err
+	}
+	if _, err := os.Stat(spec); err != nil {
+		return nil, "", usagef("--model: %q is neither a zoo network (%s) nor a model file", spec, strings.Join(zoo.Names(), ", "))
+	}
+	m, err := nn.LoadFile(spec)
+	return m, spec, err
+}
+
+// trainProgressMode decides whether to draw a trainProgress bar on stderr.
+func (e *env) trainProgressMode(cmd, mode string) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		return trainTTY(e.stderr), nil
+	}
+	return false, usagef("%s: --progress: unknown mode %q (have auto, always, never)", cmd, mode)
+}

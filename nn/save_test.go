@@ -1,0 +1,94 @@
+package nn
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	m := dagModel()
+	randomise(m, 11)
+	m.Node("conv").Layer.(*Conv).Weight.MaskSmallest(0.25)
+	bn := m.Node("bn").Layer.(*BatchNorm)
+	bn.Mean[1], bn.Var[2], bn.Momentum = 0.5, 2.5, 0.2
+	m.Node("pool").Layer.(*AvgPool).CountPad = true
+	var buf bytes.Buffer
+	if err := Save(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Nodes) != len(m.Nodes) || got.Input != m.Input || !slices.Equal(got.InShape, m.InShape) {
+		t.Fatalf("structure differs")
+	}
+	for i, n := range m.Nodes {
+		g := got.Nodes[i]
+		if g.Name != n.Name || g.Layer.Kind() != n.Layer.Kind() || !slices.Equal(g.Inputs, n.Inputs) {
+			t.Errorf("node %d: %s %v %v", i, g.Name, g.Layer.Kind(), g.Inputs)
+		}
+		ps, qs := n.Layer.Params(), g.Layer.Params()
+		for k := range ps {
+			if !slices.Equal(ps[k].Data, qs[k].Data) || !slices.Equal(ps[k].Mask, qs[k].Mask) {
+				t.Errorf("node %s param %d differs", n.Name, k)
+			}
+		}
+	}
+	gb := got.Node("bn").Layer.(*BatchNorm)
+	if !slices.Equal(gb.Mean, bn.Mean) || !slices.Equal(gb.Var, bn.Var) || gb.Momentum != 0.2 {
+		t.Error("batch norm statistics differ")
+	}
+	if !got.Node("pool").Layer.(*AvgPool).CountPad {
+		t.Error("avgpool attribute lost")
+	}
+	// Same outputs.
+	x := NewTensor(2, 2, 6, 6)
+	for i := range x.Data {
+		x.Data[i] = float32(i%7) / 7
+	}
+	a, _ := NewExec(m, 1).Forward(x, false)
+	b, _ := NewExec(got, 1).Forward(x, false)
+	if !slices.Equal(a.Data, b.Data) {
+		t.Error("loaded model computes something else")
+	}
+	// Saving is deterministic.
+	var again bytes.Buffer
+	Save(&again, got)
+	if !bytes.Equal(again.Bytes(), buf.Bytes()) {
+		t.Error("save(load(f)) != f")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Save(&buf, dagModel()); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	corrupt := slices.Clone(good)
+	corrupt[len(corrupt)/2] ^= 0xff
+	newer := slices.Clone(good)
+	newer[8] = 9
+	tests := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"magic", []byte("hello world, not a model"), "bad magic"},
+		{"version", newer, "version 9 (this build reads up to 1)"},
+		{"corrupt", corrupt, "checksum mismatch"},
+		{"truncated", good[:len(good)-10], "checksum mismatch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(bytes.NewReader(tt.in))
+			if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
