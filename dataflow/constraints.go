@@ -43,7 +43,7 @@ func Constraints(df Dataflow, l *workload.Layer, a *arch.Spec) mapspace.Constrai
 		}
 		return &k
 	}
-	ds := func(d ...workload.Dim) []workload.Dim { return d }
+	ds := func(d ...workload.Dim) []workload.Dim { return append([]workload.Dim{}, d...) } // never nil: nil allows every dimension
 	switch df {
 	case WS:
 		pe.Keep = keepOnly(workload.Weights)

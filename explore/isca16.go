@@ -304,8 +304,15 @@ func (b *Breakdown) Add(spec *arch.Spec, l *workload.Layer, r *cost.Result) {
 		sl := &spec.Levels[i]
 		net := 0.0
 		for t := range workload.NumTensors {
-			e := float64(lr.Tensors[t].NetworkWords) * sl.Network.WordPJ * float64(l.Bits[t]) / float64(sl.WordBits)
-			b.Tensor[t] += lr.Tensors[t].EnergyPJ + e
+			tr := &lr.Tensors[t]
+			// As package cost charges it: words × energy per word, scaled
+			// by the tensor's width over the level's and its compression.
+			sc := float64(spec.Bits(l, workload.Tensor(t))) / float64(sl.WordBits)
+			if tr.Ratio > 0 {
+				sc *= tr.Ratio
+			}
+			e := float64(tr.NetworkWords) * sl.Network.WordPJ * sc
+			b.Tensor[t] += tr.EnergyPJ + e
 			net += e
 		}
 		b.Tensor[workload.Outputs] += lr.NetworkPJ - net
@@ -341,12 +348,13 @@ func Compare(ctx context.Context, net *workload.Network, dfs []dataflow.Dataflow
 		}
 		c := Compared{Dataflow: df, Storage: st, Spec: spec, Stats: map[string]mapper.Stats{}}
 		d := df
-		mp := SearchMapper(m, &d, set, func(l *workload.Layer, s mapper.Stats) {
+		record := func(l *workload.Layer, s mapper.Stats) {
 			c.Stats[l.Name] = s
 			if onStats != nil {
 				onStats(df, l, s)
 			}
-		})
+		}
+		mp := SearchMapper(m, &d, set, record)
 		res, err := Evaluate(ctx, m, net, mp)
 		if err != nil {
 			return nil, fmt.Errorf("explore: dataflow %s: %w", df, err)

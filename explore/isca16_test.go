@@ -2,6 +2,7 @@ package explore
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -185,4 +186,43 @@ func TestCompareBreakdown(t *testing.T) {
 			t.Errorf("%s: CONV + FC do not add up to the whole network", c.Dataflow)
 		}
 	}
+}
+
+// A layer's search does not depend on the layers searched before it.
+func TestCompareLayerIndependent(t *testing.T) {
+	net := zoo.LeNet5().WithBatch(16)
+	set := mapper.Settings{MaxEvaluations: 2000, Workers: 2, Seed: 1}
+	f6 := func(layers []*workload.Layer) string {
+		sub := &workload.Network{Name: net.Name, Input: net.Input, Layers: layers}
+		res, err := Compare(context.Background(), sub, []dataflow.Dataflow{dataflow.WS}, EqualArea{}, set, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range res[0].Network.Layers {
+			if l.Layer.Name == "f6" {
+				return l.Mapping.Format()
+			}
+		}
+		t.Fatal("no f6")
+		return ""
+	}
+	if alone, after := f6(net.Layers[3:4]), f6(net.Layers); alone != after {
+		t.Errorf("f6 searched alone:\n%s\nafter c1, c3, c5:\n%s", alone, after)
+	}
+}
+
+func ExampleEqualArea_Storage() {
+	area := EqualArea{PEs: 256, RFArea: 1.6}
+	for _, df := range []dataflow.Dataflow{dataflow.RS, dataflow.WS, dataflow.NLR} {
+		st, err := area.Storage(df)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s: %dx%d PEs, RF %d B per PE, GLB %d B, on chip %d B\n", df, st.MeshX, st.MeshY, st.RFBytes, st.GLBBytes, st.OnChipBytes())
+	}
+	// Output:
+	// rs: 16x16 PEs, RF 512 B per PE, GLB 131072 B, on chip 262144 B
+	// ws: 16x16 PEs, RF 2 B per PE, GLB 339968 B, on chip 340480 B
+	// nlr: 16x16 PEs, RF 0 B per PE, GLB 340786 B, on chip 340786 B
 }

@@ -9,6 +9,7 @@ func (e *env) commands() []*cobra.Command {
 		e.evalCmd(),                 // eval.go
 		e.mapCmd(), e.mapspaceCmd(), // map.go
 		e.archsCmd(), e.archCmd(), // arch.go
+		e.compareCmd(),                            // compare.go
 		e.trainCmd(), e.testCmd(), e.latencyCmd(), // train.go, test.go, latency.go
 	}
 }

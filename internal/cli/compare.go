@@ -1,0 +1,488 @@
+package cli
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/explore"
+	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/workload"
+)
+
+type compareFlags struct {
+	model, layers, format, chart, printArch string
+	dataflows                               []string
+	pes, batch                              int
+	rfArea                                  float64
+	search                                  searchFlags
+}
+
+func (e *env) compareCmd() *cobra.Command {
+	var f compareFlags
+	c := &cobra.Command{
+		Use:   "compare",
+		Short: "Compare dataflows on equal-area accelerators (the Eyeriss ISCA 2016 analysis)",
+		Long: `Compare dataflows the way Chen, Emer and Sze do in the Eyeriss ISCA 2016
+paper: every dataflow gets an accelerator with the same PEs and the same
+storage area (by default 256 PEs, the area of a 512 B RF per PE plus a
+128 kB global buffer), split between RFs and global buffer as the dataflow
+needs; every layer is searched by the mapper within the dataflow's
+constraints on its own accelerator; and the energy per MAC, in units of
+one MAC's energy, is broken down by level (DRAM, buffer, array network,
+RF, ALU) and by data type (weights, inputs, psums).
+
+--layers conv reports the CONV layers (conv, depthwise and pointwise
+kinds), fc the FC layers (fc, gemm and matmul kinds), all both groups one
+after the other, and a comma-separated list of layer names one group of
+those layers.
+--print-arch DF prints the accelerator of one dataflow as YAML and exits.
+--chart writes the comparison as stacked bars in an SVG file.
+
+The area model: one RF byte takes --rf-area GLB bytes of area (1.6, the
+value the paper's "GLB size differs by up to 2.6x" implies); RS keeps a
+512 B RF, WS one weight register, OS one psum register, IS one input
+register and NLR none, and the rest of the area is global buffer. See
+explore/isca16.go.`,
+		Example: `  nnergy compare --model alexnet --dataflows rs,ws,os,nlr --chart compare.svg
+  nnergy compare --model alexnet --layers fc --batch 32 --format csv
+  nnergy compare --print-arch ws --pes 168`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.compare(cmd, &f)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.model, "model", "alexnet", "network: zoo name, workload YAML or ONNX file")
+	fl.StringSliceVar(&f.dataflows, "dataflows", []string{"rs", "ws", "os", "nlr"}, "dataflows to compare (ws, os, is, rs, nlr), comma-separated")
+	fl.IntVar(&f.pes, "pes", explore.ISCA16PEs, "number of PEs (an X x Y array at most 4:1)")
+	fl.Float64Var(&f.rfArea, "rf-area", explore.ISCA16RFArea, "area of one RF byte in GLB bytes")
+	fl.IntVar(&f.batch, "batch", 16, "batch size (N)")
+	fl.StringVar(&f.layers, "layers", "all", "layers: conv, fc, all (both, reported apart) or comma-separated names")
+	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
+	fl.StringVar(&f.chart, "chart", "", "write a stacked-bar chart of the comparison to this SVG file")
+	fl.StringVar(&f.printArch, "print-arch", "", "print the equal-area architecture of this dataflow as YAML and exit")
+	f.search.register(fl)
+	return c
+}
+
+func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
+	if err := checkFormat("compare", f.format); err != nil {
+		return err
+	}
+	if f.batch < 1 {
+		return usagef("compare: --batch must be at least 1, got %d", f.batch)
+	}
+	if !(f.rfArea > 0) {
+		return usagef("compare: --rf-area must be positive, got %g", f.rfArea)
+	}
+	if _, _, err := explore.Mesh(f.pes); err != nil {
+		return usagef("compare: --pes: %s", strings.TrimPrefix(err.Error(), "explore: "))
+	}
+	area := explore.EqualArea{PEs: f.pes, RFArea: f.rfArea}
+	if f.printArch != "" {
+		df, err := dataflow.ParseDataflow(f.printArch)
+		if err != nil {
+			return usagef("compare: --print-arch: %s", strings.TrimPrefix(err.Error(), "dataflow: "))
+		}
+		spec, st, err := area.Spec(df)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "# nnergy compare --print-arch %s --pes %d --rf-area %g\n", df, f.pes, f.rfArea)
+		fmt.Fprintf(e.stdout, "# Equal storage area: %d x 512 B RF + %s GLB = %s of GLB area (one RF byte = %g GLB bytes).\n",
+			f.pes, bytesText(int64(f.pes)*512), bytesText(int64(st.AreaGLBBytes)), f.rfArea)
+		fmt.Fprintf(e.stdout, "# %s: %s; the rest is GLB. See explore/isca16.go.\n", strings.ToUpper(df.String()), rfNote[df])
+		_, err = e.stdout.Write(arch.Format(spec))
+		return err
+	}
+	dfs, err := parseDataflowList(f.dataflows)
+	if err != nil {
+		return err
+	}
+	set, err := f.search.settings("compare", e.stderr)
+	if err != nil {
+		return err
+	}
+	net, err := loadNetwork(f.model)
+	if err != nil {
+		return err
+	}
+	net = net.WithBatch(f.batch)
+	groups, sub, err := selectGroups(net, f.layers)
+	if err != nil {
+		return err
+	}
+	var onStats func(dataflow.Dataflow, *workload.Layer, mapper.Stats)
+	if set.Progress != nil {
+		// On a terminal, log each search as it ends above the progress line.
+		onStats = func(df dataflow.Dataflow, l *workload.Layer, st mapper.Stats) {
+			fmt.Fprintf(e.stderr, "\r\033[K%s %s: %v\n", df, l.Name, st)
+		}
+	}
+	res, err := explore.Compare(cmd.Context(), sub, dfs, area, set, onStats)
+	clearProgress(set, e.stderr)
+	if err != nil {
+		return err
+	}
+	rep := newCompareReport(net.Name, f.batch, area, set, groups, res)
+	if f.chart != "" {
+		if err := os.WriteFile(f.chart, compareChart(&rep), 0o644); err != nil {
+			return err
+		}
+	}
+	switch f.format {
+	case formatJSON:
+		return writeJSON(e.stdout, rep)
+	case formatCSV:
+		return writeCompareCSV(e.stdout, &rep)
+	}
+	return writeCompareTable(e.stdout, &rep)
+}
+
+// rfNote says what each dataflow keeps in its RF.
+var rfNote = map[dataflow.Dataflow]string{
+	dataflow.RS:  "a 512 B RF per PE shared by weights, inputs and psums",
+	dataflow.WS:  "one 16-bit weight register per PE (its PEs loop only over N, P, Q)",
+	dataflow.OS:  "one 16-bit psum register per PE (its PEs loop only over C, R, S)",
+	dataflow.IS:  "one 16-bit input register per PE (its PEs loop only over M)",
+	dataflow.NLR: "no RF; the one-word RF level below is a placeholder the format needs, which NLR's constraints never use and which has no area",
+}
+
+// parseDataflowList reads --dataflows: known names, each once.
+func parseDataflowList(names []string) ([]dataflow.Dataflow, error) {
+	if len(names) == 0 {
+		return nil, usagef("compare: --dataflows is empty (want some of ws, os, is, rs, nlr)")
+	}
+	var dfs []dataflow.Dataflow
+	seen := map[dataflow.Dataflow]bool{}
+	for _, n := range names {
+		df, err := dataflow.ParseDataflow(strings.TrimSpace(n))
+		if err != nil {
+			return nil, usagef("compare: --dataflows: %s", strings.TrimPrefix(err.Error(), "dataflow: "))
+		}
+		if seen[df] {
+			return nil, usagef("compare: --dataflows names %s twice", df)
+		}
+		seen[df] = true
+		dfs = append(dfs, df)
+	}
+	return dfs, nil
+}
+
+// layerGroup is a set of layers reported together.
+type layerGroup struct {
+	name   string // CONV, FC or layers
+	layers []*workload.Layer
+}
+
+func isFCKind(k workload.Kind) bool {
+	return k == workload.FC || k == workload.GEMM || k == workload.MatMul
+}
+
+// selectGroups returns the groups --layers asks for and the network of
+// their layers.
+func selectGroups(net *workload.Network, spec string) ([]layerGroup, *workload.Network, error) {
+	var groups []layerGroup
+	conv, fc := layerGroup{name: "CONV"}, layerGroup{name: "FC"}
+	for _, l := range net.Layers {
+		if isFCKind(l.Kind) {
+			fc.layers = append(fc.layers, l)
+		} else {
+			conv.layers = append(conv.layers, l)
+		}
+	}
+	switch spec {
+	case "conv", "fc":
+		g := conv
+		if spec == "fc" {
+			g = fc
+		}
+		if len(g.layers) == 0 {
+			return nil, nil, usagef("compare: --layers %s: %s has no %s layers", spec, net.Name, g.name)
+		}
+		groups = []layerGroup{g}
+	case "all":
+		for _, g := range []layerGroup{conv, fc} {
+			if len(g.layers) > 0 {
+				groups = append(groups, g)
+			}
+		}
+	default:
+		g := layerGroup{name: "layers"}
+		seen := map[string]bool{}
+		for _, name := range strings.Split(spec, ",") {
+			name = strings.TrimSpace(name)
+			if seen[name] {
+				return nil, nil, usagef("compare: --layers names %s twice", name)
+			}
+			seen[name] = true
+			l, err := net.Layer(name)
+			if err != nil {
+				return nil, nil, usagef("compare: --layers: %s", strings.TrimPrefix(err.Error(), "workload: "))
+			}
+			g.layers = append(g.layers, l)
+		}
+		groups = []layerGroup{g}
+	}
+	sub := &workload.Network{Name: net.Name, Input: net.Input}
+	for _, g := range groups {
+		sub.Layers = append(sub.Layers, g.layers...)
+	}
+	return groups, sub, nil
+}
+
+// compareStorage is one dataflow's accelerator in a report.
+type compareStorage struct {
+	Dataflow    string   `json:"dataflow"`
+	Arch        string   `json:"arch"`
+	Mesh        [2]int   `json:"mesh"`
+	RFBytes     int64    `json:"rf_bytes_per_pe"`
+	RFKeeps     []string `json:"rf_keeps"`
+	GLBBytes    int64    `json:"glb_bytes"`
+	OnChipBytes int64    `json:"on_chip_bytes"`
+}
+
+// compareParts is an energy breakdown per MAC, in units of one MAC.
+type compareParts struct {
+	DRAM    float64 `json:"dram"`
+	Buffer  float64 `json:"buffer"`
+	Array   float64 `json:"array"`
+	RF      float64 `json:"rf"`
+	ALU     float64 `json:"alu"`
+	Weights float64 `json:"weights"`
+	Inputs  float64 `json:"inputs"`
+	Psums   float64 `json:"psums"`
+	Total   float64 `json:"total"`
+}
+
+func newCompareParts(b *explore.Breakdown) compareParts {
+	return compareParts{
+		DRAM: b.PerMAC(b.Level[explore.DRAM]), Buffer: b.PerMAC(b.Level[explore.Buffer]),
+		Array: b.PerMAC(b.Level[explore.Array]), RF: b.PerMAC(b.Level[explore.RF]), ALU: b.PerMAC(b.Level[explore.ALU]),
+		Weights: b.PerMAC(b.Tensor[workload.Weights]), Inputs: b.PerMAC(b.Tensor[workload.Inputs]),
+		Psums: b.PerMAC(b.Tensor[workload.Outputs]), Total: b.PerMAC(b.EnergyPJ),
+	}
+}
+
+// compareLayer is one layer on one dataflow.
+type compareLayer struct {
+	Name          string       `json:"name"`
+	EnergyPerMAC  float64      `json:"energy_per_mac"`
+	Mapping       string       `json:"mapping"`
+	SameShapeAs   string       `json:"same_shape_as,omitempty"`
+	Search        mapper.Stats `json:"search"`
+	searchedShape bool
+}
+
+// compareResult is one dataflow on one group of layers.
+type compareResult struct {
+	Dataflow string  `json:"dataflow"`
+	EnergyPJ float64 `json:"energy_pj"`
+	// PerMAC is the energy per MAC split by level and by data type, in units
+	// of one MAC's energy.
+	PerMAC compareParts   `json:"energy_per_mac"`
+	VsRef  float64        `json:"vs_reference"`
+	Layers []compareLayer `json:"layers"`
+}
+
+type compareGroup struct {
+	Name      string          `json:"name"`
+	Layers    []string        `json:"layers"`
+	MACs      int64           `json:"macs"`
+	Reference string          `json:"reference"`
+	Results   []compareResult `json:"results"`
+}
+
+type compareReport struct {
+	Model        string           `json:"model"`
+	Batch        int              `json:"batch"`
+	PEs          int              `json:"pes"`
+	Mesh         [2]int           `json:"mesh"`
+	RFArea       float64          `json:"rf_area_per_byte"`
+	AreaGLBBytes float64          `json:"area_glb_bytes"`
+	MACPJ        float64          `json:"mac_pj"`
+	Objective    string           `json:"objective"`
+	MaxEvals     int64            `json:"max_evals"`
+	Seed         uint64           `json:"seed"`
+	Workers      int              `json:"workers"`
+	Storage      []compareStorage `json:"architectures"`
+	Groups       []compareGroup   `json:"groups"`
+}
+
+func newCompareReport(model string, batch int, area explore.EqualArea, set mapper.Settings, groups []layerGroup, res []explore.Compared) compareReport {
+	rep := compareReport{Model: model, Batch: batch, PEs: area.PEs, RFArea: area.RFArea,
+		Objective: set.Objective.String(), MaxEvals: set.MaxEvaluations, Seed: set.Seed, Workers: set.Workers}
+	if rep.Workers == 0 {
+		rep.Workers = runtime.GOMAXPROCS(0) // the mapper's default
+	}
+	for _, c := range res {
+		st := c.Storage
+		rep.AreaGLBBytes = st.AreaGLBBytes
+		rep.MACPJ = c.Spec.Compute.EnergyPJ
+		rep.Mesh = [2]int{st.MeshX, st.MeshY}
+		cs := compareStorage{Dataflow: c.Dataflow.String(), Arch: c.Spec.Name, Mesh: [2]int{st.MeshX, st.MeshY},
+			RFBytes: st.RFBytes, GLBBytes: st.GLBBytes, OnChipBytes: st.OnChipBytes(), RFKeeps: []string{}}
+		for _, t := range workload.Tensors {
+			if st.RFKeeps[t] {
+				cs.RFKeeps = append(cs.RFKeeps, t.String())
+			}
+		}
+		rep.Storage = append(rep.Storage, cs)
+	}
+	ref := 0
+	for i, c := range res {
+		if c.Dataflow == dataflow.RS {
+			ref = i
+		}
+	}
+	for _, g := range groups {
+		cg := compareGroup{Name: g.name, Reference: res[ref].Dataflow.String()}
+		in := map[*workload.Layer]bool{}
+		for _, l := range g.layers {
+			cg.Layers = append(cg.Layers, l.Name)
+			cg.MACs += l.MACs()
+			in[l] = true
+		}
+		keep := func(l *workload.Layer) bool { return in[l] }
+		for _, c := range res {
+			b := c.Breakdown(keep)
+			r := compareResult{Dataflow: c.Dataflow.String(), EnergyPJ: b.EnergyPJ, PerMAC: newCompareParts(&b)}
+			first := map[workload.ShapeKey]string{}
+			for _, nl := range c.Network.Layers {
+				if !in[nl.Layer] {
+					continue
+				}
+				cl := compareLayer{Name: nl.Layer.Name, EnergyPerMAC: nl.Result.EnergyPJ / float64(nl.Result.MACs) / rep.MACPJ,
+					Mapping: nl.Mapping.Format()}
+				if st, ok := c.Stats[nl.Layer.Name]; ok {
+					cl.Search, cl.searchedShape = st, true
+				} else {
+					cl.SameShapeAs = first[nl.Layer.Key()]
+				}
+				if _, ok := first[nl.Layer.Key()]; !ok {
+					first[nl.Layer.Key()] = nl.Layer.Name
+				}
+				r.Layers = append(r.Layers, cl)
+			}
+			cg.Results = append(cg.Results, r)
+		}
+		refE := cg.Results[ref].EnergyPJ
+		for i := range cg.Results {
+			if refE > 0 {
+				cg.Results[i].VsRef = cg.Results[i].EnergyPJ / refE
+			}
+		}
+		rep.Groups = append(rep.Groups, cg)
+	}
+	return rep
+}
+
+// groupTitle names a group for people: "CONV layers (conv1 ... conv5)".
+func groupTitle(g *compareGroup) string {
+	switch g.Name {
+	case "CONV", "FC":
+		return fmt.Sprintf("%s layers (%s)", g.Name, strings.Join(g.Layers, ", "))
+	}
+	return "layers " + strings.Join(g.Layers, ", ")
+}
+
+func bytesText(b int64) string {
+	switch {
+	case b == 0:
+		return "0"
+	case b < 1024:
+		return fmt.Sprintf("%d B", b)
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.2f", float64(b)/1024), "0"), ".0") + " kB"
+}
+
+func writeCompareTable(w io.Writer, rep *compareReport) error {
+	fmt.Fprintf(w, "%s at batch %d on %d PEs (%dx%d), each dataflow on its own equal-area accelerator, mapper objective %s\n",
+		rep.Model, rep.Batch, rep.PEs, rep.Mesh[0], rep.Mesh[1], rep.Objective)
+	fmt.Fprintf(w, "storage area of each: %d x 512 B RF + %s GLB = %s of GLB area; one RF byte = %g GLB bytes of area\n\n",
+		rep.PEs, bytesText(int64(rep.PEs)*512), bytesText(int64(rep.AreaGLBBytes)), rep.RFArea)
+	st := textTable{left: map[int]bool{0: true, 1: true, 3: true}}
+	st.header = []string{"dataflow", "arch", "RF/PE", "RF keeps", "GLB", "on-chip"}
+	for _, s := range rep.Storage {
+		rf, keeps := bytesText(s.RFBytes), strings.Join(s.RFKeeps, ", ")
+		if s.RFBytes == 0 {
+			rf, keeps = "none", "-"
+		}
+		st.rows = append(st.rows, []string{s.Dataflow, s.Arch, rf, keeps, bytesText(s.GLBBytes), bytesText(s.OnChipBytes)})
+	}
+	if err := st.write(w); err != nil {
+		return err
+	}
+	for gi := range rep.Groups {
+		g := &rep.Groups[gi]
+		fmt.Fprintf(w, "\n%s: %s MACs\nenergy per MAC in units of one MAC (%g pJ), by level and by data type\n\n", groupTitle(g), siCount(g.MACs), rep.MACPJ)
+		t := textTable{left: map[int]bool{0: true}}
+		t.header = []string{"dataflow", "DRAM", "buffer", "array", "RF", "ALU", "weights", "inputs", "psums", "total", "vs " + g.Reference}
+		for _, r := range g.Results {
+			p := r.PerMAC
+			t.rows = append(t.rows, []string{r.Dataflow, fmtF(p.DRAM, 3), fmtF(p.Buffer, 3), fmtF(p.Array, 3), fmtF(p.RF, 3), fmtF(p.ALU, 3),
+				fmtF(p.Weights, 3), fmtF(p.Inputs, 3), fmtF(p.Psums, 3), fmtF(p.Total, 3), fmtF(r.VsRef, 2) + "x"})
+		}
+		if err := t.write(w); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nenergy per MAC of each layer\n\n")
+		lt := textTable{left: map[int]bool{0: true}}
+		lt.header = []string{"layer"}
+		for _, r := range g.Results {
+			lt.header = append(lt.header, r.Dataflow)
+		}
+		for i, name := range g.Layers {
+			row := []string{name}
+			for _, r := range g.Results {
+				row = append(row, fmtF(r.Layers[i].EnergyPerMAC, 3))
+			}
+			lt.rows = append(lt.rows, row)
+		}
+		if err := lt.write(w); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+		for _, r := range g.Results {
+			var evals int64
+			searched, optimal := 0, 0
+			for _, l := range r.Layers {
+				if !l.searchedShape {
+					continue
+				}
+				searched++
+				evals += l.Search.Evaluated
+				if l.Search.Optimal {
+					optimal++
+				}
+			}
+			fmt.Fprintf(w, "search %s: %d layer shapes, %d evaluations, %d proven optimal for the space\n", r.Dataflow, searched, evals, optimal)
+		}
+	}
+	return nil
+}
+
+func writeCompareCSV(w io.Writer, rep *compareReport) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"group", "dataflow", "rf_bytes_per_pe", "glb_bytes", "macs", "energy_pj",
+		"dram", "buffer", "array", "rf", "alu", "weights", "inputs", "psums", "total", "vs_reference", "reference"})
+	for _, g := range rep.Groups {
+		for i, r := range g.Results {
+			s := rep.Storage[i]
+			p := r.PerMAC
+			cw.Write([]string{g.Name, r.Dataflow, i64(s.RFBytes), i64(s.GLBBytes), i64(g.MACs), fmtF(r.EnergyPJ, 1),
+				fmtF(p.DRAM, 4), fmtF(p.Buffer, 4), fmtF(p.Array, 4), fmtF(p.RF, 4), fmtF(p.ALU, 4),
+				fmtF(p.Weights, 4), fmtF(p.Inputs, 4), fmtF(p.Psums, 4), fmtF(p.Total, 4), fmtF(r.VsRef, 4), g.Reference})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nnergy/nnergy/arch"
+)
+
+// A small, fast comparison: LeNet-5's CONV and FC layers at batch 16, 2000
+// evaluations per layer on 2 workers, so that results are reproducible.
+var compareSmall = []string{"compare", "--model", "lenet5", "--max-evals", "2000", "--workers", "2", "--seed", "1"}
+
+func TestCompareGolden(t *testing.T) {
+	chart := filepath.Join(t.TempDir(), "chart.svg")
+	code, out, errOut := runNnergy(t, append(compareSmall, "--chart", chart)...)
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	checkGolden(t, "compare_lenet5.golden", out)
+	svg, err := os.ReadFile(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "compare_lenet5.svg", string(svg))
+	// The chart is well-formed XML.
+	d := xml.NewDecoder(strings.NewReader(string(svg)))
+	for {
+		_, err := d.Token()
+		if err != nil {
+			if err.Error() != "EOF" {
+				t.Fatalf("chart is not well-formed XML: %v", err)
+			}
+			break
+		}
+	}
+}
+
+func TestCompareJSONAndCSV(t *testing.T) {
+	code, out, errOut := runNnergy(t, append(compareSmall, "--format", "json", "--dataflows", "ws,rs,nlr")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep compareReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.PEs != 256 || rep.Mesh != [2]int{16, 16} || len(rep.Storage) != 3 || len(rep.Groups) != 2 {
+		t.Fatalf("report: %d PEs, mesh %v, %d architectures, %d groups", rep.PEs, rep.Mesh, len(rep.Storage), len(rep.Groups))
+	}
+	if g := rep.Groups[0]; g.Name != "CONV" || strings.Join(g.Layers, ",") != "c1,c3,c5" || g.Reference != "rs" {
+		t.Errorf("first group %s %v ref %s", g.Name, g.Layers, g.Reference)
+	}
+	for _, g := range rep.Groups {
+		for _, r := range g.Results {
+			p := r.PerMAC
+			byLevel := p.DRAM + p.Buffer + p.Array + p.RF + p.ALU
+			byTensor := p.Weights + p.Inputs + p.Psums + p.ALU
+			if math.Abs(byLevel-p.Total) > 1e-9*p.Total || math.Abs(byTensor-p.Total) > 1e-9*p.Total {
+				t.Errorf("%s %s: levels %g, data types %g, total %g", g.Name, r.Dataflow, byLevel, byTensor, p.Total)
+			}
+			if want := r.EnergyPJ / float64(g.MACs) / rep.MACPJ; math.Abs(want-p.Total) > 1e-9*p.Total {
+				t.Errorf("%s %s: total %g per MAC, energy gives %g", g.Name, r.Dataflow, p.Total, want)
+			}
+			if len(r.Layers) != len(g.Layers) || r.Layers[0].Mapping == "" || r.Layers[0].Search.Evaluated != 2000 {
+				t.Errorf("%s %s: layers %+v", g.Name, r.Dataflow, r.Layers)
+			}
+		}
+		if r := g.Results[1]; r.Dataflow != "rs" || r.VsRef != 1 {
+			t.Errorf("%s: reference result %s at %gx", g.Name, r.Dataflow, r.VsRef)
+		}
+	}
+
+	code, out, errOut = runNnergy(t, append(compareSmall, "--format", "csv", "--layers", "fc", "--dataflows", "ws,rs,nlr")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || len(rows[0]) != 17 || rows[0][1] != "dataflow" || rows[2][1] != "rs" || rows[2][15] != "1.0000" {
+		t.Fatalf("csv:\n%s", out)
+	}
+	// The FC group of the CSV is the FC group of the JSON.
+	for i, r := range rep.Groups[1].Results {
+		if got := rows[i+1][14]; got != fmtF(r.PerMAC.Total, 4) {
+			t.Errorf("csv %s total %s, json %g", r.Dataflow, got, r.PerMAC.Total)
+		}
+	}
+}
+
+func TestComparePrintArch(t *testing.T) {
+	for _, df := range []string{"rs", "ws", "nlr"} {
+		code, out, errOut := runNnergy(t, "compare", "--print-arch", df, "--pes", "168")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		checkGolden(t, "compare_print_arch_"+df+".golden", out)
+		s, err := arch.Parse(df+".yaml", []byte(out))
+		if err != nil {
+			t.Fatalf("%s: printed YAML does not parse: %v", df, err)
+		}
+		if s.MACUnits() != 168 {
+			t.Errorf("%s: %d MACs", df, s.MACUnits())
+		}
+	}
+}
+
+func TestCompareLayers(t *testing.T) {
+	code, out, errOut := runNnergy(t, append(compareSmall, "--layers", "c3,f6", "--dataflows", "rs,os", "--pes", "64")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"on 64 PEs (8x8)", "layers c3, f6: 4.0 M MACs", "\nc3 ", "\nf6 ", "vs rs"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "CONV layers") {
+		t.Errorf("a list of layers is one group:\n%s", out)
+	}
+}
+
+func TestCompareErrors(t *testing.T) {
+	cases := [][]string{
+		{"--dataflows", "rs,xs"},
+		{"--dataflows", "rs,ws,rs"},
+		{"--dataflows", ""},
+		{"--pes", "0"},
+		{"--pes", "257"},
+		{"--pes", "many"},
+		{"--rf-area", "0"},
+		{"--batch", "0"},
+		{"--format", "xml"},
+		{"--layers", "conv9"},
+		{"--layers", "c1,c1"},
+		{"--model", "lenet6"},
+		{"--model", "bert-base-block", "--layers", "conv"},
+		{"--print-arch", "xs"},
+		{"--max-evals", "0"},
+		{"--objective", "area"},
+	}
+	var b strings.Builder
+	for _, c := range cases {
+		args := append([]string{"compare"}, c...)
+		if !strings.HasPrefix(c[0], "--model") {
+			args = append([]string{"compare", "--model", "lenet5"}, c...)
+		}
+		code, out, errOut := runNnergy(t, args...)
+		if out != "" {
+			t.Errorf("%v wrote to stdout: %q", c, out)
+		}
+		fmt.Fprintf(&b, "$ nnergy %s\nexit %d\n%s\n", strings.Join(args, " "), code, errOut)
+	}
+	checkGolden(t, "compare_errors.golden", b.String())
+}
