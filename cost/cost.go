@@ -16,6 +16,9 @@ import (
 type Model struct {
 	spec *arch.Spec
 	pool sync.Pool
+	// zeros records whether any level or the MACs gate or skip on zeros
+	// (most architectures do not, and skip that accounting).
+	zeros bool
 }
 
 // New builds a model of spec. The spec must not change afterwards.
@@ -24,6 +27,10 @@ func New(spec *arch.Spec) (*Model, error) {
 		return nil, fmt.Errorf("cost: architecture has no levels")
 	}
 	m := &Model{spec: spec}
+	for _, l := range spec.Levels {
+		m.zeros = m.zeros || l.GateOn != [workload.NumTensors]bool{} || l.SkipOn != [workload.NumTensors]bool{}
+	}
+	m.zeros = m.zeros || spec.Compute.GateOn != [workload.NumTensors]bool{} || spec.Compute.SkipOn != [workload.NumTensors]bool{}
 	m.pool.New = func() any { return m.NewEvaluator() }
 	return m, nil
 }
@@ -112,9 +119,12 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
 			sc := m.bitsScale(l, tt, sl.WordBits) * rho
 			// Zeros of the gating and skipping tensors save this level's
 			// reads and updates for its children (not drains or fills).
-			zg := zeroChance(l, c, &sl.GateOn, i, tt)
-			zs := zeroChance(l, c, &sl.SkipOn, i, tt)
-			keepE, keepC := (1-zg)*(1-zs), 1-zs
+			keepE, keepC := 1.0, 1.0
+			if m.zeros {
+				zg := zeroChance(l, c, &sl.GateOn, i, tt)
+				zs := zeroChance(l, c, &sl.SkipOn, i, tt)
+				keepE, keepC = (1-zg)*(1-zs), 1-zs
+			}
 			served := float64(a.Reads - a.Drains)
 			en := sl.Energy[t]
 			e := ((served*keepE+float64(a.Drains))*en.ReadPJ + float64(a.Fills)*en.WritePJ + float64(a.Updates)*keepE*en.UpdatePJ) * sc

@@ -42,6 +42,9 @@ func zeroChance(l *workload.Layer, c *nest.Counts, cond *[workload.NumTensors]bo
 
 // computeSplit returns the fractions of MACs performed, gated and skipped.
 func (m *Model) computeSplit(l *workload.Layer) sparse.Split {
+	if !m.zeros {
+		return sparse.Split{Performed: 1}
+	}
 	var buf [workload.NumTensors]sparse.Condition
 	conds := buf[:0]
 	for k := range workload.NumTensors {
