@@ -28,13 +28,17 @@ var ratios sync.Map // *Spec -> *sync.Map of ratioKey -> float64
 // expectation is the format's at the layer's density of t.
 func (s *Spec) Ratio(l *workload.Layer, i int, t workload.Tensor, n int64) float64 {
 	f := s.Levels[i].Format[t]
-	if f == nil || n <= 0 {
+	d := l.Density[t]
+	if f == nil || n <= 0 || d >= 1 {
+		// Every format adds metadata to dense data: dense is stored dense.
 		return 1
 	}
-	d := l.Density[t]
 	n = min(n, maxFiber)
 	k := ratioKey{i, int(t), n, d}
-	c, _ := ratios.LoadOrStore(s, &sync.Map{})
+	c, ok := ratios.Load(s)
+	if !ok {
+		c, _ = ratios.LoadOrStore(s, &sync.Map{})
+	}
 	cache := c.(*sync.Map)
 	if v, ok := cache.Load(k); ok {
 		return v.(float64)
