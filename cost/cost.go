@@ -19,6 +19,8 @@ type Model struct {
 	// zeros records whether any level or the MACs gate or skip on zeros
 	// (most architectures do not, and skip that accounting).
 	zeros bool
+	// netNames[i] names the network into level i in BoundBy.
+	netNames []string
 }
 
 // New builds a model of spec. The spec must not change afterwards.
@@ -27,6 +29,9 @@ func New(spec *arch.Spec) (*Model, error) {
 		return nil, fmt.Errorf("cost: architecture has no levels")
 	}
 	m := &Model{spec: spec}
+	for _, l := range spec.Levels {
+		m.netNames = append(m.netNames, l.Name+" network")
+	}
 	for _, l := range spec.Levels {
 		m.zeros = m.zeros || l.GateOn != [workload.NumTensors]bool{} || l.SkipOn != [workload.NumTensors]bool{}
 	}
@@ -143,7 +148,7 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
 		}
 		if lr.NetworkCycles > r.Cycles {
 			r.Cycles = lr.NetworkCycles
-			r.BoundBy = sl.Name + " network"
+			r.BoundBy = m.netNames[i]
 		}
 		lr.NetworkPJ += float64(cl.Net.Reduce) * sl.Network.ReducePJ
 		lr.EnergyPJ = lr.StoragePJ + lr.NetworkPJ

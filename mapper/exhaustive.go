@@ -89,12 +89,13 @@ func (w *worker) keeps(ctx context.Context, p *mapspace.Point, i int, leaf *int6
 	return true
 }
 
-// active lists the dimensions with a temporal factor above 1 at level i.
-func active(s *mapspace.Space, p *mapspace.Point, i int) []workload.Dim {
+// active lists the dimensions with a temporal factor above 1 at level i,
+// in the point's order, into buf.
+func active(s *mapspace.Space, p *mapspace.Point, i int, buf *[workload.NumDims]workload.Dim) []workload.Dim {
 	var fac [32][workload.NumDims]int
 	f := s.Factors(p, fac[:0])
 	tf := f[s.TemporalSlot(i)]
-	var ds []workload.Dim
+	ds := buf[:0]
 	for _, d := range p.Order[i] {
 		if tf[d] > 1 {
 			ds = append(ds, d)
@@ -109,7 +110,8 @@ func (w *worker) orderCount(p *mapspace.Point) int64 {
 		if !w.r.s.OrderMatters(i) {
 			continue
 		}
-		for k := int64(len(active(w.r.s, p, i))); k > 1; k-- {
+		var buf [workload.NumDims]workload.Dim
+		for k := int64(len(active(w.r.s, p, i, &buf))); k > 1; k-- {
 			n *= k
 		}
 	}
@@ -129,7 +131,8 @@ func (w *worker) orders(ctx context.Context, p *mapspace.Point, i int) bool {
 	if !s.OrderMatters(i) {
 		return w.orders(ctx, p, i+1)
 	}
-	ds := active(s, p, i)
+	var buf [workload.NumDims]workload.Dim
+	ds := active(s, p, i, &buf)
 	rule := s.Rule(i).Order
 	saved := p.Order[i]
 	ok := true

@@ -113,7 +113,8 @@ func (w *worker) move(rng *rand.Rand, q *mapspace.Point) bool {
 		if !s.OrderMatters(i) {
 			return false
 		}
-		ds := active(s, q, i)
+		var buf [workload.NumDims]workload.Dim
+		ds := active(s, q, i, &buf)
 		if len(ds) < 2 {
 			return false
 		}
