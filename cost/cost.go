@@ -51,6 +51,20 @@ type Evaluator struct {
 	counts nest.Counts
 	viol   []Violation
 	bound  Result
+	// lb caches the lower bound of the last layer evaluated, which
+	// depends on the layer alone.
+	lbLayer   *workload.Layer
+	lbDensity [workload.NumTensors]float64
+	lb        float64
+}
+
+// lowerBound returns the lower bound of l, cached across evaluations of
+// the same layer.
+func (e *Evaluator) lowerBound(l *workload.Layer) float64 {
+	if e.lbLayer != l || e.lbDensity != l.Density {
+		e.lbLayer, e.lbDensity, e.lb = l, l.Density, e.m.lowerBound(l)
+	}
+	return e.lb
 }
 
 // NewEvaluator returns an evaluator for the model.
@@ -81,7 +95,7 @@ func (e *Evaluator) Evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result) 
 	if r.Valid {
 		e.z.Traffic(l, e.m.spec, mp, &e.counts)
 	}
-	e.m.fill(l, &e.counts, r)
+	e.m.fill(l, &e.counts, r, e.lowerBound(l))
 	return nil
 }
 
@@ -96,7 +110,7 @@ func (m *Model) bitsScale(l *workload.Layer, t workload.Tensor, wordBits int) fl
 	return float64(m.spec.Bits(l, t)) / float64(wordBits)
 }
 
-func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
+func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound float64) {
 	s := m.spec
 	r.Layer = l.Name
 	r.MACs = c.MACs
@@ -164,7 +178,7 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result) {
 	}
 	r.MACEnergyPJ = float64(c.MACs) * s.Compute.EnergyPJ * split.Energy()
 	r.EnergyPJ += r.MACEnergyPJ
-	r.LowerBoundPJ = m.lowerBound(l)
+	r.LowerBoundPJ = lowerBound
 	r.LowerBoundCycles = int64(math.Ceil(float64(c.MACs) * split.Cycles() / float64(r.MACUnits)))
 }
 
@@ -204,7 +218,7 @@ func (e *Evaluator) Bound(l *workload.Layer, mp *mapping.Mapping) (energyPJ floa
 		return 0, false, nil
 	}
 	e.z.Bound(l, e.m.spec, mp, &e.counts)
-	e.m.fill(l, &e.counts, &e.bound)
+	e.m.fill(l, &e.counts, &e.bound, e.lowerBound(l))
 	return e.bound.EnergyPJ, true, nil
 }
 
