@@ -67,7 +67,7 @@ func (w *worker) keeps(ctx context.Context, p *mapspace.Point, i int, leaf *int6
 		}
 		if !s.Fits(p) {
 			w.r.pruned.add(float64(w.orderCount(p)))
-			w.r.rejects[Capacity].Add(1)
+			w.c.rejects[Capacity].Add(1)
 			return true
 		}
 		if w.r.set.Objective[0] == Energy {

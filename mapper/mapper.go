@@ -150,7 +150,7 @@ func Search(ctx context.Context, s *mapspace.Space, m *cost.Model, set Settings)
 		ctx, cancel = context.WithTimeout(ctx, set.Timeout)
 		defer cancel()
 	}
-	run := &run{s: s, m: m, set: set, start: time.Now()}
+	run := &run{s: s, m: m, set: set, start: time.Now(), counts: make([]counters, set.Workers)}
 	run.bestEnergy.Store(math.Float64bits(math.Inf(1)))
 	run.stats.Algorithm = alg
 	run.stats.SpaceSize = size.Total()
@@ -243,12 +243,12 @@ type run struct {
 	m       *cost.Model
 	set     Settings
 	start   time.Time
-	evals   atomic.Int64
-	valid   atomic.Int64
 	pruned  atomicFloat
-	rejects [numReasons]atomic.Int64
 	victory atomic.Bool
-	stats   Stats
+	// counts holds each worker's counters, each on its own cache lines so
+	// that the workers do not contend for them.
+	counts []counters
+	stats  Stats
 	// bestEnergy holds the float64 bits of the least energy any worker has
 	// found (for pruning by bound under the energy objective).
 	bestEnergy atomic.Uint64
@@ -265,6 +265,14 @@ func (r *run) lowerBest(e float64) {
 			return
 		}
 	}
+}
+
+// counters are one worker's evaluation counts.
+type counters struct {
+	evals   atomic.Int64
+	valid   atomic.Int64
+	rejects [numReasons]atomic.Int64
+	_       [64]byte
 }
 
 type atomicFloat struct {
@@ -286,13 +294,16 @@ func (a *atomicFloat) load() float64 {
 
 func (r *run) snapshot() Stats {
 	st := r.stats
-	st.Evaluated = r.evals.Load()
-	st.Valid = r.valid.Load()
 	st.Pruned = r.pruned.load()
 	st.Rejected = map[string]int64{}
-	for i := range r.rejects {
-		if n := r.rejects[i].Load(); n > 0 {
-			st.Rejected[Reason(i).String()] = n
+	for k := range r.counts {
+		c := &r.counts[k]
+		st.Evaluated += c.evals.Load()
+		st.Valid += c.valid.Load()
+		for i := range c.rejects {
+			if n := c.rejects[i].Load(); n > 0 {
+				st.Rejected[Reason(i).String()] += n
+			}
 		}
 	}
 	st.Elapsed = time.Since(r.start)
@@ -305,6 +316,7 @@ func (r *run) snapshot() Stats {
 // worker holds one goroutine's scratch state.
 type worker struct {
 	r    *run
+	c    *counters
 	id   int
 	ev   *cost.Evaluator
 	mp   mapping.Mapping
@@ -316,7 +328,7 @@ type worker struct {
 }
 
 func (r *run) newWorker(id int) *worker {
-	w := &worker{r: r, id: id, ev: r.m.NewEvaluator()}
+	w := &worker{r: r, c: &r.counts[id], id: id, ev: r.m.NewEvaluator()}
 	n := int64(r.set.Workers)
 	w.budget = r.set.MaxEvaluations / n
 	if int64(id) < r.set.MaxEvaluations%n {
@@ -329,9 +341,9 @@ func (r *run) newWorker(id int) *worker {
 func (w *worker) eval(p *mapspace.Point) bool {
 	s := w.r.s
 	w.used++
-	w.r.evals.Add(1)
+	w.c.evals.Add(1)
 	if mu := s.Cons.MinUtilization; mu > 0 && s.Utilization(p) < mu {
-		w.r.rejects[Utilization].Add(1)
+		w.c.rejects[Utilization].Add(1)
 		return false
 	}
 	s.Mapping(p, &w.mp)
@@ -340,10 +352,10 @@ func (w *worker) eval(p *mapspace.Point) bool {
 		panic(fmt.Sprintf("mapper: space produced a malformed mapping: %v\n%s", err, w.mp.Format()))
 	}
 	if !w.res.Valid {
-		w.r.rejects[reason(w.res.Violations[0].Kind)].Add(1)
+		w.c.rejects[reason(w.res.Violations[0].Kind)].Add(1)
 		return false
 	}
-	w.r.valid.Add(1)
+	w.c.valid.Add(1)
 	w.offer()
 	return true
 }
