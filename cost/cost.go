@@ -95,7 +95,23 @@ func (e *Evaluator) Evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result) 
 	if r.Valid {
 		e.z.Traffic(l, e.m.spec, mp, &e.counts)
 	}
-	e.m.fill(l, &e.counts, r, e.lowerBound(l))
+	e.m.fill(l, &e.counts, r, e.lowerBound(l), true)
+	return nil
+}
+
+// Score is Evaluate without the per-level breakdown: r gets the totals
+// (energy, cycles, validity and violations) and an empty Levels. Searches
+// score candidates with it and Evaluate the ones they keep.
+func (e *Evaluator) Score(l *workload.Layer, mp *mapping.Mapping, r *Result) error {
+	if err := e.z.Tiles(l, e.m.spec, mp, &e.counts); err != nil {
+		return err
+	}
+	r.Violations = e.m.check(l, mp, &e.counts, r.Violations[:0])
+	r.Valid = len(r.Violations) == 0
+	if r.Valid {
+		e.z.Traffic(l, e.m.spec, mp, &e.counts)
+	}
+	e.m.fill(l, &e.counts, r, e.lowerBound(l), false)
 	return nil
 }
 
@@ -110,16 +126,22 @@ func (m *Model) bitsScale(l *workload.Layer, t workload.Tensor, wordBits int) fl
 	return float64(m.spec.Bits(l, t)) / float64(wordBits)
 }
 
-func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound float64) {
+// Without detail only the totals are filled in; r.Levels is left empty.
+func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound float64, detail bool) {
 	s := m.spec
 	r.Layer = l.Name
 	r.MACs = c.MACs
 	r.MACUnits = int64(s.MACUnits())
 	r.UsedMACUnits = c.MACUnits
-	if cap(r.Levels) < len(s.Levels) {
-		r.Levels = make([]LevelResult, len(s.Levels))
+	if detail {
+		if cap(r.Levels) < len(s.Levels) {
+			r.Levels = make([]LevelResult, len(s.Levels))
+		}
+		r.Levels = r.Levels[:len(s.Levels)]
+	} else {
+		r.Levels = r.Levels[:0]
 	}
-	r.Levels = r.Levels[:len(s.Levels)]
+	var scratch LevelResult
 	r.EnergyPJ = 0
 	split := m.computeSplit(l)
 	r.ComputeCycles = int64(math.Ceil(float64(c.Steps) * split.Cycles()))
@@ -128,7 +150,10 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound fl
 	for i := range s.Levels {
 		sl := &s.Levels[i]
 		cl := &c.Levels[i]
-		lr := &r.Levels[i]
+		lr := &scratch
+		if detail {
+			lr = &r.Levels[i]
+		}
 		*lr = LevelResult{Name: sl.Name, Instances: cl.Instances}
 		var words float64
 		for t := range workload.NumTensors {
@@ -147,12 +172,13 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound fl
 			served := float64(a.Reads - a.Drains)
 			en := sl.Energy[t]
 			e := ((served*keepE+float64(a.Drains))*en.ReadPJ + float64(a.Fills)*en.WritePJ + float64(a.Updates)*keepE*en.UpdatePJ) * sc
-			lr.Tensors[t] = TensorResult{Reads: a.Reads, Writes: a.Fills + a.Updates, Fills: a.Fills, Updates: a.Updates, Drains: a.Drains, Tile: a.Tile, EnergyPJ: e, Ratio: rho}
+			if detail {
+				lr.Tensors[t] = TensorResult{Reads: a.Reads, Writes: a.Fills + a.Updates, Fills: a.Fills, Updates: a.Updates, Drains: a.Drains, Tile: a.Tile, EnergyPJ: e, Ratio: rho, NetworkWords: cl.Net.Words[t]}
+			}
 			lr.StoragePJ += e
 			words += ((served+float64(a.Updates))*keepC + float64(a.Drains+a.Fills)) * sc
 			nw := float64(cl.Net.Words[t]) * sl.Network.WordPJ * sc
 			lr.NetworkPJ += nw
-			lr.Tensors[t].NetworkWords = cl.Net.Words[t]
 			if bw := sl.Network.BandwidthWords[t]; bw > 0 && i > 0 && c.Levels[i-1].Instances > 0 {
 				cyc := int64(math.Ceil(busWords(c, sl.Network.Multicast, i, tt) * sc / float64(c.Levels[i-1].Instances) / bw))
 				if cyc > lr.NetworkCycles {
@@ -218,7 +244,7 @@ func (e *Evaluator) Bound(l *workload.Layer, mp *mapping.Mapping) (energyPJ floa
 		return 0, false, nil
 	}
 	e.z.Bound(l, e.m.spec, mp, &e.counts)
-	e.m.fill(l, &e.counts, &e.bound, e.lowerBound(l))
+	e.m.fill(l, &e.counts, &e.bound, e.lowerBound(l), false)
 	return e.bound.EnergyPJ, true, nil
 }
 

@@ -347,7 +347,7 @@ func (w *worker) eval(p *mapspace.Point) bool {
 		return false
 	}
 	s.Mapping(p, &w.mp)
-	if err := w.ev.Evaluate(s.Layer, &w.mp, &w.res); err != nil {
+	if err := w.ev.Score(s.Layer, &w.mp, &w.res); err != nil {
 		// The space only builds well-formed mappings.
 		panic(fmt.Sprintf("mapper: space produced a malformed mapping: %v\n%s", err, w.mp.Format()))
 	}
@@ -395,8 +395,12 @@ func (w *worker) offer() {
 
 func (w *worker) keep(text string) {
 	w.best.mp = w.mp.Clone()
-	w.best.r = w.res
-	w.best.r.Levels = append([]cost.LevelResult(nil), w.res.Levels...)
+	// Candidates are scored without their breakdown; the one kept gets it.
+	var full cost.Result
+	if err := w.ev.Evaluate(w.r.s.Layer, w.best.mp, &full); err != nil {
+		panic(fmt.Sprintf("mapper: %v", err))
+	}
+	w.best.r = full
 	w.best.r.Violations = nil
 	w.best.text = text
 }
