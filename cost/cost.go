@@ -87,22 +87,17 @@ func (m *Model) Evaluate(l *workload.Layer, mp *mapping.Mapping) (Result, error)
 // A mapping that breaks a limit is not analysed further: r then carries
 // the violations, the tiles and the MAC count, but no traffic or energy.
 func (e *Evaluator) Evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result) error {
-	if err := e.z.Tiles(l, e.m.spec, mp, &e.counts); err != nil {
-		return err
-	}
-	r.Violations = e.m.check(l, mp, &e.counts, r.Violations[:0])
-	r.Valid = len(r.Violations) == 0
-	if r.Valid {
-		e.z.Traffic(l, e.m.spec, mp, &e.counts)
-	}
-	e.m.fill(l, &e.counts, r, e.lowerBound(l), true)
-	return nil
+	return e.evaluate(l, mp, r, true)
 }
 
 // Score is Evaluate without the per-level breakdown: r gets the totals
 // (energy, cycles, validity and violations) and an empty Levels. Searches
 // score candidates with it and Evaluate the ones they keep.
 func (e *Evaluator) Score(l *workload.Layer, mp *mapping.Mapping, r *Result) error {
+	return e.evaluate(l, mp, r, false)
+}
+
+func (e *Evaluator) evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result, detail bool) error {
 	if err := e.z.Tiles(l, e.m.spec, mp, &e.counts); err != nil {
 		return err
 	}
@@ -111,7 +106,7 @@ func (e *Evaluator) Score(l *workload.Layer, mp *mapping.Mapping, r *Result) err
 	if r.Valid {
 		e.z.Traffic(l, e.m.spec, mp, &e.counts)
 	}
-	e.m.fill(l, &e.counts, r, e.lowerBound(l), false)
+	e.m.fill(l, &e.counts, r, e.lowerBound(l), detail)
 	return nil
 }
 

@@ -65,7 +65,7 @@ func NewInt64Tensor(name string, dims []int64, data []int64) *Tensor {
 
 // Len returns the number of elements the dimensions describe (1 for a
 // scalar), or -1 if a dimension is negative or the product overflows.
-func (t *Tensor) Len() int64 { return numel(t.Dims) }
+func (t *Tensor) Len() int64 { return Numel(t.Dims) }
 
 // NonZero returns the number of nonzero elements.
 func (t *Tensor) NonZero() int64 {
@@ -123,9 +123,9 @@ func unsupportedType(dt DataType) error {
 	return fmt.Errorf("data type %s is not supported (supported: FLOAT, INT64, INT32, BOOL)", dt)
 }
 
-// numel returns the product of dims, or -1 for a negative dimension or an
+// Numel returns the product of dims, or -1 for a negative dimension or an
 // overflow past 2^53 (far more than any file can hold).
-func numel(dims []int64) int64 {
+func Numel(dims []int64) int64 {
 	n := int64(1)
 	for _, d := range dims {
 		if d < 0 {

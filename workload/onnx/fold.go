@@ -3,6 +3,8 @@ package onnx
 import (
 	"fmt"
 	"slices"
+
+	"github.com/nnergy/nnergy/onnx"
 )
 
 // Limits on constant folding: data-movement ops (transpose, slice, gather,
@@ -13,21 +15,6 @@ const (
 	maxMove  = 1 << 24
 	maxArith = 1 << 16
 )
-
-// numel returns the number of elements of shape, or -1 if it exceeds 2^53.
-func numel(shape []int64) int64 {
-	n := int64(1)
-	for _, d := range shape {
-		if d < 0 {
-			return -1
-		}
-		if d != 0 && n > (1<<53)/d {
-			return -1
-		}
-		n *= d
-	}
-	return n
-}
 
 func prod(s []int64) int64 {
 	p := int64(1)
@@ -104,7 +91,7 @@ func broadcast(shapes ...[]int64) ([]int64, error) {
 // known and small enough.
 func remap(v *value, out []int64, at func(idx []int64) int64) *value {
 	r := &value{shape: out}
-	n := numel(out)
+	n := onnx.Numel(out)
 	if !v.known || n < 0 || n > maxMove {
 		return r
 	}
@@ -169,7 +156,7 @@ func asFloats(v *value) []float64 {
 // arith folds an elementwise op over known, broadcast inputs. The result is
 // integer unless an input is float. It returns false when it cannot fold.
 func arith(op string, out []int64, in []*value) (*value, bool) {
-	n := numel(out)
+	n := onnx.Numel(out)
 	if n < 0 || n > maxArith {
 		return nil, false
 	}

@@ -32,7 +32,7 @@ func (im *importer) constantOfShape(c *call) ([]*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if numel(shape) < 0 {
+	if onnx.Numel(shape) < 0 {
 		return nil, im.errorf(c.n, "invalid shape %v", shape)
 	}
 	fill := &value{shape: []int64{1}, known: true, floats: []float32{0}}
@@ -48,7 +48,7 @@ func (im *importer) constantOfShape(c *call) ([]*value, error) {
 		fill.shape = []int64{1}
 	}
 	out := slices.Clone(shape)
-	if numel(out) > maxArith {
+	if onnx.Numel(out) > maxArith {
 		return []*value{{shape: out}}, nil
 	}
 	return []*value{remap(fill, out, func([]int64) int64 { return 0 })}, nil
@@ -170,7 +170,7 @@ func (im *importer) rangeOp(c *call) ([]*value, error) {
 	isFloat := false
 	for i, what := range []string{"start", "limit", "delta"} {
 		v := c.in[i]
-		if !v.known || numel(v.shape) != 1 {
+		if !v.known || onnx.Numel(v.shape) != 1 {
 			return nil, im.errorf(c.n, "%s (input %d) is not a constant scalar", what, i)
 		}
 		x[i] = asFloats(v)[0]
@@ -252,14 +252,14 @@ func (im *importer) reshape(c *call) ([]*value, error) {
 		}
 		known *= out[i]
 	}
-	total := numel(x.shape)
+	total := onnx.Numel(x.shape)
 	if infer >= 0 {
 		if known == 0 || total%known != 0 {
 			return nil, im.errorf(c.n, "cannot reshape input of shape %v to %v", x.shape, target)
 		}
 		out[infer] = total / known
 	}
-	if numel(out) != total {
+	if onnx.Numel(out) != total {
 		return nil, im.errorf(c.n, "cannot reshape input of shape %v (%d elements) to %v", x.shape, total, target)
 	}
 	r := reshaped(x, out)
@@ -290,7 +290,7 @@ func (im *importer) shapeOp(c *call) ([]*value, error) {
 }
 
 func (im *importer) size(c *call) ([]*value, error) {
-	return []*value{{shape: []int64{}, known: true, ints: []int64{numel(c.in[0].shape)}}}, nil
+	return []*value{{shape: []int64{}, known: true, ints: []int64{onnx.Numel(c.in[0].shape)}}}, nil
 }
 
 // sliceOf returns the part of x between starts and ends (clamped as ONNX
@@ -588,7 +588,7 @@ func (im *importer) concat(c *call) ([]*value, error) {
 		batch = batch || v.batch
 	}
 	res := &value{shape: out, batch: batch && ax != 0}
-	if n := numel(out); !known || n < 0 || n > maxMove {
+	if n := onnx.Numel(out); !known || n < 0 || n > maxMove {
 		return []*value{res}, nil
 	}
 	res.known = true
