@@ -2,6 +2,7 @@ package cost
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/nnergy/nnergy/mapping"
@@ -100,4 +101,98 @@ func TestSparseAdjustments(t *testing.T) {
 	l.Density[in] = 1
 	r, _ = m.Evaluate(l, mp)
 	close("dense input compression", r.Levels[0].Tensors[in].Ratio, 1)
+}
+
+// TestSparseAgainstRealTensors draws real sparse input tensors and counts,
+// by walking every MAC of the layer, the MACs whose input is nonzero (the
+// ones gating lets through), and encodes the input tensor in RLC. The
+// model's expectations (density × MACs; the format's expected size) must
+// agree within four standard deviations of the sampling noise.
+func TestSparseAgainstRealTensors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := range 30 {
+		d := 0.1 + 0.8*rng.Float64()
+		shape := workload.Shape{1, 1, 1 + rng.IntN(4), 1 + rng.IntN(3), 4 + rng.IntN(12), 4 + rng.IntN(12), 1 + rng.IntN(3), 1 + rng.IntN(3)}
+		l, err := workload.NewLayer("real", workload.Conv, shape, [2]int{1 + rng.IntN(2), 1}, [2]int{1, 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Density[workload.Inputs] = d
+		h, w := l.InputHW()
+		c := shape[workload.C]
+		in := make([]float32, c*h*w)
+		for i := range in {
+			if rng.Float64() < d {
+				in[i] = float32(1 + rng.IntN(1000)) // 16-bit fixed point
+			}
+		}
+		at := func(ci, y, x int) float32 { return in[(ci*h+y)*w+x] }
+		// Walk every MAC: how many see a nonzero input, and how often each
+		// input is used (for the sampling variance).
+		uses := make([]int, len(in))
+		var nonzero int64
+		for m := 0; m < shape[workload.M]; m++ {
+			for ci := 0; ci < c; ci++ {
+				for p := 0; p < shape[workload.P]; p++ {
+					for q := 0; q < shape[workload.Q]; q++ {
+						for r := 0; r < shape[workload.R]; r++ {
+							for s := 0; s < shape[workload.S]; s++ {
+								y, x := p*l.Stride[0]+r, q*l.Stride[1]+s
+								uses[(ci*h+y)*w+x]++
+								if at(ci, y, x) != 0 {
+									nonzero++
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		var variance float64
+		for _, u := range uses {
+			variance += float64(u*u) * d * (1 - d)
+		}
+		a := isca16(1)
+		a.Compute.GateOn[workload.Inputs] = true
+		rlc, _ := sparse.ParseFormat("rlc", 16)
+		a.Levels[0].Format[workload.Inputs] = rlc
+		m, _ := New(a)
+		all := [workload.NumTensors]bool{true, true, true}
+		flat := &mapping.Mapping{Levels: []mapping.Level{{Name: "DRAM", Keep: all}, {Name: "GLB", Keep: all}, {Name: "RF", Keep: all}}}
+		for dim := range workload.NumDims {
+			if shape[dim] > 1 {
+				flat.Levels[0].Temporal = append(flat.Levels[0].Temporal, mapping.Loop{Dim: workload.Dim(dim), Factor: shape[dim]})
+			}
+		}
+		r, err := m.Evaluate(l, flat)
+		if err != nil || !r.Valid {
+			t.Fatalf("trial %d: %v %v", trial, err, r.Violations)
+		}
+		performed := r.MACEnergyPJ / a.Compute.EnergyPJ
+		if diff := math.Abs(performed - float64(nonzero)); diff > 4*math.Sqrt(variance)+1e-9 {
+			t.Errorf("trial %d (density %.2f): model lets %.1f MACs through, the tensor %d (σ %.1f)", trial, d, performed, nonzero, math.Sqrt(variance))
+		}
+		// The input tensor, encoded: the model's expected size against the
+		// real one, over the touched inputs in DRAM.
+		enc, err := rlc.Encode(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := float64(len(in))
+		expected := rlc.ExpectedBits(len(in), d)
+		// The model compresses the inputs the layer touches (with stride 2
+		// and a 1-wide filter, fewer than the padded tensor holds).
+		tile := r.Levels[0].Tensors[workload.Inputs].Tile
+		if ratio := r.Levels[0].Tensors[workload.Inputs].Ratio; ratio < 1 {
+			want := rlc.ExpectedBits(int(tile), d)
+			if got := ratio * 16 * float64(tile); math.Abs(got-want) > 1e-6*want {
+				t.Errorf("trial %d: model's compressed size %.1f bits, the format's expectation %.1f", trial, got, want)
+			}
+		}
+		// Sampling noise of an RLC size: at most one pair (21 bits) per
+		// value, Bernoulli per value, packed 3 per 64-bit word.
+		if sd := math.Sqrt(n*d*(1-d)) * 21 * 64 / 63; math.Abs(float64(enc.Bits)-expected) > 4*sd+64 {
+			t.Errorf("trial %d (density %.2f, %d values): encoded %d bits, expected %.1f (σ %.1f)", trial, d, len(in), enc.Bits, expected, sd)
+		}
+	}
 }
