@@ -21,6 +21,8 @@ type Model struct {
 	zeros bool
 	// netNames[i] names the network into level i in BoundBy.
 	netNames []string
+	// tiles caches measured tile statistics (tileKey -> sparse.TileStats).
+	tiles sync.Map
 }
 
 // New builds a model of spec. The spec must not change afterwards.
@@ -155,13 +157,16 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound fl
 			tt := workload.Tensor(t)
 			a := cl.Tensors[t]
 			rho := m.ratio(l, i, tt, a.Tile)
+			if mr, ok := m.measuredRatio(l, c, i, tt); ok {
+				rho = mr
+			}
 			sc := m.bitsScale(l, tt, sl.WordBits) * rho
 			// Zeros of the gating and skipping tensors save this level's
 			// reads and updates for its children (not drains or fills).
 			keepE, keepC := 1.0, 1.0
 			if m.zeros {
-				zg := zeroChance(l, c, &sl.GateOn, i, tt)
-				zs := zeroChance(l, c, &sl.SkipOn, i, tt)
+				zg := m.zeroChance(l, c, &sl.GateOn, i, tt)
+				zs := m.zeroChance(l, c, &sl.SkipOn, i, tt)
 				keepE, keepC = (1-zg)*(1-zs), 1-zs
 			}
 			served := float64(a.Reads - a.Drains)

@@ -196,3 +196,78 @@ func TestSparseAgainstRealTensors(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasuredTiles checks that measured weights change what uniform
+// zeros cannot express: with every other filter entirely zero, a level that
+// skips on zero weight tiles of one filter skips half its reads, where
+// zeros spread uniformly at the same density almost never leave a whole
+// filter empty. Uniformly random measured weights agree with the uniform
+// model.
+func TestMeasuredTiles(t *testing.T) {
+	shape := workload.Shape{1, 1, 8, 4, 6, 6, 3, 3}
+	mk := func() *workload.Layer {
+		l, err := workload.NewLayer("m", workload.Conv, shape, [2]int{1, 1}, [2]int{1, 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	a := isca16(1)
+	a.Levels[1].SkipOn[workload.Weights] = true // the GLB skips reads for zero weight tiles
+	m, _ := New(a)
+	all := [workload.NumTensors]bool{true, true, true}
+	// One filter (4×3×3 weights) per RF tile; M, P, Q loop in the GLB.
+	mp := &mapping.Mapping{Levels: []mapping.Level{
+		{Name: "DRAM", Keep: all},
+		{Name: "GLB", Keep: all, Temporal: []mapping.Loop{{Dim: workload.M, Factor: 8}, {Dim: workload.P, Factor: 6}, {Dim: workload.Q, Factor: 6}}},
+		{Name: "RF", Keep: all, Temporal: []mapping.Loop{{Dim: workload.C, Factor: 4}, {Dim: workload.R, Factor: 3}, {Dim: workload.S, Factor: 3}}},
+	}}
+	n := int(shape[workload.M] * shape[workload.C] * shape[workload.R] * shape[workload.S])
+	w := make([]float32, n)
+	per := n / shape[workload.M]
+	for i := range w {
+		if (i/per)%2 == 0 {
+			w[i] = 1
+		}
+	}
+	ms, err := sparse.NewMeasured(sparse.Tensor{Shape: []int{1, 8, 4, 3, 3}, Values: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	structured, uniform := mk(), mk()
+	structured.Density[workload.Weights], uniform.Density[workload.Weights] = 0.5, 0.5
+	structured.Measured[workload.Weights] = ms
+	rs, err := m.Evaluate(structured, mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru, _ := m.Evaluate(uniform, mp)
+	in := workload.Inputs
+	dense := float64(rs.Levels[1].Tensors[in].Reads) * 6
+	if got := rs.Levels[1].Tensors[in].EnergyPJ; math.Abs(got-dense*0.5) > 1e-9*dense {
+		t.Errorf("measured: GLB input read energy %g, want half of %g", got, dense)
+	}
+	if got := ru.Levels[1].Tensors[in].EnergyPJ; got < dense*0.999 {
+		t.Errorf("uniform: GLB input read energy %g, want nearly all of %g (a 36-weight tile at density 0.5 is almost never empty)", got, dense)
+	}
+	// Random measured weights behave like the uniform model.
+	rng := rand.New(rand.NewPCG(3, 3))
+	rw := make([]float32, n)
+	nz := 0
+	for i := range rw {
+		if rng.Float64() < 0.05 {
+			rw[i] = 1
+			nz++
+		}
+	}
+	rms, _ := sparse.NewMeasured(sparse.Tensor{Shape: []int{1, 8, 4, 3, 3}, Values: rw})
+	random, uni := mk(), mk()
+	random.Density[workload.Weights] = float64(nz) / float64(n)
+	uni.Density[workload.Weights] = random.Density[workload.Weights]
+	random.Measured[workload.Weights] = rms
+	rr, _ := m.Evaluate(random, mp)
+	ru2, _ := m.Evaluate(uni, mp)
+	if a, b := rr.Levels[1].Tensors[in].EnergyPJ, ru2.Levels[1].Tensors[in].EnergyPJ; math.Abs(a-b) > 0.35*b {
+		t.Errorf("random measured weights: GLB input read energy %g, uniform model %g", a, b)
+	}
+}

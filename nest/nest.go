@@ -61,6 +61,9 @@ type Counts struct {
 	// Compute is the traffic into the MAC units: operands delivered and
 	// partial sums reduced across the lanes of one PE.
 	Compute Net
+	// Ext holds the extents of every level's tile per dimension (Ext[L]:
+	// the MAC, all 1).
+	Ext []workload.Shape
 }
 
 // loop is one loop of the flattened nest.
@@ -165,6 +168,7 @@ func (z *Analyzer) Tiles(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c 
 	c.MACs = l.MACs()
 	c.Steps = z.steps[L]
 	c.MACUnits = z.inst[L]
+	c.Ext = append(c.Ext[:0], z.ext[:L+1]...)
 	for i := range L {
 		c.Levels[i].Instances = z.inst[i]
 		for t := range workload.NumTensors {

@@ -2,6 +2,8 @@ package workload
 
 import (
 	"fmt"
+
+	"github.com/nnergy/nnergy/sparse"
 )
 
 // Kind says which constructor built a layer; the loop nest itself is fully
@@ -60,6 +62,11 @@ type Layer struct {
 	Bits [NumTensors]int
 	// Density is the fraction of nonzero values of each tensor (default 1).
 	Density [NumTensors]float64
+	// Measured holds, when known, the real values of a tensor in the order
+	// of its projection's ranks (Weights as G, M, C, R, S): the cost model
+	// then measures the nonzeros and compressed size of every tile instead
+	// of assuming zeros spread uniformly at Density.
+	Measured [NumTensors]*sparse.Measured
 	// From names the layers whose outputs feed this layer (graph edges);
 	// empty for a layer fed by the network input.
 	From []string
@@ -224,17 +231,22 @@ type ShapeKey struct {
 	Dilation [2]int
 	Bits     [NumTensors]int
 	Density  [NumTensors]float64
+	Measured [NumTensors]*sparse.Measured
 }
 
 // Key returns the layer's shape key.
 func (l *Layer) Key() ShapeKey {
-	return ShapeKey{l.Shape, l.Stride, l.Dilation, l.Bits, l.Density}
+	return ShapeKey{l.Shape, l.Stride, l.Dilation, l.Bits, l.Density, l.Measured}
 }
 
 // WithBatch returns a copy of l with batch size n.
 func (l *Layer) WithBatch(n int) *Layer {
 	c := *l
 	c.From = append([]string(nil), l.From...)
+	if n != l.Shape[N] {
+		// Measured activations belong to the old batch.
+		c.Measured[Inputs], c.Measured[Outputs] = nil, nil
+	}
 	c.Shape[N] = n
 	return &c
 }
@@ -247,6 +259,11 @@ func (l *Layer) Validate() error {
 		}
 	}
 	for t := range NumTensors {
+		if m := l.Measured[t]; m != nil {
+			if got, want := int64(len(m.Tensor().Values)), l.Size(t); got != want && t == Weights {
+				return fmt.Errorf("workload: layer %q: measured %s hold %d values, the layer has %d", l.Name, t, got, want)
+			}
+		}
 		if l.Bits[t] <= 0 || l.Bits[t] > 64 {
 			return fmt.Errorf("workload: layer %q: %s word width %d bits out of range 1..64", l.Name, t, l.Bits[t])
 		}

@@ -68,7 +68,7 @@ func applySparsityFrom(net *workload.Network, path string) error {
 	matched := 0
 	for _, l := range net.Layers {
 		if s, ok := byName[l.Name]; ok {
-			l.Density[workload.Weights] = s.Density[workload.Weights]
+			copyWeights(l, s)
 			matched++
 		}
 	}
@@ -83,9 +83,18 @@ func applySparsityFrom(net *workload.Network, path string) error {
 		if s.Size(workload.Weights) != l.Size(workload.Weights) {
 			return fmt.Errorf("--sparsity-from %s: layer %d (%s) has %d weights, %s's %s has %d", path, i, s.Name, s.Size(workload.Weights), net.Name, l.Name, l.Size(workload.Weights))
 		}
-		l.Density[workload.Weights] = s.Density[workload.Weights]
+		copyWeights(l, s)
 	}
 	return nil
+}
+
+// copyWeights gives l the weight density of s, and its measured weights
+// when they have l's size.
+func copyWeights(l, s *workload.Layer) {
+	l.Density[workload.Weights] = s.Density[workload.Weights]
+	if s.Size(workload.Weights) == l.Size(workload.Weights) {
+		l.Measured[workload.Weights] = s.Measured[workload.Weights]
+	}
 }
 
 // sparse reports whether any layer has a tensor with zeros.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -245,6 +246,17 @@ func (im *importer) addLayer(c *call, l *workload.Layer, weights *value, shape [
 	l.Name = name
 	if weights != nil && weights.known && len(weights.floats) > 0 {
 		l.Density[workload.Weights] = density(weights.floats)
+		// A convolution's weights, [G·M, C, R, S] in ONNX, are already in
+		// the order of the layer's Weights ranks (G, M, C, R, S): keep them
+		// so that the cost model measures every tile.
+		conv := l.Kind == workload.Conv || l.Kind == workload.Depthwise || l.Kind == workload.Pointwise
+		if conv && int64(len(weights.floats)) == l.Size(workload.Weights) {
+			sh := l.Shape
+			t := sparse.Tensor{Shape: []int{sh[workload.G], sh[workload.M], sh[workload.C], sh[workload.R], sh[workload.S]}, Values: weights.floats}
+			if ms, err := sparse.NewMeasured(t); err == nil {
+				l.Measured[workload.Weights] = ms
+			}
+		}
 	}
 	for _, s := range c.srcs {
 		l.From = append(l.From, im.layers[s].Name)
