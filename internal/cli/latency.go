@@ -17,9 +17,9 @@ func (e *env) latencyCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "latency",
 		Short: "Measure per-layer inference latency on this CPU",
-		Long: `Run a model (a saved .nnw file or a zoo network) in inference mode on random
-input and print, per layer, the median time of --runs timed passes after
---warmup untimed ones, and the median time of a whole pass.`,
+		Long: `Run a model (a saved .nnw or .onnx file, or a zoo network) in inference
+mode on random input and print, per layer, the median time of --runs timed
+passes after --warmup untimed ones, and the median time of a whole pass.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			switch {
@@ -71,7 +71,7 @@ input and print, per layer, the median time of --runs timed passes after
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&model, "model", "", "model file (.nnw) or zoo network")
+	fl.StringVar(&model, "model", "", "model file (.nnw or .onnx) or zoo network")
 	fl.IntVar(&cfg.Batch, "batch", 1, "images per pass")
 	fl.IntVar(&cfg.Runs, "runs", 20, "timed runs")
 	fl.IntVar(&cfg.Warmup, "warmup", 3, "untimed runs before timing")

@@ -14,9 +14,10 @@ func (e *env) testCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "test",
 		Short: "Measure a trained model's accuracy on a test set",
-		Long: `Evaluate a saved model (or a zoo network with fresh weights) on the test
-set of MNIST (10,000 images) or of the synthetic set (1,000 images) and
-print its accuracy and mean cross-entropy loss.`,
+		Long: `Evaluate a saved model (.nnw or .onnx; or a zoo network with fresh
+weights) on the test set of MNIST (10,000 images) or of the synthetic set
+(1,000 images) and print its accuracy and mean cross-entropy loss. An ONNX
+model must take [N 1 28 28] images and return 10 scores per image.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if batch < 1 {
@@ -46,7 +47,7 @@ print its accuracy and mean cross-entropy loss.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&model, "model", "", "model file (.nnw) or zoo network")
+	fl.StringVar(&model, "model", "", "model file (.nnw or .onnx) or zoo network")
 	fl.StringVar(&dataName, "data", "mnist", "data set: mnist or synthetic")
 	fl.StringVar(&dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
 	fl.IntVar(&batch, "batch", 256, "batch size")

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/nn/data"
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/nn/zoo"
 )
 
@@ -32,8 +34,10 @@ func (e *env) trainCmd() *cobra.Command {
 		Use:   "train",
 		Short: "Train a network on CPU (MNIST or the synthetic set)",
 		Long: `Train a zoo network (or continue training a saved model) with softmax
-cross-entropy, evaluating on the test set after each epoch, and save it in
-nnergy's native format (.nnw).
+cross-entropy, evaluating on the test set after each epoch, and save it:
+as ONNX with its weights when --out ends in .onnx, else in nnergy's native
+format (.nnw). --model also takes either kind of file; an ONNX file may come
+from another framework (see package nn/onnx for the operators it may use).
 
 MNIST is read from --data-dir (default $NNERGY_DATA/mnist, else
 ~/.cache/nnergy/mnist); scripts/fetch-mnist.sh fills it. The synthetic set
@@ -47,7 +51,7 @@ in 2 epochs.`,
 		RunE: func(c *cobra.Command, _ []string) error { return e.train(c, &f) },
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.model, "model", "lenet5", "zoo network ("+strings.Join(zoo.Names(), ", ")+") or a saved model file")
+	fl.StringVar(&f.model, "model", "lenet5", "zoo network ("+strings.Join(zoo.Names(), ", ")+") or a model file (.nnw or .onnx)")
 	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
 	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
 	fl.IntVar(&f.epochs, "epochs", 2, "epochs")
@@ -62,7 +66,7 @@ in 2 epochs.`,
 	fl.Float64Var(&f.gamma, "gamma", 0.1, "step schedule: decay factor")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling and dropout")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU); results are reproducible for a given seed and worker count")
-	fl.StringVar(&f.out, "out", "", "write the trained model to this file (.nnw)")
+	fl.StringVar(&f.out, "out", "", "write the trained model to this file: ONNX if it ends in .onnx, else nnergy's format (.nnw)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	return c
 }
@@ -107,6 +111,12 @@ func (e *env) train(c *cobra.Command, f *trainFlags) error {
 	default:
 		return usagef("train: --schedule: unknown schedule %q (have cosine, step, constant)", f.schedule)
 	}
+	if f.out != "" {
+		// Fail now rather than after training.
+		if fi, err := os.Stat(filepath.Dir(f.out)); err != nil || !fi.IsDir() {
+			return usagef("train: --out: directory %s does not exist", filepath.Dir(f.out))
+		}
+	}
 	bar, err := e.trainProgressMode("train", f.progress)
 	if err != nil {
 		return err
@@ -138,12 +148,24 @@ func (e *env) train(c *cobra.Command, f *trainFlags) error {
 		return err
 	}
 	if f.out != "" {
-		if err := nn.SaveFile(f.out, m); err != nil {
+		if err := saveNNModel(f.out, m); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
 	}
 	return nil
+}
+
+// isONNX reports whether a model file name is an ONNX file (.onnx).
+func isONNX(path string) bool { return strings.HasSuffix(strings.ToLower(path), ".onnx") }
+
+// saveNNModel writes m as ONNX when path ends in .onnx, else in the native
+// format.
+func saveNNModel(path string, m *nn.Model) error {
+	if isONNX(path) {
+		return nnonnx.WriteFile(path, m)
+	}
+	return nn.SaveFile(path, m)
 }
 
 // Synthetic set sizes for --data synthetic.
@@ -166,8 +188,9 @@ func loadNNData(name, dir string) (train, test *data.Set, err error) {
 	return nil, nil, usagef("--data: unknown data set %q (have mnist, synthetic)", name)
 }
 
-// loadNNModel returns a zoo network initialised from seed, or the model saved
-// in a file, and a name for it.
+// loadNNModel returns a zoo network initialised from seed, or the model in
+// a file (ONNX when the name ends in .onnx, else the native format), and a
+// name for it.
 func loadNNModel(spec string, seed uint64) (*nn.Model, string, error) {
 	if slices.Contains(zoo.Names(), spec) {
 		m, err := zoo.New(spec, seed)
@@ -175,6 +198,10 @@ func loadNNModel(spec string, seed uint64) (*nn.Model, string, error) {
 	}
 	if _, err := os.Stat(spec); err != nil {
 		return nil, "", usagef("--model: %q is neither a zoo network (%s) nor a model file", spec, strings.Join(zoo.Names(), ", "))
+	}
+	if isONNX(spec) {
+		m, err := nnonnx.ReadFile(spec)
+		return m, spec, err
 	}
 	m, err := nn.LoadFile(spec)
 	return m, spec, err

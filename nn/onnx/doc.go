@@ -1,0 +1,72 @@
+// Package onnx converts between nnergy's trainable models (package
+// [github.com/nnergy/nnergy/nn]) and ONNX models with their weights (read
+// and written with package [github.com/nnergy/nnergy/onnx]):
+//
+//	om, err := nnonnx.Export(m)              // *nn.Model -> *onnx.Model
+//	err = onnx.WriteFile("model.onnx", om)
+//
+//	om, err := onnx.ReadFile("model.onnx")
+//	m, err := nnonnx.Import(om)              // a trainable *nn.Model
+//
+// [WriteFile] and [ReadFile] do both steps. The energy-model view of an ONNX
+// file (a workload.Network) is in package
+// github.com/nnergy/nnergy/workload/onnx.
+//
+// # Export
+//
+// Every layer becomes one ONNX node of opset 13 named after the layer, whose
+// output value also has the layer's name: Conv (kernel_shape, strides, pads,
+// dilations, group), Gemm with transB = 1 for [nn.Linear], Relu, or Clip with
+// constant min 0 and max Cap for a capped [nn.ReLU], MaxPool and
+// AveragePool (ceil_mode, count_include_pad), GlobalAveragePool,
+// BatchNormalization in inference form with the running statistics (ONNX
+// momentum = 1 − [nn.BatchNorm].Momentum), Add (Sum for more than two
+// inputs), Concat on axis 1, Flatten on axis 1 and Dropout with its ratio
+// (the identity in inference). Weights are initializers named after the
+// layer ("conv1.weight", "conv1.bias", "bn1.running_mean", ...). The batch
+// dimension of the input and output is symbolic ("N"). The weights are
+// copied, and masks ([nn.Param].Mask) are not exported: masked weights are
+// zeros. A model pruned with [nn.RemoveFilters] exports with its new shapes.
+//
+// # Import
+//
+// Import accepts one float graph input of shape [N, C, H, W] or [N, F]
+// (N symbolic or fixed; the rest static) and one graph output, and builds
+// one layer per node for Conv (2-D, auto_pad included), Gemm (transA 0, any
+// transB, alpha and beta folded into the weights), MatMul with a constant
+// right operand (a linear layer without bias), Relu, Clip with min 0 (min
+// and max as attributes before opset 11, constant inputs from 11),
+// MaxPool, AveragePool, GlobalAveragePool, BatchNormalization (weights and
+// running statistics; ONNX momentum m becomes Momentum 1 − m), Add and Sum
+// of activations of one shape, Concat on the channel axis, Flatten on axis
+// 1 and Dropout (its ratio kept).
+//
+// Some nodes merge into others, as PyTorch's exporter needs:
+//
+//   - an Add of a constant vector after a Gemm or MatMul, or of a constant
+//     [1 C 1 1] after a Conv without bias, is that layer's bias;
+//   - Relu then Clip(0, c) is one ReLU capped at c (PyTorch's ReLU6);
+//   - a constant zero Pad of height and width is absorbed by the Conv or
+//     AveragePool that reads it (PyTorch writes AvgPool2d with padding and
+//     count_include_pad as Pad then AveragePool);
+//   - Identity, and Reshape or Flatten that do not change the per-sample
+//     shape, are dropped; a Reshape that flattens each sample — with a
+//     constant target such as [1, -1] (batch 1) or [-1, 400], or with the
+//     Shape → Gather → Unsqueeze → Concat chain that x.view(x.size(0), -1)
+//     becomes — is an [nn.Flatten];
+//   - Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, Slice and Cast
+//     are folded when their inputs are constants or shapes.
+//
+// This covers what PyTorch exports for the layers of package nn, with batch
+// normalization either kept as separate nodes (TrainingMode.PRESERVE) or
+// folded into the convolutions (the default eval export); the tests check
+// imported PyTorch models against PyTorch's outputs.
+//
+// Layers are named after their ONNX nodes (or their first output when a
+// node has no name). Any other operator is an error naming the node and its
+// op_type, as is a weight that is not a constant or an attribute the layers
+// cannot express (a Clip with a nonzero minimum, a Gemm with transA,
+// broadcasting Adds):
+//
+//	onnx: model.onnx: node "/act/Sigmoid" (Sigmoid): operator Sigmoid is not supported (...)
+package onnx

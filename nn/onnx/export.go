@@ -1,0 +1,197 @@
+package onnx
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/onnx"
+)
+
+// BatchParam is the symbolic name of the batch dimension of exported
+// models' input and output.
+const BatchParam = "N"
+
+// WriteFile exports m (see [Export]) into the ONNX file path.
+func WriteFile(path string, m *nn.Model) error {
+	om, err := Export(m)
+	if err != nil {
+		return err
+	}
+	return onnx.WriteFile(path, om)
+}
+
+// Export returns m as an ONNX model of opset 13 with every weight as an
+// initializer (see the package documentation for the operators). It fails
+// when m does not pass [nn.Model.Check]. The weights are copied.
+func Export(m *nn.Model) (*onnx.Model, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, fmt.Errorf("onnx: export: %w", err)
+	}
+	om := onnx.NewModel("nnergy")
+	ex := &exporter{g: om.Graph, used: map[string]bool{m.Input: true}}
+	for _, n := range m.Nodes {
+		ex.used[n.Name] = true
+	}
+	ex.g.Inputs = append(ex.g.Inputs, batchValue(m.Input, m.InShape))
+	for _, n := range m.Nodes {
+		if err := ex.node(n); err != nil {
+			return nil, fmt.Errorf("onnx: export: node %q (%v): %w", n.Name, n.Layer.Kind(), err)
+		}
+	}
+	out := m.OutputName()
+	ex.g.Outputs = append(ex.g.Outputs, batchValue(out, shapes[out]))
+	return om, nil
+}
+
+// batchValue describes a float tensor [N, shape...] with a symbolic N.
+func batchValue(name string, shape []int) onnx.ValueInfo {
+	v := onnx.ValueInfo{Name: name, DataType: onnx.Float, Shape: []int64{-1}, Params: make([]string, len(shape)+1)}
+	v.Params[0] = BatchParam
+	for _, d := range shape {
+		v.Shape = append(v.Shape, int64(d))
+	}
+	return v
+}
+
+type exporter struct {
+	g    *onnx.Graph
+	used map[string]bool // value names taken: the input, the nodes, the initializers
+}
+
+// name returns a value name derived from base that no other value has.
+func (ex *exporter) name(base string) string {
+	s := base
+	for i := 2; ex.used[s]; i++ {
+		s = fmt.Sprintf("%s_%d", base, i)
+	}
+	ex.used[s] = true
+	return s
+}
+
+// weight adds an initializer holding a copy of data with the given shape
+// and returns its name.
+func (ex *exporter) weight(node, suffix string, data []float32, shape ...int) string {
+	name := ex.name(node + "." + suffix)
+	dims := make([]int64, len(shape))
+	for i, d := range shape {
+		dims[i] = int64(d)
+	}
+	ex.g.AddInitializer(name, dims, slices.Clone(data))
+	return name
+}
+
+// scalar adds a scalar float initializer.
+func (ex *exporter) scalar(node, suffix string, v float32) string {
+	name := ex.name(node + "." + suffix)
+	ex.g.AddInitializer(name, []int64{}, []float32{v})
+	return name
+}
+
+func ints(v ...int) []int64 {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out
+}
+
+func one(v int) int {
+	if v == 0 {
+		return 1
+	}
+	return v
+}
+
+func (ex *exporter) node(n *nn.Node) error {
+	in := slices.Clone(n.Inputs)
+	out := []string{n.Name}
+	var op string
+	var attrs []onnx.Attribute
+	switch l := n.Layer.(type) {
+	case *nn.Conv:
+		op = "Conv"
+		in = append(in, ex.weight(n.Name, "weight", l.Weight.Data, l.Weight.Shape...))
+		if l.Bias != nil {
+			in = append(in, ex.weight(n.Name, "bias", l.Bias.Data, l.Bias.Shape...))
+		}
+		attrs = []onnx.Attribute{
+			onnx.IntsAttr("kernel_shape", ints(l.Kernel[:]...)...),
+			onnx.IntsAttr("strides", ints(one(l.Stride[0]), one(l.Stride[1]))...),
+			onnx.IntsAttr("pads", ints(l.Pad[:]...)...),
+			onnx.IntsAttr("dilations", ints(one(l.Dilation[0]), one(l.Dilation[1]))...),
+			onnx.IntAttr("group", int64(one(l.Groups))),
+		}
+	case *nn.Linear:
+		op = "Gemm"
+		in = append(in, ex.weight(n.Name, "weight", l.Weight.Data, l.Weight.Shape...))
+		if l.Bias != nil {
+			in = append(in, ex.weight(n.Name, "bias", l.Bias.Data, l.Bias.Shape...))
+		}
+		attrs = []onnx.Attribute{onnx.FloatAttr("alpha", 1), onnx.FloatAttr("beta", 1), onnx.IntAttr("transB", 1)}
+	case *nn.ReLU:
+		op = "Relu"
+		if l.Cap > 0 {
+			op = "Clip"
+			in = append(in, ex.scalar(n.Name, "min", 0), ex.scalar(n.Name, "max", l.Cap))
+		}
+	case *nn.MaxPool:
+		op = "MaxPool"
+		attrs = poolAttrs(l.Kernel, l.Stride, l.Pad, l.Ceil)
+	case *nn.AvgPool:
+		op = "AveragePool"
+		attrs = append(poolAttrs(l.Kernel, l.Stride, l.Pad, l.Ceil), onnx.IntAttr("count_include_pad", b2i(l.CountPad)))
+	case *nn.GlobalAvgPool:
+		op = "GlobalAveragePool"
+	case *nn.BatchNorm:
+		op = "BatchNormalization"
+		in = append(in,
+			ex.weight(n.Name, "weight", l.Scale.Data, l.C),
+			ex.weight(n.Name, "bias", l.Bias.Data, l.C),
+			ex.weight(n.Name, "running_mean", l.Mean, l.C),
+			ex.weight(n.Name, "running_var", l.Var, l.C))
+		eps, mom := l.Eps, l.Momentum
+		if eps == 0 {
+			eps = 1e-5
+		}
+		if mom == 0 {
+			mom = 0.1
+		}
+		attrs = []onnx.Attribute{onnx.FloatAttr("epsilon", eps), onnx.FloatAttr("momentum", 1-mom)}
+	case *nn.Add:
+		op = "Add"
+		if len(in) > 2 {
+			op = "Sum"
+		}
+	case *nn.Concat:
+		op = "Concat"
+		attrs = []onnx.Attribute{onnx.IntAttr("axis", 1)}
+	case *nn.Flatten:
+		op = "Flatten"
+		attrs = []onnx.Attribute{onnx.IntAttr("axis", 1)}
+	case *nn.Dropout:
+		op = "Dropout"
+		in = append(in, ex.scalar(n.Name, "ratio", l.Rate))
+	default:
+		return fmt.Errorf("layer %T cannot be exported", n.Layer)
+	}
+	ex.g.AddNode(op, in, out, attrs...).Name = n.Name
+	return nil
+}
+
+func poolAttrs(kernel, stride [2]int, pad [4]int, ceil bool) []onnx.Attribute {
+	return []onnx.Attribute{
+		onnx.IntsAttr("kernel_shape", ints(kernel[:]...)...),
+		onnx.IntsAttr("strides", ints(one(stride[0]), one(stride[1]))...),
+		onnx.IntsAttr("pads", ints(pad[:]...)...),
+		onnx.IntAttr("ceil_mode", b2i(ceil)),
+	}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,414 @@
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/onnx"
+)
+
+// ReadFile reads the ONNX file path and imports it (see [Import]).
+func ReadFile(path string) (*nn.Model, error) {
+	om, err := onnx.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Import(om)
+}
+
+// Import builds a trainable model with the weights of om (see the package
+// documentation for what it accepts). Errors about one node are
+// *onnx.NodeError values naming the node and its op_type.
+func Import(om *onnx.Model) (*nn.Model, error) {
+	im := &importer{om: om, file: om.Source, vals: map[string]*value{}, shapes: map[string][]int{},
+		names: map[string]bool{}, uses: map[string]int{}}
+	if om.Graph == nil {
+		return nil, im.fail("model has no graph")
+	}
+	im.opset = om.Opset("")
+	if im.opset == 0 {
+		im.opset = onnx.DefaultOpset
+	}
+	// Decode returns the nodes in topological order; a graph built in
+	// memory may not have them so.
+	g := &onnx.Graph{Nodes: slices.Clone(om.Graph.Nodes), Initializers: om.Graph.Initializers,
+		Inputs: om.Graph.Inputs, Outputs: om.Graph.Outputs}
+	if err := g.Sort(); err != nil {
+		var ne *onnx.NodeError
+		if errors.As(err, &ne) {
+			return nil, im.inFile(err)
+		}
+		return nil, im.fail("%v", err)
+	}
+	if err := im.input(); err != nil {
+		return nil, err
+	}
+	for _, t := range g.Initializers {
+		im.vals[t.Name] = &value{c: t}
+	}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			im.uses[in]++
+		}
+	}
+	for _, o := range g.Outputs {
+		im.uses[o.Name]++
+	}
+	for _, n := range g.Nodes {
+		if n.Domain != "" && n.Domain != "ai.onnx" {
+			return nil, im.errorf(n, "operator domain %q is not supported", n.Domain)
+		}
+		if len(n.Outputs) == 0 || n.Outputs[0] == "" {
+			return nil, im.errorf(n, "node has no output")
+		}
+		conv, ok := converters[n.OpType]
+		if !ok {
+			return nil, im.errorf(n, "operator %s is not supported (supported: %s)", n.OpType, strings.Join(supported(), ", "))
+		}
+		if err := conv(im, n); err != nil {
+			return nil, err
+		}
+	}
+	if err := im.output(); err != nil {
+		return nil, err
+	}
+	if err := im.m.Check(); err != nil {
+		return nil, im.fail("%v", err)
+	}
+	return im.m, nil
+}
+
+// supported returns the names of the operators Import converts, sorted.
+func supported() []string {
+	s := make([]string, 0, len(converters))
+	for op := range converters {
+		s = append(s, op)
+	}
+	sort.Strings(s)
+	return s
+}
+
+// batchDim stands for the batch size in folded shape values (the result of
+// Shape on an activation), so that a Reshape target built from it can be
+// recognised.
+const batchDim = -1 << 62
+
+// value is what an ONNX value is while importing: an activation (a tensor
+// of the nn model, with its per-sample shape), a constant, or unusable.
+type value struct {
+	act   string       // nn tensor name; "" for constants
+	shape []int        // per-sample shape of the activation
+	node  *nn.Node     // the nn node whose direct output this is, if any
+	c     *onnx.Tensor // constant value
+	bad   string       // why the value cannot be read, if it cannot
+	// pad, when set, makes the value act zero-padded by pad ([top, left,
+	// bottom, right]): the result of a Pad, which only a following Conv or
+	// AveragePool can absorb.
+	pad *[4]int
+}
+
+type importer struct {
+	om     *onnx.Model
+	file   string
+	opset  int64
+	batch  int64 // the graph input's fixed batch size, or -1
+	m      *nn.Model
+	vals   map[string]*value
+	shapes map[string][]int // per-sample shape of every nn tensor
+	names  map[string]bool  // nn tensor names in use
+	uses   map[string]int   // readers of each ONNX value (nodes and graph outputs)
+}
+
+// fail returns an error about the model as a whole.
+func (im *importer) fail(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if im.file != "" {
+		return fmt.Errorf("onnx: %s: %s", im.file, msg)
+	}
+	return fmt.Errorf("onnx: %s", msg)
+}
+
+// errorf returns an error about node n, naming the file.
+func (im *importer) errorf(n *onnx.Node, format string, args ...any) error {
+	return im.inFile(n.Errorf(format, args...))
+}
+
+// inFile adds the file name to a node error from package onnx (its
+// attribute accessors, Node.Errorf and Node.AttrErrorf).
+func (im *importer) inFile(err error) error {
+	var ne *onnx.NodeError
+	if errors.As(err, &ne) && ne.File == "" {
+		ne.File = im.file
+	}
+	return err
+}
+
+// input sets up the model from the one graph input.
+func (im *importer) input() error {
+	g := im.om.Graph
+	if len(g.Inputs) != 1 {
+		names := make([]string, len(g.Inputs))
+		for i, in := range g.Inputs {
+			names[i] = fmt.Sprintf("%q", in.Name)
+		}
+		return im.fail("the graph must have one input besides the initializers, has %d (%s)", len(g.Inputs), strings.Join(names, ", "))
+	}
+	in := g.Inputs[0]
+	if in.DataType != onnx.Float {
+		return im.fail("graph input %q has type %s, want FLOAT", in.Name, in.DataType)
+	}
+	if in.Unranked || len(in.Shape) < 2 {
+		return im.fail("graph input %q must have shape [N C H W] or [N F], has %s", in.Name, dims(in))
+	}
+	shape := make([]int, len(in.Shape)-1)
+	for i, d := range in.Shape[1:] {
+		if d < 1 {
+			return im.fail("graph input %q: dimension %d must be fixed, shape is %s", in.Name, i+1, dims(in))
+		}
+		shape[i] = int(d)
+	}
+	if len(shape) != 1 && len(shape) != 3 {
+		return im.fail("graph input %q must have shape [N C H W] or [N F], has %s", in.Name, dims(in))
+	}
+	im.batch = in.Shape[0]
+	if im.batch < 1 {
+		im.batch = -1
+	}
+	im.m = nn.New(in.Name, shape...)
+	im.names[in.Name] = true
+	im.shapes[in.Name] = shape
+	im.vals[in.Name] = &value{act: in.Name, shape: shape}
+	return nil
+}
+
+// dims formats a value's shape, symbolic dimensions by name.
+func dims(v onnx.ValueInfo) string {
+	if v.Unranked {
+		return "unknown"
+	}
+	p := make([]string, len(v.Shape))
+	for i, d := range v.Shape {
+		switch {
+		case d >= 0:
+			p[i] = fmt.Sprint(d)
+		case i < len(v.Params) && v.Params[i] != "":
+			p[i] = v.Params[i]
+		default:
+			p[i] = "?"
+		}
+	}
+	return "[" + strings.Join(p, " ") + "]"
+}
+
+// output sets the model output from the one graph output.
+func (im *importer) output() error {
+	g := im.om.Graph
+	if len(g.Outputs) != 1 {
+		return im.fail("the graph must have one output, has %d", len(g.Outputs))
+	}
+	name := g.Outputs[0].Name
+	v := im.vals[name]
+	switch {
+	case v == nil:
+		return im.fail("graph output %q is not defined", name)
+	case v.bad != "":
+		return im.fail("graph output %q: %s", name, v.bad)
+	case v.act == "":
+		return im.fail("graph output %q is a constant", name)
+	case v.act == im.m.Input:
+		return im.fail("graph output %q is the graph input", name)
+	}
+	if len(im.m.Nodes) > 0 && im.m.Nodes[len(im.m.Nodes)-1].Name != v.act {
+		im.m.Output = v.act
+	}
+	return nil
+}
+
+// get returns the value node n reads as input i.
+func (im *importer) get(n *onnx.Node, i int) (*value, error) {
+	name := n.Input(i)
+	if name == "" {
+		return nil, im.errorf(n, "input %d is missing", i)
+	}
+	v := im.vals[name]
+	if v == nil {
+		return nil, im.errorf(n, "input %q is not defined", name)
+	}
+	if v.bad != "" {
+		return nil, im.errorf(n, "input %q: %s", name, v.bad)
+	}
+	return v, nil
+}
+
+// act returns input i, which must be an activation.
+func (im *importer) act(n *onnx.Node, i int) (*value, error) {
+	v, err := im.get(n, i)
+	if err != nil {
+		return nil, err
+	}
+	if v.act == "" {
+		return nil, im.errorf(n, "input %q is a constant; only activations are supported here", n.Input(i))
+	}
+	if v.pad != nil {
+		return nil, im.errorf(n, "input %q is zero-padded by a Pad, which is supported only before Conv and AveragePool", n.Input(i))
+	}
+	return v, nil
+}
+
+// padded returns input i, an activation [C H W], and the zero padding a
+// Pad before n added to it (zeros when none did).
+func (im *importer) padded(n *onnx.Node, i int) (*value, [4]int, error) {
+	v, err := im.get(n, i)
+	if err != nil || v.pad == nil {
+		v, err = im.image(n, i)
+		return v, [4]int{}, err
+	}
+	return &value{act: v.act, shape: v.shape}, *v.pad, nil
+}
+
+// readers returns the number of nodes and graph outputs that read the ONNX
+// value that v is.
+func (im *importer) readers(v *value) int {
+	r := 0
+	for name, w := range im.vals {
+		if w == v {
+			r += im.uses[name]
+		}
+	}
+	return r
+}
+
+// image returns input i, which must be an activation [C H W].
+func (im *importer) image(n *onnx.Node, i int) (*value, error) {
+	v, err := im.act(n, i)
+	if err == nil && len(v.shape) != 3 {
+		err = im.errorf(n, "input %q has shape [N %s], want [N C H W]", n.Input(i), shapeString(v.shape))
+	}
+	return v, err
+}
+
+// constant returns input i, which must be a constant; nil when the input
+// is optional (want false) and omitted.
+func (im *importer) constant(n *onnx.Node, i int, want bool) (*onnx.Tensor, error) {
+	if n.Input(i) == "" && !want {
+		return nil, nil
+	}
+	v, err := im.get(n, i)
+	if err != nil {
+		return nil, err
+	}
+	if v.c == nil {
+		return nil, im.errorf(n, "input %q must be a constant (an initializer or computed from constants)", n.Input(i))
+	}
+	return v.c, nil
+}
+
+// weight returns input i as float data with the given rank (any when
+// rank < 0); nil when the input is optional and omitted.
+func (im *importer) weight(n *onnx.Node, i, rank int, want bool) (*onnx.Tensor, error) {
+	t, err := im.constant(n, i, want)
+	if t == nil || err != nil {
+		return t, err
+	}
+	if t.DataType != onnx.Float {
+		return nil, im.errorf(n, "input %q has type %s, want FLOAT", n.Input(i), t.DataType)
+	}
+	if rank >= 0 && len(t.Dims) != rank {
+		return nil, im.errorf(n, "input %q has shape %v, want %d dimensions", n.Input(i), t.Dims, rank)
+	}
+	if size := t.Len(); size < 0 || int64(len(t.Floats)) != size {
+		return nil, im.errorf(n, "input %q has %d values for shape %v", n.Input(i), len(t.Floats), t.Dims)
+	}
+	return t, nil
+}
+
+// scalar returns optional input i as one float, or def when omitted.
+func (im *importer) scalar(n *onnx.Node, i int, def float32) (float32, error) {
+	t, err := im.weight(n, i, -1, false)
+	if t == nil || err != nil {
+		return def, err
+	}
+	if len(t.Floats) != 1 {
+		return 0, im.errorf(n, "input %q has shape %v, want a scalar", n.Input(i), t.Dims)
+	}
+	return t.Floats[0], nil
+}
+
+// add appends an nn node for ONNX node n reading the given nn tensors,
+// checks its shapes, and defines n's first output as its result. Other
+// outputs of n are marked unusable.
+func (im *importer) add(n *onnx.Node, l nn.Layer, inputs ...string) error {
+	base := n.Name
+	if base == "" {
+		base = n.Outputs[0]
+	}
+	name := base
+	for i := 2; im.names[name]; i++ {
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+	in := make([][]int, len(inputs))
+	for i, t := range inputs {
+		in[i] = im.shapes[t]
+	}
+	out, err := l.OutShape(in)
+	if err != nil {
+		return im.errorf(n, "%v", err)
+	}
+	node := &nn.Node{Name: name, Layer: l, Inputs: inputs}
+	im.m.Nodes = append(im.m.Nodes, node)
+	im.names[name] = true
+	im.shapes[name] = out
+	im.define(n, &value{act: name, shape: out, node: node})
+	return nil
+}
+
+// define sets n's first output to v and marks the others unusable.
+func (im *importer) define(n *onnx.Node, v *value) {
+	for i, o := range n.Outputs {
+		if o == "" {
+			continue
+		}
+		if i == 0 {
+			im.vals[o] = v
+			continue
+		}
+		im.vals[o] = &value{bad: fmt.Sprintf("output %d of %s is not supported", i, n)}
+	}
+}
+
+// alias defines n's first output as the activation or constant v (an
+// operation that changes nothing).
+func (im *importer) alias(n *onnx.Node, v *value) error {
+	im.define(n, &value{act: v.act, shape: v.shape, c: v.c})
+	return nil
+}
+
+func shapeString(s []int) string {
+	p := make([]string, len(s))
+	for i, d := range s {
+		p[i] = fmt.Sprint(d)
+	}
+	return strings.Join(p, " ")
+}
+
+// normAxis normalizes a possibly negative axis against rank r.
+func normAxis(a int64, r int) (int, bool) {
+	if a < 0 {
+		a += int64(r)
+	}
+	return int(a), a >= 0 && a < int64(r)
+}
+
+func clone32(v []float32) []float32 { return slices.Clone(v) }
+
+func toInts(v []int64) []int {
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
+	}
+	return out
+}

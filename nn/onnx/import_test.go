@@ -1,0 +1,422 @@
+package onnx_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nnergy/nnergy/nn"
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
+	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/onnxtest"
+)
+
+// builder builds ONNX graphs by hand for the import tests.
+type builder struct {
+	m   *onnx.Model
+	g   *onnx.Graph
+	rng *rand.Rand
+}
+
+// newBuilder starts a model of the given opset whose input "x" has shape
+// [N, shape...] with a symbolic N, or the given shape when batch > 0.
+func newBuilder(opset int64, batch int64, shape ...int64) *builder {
+	m := onnx.NewModel("test")
+	m.Opsets[0].Version = opset
+	v := onnx.ValueInfo{Name: "x", DataType: onnx.Float, Shape: append([]int64{batch}, shape...)}
+	if batch < 1 {
+		v.Shape[0] = -1
+		v.Params = make([]string, len(v.Shape))
+		v.Params[0] = "N"
+	}
+	m.Graph.Inputs = append(m.Graph.Inputs, v)
+	return &builder{m: m, g: m.Graph, rng: rand.New(rand.NewPCG(uint64(opset), uint64(len(shape))))}
+}
+
+// w adds a random float initializer in [lo, hi) and returns its name.
+func (b *builder) w(name string, lo, hi float32, dims ...int64) string {
+	n := int64(1)
+	for _, d := range dims {
+		n *= d
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = lo + (hi-lo)*b.rng.Float32()
+	}
+	b.g.AddInitializer(name, dims, v)
+	return name
+}
+
+// ints adds an INT64 initializer and returns its name.
+func (b *builder) ints(name string, v ...int64) string {
+	b.g.AddInt64Initializer(name, []int64{int64(len(v))}, v)
+	return name
+}
+
+// scalar adds a scalar float initializer and returns its name.
+func (b *builder) scalar(name string, v float32) string {
+	b.g.AddInitializer(name, []int64{}, []float32{v})
+	return name
+}
+
+// node adds a node named after its one output and returns the output.
+func (b *builder) node(op, out string, in []string, attrs ...onnx.Attribute) string {
+	b.g.AddNode(op, in, []string{out}, attrs...).Name = out
+	return out
+}
+
+// output declares the graph output, of shape [N, ?].
+func (b *builder) output(name string) *onnx.Model {
+	b.g.Outputs = append(b.g.Outputs, onnx.ValueInfo{Name: name, DataType: onnx.Float, Shape: []int64{-1, -1}, Params: []string{"N", ""}})
+	return b.m
+}
+
+func ia(name string, v ...int64) onnx.Attribute { return onnx.IntsAttr(name, v...) }
+func i1(name string, v int64) onnx.Attribute    { return onnx.IntAttr(name, v) }
+
+// importCases are hand-written graphs with what PyTorch and other
+// exporters emit; ONNX Runtime on the graph is the reference.
+var importCases = []struct {
+	name  string
+	batch int
+	build func() *onnx.Model
+}{
+	{"gemm-matmul", 3, func() *onnx.Model {
+		b := newBuilder(13, -1, 6)
+		y := b.node("Gemm", "gemm", []string{"x", b.w("B", -1, 1, 6, 4), b.w("C", -1, 1, 1, 4)},
+			onnx.FloatAttr("alpha", 0.5), onnx.FloatAttr("beta", 2), i1("transB", 0))
+		y = b.node("Relu", "relu", []string{y})
+		y = b.node("MatMul", "mm", []string{y, b.w("M", -1, 1, 4, 5)})
+		y = b.node("Add", "mm_bias", []string{b.w("mb", -1, 1, 5), y})
+		y = b.node("Clip", "relu6", []string{y, b.scalar("zero", 0), b.scalar("six", 0.5)})
+		y = b.node("Gemm", "fc", []string{y, b.w("W", -1, 1, 3, 5), b.scalar("c", 0.25)}, i1("transB", 1))
+		return b.output(y)
+	}},
+	{"conv-auto-pad-bias", 2, func() *onnx.Model {
+		b := newBuilder(13, -1, 2, 8, 7)
+		y := b.node("Conv", "c1", []string{"x", b.w("w1", -0.5, 0.5, 4, 2, 3, 3)},
+			onnx.StringAttr("auto_pad", "SAME_UPPER"), ia("strides", 2, 2))
+		y = b.node("Add", "c1_bias", []string{y, b.w("b1", -1, 1, 1, 4, 1, 1)})
+		y = b.node("Relu", "r1", []string{y})
+		y = b.node("Conv", "c2", []string{y, b.w("w2", -0.5, 0.5, 4, 4, 2, 2)}, onnx.StringAttr("auto_pad", "SAME_LOWER"))
+		y = b.node("Conv", "c3", []string{y, b.w("w3", -0.5, 0.5, 3, 4, 1, 1), b.w("b3", -1, 1, 3)}, onnx.StringAttr("auto_pad", "VALID"))
+		y = b.node("Flatten", "flat", []string{y})
+		y = b.node("Gemm", "fc", []string{y, b.w("W", -0.2, 0.2, 4, 3*4*4), b.w("c", -1, 1, 4)}, i1("transB", 1))
+		return b.output(y)
+	}},
+	{"pad-pool-concat", 2, func() *onnx.Model {
+		b := newBuilder(13, -1, 3, 8, 8)
+		a := b.node("Pad", "pad_a", []string{"x", b.ints("pads_a", 0, 0, 1, 2, 0, 0, 2, 1)})
+		a = b.node("Conv", "conv_a", []string{a, b.w("wa", -0.5, 0.5, 4, 3, 3, 3), b.w("ba", -1, 1, 4)})
+		a = b.node("Flatten", "flat_a", []string{a}, i1("axis", -3))
+		p := b.node("Pad", "pad_b", []string{"x", b.ints("pads_b", 0, 0, 1, 1, 0, 0, 1, 1), b.scalar("fill", 0)}, onnx.StringAttr("mode", "constant"))
+		p = b.node("AveragePool", "avg_b", []string{p}, ia("kernel_shape", 3, 3), ia("strides", 2, 2))
+		p = b.node("Flatten", "flat_b", []string{p})
+		c := b.node("MaxPool", "max_c", []string{"x"}, ia("kernel_shape", 3, 3), ia("strides", 2, 2), ia("pads", 1, 1, 1, 1), i1("ceil_mode", 1))
+		c = b.node("AveragePool", "avg_c", []string{c}, ia("kernel_shape", 2, 2), ia("pads", 0, 0, 1, 1), i1("count_include_pad", 0))
+		c = b.node("GlobalAveragePool", "gap_c", []string{c})
+		c = b.node("Flatten", "flat_c", []string{c})
+		y := b.node("Concat", "cat", []string{a, p, c}, i1("axis", -1))
+		y = b.node("Reshape", "same", []string{y, b.ints("shape", 0, -1)})
+		y = b.node("Gemm", "fc", []string{y, b.w("W", -0.1, 0.1, 5, 4*9*9+3*4*4+3), b.w("c", -1, 1, 5)}, i1("transB", 1))
+		return b.output(y)
+	}},
+	{"static-batch-reshape", 2, func() *onnx.Model {
+		b := newBuilder(13, 2, 3, 4, 4)
+		x := b.node("Reshape", "noop", []string{"x", b.ints("s0", 0, 3, 4, 4)})
+		y := b.node("Conv", "conv", []string{x, b.w("w", -0.5, 0.5, 3, 3, 1, 1)})
+		y = b.node("BatchNormalization", "bn", []string{y, b.w("g", 0.5, 1.5, 3), b.w("be", -1, 1, 3), b.w("mu", -1, 1, 3), b.w("var", 0.5, 1.5, 3)},
+			onnx.FloatAttr("epsilon", 1e-3))
+		id := b.node("Identity", "id", []string{y})
+		y = b.node("Sum", "sum", []string{y, id, x})
+		f := b.node("Reshape", "flat", []string{y, b.ints("s1", 2, -1)})
+		g := b.node("Reshape", "flat2", []string{x, b.ints("s2", -1, 48)})
+		y = b.node("Concat", "cat", []string{f, g}, i1("axis", 1))
+		y = b.node("BatchNormalization", "bn_f", []string{y, b.w("g2", 0.5, 1.5, 96), b.w("be2", -1, 1, 96), b.w("mu2", -1, 1, 96), b.w("var2", 0.5, 1.5, 96)})
+		y = b.node("Dropout", "drop", []string{y, b.scalar("ratio", 0.2)})
+		y = b.node("Gemm", "fc", []string{y, b.w("W", -0.2, 0.2, 5, 96)}, i1("transB", 1))
+		return b.output(y)
+	}},
+	{"opset-10", 2, func() *onnx.Model {
+		b := newBuilder(10, -1, 2, 6, 6)
+		y := b.node("Conv", "conv", []string{"x", b.w("w", -0.5, 0.5, 4, 2, 3, 3), b.w("b", -1, 1, 4)}, ia("kernel_shape", 3, 3))
+		y = b.node("Clip", "relu6", []string{y}, onnx.FloatAttr("min", 0), onnx.FloatAttr("max", 0.6))
+		y = b.node("Dropout", "drop", []string{y}, onnx.FloatAttr("ratio", 0.3))
+		s := b.node("Shape", "shape", []string{y})
+		n := b.node("Gather", "batch", []string{s, b.ints("zero", 0)})
+		n = b.node("Unsqueeze", "batch1", []string{n}, ia("axes", 1))
+		n = b.node("Squeeze", "batch0", []string{n}, ia("axes", 1))
+		rest := b.node("Slice", "rest", []string{s, b.ints("one", 1), b.ints("two", 2)})
+		t := b.node("Concat", "target", []string{b.ints("minus1", -1), rest, n}, i1("axis", 0))
+		t = b.node("Slice", "target2", []string{t, b.ints("from", -1), b.ints("to", -10), b.ints("axis0", 0), b.ints("back", -2)})
+		y = b.node("Reshape", "flat", []string{y, t})
+		y = b.node("Gemm", "fc", []string{y, b.w("W", -0.2, 0.2, 3, 64), b.w("c", -1, 1, 3)}, i1("transB", 1))
+		return b.output(y)
+	}},
+}
+
+// TestImportORT imports hand-written graphs and requires nnergy's outputs
+// to equal ONNX Runtime's on the same graph within ortTol, and on the
+// graph re-exported from the imported model.
+func TestImportORT(t *testing.T) {
+	for _, tc := range importCases {
+		t.Run(tc.name, func(t *testing.T) {
+			om := tc.build()
+			onnxtest.Check(t, om)
+			m, err := nnonnx.Import(om)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := randomInput(m, tc.batch, 9)
+			got := forward(t, m, x)
+			want := runORT(t, om, x)
+			d := maxDiff(t, got, want)
+			t.Logf("max |nnergy - ORT| = %.3g over %d outputs; layers: %s", d, len(want.Data), kinds(m))
+			if d > ortTol {
+				t.Errorf("nnergy and ONNX Runtime differ by %.3g (> %g)", d, ortTol)
+			}
+			back, err := nnonnx.Export(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(t, runORT(t, back, x), want); d > ortTol {
+				t.Errorf("ONNX Runtime on the re-exported model differs by %.3g", d)
+			}
+		})
+	}
+}
+
+// TestImportFolds checks what the imported hand-written graphs become.
+func TestImportFolds(t *testing.T) {
+	want := map[string]string{
+		// MatMul+Add is one linear layer, Clip without a Relu a ReLU6.
+		"gemm-matmul": "linear relu linear relu linear",
+		// The constant Add is the first conv's bias.
+		"conv-auto-pad-bias": "conv relu conv conv flatten linear",
+		// Pads go into the conv and pool; Reshape [0 -1] of [N F] is dropped.
+		"pad-pool-concat": "conv flatten avgpool flatten maxpool avgpool globalavgpool flatten concat linear",
+		// Identity and the no-op Reshape are dropped; Sum is an add.
+		"static-batch-reshape": "conv batchnorm add flatten flatten concat batchnorm dropout linear",
+		"opset-10":             "conv relu dropout flatten linear",
+	}
+	for _, tc := range importCases {
+		m, err := nnonnx.Import(tc.build())
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := kinds(m); got != want[tc.name] {
+			t.Errorf("%s: layers %s\nwant %s", tc.name, got, want[tc.name])
+		}
+	}
+	m, _ := nnonnx.Import(importCases[1].build())
+	if c := m.Node("c1").Layer.(*nn.Conv); c.Bias == nil || c.Pad != [4]int{0, 1, 1, 1} {
+		t.Errorf("c1: bias %v, pad %v", c.Bias, c.Pad)
+	}
+	if c := m.Node("c2").Layer.(*nn.Conv); c.Pad != [4]int{1, 1, 0, 0} {
+		t.Errorf("c2: pad %v, want SAME_LOWER's [1 1 0 0]", c.Pad)
+	}
+	m, _ = nnonnx.Import(importCases[2].build())
+	if c := m.Node("conv_a").Layer.(*nn.Conv); c.Pad != [4]int{1, 2, 2, 1} {
+		t.Errorf("conv_a: pad %v", c.Pad)
+	}
+	if p := m.Node("avg_b").Layer.(*nn.AvgPool); p.Pad != [4]int{1, 1, 1, 1} || !p.CountPad {
+		t.Errorf("avg_b: %+v", p)
+	}
+	m, _ = nnonnx.Import(importCases[4].build())
+	if r := m.Node("relu6").Layer.(*nn.ReLU); r.Cap != 0.6 {
+		t.Errorf("relu6: cap %v", r.Cap)
+	}
+	if d := m.Node("drop").Layer.(*nn.Dropout); d.Rate != 0.3 {
+		t.Errorf("drop: rate %v", d.Rate)
+	}
+}
+
+// TestImportUnsorted imports a graph whose nodes are not in topological
+// order, as a graph built in memory may be: the layers come in another
+// valid order and compute the same.
+func TestImportUnsorted(t *testing.T) {
+	om := importCases[2].build()
+	want, err := nnonnx.Import(om)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(om.Graph.Nodes)
+	got, err := nnonnx.Import(om)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Nodes) != len(want.Nodes) {
+		t.Fatalf("unsorted graph imports as\n%s\nwant\n%s", describe(got), describe(want))
+	}
+	x := randomInput(want, 2, 1)
+	if d := maxDiff(t, forward(t, got, x), forward(t, want, x)); d != 0 {
+		t.Errorf("outputs differ by %g", d)
+	}
+	if om.Graph.Nodes[0].Name != "fc" {
+		t.Error("Import reordered the caller's graph")
+	}
+}
+
+// TestImportErrors pins the messages for what Import refuses.
+func TestImportErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		build func() *onnx.Model
+		want  string
+	}{
+		{"unsupported op", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Sigmoid", "sig", []string{"x"}))
+		}, `onnx: node "sig" (Sigmoid): operator Sigmoid is not supported (supported: Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, Conv, Dropout, Flatten, Gather, Gemm, GlobalAveragePool, Identity, MatMul, MaxPool, Pad, Relu, Reshape, Shape, Slice, Squeeze, Sum, Unsqueeze)`},
+		{"other domain", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			b.g.AddNode("FusedGemm", []string{"x"}, []string{"y"}).Domain = "com.microsoft"
+			return b.output("y")
+		}, `onnx: node "y" (FusedGemm): operator domain "com.microsoft" is not supported`},
+		{"clip min", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Clip", "clip", []string{"x", b.scalar("lo", -1), b.scalar("hi", 6)}))
+		}, `onnx: node "clip" (Clip): Clip to [-1, 6] is not supported (only min 0 and a positive max: ReLU, ReLU6)`},
+		{"gemm transA", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Gemm", "fc", []string{"x", b.w("w", 0, 1, 4, 2)}, i1("transA", 1)))
+		}, `onnx: node "fc" (Gemm): attribute "transA": a transposed activation is not supported`},
+		{"gemm shape", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Gemm", "fc", []string{"x", b.w("w", 0, 1, 4, 2)}, i1("transB", 1)))
+		}, `onnx: node "fc" (Gemm): weight "w" has shape [4 2] for 4 input features (transB 1)`},
+		{"broadcast add", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			g := b.node("GlobalAveragePool", "gap", []string{"x"})
+			return b.output(b.node("Add", "add", []string{"x", g}))
+		}, `onnx: node "add" (Add): inputs of shapes [N 4 3 3] and [N 4 1 1]: broadcasting is not supported`},
+		{"add constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Add", "add", []string{"x", b.w("c", 0, 1, 4)}))
+		}, `onnx: node "add" (Add): Add of a constant is supported only as the bias of a Gemm, MatMul or Conv: the other input is not computed by such a layer`},
+		{"bias read twice", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			y := b.node("MatMul", "mm", []string{"x", b.w("w", 0, 1, 4, 4)})
+			z := b.node("Add", "bias", []string{y, b.w("c", 0, 1, 4)})
+			return b.output(b.node("Add", "res", []string{y, z}))
+		}, `onnx: node "bias" (Add): Add of a constant is supported only as the bias of a Gemm, MatMul or Conv: the layer's output is read elsewhere too`},
+		{"conv weight not constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 1, 3, 3)
+			return b.output(b.node("Conv", "conv", []string{"x", "x"}))
+		}, `onnx: node "conv" (Conv): input "x" must be a constant (an initializer or computed from constants)`},
+		{"conv channels", func() *onnx.Model {
+			b := newBuilder(13, -1, 2, 3, 3)
+			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 4, 3, 1, 1)}))
+		}, `onnx: node "conv" (Conv): conv: weight shape [4 3 1 1], want [4 2 1 1]`},
+		{"conv kernel_shape", func() *onnx.Model {
+			b := newBuilder(13, -1, 2, 3, 3)
+			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 4, 2, 1, 1)}, ia("kernel_shape", 3, 3)))
+		}, `onnx: node "conv" (Conv): attribute "kernel_shape": [3 3] does not match the weight's [1 1]`},
+		{"conv pads", func() *onnx.Model {
+			b := newBuilder(13, -1, 2, 3, 3)
+			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 4, 2, 1, 1)}, ia("pads", 1, 1)))
+		}, `onnx: node "conv" (Conv): attribute "pads": want 4 ints, got 2`},
+		{"conv 1-d", func() *onnx.Model {
+			b := newBuilder(13, -1, 2, 3)
+			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 4, 2, 1)}))
+		}, `onnx: graph input "x" must have shape [N C H W] or [N F], has [N 2 3]`},
+		{"conv dilated kernel too large", func() *onnx.Model {
+			b := newBuilder(13, -1, 1, 6, 3)
+			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 1, 1, 3, 3)}, ia("dilations", 2, 2)))
+		}, `onnx: node "conv" (Conv): the 3×3 kernel with dilations [2 2] spans 5, more than the padded input's 3`},
+		{"reshape", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 0, 2, -1)}))
+		}, `onnx: node "r" (Reshape): reshaping [N 4 3 3] to [0 2 -1] is not supported (only flattening each sample)`},
+		{"reshape batch", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 1, -1)}))
+		}, `onnx: node "r" (Reshape): shape [1 -1]: the first dimension must be the batch`},
+		{"concat axis", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			return b.output(b.node("Concat", "cat", []string{"x", "x"}, i1("axis", 2)))
+		}, `onnx: node "cat" (Concat): attribute "axis": only the channel axis (1) is supported, got 2`},
+		{"pad then maxpool", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			p := b.node("Pad", "pad", []string{"x", b.ints("p", 0, 0, 1, 1, 0, 0, 1, 1)})
+			return b.output(b.node("MaxPool", "pool", []string{p}, ia("kernel_shape", 2, 2)))
+		}, `onnx: node "pool" (MaxPool): input "pad" is zero-padded by a Pad, which is supported only before Conv and AveragePool`},
+		{"pad channels", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			return b.output(b.node("Pad", "pad", []string{"x", b.ints("p", 0, 1, 0, 0, 0, 0, 0, 0)}))
+		}, `onnx: node "pad" (Pad): pads [0 1 0 0 0 0 0 0]: only non-negative padding of the height and width of [N C H W] is supported`},
+		{"pool kernel", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			return b.output(b.node("MaxPool", "pool", []string{"x"}))
+		}, `onnx: node "pool" (MaxPool): attribute "kernel_shape" is required`},
+		{"bn mean not constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("BatchNormalization", "bn", []string{"x", b.w("s", 0, 1, 4), b.w("b", 0, 1, 4), "x", b.w("v", 0, 1, 4)}))
+		}, `onnx: node "bn" (BatchNormalization): input "x" must be a constant (an initializer or computed from constants)`},
+		{"dropout mask", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			b.g.AddNode("Dropout", []string{"x"}, []string{"y", "mask"}).Name = "drop"
+			return b.output("mask")
+		}, `onnx: graph output "mask": output 1 of node "drop" (Dropout) is not supported`},
+		{"two inputs", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			b.g.AddInput("z", onnx.Float, 1, 4)
+			return b.output(b.node("Add", "add", []string{"x", "z"}))
+		}, `onnx: the graph must have one input besides the initializers, has 2 ("x", "z")`},
+		{"symbolic size", func() *onnx.Model {
+			b := newBuilder(13, -1, -1, 28, 28)
+			return b.output(b.node("Relu", "r", []string{"x"}))
+		}, `onnx: graph input "x": dimension 1 must be fixed, shape is [N ? 28 28]`},
+		{"no output", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			b.g.AddNode("Relu", []string{"x"}, nil).Name = "r"
+			return b.output(b.node("Relu", "y", []string{"x"}))
+		}, `onnx: node "r" (Relu): node has no output`},
+		{"cycle", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			b.node("Add", "a", []string{"x", "b"})
+			return b.output(b.node("Relu", "b", []string{"a"}))
+		}, `onnx: the graph has a cycle through node "a" (Add), node "b" (Relu)`},
+		{"undefined input", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Relu", "r", []string{"nothing"}))
+		}, `onnx: node "r" (Relu): input "nothing" is not defined by any node, graph input or initializer`},
+		{"output is input", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Identity", "id", []string{"x"}))
+		}, `onnx: graph output "id" is the graph input`},
+	}
+	for _, tt := range tests {
+		_, err := nnonnx.Import(tt.build())
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: error\n%v\nwant\n%s", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestImportErrorNamesFile checks that errors from ReadFile name the file
+// and are *onnx.NodeError values.
+func TestImportErrorNamesFile(t *testing.T) {
+	b := newBuilder(13, -1, 4)
+	om := b.output(b.node("Sigmoid", "sig", []string{"x"}))
+	path := filepath.Join(t.TempDir(), "sig.onnx")
+	if err := onnx.WriteFile(path, om); err != nil {
+		t.Fatal(err)
+	}
+	_, err := nnonnx.ReadFile(path)
+	var ne *onnx.NodeError
+	if !errors.As(err, &ne) || ne.File != path || ne.Node != "sig" || ne.OpType != "Sigmoid" {
+		t.Fatalf("error %#v", err)
+	}
+	if want := "onnx: " + path + `: node "sig" (Sigmoid): operator Sigmoid is not supported`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q, want prefix %q", err, want)
+	}
+	os.WriteFile(path, []byte("not onnx"), 0o644)
+	if _, err := nnonnx.ReadFile(path); err == nil || !strings.HasPrefix(err.Error(), "onnx: "+path+": ") {
+		t.Errorf("error %v for a file that is not ONNX", err)
+	}
+}

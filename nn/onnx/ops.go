@@ -1,0 +1,672 @@
+package onnx
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/onnx"
+)
+
+// converters maps each supported op_type to the function that imports it.
+var converters = map[string]func(*importer, *onnx.Node) error{
+	"Conv":               (*importer).conv,
+	"Gemm":               (*importer).gemm,
+	"MatMul":             (*importer).matmul,
+	"Relu":               (*importer).relu,
+	"Clip":               (*importer).clip,
+	"MaxPool":            (*importer).maxPool,
+	"AveragePool":        (*importer).avgPool,
+	"GlobalAveragePool":  (*importer).globalAvgPool,
+	"BatchNormalization": (*importer).batchNorm,
+	"Add":                (*importer).addOp,
+	"Sum":                (*importer).sum,
+	"Concat":             (*importer).concat,
+	"Flatten":            (*importer).flatten,
+	"Reshape":            (*importer).reshape,
+	"Dropout":            (*importer).dropout,
+	"Identity":           (*importer).identity,
+	"Pad":                (*importer).padOp,
+	// Folded when their inputs are constants or shapes.
+	"Constant":  (*importer).constantOp,
+	"Shape":     (*importer).shapeOp,
+	"Gather":    (*importer).gather,
+	"Unsqueeze": (*importer).unsqueeze,
+	"Squeeze":   (*importer).squeeze,
+	"Slice":     (*importer).slice,
+	"Cast":      (*importer).cast,
+}
+
+// window reads the 2-D kernel_shape, strides, dilations, pads and auto_pad
+// attributes shared by Conv and the pooling ops. kernel is the default
+// kernel shape (Conv takes it from the weights; pools require it).
+func (im *importer) window(n *onnx.Node, x *value, kernel []int64) (k, s, d [2]int, pad [4]int, err error) {
+	ks, err := n.Ints("kernel_shape", 2, kernel)
+	if err != nil {
+		return k, s, d, pad, im.inFile(err)
+	}
+	if ks == nil {
+		return k, s, d, pad, im.errorf(n, "attribute \"kernel_shape\" is required")
+	}
+	if kernel != nil && !slices.Equal(ks, kernel) {
+		return k, s, d, pad, im.inFile(n.AttrErrorf("kernel_shape", "%v does not match the weight's %v", ks, kernel))
+	}
+	st, err := n.Ints("strides", 2, []int64{1, 1})
+	if err != nil {
+		return k, s, d, pad, im.inFile(err)
+	}
+	dl, err := n.Ints("dilations", 2, []int64{1, 1})
+	if err != nil {
+		return k, s, d, pad, im.inFile(err)
+	}
+	pd, err := n.Ints("pads", 4, []int64{0, 0, 0, 0})
+	if err != nil {
+		return k, s, d, pad, im.inFile(err)
+	}
+	for i := range 2 {
+		k[i], s[i], d[i] = int(ks[i]), int(st[i]), int(dl[i])
+		if k[i] < 1 || s[i] < 1 || d[i] < 1 {
+			return k, s, d, pad, im.errorf(n, "kernel %v, strides %v and dilations %v must be positive", ks, st, dl)
+		}
+	}
+	for i := range 4 {
+		pad[i] = int(pd[i])
+	}
+	ap, err := n.Str("auto_pad", "NOTSET")
+	if err != nil {
+		return k, s, d, pad, im.inFile(err)
+	}
+	switch ap {
+	case "NOTSET":
+	case "VALID":
+		pad = [4]int{}
+	case "SAME_UPPER", "SAME_LOWER":
+		for i := range 2 {
+			in := x.shape[1+i]
+			out := (in + s[i] - 1) / s[i]
+			total := max(0, (out-1)*s[i]+(k[i]-1)*d[i]+1-in)
+			lo := total / 2
+			if ap == "SAME_LOWER" {
+				lo = total - total/2
+			}
+			pad[i], pad[2+i] = lo, total-lo
+		}
+	default:
+		return k, s, d, pad, im.inFile(n.AttrErrorf("auto_pad", "unknown value %q", ap))
+	}
+	return k, s, d, pad, nil
+}
+
+func (im *importer) conv(n *onnx.Node) error {
+	x, extra, err := im.padded(n, 0)
+	if err != nil {
+		return err
+	}
+	w, err := im.weight(n, 1, 4, true)
+	if err != nil {
+		return err
+	}
+	b, err := im.weight(n, 2, 1, false)
+	if err != nil {
+		return err
+	}
+	group, err := n.Int("group", 1)
+	if err != nil {
+		return im.inFile(err)
+	}
+	k, s, d, pad, err := im.window(n, x, w.Dims[2:])
+	if err != nil {
+		return err
+	}
+	if group < 1 {
+		return im.inFile(n.AttrErrorf("group", "must be positive, is %d", group))
+	}
+	for i := range pad {
+		pad[i] += extra[i]
+	}
+	for i := range 2 {
+		if span, in := (k[i]-1)*d[i]+1, x.shape[1+i]+pad[i]+pad[2+i]; span > in {
+			return im.errorf(n, "the %d×%d kernel with dilations %v spans %d, more than the padded input's %d", k[0], k[1], d, span, in)
+		}
+	}
+	c := &nn.Conv{InC: x.shape[0], OutC: int(w.Dims[0]), Kernel: k, Stride: s, Pad: pad, Dilation: d, Groups: int(group),
+		Weight: nn.NewParam(clone32(w.Floats), toInts(w.Dims)...)}
+	if b != nil {
+		c.Bias = nn.NewParam(clone32(b.Floats), toInts(b.Dims)...)
+	}
+	return im.add(n, c, x.act)
+}
+
+func (im *importer) gemm(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(x.shape) != 1 {
+		return im.errorf(n, "input %q has shape [N %s], want [N F]", n.Input(0), shapeString(x.shape))
+	}
+	var attr [2]int64
+	for i, a := range []string{"transA", "transB"} {
+		if attr[i], err = n.Int(a, 0); err != nil {
+			return im.inFile(err)
+		}
+	}
+	if attr[0] != 0 {
+		return im.inFile(n.AttrErrorf("transA", "a transposed activation is not supported"))
+	}
+	alpha, err := n.Float("alpha", 1)
+	if err != nil {
+		return im.inFile(err)
+	}
+	beta, err := n.Float("beta", 1)
+	if err != nil {
+		return im.inFile(err)
+	}
+	w, err := im.weight(n, 1, 2, true)
+	if err != nil {
+		return err
+	}
+	l := linear(w, attr[1] != 0, alpha)
+	if l.In != x.shape[0] {
+		return im.errorf(n, "weight %q has shape %v for %d input features (transB %d)", n.Input(1), w.Dims, x.shape[0], attr[1])
+	}
+	c, err := im.weight(n, 2, -1, false)
+	if err != nil {
+		return err
+	}
+	if c != nil {
+		bias, ok := vector(c, l.Out)
+		if !ok {
+			return im.errorf(n, "bias %q has shape %v; want a scalar, [%d] or [1 %d]", n.Input(2), c.Dims, l.Out, l.Out)
+		}
+		for i := range bias {
+			bias[i] *= beta
+		}
+		l.Bias = nn.NewParam(bias, l.Out)
+	}
+	return im.add(n, l, x.act)
+}
+
+// linear returns a linear layer without bias for weight w ([Out In] when
+// transposed, else [In Out]) scaled by alpha.
+func linear(w *onnx.Tensor, transposed bool, alpha float32) *nn.Linear {
+	r, c := int(w.Dims[0]), int(w.Dims[1])
+	data := make([]float32, r*c)
+	if transposed {
+		copy(data, w.Floats)
+	} else {
+		for i := range r {
+			for j := range c {
+				data[j*r+i] = w.Floats[i*c+j]
+			}
+		}
+		r, c = c, r
+	}
+	if alpha != 1 {
+		for i := range data {
+			data[i] *= alpha
+		}
+	}
+	return &nn.Linear{In: c, Out: r, Weight: nn.NewParam(data, r, c)}
+}
+
+// vector returns a copy of t's data broadcast to n values when t is a
+// scalar, [n] or [1 n].
+func vector(t *onnx.Tensor, n int) ([]float32, bool) {
+	switch {
+	case len(t.Floats) == 1 && len(t.Dims) <= 2:
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = t.Floats[0]
+		}
+		return v, true
+	case slices.Equal(t.Dims, []int64{int64(n)}), slices.Equal(t.Dims, []int64{1, int64(n)}):
+		return clone32(t.Floats), true
+	}
+	return nil, false
+}
+
+func (im *importer) matmul(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(x.shape) != 1 {
+		return im.errorf(n, "input %q has shape [N %s]; only [N F] times a constant matrix is supported", n.Input(0), shapeString(x.shape))
+	}
+	w, err := im.weight(n, 1, 2, true)
+	if err != nil {
+		return err
+	}
+	l := linear(w, false, 1)
+	if l.In != x.shape[0] {
+		return im.errorf(n, "weight %q has shape %v for %d input features", n.Input(1), w.Dims, x.shape[0])
+	}
+	return im.add(n, l, x.act)
+}
+
+func (im *importer) relu(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	return im.add(n, nn.NewReLU(), x.act)
+}
+
+// clip imports Clip(min 0, max c) as a ReLU capped at c (uncapped without
+// a finite max).
+func (im *importer) clip(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	lo, hi := float32(-math.MaxFloat32), float32(math.MaxFloat32)
+	if im.opset < 11 {
+		if lo, err = n.Float("min", lo); err != nil {
+			return im.inFile(err)
+		}
+		if hi, err = n.Float("max", hi); err != nil {
+			return im.inFile(err)
+		}
+	} else {
+		if lo, err = im.scalar(n, 1, lo); err != nil {
+			return err
+		}
+		if hi, err = im.scalar(n, 2, hi); err != nil {
+			return err
+		}
+	}
+	if lo != 0 || !(hi > 0) {
+		return im.errorf(n, "Clip to [%v, %v] is not supported (only min 0 and a positive max: ReLU, ReLU6)", lo, hi)
+	}
+	if hi >= math.MaxFloat32 {
+		hi = 0
+	}
+	// PyTorch exports ReLU6 as Relu then Clip(0, 6): one capped ReLU.
+	if x.node != nil {
+		if r, ok := x.node.Layer.(*nn.ReLU); ok && r.Cap == 0 && im.readers(x) == 1 {
+			r.Cap = hi
+			return im.alias(n, x)
+		}
+	}
+	return im.add(n, &nn.ReLU{Cap: hi}, x.act)
+}
+
+// pool reads the input and the attributes common to MaxPool and
+// AveragePool, and the padding of a Pad before it (extra).
+func (im *importer) pool(n *onnx.Node) (x *value, extra [4]int, k, s [2]int, pad [4]int, ceil bool, err error) {
+	if x, extra, err = im.padded(n, 0); err != nil {
+		return
+	}
+	var d [2]int
+	if k, s, d, pad, err = im.window(n, x, nil); err != nil {
+		return
+	}
+	if d != [2]int{1, 1} {
+		err = im.inFile(n.AttrErrorf("dilations", "dilated pooling is not supported"))
+		return
+	}
+	c, err := n.Int("ceil_mode", 0)
+	return x, extra, k, s, pad, c != 0, im.inFile(err)
+}
+
+func (im *importer) maxPool(n *onnx.Node) error {
+	x, extra, k, s, pad, ceil, err := im.pool(n)
+	if err != nil {
+		return err
+	}
+	if extra != [4]int{} {
+		return im.errorf(n, "input %q is zero-padded by a Pad, which is supported only before Conv and AveragePool", n.Input(0))
+	}
+	return im.add(n, &nn.MaxPool{Kernel: k, Stride: s, Pad: pad, Ceil: ceil}, x.act)
+}
+
+// avgPool imports AveragePool. Zeros a Pad added before it count in every
+// window, as they do with count_include_pad: PyTorch exports AvgPool2d with
+// padding and count_include_pad as Pad then AveragePool.
+func (im *importer) avgPool(n *onnx.Node) error {
+	x, extra, k, s, pad, ceil, err := im.pool(n)
+	if err != nil {
+		return err
+	}
+	cp, err := n.Int("count_include_pad", 0)
+	if err != nil {
+		return im.inFile(err)
+	}
+	if extra != [4]int{} {
+		if cp == 0 && pad != [4]int{} {
+			return im.errorf(n, "a Pad before an AveragePool with its own pads and count_include_pad 0 is not supported")
+		}
+		if ceil {
+			return im.errorf(n, "a Pad before an AveragePool with ceil_mode is not supported")
+		}
+		for i := range pad {
+			pad[i] += extra[i]
+		}
+		cp = 1
+	}
+	return im.add(n, &nn.AvgPool{Kernel: k, Stride: s, Pad: pad, Ceil: ceil, CountPad: cp != 0}, x.act)
+}
+
+// padOp imports a constant zero Pad of the spatial axes of an image. It
+// adds no layer: the Conv or AveragePool that reads it takes the padding.
+func (im *importer) padOp(n *onnx.Node) error {
+	x, err := im.image(n, 0)
+	if err != nil {
+		return err
+	}
+	mode, err := n.Str("mode", "constant")
+	if err != nil {
+		return im.inFile(err)
+	}
+	if mode != "constant" {
+		return im.inFile(n.AttrErrorf("mode", "only constant padding is supported, got %q", mode))
+	}
+	var pads []int64
+	fill := float32(0)
+	if im.opset < 11 {
+		if pads, err = n.Ints("pads", 8, nil); err != nil {
+			return im.inFile(err)
+		}
+		if fill, err = n.Float("value", 0); err != nil {
+			return im.inFile(err)
+		}
+	} else {
+		t, err := im.intConst(n, 1, true)
+		if err != nil {
+			return err
+		}
+		pads = t.Ints
+		if fill, err = im.scalar(n, 2, 0); err != nil {
+			return err
+		}
+	}
+	if len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || slices.Min(pads) < 0 {
+		return im.errorf(n, "pads %v: only non-negative padding of the height and width of [N C H W] is supported", pads)
+	}
+	if fill != 0 {
+		return im.errorf(n, "padding with %v is not supported (only zeros)", fill)
+	}
+	pad := [4]int{int(pads[2]), int(pads[3]), int(pads[6]), int(pads[7])}
+	im.define(n, &value{act: x.act, shape: x.shape, pad: &pad})
+	return nil
+}
+
+func (im *importer) globalAvgPool(n *onnx.Node) error {
+	x, err := im.image(n, 0)
+	if err != nil {
+		return err
+	}
+	return im.add(n, &nn.GlobalAvgPool{}, x.act)
+}
+
+func (im *importer) batchNorm(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	c := x.shape[0]
+	var p [4]*onnx.Tensor
+	for i := range p {
+		if p[i], err = im.weight(n, i+1, 1, true); err != nil {
+			return err
+		}
+		if p[i].Dims[0] != int64(c) {
+			return im.errorf(n, "input %q has shape %v for %d channels", n.Input(i+1), p[i].Dims, c)
+		}
+	}
+	eps, err := n.Float("epsilon", 1e-5)
+	if err != nil {
+		return im.inFile(err)
+	}
+	mom, err := n.Float("momentum", 0.9)
+	if err != nil {
+		return im.inFile(err)
+	}
+	if sp, err := n.Int("spatial", 1); err != nil || sp != 1 {
+		if err != nil {
+			return im.inFile(err)
+		}
+		return im.inFile(n.AttrErrorf("spatial", "only 1 is supported"))
+	}
+	if eps <= 0 || mom < 0 || mom >= 1 {
+		return im.errorf(n, "epsilon %v must be positive and momentum %v in [0, 1)", eps, mom)
+	}
+	bn := &nn.BatchNorm{C: c, Eps: eps, Momentum: 1 - mom,
+		Scale: nn.NewParam(clone32(p[0].Floats), c), Bias: nn.NewParam(clone32(p[1].Floats), c),
+		Mean: clone32(p[2].Floats), Var: clone32(p[3].Floats)}
+	return im.add(n, bn, x.act)
+}
+
+// addOp imports Add of two activations of one shape, or of a constant that
+// is the bias of the Gemm, MatMul or Conv (without bias) before it.
+func (im *importer) addOp(n *onnx.Node) error {
+	a, err := im.get(n, 0)
+	if err != nil {
+		return err
+	}
+	b, err := im.get(n, 1)
+	if err != nil {
+		return err
+	}
+	if a.act != "" && b.act != "" {
+		return im.sum(n)
+	}
+	if a.act == "" {
+		a, b = b, a
+	}
+	if a.act == "" {
+		return im.errorf(n, "adding two constants is not supported")
+	}
+	if err := im.bias(a, b.c); err != "" {
+		return im.errorf(n, "Add of a constant is supported only as the bias of a Gemm, MatMul or Conv: %s", err)
+	}
+	return im.alias(n, a)
+}
+
+// bias makes constant c the bias of the layer that computes activation a,
+// or says why it cannot.
+func (im *importer) bias(a *value, c *onnx.Tensor) string {
+	if a.node == nil {
+		return "the other input is not computed by such a layer"
+	}
+	if im.readers(a) != 1 {
+		return "the layer's output is read elsewhere too"
+	}
+	if c.DataType != onnx.Float {
+		return "the constant is not FLOAT"
+	}
+	switch l := a.node.Layer.(type) {
+	case *nn.Linear:
+		if l.Bias != nil {
+			return "the layer already has a bias"
+		}
+		if !slices.Equal(c.Dims, []int64{int64(l.Out)}) && !slices.Equal(c.Dims, []int64{1, int64(l.Out)}) {
+			return "the constant's shape is not [out] or [1 out]"
+		}
+		l.Bias = nn.NewParam(clone32(c.Floats), l.Out)
+	case *nn.Conv:
+		if l.Bias != nil {
+			return "the layer already has a bias"
+		}
+		oc := int64(l.OutC)
+		if !slices.Equal(c.Dims, []int64{oc, 1, 1}) && !slices.Equal(c.Dims, []int64{1, oc, 1, 1}) {
+			return "the constant's shape is not [C 1 1] or [1 C 1 1]"
+		}
+		l.Bias = nn.NewParam(clone32(c.Floats), l.OutC)
+	default:
+		return "the other input is not computed by such a layer"
+	}
+	a.node = nil
+	return ""
+}
+
+// sum imports Add or Sum of activations of one shape.
+func (im *importer) sum(n *onnx.Node) error {
+	var ins []string
+	var shape []int
+	for i := range n.Inputs {
+		x, err := im.act(n, i)
+		if err != nil {
+			return err
+		}
+		if i > 0 && !slices.Equal(x.shape, shape) {
+			return im.errorf(n, "inputs of shapes [N %s] and [N %s]: broadcasting is not supported", shapeString(shape), shapeString(x.shape))
+		}
+		ins, shape = append(ins, x.act), x.shape
+	}
+	switch len(ins) {
+	case 0:
+		return im.errorf(n, "no inputs")
+	case 1:
+		return im.alias(n, im.vals[n.Inputs[0]])
+	}
+	return im.add(n, &nn.Add{}, ins...)
+}
+
+func (im *importer) concat(n *onnx.Node) error {
+	ax, err := n.Int("axis", math.MinInt64)
+	if err != nil {
+		return im.inFile(err)
+	}
+	if ax == math.MinInt64 {
+		return im.errorf(n, "attribute \"axis\" is required")
+	}
+	first, err := im.get(n, 0)
+	if err != nil {
+		return err
+	}
+	if first.c != nil {
+		return im.concatConst(n, ax)
+	}
+	var ins []string
+	for i := range n.Inputs {
+		x, err := im.act(n, i)
+		if err != nil {
+			return err
+		}
+		ins = append(ins, x.act)
+	}
+	if a, ok := normAxis(ax, len(first.shape)+1); !ok || a != 1 {
+		return im.inFile(n.AttrErrorf("axis", "only the channel axis (1) is supported, got %d", ax))
+	}
+	return im.add(n, &nn.Concat{}, ins...)
+}
+
+func (im *importer) flatten(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	ax, err := n.Int("axis", 1)
+	if err != nil {
+		return im.inFile(err)
+	}
+	if r := int64(len(x.shape) + 1); ax != 1 && ax != 1-r {
+		return im.inFile(n.AttrErrorf("axis", "only flattening each sample (axis 1) is supported, got %d", ax))
+	}
+	if len(x.shape) == 1 {
+		return im.alias(n, x)
+	}
+	return im.add(n, &nn.Flatten{}, x.act)
+}
+
+// reshape imports a Reshape that flattens each sample, or that does not
+// change the shape.
+func (im *importer) reshape(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	t, err := im.constant(n, 1, true)
+	if err != nil {
+		return err
+	}
+	if t.DataType != onnx.Int64 || len(t.Dims) != 1 || len(t.Ints) < 1 {
+		return im.errorf(n, "shape %q must be a 1-D INT64 constant", n.Input(1))
+	}
+	target := t.Ints
+	size := 1
+	for _, d := range x.shape {
+		size *= d
+	}
+	explicit := !slices.ContainsFunc(target[1:], func(d int64) bool { return d == -1 || d == 0 || d == batchDim })
+	switch b := target[0]; {
+	case b == batchDim, b == 0, b == im.batch && im.batch > 0, b == -1 && explicit:
+	default:
+		return im.errorf(n, "shape %s: the first dimension must be the batch", fmtTarget(target))
+	}
+	// The per-sample target, with 0 copying the input's dimension and one
+	// -1 inferred.
+	rest := make([]int, len(target)-1)
+	known, infer := 1, -1
+	for i, d := range target[1:] {
+		switch {
+		case d == 0 && i < len(x.shape):
+			rest[i] = x.shape[i]
+		case d == -1 && infer < 0:
+			infer = i
+			continue
+		case d < 1:
+			return im.errorf(n, "shape %s is not supported", fmtTarget(target))
+		default:
+			rest[i] = int(d)
+		}
+		known *= rest[i]
+	}
+	if infer >= 0 {
+		if known == 0 || size%known != 0 {
+			return im.errorf(n, "cannot reshape [N %s] to %s", shapeString(x.shape), fmtTarget(target))
+		}
+		rest[infer] = size / known
+	}
+	switch {
+	case slices.Equal(rest, x.shape):
+		return im.alias(n, x)
+	case slices.Equal(rest, []int{size}):
+		return im.add(n, &nn.Flatten{}, x.act)
+	}
+	return im.errorf(n, "reshaping [N %s] to %s is not supported (only flattening each sample)", shapeString(x.shape), fmtTarget(target))
+}
+
+// fmtTarget formats a Reshape target, the batch as N.
+func fmtTarget(t []int64) string {
+	p := make([]string, len(t))
+	for i, d := range t {
+		if d == batchDim {
+			p[i] = "N"
+		} else {
+			p[i] = fmt.Sprint(d)
+		}
+	}
+	return "[" + strings.Join(p, " ") + "]"
+}
+
+func (im *importer) dropout(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	ratio := float32(0.5)
+	if im.opset < 12 {
+		if ratio, err = n.Float("ratio", ratio); err != nil {
+			return im.inFile(err)
+		}
+	} else if ratio, err = im.scalar(n, 1, ratio); err != nil {
+		return err
+	}
+	if ratio < 0 || ratio >= 1 {
+		return im.errorf(n, "ratio %v outside [0, 1)", ratio)
+	}
+	return im.add(n, nn.NewDropout(ratio), x.act)
+}
+
+func (im *importer) identity(n *onnx.Node) error {
+	v, err := im.get(n, 0)
+	if err != nil {
+		return err
+	}
+	return im.alias(n, v)
+}

@@ -1,0 +1,146 @@
+package onnx_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/nn/data"
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
+	"github.com/nnergy/nnergy/onnx/onnxtest"
+)
+
+// The PyTorch fixtures in testdata/ come from scripts/make_nn_onnx_fixtures.py:
+// NAME.onnx as torch.onnx.export wrote it, NAME.input.f32 a batch of inputs
+// and NAME.output.f32 PyTorch's outputs for them.
+var torchFixtures = []struct {
+	name string
+	// layers lists the imported model's layer kinds in order.
+	layers string
+}{
+	// Conv, BatchNormalization and Relu stay separate; the Pad before the
+	// count_include_pad AveragePool becomes the pool's padding.
+	{"cnn", "conv batchnorm relu maxpool conv batchnorm relu avgpool maxpool flatten linear relu linear"},
+	// BatchNormalization folded into the convolutions; Relu then Clip(0, 6)
+	// is one ReLU6; x.view(x.size(0), -1) is a Flatten.
+	{"dwblock", "conv relu conv relu conv add avgpool conv globalavgpool flatten linear"},
+	{"dwblock_bn", "conv batchnorm relu conv batchnorm relu conv batchnorm add avgpool conv globalavgpool flatten linear"},
+}
+
+// readF32 reads a file of little-endian float32 values.
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f32values(b)
+}
+
+func kinds(m *nn.Model) string {
+	s := make([]string, len(m.Nodes))
+	for i, n := range m.Nodes {
+		s[i] = n.Layer.Kind().String()
+	}
+	return strings.Join(s, " ")
+}
+
+// TestTorchFixtures imports models exported by PyTorch and requires
+// nnergy's outputs to equal PyTorch's within ortTol; exported back to ONNX,
+// ONNX Runtime must agree with PyTorch too.
+func TestTorchFixtures(t *testing.T) {
+	for _, f := range torchFixtures {
+		t.Run(f.name, func(t *testing.T) {
+			base := filepath.Join("testdata", f.name)
+			m, err := nnonnx.ReadFile(base + ".onnx")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := kinds(m); got != f.layers {
+				t.Errorf("layers\n%s\nwant\n%s", got, f.layers)
+			}
+			in := readF32(t, base+".input.f32")
+			per := 1
+			for _, d := range m.InShape {
+				per *= d
+			}
+			x := &nn.Tensor{Shape: append([]int{len(in) / per}, m.InShape...), Data: in}
+			want := &nn.Tensor{Shape: []int{x.Shape[0], 10}, Data: readF32(t, base+".output.f32")}
+			d := maxDiff(t, forward(t, m, x), want)
+			t.Logf("max |nnergy - PyTorch| = %.3g over %d outputs", d, len(want.Data))
+			if d > ortTol {
+				t.Errorf("nnergy and PyTorch differ by %.3g (> %g)", d, ortTol)
+			}
+			om, err := nnonnx.Export(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			onnxtest.Check(t, om)
+			d = maxDiff(t, runORT(t, om, x), want)
+			t.Logf("max |ORT(nnergy export) - PyTorch| = %.3g", d)
+			if d > ortTol {
+				t.Errorf("ONNX Runtime on the re-exported model and PyTorch differ by %.3g (> %g)", d, ortTol)
+			}
+		})
+	}
+}
+
+// TestTorchFixtureReLU6 checks that the imported ReLU6s are capped ReLUs.
+func TestTorchFixtureReLU6(t *testing.T) {
+	m, err := nnonnx.ReadFile(filepath.Join("testdata", "dwblock.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, node := range m.Nodes {
+		if r, ok := node.Layer.(*nn.ReLU); ok {
+			n++
+			if r.Cap != 6 {
+				t.Errorf("%s: cap %v, want 6", node.Name, r.Cap)
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d ReLUs, want 2", n)
+	}
+}
+
+// TestTorchFixtureTrain fine-tunes an imported PyTorch model on the
+// synthetic set: the imported model is trainable, pruning works on it, and
+// it learns.
+func TestTorchFixtureTrain(t *testing.T) {
+	m, err := nnonnx.ReadFile(filepath.Join("testdata", "cnn.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nn.RemoveFilters(m, "/conv2/Conv", []int{2, 9}); err != nil {
+		t.Fatal(err)
+	}
+	train, test := data.Synthetic(2000, 1), data.Synthetic(500, 2)
+	before, err := nn.Evaluate(m, test, 250, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := nn.TrainConfig{Epochs: 2, Batch: 32, Optimizer: &nn.Adam{}, Schedule: nn.ConstantLR{Base: 0.003}, Seed: 1, Workers: 2}
+	ev, err := nn.Train(context.Background(), m, train, test, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := ev[len(ev)-1].Test
+	t.Logf("synthetic test accuracy %.1f%% before, %.1f%% after fine-tuning", 100*before.Accuracy, 100*after.Accuracy)
+	if after.Accuracy < 0.8 || after.Accuracy < before.Accuracy+0.3 {
+		t.Errorf("accuracy %.3f after fine-tuning (%.3f before)", after.Accuracy, before.Accuracy)
+	}
+	// The fine-tuned, pruned model still exports and runs in ONNX Runtime.
+	om, err := nnonnx.Export(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randomInput(m, 2, 4)
+	if d := maxDiff(t, runORT(t, om, x), forward(t, m, x)); d > ortTol {
+		t.Errorf("ONNX Runtime and nnergy differ by %.3g after fine-tuning", d)
+	}
+}
