@@ -100,9 +100,13 @@ func (c *Conv) geom(in []int) (convGeom, error) {
 	}
 	g.cg, g.mg = ch/g.g, c.OutC/g.g
 	g.kc = g.cg * g.kh * g.kw
-	g.oh = (h+c.Pad[0]+c.Pad[2]-g.dh*(g.kh-1)-1)/g.sh + 1
-	g.ow = (w+c.Pad[1]+c.Pad[3]-g.dw*(g.kw-1)-1)/g.sw + 1
-	if g.oh < 1 || g.ow < 1 {
+	// A dilated kernel wider than the padded input leaves a negative
+	// numerator, which integer division would round up to zero.
+	nh := h + c.Pad[0] + c.Pad[2] - g.dh*(g.kh-1) - 1
+	nw := w + c.Pad[1] + c.Pad[3] - g.dw*(g.kw-1) - 1
+	g.oh = nh/g.sh + 1
+	g.ow = nw/g.sw + 1
+	if nh < 0 || nw < 0 || g.oh < 1 || g.ow < 1 {
 		return g, fmt.Errorf("conv: %dx%d kernel does not fit %dx%d input", g.kh, g.kw, h, w)
 	}
 	if c.Weight == nil || !slices.Equal(c.Weight.Shape, []int{c.OutC, g.cg, g.kh, g.kw}) {
