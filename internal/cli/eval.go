@@ -146,10 +146,9 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			rep := newEvalReport(spec, res, how)
 			if dense != nil {
 				for i := range rep.Layers {
-					d := &dense.Layers[i].Result
-					rep.Layers[i].Dense = &denseFigures{EnergyPJ: d.EnergyPJ, Cycles: d.Cycles}
+					rep.Layers[i].Dense = newDense(&dense.Layers[i].Result)
 				}
-				rep.Total.Dense = &denseFigures{EnergyPJ: dense.Total.EnergyPJ, Cycles: dense.Total.Cycles}
+				rep.Total.Dense = newDense(&dense.Total)
 			}
 			if f.search && f.mapping == "" {
 				rep.Search = summarize(stats)
@@ -223,6 +222,17 @@ type evalLayer struct {
 type denseFigures struct {
 	EnergyPJ float64 `json:"energy_pj"`
 	Cycles   int64   `json:"cycles"`
+	// LevelsPJ is the dense energy of each level, in the order of levels:
+	// the saving of a level is its dense energy less its energy.
+	LevelsPJ []float64 `json:"levels_pj"`
+}
+
+func newDense(r *cost.Result) *denseFigures {
+	d := &denseFigures{EnergyPJ: r.EnergyPJ, Cycles: r.Cycles}
+	for _, l := range r.Levels {
+		d.LevelsPJ = append(d.LevelsPJ, l.EnergyPJ)
+	}
+	return d
 }
 
 // denseTwin evaluates net's layers with every density 1 under the mappings

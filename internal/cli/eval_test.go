@@ -170,8 +170,12 @@ func TestEvalDensity(t *testing.T) {
 			Name     string  `json:"name"`
 			EnergyPJ float64 `json:"energy_pj"`
 			Dense    *struct {
-				EnergyPJ float64 `json:"energy_pj"`
+				EnergyPJ float64   `json:"energy_pj"`
+				LevelsPJ []float64 `json:"levels_pj"`
 			} `json:"dense"`
+			Levels []struct {
+				EnergyPJ float64 `json:"energy_pj"`
+			} `json:"levels"`
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
@@ -179,7 +183,16 @@ func TestEvalDensity(t *testing.T) {
 	}
 	for _, l := range rep.Layers {
 		if l.Dense == nil || !(l.EnergyPJ < l.Dense.EnergyPJ) {
-			t.Errorf("%s: sparse energy %g not below the dense %v (eyeriss gates on zero inputs and compresses fmaps)", l.Name, l.EnergyPJ, l.Dense)
+			t.Fatalf("%s: sparse energy %g not below the dense %v (eyeriss gates on zero inputs and compresses fmaps)", l.Name, l.EnergyPJ, l.Dense)
+		}
+		// Savings per level: DRAM (compressed fmaps) and RF (gated reads).
+		if len(l.Dense.LevelsPJ) != len(l.Levels) {
+			t.Fatalf("%s: %d dense level energies for %d levels", l.Name, len(l.Dense.LevelsPJ), len(l.Levels))
+		}
+		for _, i := range []int{0, 2} {
+			if !(l.Levels[i].EnergyPJ < l.Dense.LevelsPJ[i]) {
+				t.Errorf("%s: level %d energy %g, dense %g: no saving", l.Name, i, l.Levels[i].EnergyPJ, l.Dense.LevelsPJ[i])
+			}
 		}
 	}
 	if s4, s5 := 1-rep.Layers[0].EnergyPJ/rep.Layers[0].Dense.EnergyPJ, 1-rep.Layers[1].EnergyPJ/rep.Layers[1].Dense.EnergyPJ; !(s5 > s4) {
