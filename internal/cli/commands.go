@@ -11,5 +11,6 @@ func (e *env) commands() []*cobra.Command {
 		e.archsCmd(), e.archCmd(), // arch.go
 		e.compareCmd(),                            // compare.go
 		e.trainCmd(), e.testCmd(), e.latencyCmd(), // train.go, test.go, latency.go
+		e.pruneCmd(), // prune.go
 	}
 }

@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/measure"
+	"github.com/nnergy/nnergy/nn"
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
+	"github.com/nnergy/nnergy/prune"
+)
+
+type pruneFlags struct {
+	model, data, dataDir, method, target, arch, dataflow, granularity string
+	out, plot                                                         string
+	history, also                                                     []string
+	increment, tolerance, lr                                          float64
+	finetune, batch, calib, densityImages, evalImages, limit, workers int
+	maxEvals                                                          int64
+	perLayer, search                                                  bool
+	seed                                                              uint64
+}
+
+func (e *env) pruneCmd() *cobra.Command {
+	var f pruneFlags
+	c := &cobra.Command{
+		Use:   "prune",
+		Short: "Prune a network to a sparsity or modelled-energy target",
+		Long: `Prune a trained network by magnitude or energy-aware (Yang, Chen and Sze,
+CVPR 2017), scoring every step by its modelled energy on --arch: the
+model's weight sparsity and its activation densities (measured on
+--density-images calibration images) flow into the sparse energy model.
+
+  magnitude     weights: the smallest weights of the whole network masked
+                (--per-layer: the same fraction of every layer), --increment
+                more sparsity per step; filters: the --increment fraction of
+                each layer's filters with the smallest L2 norms removed
+  energy-aware  each step prunes the layer with the most modelled energy
+                (weights: --increment of what is left; filters: of its
+                filters) and restores the kept weights of the layer (weights)
+                or of the layers that read it (filters) by least squares on
+                --calibration images; a layer whose output error stays above
+                --tolerance is left alone, and the tolerance doubles when
+                every layer is
+
+Pruning stops at the target (energy=F: F of the original energy; sparsity=F:
+F of the weights zero or removed), then fine-tunes for --finetune-epochs.
+Every step (sparsity, energy, accuracy) is printed, and written with
+--history (.json or .csv, repeatable) and --plot (SVG).`,
+		Example: `  nnergy prune --model lenet.nnw --data mnist --method energy-aware --target energy=0.5 --arch eyeriss --granularity filter --out pruned.nnw
+  nnergy prune --model lenet.nnw --data mnist --method magnitude --target sparsity=0.8 --arch eyeriss-v2 --history h.json --plot h.svg`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return e.prune(c, &f) },
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
+	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
+	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.StringVar(&f.method, "method", "magnitude", "magnitude or energy-aware")
+	fl.StringVar(&f.target, "target", "energy=0.5", "energy=F (of the original modelled energy) or sparsity=F")
+	fl.StringVar(&f.granularity, "granularity", "weight", "weight (masks) or filter (filters removed)")
+	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture of the energy model: preset name or YAML file")
+	fl.StringVar(&f.dataflow, "dataflow", "rs", "dataflow of the mapping builder: ws, os, is, rs or nlr")
+	fl.BoolVar(&f.search, "search", false, "map each unique layer with the mapper (--max-evals) instead of the builder")
+	fl.Int64Var(&f.maxEvals, "max-evals", 2000, "with --search: evaluations per unique layer")
+	fl.StringSliceVar(&f.also, "also-arch", nil, "also report the final model's energy on these architectures")
+	fl.Float64Var(&f.increment, "increment", 0.1, "sparsity per magnitude step, or fraction of a layer pruned per energy-aware or filter step")
+	fl.BoolVar(&f.perLayer, "per-layer", false, "magnitude weights: the same sparsity in every layer instead of a global threshold")
+	fl.Float64Var(&f.tolerance, "tolerance", 0.02, "energy-aware: initial relative output error a restored layer may keep")
+	fl.IntVar(&f.calib, "calibration", 512, "training images for the least-squares restoration")
+	fl.IntVar(&f.densityImages, "density-images", 64, "training images on which activation densities are measured (0: activations dense)")
+	fl.IntVar(&f.evalImages, "eval-images", 0, "score accuracy on the first N test images (0: all)")
+	fl.IntVar(&f.finetune, "finetune-epochs", 1, "fine-tuning epochs at the end (0: none)")
+	fl.IntVar(&f.limit, "limit", 0, "fine-tune on the first N training images only (0: all)")
+	fl.Float64Var(&f.lr, "lr", 0.0005, "fine-tuning learning rate (Adam, cosine)")
+	fl.IntVar(&f.batch, "batch", 64, "fine-tuning batch size")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed for zoo weights and fine-tuning")
+	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU)")
+	fl.StringVar(&f.out, "out", "", "write the pruned model (.nnw, or .onnx)")
+	fl.StringSliceVar(&f.history, "history", nil, "write the steps to FILE.json or FILE.csv (repeatable)")
+	fl.StringVar(&f.plot, "plot", "", "write accuracy against modelled energy of every step as SVG")
+	return c
+}
+
+func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
+	method, err := prune.ParseMethod(f.method)
+	if err != nil {
+		return usageError{err}
+	}
+	gran, err := prune.ParseGranularity(f.granularity)
+	if err != nil {
+		return usageError{err}
+	}
+	target, err := prune.ParseTarget(f.target)
+	if err != nil {
+		return usageError{err}
+	}
+	df, err := dataflow.ParseDataflow(f.dataflow)
+	if err != nil {
+		return usageError{err}
+	}
+	switch {
+	case f.finetune < 0 || f.calib < 1 || f.densityImages < 0 || f.evalImages < 0 || f.limit < 0 || f.batch < 1 || f.workers < 0:
+		return usagef("prune: counts must not be negative (--calibration and --batch at least 1)")
+	case !(f.lr > 0) || !(f.tolerance > 0):
+		return usagef("prune: --lr and --tolerance must be positive")
+	case f.maxEvals < 1:
+		return usagef("prune: --max-evals must be at least 1")
+	}
+	for _, h := range f.history {
+		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
+			return usagef("prune: --history %q: want a .json or .csv file", h)
+		}
+	}
+	train, test, err := loadNNData(f.data, f.dataDir)
+	if err != nil {
+		return err
+	}
+	test = test.Head(f.evalImages)
+	var m *nn.Model
+	var name string
+	if strings.HasSuffix(f.model, ".onnx") {
+		m, err = nnonnx.ReadFile(f.model)
+		name = f.model
+	} else {
+		m, name, err = loadNNModel(f.model, f.seed)
+	}
+	if err != nil {
+		return err
+	}
+	hwFor := func(a string) (*measure.Hardware, error) {
+		spec, err := arch.Load(a)
+		if err != nil {
+			return nil, err
+		}
+		cfg := measure.HardwareConfig{Dataflow: df, Search: f.search, Workers: f.workers,
+			Settings: mapper.Settings{MaxEvaluations: f.maxEvals, Workers: f.workers, Seed: f.seed}}
+		if f.densityImages > 0 {
+			cfg.Calibration = measure.Batch(train, f.densityImages)
+		}
+		return measure.NewHardware(spec, cfg)
+	}
+	hw, err := hwFor(f.arch)
+	if err != nil {
+		return err
+	}
+	cfg := prune.Config{Method: method, Granularity: gran, Target: target, PerLayer: f.perLayer,
+		Increment: f.increment, Tolerance: f.tolerance, Measurer: hw, Calibration: measure.Batch(train, f.calib),
+		Test: test, Workers: f.workers}
+	if f.finetune > 0 {
+		cfg.Train = train.Head(f.limit)
+		cfg.Finetune = nn.TrainConfig{Epochs: f.finetune, Batch: f.batch, Optimizer: &nn.Adam{},
+			Schedule: nn.CosineLR{Base: f.lr}, Seed: f.seed, Workers: f.workers}
+	}
+	fmt.Fprintf(e.stdout, "pruning %s on %s: %s, %s, target %s, energy on %s (%s builder%s)\n\n",
+		name, f.data, method, gran, target, hw.Spec().Name, df, map[bool]string{true: ", searched", false: ""}[f.search])
+	tw := &pruneTable{w: e.stdout}
+	cfg.OnStep = tw.row
+	res, err := prune.Run(c.Context(), m, cfg)
+	if err != nil {
+		return err
+	}
+	last := res.Steps[len(res.Steps)-1]
+	st := hw.Stats()
+	fmt.Fprintf(e.stdout, "\n%d steps; layer evaluations: %d computed, %d from the cache\n", len(res.Steps), st.Misses, st.Hits)
+	if res.Reached {
+		fmt.Fprintf(e.stdout, "target %s reached: ", target)
+	} else {
+		fmt.Fprintf(e.stdout, "target %s NOT reached (nothing left to prune within the limits): ", target)
+	}
+	fmt.Fprintf(e.stdout, "sparsity %.1f%%, energy %.1f%% of the original on %s, accuracy %s (from %s)\n",
+		100*last.Sparsity, 100*last.EnergyRatio, hw.Spec().Name, pctAcc(last.Accuracy), pctAcc(res.Steps[0].Accuracy))
+	for _, a := range f.also {
+		h, err := hwFor(a)
+		if err != nil {
+			return err
+		}
+		before, err := h.Measure(c.Context(), m)
+		if err != nil {
+			return err
+		}
+		after, err := h.Measure(c.Context(), res.Model)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "on %s: %.3f uJ -> %.3f uJ (%.1f%%)\n", h.Spec().Name, before.Total.EnergyPJ/1e6, after.Total.EnergyPJ/1e6,
+			100*after.Total.EnergyPJ/before.Total.EnergyPJ)
+	}
+	if f.out != "" {
+		if strings.HasSuffix(f.out, ".onnx") {
+			err = nnonnx.WriteFile(f.out, res.Model)
+		} else {
+			err = nn.SaveFile(f.out, res.Model)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
+	}
+	for _, h := range f.history {
+		if err := writePruneHistory(h, res.Steps); err != nil {
+			return err
+		}
+	}
+	if f.plot != "" {
+		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", name, method, gran, target, hw.Spec().Name)
+		if err := os.WriteFile(f.plot, pruneChart(title, res.Steps), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pctAcc(a float64) string {
+	if math.IsNaN(a) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f%%", 100*a)
+}
+
+// pruneTable prints the steps as they come, in fixed-width columns.
+type pruneTable struct {
+	w    io.Writer
+	head bool
+}
+
+func (t *pruneTable) row(s prune.Step) {
+	if !t.head {
+		fmt.Fprintf(t.w, "%4s  %8s  %10s  %7s  %8s  %9s  %s\n", "step", "sparsity", "energy_uJ", "energy", "accuracy", "layer_err", "action")
+		t.head = true
+	}
+	le := "-"
+	if s.Layer != "" {
+		le = fmt.Sprintf("%.4f", s.LayerError)
+	}
+	fmt.Fprintf(t.w, "%4d  %7.1f%%  %10.3f  %6.1f%%  %8s  %9s  %s\n", s.Step, 100*s.Sparsity, s.EnergyPJ/1e6, 100*s.EnergyRatio, pctAcc(s.Accuracy), le, s.Action)
+}
+
+func writePruneHistory(path string, steps []prune.Step) error {
+	if strings.HasSuffix(path, ".json") {
+		type jstep struct {
+			prune.Step
+			Accuracy *float64 `json:"accuracy"`
+		}
+		js := make([]jstep, len(steps))
+		for i, s := range steps {
+			js[i].Step = s
+			if !math.IsNaN(s.Accuracy) {
+				a := s.Accuracy
+				js[i].Accuracy = &a
+			}
+		}
+		fh, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := writeJSON(fh, js); err != nil {
+			fh.Close()
+			return err
+		}
+		return fh.Close()
+	}
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(fh)
+	cw.Write([]string{"step", "action", "layer", "sparsity", "energy_pj", "energy_ratio", "latency_s", "macs", "params", "accuracy", "layer_error", "plain_error"})
+	for _, s := range steps {
+		acc := ""
+		if !math.IsNaN(s.Accuracy) {
+			acc = fmtF(s.Accuracy, 4)
+		}
+		cw.Write([]string{i64(int64(s.Step)), s.Action, s.Layer, fmtF(s.Sparsity, 4), fmtF(s.EnergyPJ, 1), fmtF(s.EnergyRatio, 4),
+			fmt.Sprintf("%.6g", s.LatencyS), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}

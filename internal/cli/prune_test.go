@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPruneSynthetic trains LeNet-5 briefly on the synthetic set, prunes it
+// energy-aware by filters to 60% of its eyeriss energy, and checks the
+// table, the model, the history in both formats and the plot; then the
+// pruned model, exported to ONNX, evaluated by nnergy eval with dense
+// activations, costs what the history says with dense activations.
+func TestPruneSynthetic(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "lenet.nnw")
+	if code, _, stderr := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1",
+		"--limit", "3000", "--batch", "50", "--workers", "2", "--out", base); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "pruned.onnx")
+	hj, hc, svg := filepath.Join(dir, "h.json"), filepath.Join(dir, "h.csv"), filepath.Join(dir, "h.svg")
+	code, stdout, stderr := runNnergy(t, "prune", "--model", base, "--data", "synthetic", "--method", "energy-aware",
+		"--granularity", "filter", "--target", "energy=0.6", "--arch", "eyeriss", "--increment", "0.2",
+		"--density-images", "0", "--calibration", "256", "--eval-images", "300", "--finetune-epochs", "1", "--limit", "1000",
+		"--batch", "50", "--workers", "2", "--out", out, "--history", hj, "--history", hc, "--plot", svg)
+	if code != 0 {
+		t.Fatalf("prune: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"pruning " + base + " on synthetic: energy-aware, filter, target energy=0.6, energy on eyeriss (rs builder)\n",
+		"step  sparsity   energy_uJ   energy  accuracy  layer_err  action\n",
+		"   0      0.0%", "100.0%", "start\n", "fine-tune 1 epochs\n", "target energy=0.6 reached: ", "saved " + out,
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	var steps []struct {
+		Step        int      `json:"step"`
+		Layer       string   `json:"layer"`
+		EnergyPJ    float64  `json:"energy_pj"`
+		EnergyRatio float64  `json:"energy_ratio"`
+		Sparsity    float64  `json:"sparsity"`
+		Accuracy    *float64 `json:"accuracy"`
+	}
+	b, err := os.ReadFile(hj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &steps); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) < 3 || steps[0].EnergyRatio != 1 || steps[len(steps)-2].EnergyRatio > 0.6 || steps[1].Layer == "" || steps[1].Accuracy == nil {
+		t.Fatalf("history %+v", steps)
+	}
+	f, err := os.Open(hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) != len(steps)+1 || rows[0][0] != "step" || rows[0][4] != "energy_pj" {
+		t.Fatalf("csv: %v, %d rows for %d steps", err, len(rows), len(steps))
+	}
+	s, err := os.ReadFile(svg)
+	if err != nil || !strings.HasPrefix(string(s), "<svg ") || strings.Count(string(s), "<circle ") != len(steps) {
+		t.Fatalf("plot: %v\n%.300s", err, s)
+	}
+	// The written model, evaluated by nnergy eval (weights' zeros from the
+	// ONNX file, activations dense), costs what the last step recorded.
+	code, evalOut, stderr := runNnergy(t, "eval", "--arch", "eyeriss", "--model", out, "--format", "json")
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Total struct {
+			EnergyPJ float64 `json:"energy_pj"`
+		} `json:"total"`
+	}
+	if err := json.Unmarshal([]byte(evalOut), &rep); err != nil {
+		t.Fatal(err)
+	}
+	last := steps[len(steps)-1]
+	if math.Abs(rep.Total.EnergyPJ-last.EnergyPJ) > 1e-9*last.EnergyPJ {
+		t.Errorf("nnergy eval of the pruned model: %v pJ, history %v pJ", rep.Total.EnergyPJ, last.EnergyPJ)
+	}
+}
+
+func TestPruneUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"prune", "--data", "synthetic", "--target", "energy=1.5"},
+		{"prune", "--data", "synthetic", "--method", "random"},
+		{"prune", "--data", "synthetic", "--granularity", "channel"},
+		{"prune", "--data", "synthetic", "--history", "h.txt"},
+	} {
+		if code, _, stderr := runNnergy(t, args...); code == 0 || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}

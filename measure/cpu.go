@@ -1,0 +1,126 @@
+package measure
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nnergy/nnergy/nn"
+)
+
+// CPUConfig sets up a [CPU] measurer.
+type CPUConfig struct {
+	// Samples is the number of channel counts measured per dimension of
+	// each layer's table, evenly spaced from 1 to the base model's count
+	// (default 5; at least 2).
+	Samples int
+	// Latency sets up each timing (batch, runs, warm-up, workers).
+	Latency nn.LatencyConfig
+}
+
+// CPU estimates a network's inference latency on this CPU the way NetAdapt
+// does: a lookup table per convolution and linear layer of a base model,
+// measured with the training engine for sampled input and output channel
+// counts (nn.MeasureLayerTable) and interpolated, summed over the layers.
+// The other nodes (activations, pooling, batch norm) are timed once in the
+// base model and scaled by their channel count. A candidate must be the
+// base model with channels removed (pruning or NetAdapt proposals): layers
+// are found by name and their channel counts must not exceed the base's.
+type CPU struct {
+	batch  int
+	tables map[string]*nn.LatencyTable
+	// other holds the base latency and output size of every other node.
+	other map[string]otherNode
+}
+
+type otherNode struct {
+	d     time.Duration
+	elems int
+}
+
+// NewCPU measures the lookup tables of base's layers.
+func NewCPU(base *nn.Model, cfg CPUConfig) (*CPU, error) {
+	if cfg.Samples == 0 {
+		cfg.Samples = 5
+	}
+	if cfg.Samples < 2 {
+		return nil, fmt.Errorf("measure: CPU tables need at least 2 samples per dimension, got %d", cfg.Samples)
+	}
+	infos, err := nn.Describe(base)
+	if err != nil {
+		return nil, fmt.Errorf("measure: %w", err)
+	}
+	lat, err := nn.MeasureLatency(base, cfg.Latency)
+	if err != nil {
+		return nil, fmt.Errorf("measure: %w", err)
+	}
+	c := &CPU{batch: lat.Batch, tables: map[string]*nn.LatencyTable{}, other: map[string]otherNode{}}
+	for i, li := range infos {
+		if li.Kind != nn.KindConv && li.Kind != nn.KindLinear {
+			c.other[li.Name] = otherNode{d: lat.Layers[i].Median, elems: li.Out[0] * li.Out[1] * li.Out[2]}
+			continue
+		}
+		in := li.In[0] * li.In[1] * li.In[2]
+		if li.Kind == nn.KindConv {
+			in = li.In[0]
+		}
+		t, err := nn.MeasureLayerTable(base, li.Name, spaced(in, cfg.Samples), spaced(li.Out[0], cfg.Samples), cfg.Latency)
+		if err != nil {
+			return nil, fmt.Errorf("measure: %w", err)
+		}
+		c.tables[li.Name] = t
+	}
+	return c, nil
+}
+
+// spaced returns n counts evenly spaced from 1 to full (fewer when full is
+// small).
+func spaced(full, n int) []int {
+	var s []int
+	for i := range n {
+		s = append(s, 1+(full-1)*i/(n-1))
+	}
+	return s
+}
+
+// Measure returns m's estimated latency per layer and in total.
+func (c *CPU) Measure(ctx context.Context, m *nn.Model) (Measurement, error) {
+	ms, err := counts(m, c.batch)
+	if err != nil {
+		return Measurement{}, err
+	}
+	infos, err := nn.Describe(m)
+	if err != nil {
+		return Measurement{}, fmt.Errorf("measure: %w", err)
+	}
+	k := 0
+	for _, li := range infos {
+		if li.Kind != nn.KindConv && li.Kind != nn.KindLinear {
+			o, ok := c.other[li.Name]
+			if !ok {
+				return Measurement{}, fmt.Errorf("measure: node %q is not in the base model", li.Name)
+			}
+			d := float64(o.d) * float64(li.Out[0]*li.Out[1]*li.Out[2]) / float64(max(o.elems, 1))
+			ms.Other.LatencyS += d / 1e9
+			continue
+		}
+		t, ok := c.tables[li.Name]
+		if !ok {
+			return Measurement{}, fmt.Errorf("measure: layer %q is not in the base model", li.Name)
+		}
+		in := li.In[0] * li.In[1] * li.In[2]
+		if li.Kind == nn.KindConv {
+			in = li.In[0]
+		}
+		d, ok := t.At(in, li.Out[0])
+		if !ok {
+			return Measurement{}, fmt.Errorf("measure: layer %q has %d inputs and %d outputs, outside its table (up to %d and %d)",
+				li.Name, in, li.Out[0], t.InC[len(t.InC)-1], t.OutC[len(t.OutC)-1])
+		}
+		ms.Layers[k].LatencyS = d.Seconds()
+		ms.Total.LatencyS += d.Seconds()
+		k++
+	}
+	ms.Total.LatencyS += ms.Other.LatencyS
+	return ms, ctx.Err()
+}

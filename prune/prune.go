@@ -1,0 +1,617 @@
+// Package prune removes weights and filters from trainable networks
+// (package nn) towards a sparsity or energy target, scoring every step with
+// a measure.Measurer:
+//
+//   - Magnitude pruning: unstructured (the smallest weights masked, by one
+//     global threshold or the same fraction in every layer) or filter-level
+//     (the filters with the smallest L2 norms removed from every layer, with
+//     nn.RemoveFilters), in steps until the target is met.
+//   - Energy-aware pruning (Yang, Chen and Sze, CVPR 2017): at each step the
+//     layer that costs the most modelled energy is pruned by magnitude, and
+//     the kept weights are restored by a closed-form least-squares fit of the
+//     layer's output feature map on a calibration batch ([Restore]); a step
+//     whose layer output error stays above a tolerance is undone and the
+//     layer left alone, and when every layer is left alone the tolerance
+//     doubles. With filters, the layers that read the pruned channels are
+//     restored instead.
+//
+// Both end with an optional fine-tune, and every step's sparsity, modelled
+// resource and accuracy is recorded.
+package prune
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nnergy/nnergy/measure"
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/nn/data"
+)
+
+// Method is a pruning algorithm.
+type Method uint8
+
+// The methods.
+const (
+	Magnitude Method = iota
+	EnergyAware
+)
+
+func (m Method) String() string {
+	if m == EnergyAware {
+		return "energy-aware"
+	}
+	return "magnitude"
+}
+
+// ParseMethod returns the method named s: magnitude or energy-aware.
+func ParseMethod(s string) (Method, error) {
+	switch s {
+	case "magnitude":
+		return Magnitude, nil
+	case "energy-aware":
+		return EnergyAware, nil
+	}
+	return 0, fmt.Errorf("prune: unknown method %q (want magnitude or energy-aware)", s)
+}
+
+// Granularity is what a pruning step removes.
+type Granularity uint8
+
+// The granularities.
+const (
+	Weight Granularity = iota // single weights, held at zero by masks
+	Filter                    // whole output filters, removed from the model
+)
+
+func (g Granularity) String() string {
+	if g == Filter {
+		return "filter"
+	}
+	return "weight"
+}
+
+// ParseGranularity returns the granularity named s: weight or filter.
+func ParseGranularity(s string) (Granularity, error) {
+	switch s {
+	case "weight":
+		return Weight, nil
+	case "filter":
+		return Filter, nil
+	}
+	return 0, fmt.Errorf("prune: unknown granularity %q (want weight or filter)", s)
+}
+
+// Target says when pruning stops: at a sparsity (the fraction of the
+// original convolution and linear weights that are zero or removed) or at
+// a fraction of the original modelled energy.
+type Target struct {
+	Energy   bool
+	Fraction float64
+}
+
+// ParseTarget reads energy=F or sparsity=F with 0 < F < 1.
+func ParseTarget(s string) (Target, error) {
+	k, v, ok := strings.Cut(s, "=")
+	f, err := strconv.ParseFloat(v, 64)
+	if !ok || err != nil || !(f > 0 && f < 1) || (k != "energy" && k != "sparsity") {
+		return Target{}, fmt.Errorf("prune: target %q: want energy=F or sparsity=F with 0 < F < 1", s)
+	}
+	return Target{Energy: k == "energy", Fraction: f}, nil
+}
+
+func (t Target) String() string {
+	k := "sparsity"
+	if t.Energy {
+		k = "energy"
+	}
+	return k + "=" + strconv.FormatFloat(t.Fraction, 'g', -1, 64)
+}
+
+// Config sets up a pruning run. Zero fields take the defaults given.
+type Config struct {
+	Method      Method
+	Granularity Granularity
+	Target      Target
+	// PerLayer makes magnitude weight pruning mask the same fraction of
+	// every layer instead of the smallest weights of the whole network.
+	PerLayer bool
+	// Increment is the sparsity added per magnitude step (weights), the
+	// fraction of a layer's weights or filters removed per step (energy-
+	// aware weights; filters). Default 0.1.
+	Increment float64
+	// Measurer scores every step. It must report energy when the target
+	// is energy or the method is energy-aware.
+	Measurer measure.Measurer
+	// Calibration is the batch of inputs on which energy-aware pruning
+	// fits each layer's output.
+	Calibration *nn.Tensor
+	// Tolerance is the relative output error ‖y − y₀‖²/‖y₀‖² a restored
+	// layer may keep at first (default 0.02); it doubles each time no
+	// layer can be pruned further within it, up to 1.
+	Tolerance float64
+	// Ridge regularizes the least-squares fits (default 1e-4 of the mean
+	// diagonal).
+	Ridge float64
+	// MaxLayerSparsity caps the sparsity of one layer (default 0.98).
+	MaxLayerSparsity float64
+	// Test scores the accuracy after every step (none when nil).
+	Test *data.Set
+	// Train and Finetune fine-tune the pruned model at the end (skipped
+	// when Train is nil or Finetune.Epochs is 0). Masks keep pruned
+	// weights at zero.
+	Train    *data.Set
+	Finetune nn.TrainConfig
+	// MaxSteps bounds the pruning steps (default 500).
+	MaxSteps int
+	// Workers for evaluation and calibration passes (default: every CPU).
+	Workers int
+	// OnStep, if set, is called after every recorded step.
+	OnStep func(Step)
+}
+
+// Step is one recorded state of the model.
+type Step struct {
+	Step   int    `json:"step"`
+	Action string `json:"action"`
+	Layer  string `json:"layer,omitempty"`
+	// Sparsity is the fraction of the original convolution and linear
+	// weights that are zero or removed.
+	Sparsity    float64 `json:"sparsity"`
+	EnergyPJ    float64 `json:"energy_pj"`
+	EnergyRatio float64 `json:"energy_ratio"` // of the original
+	LatencyS    float64 `json:"latency_s"`
+	MACs        int64   `json:"macs"`
+	Params      int64   `json:"params"`
+	Accuracy    float64 `json:"accuracy"` // on Test; NaN without one
+	// LayerError is the relative output error of the restored layer after
+	// the least-squares fit, PlainError the same before it (energy-aware).
+	LayerError float64 `json:"layer_error,omitempty"`
+	PlainError float64 `json:"plain_error,omitempty"`
+}
+
+// Result is the pruned model and the history of the run.
+type Result struct {
+	Model   *nn.Model
+	Steps   []Step
+	Reached bool // the target was met (before fine-tuning)
+	// Tolerance is the layer error tolerance at the end (energy-aware).
+	Tolerance float64
+}
+
+type run struct {
+	ctx     context.Context
+	cfg     Config
+	m       *nn.Model
+	orig    int // original convolution and linear weights
+	base    measure.Measurement
+	res     *Result
+	last    measure.Measurement
+	workers int
+}
+
+// Run prunes a copy of m as cfg says and returns it with the history.
+func Run(ctx context.Context, m *nn.Model, cfg Config) (*Result, error) {
+	if cfg.Measurer == nil {
+		return nil, fmt.Errorf("prune: no measurer")
+	}
+	if cfg.Increment == 0 {
+		cfg.Increment = 0.1
+	}
+	if !(cfg.Increment > 0 && cfg.Increment < 1) {
+		return nil, fmt.Errorf("prune: increment %v outside (0, 1)", cfg.Increment)
+	}
+	if cfg.Tolerance == 0 {
+		cfg.Tolerance = 0.02
+	}
+	if cfg.Ridge == 0 {
+		cfg.Ridge = 1e-4
+	}
+	if cfg.MaxLayerSparsity == 0 {
+		cfg.MaxLayerSparsity = 0.98
+	}
+	if cfg.MaxSteps == 0 {
+		cfg.MaxSteps = 500
+	}
+	if !(cfg.Target.Fraction > 0 && cfg.Target.Fraction < 1) {
+		return nil, fmt.Errorf("prune: target %v outside (0, 1)", cfg.Target.Fraction)
+	}
+	if cfg.Method == EnergyAware && cfg.Calibration == nil {
+		return nil, fmt.Errorf("prune: energy-aware pruning needs a calibration batch")
+	}
+	r := &run{ctx: ctx, cfg: cfg, m: m.Clone(), res: &Result{Tolerance: cfg.Tolerance}, workers: cfg.Workers}
+	for _, n := range r.m.Nodes {
+		if w, _ := weightsOf(n.Layer); w != nil {
+			r.orig += w.Len()
+		}
+	}
+	var err error
+	if r.base, err = cfg.Measurer.Measure(ctx, r.m); err != nil {
+		return nil, err
+	}
+	if (cfg.Target.Energy || cfg.Method == EnergyAware) && !(r.base.Total.EnergyPJ > 0) {
+		return nil, fmt.Errorf("prune: the measurer reports no energy; an energy target and energy-aware pruning need one")
+	}
+	r.last = r.base
+	if err := r.record("start", "", nil); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Method == EnergyAware:
+		err = r.energyAware()
+	case cfg.Granularity == Filter:
+		err = r.magnitudeFilters()
+	default:
+		err = r.magnitudeWeights()
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.res.Reached = r.met()
+	if cfg.Train != nil && cfg.Finetune.Epochs > 0 {
+		ft := cfg.Finetune
+		if ft.Workers == 0 {
+			ft.Workers = cfg.Workers
+		}
+		if _, err := nn.Train(ctx, r.m, cfg.Train, nil, ft); err != nil {
+			return nil, err
+		}
+		if err := r.measure(); err != nil {
+			return nil, err
+		}
+		if err := r.record(fmt.Sprintf("fine-tune %d epochs", ft.Epochs), "", nil); err != nil {
+			return nil, err
+		}
+	}
+	r.res.Model = r.m
+	return r.res, nil
+}
+
+func (r *run) measure() error {
+	ms, err := r.cfg.Measurer.Measure(r.ctx, r.m)
+	r.last = ms
+	return err
+}
+
+// sparsity is the fraction of the original weights that are zero or gone.
+func (r *run) sparsity() float64 {
+	nz := 0
+	for _, n := range r.m.Nodes {
+		if w, _ := weightsOf(n.Layer); w != nil {
+			nz += w.Len() - w.Zeros()
+		}
+	}
+	return 1 - float64(nz)/float64(r.orig)
+}
+
+// met reports whether the last measurement meets the target.
+func (r *run) met() bool {
+	if r.cfg.Target.Energy {
+		return r.last.Total.EnergyPJ <= r.cfg.Target.Fraction*r.base.Total.EnergyPJ*(1+1e-12)
+	}
+	return r.sparsity() >= r.cfg.Target.Fraction-1e-9
+}
+
+// record appends a step for the model as last measured.
+func (r *run) record(action, layer string, errs *[2]float64) error {
+	s := Step{Step: len(r.res.Steps), Action: action, Layer: layer, Sparsity: r.sparsity(),
+		EnergyPJ: r.last.Total.EnergyPJ, LatencyS: r.last.Total.LatencyS, MACs: r.last.Total.MACs,
+		Params: r.last.Total.Params, Accuracy: math.NaN()}
+	if r.base.Total.EnergyPJ > 0 {
+		s.EnergyRatio = s.EnergyPJ / r.base.Total.EnergyPJ
+	}
+	if errs != nil {
+		s.PlainError, s.LayerError = errs[0], errs[1]
+	}
+	if r.cfg.Test != nil {
+		sc, err := nn.Evaluate(r.m, r.cfg.Test, 0, r.workers)
+		if err != nil {
+			return err
+		}
+		s.Accuracy = sc.Accuracy
+	}
+	r.res.Steps = append(r.res.Steps, s)
+	if r.cfg.OnStep != nil {
+		r.cfg.OnStep(s)
+	}
+	return nil
+}
+
+// weightNodes lists the convolution and linear nodes in model order.
+func weightNodes(m *nn.Model) []string {
+	var out []string
+	for _, n := range m.Nodes {
+		if w, _ := weightsOf(n.Layer); w != nil {
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+func (r *run) magnitudeWeights() error {
+	s := r.sparsity()
+	for step := 0; step < r.cfg.MaxSteps; step++ {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		next := math.Round((s+r.cfg.Increment)*1e9) / 1e9
+		if !r.cfg.Target.Energy {
+			next = min(next, r.cfg.Target.Fraction)
+		}
+		next = min(next, r.cfg.MaxLayerSparsity)
+		if next <= s {
+			return nil
+		}
+		s = next
+		if err := r.maskTo(s); err != nil {
+			return err
+		}
+		if err := r.measure(); err != nil {
+			return err
+		}
+		how := "global"
+		if r.cfg.PerLayer {
+			how = "per layer"
+		}
+		if err := r.record(fmt.Sprintf("mask %s to %.0f%%", how, 100*s), "", nil); err != nil {
+			return err
+		}
+		if r.met() {
+			return nil
+		}
+	}
+	return nil
+}
+
+// maskTo masks the smallest weights so that a fraction s of every layer
+// (PerLayer) or of all weights is zero.
+func (r *run) maskTo(s float64) error {
+	names := weightNodes(r.m)
+	if r.cfg.PerLayer {
+		for _, name := range names {
+			w, _ := weightsOf(r.m.Node(name).Layer)
+			if err := w.MaskSmallest(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	type ref struct {
+		p   int
+		i   int
+		mag float64
+	}
+	var all []ref
+	var ps []*nn.Param
+	for pi, name := range names {
+		w, _ := weightsOf(r.m.Node(name).Layer)
+		ps = append(ps, w)
+		for i, v := range w.Data {
+			mag := math.Abs(float64(v))
+			if w.Mask != nil && !w.Mask[i] {
+				mag = -1
+			}
+			all = append(all, ref{pi, i, mag})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b ref) int { return cmp.Compare(a.mag, b.mag) })
+	keep := make([][]bool, len(ps))
+	for i, p := range ps {
+		keep[i] = make([]bool, p.Len())
+		for j := range keep[i] {
+			keep[i][j] = true
+		}
+	}
+	for _, x := range all[:int(math.Round(s*float64(len(all))))] {
+		keep[x.p][x.i] = false
+	}
+	for i, p := range ps {
+		if err := p.SetMask(keep[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// smallestFilters returns the k filters of node with the smallest L2 norms.
+func smallestFilters(m *nn.Model, node string, k int) ([]int, error) {
+	norms, err := nn.FilterNorms(m, node)
+	if err != nil {
+		return nil, err
+	}
+	idx := make([]int, len(norms))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(norms[a], norms[b]) })
+	out := slices.Clone(idx[:k])
+	slices.Sort(out)
+	return out, nil
+}
+
+// removable returns how many filters to remove from node in one step and
+// whether it can lose them (it is not the output, and RemoveFilters
+// accepts it).
+func (r *run) removable(node string) ([]int, bool) {
+	w, _ := weightsOf(r.m.Node(node).Layer)
+	filters := w.Shape[0]
+	k := max(1, int(math.Round(r.cfg.Increment*float64(filters))))
+	if filters-k < 1 {
+		return nil, false
+	}
+	idx, err := smallestFilters(r.m, node, k)
+	if err != nil {
+		return nil, false
+	}
+	if _, err := nn.RemoveFilters(r.m.Clone(), node, idx); err != nil {
+		return nil, false
+	}
+	return idx, true
+}
+
+func (r *run) magnitudeFilters() error {
+	for step := 0; step < r.cfg.MaxSteps; step++ {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		removed := 0
+		for _, name := range weightNodes(r.m) {
+			idx, ok := r.removable(name)
+			if !ok {
+				continue
+			}
+			if _, err := nn.RemoveFilters(r.m, name, idx); err != nil {
+				return err
+			}
+			removed += len(idx)
+		}
+		if removed == 0 {
+			return nil
+		}
+		if err := r.measure(); err != nil {
+			return err
+		}
+		if err := r.record(fmt.Sprintf("remove %d filters (%.0f%% of each layer)", removed, 100*r.cfg.Increment), "", nil); err != nil {
+			return err
+		}
+		if r.met() {
+			return nil
+		}
+	}
+	return nil
+}
+
+// energyAware prunes the layer with the most modelled energy at every step.
+func (r *run) energyAware() error {
+	names := weightNodes(r.m)
+	// The original outputs of every layer: what the restored layers fit.
+	orig, err := measure.Activations(r.m, r.cfg.Calibration, names, r.workers)
+	if err != nil {
+		return err
+	}
+	tol := r.cfg.Tolerance
+	saturated := map[string]bool{}
+	for step := 0; step < r.cfg.MaxSteps; {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		order := slices.Clone(r.last.Layers)
+		slices.SortStableFunc(order, func(a, b measure.LayerResource) int { return cmp.Compare(b.EnergyPJ, a.EnergyPJ) })
+		pruned := false
+		for _, l := range order {
+			if saturated[l.Name] {
+				continue
+			}
+			prev := r.m.Clone()
+			var errs [2]float64
+			var action string
+			var ok bool
+			if r.cfg.Granularity == Filter {
+				action, ok, errs, err = r.removeAndRestore(l.Name)
+			} else {
+				action, ok, errs, err = r.maskAndRestore(l.Name, orig[l.Name])
+			}
+			if err != nil {
+				return err
+			}
+			if !ok || errs[1] > tol {
+				r.m = prev
+				saturated[l.Name] = true
+				continue
+			}
+			if err := r.measure(); err != nil {
+				return err
+			}
+			if err := r.record(action, l.Name, &errs); err != nil {
+				return err
+			}
+			step++
+			pruned = true
+			break
+		}
+		if pruned {
+			if r.met() {
+				break
+			}
+			continue
+		}
+		if tol >= 1 {
+			break
+		}
+		tol = min(2*tol, 1)
+		clear(saturated)
+	}
+	r.res.Tolerance = tol
+	return nil
+}
+
+// maskAndRestore raises node's sparsity by one increment of what is left
+// and restores its kept weights to fit ref, its original output.
+func (r *run) maskAndRestore(node string, ref *nn.Tensor) (string, bool, [2]float64, error) {
+	n := r.m.Node(node)
+	w, _ := weightsOf(n.Layer)
+	s := w.Sparsity()
+	next := min(s+r.cfg.Increment*(1-s), r.cfg.MaxLayerSparsity)
+	if next-s < 0.5/float64(w.Len()) {
+		return "", false, [2]float64{}, nil
+	}
+	if err := w.MaskSmallest(next); err != nil {
+		return "", false, [2]float64{}, err
+	}
+	in, err := measure.Activations(r.m, r.cfg.Calibration, n.Inputs[:1], r.workers)
+	if err != nil {
+		return "", false, [2]float64{}, err
+	}
+	before, after, err := Restore(r.m, node, in[n.Inputs[0]], ref, r.cfg.Ridge)
+	if err != nil {
+		return "", false, [2]float64{}, err
+	}
+	return fmt.Sprintf("mask %s to %.0f%%, restore", node, 100*w.Sparsity()), true, [2]float64{before, after}, nil
+}
+
+// removeAndRestore removes one increment of node's filters (the smallest
+// L2 norms) and restores the dense layers that read the removed channels to
+// fit their outputs before the removal. The error is the largest of theirs.
+func (r *run) removeAndRestore(node string) (string, bool, [2]float64, error) {
+	idx, ok := r.removable(node)
+	if !ok {
+		return "", false, [2]float64{}, nil
+	}
+	dry := r.m.Clone()
+	changes, err := nn.RemoveFilters(dry, node, idx)
+	if err != nil {
+		return "", false, [2]float64{}, err
+	}
+	var readers []string
+	for _, c := range changes {
+		if (c.Kind == nn.KindConv || c.Kind == nn.KindLinear) && len(c.Out) == 0 && len(c.In) > 0 {
+			readers = append(readers, c.Node)
+		}
+	}
+	refs, err := measure.Activations(r.m, r.cfg.Calibration, readers, r.workers)
+	if err != nil {
+		return "", false, [2]float64{}, err
+	}
+	if _, err := nn.RemoveFilters(r.m, node, idx); err != nil {
+		return "", false, [2]float64{}, err
+	}
+	var errs [2]float64
+	for _, rd := range readers {
+		n := r.m.Node(rd)
+		in, err := measure.Activations(r.m, r.cfg.Calibration, n.Inputs[:1], r.workers)
+		if err != nil {
+			return "", false, errs, err
+		}
+		before, after, err := Restore(r.m, rd, in[n.Inputs[0]], refs[rd], r.cfg.Ridge)
+		if err != nil {
+			return "", false, errs, err
+		}
+		errs[0], errs[1] = max(errs[0], before), max(errs[1], after)
+	}
+	return fmt.Sprintf("remove %d filters of %s, restore %s", len(idx), node, strings.Join(readers, ", ")), true, errs, nil
+}
