@@ -93,9 +93,13 @@ func (r *run) gemm(ta, tb bool, m, n, k int, a []float32, lda int, b []float32, 
 		blocks := (m + gemm.MR - 1) / gemm.MR
 		r.parStatic(blocks, func(w, lo, hi int) {
 			i0, i1 := lo*gemm.MR, min(hi*gemm.MR, m)
-			aa := a[i0*lda:]
+			// Slice only the layout in use: the other offset can lie past
+			// the end of a (a short last batch as the inner dimension).
+			var aa []float32
 			if ta {
 				aa = a[i0:]
+			} else {
+				aa = a[i0*lda:]
 			}
 			gemm.Gemm(ta, tb, i1-i0, n, k, aa, lda, b, ldb, c[i0*ldc:], ldc, acc, &r.ws[w])
 		})
@@ -104,9 +108,11 @@ func (r *run) gemm(ta, tb bool, m, n, k int, a []float32, lda int, b []float32, 
 	blocks := (n + gemm.NR - 1) / gemm.NR
 	r.parStatic(blocks, func(w, lo, hi int) {
 		j0, j1 := lo*gemm.NR, min(hi*gemm.NR, n)
-		bb := b[j0:]
+		var bb []float32
 		if tb {
 			bb = b[j0*ldb:]
+		} else {
+			bb = b[j0:]
 		}
 		gemm.Gemm(ta, tb, m, j1-j0, k, a, lda, bb, ldb, c[j0:], ldc, acc, &r.ws[w])
 	})
