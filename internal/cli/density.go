@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/workload"
 	wonnx "github.com/nnergy/nnergy/workload/onnx"
 )
@@ -107,4 +108,42 @@ func hasZeros(net *workload.Network) bool {
 		}
 	}
 	return false
+}
+
+// applyCalibration runs images of a data set through the trainable model
+// in path and sets every matching layer's input and output densities to
+// the measured fractions of nonzero activations.
+func applyCalibration(net *workload.Network, path, set string, images int) error {
+	if set == "" {
+		return nil
+	}
+	if !isONNX(path) && !strings.HasSuffix(path, ".nnw") {
+		return usagef("--calibrate: --model must be a trained model (.onnx or .nnw), got %q", path)
+	}
+	if images < 1 {
+		return usagef("--calibrate-images must be at least 1, got %d", images)
+	}
+	m, _, err := loadNNModel(path, 1)
+	if err != nil {
+		return err
+	}
+	_, test, err := loadNNData(set, "")
+	if err != nil {
+		return err
+	}
+	d, err := measure.MeasureDensities(m, measure.Batch(test, images), 0)
+	if err != nil {
+		return err
+	}
+	matched := 0
+	for _, l := range net.Layers {
+		if _, ok := d[l.Name]; ok {
+			matched++
+		}
+	}
+	if matched == 0 {
+		return fmt.Errorf("--calibrate: no layer of %s matches a layer of the trained model", net.Name)
+	}
+	d.Apply(net, 0)
+	return nil
 }

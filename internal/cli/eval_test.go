@@ -223,3 +223,37 @@ func TestEvalDensity(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalCalibrate trains a small model, then measures its activation
+// densities on calibration images: ReLU outputs have zeros, so the sparse
+// energy falls below the dense one; a .nnw model loads as a workload too.
+func TestEvalCalibrate(t *testing.T) {
+	dir := t.TempDir()
+	for _, path := range []string{filepath.Join(dir, "l.onnx"), filepath.Join(dir, "l.nnw")} {
+		if code, _, errOut := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1", "--out", path); code != 0 {
+			t.Fatalf("train: %s", errOut)
+		}
+		code, out, errOut := runNnergy(t, "eval", "--model", path, "--calibrate", "synthetic", "--calibrate-images", "32", "--format", "json")
+		if code != 0 {
+			t.Fatalf("eval --calibrate: exit %d: %s", code, errOut)
+		}
+		var rep struct {
+			Total struct {
+				EnergyPJ float64 `json:"energy_pj"`
+				Dense    *struct {
+					EnergyPJ float64 `json:"energy_pj"`
+				} `json:"dense"`
+			} `json:"total"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Total.Dense == nil || !(rep.Total.EnergyPJ < rep.Total.Dense.EnergyPJ) {
+			t.Errorf("%s: calibrated energy %g, dense %v: want a saving from zero activations", path, rep.Total.EnergyPJ, rep.Total.Dense)
+		}
+	}
+	code, _, errOut := runNnergy(t, "eval", "--model", "alexnet", "--calibrate", "synthetic")
+	if want := `nnergy: --calibrate: --model must be a trained model (.onnx or .nnw), got "alexnet"`; code != 2 || strings.TrimSpace(errOut) != want {
+		t.Errorf("exit %d, stderr %q; want 2, %q", code, errOut, want)
+	}
+}

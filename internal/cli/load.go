@@ -4,19 +4,28 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nnergy/nnergy/measure"
+	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/workload"
 	wonnx "github.com/nnergy/nnergy/workload/onnx"
 	"github.com/nnergy/nnergy/workload/zoo"
 )
 
 // loadNetwork returns the network that a --model flag or a MODEL argument
-// names: a zoo model, e.g. "alexnet", an ONNX file (.onnx) or the path of a
-// workload YAML file (anything else ending in .yaml or .yml, or naming an
+// names: a zoo model, e.g. "alexnet", an ONNX file (.onnx), a model trained
+// by nnergy (.nnw) or the path of a workload YAML file (anything else ending in .yaml or .yml, or naming an
 // existing file). Batch sizes come from the file; callers rescale with
 // WithBatch.
 func loadNetwork(nameOrPath string) (*workload.Network, error) {
 	if strings.HasSuffix(nameOrPath, ".onnx") {
 		return wonnx.ReadFile(nameOrPath, 0)
+	}
+	if strings.HasSuffix(nameOrPath, ".nnw") {
+		m, err := nn.LoadFile(nameOrPath)
+		if err != nil {
+			return nil, err
+		}
+		return measure.Workload(m, 1)
 	}
 	if isFile(nameOrPath, ".yaml", ".yml") {
 		b, err := os.ReadFile(nameOrPath)
