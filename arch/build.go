@@ -88,7 +88,7 @@ func (f *fileYAML) build(d *yamlspec.Doc) *Spec {
 	}
 	b.macPJ = s.Compute.EnergyPJ
 	for _, t := range workload.Tensors {
-		if v := f.DataBits.get(t); v != nil {
+		if v := f.DataBits.Get(int(t)); v != nil {
 			s.DataBits[t] = *v
 		}
 	}
@@ -112,7 +112,7 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 		l.Keeps[t] = true
 	}
 	for _, t := range workload.Tensors {
-		if n := ly.Format.get(t); n != nil {
+		if n := ly.Format.Get(int(t)); n != nil {
 			f, err := sparse.ParseFormat(*n, l.WordBits)
 			if err != nil {
 				// The name is valid (validate); the level's word width is not.
@@ -124,7 +124,7 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 	}
 	l.GateOn, l.SkipOn = tensorSet(ly.GateOn), tensorSet(ly.SkipOn)
 	for _, t := range workload.Tensors {
-		if n := ly.PartitionWords.get(t); n != nil {
+		if n := ly.PartitionWords.Get(int(t)); n != nil {
 			l.Partition[t] = *n
 		}
 	}
@@ -138,7 +138,7 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 		np := yamlspec.Join(path, "network")
 		l.Network = Network{Name: n.Name, Multicast: n.Multicast, Reduction: n.Reduction}
 		for _, t := range workload.Tensors {
-			if bw := n.Bandwidth.get(t); bw != nil {
+			if bw := n.Bandwidth.Get(int(t)); bw != nil {
 				l.Network.BandwidthWords[t] = *bw
 			}
 		}

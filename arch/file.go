@@ -1,6 +1,9 @@
 package arch
 
-import "github.com/nnergy/nnergy/workload"
+import (
+	"github.com/nnergy/nnergy/internal/yamlspec"
+	"github.com/nnergy/nnergy/workload"
+)
 
 // The types in this file mirror the YAML architecture format one to one
 // (docs/format/arch.md). Pointers mark optional values whose absence
@@ -11,86 +14,30 @@ import "github.com/nnergy/nnergy/workload"
 const FormatVersion = 1
 
 type fileYAML struct {
-	Version     *int          `yaml:"version"`
-	DataBits    *perTensorInt `yaml:"data_bits"`
-	Name        string        `yaml:"name"`
-	Description string        `yaml:"description"`
-	ClockMHz    *float64      `yaml:"clock_mhz"`
-	Tech        string        `yaml:"tech"`
-	WordBits    *int          `yaml:"word_bits"`
-	Levels      []levelYAML   `yaml:"levels"`
-	Compute     *computeYAML  `yaml:"compute"`
+	Version     *int                     `yaml:"version"`
+	DataBits    *yamlspec.PerTensor[int] `yaml:"data_bits"`
+	Name        string                   `yaml:"name"`
+	Description string                   `yaml:"description"`
+	ClockMHz    *float64                 `yaml:"clock_mhz"`
+	Tech        string                   `yaml:"tech"`
+	WordBits    *int                     `yaml:"word_bits"`
+	Levels      []levelYAML              `yaml:"levels"`
+	Compute     *computeYAML             `yaml:"compute"`
 }
 
 type levelYAML struct {
-	Name           string          `yaml:"name"`
-	Keeps          []string        `yaml:"keeps"`
-	SizeWords      *int64          `yaml:"size_words"`
-	PartitionWords *perTensorWords `yaml:"partition_words"`
-	WordBits       *int            `yaml:"word_bits"`
-	Mesh           *[2]int         `yaml:"mesh"`
-	Energy         *energyYAML     `yaml:"energy"`
-	BandwidthWords *float64        `yaml:"bandwidth_words"`
-	Network        *networkYAML    `yaml:"network"`
-	Format         *perTensorName  `yaml:"format"`
-	GateOn         []string        `yaml:"gate_on"`
-	SkipOn         []string        `yaml:"skip_on"`
-}
-
-// perTensorFloat holds one optional number per tensor.
-type perTensorFloat struct {
-	Weights *float64 `yaml:"Weights"`
-	Inputs  *float64 `yaml:"Inputs"`
-	Outputs *float64 `yaml:"Outputs"`
-}
-
-func (p *perTensorFloat) get(t workload.Tensor) *float64 {
-	if p == nil {
-		return nil
-	}
-	return [...]*float64{p.Weights, p.Inputs, p.Outputs}[t]
-}
-
-// perTensorInt holds one optional integer per tensor.
-type perTensorInt struct {
-	Weights *int `yaml:"Weights"`
-	Inputs  *int `yaml:"Inputs"`
-	Outputs *int `yaml:"Outputs"`
-}
-
-func (p *perTensorInt) get(t workload.Tensor) *int {
-	if p == nil {
-		return nil
-	}
-	return [...]*int{p.Weights, p.Inputs, p.Outputs}[t]
-}
-
-// perTensorName holds one optional name per tensor.
-type perTensorName struct {
-	Weights *string `yaml:"Weights"`
-	Inputs  *string `yaml:"Inputs"`
-	Outputs *string `yaml:"Outputs"`
-}
-
-func (p *perTensorName) get(t workload.Tensor) *string {
-	if p == nil {
-		return nil
-	}
-	return [...]*string{p.Weights, p.Inputs, p.Outputs}[t]
-}
-
-// perTensorWords holds one optional word count per tensor.
-type perTensorWords struct {
-	Weights *int64 `yaml:"Weights"`
-	Inputs  *int64 `yaml:"Inputs"`
-	Outputs *int64 `yaml:"Outputs"`
-}
-
-func (p *perTensorWords) get(t workload.Tensor) *int64 {
-	if p == nil {
-		return nil
-	}
-	return [...]*int64{p.Weights, p.Inputs, p.Outputs}[t]
+	Name           string                      `yaml:"name"`
+	Keeps          []string                    `yaml:"keeps"`
+	SizeWords      *int64                      `yaml:"size_words"`
+	PartitionWords *yamlspec.PerTensor[int64]  `yaml:"partition_words"`
+	WordBits       *int                        `yaml:"word_bits"`
+	Mesh           *[2]int                     `yaml:"mesh"`
+	Energy         *energyYAML                 `yaml:"energy"`
+	BandwidthWords *float64                    `yaml:"bandwidth_words"`
+	Network        *networkYAML                `yaml:"network"`
+	Format         *yamlspec.PerTensor[string] `yaml:"format"`
+	GateOn         []string                    `yaml:"gate_on"`
+	SkipOn         []string                    `yaml:"skip_on"`
 }
 
 // actionsYAML gives the energy of each action: all three from a technology
@@ -122,15 +69,15 @@ func (e *energyYAML) tensor(t workload.Tensor) *actionsYAML {
 }
 
 type networkYAML struct {
-	Name      string          `yaml:"name"`
-	Tech      string          `yaml:"tech"`
-	WordPJ    *float64        `yaml:"word_pj"`
-	WordMAC   *float64        `yaml:"word_mac"`
-	Multicast bool            `yaml:"multicast"`
-	Bandwidth *perTensorFloat `yaml:"bandwidth_words"`
-	Reduction bool            `yaml:"reduction"`
-	ReducePJ  *float64        `yaml:"reduce_pj"`
-	ReduceMAC *float64        `yaml:"reduce_mac"`
+	Name      string                       `yaml:"name"`
+	Tech      string                       `yaml:"tech"`
+	WordPJ    *float64                     `yaml:"word_pj"`
+	WordMAC   *float64                     `yaml:"word_mac"`
+	Multicast bool                         `yaml:"multicast"`
+	Bandwidth *yamlspec.PerTensor[float64] `yaml:"bandwidth_words"`
+	Reduction bool                         `yaml:"reduction"`
+	ReducePJ  *float64                     `yaml:"reduce_pj"`
+	ReduceMAC *float64                     `yaml:"reduce_mac"`
 }
 
 type computeYAML struct {

@@ -93,7 +93,7 @@ func (f *fileYAML) validate(d *yamlspec.Doc) {
 	}
 	checkBits(d, "word_bits", f.WordBits)
 	for _, t := range workload.Tensors {
-		checkBits(d, yamlspec.Join("data_bits", t.String()), f.DataBits.get(t))
+		checkBits(d, yamlspec.Join("data_bits", t.String()), f.DataBits.Get(int(t)))
 	}
 	if len(f.Levels) == 0 {
 		d.Errorf("levels", "required: at least one level")
@@ -195,7 +195,7 @@ func (v *validator) level(l *levelYAML, i int, names map[string]int) {
 		d.Errorf(at("size_words"), "must not be negative, got %d", *l.SizeWords)
 	}
 	for _, t := range workload.Tensors {
-		n := l.Format.get(t)
+		n := l.Format.Get(int(t))
 		if n == nil {
 			continue
 		}
@@ -213,7 +213,7 @@ func (v *validator) level(l *levelYAML, i int, names map[string]int) {
 		var sum int64
 		var shared []string
 		for _, t := range workload.Tensors {
-			n := pw.get(t)
+			n := pw.Get(int(t))
 			tp := yamlspec.Join(at("partition_words"), t.String())
 			switch {
 			case n == nil:
@@ -304,7 +304,7 @@ func (v *validator) network(path string, n *networkYAML) {
 	checkNonNegative(d, at("word_pj"), n.WordPJ)
 	checkNonNegative(d, at("word_mac"), n.WordMAC)
 	for _, t := range workload.Tensors {
-		checkNonNegative(d, yamlspec.Join(at("bandwidth_words"), t.String()), n.Bandwidth.get(t))
+		checkNonNegative(d, yamlspec.Join(at("bandwidth_words"), t.String()), n.Bandwidth.Get(int(t)))
 	}
 	checkNonNegative(d, at("reduce_pj"), n.ReducePJ)
 	checkNonNegative(d, at("reduce_mac"), n.ReduceMAC)

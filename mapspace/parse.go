@@ -22,44 +22,14 @@ type constraintsYAML struct {
 }
 
 type levelYAML struct {
-	Name     string    `yaml:"name"`
-	Temporal *[]string `yaml:"temporal"`
-	SpatialX *[]string `yaml:"spatial_x"`
-	SpatialY *[]string `yaml:"spatial_y"`
-	Factors  *dimInts  `yaml:"factors"`
-	Spatial  *dimAxes  `yaml:"spatial"`
-	Order    []string  `yaml:"order"`
-	Keep     *[]string `yaml:"keep"`
-}
-
-type dimInts struct {
-	N *int `yaml:"N"`
-	G *int `yaml:"G"`
-	M *int `yaml:"M"`
-	C *int `yaml:"C"`
-	P *int `yaml:"P"`
-	Q *int `yaml:"Q"`
-	R *int `yaml:"R"`
-	S *int `yaml:"S"`
-}
-
-func (d *dimInts) each() [workload.NumDims]*int {
-	return [workload.NumDims]*int{d.N, d.G, d.M, d.C, d.P, d.Q, d.R, d.S}
-}
-
-type dimAxes struct {
-	N *string `yaml:"N"`
-	G *string `yaml:"G"`
-	M *string `yaml:"M"`
-	C *string `yaml:"C"`
-	P *string `yaml:"P"`
-	Q *string `yaml:"Q"`
-	R *string `yaml:"R"`
-	S *string `yaml:"S"`
-}
-
-func (d *dimAxes) each() [workload.NumDims]*string {
-	return [workload.NumDims]*string{d.N, d.G, d.M, d.C, d.P, d.Q, d.R, d.S}
+	Name     string                   `yaml:"name"`
+	Temporal *[]string                `yaml:"temporal"`
+	SpatialX *[]string                `yaml:"spatial_x"`
+	SpatialY *[]string                `yaml:"spatial_y"`
+	Factors  *yamlspec.PerDim[int]    `yaml:"factors"`
+	Spatial  *yamlspec.PerDim[string] `yaml:"spatial"`
+	Order    []string                 `yaml:"order"`
+	Keep     *[]string                `yaml:"keep"`
 }
 
 // ParseConstraints reads constraints in the YAML format of
@@ -122,7 +92,8 @@ func ParseConstraints(file string, data []byte) (Constraints, error) {
 		}
 		if lv.Factors != nil {
 			r.Factors = map[workload.Dim]int{}
-			for d, v := range lv.Factors.each() {
+			for d := range workload.NumDims {
+				v := lv.Factors.Get(int(d))
 				if v == nil {
 					continue
 				}
@@ -135,7 +106,8 @@ func ParseConstraints(file string, data []byte) (Constraints, error) {
 		}
 		if lv.Spatial != nil {
 			r.Spatial = map[workload.Dim]mapping.Axis{}
-			for d, v := range lv.Spatial.each() {
+			for d := range workload.NumDims {
+				v := lv.Spatial.Get(int(d))
 				if v == nil {
 					continue
 				}

@@ -14,11 +14,11 @@ import (
 const FormatVersion = 1
 
 type yamlNetwork struct {
-	Version *int           `yaml:"version"`
-	Name    string         `yaml:"name"`
-	Input   *[4]int        `yaml:"input"`
-	Bits    *yamlTensorInt `yaml:"bits"`
-	Layers  []yamlLayer    `yaml:"layers"`
+	Version *int                     `yaml:"version"`
+	Name    string                   `yaml:"name"`
+	Input   *[4]int                  `yaml:"input"`
+	Bits    *yamlspec.PerTensor[int] `yaml:"bits"`
+	Layers  []yamlLayer              `yaml:"layers"`
 }
 
 type yamlLayer struct {
@@ -33,54 +33,13 @@ type yamlLayer struct {
 	Groups      *int    `yaml:"groups"`
 	Batch       *int    `yaml:"batch"`
 
-	Bounds *yamlBounds `yaml:"bounds"`
+	Bounds *yamlspec.PerDim[int] `yaml:"bounds"`
 
-	Stride   *[2]int          `yaml:"stride"`
-	Dilation *[2]int          `yaml:"dilation"`
-	Bits     *yamlTensorInt   `yaml:"bits"`
-	Density  *yamlTensorFloat `yaml:"density"`
-	From     []string         `yaml:"from"`
-}
-
-type yamlBounds struct {
-	N *int `yaml:"N"`
-	G *int `yaml:"G"`
-	M *int `yaml:"M"`
-	C *int `yaml:"C"`
-	P *int `yaml:"P"`
-	Q *int `yaml:"Q"`
-	R *int `yaml:"R"`
-	S *int `yaml:"S"`
-}
-
-func (b *yamlBounds) get(d Dim) *int {
-	return [NumDims]*int{b.N, b.G, b.M, b.C, b.P, b.Q, b.R, b.S}[d]
-}
-
-type yamlTensorInt struct {
-	Weights *int `yaml:"Weights"`
-	Inputs  *int `yaml:"Inputs"`
-	Outputs *int `yaml:"Outputs"`
-}
-
-func (b *yamlTensorInt) get(t Tensor) *int {
-	if b == nil {
-		return nil
-	}
-	return [NumTensors]*int{b.Weights, b.Inputs, b.Outputs}[t]
-}
-
-type yamlTensorFloat struct {
-	Weights *float64 `yaml:"Weights"`
-	Inputs  *float64 `yaml:"Inputs"`
-	Outputs *float64 `yaml:"Outputs"`
-}
-
-func (b *yamlTensorFloat) get(t Tensor) *float64 {
-	if b == nil {
-		return nil
-	}
-	return [NumTensors]*float64{b.Weights, b.Inputs, b.Outputs}[t]
+	Stride   *[2]int                      `yaml:"stride"`
+	Dilation *[2]int                      `yaml:"dilation"`
+	Bits     *yamlspec.PerTensor[int]     `yaml:"bits"`
+	Density  *yamlspec.PerTensor[float64] `yaml:"density"`
+	From     []string                     `yaml:"from"`
 }
 
 // Parse reads a network from YAML (the format of docs/format/workload.md):
@@ -166,9 +125,9 @@ func (f *yamlNetwork) validate(d *yamlspec.Doc) {
 	}
 }
 
-func checkTensorBits(d *yamlspec.Doc, path string, b *yamlTensorInt) {
+func checkTensorBits(d *yamlspec.Doc, path string, b *yamlspec.PerTensor[int]) {
 	for _, t := range Tensors {
-		if v := b.get(t); v != nil && (*v < 1 || *v > 64) {
+		if v := b.Get(int(t)); v != nil && (*v < 1 || *v > 64) {
 			d.Errorf(yamlspec.Join(path, t.String()), "must be between 1 and 64 bits, got %d", *v)
 		}
 	}
@@ -218,7 +177,7 @@ func validateLayer(d *yamlspec.Doc, l *yamlLayer, i int, index map[string]int, n
 	checkPair(d, at("dilation"), l.Dilation)
 	checkTensorBits(d, at("bits"), l.Bits)
 	for _, t := range Tensors {
-		if v := l.Density.get(t); v != nil && (*v <= 0 || *v > 1) {
+		if v := l.Density.Get(int(t)); v != nil && (*v <= 0 || *v > 1) {
 			d.Errorf(yamlspec.Join(at("density"), t.String()), "must be in (0, 1], got %g", *v)
 		}
 	}
@@ -243,7 +202,7 @@ func validateLayer(d *yamlspec.Doc, l *yamlLayer, i int, index map[string]int, n
 			}
 		}
 		for _, dim := range Dims {
-			checkPositive(d, yamlspec.Join(at("bounds"), dim.String()), l.Bounds.get(dim))
+			checkPositive(d, yamlspec.Join(at("bounds"), dim.String()), l.Bounds.Get(int(dim)))
 		}
 		return
 	}
@@ -319,15 +278,15 @@ func (f *yamlNetwork) setDefaults() {
 		kind, _ := ParseKind(l.Kind)
 		l.Stride = orPair(l.Stride)
 		l.Dilation = orPair(l.Dilation)
-		l.Bits = &yamlTensorInt{
-			Weights: orInt(16, l.Bits.get(Weights), f.Bits.get(Weights)),
-			Inputs:  orInt(16, l.Bits.get(Inputs), f.Bits.get(Inputs)),
-			Outputs: orInt(16, l.Bits.get(Outputs), f.Bits.get(Outputs)),
+		l.Bits = &yamlspec.PerTensor[int]{
+			Weights: orInt(16, l.Bits.Get(int(Weights)), f.Bits.Get(int(Weights))),
+			Inputs:  orInt(16, l.Bits.Get(int(Inputs)), f.Bits.Get(int(Inputs))),
+			Outputs: orInt(16, l.Bits.Get(int(Outputs)), f.Bits.Get(int(Outputs))),
 		}
-		l.Density = &yamlTensorFloat{
-			Weights: orFloat(1, l.Density.get(Weights)),
-			Inputs:  orFloat(1, l.Density.get(Inputs)),
-			Outputs: orFloat(1, l.Density.get(Outputs)),
+		l.Density = &yamlspec.PerTensor[float64]{
+			Weights: orFloat(1, l.Density.Get(int(Weights))),
+			Inputs:  orFloat(1, l.Density.Get(int(Inputs))),
+			Outputs: orFloat(1, l.Density.Get(int(Outputs))),
 		}
 		if b := l.Bounds; b != nil {
 			b.N, b.G, b.M, b.C = orInt(1, b.N), orInt(1, b.G), orInt(1, b.M), orInt(1, b.C)
@@ -393,7 +352,7 @@ func (f *yamlNetwork) build(d *yamlspec.Doc) *Network {
 		if yl.Bounds != nil {
 			var shape Shape
 			for _, dim := range Dims {
-				shape[dim] = *yl.Bounds.get(dim)
+				shape[dim] = *yl.Bounds.Get(int(dim))
 			}
 			l, err = NewLayer(yl.Name, kind, shape, *yl.Stride, *yl.Dilation)
 		} else if kind == FC {
@@ -420,8 +379,8 @@ func (f *yamlNetwork) build(d *yamlspec.Doc) *Network {
 		}
 		l.Kind = kind
 		for _, t := range Tensors {
-			l.Bits[t] = *yl.Bits.get(t)
-			l.Density[t] = *yl.Density.get(t)
+			l.Bits[t] = *yl.Bits.Get(int(t))
+			l.Density[t] = *yl.Density.Get(int(t))
 		}
 		l.From = append([]string(nil), yl.From...)
 		n.Layers = append(n.Layers, l)
