@@ -130,8 +130,3 @@ func DataflowSearch(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, o
 		func(l *workload.Layer) (*mapping.Mapping, error) { return dataflow.Build(*df, l, m) },
 		set, onStats)
 }
-
-// SearchMapper is DataflowSearch.
-func SearchMapper(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, onStats func(l *workload.Layer, st mapper.Stats)) Mapper {
-	return DataflowSearch(m, df, set, onStats)
-}

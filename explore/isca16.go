@@ -354,7 +354,7 @@ func Compare(ctx context.Context, net *workload.Network, dfs []dataflow.Dataflow
 				onStats(df, l, s)
 			}
 		}
-		mp := SearchMapper(m, &d, set, record)
+		mp := DataflowSearch(m, &d, set, record)
 		res, err := Evaluate(ctx, m, net, mp)
 		if err != nil {
 			return nil, fmt.Errorf("explore: dataflow %s: %w", df, err)

@@ -197,9 +197,6 @@ func (s *Space) FanoutOK(p *Point) bool {
 // TemporalSlot returns the slot index of level i's temporal loops.
 func (s *Space) TemporalSlot(i int) int { return s.temporal[i] }
 
-// Mesh returns the fan-out limit of slot k (0 for temporal slots).
-func (s *Space) Mesh(k int) int { return s.mesh[k] }
-
 // Rule returns the rule of level i.
 func (s *Space) Rule(i int) Rule { return s.rules[i] }
 

@@ -227,24 +227,3 @@ func (z *Analyzer) flatten(m *mapping.Mapping) {
 		prod[lp.dim] *= lp.f
 	}
 }
-
-// instAbove returns the product of the spatial factors of the loops before
-// level i's loops: the number of instances of level i in use.
-func (z *Analyzer) instAbove(i int) int64 {
-	n := int64(1)
-	for _, lp := range z.loops[:z.start[i]] {
-		if lp.spatial {
-			n *= int64(lp.f)
-		}
-	}
-	return n
-}
-
-// extents sets ext to the extents of level i's tile (all loops from level i
-// inward); i may be the MAC pseudo-level len(levels), whose tile is 1.
-func (z *Analyzer) extents(i int, ext *workload.Shape) {
-	*ext = workload.Ones()
-	for _, lp := range z.loops[z.start[i]:] {
-		ext[lp.dim] *= lp.f
-	}
-}
