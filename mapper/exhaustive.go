@@ -92,7 +92,7 @@ func (w *worker) keeps(ctx context.Context, p *mapspace.Point, i int, leaf *int6
 // active lists the dimensions with a temporal factor above 1 at level i,
 // in the point's order, into buf.
 func active(s *mapspace.Space, p *mapspace.Point, i int, buf *[workload.NumDims]workload.Dim) []workload.Dim {
-	var fac [32][workload.NumDims]int
+	var fac [16][workload.NumDims]int
 	f := s.Factors(p, fac[:0])
 	tf := f[s.TemporalSlot(i)]
 	ds := buf[:0]

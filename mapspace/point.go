@@ -10,6 +10,10 @@ import (
 	"github.com/nnergy/nnergy/workload"
 )
 
+// stackSlots is how many slots the per-evaluation scratch arrays hold
+// without allocating (three per level for five levels); more still work.
+const stackSlots = 16
+
 // Point is one mapping of the space in search form.
 type Point struct {
 	// Slot gives, per dimension, the slot of each prime in Space.Primes.
@@ -132,7 +136,7 @@ func (s *Space) Mapping(p *Point, m *mapping.Mapping) {
 		m.Levels = make([]mapping.Level, L)
 	}
 	m.Levels = m.Levels[:L]
-	var fac [32][workload.NumDims]int
+	var fac [stackSlots][workload.NumDims]int
 	f := s.Factors(p, fac[:0])
 	for i := range L {
 		lv := &m.Levels[i]
@@ -177,9 +181,10 @@ func (s *Space) Utilization(p *Point) float64 {
 
 // FanoutOK reports whether every spatial slot's product fits its mesh.
 func (s *Space) FanoutOK(p *Point) bool {
-	var prod [32]int
-	for k := range s.Slots {
-		prod[k] = 1
+	var buf [stackSlots]int
+	prod := buf[:0]
+	for range s.Slots {
+		prod = append(prod, 1)
 	}
 	for d := range workload.NumDims {
 		for k, sl := range p.Slot[d] {
@@ -203,7 +208,7 @@ func (s *Space) Rule(i int) Rule { return s.rules[i] }
 // Fits reports whether every level holds the tiles of the tensors the point
 // keeps there. It does no cost evaluation.
 func (s *Space) Fits(p *Point) bool {
-	var fac [32][workload.NumDims]int
+	var fac [stackSlots][workload.NumDims]int
 	f := s.Factors(p, fac[:0])
 	ext := workload.Ones()
 	var buf [workload.NumTensors + 1]arch.Overflow
