@@ -12,5 +12,6 @@ func (e *env) commands() []*cobra.Command {
 		e.compareCmd(),                            // compare.go
 		e.trainCmd(), e.testCmd(), e.latencyCmd(), // train.go, test.go, latency.go
 		e.pruneCmd(), // prune.go
+		e.adaptCmd(), // adapt.go
 	}
 }

@@ -1,0 +1,327 @@
+package cli
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/measure"
+	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/nn/data"
+)
+
+type adaptFlags struct {
+	model, data, dataDir, arch, dataflow, budget, measure, selection string
+	checkpoint, resume, finetuneCmd, out, plot                       string
+	history                                                          []string
+	initReduction, decay, lr, longLR                                 float64
+	shortSteps, longEpochs, batch, holdout, evalImages, workers      int
+	densityImages, maxIterations, cpuSamples                         int
+	seed                                                             uint64
+}
+
+func (e *env) adaptCmd() *cobra.Command {
+	var f adaptFlags
+	c := &cobra.Command{
+		Use:   "adapt",
+		Short: "Adapt a network to an energy, latency or MAC budget with NetAdapt",
+		Long: `Adapt a trained network to a resource budget with NetAdapt (Yang et al.,
+ECCV 2018), measuring every candidate with --measure:
+
+  model  the hardware model of --arch (energy in pJ, latency in s, EDP)
+  cpu    latency on this CPU from per-layer lookup tables (NetAdapt's method)
+  macs   MACs and parameter counts
+
+--budget is METRIC=VALUE: a bare VALUE in (0, 1) is a fraction of the
+starting resource (energy=0.5); otherwise it is absolute, with a unit for
+energy (pJ, nJ, uJ, mJ, J) and latency (ns, us, ms, s): energy=12uJ,
+latency=2ms; macs and params take counts (macs=1.5M). Energy and latency
+are per image (batch 1).
+
+Iteration i removes the fewest filters of each prunable layer (keeping the
+largest L2 norms) that bring the resource to current - r*decay^(i-1), with
+r = --init-reduction of the starting resource; the proposals are fine-tuned
+for --short-steps mini-batches and scored on --holdout training images held
+out from fine-tuning; the best (--select accuracy: highest accuracy; ratio:
+least accuracy lost per resource saved) is kept. At the budget the model is
+fine-tuned for --long-epochs and scored on the test set (--eval-images).
+
+--finetune-cmd CMD fine-tunes with your own code instead: each model is
+written as ONNX to a temporary file whose path is CMD's last argument (or
+replaces {model}); CMD writes the fine-tuned ONNX back to that path (or to
+the path that replaces {out}) and prints the held-out accuracy (0..1, or a
+percentage like 97.5%) as its last line of output. The environment has
+NNERGY_PHASE (score: the starting model, only print its accuracy; short: a
+proposal; long: the final fine-tune, run when --long-epochs > 0),
+NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
+
+--checkpoint DIR saves the model and history after every iteration;
+--resume DIR continues such a run (give the same --model and options).`,
+		Example: `  nnergy adapt --model lenet.onnx --data mnist --arch eyeriss --budget energy=0.5 --out adapted.onnx --history h.json --history h.csv --plot pareto.svg
+  nnergy adapt --model lenet.onnx --data mnist --measure cpu --budget latency=0.5 --select ratio
+  nnergy adapt --model model.onnx --data mnist --budget energy=12uJ --finetune-cmd 'python finetune.py'`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return e.adapt(c, &f) },
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
+	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
+	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.StringVar(&f.budget, "budget", "energy=0.5", "METRIC=VALUE: a fraction of the start (energy=0.5) or absolute (energy=12uJ, latency=2ms, macs=1M)")
+	fl.StringVar(&f.measure, "measure", "model", "model (hardware model of --arch), cpu (latency tables on this CPU) or macs")
+	fl.StringVar(&f.arch, "arch", "eyeriss", "with --measure model: architecture preset or YAML file")
+	fl.StringVar(&f.dataflow, "dataflow", "rs", "with --measure model: dataflow of the mapping builder (ws, os, is, rs, nlr)")
+	fl.IntVar(&f.densityImages, "density-images", 0, "with --measure model: model activation sparsity measured on N training images (0: dense, as nnergy eval)")
+	fl.IntVar(&f.cpuSamples, "cpu-samples", 5, "with --measure cpu: channel counts timed per layer dimension")
+	fl.Float64Var(&f.initReduction, "init-reduction", 0.025, "first iteration's reduction, fraction of the starting resource")
+	fl.Float64Var(&f.decay, "decay", 0.96, "per-iteration decay of the reduction")
+	fl.StringVar(&f.selection, "select", "accuracy", "accuracy (highest) or ratio (least accuracy lost per resource saved)")
+	fl.IntVar(&f.shortSteps, "short-steps", 100, "mini-batches of each proposal's short-term fine-tune")
+	fl.IntVar(&f.longEpochs, "long-epochs", 1, "epochs of the long-term fine-tune at the end (0: none)")
+	fl.IntVar(&f.batch, "batch", 64, "fine-tuning batch size")
+	fl.Float64Var(&f.lr, "lr", 0.0005, "short-term learning rate (Adam, constant)")
+	fl.Float64Var(&f.longLR, "long-lr", 0.0005, "long-term learning rate (Adam, cosine)")
+	fl.IntVar(&f.holdout, "holdout", 5000, "training images held out to score proposals (not fine-tuned on)")
+	fl.IntVar(&f.evalImages, "eval-images", 0, "score the start and the result on the first N test images (0: all)")
+	fl.IntVar(&f.maxIterations, "max-iterations", 500, "stop after N iterations")
+	fl.IntVar(&f.workers, "workers", 0, "proposals handled in parallel, one core each (0: one per CPU); the result does not depend on it")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed for zoo weights and fine-tuning")
+	fl.StringVar(&f.checkpoint, "checkpoint", "", "save the model and history to DIR after every iteration")
+	fl.StringVar(&f.resume, "resume", "", "continue the run checkpointed in DIR")
+	fl.StringVar(&f.finetuneCmd, "finetune-cmd", "", "fine-tune and score with this shell command instead (see above)")
+	fl.StringVar(&f.out, "out", "", "write the adapted model (.onnx or .nnw)")
+	fl.StringSliceVar(&f.history, "history", nil, "write the run to FILE.json (everything) or FILE.csv (every proposal); repeatable")
+	fl.StringVar(&f.plot, "plot", "", "write accuracy against resource of every proposal as SVG")
+	return c
+}
+
+// adaptMetricOK reports whether --measure kind reports metric m.
+func adaptMetricOK(kind string, m measure.Metric) bool {
+	switch kind {
+	case "cpu":
+		return m == measure.Latency || m == measure.MACs || m == measure.Params
+	case "macs":
+		return m == measure.MACs || m == measure.Params
+	}
+	return true
+}
+
+func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
+	budget, err := netadapt.ParseBudget(f.budget)
+	if err != nil {
+		return usageError{err}
+	}
+	sel, err := netadapt.ParseSelection(f.selection)
+	if err != nil {
+		return usageError{err}
+	}
+	switch f.measure {
+	case "model", "cpu", "macs":
+	default:
+		return usagef("adapt: --measure: unknown measurer %q (want model, cpu or macs)", f.measure)
+	}
+	if !adaptMetricOK(f.measure, budget.Metric) {
+		return usagef("adapt: --measure %s does not report %s (model: energy, latency, edp, macs, params; cpu: latency, macs, params; macs: macs, params)", f.measure, budget.Metric)
+	}
+	df, err := dataflow.ParseDataflow(f.dataflow)
+	if err != nil {
+		return usageError{err}
+	}
+	switch {
+	case !(f.initReduction > 0 && f.initReduction < 1):
+		return usagef("adapt: --init-reduction %v outside (0, 1)", f.initReduction)
+	case !(f.decay > 0 && f.decay <= 1):
+		return usagef("adapt: --decay %v outside (0, 1]", f.decay)
+	case f.shortSteps < 1 || f.batch < 1 || f.maxIterations < 1 || f.cpuSamples < 2:
+		return usagef("adapt: --short-steps, --batch and --max-iterations must be at least 1, --cpu-samples at least 2")
+	case f.longEpochs < 0 || f.holdout < 0 || f.evalImages < 0 || f.workers < 0 || f.densityImages < 0:
+		return usagef("adapt: counts must not be negative")
+	case !(f.lr > 0) || !(f.longLR > 0):
+		return usagef("adapt: --lr and --long-lr must be positive")
+	}
+	for _, h := range f.history {
+		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
+			return usagef("adapt: --history %q: want a .json or .csv file", h)
+		}
+	}
+	if f.resume != "" {
+		if _, err := os.Stat(f.resume); err != nil {
+			return usagef("adapt: --resume: %v", err)
+		}
+	}
+	train, test, err := loadNNData(f.data, f.dataDir)
+	if err != nil {
+		return err
+	}
+	if f.holdout >= train.Len() {
+		return usagef("adapt: --holdout %d leaves no training images (the set has %d)", f.holdout, train.Len())
+	}
+	fit, hold := splitTail(train, f.holdout)
+	test = test.Head(f.evalImages)
+	m, name, err := loadNNModel(f.model, f.seed)
+	if err != nil {
+		return err
+	}
+	workers := f.workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var ms measure.Measurer
+	what := ""
+	switch f.measure {
+	case "model":
+		spec, err := arch.Load(f.arch)
+		if err != nil {
+			return err
+		}
+		cfg := measure.HardwareConfig{Dataflow: df, Workers: 1}
+		if f.densityImages > 0 {
+			cfg.Calibration = measure.Batch(fit, f.densityImages)
+		}
+		hw, err := measure.NewHardware(spec, cfg)
+		if err != nil {
+			return err
+		}
+		ms, what = hw, fmt.Sprintf("%s on %s (%s builder)", budget.Metric, spec.Name, df)
+	case "cpu":
+		cpu, err := measure.NewCPU(m, measure.CPUConfig{Samples: f.cpuSamples, Latency: nn.LatencyConfig{Batch: 1, Workers: 1}})
+		if err != nil {
+			return err
+		}
+		ms, what = cpu, fmt.Sprintf("%s on this CPU (lookup tables, 1 worker)", budget.Metric)
+	default:
+		ms, what = measure.Count{Batch: 1}, budget.Metric.String()
+	}
+	var tuner netadapt.Tuner = &netadapt.Trainer{Train: fit, Holdout: hold, ShortSteps: f.shortSteps, LongEpochs: f.longEpochs,
+		Batch: f.batch, LR: f.lr, LongLR: f.longLR, Workers: 1, LongWorkers: runtime.GOMAXPROCS(0)}
+	if f.finetuneCmd != "" {
+		tuner = &netadapt.Command{Cmd: f.finetuneCmd}
+	}
+	tw := &adaptTable{w: e.stdout, metric: budget.Metric}
+	cfg := netadapt.Config{Measurer: ms, Budget: budget, InitReduction: f.initReduction, Decay: f.decay, Select: sel,
+		Tuner: tuner, LongTerm: f.longEpochs > 0, Workers: workers, MaxIterations: f.maxIterations, Seed: f.seed,
+		Checkpoint: f.checkpoint, OnIteration: tw.row}
+	var before nn.Score
+	if f.finetuneCmd == "" {
+		if before, err = nn.Evaluate(m, test, 0, workers); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	fmt.Fprintf(e.stdout, "adapting %s on %s: budget %s, %s, select %s, %d proposals at once\n",
+		name, f.data, budget, what, sel, workers)
+	var res *netadapt.Result
+	if f.resume != "" {
+		fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)
+		res, err = netadapt.Resume(c.Context(), f.resume, cfg)
+	} else {
+		res, err = netadapt.Run(c.Context(), m, cfg)
+	}
+	if err != nil {
+		return err
+	}
+	u := budget.Metric
+	fmt.Fprintf(e.stdout, "\n%d iterations, %d proposals in %s; %s\n", len(res.Iterations), len(res.Proposals),
+		time.Since(start).Round(time.Second), res.Stop)
+	status := "met"
+	if !res.Met {
+		status = "NOT met"
+	}
+	fmt.Fprintf(e.stdout, "budget %s (%s) %s: %s -> %s (%.1f%%)\n", budget, netadapt.FormatValue(u, res.Budget), status,
+		netadapt.FormatValue(u, res.Initial), netadapt.FormatValue(u, res.Resource), 100*res.Resource/res.Initial)
+	fmt.Fprintf(e.stdout, "held-out accuracy %s -> %s", pctAcc(res.InitialAccuracy), pctAcc(res.Accuracy))
+	if f.longEpochs > 0 {
+		fmt.Fprintf(e.stdout, " (after the long-term fine-tune, %d epoch%s)", f.longEpochs, map[bool]string{true: "s"}[f.longEpochs != 1])
+	}
+	fmt.Fprintln(e.stdout)
+	if f.finetuneCmd == "" {
+		after, err := nn.Evaluate(res.Model, test, 0, workers)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "test accuracy %s -> %s on %d images\n", pctAcc(before.Accuracy), pctAcc(after.Accuracy), after.N)
+	}
+	if f.out != "" {
+		if err := saveNNModel(f.out, res.Model); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
+	}
+	for _, h := range f.history {
+		if err := writeAdaptHistory(h, res); err != nil {
+			return err
+		}
+	}
+	if f.plot != "" {
+		title := fmt.Sprintf("%s: NetAdapt to %s, %s", name, budget, what)
+		if err := os.WriteFile(f.plot, adaptChart(title, res), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitTail returns s without its last n samples, and those samples.
+func splitTail(s *data.Set, n int) (head, tail *data.Set) {
+	k, cut := s.SampleLen(), s.Len()-n
+	tail = &data.Set{Name: s.Name + " (held out)", Shape: s.Shape, Classes: s.Classes, X: s.X[cut*k:], Y: s.Y[cut:]}
+	return s.Head(cut), tail
+}
+
+// adaptTable prints the iterations as they come.
+type adaptTable struct {
+	w      io.Writer
+	metric measure.Metric
+	head   bool
+}
+
+func (t *adaptTable) header() {
+	fmt.Fprintf(t.w, "\n%4s  %-12s  %7s  %7s  %12s  %12s  %7s  %8s  %9s\n", "iter", "layer", "removed", "filters",
+		"target", t.metric.String(), "ratio", "accuracy", "proposals")
+	t.head = true
+}
+
+func (t *adaptTable) row(it netadapt.Iteration, _ []netadapt.Proposal) {
+	if !t.head {
+		t.header()
+	}
+	fmt.Fprintf(t.w, "%4d  %-12s  %7d  %7d  %12s  %12s  %6.1f%%  %8s  %9d\n", it.Iteration, it.Layer, it.Removed, it.Filters,
+		netadapt.FormatValue(t.metric, it.Target), netadapt.FormatValue(t.metric, it.Resource), 100*it.Ratio, pctAcc(it.Accuracy), it.Proposals)
+}
+
+func writeAdaptHistory(path string, res *netadapt.Result) error {
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if strings.HasSuffix(path, ".json") {
+		if err := writeJSON(fh, res); err != nil {
+			fh.Close()
+			return err
+		}
+		return fh.Close()
+	}
+	cw := csv.NewWriter(fh)
+	unit := map[string]string{"energy": "energy_pj", "latency": "latency_s", "edp": "edp_pj_s", "macs": "macs", "params": "params"}[res.Metric]
+	cw.Write([]string{"iteration", "layer", "removed", "filters", unit, "ratio", "accuracy", "chosen"})
+	for _, p := range res.Proposals {
+		cw.Write([]string{strconv.Itoa(p.Iteration), p.Layer, strconv.Itoa(p.Removed), strconv.Itoa(p.Filters),
+			strconv.FormatFloat(p.Resource, 'g', 10, 64), fmtF(p.Ratio, 5), fmtF(p.Accuracy, 5), strconv.FormatBool(p.Chosen)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}

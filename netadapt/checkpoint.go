@@ -1,0 +1,103 @@
+package netadapt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/nnergy/nnergy/measure"
+	"github.com/nnergy/nnergy/nn"
+)
+
+// The files of a checkpoint directory.
+const (
+	checkpointModel = "model.nnw"
+	checkpointState = "state.json"
+)
+
+// state is what a checkpoint holds besides the model.
+type state struct {
+	Version  int     `json:"version"`
+	Next     int     `json:"next_iteration"`
+	Seed     uint64  `json:"seed"`
+	Accuracy float64 `json:"accuracy"`
+	Resource float64 `json:"resource"`
+	Result   *Result `json:"result"`
+}
+
+// save writes the current model and history to the checkpoint directory,
+// the model first and each file through a rename, so that a crash leaves
+// the previous checkpoint or the new one.
+func (r *run) save(next int) error {
+	dir := r.cfg.Checkpoint
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("netadapt: checkpoint: %w", err)
+	}
+	st := state{Version: 1, Next: next, Seed: r.cfg.Seed, Accuracy: r.acc, Resource: r.cur, Result: r.res}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("netadapt: checkpoint: %w", err)
+	}
+	tmpModel := filepath.Join(dir, checkpointModel+".tmp")
+	if err := nn.SaveFile(tmpModel, r.m); err != nil {
+		return fmt.Errorf("netadapt: checkpoint: %w", err)
+	}
+	tmpState := filepath.Join(dir, checkpointState+".tmp")
+	if err := os.WriteFile(tmpState, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("netadapt: checkpoint: %w", err)
+	}
+	if err := os.Rename(tmpModel, filepath.Join(dir, checkpointModel)); err != nil {
+		return fmt.Errorf("netadapt: checkpoint: %w", err)
+	}
+	if err := os.Rename(tmpState, filepath.Join(dir, checkpointState)); err != nil {
+		return fmt.Errorf("netadapt: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Resume continues the run checkpointed in dir with cfg, which must have
+// the checkpoint's metric and seed (and, for the same result as an
+// uninterrupted run, its measurer and tuner). The budget, the schedule and
+// the history come from the checkpoint; cfg.Budget's value, InitReduction
+// and Decay are ignored. Checkpoints keep being written to cfg.Checkpoint
+// (default dir).
+func Resume(ctx context.Context, dir string, cfg Config) (*Result, error) {
+	b, err := os.ReadFile(filepath.Join(dir, checkpointState))
+	if err != nil {
+		return nil, fmt.Errorf("netadapt: resume: %w", err)
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("netadapt: resume: %s: %w", filepath.Join(dir, checkpointState), err)
+	}
+	if st.Version != 1 || st.Result == nil || st.Next < 1 {
+		return nil, fmt.Errorf("netadapt: resume: %s is not a netadapt checkpoint", filepath.Join(dir, checkpointState))
+	}
+	metric, err := measure.ParseMetric(st.Result.Metric)
+	if err != nil {
+		return nil, fmt.Errorf("netadapt: resume: %w", err)
+	}
+	if metric != cfg.Budget.Metric {
+		return nil, fmt.Errorf("netadapt: resume: the checkpoint's budget is on %s, not %s", metric, cfg.Budget.Metric)
+	}
+	if st.Seed != cfg.Seed {
+		return nil, fmt.Errorf("netadapt: resume: the checkpoint's seed is %d, not %d", st.Seed, cfg.Seed)
+	}
+	if cfg.Checkpoint == "" {
+		cfg.Checkpoint = dir
+	}
+	// The budget comes from the checkpoint; give newRun a valid one.
+	cfg.Budget = Budget{Metric: metric, Absolute: st.Result.Budget}
+	r, err := newRun(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if r.m, err = nn.LoadFile(filepath.Join(dir, checkpointModel)); err != nil {
+		return nil, fmt.Errorf("netadapt: resume: %w", err)
+	}
+	r.res, r.next, r.acc, r.cur = st.Result, st.Next, st.Accuracy, st.Resource
+	r.res.Stop = ""
+	return r.loop()
+}
