@@ -18,7 +18,7 @@ type scatterPoint struct {
 // scatterChart draws points of accuracy (y) against a resource fraction
 // (x, from 0) with a path joining the points at the indices in path, in
 // order, and a legend. Fixed precision: the same input gives the same
-// bytes. It is the layout of pruneChart for any set of points.
+// bytes. `nnergy prune --plot` and `nnergy adapt --plot` draw with it.
 func scatterChart(title, xLabel string, pts []scatterPoint, path []int, legend [][2]string) []byte {
 	const (
 		w, h         = 640, 440
