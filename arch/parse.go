@@ -91,9 +91,9 @@ func (f *fileYAML) validate(d *yamlspec.Doc) {
 		}
 		v.table = t
 	}
-	checkBits(d, "word_bits", f.WordBits)
+	d.CheckBits("word_bits", f.WordBits)
 	for _, t := range workload.Tensors {
-		checkBits(d, yamlspec.Join("data_bits", t.String()), f.DataBits.Get(int(t)))
+		d.CheckBits(yamlspec.Join("data_bits", t.String()), f.DataBits.Get(int(t)))
 	}
 	if len(f.Levels) == 0 {
 		d.Errorf("levels", "required: at least one level")
@@ -109,12 +109,6 @@ type validator struct {
 	d          *yamlspec.Doc
 	table      *tech.Table // nil when absent or unknown
 	tableGiven bool
-}
-
-func checkBits(d *yamlspec.Doc, path string, bits *int) {
-	if bits != nil && (*bits < 1 || *bits > 64) {
-		d.Errorf(path, "must be between 1 and 64 bits, got %d", *bits)
-	}
 }
 
 func checkNonNegative(d *yamlspec.Doc, path string, v *float64) {
@@ -237,7 +231,7 @@ func (v *validator) level(l *levelYAML, i int, names map[string]int) {
 			}
 		}
 	}
-	checkBits(d, at("word_bits"), l.WordBits)
+	d.CheckBits(at("word_bits"), l.WordBits)
 	checkMesh(d, at("mesh"), l.Mesh)
 	if i == 0 && l.Mesh != nil && *l.Mesh != [2]int{1, 1} {
 		d.Errorf(at("mesh"), "the outermost level has one instance, want [1, 1]")
@@ -327,7 +321,7 @@ func (v *validator) compute(c *computeYAML) {
 		return
 	}
 	checkMesh(d, "compute.mesh", c.Mesh)
-	checkBits(d, "compute.bits", c.Bits)
+	d.CheckBits("compute.bits", c.Bits)
 	v.class("compute.tech", c.Tech)
 	switch {
 	case c.Tech == "" && c.MACPJ == nil:

@@ -127,9 +127,7 @@ func (f *yamlNetwork) validate(d *yamlspec.Doc) {
 
 func checkTensorBits(d *yamlspec.Doc, path string, b *yamlspec.PerTensor[int]) {
 	for _, t := range Tensors {
-		if v := b.Get(int(t)); v != nil && (*v < 1 || *v > 64) {
-			d.Errorf(yamlspec.Join(path, t.String()), "must be between 1 and 64 bits, got %d", *v)
-		}
+		d.CheckBits(yamlspec.Join(path, t.String()), b.Get(int(t)))
 	}
 }
 

@@ -369,3 +369,11 @@ func fieldsOf(t reflect.Type) *fieldSet {
 	got, _ := fieldCache.LoadOrStore(t, fs)
 	return got.(*fieldSet)
 }
+
+// CheckBits reports a word width outside 1..64 bits at path; nil (absent)
+// is fine.
+func (d *Doc) CheckBits(path string, bits *int) {
+	if bits != nil && (*bits < 1 || *bits > 64) {
+		d.Errorf(path, "must be between 1 and 64 bits, got %d", *bits)
+	}
+}
