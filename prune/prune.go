@@ -106,18 +106,70 @@ func ParseTarget(s string) (Target, error) {
 }
 
 func (t Target) String() string {
-	k := "sparsity"
+	return t.kind() + "=" + strconv.FormatFloat(t.Fraction, 'g', -1, 64)
+}
+
+func (t Target) kind() string {
 	if t.Energy {
-		k = "energy"
+		return "energy"
 	}
-	return k + "=" + strconv.FormatFloat(t.Fraction, 'g', -1, 64)
+	return "sparsity"
+}
+
+// before reports whether pruning meets t before u (same kind): a higher
+// energy fraction or a lower sparsity.
+func (t Target) before(u Target) bool {
+	if t.Energy {
+		return t.Fraction > u.Fraction
+	}
+	return t.Fraction < u.Fraction
+}
+
+// ParseTargets reads one target or several of one kind:
+// energy=0.75,0.5,0.25 (or energy=0.75,energy=0.5). It returns the most
+// pruned as the target and the others as milestones.
+func ParseTargets(s string) (Target, []Target, error) {
+	k, _, _ := strings.Cut(s, "=")
+	var all []Target
+	for _, part := range strings.Split(s, ",") {
+		if !strings.Contains(part, "=") {
+			part = k + "=" + part
+		}
+		t, err := ParseTarget(part)
+		if err != nil {
+			return Target{}, nil, err
+		}
+		if len(all) > 0 && t.Energy != all[0].Energy {
+			return Target{}, nil, fmt.Errorf("prune: targets %q: all of one kind, energy or sparsity", s)
+		}
+		all = append(all, t)
+	}
+	last := 0
+	for i, t := range all {
+		if all[last].before(t) {
+			last = i
+		}
+	}
+	var ms []Target
+	for i, t := range all {
+		if i != last && t != all[last] {
+			ms = append(ms, t)
+		}
+	}
+	return all[last], ms, nil
 }
 
 // Config sets up a pruning run. Zero fields take the defaults given.
 type Config struct {
 	Method      Method
 	Granularity Granularity
-	Target      Target
+	// Target is where pruning stops.
+	Target Target
+	// Milestones are earlier targets of the same kind (less pruned than
+	// Target) at which the model is also kept: each is fine-tuned and
+	// scored like the final one, so one pruning run gives the accuracy at
+	// several targets. Any order.
+	Milestones []Target
 	// PerLayer makes magnitude weight pruning mask the same fraction of
 	// every layer instead of the smallest weights of the whole network.
 	PerLayer bool
@@ -169,6 +221,9 @@ type Step struct {
 	MACs        int64   `json:"macs"`
 	Params      int64   `json:"params"`
 	Accuracy    float64 `json:"accuracy"` // on Test; NaN without one
+	// Target is set on the fine-tuning steps: the target (or milestone)
+	// whose model was fine-tuned. The pruning steps leave it empty.
+	Target string `json:"target,omitempty"`
 	// LayerError is the relative output error of the restored layer after
 	// the least-squares fit, PlainError the same before it (energy-aware).
 	LayerError float64 `json:"layer_error,omitempty"`
@@ -180,13 +235,28 @@ type Result struct {
 	Model   *nn.Model
 	Steps   []Step
 	Reached bool // the target was met (before fine-tuning)
+	// Targets has the milestones in pruning order and then the target.
+	Targets []TargetResult
 	// Tolerance is the layer error tolerance at the end (energy-aware).
 	Tolerance float64
+}
+
+// TargetResult is the model kept at one target or milestone.
+type TargetResult struct {
+	Target  Target
+	Reached bool
+	// Pruned is the first pruning step that met the target (the last step
+	// when it was not reached), Tuned the state after fine-tuning (Pruned
+	// again without fine-tuning).
+	Pruned, Tuned Step
+	Model         *nn.Model
 }
 
 type run struct {
 	ctx     context.Context
 	cfg     Config
+	// kept holds the milestones met so far, in order.
+	kept    []TargetResult
 	m       *nn.Model
 	orig    int // original convolution and linear weights
 	base    measure.Measurement
@@ -221,6 +291,22 @@ func Run(ctx context.Context, m *nn.Model, cfg Config) (*Result, error) {
 	if !(cfg.Target.Fraction > 0 && cfg.Target.Fraction < 1) {
 		return nil, fmt.Errorf("prune: target %v outside (0, 1)", cfg.Target.Fraction)
 	}
+	ms := slices.Clone(cfg.Milestones)
+	for _, t := range ms {
+		if t.Energy != cfg.Target.Energy || !(t.Fraction > 0 && t.Fraction < 1) || !t.before(cfg.Target) {
+			return nil, fmt.Errorf("prune: milestone %v: want a %s target less pruned than %v", t, cfg.Target.kind(), cfg.Target)
+		}
+	}
+	slices.SortFunc(ms, func(a, b Target) int {
+		if a.before(b) {
+			return -1
+		}
+		if b.before(a) {
+			return 1
+		}
+		return 0
+	})
+	cfg.Milestones = slices.Compact(ms)
 	if cfg.Method == EnergyAware && cfg.Calibration == nil {
 		return nil, fmt.Errorf("prune: energy-aware pruning needs a calibration batch")
 	}
@@ -252,23 +338,42 @@ func Run(ctx context.Context, m *nn.Model, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.res.Reached = r.met()
-	if cfg.Train != nil && cfg.Finetune.Epochs > 0 {
+	r.res.Reached = r.met(cfg.Target)
+	// Milestones never met are reported at the last step, unreached.
+	for _, t := range cfg.Milestones[len(r.kept):] {
+		r.kept = append(r.kept, TargetResult{Target: t, Pruned: r.res.Steps[len(r.res.Steps)-1], Model: r.m.Clone()})
+	}
+	final := TargetResult{Target: cfg.Target, Reached: r.res.Reached, Pruned: r.res.Steps[len(r.res.Steps)-1], Model: r.m}
+	r.kept = append(r.kept, final)
+	for i := range r.kept {
+		k := &r.kept[i]
+		k.Tuned = k.Pruned
+		if cfg.Train == nil || cfg.Finetune.Epochs == 0 {
+			continue
+		}
 		ft := cfg.Finetune
 		if ft.Workers == 0 {
 			ft.Workers = cfg.Workers
 		}
-		if _, err := nn.Train(ctx, r.m, cfg.Train, nil, ft); err != nil {
+		if _, err := nn.Train(ctx, k.Model, cfg.Train, nil, ft); err != nil {
 			return nil, err
 		}
+		r.m = k.Model
 		if err := r.measure(); err != nil {
 			return nil, err
 		}
-		if err := r.record(fmt.Sprintf("fine-tune %d epochs", ft.Epochs), "", nil); err != nil {
+		action := fmt.Sprintf("fine-tune %d epochs", ft.Epochs)
+		if len(r.kept) > 1 {
+			action += " at " + k.Target.String()
+		}
+		if err := r.record(action, "", nil); err != nil {
 			return nil, err
 		}
+		r.res.Steps[len(r.res.Steps)-1].Target = k.Target.String()
+		k.Tuned = r.res.Steps[len(r.res.Steps)-1]
 	}
-	r.res.Model = r.m
+	r.res.Targets = r.kept
+	r.res.Model = final.Model
 	return r.res, nil
 }
 
@@ -289,12 +394,23 @@ func (r *run) sparsity() float64 {
 	return 1 - float64(nz)/float64(r.orig)
 }
 
-// met reports whether the last measurement meets the target.
-func (r *run) met() bool {
-	if r.cfg.Target.Energy {
-		return r.last.Total.EnergyPJ <= r.cfg.Target.Fraction*r.base.Total.EnergyPJ*(1+1e-12)
+// met reports whether the last measurement meets t.
+func (r *run) met(t Target) bool {
+	if t.Energy {
+		return r.last.Total.EnergyPJ <= t.Fraction*r.base.Total.EnergyPJ*(1+1e-12)
 	}
-	return r.sparsity() >= r.cfg.Target.Fraction-1e-9
+	return r.sparsity() >= t.Fraction-1e-9
+}
+
+// done reports whether the last measurement meets the target.
+func (r *run) done() bool { return r.met(r.cfg.Target) }
+
+// pending returns the first milestone not yet met, or the target.
+func (r *run) pending() Target {
+	if len(r.kept) < len(r.cfg.Milestones) {
+		return r.cfg.Milestones[len(r.kept)]
+	}
+	return r.cfg.Target
 }
 
 // record appends a step for the model as last measured.
@@ -319,6 +435,11 @@ func (r *run) record(action, layer string, errs *[2]float64) error {
 	if r.cfg.OnStep != nil {
 		r.cfg.OnStep(s)
 	}
+	// Keep the model at every milestone this step meets. (The fine-tunes
+	// at the end record steps too, but by then every milestone is kept.)
+	for len(r.kept) < len(r.cfg.Milestones) && r.met(r.pending()) {
+		r.kept = append(r.kept, TargetResult{Target: r.pending(), Reached: true, Pruned: s, Model: r.m.Clone()})
+	}
 	return nil
 }
 
@@ -340,8 +461,8 @@ func (r *run) magnitudeWeights() error {
 			return err
 		}
 		next := math.Round((s+r.cfg.Increment)*1e9) / 1e9
-		if !r.cfg.Target.Energy {
-			next = min(next, r.cfg.Target.Fraction)
+		if t := r.pending(); !t.Energy {
+			next = min(next, t.Fraction)
 		}
 		next = min(next, r.cfg.MaxLayerSparsity)
 		if next <= s {
@@ -361,7 +482,7 @@ func (r *run) magnitudeWeights() error {
 		if err := r.record(fmt.Sprintf("mask %s to %.0f%%", how, 100*s), "", nil); err != nil {
 			return err
 		}
-		if r.met() {
+		if r.done() {
 			return nil
 		}
 	}
@@ -479,7 +600,7 @@ func (r *run) magnitudeFilters() error {
 		if err := r.record(fmt.Sprintf("remove %d filters (%.0f%% of each layer)", removed, 100*r.cfg.Increment), "", nil); err != nil {
 			return err
 		}
-		if r.met() {
+		if r.done() {
 			return nil
 		}
 	}
@@ -535,7 +656,7 @@ func (r *run) energyAware() error {
 			break
 		}
 		if pruned {
-			if r.met() {
+			if r.done() {
 				break
 			}
 			continue

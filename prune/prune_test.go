@@ -2,7 +2,9 @@ package prune
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 
@@ -244,6 +246,102 @@ func TestRunTargets(t *testing.T) {
 			}
 			t.Logf("%d steps, sparsity %.2f, energy %.3f, accuracy %.3f (start %.3f)", len(res.Steps), last.Sparsity, last.EnergyRatio, last.Accuracy, first.Accuracy)
 		})
+	}
+}
+
+// TestMilestones prunes once to energy=0.5 keeping the models at 0.8 and
+// 0.65: each kept model meets its milestone, is fine-tuned separately, and
+// measures what its history step says.
+func TestMilestones(t *testing.T) {
+	ctx := context.Background()
+	m := trained(t)
+	target, ms, err := ParseTargets("energy=0.65,0.8,energy=0.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []Method{Magnitude, EnergyAware} {
+		t.Run(method.String(), func(t *testing.T) {
+			cfg := Config{Method: method, Granularity: Filter, Target: target, Milestones: ms, Increment: 0.2,
+				Measurer: hw(t, "eyeriss"), Calibration: measure.Batch(data.Synthetic(256, 5), 256), Test: data.Synthetic(300, 9),
+				Train: data.Synthetic(300, 11), Workers: 2,
+				Finetune: nn.TrainConfig{Epochs: 1, Batch: 32, Optimizer: &nn.Adam{}, Schedule: nn.ConstantLR{Base: 0.001}, Seed: 2}}
+			res, err := Run(ctx, m, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []float64{0.8, 0.65, 0.5}
+			if len(res.Targets) != len(want) {
+				t.Fatalf("%d targets, want %d", len(res.Targets), len(want))
+			}
+			tuned := 0
+			for _, s := range res.Steps {
+				if s.Target != "" {
+					tuned++
+				}
+			}
+			if tuned != len(want) || res.Steps[len(res.Steps)-1] != res.Targets[2].Tuned {
+				t.Errorf("%d fine-tune steps; last step %+v, final target %+v", tuned, res.Steps[len(res.Steps)-1], res.Targets[2].Tuned)
+			}
+			prev := 2.0 // one step may meet several targets
+			for i, tr := range res.Targets {
+				if tr.Target.Fraction != want[i] || !tr.Reached {
+					t.Fatalf("target %d: %v reached %v", i, tr.Target, tr.Reached)
+				}
+				if !(tr.Pruned.EnergyRatio <= want[i]) || !(tr.Pruned.EnergyRatio <= prev) {
+					t.Errorf("%v kept at energy %.3f (previous %.3f)", tr.Target, tr.Pruned.EnergyRatio, prev)
+				}
+				prev = tr.Pruned.EnergyRatio
+				if tr.Tuned.Target != tr.Target.String() || math.IsNaN(tr.Tuned.Accuracy) {
+					t.Errorf("%v: tuned step %+v", tr.Target, tr.Tuned)
+				}
+				got, err := cfg.Measurer.Measure(ctx, tr.Model)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Total.EnergyPJ != tr.Tuned.EnergyPJ {
+					t.Errorf("%v: model measures %v pJ, its step %v", tr.Target, got.Total.EnergyPJ, tr.Tuned.EnergyPJ)
+				}
+				sc, err := nn.Evaluate(tr.Model, cfg.Test, 0, 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sc.Accuracy != tr.Tuned.Accuracy {
+					t.Errorf("%v: model scores %v, its step %v", tr.Target, sc.Accuracy, tr.Tuned.Accuracy)
+				}
+			}
+			if res.Model != res.Targets[2].Model {
+				t.Error("the result's model is not the final target's")
+			}
+		})
+	}
+}
+
+func TestParseTargets(t *testing.T) {
+	for _, tc := range []struct {
+		in, target, ms string
+	}{
+		{"energy=0.5", "energy=0.5", "[]"},
+		{"energy=0.75,0.5,0.25", "energy=0.25", "[energy=0.75 energy=0.5]"},
+		{"sparsity=0.9,sparsity=0.5", "sparsity=0.9", "[sparsity=0.5]"},
+		{"energy=0.5,0.5", "energy=0.5", "[]"},
+	} {
+		tg, ms, err := ParseTargets(tc.in)
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if got := fmt.Sprint(ms); tg.String() != tc.target || got != tc.ms {
+			t.Errorf("%s: %v %s, want %s %s", tc.in, tg, got, tc.target, tc.ms)
+		}
+	}
+	for _, bad := range []string{"energy=0.5,sparsity=0.5", "energy=0.5,", "energy=0.5,1.5", ""} {
+		if _, _, err := ParseTargets(bad); err == nil {
+			t.Errorf("ParseTargets(%q) accepted", bad)
+		}
+	}
+	if _, err := Run(context.Background(), trained(t), Config{Target: Target{Energy: true, Fraction: 0.5},
+		Milestones: []Target{{Energy: true, Fraction: 0.4}}, Measurer: measure.Count{}}); err == nil || !strings.Contains(err.Error(), "milestone energy=0.4") {
+		t.Errorf("a milestone past the target: %v", err)
 	}
 }
 

@@ -54,6 +54,10 @@ model's weight sparsity and its activation densities (measured on
 
 Pruning stops at the target (energy=F: F of the original energy; sparsity=F:
 F of the weights zero or removed), then fine-tunes for --finetune-epochs.
+Several targets of one kind (--target energy=0.75,0.5,0.25) prune once to
+the last and keep the model at each earlier one: every kept model is
+fine-tuned and scored, and a table compares them (write them all with
+--out 'pruned-{target}.onnx').
 Every step (sparsity, energy, accuracy) is printed, and written with
 --history (.json or .csv, repeatable) and --plot (SVG).`,
 		Example: `  nnergy prune --model lenet.nnw --data mnist --method energy-aware --target energy=0.5 --arch eyeriss --granularity filter --out pruned.nnw
@@ -66,7 +70,7 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
 	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
 	fl.StringVar(&f.method, "method", "magnitude", "magnitude or energy-aware")
-	fl.StringVar(&f.target, "target", "energy=0.5", "energy=F (of the original modelled energy) or sparsity=F")
+	fl.StringVar(&f.target, "target", "energy=0.5", "energy=F (of the original modelled energy) or sparsity=F; several: energy=0.75,0.5,0.25")
 	fl.StringVar(&f.granularity, "granularity", "weight", "weight (masks) or filter (filters removed)")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture of the energy model: preset name or YAML file")
 	fl.StringVar(&f.dataflow, "dataflow", "rs", "dataflow of the mapping builder: ws, os, is, rs or nlr")
@@ -85,7 +89,7 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	fl.IntVar(&f.batch, "batch", 64, "fine-tuning batch size")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for zoo weights and fine-tuning")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU)")
-	fl.StringVar(&f.out, "out", "", "write the pruned model (.nnw, or .onnx)")
+	fl.StringVar(&f.out, "out", "", "write the pruned model (.nnw, or .onnx); with several targets, {target} in the name writes each")
 	fl.StringSliceVar(&f.history, "history", nil, "write the steps to FILE.json or FILE.csv (repeatable)")
 	fl.StringVar(&f.plot, "plot", "", "write accuracy against modelled energy of every step as SVG")
 	return c
@@ -100,9 +104,12 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
-	target, err := prune.ParseTarget(f.target)
+	target, milestones, err := prune.ParseTargets(f.target)
 	if err != nil {
 		return usageError{err}
+	}
+	if f.out != "" && !strings.HasSuffix(f.out, ".onnx") && !strings.HasSuffix(f.out, ".nnw") {
+		return usagef("prune: --out %q: want a .onnx or .nnw file", f.out)
 	}
 	df, err := dataflow.ParseDataflow(f.dataflow)
 	if err != nil {
@@ -121,6 +128,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 			return usagef("prune: --history %q: want a .json or .csv file", h)
 		}
 	}
+
 	train, test, err := loadNNData(f.data, f.dataDir)
 	if err != nil {
 		return err
@@ -153,7 +161,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg := prune.Config{Method: method, Granularity: gran, Target: target, PerLayer: f.perLayer,
+	cfg := prune.Config{Method: method, Granularity: gran, Target: target, Milestones: milestones, PerLayer: f.perLayer,
 		Increment: f.increment, Tolerance: f.tolerance, Measurer: hw, Calibration: measure.Batch(train, f.calib),
 		Test: test, Workers: f.workers}
 	if f.finetune > 0 {
@@ -162,7 +170,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 			Schedule: nn.CosineLR{Base: f.lr}, Seed: f.seed, Workers: f.workers}
 	}
 	fmt.Fprintf(e.stdout, "pruning %s on %s: %s, %s, target %s, energy on %s (%s builder%s)\n\n",
-		name, f.data, method, gran, target, hw.Spec().Name, df, map[bool]string{true: ", searched", false: ""}[f.search])
+		name, f.data, method, gran, f.target, hw.Spec().Name, df, map[bool]string{true: ", searched", false: ""}[f.search])
 	tw := &pruneTable{w: e.stdout}
 	cfg.OnStep = tw.row
 	res, err := prune.Run(c.Context(), m, cfg)
@@ -179,32 +187,33 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	}
 	fmt.Fprintf(e.stdout, "sparsity %.1f%%, energy %.1f%% of the original on %s, accuracy %s (from %s)\n",
 		100*last.Sparsity, 100*last.EnergyRatio, hw.Spec().Name, pctAcc(last.Accuracy), pctAcc(res.Steps[0].Accuracy))
-	for _, a := range f.also {
-		h, err := hwFor(a)
-		if err != nil {
+	also := make([]*measure.Hardware, len(f.also))
+	for i, a := range f.also {
+		if also[i], err = hwFor(a); err != nil {
 			return err
 		}
-		before, err := h.Measure(c.Context(), m)
-		if err != nil {
+	}
+	if len(res.Targets) > 1 || len(also) > 0 {
+		if err := e.pruneTargets(c, hw, also, m, res.Targets); err != nil {
 			return err
 		}
-		after, err := h.Measure(c.Context(), res.Model)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "on %s: %.3f uJ -> %.3f uJ (%.1f%%)\n", h.Spec().Name, before.Total.EnergyPJ/1e6, after.Total.EnergyPJ/1e6,
-			100*after.Total.EnergyPJ/before.Total.EnergyPJ)
 	}
 	if f.out != "" {
-		if strings.HasSuffix(f.out, ".onnx") {
-			err = nnonnx.WriteFile(f.out, res.Model)
-		} else {
-			err = nn.SaveFile(f.out, res.Model)
+		for i, t := range res.Targets {
+			path := strings.ReplaceAll(f.out, "{target}", strings.ReplaceAll(t.Target.String(), "=", "-"))
+			if path == f.out && i < len(res.Targets)-1 {
+				continue // without {target}, only the final model
+			}
+			if strings.HasSuffix(path, ".onnx") {
+				err = nnonnx.WriteFile(path, t.Model)
+			} else {
+				err = nn.SaveFile(path, t.Model)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "saved %s\n", path)
 		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
 	}
 	for _, h := range f.history {
 		if err := writePruneHistory(h, res.Steps); err != nil {
@@ -216,6 +225,37 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 		if err := os.WriteFile(f.plot, pruneChart(title, res.Steps), 0o644); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// pruneTargets prints one row per target: the step that met it, its
+// accuracy before and after fine-tuning, and its energy on --arch and on
+// every --also-arch (as a fraction of the unpruned model's there).
+func (e *env) pruneTargets(c *cobra.Command, hw *measure.Hardware, also []*measure.Hardware, orig *nn.Model, ts []prune.TargetResult) error {
+	w := func(name string) int { return max(8, len(name)+1) }
+	fmt.Fprintf(e.stdout, "\n%-14s  %7s  %4s  %8s  %8s  %8s  %*s", "target", "reached", "step", "sparsity", "pruned", "tuned", w(hw.Spec().Name), hw.Spec().Name)
+	base := make([]float64, len(also))
+	for i, h := range also {
+		ms, err := h.Measure(c.Context(), orig)
+		if err != nil {
+			return err
+		}
+		base[i] = ms.Total.EnergyPJ
+		fmt.Fprintf(e.stdout, "  %*s", w(h.Spec().Name), h.Spec().Name)
+	}
+	fmt.Fprintln(e.stdout)
+	for _, t := range ts {
+		fmt.Fprintf(e.stdout, "%-14s  %7s  %4d  %7.1f%%  %8s  %8s  %*.1f%%", t.Target, map[bool]string{true: "yes", false: "no"}[t.Reached],
+			t.Pruned.Step, 100*t.Tuned.Sparsity, pctAcc(t.Pruned.Accuracy), pctAcc(t.Tuned.Accuracy), w(hw.Spec().Name)-1, 100*t.Tuned.EnergyRatio)
+		for i, h := range also {
+			ms, err := h.Measure(c.Context(), t.Model)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "  %*.1f%%", w(h.Spec().Name)-1, 100*ms.Total.EnergyPJ/base[i])
+		}
+		fmt.Fprintln(e.stdout)
 	}
 	return nil
 }
@@ -274,14 +314,14 @@ func writePruneHistory(path string, steps []prune.Step) error {
 		return err
 	}
 	cw := csv.NewWriter(fh)
-	cw.Write([]string{"step", "action", "layer", "sparsity", "energy_pj", "energy_ratio", "latency_s", "macs", "params", "accuracy", "layer_error", "plain_error"})
+	cw.Write([]string{"step", "action", "layer", "sparsity", "energy_pj", "energy_ratio", "latency_s", "macs", "params", "accuracy", "layer_error", "plain_error", "target"})
 	for _, s := range steps {
 		acc := ""
 		if !math.IsNaN(s.Accuracy) {
 			acc = fmtF(s.Accuracy, 4)
 		}
 		cw.Write([]string{i64(int64(s.Step)), s.Action, s.Layer, fmtF(s.Sparsity, 4), fmtF(s.EnergyPJ, 1), fmtF(s.EnergyRatio, 4),
-			fmt.Sprintf("%.6g", s.LatencyS), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5)})
+			fmt.Sprintf("%.6g", s.LatencyS), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5), s.Target})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

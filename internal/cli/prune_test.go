@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -89,6 +91,71 @@ func TestPruneSynthetic(t *testing.T) {
 	if math.Abs(rep.Total.EnergyPJ-last.EnergyPJ) > 1e-9*last.EnergyPJ {
 		t.Errorf("nnergy eval of the pruned model: %v pJ, history %v pJ", rep.Total.EnergyPJ, last.EnergyPJ)
 	}
+
+	// Several targets: one magnitude run keeps, fine-tunes and writes the
+	// model at each; every written model costs what its row says.
+	tmpl := filepath.Join(dir, "m-{target}.onnx")
+	code, stdout, stderr = runNnergy(t, "prune", "--model", base, "--data", "synthetic", "--method", "magnitude",
+		"--granularity", "filter", "--target", "energy=0.5,0.8,0.65", "--arch", "eyeriss", "--also-arch", "eyeriss-v2",
+		"--density-images", "0", "--eval-images", "300", "--finetune-epochs", "1", "--limit", "500",
+		"--batch", "50", "--workers", "2", "--out", tmpl, "--history", hc)
+	if code != 0 {
+		t.Fatalf("prune, three targets: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "target          reached  step  sparsity    pruned     tuned   eyeriss   eyeriss-v2\n") {
+		t.Errorf("no target table:\n%s", stdout)
+	}
+	if rows, err = readCSV(hc); err != nil || rows[0][len(rows[0])-1] != "target" {
+		t.Fatalf("csv: %v %v", err, rows)
+	}
+	for _, tg := range []string{"energy=0.8", "energy=0.65", "energy=0.5"} {
+		row := regexp.MustCompile(`(?m)^` + tg + `\s+yes\s+\d+\s+\S+%\s+\S+%\s+\S+%\s+([0-9.]+)%\s+([0-9.]+)%$`).FindStringSubmatch(stdout)
+		if row == nil {
+			t.Errorf("no row for %s:\n%s", tg, stdout)
+			continue
+		}
+		path := strings.ReplaceAll(tmpl, "{target}", strings.ReplaceAll(tg, "=", "-"))
+		if !strings.Contains(stdout, "saved "+path+"\n") {
+			t.Errorf("%s not saved", path)
+		}
+		var tuned []string
+		for _, r := range rows {
+			if r[len(r)-1] == tg {
+				tuned = r
+			}
+		}
+		if tuned == nil {
+			t.Fatalf("csv has no fine-tune step for %s", tg)
+		}
+		code, evalOut, stderr := runNnergy(t, "eval", "--arch", "eyeriss", "--model", path, "--format", "json")
+		if code != 0 {
+			t.Fatalf("eval %s: exit %d: %s", path, code, stderr)
+		}
+		if err := json.Unmarshal([]byte(evalOut), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if got := fmtF(rep.Total.EnergyPJ, 1); got != tuned[4] {
+			t.Errorf("%s: nnergy eval %s pJ, history %s pJ", tg, got, tuned[4])
+		}
+		if ratio, _ := strconv.ParseFloat(row[1], 64); ratio > 100*tgFraction(tg)+1e-9 {
+			t.Errorf("%s: energy %v%%", tg, ratio)
+		}
+	}
+}
+
+func readCSV(path string) ([][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return csv.NewReader(f).ReadAll()
+}
+
+func tgFraction(tg string) float64 {
+	_, v, _ := strings.Cut(tg, "=")
+	f, _ := strconv.ParseFloat(v, 64)
+	return f
 }
 
 func TestPruneUsage(t *testing.T) {
@@ -97,6 +164,8 @@ func TestPruneUsage(t *testing.T) {
 		{"prune", "--data", "synthetic", "--method", "random"},
 		{"prune", "--data", "synthetic", "--granularity", "channel"},
 		{"prune", "--data", "synthetic", "--history", "h.txt"},
+		{"prune", "--data", "synthetic", "--target", "energy=0.5,sparsity=0.5"},
+		{"prune", "--data", "synthetic", "--out", "m.txt"},
 	} {
 		if code, _, stderr := runNnergy(t, args...); code == 0 || stderr == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
