@@ -238,3 +238,50 @@ func bracket(s []int, v int) (lo, hi int, f float64, ok bool) {
 func lerp(a, b time.Duration, f float64) time.Duration {
 	return a + time.Duration(f*float64(b-a))
 }
+
+// CompareLatency times whole inference passes of several models on the same
+// random input (one batch of cfg.Batch images, every model's input shape
+// must be the same), interleaved: each round runs every model once, in
+// turn, so that load from other processes, which drifts over seconds on a
+// shared machine, falls on all of them alike. It returns the median pass
+// of each model, in order. Comparing models this way is what a budget
+// fraction (the adapted model at 50% of the original) needs: two separate
+// MeasureLatency calls can see different loads.
+func CompareLatency(models []*Model, cfg LatencyConfig) ([]time.Duration, error) {
+	cfg.defaults()
+	if len(models) == 0 {
+		return nil, fmt.Errorf("nn: no models to compare")
+	}
+	execs := make([]*Exec, len(models))
+	for i, m := range models {
+		if err := m.Check(); err != nil {
+			return nil, err
+		}
+		if !slices.Equal(m.InShape, models[0].InShape) {
+			return nil, fmt.Errorf("nn: model %d takes input %v, model 0 %v", i, m.InShape, models[0].InShape)
+		}
+		execs[i] = NewExec(m, cfg.Workers)
+	}
+	x := NewTensor(append([]int{cfg.Batch}, models[0].InShape...)...)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	times := make([][]time.Duration, len(models))
+	for r := -cfg.Warmup; r < cfg.Runs; r++ {
+		for i, e := range execs {
+			t0 := time.Now()
+			if _, err := e.Forward(x, false); err != nil {
+				return nil, err
+			}
+			if r >= 0 {
+				times[i] = append(times[i], time.Since(t0))
+			}
+		}
+	}
+	out := make([]time.Duration, len(models))
+	for i, t := range times {
+		out[i] = median(t)
+	}
+	return out, nil
+}

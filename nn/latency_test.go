@@ -28,6 +28,26 @@ func TestMeasureLatency(t *testing.T) {
 	}
 }
 
+func TestCompareLatency(t *testing.T) {
+	a := dagModel()
+	b := a.Clone()
+	d, err := CompareLatency([]*Model{a, b}, LatencyConfig{Runs: 5, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d) != 2 || d[0] <= 0 || d[1] <= 0 {
+		t.Fatalf("durations %v", d)
+	}
+	other := New("x", 3, 8, 8)
+	other.Add("flat", &Flatten{}, "x")
+	if _, err := CompareLatency([]*Model{a, other}, LatencyConfig{Runs: 1}); err == nil {
+		t.Error("models with different inputs compared")
+	}
+	if _, err := CompareLatency(nil, LatencyConfig{}); err == nil {
+		t.Error("no models compared")
+	}
+}
+
 func TestLatencyTable(t *testing.T) {
 	m := New("x", 8, 16, 16)
 	x := m.Add("c", NewConv(8, 16, 3, 1, 1), "x")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,14 +13,22 @@ import (
 )
 
 func (e *env) latencyCmd() *cobra.Command {
-	var model string
+	var model, baseline string
 	var cfg nn.LatencyConfig
 	c := &cobra.Command{
 		Use:   "latency",
 		Short: "Measure per-layer inference latency on this CPU",
 		Long: `Run a model (a saved .nnw or .onnx file, or a zoo network) in inference
 mode on random input and print, per layer, the median time of --runs timed
-passes after --warmup untimed ones, and the median time of a whole pass.`,
+passes after --warmup untimed ones, and the median time of a whole pass.
+
+--baseline B then times whole passes of the model and of B interleaved
+(one pass of each per round, --runs rounds), so that the load of other
+processes falls on both alike, and prints the model's latency as a
+fraction of B's: the check of a pruned or adapted model against a budget
+given as a fraction of the original.`,
+		Example: `  nnergy latency --model lenet.onnx --workers 1 --runs 300
+  nnergy latency --model adapted.onnx --baseline lenet.onnx --workers 1 --runs 500`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			switch {
@@ -35,6 +44,16 @@ passes after --warmup untimed ones, and the median time of a whole pass.`,
 			m, name, err := loadNNModel(model, 1)
 			if err != nil {
 				return err
+			}
+			var base *nn.Model
+			var baseName string
+			if baseline != "" {
+				if base, baseName, err = loadNNModel(baseline, 1); err != nil {
+					return err
+				}
+				if !slices.Equal(base.InShape, m.InShape) {
+					return usagef("latency: --baseline %s takes input %v, --model %s %v", baseName, base.InShape, name, m.InShape)
+				}
 			}
 			if cfg.Warmup == 0 {
 				cfg.Warmup = -1 // none, as asked (zero means the default)
@@ -67,11 +86,20 @@ passes after --warmup untimed ones, and the median time of a whole pass.`,
 				return err
 			}
 			fmt.Fprintf(e.stdout, "throughput %.0f images/s\n", float64(lat.Batch)/lat.Total.Seconds())
+			if base != nil {
+				d, err := nn.CompareLatency([]*nn.Model{m, base}, cfg)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "against %s (whole passes interleaved, median of %d each): %s vs %s, %.1f%%\n",
+					baseName, cfg.Runs, latencyMicro(d[0]), latencyMicro(d[1]), 100*float64(d[0])/float64(d[1]))
+			}
 			return nil
 		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&model, "model", "", "model file (.nnw or .onnx) or zoo network")
+	fl.StringVar(&baseline, "baseline", "", "also time whole passes against this model, interleaved, and print the ratio")
 	fl.IntVar(&cfg.Batch, "batch", 1, "images per pass")
 	fl.IntVar(&cfg.Runs, "runs", 20, "timed runs")
 	fl.IntVar(&cfg.Warmup, "warmup", 3, "untimed runs before timing")

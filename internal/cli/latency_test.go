@@ -26,3 +26,16 @@ func TestLatencyTable(t *testing.T) {
 		t.Errorf("footer %q", lines[len(lines)-3:])
 	}
 }
+
+func TestLatencyBaseline(t *testing.T) {
+	code, stdout, stderr := runNnergy(t, "latency", "--model", "lenet5", "--baseline", "vgg-small", "--runs", "3", "--workers", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^against vgg-small \(whole passes interleaved, median of 3 each\): [0-9.]+µs vs [0-9.]+µs, [0-9.]+%$`).MatchString(stdout) {
+		t.Errorf("no comparison line:\n%s", stdout)
+	}
+	if code, _, stderr := runNnergy(t, "latency", "--model", "lenet5", "--baseline", "nosuch.onnx"); code == 0 || !strings.Contains(stderr, "nosuch.onnx") {
+		t.Errorf("missing baseline: exit %d, %q", code, stderr)
+	}
+}
