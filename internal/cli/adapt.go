@@ -101,7 +101,7 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	fl.StringVar(&f.finetuneCmd, "finetune-cmd", "", "fine-tune and score with this shell command instead (see above)")
 	fl.StringVar(&f.out, "out", "", "write the adapted model (.onnx or .nnw)")
 	fl.StringSliceVar(&f.history, "history", nil, "write the run to FILE.json (everything) or FILE.csv (every proposal); repeatable")
-	fl.StringVar(&f.plot, "plot", "", "write accuracy against resource of every proposal as SVG")
+	fl.StringVar(&f.plot, "plot", "", "write accuracy against resource of every proposal as SVG or PNG (by the extension)")
 	return c
 }
 
@@ -152,6 +152,11 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 	for _, h := range f.history {
 		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
 			return usagef("adapt: --history %q: want a .json or .csv file", h)
+		}
+	}
+	if f.plot != "" {
+		if err := plotFormat("adapt", "--plot", f.plot); err != nil {
+			return err
 		}
 	}
 	if f.resume != "" {
@@ -269,7 +274,7 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 	}
 	if f.plot != "" {
 		title := fmt.Sprintf("%s: NetAdapt to %s, %s", name, budget, what)
-		if err := os.WriteFile(f.plot, adaptChart(title, res), 0o644); err != nil {
+		if err := writePlot(f.plot, adaptChart(title, res)); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/nnergy/nnergy/internal/chart"
 	"github.com/nnergy/nnergy/netadapt"
 )
 
@@ -11,75 +12,81 @@ import (
 type scatterPoint struct {
 	X, Y  float64 // X as a fraction (0.5 = 50%), Y an accuracy in [0, 1]
 	Title string  // tooltip
-	Fill  string
+	Fill  chart.Color
 	R     float64
 }
 
 // scatterChart draws points of accuracy (y) against a resource fraction
 // (x, from 0) with a path joining the points at the indices in path, in
-// order, and a legend. Fixed precision: the same input gives the same
-// bytes. `nnergy prune --plot` and `nnergy adapt --plot` draw with it.
-func scatterChart(title, xLabel string, pts []scatterPoint, path []int, legend [][2]string) []byte {
+// order, and a legend of colours and names. `nnergy prune --plot` and
+// `nnergy adapt --plot` draw with it.
+func scatterChart(title, xLabel string, pts []scatterPoint, path []int, legend []legendEntry) chart.Drawing {
 	const (
 		w, h         = 640, 440
 		left, right  = 72, 24
 		top, bottom  = 56, 64
 		plotW, plotH = w - left - right, h - top - bottom
 	)
-	var s svgWriter
-	fmt.Fprintf(&s.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="%s">`+"\n", w, h, w, h, chartFont)
-	s.rect(0, 0, w, h, "#ffffff", "")
-	s.text(w/2, 26, 14, `text-anchor="middle" font-weight="bold"`, title)
-	xMax := 1.0
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range pts {
-		xMax = max(xMax, p.X)
-		lo, hi = min(lo, p.Y), max(hi, p.Y)
+	draw := func(c chart.Canvas) {
+		c.Rect(0, 0, w, h, "#ffffff", "")
+		c.Text(w/2, 26, title, chart.TextStyle{Size: 14, Anchor: chart.Middle, Bold: true})
+		xMax := 1.0
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, p := range pts {
+			xMax = max(xMax, p.X)
+			lo, hi = min(lo, p.Y), max(hi, p.Y)
+		}
+		xTop, xStep := niceAxis(xMax)
+		if math.IsInf(lo, 1) {
+			lo, hi = 0, 1
+		}
+		span := max(hi-lo, 0.01)
+		yLo := max(0, math.Floor((lo-0.1*span)*100)/100)
+		yHi := min(1, math.Ceil((hi+0.1*span)*100)/100)
+		if yHi <= yLo {
+			yHi = yLo + 0.01
+		}
+		_, yStep := niceAxis(yHi - yLo)
+		px := func(v float64) float64 { return left + v/xTop*plotW }
+		py := func(a float64) float64 { return top + (yHi-a)/(yHi-yLo)*plotH }
+		tick := chart.TextStyle{Size: 11, Anchor: chart.Middle}
+		c.Rect(left, top, plotW, plotH, "", "#888888")
+		for v := 0.0; v <= xTop+1e-9; v += xStep {
+			c.Line(px(v), top, px(v), top+plotH, "#eeeeee", 1)
+			c.Text(px(v), top+plotH+16, fmt.Sprintf("%.0f%%", 100*v), tick)
+		}
+		tick.Anchor = chart.End
+		for v := math.Ceil(yLo/yStep-1e-9) * yStep; v <= yHi+1e-9; v += yStep {
+			c.Line(left, py(v), left+plotW, py(v), "#eeeeee", 1)
+			c.Text(left-6, py(v)+4, fmt.Sprintf("%s%%", tickText(100*v, 100*yStep)), tick)
+		}
+		c.Text(left+plotW/2, h-24, xLabel, chart.TextStyle{Size: 12, Anchor: chart.Middle})
+		c.Text(18, top+plotH/2, "accuracy", chart.TextStyle{Size: 12, Anchor: chart.Middle, Up: true})
+		for i := 1; i < len(path); i++ {
+			a, b := pts[path[i-1]], pts[path[i]]
+			c.Line(px(a.X), py(a.Y), px(b.X), py(b.Y), "#9c9c9c", 1)
+		}
+		for _, p := range pts {
+			c.Circle(px(p.X), py(p.Y), p.R, p.Fill, p.Title)
+		}
+		for i, l := range legend {
+			c.Text(left+8, top+16+14*float64(i), "● "+l.name, chart.TextStyle{Size: 11, Fill: l.color})
+		}
 	}
-	xTop, xStep := niceAxis(xMax)
-	if math.IsInf(lo, 1) {
-		lo, hi = 0, 1
-	}
-	span := max(hi-lo, 0.01)
-	yLo := max(0, math.Floor((lo-0.1*span)*100)/100)
-	yHi := min(1, math.Ceil((hi+0.1*span)*100)/100)
-	if yHi <= yLo {
-		yHi = yLo + 0.01
-	}
-	_, yStep := niceAxis(yHi - yLo)
-	px := func(v float64) float64 { return left + v/xTop*plotW }
-	py := func(a float64) float64 { return top + (yHi-a)/(yHi-yLo)*plotH }
-	s.rect(left, top, plotW, plotH, "none", "#888888")
-	for v := 0.0; v <= xTop+1e-9; v += xStep {
-		s.line(px(v), top, px(v), top+plotH, "#eeeeee", 1)
-		s.text(px(v), top+plotH+16, 11, `text-anchor="middle"`, fmt.Sprintf("%.0f%%", 100*v))
-	}
-	for v := math.Ceil(yLo/yStep-1e-9) * yStep; v <= yHi+1e-9; v += yStep {
-		s.line(left, py(v), left+plotW, py(v), "#eeeeee", 1)
-		s.text(left-6, py(v)+4, 11, `text-anchor="end"`, fmt.Sprintf("%s%%", tickText(100*v, 100*yStep)))
-	}
-	s.text(left+plotW/2, h-24, 12, `text-anchor="middle"`, xLabel)
-	fmt.Fprintf(&s.b, `<text x="18" y="%s" font-size="12" text-anchor="middle" transform="rotate(-90 18 %s)">accuracy</text>`+"\n", f1(top+plotH/2), f1(top+plotH/2))
-	for i := 1; i < len(path); i++ {
-		a, b := pts[path[i-1]], pts[path[i]]
-		s.line(px(a.X), py(a.Y), px(b.X), py(b.Y), "#9c9c9c", 1)
-	}
-	for _, p := range pts {
-		fmt.Fprintf(&s.b, `<circle cx="%s" cy="%s" r="%s" fill="%s"><title>%s</title></circle>`+"\n",
-			f1(px(p.X)), f1(py(p.Y)), f1(p.R), p.Fill, escapeXML(p.Title))
-	}
-	for i, l := range legend {
-		s.text(left+8, top+16+14*float64(i), 11, `fill="`+l[0]+`"`, "● "+l[1])
-	}
-	s.b.WriteString("</svg>\n")
-	return s.b.Bytes()
+	return chart.Drawing{W: w, H: h, Draw: draw}
 }
 
-// adaptChart returns the SVG plot of `nnergy adapt --plot`: held-out
-// accuracy against the resource (a fraction of the start) of the start
-// and of every proposal, the chosen ones joined in order.
-func adaptChart(title string, res *netadapt.Result) []byte {
-	const start, chosen, other = "#4e79a7", "#e15759", "#bab0ac"
+// legendEntry is one line of a scatterChart's legend.
+type legendEntry struct {
+	color chart.Color
+	name  string
+}
+
+// adaptChart returns the plot of `nnergy adapt --plot`: held-out accuracy
+// against the resource (a fraction of the start) of the start and of every
+// proposal, the chosen ones joined in order.
+func adaptChart(title string, res *netadapt.Result) chart.Drawing {
+	const start, chosen, other, final = "#4e79a7", "#e15759", "#bab0ac", "#59a14f"
 	pts := []scatterPoint{{X: 1, Y: res.InitialAccuracy, Title: "start", Fill: start, R: 5}}
 	path := []int{0}
 	for _, p := range res.Proposals {
@@ -92,9 +99,9 @@ func adaptChart(title string, res *netadapt.Result) []byte {
 		pts = append(pts, sp)
 	}
 	if res.Initial > 0 && len(res.Iterations) > 0 {
-		pts = append(pts, scatterPoint{X: res.Resource / res.Initial, Y: res.Accuracy, Title: "final (after the long-term fine-tune)", Fill: "#59a14f", R: 5})
+		pts = append(pts, scatterPoint{X: res.Resource / res.Initial, Y: res.Accuracy, Title: "final (after the long-term fine-tune)", Fill: final, R: 5})
 		path = append(path, len(pts)-1)
 	}
 	return scatterChart(title, res.Metric+", % of the start", pts, path,
-		[][2]string{{start, "start"}, {chosen, "chosen proposals"}, {other, "other proposals"}, {"#59a14f", "final"}})
+		[]legendEntry{{start, "start"}, {chosen, "chosen proposals"}, {other, "other proposals"}, {final, "final"}})
 }

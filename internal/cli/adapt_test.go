@@ -236,6 +236,7 @@ func TestAdaptErrors(t *testing.T) {
 		{"--decay", "0"},
 		{"--short-steps", "0"},
 		{"--history", "h.txt"},
+		{"--plot", "pareto.jpg"},
 		{"--resume", "/nonexistent/ck"},
 		{"--holdout", "6000"},
 		{"--dataflow", "xs"},

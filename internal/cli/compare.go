@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 
@@ -44,7 +43,7 @@ kinds), fc the FC layers (fc, gemm and matmul kinds), all both groups one
 after the other, and a comma-separated list of layer names one group of
 those layers.
 --print-arch DF prints the accelerator of one dataflow as YAML and exits.
---chart writes the comparison as stacked bars in an SVG file.
+--chart writes the comparison as stacked bars in an SVG or PNG file.
 
 The area model: one RF byte takes --rf-area GLB bytes of area (1.6, the
 value the paper's "GLB size differs by up to 2.6x" implies); RS keeps a
@@ -67,7 +66,7 @@ explore/isca16.go.`,
 	fl.IntVar(&f.batch, "batch", 16, "batch size (N)")
 	fl.StringVar(&f.layers, "layers", "all", "layers: conv, fc, all (both, reported apart) or comma-separated names")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
-	fl.StringVar(&f.chart, "chart", "", "write a stacked-bar chart of the comparison to this SVG file")
+	fl.StringVar(&f.chart, "chart", "", "write a stacked-bar chart of the comparison to this SVG or PNG file (by the extension)")
 	fl.StringVar(&f.printArch, "print-arch", "", "print the equal-area architecture of this dataflow as YAML and exit")
 	f.search.register(fl)
 	return c
@@ -85,6 +84,11 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	}
 	if _, _, err := explore.Mesh(f.pes); err != nil {
 		return usagef("compare: --pes: %s", strings.TrimPrefix(err.Error(), "explore: "))
+	}
+	if f.chart != "" {
+		if err := plotFormat("compare", "--chart", f.chart); err != nil {
+			return err
+		}
 	}
 	area := explore.EqualArea{PEs: f.pes, RFArea: f.rfArea}
 	if f.printArch != "" {
@@ -134,7 +138,7 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	}
 	rep := newCompareReport(net.Name, f.batch, area, set, groups, res)
 	if f.chart != "" {
-		if err := os.WriteFile(f.chart, compareChart(&rep), 0o644); err != nil {
+		if err := writePlot(f.chart, compareChart(&rep)); err != nil {
 			return err
 		}
 	}

@@ -147,6 +147,7 @@ func TestCompareErrors(t *testing.T) {
 		{"--print-arch", "xs"},
 		{"--max-evals", "0"},
 		{"--objective", "area"},
+		{"--chart", "compare.pdf"},
 	}
 	var b strings.Builder
 	for _, c := range cases {

@@ -59,7 +59,7 @@ the last and keep the model at each earlier one: every kept model is
 fine-tuned and scored, and a table compares them (write them all with
 --out 'pruned-{target}.onnx').
 Every step (sparsity, energy, accuracy) is printed, and written with
---history (.json or .csv, repeatable) and --plot (SVG).`,
+--history (.json or .csv, repeatable) and --plot (.svg or .png).`,
 		Example: `  nnergy prune --model lenet.nnw --data mnist --method energy-aware --target energy=0.5 --arch eyeriss --granularity filter --out pruned.nnw
   nnergy prune --model lenet.nnw --data mnist --method magnitude --target sparsity=0.8 --arch eyeriss-v2 --history h.json --plot h.svg`,
 		Args: cobra.NoArgs,
@@ -91,7 +91,7 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU)")
 	fl.StringVar(&f.out, "out", "", "write the pruned model (.nnw, or .onnx); with several targets, {target} in the name writes each")
 	fl.StringSliceVar(&f.history, "history", nil, "write the steps to FILE.json or FILE.csv (repeatable)")
-	fl.StringVar(&f.plot, "plot", "", "write accuracy against modelled energy of every step as SVG")
+	fl.StringVar(&f.plot, "plot", "", "write accuracy against modelled energy of every step as SVG or PNG (by the extension)")
 	return c
 }
 
@@ -126,6 +126,11 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	for _, h := range f.history {
 		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
 			return usagef("prune: --history %q: want a .json or .csv file", h)
+		}
+	}
+	if f.plot != "" {
+		if err := plotFormat("prune", "--plot", f.plot); err != nil {
+			return err
 		}
 	}
 
@@ -187,10 +192,14 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	}
 	fmt.Fprintf(e.stdout, "sparsity %.1f%%, energy %.1f%% of the original on %s, accuracy %s (from %s)\n",
 		100*last.Sparsity, 100*last.EnergyRatio, hw.Spec().Name, pctAcc(last.Accuracy), pctAcc(res.Steps[0].Accuracy))
-	also := make([]*measure.Hardware, len(f.also))
-	for i, a := range f.also {
-		if also[i], err = hwFor(a); err != nil {
+	var also []*measure.Hardware
+	for _, a := range f.also {
+		h, err := hwFor(a)
+		if err != nil {
 			return err
+		}
+		if h.Spec().Name != hw.Spec().Name { // --arch has its column already
+			also = append(also, h)
 		}
 	}
 	if len(res.Targets) > 1 || len(also) > 0 {
@@ -221,8 +230,8 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 		}
 	}
 	if f.plot != "" {
-		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", name, method, gran, target, hw.Spec().Name)
-		if err := os.WriteFile(f.plot, pruneChart(title, res.Steps), 0o644); err != nil {
+		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", name, method, gran, f.target, hw.Spec().Name)
+		if err := writePlot(f.plot, pruneChart(title, res.Steps)); err != nil {
 			return err
 		}
 	}

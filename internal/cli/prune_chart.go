@@ -4,48 +4,42 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/nnergy/nnergy/internal/chart"
 	"github.com/nnergy/nnergy/prune"
 )
 
-// pruneChart returns the SVG plot of `nnergy prune --plot`: accuracy
-// against modelled energy (as a fraction of the original) of every step,
-// joined in order, the start and the last step marked.
-func pruneChart(title string, steps []prune.Step) []byte {
-	const start, last, other = "#4e79a7", "#e15759", "#76b7b2"
+// pruneChart returns the plot of `nnergy prune --plot`: accuracy against
+// modelled energy (as a fraction of the original) of every pruning step,
+// joined in order from the start, and the fine-tuned model at every target
+// apart (the last pruning step is marked when nothing was fine-tuned).
+func pruneChart(title string, steps []prune.Step) chart.Drawing {
+	const start, tuned, other = "#4e79a7", "#e15759", "#76b7b2"
 	var pts []scatterPoint
 	var path []int
-	for i, st := range steps {
+	lastPruned, anyTuned := -1, false
+	for _, st := range steps {
 		if math.IsNaN(st.Accuracy) {
 			continue
 		}
 		p := scatterPoint{X: st.EnergyRatio, Y: st.Accuracy, Fill: other, R: 3, Title: fmt.Sprintf("step %d: %s", st.Step, st.Action)}
-		switch i {
-		case 0:
+		switch {
+		case st.Target != "":
+			p.Fill, p.R, anyTuned = tuned, 5, true
+		case len(pts) == 0:
 			p.Fill, p.R = start, 5
-		case len(steps) - 1:
-			p.Fill, p.R = last, 5
+			fallthrough
+		default:
+			path = append(path, len(pts))
+			lastPruned = len(pts)
 		}
-		path = append(path, len(pts))
 		pts = append(pts, p)
 	}
-	return scatterChart(title, "modelled energy, % of the original", pts, path, [][2]string{{start, "start"}, {last, "last step"}})
-}
-
-func escapeXML(str string) string {
-	var s svgWriter
-	for _, r := range str {
-		switch r {
-		case '<':
-			s.b.WriteString("&lt;")
-		case '>':
-			s.b.WriteString("&gt;")
-		case '&':
-			s.b.WriteString("&amp;")
-		case '"':
-			s.b.WriteString("&quot;")
-		default:
-			s.b.WriteRune(r)
-		}
+	legend := []legendEntry{{start, "start"}, {other, "pruning steps"}}
+	if anyTuned {
+		legend = append(legend, legendEntry{tuned, "fine-tuned at each target"})
+	} else if lastPruned > 0 {
+		pts[lastPruned].Fill, pts[lastPruned].R = tuned, 5
+		legend = append(legend, legendEntry{tuned, "last step"})
 	}
-	return s.b.String()
+	return scatterChart(title, "modelled energy, % of the original", pts, path, legend)
 }

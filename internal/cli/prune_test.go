@@ -164,6 +164,7 @@ func TestPruneUsage(t *testing.T) {
 		{"prune", "--data", "synthetic", "--method", "random"},
 		{"prune", "--data", "synthetic", "--granularity", "channel"},
 		{"prune", "--data", "synthetic", "--history", "h.txt"},
+		{"prune", "--data", "synthetic", "--plot", "h.jpg"},
 		{"prune", "--data", "synthetic", "--target", "energy=0.5,sparsity=0.5"},
 		{"prune", "--data", "synthetic", "--out", "m.txt"},
 	} {
