@@ -14,6 +14,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/nn"
@@ -27,6 +28,8 @@ type adaptFlags struct {
 	initReduction, decay, lr, longLR                                 float64
 	shortSteps, longEpochs, batch, holdout, evalImages, workers      int
 	densityImages, maxIterations, cpuSamples                         int
+	maxEvals                                                         int64
+	search                                                           bool
 	seed                                                             uint64
 }
 
@@ -81,6 +84,8 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	fl.StringVar(&f.measure, "measure", "model", "model (hardware model of --arch), cpu (latency tables on this CPU) or macs")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "with --measure model: architecture preset or YAML file")
 	fl.StringVar(&f.dataflow, "dataflow", "rs", "with --measure model: dataflow of the mapping builder (ws, os, is, rs, nlr)")
+	fl.BoolVar(&f.search, "search", false, "with --measure model: map each unique layer shape with the mapper (--max-evals) instead of the builder")
+	fl.Int64Var(&f.maxEvals, "max-evals", 2000, "with --search: evaluations per unique layer shape")
 	fl.IntVar(&f.densityImages, "density-images", 0, "with --measure model: model activation sparsity measured on N training images (0: dense, as nnergy eval)")
 	fl.IntVar(&f.cpuSamples, "cpu-samples", 5, "with --measure cpu: channel counts timed per layer dimension")
 	fl.Float64Var(&f.initReduction, "init-reduction", 0.025, "first iteration's reduction, fraction of the starting resource")
@@ -146,6 +151,10 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		return usagef("adapt: --short-steps, --batch and --max-iterations must be at least 1, --cpu-samples at least 2")
 	case f.longEpochs < 0 || f.holdout < 0 || f.evalImages < 0 || f.workers < 0 || f.densityImages < 0:
 		return usagef("adapt: counts must not be negative")
+	case f.maxEvals < 1:
+		return usagef("adapt: --max-evals must be at least 1")
+	case f.search && f.measure != "model":
+		return usagef("adapt: --search maps layers on --arch: it needs --measure model")
 	case !(f.lr > 0) || !(f.longLR > 0):
 		return usagef("adapt: --lr and --long-lr must be positive")
 	}
@@ -189,7 +198,8 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		if err != nil {
 			return err
 		}
-		cfg := measure.HardwareConfig{Dataflow: df, Workers: 1}
+		cfg := measure.HardwareConfig{Dataflow: df, Workers: 1, Search: f.search,
+			Settings: mapper.Settings{MaxEvaluations: f.maxEvals, Workers: 1, Seed: f.seed}}
 		if f.densityImages > 0 {
 			cfg.Calibration = measure.Batch(fit, f.densityImages)
 		}
@@ -197,7 +207,11 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		if err != nil {
 			return err
 		}
-		ms, what = hw, fmt.Sprintf("%s on %s (%s builder)", budget.Metric, spec.Name, df)
+		how := fmt.Sprintf("%s builder", df)
+		if f.search {
+			how = fmt.Sprintf("mapper within %s, %d evaluations per layer shape", df, f.maxEvals)
+		}
+		ms, what = hw, fmt.Sprintf("%s on %s (%s)", budget.Metric, spec.Name, how)
 	case "cpu":
 		cpu, err := measure.NewCPU(m, measure.CPUConfig{Samples: f.cpuSamples, Latency: nn.LatencyConfig{Batch: 1, Workers: 1}})
 		if err != nil {

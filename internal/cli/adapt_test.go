@@ -222,6 +222,21 @@ func TestAdaptCPU(t *testing.T) {
 	}
 }
 
+// TestAdaptSearch scores proposals with mapper-optimized mappings.
+func TestAdaptSearch(t *testing.T) {
+	code, stdout, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--arch", "eyeriss",
+		"--budget", "energy=0.8", "--init-reduction", "0.1", "--short-steps", "2", "--batch", "32", "--holdout", "300",
+		"--eval-images", "300", "--long-epochs", "0", "--search", "--max-evals", "300", "--workers", "2")
+	if code != 0 {
+		t.Fatalf("adapt: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"energy on eyeriss (mapper within rs, 300 evaluations per layer shape)", "budget energy=0.8 ("} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
 func TestAdaptErrors(t *testing.T) {
 	cases := [][]string{
 		{"--budget", "energy=2"},
@@ -241,6 +256,8 @@ func TestAdaptErrors(t *testing.T) {
 		{"--holdout", "6000"},
 		{"--dataflow", "xs"},
 		{"--model", "lenet6"},
+		{"--measure", "cpu", "--budget", "latency=0.5", "--search"},
+		{"--search", "--max-evals", "0"},
 	}
 	var b strings.Builder
 	for _, c := range cases {
