@@ -1,6 +1,10 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"github.com/nnergy/nnergy/nn/internal/vec"
+)
 
 // ReLU is max(x, 0), capped at Cap when Cap > 0 (ReLU6 has Cap 6; ONNX Relu,
 // or Clip with min 0 and max Cap).
@@ -47,22 +51,23 @@ type fusedReLU struct {
 // apply adds bias b to row and, when on, applies the activation, in one
 // pass.
 func (a fusedReLU) apply(row []float32, b float32) {
+	if !a.on && b == 0 {
+		return
+	}
+	lo, hi := a.bounds()
+	vec.AffineClamp(row, row, 0, 1, b, lo, hi)
+}
+
+// bounds returns the clamp the activation applies: none when off, [0, cap]
+// for ReLU6 and friends, [0, +Inf) for a plain ReLU.
+func (a fusedReLU) bounds() (lo, hi float32) {
 	switch {
 	case !a.on:
-		if b != 0 {
-			for j := range row {
-				row[j] += b
-			}
-		}
+		return float32(math.Inf(-1)), float32(math.Inf(1))
 	case a.cap > 0:
-		for j, v := range row {
-			row[j] = min(max(v+b, 0), a.cap)
-		}
-	default:
-		for j, v := range row {
-			row[j] = max(v+b, 0)
-		}
+		return 0, a.cap
 	}
+	return 0, float32(math.Inf(1))
 }
 
 // fuser is an op (convolution, linear, batch norm) that can absorb a
@@ -84,17 +89,9 @@ func (o *reluOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
 		return
 	}
 	x, y := in[0].Data, out.Data
-	r.par(len(x), grainElems, func(_, lo, hi int) {
-		xs, ys := x[lo:hi], y[lo:hi]
-		if o.cap > 0 {
-			for i, v := range xs {
-				ys[i] = min(max(v, 0), o.cap)
-			}
-			return
-		}
-		for i, v := range xs {
-			ys[i] = max(v, 0)
-		}
+	lo, hi := fusedReLU{on: true, cap: o.cap}.bounds()
+	r.par(len(x), grainElems, func(_, i, j int) {
+		vec.AffineClamp(y[i:j], x[i:j], 0, 1, 0, lo, hi)
 	})
 }
 
@@ -102,23 +99,14 @@ func (o *reluOp) backward(r *run, in []*Tensor, out, dout *Tensor, din []*Tensor
 	if din[0] == nil {
 		return
 	}
-	x, dy, dx := out.Data, dout.Data, din[0].Data
-	r.par(len(x), grainElems, func(_, lo, hi int) {
-		xs, dys, dxs := x[lo:hi], dy[lo:hi], dx[lo:hi]
-		dys, dxs = dys[:len(xs)], dxs[:len(xs)]
+	y, dy, dx := out.Data, dout.Data, din[0].Data
+	r.par(len(y), grainElems, func(_, lo, hi int) {
 		if o.cap > 0 {
-			for i, v := range xs {
-				keep := -uint32(b2i(v > 0) & b2i(v < o.cap))
-				dxs[i] = math.Float32frombits(math.Float32bits(dys[i]) & keep)
-			}
+			vec.MaskRange(dx[lo:hi], y[lo:hi], dy[lo:hi], 0, o.cap)
 			return
 		}
-		// Branch-free, as the signs are unpredictable: keep is all ones
-		// when x > 0 (as an int32, x's bits are then positive).
-		for i, v := range xs {
-			b := int32(math.Float32bits(v))
-			keep := uint32((-b)>>31) &^ uint32(b>>31)
-			dxs[i] = math.Float32frombits(math.Float32bits(dys[i]) & keep)
-		}
+		// y > 0 exactly when x > 0 (y's bits, as an int32, are then
+		// positive).
+		vec.MaskPositive(dx[lo:hi], y[lo:hi], dy[lo:hi])
 	})
 }

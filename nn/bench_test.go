@@ -99,3 +99,22 @@ func BenchmarkInference(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTrainStep trains each zoo model for 6,000 images (batch 64, SGD
+// with momentum) and reports the training throughput.
+func BenchmarkTrainStep(b *testing.B) {
+	set := data.Synthetic(6000, 1)
+	for _, name := range zoo.Names() {
+		b.Run(name, func(b *testing.B) {
+			m, _ := zoo.New(name, 1)
+			cfg := nn.TrainConfig{Epochs: 1, Batch: 64, Optimizer: &nn.SGD{Momentum: 0.9},
+				Schedule: nn.ConstantLR{Base: 0.01}, Seed: 1}
+			for b.Loop() {
+				if _, err := nn.Train(context.Background(), m, set, nil, cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(set.Len())*float64(b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/nnergy/nnergy/nn/internal/gemm"
+	"github.com/nnergy/nnergy/nn/internal/vec"
 )
 
 // Conv is a 2-D convolution over NCHW input (ONNX Conv). Weight has shape
@@ -473,151 +474,261 @@ func (c *colsTPacker) PackB(dst []float32, pc, jc, kc, nc int) {
 	}
 }
 
-// validRange returns the output positions o in [0, out) whose input
-// coordinate o*stride + off lies in [0, size).
-func validRange(out, size, stride, off int) (lo, hi int) {
-	if off < 0 {
-		lo = (-off + stride - 1) / stride
-	}
-	if size-1-off < 0 {
-		return lo, lo
-	}
-	hi = min(out, (size-1-off)/stride+1)
-	return lo, max(hi, lo)
-}
-
 // depthwiseOp runs a convolution whose groups have one input channel each
-// with direct loops.
+// (OutC may be a multiple of InC). It lays each input plane out so that
+// every filter tap reads one contiguous run, then applies all the taps in
+// one pass with vec.Stencil:
+//
+//   - the plane is zero-padded and split into stride phases: padded row u,
+//     column v goes to phase (u mod sh, v mod sw) at row u/sh, column v/sw,
+//     each phase a plane of rh×q values;
+//   - output (r, j) of tap (ki, kj) then reads phase ((ki·dh) mod sh,
+//     (kj·dw) mod sw) at row r + ki·dh/sh, column j + kj·dw/sw: with q as
+//     the output row pitch, flat index r·q + j plus an offset per tap;
+//   - so the outputs, computed with pitch q (the q−ow extra columns of a row
+//     are dropped), are one run of (oh−1)·q + ow values for every tap.
+//
+// A 3×3 filter thus costs nine long multiply-add runs per plane instead of
+// nine short (and, at stride 2, strided) ones per output row. Backward uses
+// the same layout: dw is a dot product per tap, and the gradient of each
+// phase plane is the stencil of the output gradient with that phase's taps
+// mirrored. Forward splits the work by output planes, backward by images,
+// so that one worker writes each input gradient plane.
 type depthwiseOp struct {
 	act  fusedReLU
 	l    *Conv
 	g    convGeom
 	part partials
+
+	he, we int       // padded rows and columns the filter reads
+	rh, q  int       // rows and columns (the pitch) of a phase plane
+	ps     int       // rh·q, the size of a phase plane
+	n      int       // (oh−1)·q + ow, the flat run of outputs
+	off    []int32   // per tap (ki, kj), the start of its run in the phase buffer
+	rowOff []int32   // per input row the filter reads, its offset in the phase buffer
+	colOff []int32   // per column phase j, where input column j (then j+sw, ...) goes in a row
+	cols   int       // how many leading columns of an input row the filter reads
+	margin int       // the largest tap offset within a phase plane
+	phases []dwPhase // per phase plane, its taps for the input gradient
+	ws     []dwScratch
+}
+
+// dwPhase lists the taps that read one phase plane, with their offsets
+// mirrored for the input gradient: margin minus the offset within the plane.
+type dwPhase struct {
+	taps []int
+	off  []int32
+}
+
+// dwScratch is one worker's buffers. Entries that must stay zero (the pads
+// of xp; the margins and dropped columns of dyp) are never written after
+// allocation, so no pass clears them.
+type dwScratch struct {
+	xp  []float32 // the phase-split padded input plane, sh·sw·ps
+	yf  []float32 // outputs with pitch q, n
+	dyp []float32 // margin zeros, then the output gradient with pitch q; margin+ps
+	dxp []float32 // the gradient of xp
+	w   []float32 // one phase's tap weights
+}
+
+// setup computes the layout on first use and gives each worker its
+// buffers. It is called before the workers start.
+func (o *depthwiseOp) setup(workers int) {
+	g := &o.g
+	if o.off == nil {
+		o.he = (g.oh-1)*g.sh + (g.kh-1)*g.dh + 1
+		o.we = (g.ow-1)*g.sw + (g.kw-1)*g.dw + 1
+		o.rh = (o.he + g.sh - 1) / g.sh
+		o.q = (o.we + g.sw - 1) / g.sw
+		o.ps = o.rh * o.q
+		o.n = (g.oh-1)*o.q + g.ow
+		o.phases = make([]dwPhase, g.sh*g.sw)
+		o.off = make([]int32, 0, g.kh*g.kw)
+		for ki := 0; ki < g.kh; ki++ {
+			for kj := 0; kj < g.kw; kj++ {
+				u, v := ki*g.dh, kj*g.dw
+				ph := (u%g.sh)*g.sw + v%g.sw
+				rel := (u/g.sh)*o.q + v/g.sw
+				o.off = append(o.off, int32(ph*o.ps+rel))
+				o.margin = max(o.margin, rel)
+				o.phases[ph].taps = append(o.phases[ph].taps, ki*g.kw+kj)
+				o.phases[ph].off = append(o.phases[ph].off, int32(rel))
+			}
+		}
+		for _, p := range o.phases {
+			for k, rel := range p.off {
+				p.off[k] = int32(o.margin) - rel
+			}
+		}
+		// Padded row u = ih+pt and column v = iw+pl; the rows and columns
+		// past he and we are never read.
+		for ih := 0; ih < g.h && ih+g.pt < o.he; ih++ {
+			u := ih + g.pt
+			o.rowOff = append(o.rowOff, int32((u%g.sh)*g.sw*o.ps+(u/g.sh)*o.q))
+		}
+		o.cols = max(0, min(g.w, o.we-g.pl))
+		for j := 0; j < g.sw; j++ {
+			v := j + g.pl
+			o.colOff = append(o.colOff, int32((v%g.sw)*o.ps+v/g.sw))
+		}
+	}
+	for len(o.ws) < workers {
+		planes := g.sh * g.sw * o.ps
+		o.ws = append(o.ws, dwScratch{xp: make([]float32, planes), yf: make([]float32, o.n),
+			dyp: make([]float32, o.margin+o.ps), dxp: make([]float32, planes), w: make([]float32, g.kh*g.kw)})
+	}
+}
+
+// pack copies input plane xc into the phase-split padded plane xp.
+func (o *depthwiseOp) pack(xp, xc []float32) {
+	g := &o.g
+	for ih, base := range o.rowOff {
+		row := xc[ih*g.w : ih*g.w+o.cols]
+		d := xp[base:]
+		switch g.sw {
+		case 1:
+			copy(d[o.colOff[0]:], row)
+		case 2:
+			vec.Deinterleave2(d[o.colOff[0]:], d[o.colOff[1]:], row)
+		default:
+			for j, off := range o.colOff {
+				for k, iw := int(off), j; iw < len(row); k, iw = k+1, iw+g.sw {
+					d[k] = row[iw]
+				}
+			}
+		}
+	}
+}
+
+// unpack writes the input gradient plane dxc from the gradient dxp of the
+// phase-split plane; inputs the filter never reads get 0.
+func (o *depthwiseOp) unpack(dxc, dxp []float32) {
+	g := &o.g
+	for ih := 0; ih < g.h; ih++ {
+		d := dxc[ih*g.w : (ih+1)*g.w]
+		if ih >= len(o.rowOff) {
+			clear(d)
+			continue
+		}
+		s := dxp[o.rowOff[ih]:]
+		clear(d[o.cols:])
+		d = d[:o.cols]
+		switch g.sw {
+		case 1:
+			copy(d, s[o.colOff[0]:])
+		case 2:
+			vec.Interleave2(d, s[o.colOff[0]:], s[o.colOff[1]:])
+		default:
+			for j, off := range o.colOff {
+				for k, iw := int(off), j; iw < len(d); k, iw = k+1, iw+g.sw {
+					d[iw] = s[k]
+				}
+			}
+		}
+	}
 }
 
 func (o *depthwiseOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
 	g := &o.g
+	o.setup(r.workers)
 	x, y := in[0].Data, out.Data
 	n := in[0].Shape[0]
-	hw, p := g.h*g.w, g.p()
+	hw, p, kk := g.h*g.w, g.p(), g.kh*g.kw
 	wts := o.l.Weight.Data
-	r.par(n*g.m, 8, func(_, lo, hi int) {
-		for t := lo; t < hi; t++ {
+	lo, hi := o.act.bounds()
+	r.par(n*g.m, 8, func(slot, t0, t1 int) {
+		s := &o.ws[slot]
+		packed := -1 // the input plane (image·C + channel) in s.xp
+		for t := t0; t < t1; t++ {
 			i, m := t/g.m, t%g.m
-			xc := x[(i*g.c+m/g.mg)*hw : (i*g.c+m/g.mg+1)*hw]
-			yc := y[t*p : (t+1)*p]
+			if ic := i*g.c + m/g.mg; ic != packed {
+				o.pack(s.xp, x[ic*hw:(ic+1)*hw])
+				packed = ic
+			}
 			b := float32(0)
 			if o.l.Bias != nil {
 				b = o.l.Bias.Data[m]
 			}
-			for k := range yc {
-				yc[k] = b
+			yc, wm := y[t*p:(t+1)*p], wts[m*kk:(m+1)*kk]
+			if o.q == g.ow {
+				// No dropped columns: the run is the output plane.
+				vec.Stencil(yc, s.xp, o.off, wm, false)
+				o.act.apply(yc, b)
+				continue
 			}
-			wm := wts[m*g.kh*g.kw : (m+1)*g.kh*g.kw]
-			for ki := 0; ki < g.kh; ki++ {
-				offH := ki*g.dh - g.pt
-				ohLo, ohHi := validRange(g.oh, g.h, g.sh, offH)
-				for kj := 0; kj < g.kw; kj++ {
-					offW := kj*g.dw - g.pl
-					owLo, owHi := validRange(g.ow, g.w, g.sw, offW)
-					wv := wm[ki*g.kw+kj]
-					for oh := ohLo; oh < ohHi; oh++ {
-						src := xc[(oh*g.sh+offH)*g.w:]
-						d := yc[oh*g.ow : (oh+1)*g.ow]
-						if g.sw == 1 {
-							s := src[owLo+offW : owHi+offW]
-							d = d[owLo:owHi]
-							for k, v := range s {
-								d[k] += wv * v
-							}
-							continue
-						}
-						for ow := owLo; ow < owHi; ow++ {
-							d[ow] += wv * src[ow*g.sw+offW]
-						}
-					}
-				}
+			vec.Stencil(s.yf, s.xp, o.off, wm, false)
+			for r := 0; r < g.oh; r++ {
+				vec.AffineClamp(yc[r*g.ow:(r+1)*g.ow], s.yf[r*o.q:], 0, 1, b, lo, hi)
 			}
-			o.act.apply(yc, 0)
 		}
 	})
 }
 
 func (o *depthwiseOp) backward(r *run, in []*Tensor, out, dout *Tensor, din []*Tensor) {
 	g := &o.g
+	o.setup(r.workers)
 	x, dy := in[0].Data, dout.Data
 	n := in[0].Shape[0]
-	hw, p := g.h*g.w, g.p()
+	hw, p, kk := g.h*g.w, g.p(), g.kh*g.kw
 	wts := o.l.Weight.Data
 	o.part.ensure(r.chunks(n, 1), len(wts), g.m)
 	var dx []float32
 	if din[0] != nil {
 		dx = din[0].Data
-		clear(dx)
 	}
-	kk := g.kh * g.kw
 	// Work items are images; each worker owns whole images so that dx
 	// (shared by the mg outputs of a channel) is written by one worker.
-	chunks := r.parChunks(n, 1, func(_, c, lo, hi int) {
-		dw, db := o.part.dw[c], o.part.db[c]
+	chunks := r.parChunks(n, 1, func(slot, ch, i0, i1 int) {
+		s := &o.ws[slot]
+		dw, db := o.part.dw[ch], o.part.db[ch]
 		clear(dw)
 		clear(db)
-		for i := lo; i < hi; i++ {
-			for m := 0; m < g.m; m++ {
-				c := m / g.mg
-				xc := x[(i*g.c+c)*hw : (i*g.c+c+1)*hw]
-				dyc := dy[(i*g.m+m)*p : (i*g.m+m+1)*p]
-				var dxc []float32
-				if dx != nil {
-					dxc = dx[(i*g.c+c)*hw : (i*g.c+c+1)*hw]
-				}
-				var s float32
-				for _, v := range dyc {
-					s += v
-				}
-				db[m] += s
-				wm, dwm := wts[m*kk:(m+1)*kk], dw[m*kk:(m+1)*kk]
-				for ki := 0; ki < g.kh; ki++ {
-					offH := ki*g.dh - g.pt
-					ohLo, ohHi := validRange(g.oh, g.h, g.sh, offH)
-					for kj := 0; kj < g.kw; kj++ {
-						offW := kj*g.dw - g.pl
-						owLo, owHi := validRange(g.ow, g.w, g.sw, offW)
-						wv := wm[ki*g.kw+kj]
-						var acc float32
-						if owHi <= owLo {
+		dyf := s.dyp[o.margin : o.margin+o.n]
+		for i := i0; i < i1; i++ {
+			for c := 0; c < g.c; c++ {
+				ic := i*g.c + c
+				o.pack(s.xp, x[ic*hw:(ic+1)*hw])
+				for k := 0; k < g.mg; k++ {
+					m := c*g.mg + k
+					dyc := dy[(i*g.m+m)*p : (i*g.m+m+1)*p]
+					if o.l.Bias != nil {
+						db[m] += vec.Sum(dyc)
+					}
+					// The output gradient with pitch q: the dropped
+					// columns stay zero, so they add nothing below.
+					if o.q == g.ow {
+						copy(dyf, dyc)
+					} else {
+						for r := 0; r < g.oh; r++ {
+							copy(dyf[r*o.q:r*o.q+g.ow], dyc[r*g.ow:])
+						}
+					}
+					dwm := dw[m*kk : (m+1)*kk]
+					for t, off := range o.off {
+						dwm[t] += vec.Dot(dyf, s.xp[off:])
+					}
+					if dx == nil {
+						continue
+					}
+					// The mg outputs of channel c add into one dxp.
+					wm := wts[m*kk : (m+1)*kk]
+					for ph, pp := range o.phases {
+						d := s.dxp[ph*o.ps : (ph+1)*o.ps]
+						if len(pp.taps) == 0 {
+							if k == 0 {
+								clear(d)
+							}
 							continue
 						}
-						nw := owHi - owLo
-						for oh := ohLo; oh < ohHi; oh++ {
-							start := (oh*g.sh+offH)*g.w + owLo*g.sw + offW
-							ds := dyc[oh*g.ow+owLo : oh*g.ow+owHi]
-							if g.sw == 1 {
-								xs := xc[start : start+nw]
-								for j, v := range ds {
-									acc += v * xs[j]
-								}
-								if dxc != nil {
-									dxs := dxc[start : start+nw]
-									for j, v := range ds {
-										dxs[j] += wv * v
-									}
-								}
-								continue
-							}
-							xs := xc[start : start+(nw-1)*g.sw+1]
-							for j, v := range ds {
-								acc += v * xs[j*g.sw]
-							}
-							if dxc != nil {
-								dxs := dxc[start : start+(nw-1)*g.sw+1]
-								for j, v := range ds {
-									dxs[j*g.sw] += wv * v
-								}
-							}
+						w := s.w[:len(pp.taps)]
+						for j, t := range pp.taps {
+							w[j] = wm[t]
 						}
-						dwm[ki*g.kw+kj] += acc
+						vec.Stencil(d, s.dyp, pp.off, w, k > 0)
 					}
+				}
+				if dx != nil {
+					o.unpack(dx[ic*hw:(ic+1)*hw], s.dxp)
 				}
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/nnergy/nnergy/nn/internal/vec"
 )
 
 // BatchNorm normalises each channel (ONNX BatchNormalization). In training
@@ -77,15 +79,23 @@ func (l *BatchNorm) OutShape(in [][]int) ([]int, error) {
 }
 
 func (l *BatchNorm) newOp(in [][]int, out []int, batch int) op {
-	return &bnOp{l: l, hw: numel(in[0][1:])}
+	return &bnOp{l: l, hw: numel(in[0][1:]), mean: make([]float32, l.C), invstd: make([]float32, l.C)}
 }
 
+// bnOp normalises channel by channel, each worker taking whole channels.
+// A training pass reads its input twice: once per image for the statistics
+// (two passes over a slice that stays in L1: its sum, then its deviations
+// from the slice mean), once to normalise and apply the fused activation.
+// It keeps only the batch mean and 1/σ per channel: backward recomputes
+// x̂ = (x−mean)/σ from the input (which the executor keeps until then),
+// which is cheaper than writing x̂ out and reading it back.
 type bnOp struct {
 	act    fusedReLU
 	l      *BatchNorm
 	hw     int
-	xhat   []float32
+	mean   []float32 // per channel, of the last training pass
 	invstd []float32
+	stats  []float32 // per worker: each image's shift a and Σ(x−a)
 }
 
 func (o *bnOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
@@ -93,71 +103,64 @@ func (o *bnOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
 	x, y := in[0].Data, out.Data
 	n := in[0].Shape[0]
 	cs := l.C * hw
+	lo, hi := o.act.bounds()
 	if !train {
 		eps := l.eps()
-		r.par(l.C, 1, func(_, lo, hi int) {
-			for c := lo; c < hi; c++ {
+		r.par(l.C, 1, func(_, c0, c1 int) {
+			for c := c0; c < c1; c++ {
 				s := l.Scale.Data[c] / float32(math.Sqrt(float64(l.Var[c]+eps)))
-				b := l.Bias.Data[c] - l.Mean[c]*s
 				for i := 0; i < n; i++ {
-					xs, ys := x[i*cs+c*hw:i*cs+(c+1)*hw], y[i*cs+c*hw:i*cs+(c+1)*hw]
-					for k, v := range xs {
-						ys[k] = v * s
-					}
-					o.act.apply(ys, b)
+					j := i*cs + c*hw
+					vec.AffineClamp(y[j:j+hw], x[j:j+hw], l.Mean[c], s, l.Bias.Data[c], lo, hi)
 				}
 			}
 		})
 		return
 	}
-	if len(o.xhat) != len(x) {
-		o.xhat = make([]float32, len(x))
-		o.invstd = make([]float32, l.C)
+	if len(o.stats) < 2*n*r.workers {
+		o.stats = make([]float32, 2*n*r.workers)
 	}
 	mom, eps := l.momentum(), float64(l.eps())
 	cnt := float64(n * hw)
-	r.par(l.C, 1, func(_, lo, hi int) {
-		for c := lo; c < hi; c++ {
-			var sum float64
-			for i := 0; i < n; i++ {
-				var s float32
-				for _, v := range x[i*cs+c*hw : i*cs+(c+1)*hw] {
-					s += v
-				}
-				sum += float64(s)
-			}
-			mean := sum / cnt
-			var sq float64
-			for i := 0; i < n; i++ {
-				var s float32
-				m := float32(mean)
-				for _, v := range x[i*cs+c*hw : i*cs+(c+1)*hw] {
-					d := v - m
-					s += d * d
-				}
-				sq += float64(s)
-			}
-			variance := sq / cnt
-			inv := 1 / math.Sqrt(variance+eps)
-			o.invstd[c] = float32(inv)
-			g, b := l.Scale.Data[c], l.Bias.Data[c]
-			m, iv := float32(mean), float32(inv)
+	r.par(l.C, 1, func(slot, c0, c1 int) {
+		st := o.stats[2*n*slot : 2*n*(slot+1)]
+		for c := c0; c < c1; c++ {
+			// Per image, a shift a (the slice's float32 mean) and the
+			// sums of the deviations from it, Σ(x−a) and Σ(x−a)²: small
+			// terms, so float32 adds them up accurately, and no large
+			// sums of squares cancel. Added in float64, they give the
+			// batch mean μ and, by the identity
+			// Σ(x−μ)² = Σ(x−a)² + 2(a−μ)Σ(x−a) + hw(a−μ)²,
+			// the squared deviations from it.
+			var sum, sq float64
 			for i := 0; i < n; i++ {
 				xs := x[i*cs+c*hw : i*cs+(c+1)*hw]
-				xh := o.xhat[i*cs+c*hw : i*cs+(c+1)*hw]
-				ys := y[i*cs+c*hw : i*cs+(c+1)*hw]
-				for k, v := range xs {
-					h := (v - m) * iv
-					xh[k] = h
-					ys[k] = h * g
-				}
-				o.act.apply(ys, b)
+				a := vec.Sum(xs) / float32(hw)
+				d1, d2 := vec.DevSums(xs, a)
+				st[2*i], st[2*i+1] = a, d1
+				sum += float64(hw)*float64(a) + float64(d1)
+				sq += float64(d2)
+			}
+			mean := sum / cnt
+			for i := 0; i < n; i++ {
+				d := float64(st[2*i]) - mean
+				sq += d * (2*float64(st[2*i+1]) + float64(hw)*d)
+			}
+			variance := max(sq, 0) / cnt
+			inv := 1 / math.Sqrt(variance+eps)
+			m, iv := float32(mean), float32(inv)
+			o.mean[c], o.invstd[c] = m, iv
+			// y = γ(x−μ)/σ + β, clamped by the fused activation.
+			s, b := l.Scale.Data[c]*iv, l.Bias.Data[c]
+			for i := 0; i < n; i++ {
+				j := i*cs + c*hw
+				vec.AffineClamp(y[j:j+hw], x[j:j+hw], m, s, b, lo, hi)
 			}
 			unbiased := variance
 			if cnt > 1 {
-				unbiased = sq / (cnt - 1)
+				unbiased = max(sq, 0) / (cnt - 1)
 			}
-			l.Mean[c] = (1-mom)*l.Mean[c] + mom*float32(mean)
+			l.Mean[c] = (1-mom)*l.Mean[c] + mom*m
 			l.Var[c] = (1-mom)*l.Var[c] + mom*float32(unbiased)
 		}
 	})
@@ -165,7 +168,7 @@ func (o *bnOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
 
 func (o *bnOp) backward(r *run, in []*Tensor, out, dout *Tensor, din []*Tensor) {
 	l, hw := o.l, o.hw
-	dy := dout.Data
+	x, dy := in[0].Data, dout.Data
 	n := in[0].Shape[0]
 	cs := l.C * hw
 	l.Scale.ensureGrad()
@@ -175,33 +178,30 @@ func (o *bnOp) backward(r *run, in []*Tensor, out, dout *Tensor, din []*Tensor) 
 		dx = din[0].Data
 	}
 	cnt := float32(n * hw)
-	r.par(l.C, 1, func(_, lo, hi int) {
-		for c := lo; c < hi; c++ {
+	r.par(l.C, 1, func(_, c0, c1 int) {
+		for c := c0; c < c1; c++ {
+			m, iv := o.mean[c], o.invstd[c]
+			// dγ = Σdy·x̂ = Σdy·(x−μ)/σ and dβ = Σdy, from per-image
+			// float32 partials added in float64.
 			var sg, sb float64
 			for i := 0; i < n; i++ {
-				var a, b float32
-				dys := dy[i*cs+c*hw : i*cs+(c+1)*hw]
-				xh := o.xhat[i*cs+c*hw : i*cs+(c+1)*hw]
-				for k, v := range dys {
-					a += v * xh[k]
-					b += v
-				}
-				sg += float64(a)
-				sb += float64(b)
+				j := i*cs + c*hw
+				s, d := vec.SumDotDev(dy[j:j+hw], x[j:j+hw], m)
+				sb += float64(s)
+				sg += float64(d)
 			}
-			dg, db := float32(sg), float32(sb)
+			dg, db := float32(sg*float64(iv)), float32(sb)
 			l.Scale.Grad[c], l.Bias.Grad[c] = dg, db
 			if dx == nil {
 				continue
 			}
-			k0 := l.Scale.Data[c] * o.invstd[c] / cnt
+			// dx = k0·(cnt·dy − dβ − x̂·dγ) with k0 = γ/(σ·cnt), as one
+			// pass of a·dy + b·(x−μ) + c.
+			k0 := l.Scale.Data[c] * iv / cnt
+			a, b, cc := k0*cnt, -k0*dg*iv, -k0*db
 			for i := 0; i < n; i++ {
-				dys := dy[i*cs+c*hw : i*cs+(c+1)*hw]
-				xh := o.xhat[i*cs+c*hw : i*cs+(c+1)*hw]
-				dxs := dx[i*cs+c*hw : i*cs+(c+1)*hw]
-				for k, v := range dys {
-					dxs[k] = k0 * (cnt*v - db - xh[k]*dg)
-				}
+				j := i*cs + c*hw
+				vec.AxpBy(dx[j:j+hw], dy[j:j+hw], x[j:j+hw], a, b, m, cc)
 			}
 		}
 	})
