@@ -1,12 +1,16 @@
 package cost_test
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapspace"
+	"github.com/nnergy/nnergy/nest"
 	"github.com/nnergy/nnergy/workload"
+	"github.com/nnergy/nnergy/workload/zoo"
 )
 
 // fourLevel is a four-level hierarchy: DRAM, a shared L2, four cores with an
@@ -66,4 +70,58 @@ func BenchmarkEvaluate(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkScoreNest measures scoring a search candidate straight from its
+// mapspace point (laying out the nest, then nest analysis, check and
+// totals), as the mapper does: AlexNet CONV3 (batch 4) on eyeriss within
+// the RS constraints, over a fixed set of legal random points.
+func BenchmarkScoreNest(b *testing.B) {
+	spec, err := arch.Preset("eyeriss")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := cost.New(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	net, err := zoo.Get("alexnet")
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := net.WithBatch(4).Layer("conv3")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := mapspace.New(l, spec, dataflow.Constraints(dataflow.RS, l, spec))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	e := m.NewEvaluator()
+	var n nest.Nest
+	var r cost.Result
+	var points []*mapspace.Point
+	for range 1 << 20 {
+		p := s.NewPoint()
+		s.Random(rng, p)
+		s.Nest(p, &n)
+		if e.ScoreNest(l, &n, &r); r.Valid {
+			points = append(points, p)
+			if len(points) == 256 {
+				break
+			}
+		}
+	}
+	if len(points) == 0 {
+		b.Fatal("no legal random point")
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		s.Nest(points[i%len(points)], &n)
+		e.ScoreNest(l, &n, &r)
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "evals/s")
 }

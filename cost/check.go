@@ -64,23 +64,46 @@ func (v Violation) String() string {
 	return "violation"
 }
 
-// check appends the violations of mp to dst; it does not allocate when dst
-// has room.
-func (m *Model) check(l *workload.Layer, mp *mapping.Mapping, c *nest.Counts, dst []Violation) []Violation {
+// check appends the violations of nest n, whose tiles c holds, to dst; it
+// does not allocate when dst has room. per is the layer's part
+// (Evaluator.layer).
+func (m *Model) check(l *workload.Layer, n *nest.Nest, c *nest.Counts, per *perLayer, dst []Violation) []Violation {
 	s := m.spec
 	L := len(s.Levels)
 	var ovf [workload.NumTensors + 1]arch.Overflow
+	outputs := l.Projection(workload.Outputs)
 	for i := range L {
 		sl := &s.Levels[i]
+		plain := &per.levels[i].plain
 		var tiles [workload.NumTensors]int64
+		var keep [workload.NumTensors]bool
 		for t := range workload.NumTensors {
-			tiles[t] = s.TileWords(l, i, workload.Tensor(t), c.Levels[i].Tensors[t].Tile)
+			if v := c.Levels[i].Tensors[t].Tile; plain[t] {
+				tiles[t] = v
+			} else {
+				tiles[t] = s.TileWords(l, i, workload.Tensor(t), v)
+			}
+			keep[t] = n.Keeps(i, t)
 		}
-		for _, o := range sl.Overflows(mp.Levels[i].Keep, tiles, ovf[:0]) {
+		for _, o := range sl.Overflows(keep, tiles, ovf[:0]) {
 			dst = append(dst, Violation{Kind: Capacity, Level: i, Name: sl.Name, Tensor: o.Tensor, Shared: o.Shared, Need: o.Need, Have: o.Have})
 		}
-		// Spatial fan-out into the next level (or the MAC units).
-		x, y := mp.SpatialFanout(i)
+		// Spatial fan-out into the next level (or the MAC units), and how
+		// many ways it splits the reductions.
+		x, y, split := 1, 1, int64(1)
+		for _, lp := range n.Level(i) {
+			switch lp.Axis {
+			case mapping.Temporal:
+				continue
+			case mapping.Y:
+				y *= lp.Factor
+			default:
+				x *= lp.Factor
+			}
+			if !outputs.Relevant(lp.Dim) {
+				split *= int64(lp.Factor)
+			}
+		}
 		mx, my := s.Compute.MeshX, s.Compute.MeshY
 		if i+1 < L {
 			mx, my = s.Levels[i+1].MeshX, s.Levels[i+1].MeshY
@@ -92,16 +115,8 @@ func (m *Model) check(l *workload.Layer, mp *mapping.Mapping, c *nest.Counts, ds
 		if y > my {
 			dst = append(dst, Violation{Kind: FanoutY, Level: i, Name: name, Need: int64(y), Have: int64(my)})
 		}
-		if i+1 < L && !s.Levels[i+1].Network.Reduction {
-			split := int64(1)
-			for _, lp := range mp.Levels[i].Spatial {
-				if lp.Factor > 1 && !l.Relevant(workload.Outputs, lp.Dim) {
-					split *= int64(lp.Factor)
-				}
-			}
-			if split > 1 {
-				dst = append(dst, Violation{Kind: Reduction, Level: i + 1, Name: s.Levels[i+1].Name, Need: split, Have: 1})
-			}
+		if i+1 < L && !s.Levels[i+1].Network.Reduction && split > 1 {
+			dst = append(dst, Violation{Kind: Reduction, Level: i + 1, Name: s.Levels[i+1].Name, Need: split, Have: 1})
 		}
 	}
 	return dst

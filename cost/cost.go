@@ -8,6 +8,7 @@ import (
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/nest"
+	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -21,6 +22,8 @@ type Model struct {
 	zeros bool
 	// netNames[i] names the network into level i in BoundBy.
 	netNames []string
+	// macUnits is spec.MACUnits().
+	macUnits int64
 	// tiles caches measured tile statistics (tileKey -> sparse.TileStats).
 	tiles sync.Map
 }
@@ -37,6 +40,7 @@ func New(spec *arch.Spec) (*Model, error) {
 	for _, l := range spec.Levels {
 		m.zeros = m.zeros || l.GateOn != [workload.NumTensors]bool{} || l.SkipOn != [workload.NumTensors]bool{}
 	}
+	m.macUnits = int64(spec.MACUnits())
 	m.zeros = m.zeros || spec.Compute.GateOn != [workload.NumTensors]bool{} || spec.Compute.SkipOn != [workload.NumTensors]bool{}
 	m.pool.New = func() any { return m.NewEvaluator() }
 	return m, nil
@@ -53,20 +57,71 @@ type Evaluator struct {
 	counts nest.Counts
 	viol   []Violation
 	bound  Result
-	// lb caches the lower bound of the last layer evaluated, which
-	// depends on the layer alone.
-	lbLayer   *workload.Layer
-	lbDensity [workload.NumTensors]float64
-	lb        float64
+	// per caches what depends on the layer of the last evaluation alone.
+	per perLayer
 }
 
-// lowerBound returns the lower bound of l, cached across evaluations of
-// the same layer.
-func (e *Evaluator) lowerBound(l *workload.Layer) float64 {
-	if e.lbLayer != l || e.lbDensity != l.Density {
-		e.lbLayer, e.lbDensity, e.lb = l, l.Density, e.m.lowerBound(l)
+// perLayer holds the parts of an evaluation that depend on the layer (and
+// the model) alone: computed once per layer rather than per mapping.
+type perLayer struct {
+	l        *workload.Layer
+	shape    workload.Shape
+	density  [workload.NumTensors]float64
+	bits     [workload.NumTensors]int
+	measured [workload.NumTensors]*sparse.Measured
+	// lb is the compulsory energy (Model.lowerBound).
+	lb float64
+	// cycles and energy are the fractions of MAC cycles spent and MAC
+	// energy used (Model.computeSplit).
+	cycles, energy float64
+	// levels holds the per-level part, one per level of the model.
+	levels []perLevel
+}
+
+// perLevel is the part of perLayer for one level.
+type perLevel struct {
+	// scale[t] is bitsScale of tensor t; dense[t] is true when the level
+	// stores tensor t dense (ratio 1 whatever the tile), and plain[t] when
+	// moreover a value takes one word (a tile of n values takes n words).
+	scale        [workload.NumTensors]float64
+	dense, plain [workload.NumTensors]bool
+	// zeros is true when the level gates or skips on a tensor of the layer
+	// that has zeros; otherwise its zero chances are 0.
+	zeros bool
+}
+
+// layer returns the per-layer part of evaluations of l, recomputed when l
+// (or its shape, densities, widths or measured values) changed since the
+// last evaluation.
+func (e *Evaluator) layer(l *workload.Layer) *perLayer {
+	p := &e.per
+	if p.l == l && p.shape == l.Shape && p.density == l.Density && p.bits == l.Bits && p.measured == l.Measured {
+		return p
 	}
-	return e.lb
+	m := e.m
+	p.l, p.shape, p.density, p.bits, p.measured = l, l.Shape, l.Density, l.Bits, l.Measured
+	p.lb = m.lowerBound(l)
+	split := m.computeSplit(l)
+	p.cycles, p.energy = split.Cycles(), split.Energy()
+	p.levels = p.levels[:0]
+	for i := range m.spec.Levels {
+		sl := &m.spec.Levels[i]
+		var pl perLevel
+		for t := range workload.NumTensors {
+			pl.scale[t] = m.bitsScale(l, t, sl.WordBits)
+			// As in arch.Spec.Ratio: no format, or no zeros, is dense.
+			pl.dense[t] = sl.Format[t] == nil || l.Density[t] >= 1
+			// As in arch.Spec.TileWords.
+			pl.plain[t] = sl.Format[t] == nil && m.spec.Bits(l, t) == sl.WordBits
+			// As in zeroChance: a condition tensor without zeros never
+			// makes an access useless.
+			if (sl.GateOn[t] || sl.SkipOn[t]) && (l.Density[t] < 1 || l.Measured[t] != nil) {
+				pl.zeros = true
+			}
+		}
+		p.levels = append(p.levels, pl)
+	}
+	return p
 }
 
 // NewEvaluator returns an evaluator for the model.
@@ -94,22 +149,43 @@ func (e *Evaluator) Evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result) 
 
 // Score is Evaluate without the per-level breakdown: r gets the totals
 // (energy, cycles, validity and violations) and an empty Levels. Searches
-// score candidates with it and Evaluate the ones they keep.
+// score candidates this way (with ScoreNest) and Evaluate the ones they
+// keep.
 func (e *Evaluator) Score(l *workload.Layer, mp *mapping.Mapping, r *Result) error {
 	return e.evaluate(l, mp, r, false)
+}
+
+// ScoreNest is Score for a nest built directly rather than a mapping, as
+// searches do for every candidate (see nest.Nest); n is not checked (see
+// nest.Analyzer.TilesNest). For a nest that breaks a limit it only sets
+// r.Valid to false and r.Violations, and leaves the rest of r as it was:
+// no totals are computed for it.
+func (e *Evaluator) ScoreNest(l *workload.Layer, n *nest.Nest, r *Result) {
+	e.z.TilesNest(l, e.m.spec, n, &e.counts)
+	e.score(l, n, r, false, false)
 }
 
 func (e *Evaluator) evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result, detail bool) error {
 	if err := e.z.Tiles(l, e.m.spec, mp, &e.counts); err != nil {
 		return err
 	}
-	r.Violations = e.m.check(l, mp, &e.counts, r.Violations[:0])
+	e.score(l, e.z.Nest(), r, detail, true)
+	return nil
+}
+
+// score completes an evaluation after Tiles: the check, then, for a nest
+// within the limits, the traffic and the totals. Totals are filled in for
+// a nest beyond the limits too when invalidTotals is set.
+func (e *Evaluator) score(l *workload.Layer, n *nest.Nest, r *Result, detail, invalidTotals bool) {
+	per := e.layer(l)
+	r.Violations = e.m.check(l, n, &e.counts, per, r.Violations[:0])
 	r.Valid = len(r.Violations) == 0
 	if r.Valid {
-		e.z.Traffic(l, e.m.spec, mp, &e.counts)
+		e.z.Traffic(l, e.m.spec, &e.counts)
+	} else if !invalidTotals {
+		return
 	}
-	e.m.fill(l, &e.counts, r, e.lowerBound(l), detail)
-	return nil
+	e.m.fill(l, &e.counts, r, per, detail)
 }
 
 // Counts returns the counts of the last evaluation.
@@ -124,11 +200,12 @@ func (m *Model) bitsScale(l *workload.Layer, t workload.Tensor, wordBits int) fl
 }
 
 // Without detail only the totals are filled in; r.Levels is left empty.
-func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound float64, detail bool) {
+// per is the layer's part (Evaluator.layer).
+func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer, detail bool) {
 	s := m.spec
 	r.Layer = l.Name
 	r.MACs = c.MACs
-	r.MACUnits = int64(s.MACUnits())
+	r.MACUnits = m.macUnits
 	r.UsedMACUnits = c.MACUnits
 	if detail {
 		if cap(r.Levels) < len(s.Levels) {
@@ -140,8 +217,7 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound fl
 	}
 	var scratch LevelResult
 	r.EnergyPJ = 0
-	split := m.computeSplit(l)
-	r.ComputeCycles = int64(math.Ceil(float64(c.Steps) * split.Cycles()))
+	r.ComputeCycles = int64(math.Ceil(float64(c.Steps) * per.cycles))
 	r.Cycles = r.ComputeCycles
 	r.BoundBy = "compute"
 	for i := range s.Levels {
@@ -152,19 +228,25 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound fl
 			lr = &r.Levels[i]
 		}
 		*lr = LevelResult{Name: sl.Name, Instances: cl.Instances}
+		pl := &per.levels[i]
 		var words float64
 		for t := range workload.NumTensors {
 			tt := workload.Tensor(t)
-			a := cl.Tensors[t]
-			rho := m.ratio(l, i, tt, a.Tile)
-			if mr, ok := m.measuredRatio(l, c, i, tt); ok {
-				rho = mr
+			a := &cl.Tensors[t]
+			rho := 1.0
+			if !pl.dense[t] {
+				rho = m.ratio(l, i, tt, a.Tile)
 			}
-			sc := m.bitsScale(l, tt, sl.WordBits) * rho
+			if per.measured[t] != nil {
+				if mr, ok := m.measuredRatio(l, c, i, tt); ok {
+					rho = mr
+				}
+			}
+			sc := pl.scale[t] * rho
 			// Zeros of the gating and skipping tensors save this level's
 			// reads and updates for its children (not drains or fills).
 			keepE, keepC := 1.0, 1.0
-			if m.zeros {
+			if pl.zeros {
 				zg := m.zeroChance(l, c, &sl.GateOn, i, tt)
 				zs := m.zeroChance(l, c, &sl.SkipOn, i, tt)
 				keepE, keepC = (1-zg)*(1-zs), 1-zs
@@ -202,10 +284,10 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, lowerBound fl
 			}
 		}
 	}
-	r.MACEnergyPJ = float64(c.MACs) * s.Compute.EnergyPJ * split.Energy()
+	r.MACEnergyPJ = float64(c.MACs) * s.Compute.EnergyPJ * per.energy
 	r.EnergyPJ += r.MACEnergyPJ
-	r.LowerBoundPJ = lowerBound
-	r.LowerBoundCycles = int64(math.Ceil(float64(c.MACs) * split.Cycles() / float64(r.MACUnits)))
+	r.LowerBoundPJ = per.lb
+	r.LowerBoundCycles = int64(math.Ceil(float64(c.MACs) * per.cycles / float64(r.MACUnits)))
 }
 
 // lowerBound returns the compulsory energy of l: every weight and input read
@@ -239,13 +321,26 @@ func (e *Evaluator) Bound(l *workload.Layer, mp *mapping.Mapping) (energyPJ floa
 	if err := e.z.Tiles(l, e.m.spec, mp, &e.counts); err != nil {
 		return 0, false, err
 	}
-	e.viol = e.m.check(l, mp, &e.counts, e.viol[:0])
+	energyPJ, valid = e.bound1(l, e.z.Nest())
+	return energyPJ, valid, nil
+}
+
+// BoundNest is Bound for a nest built directly (see ScoreNest).
+func (e *Evaluator) BoundNest(l *workload.Layer, n *nest.Nest) (energyPJ float64, valid bool) {
+	e.z.TilesNest(l, e.m.spec, n, &e.counts)
+	return e.bound1(l, n)
+}
+
+// bound1 completes Bound after Tiles.
+func (e *Evaluator) bound1(l *workload.Layer, n *nest.Nest) (energyPJ float64, valid bool) {
+	per := e.layer(l)
+	e.viol = e.m.check(l, n, &e.counts, per, e.viol[:0])
 	if len(e.viol) > 0 {
-		return 0, false, nil
+		return 0, false
 	}
-	e.z.Bound(l, e.m.spec, mp, &e.counts)
-	e.m.fill(l, &e.counts, &e.bound, e.lowerBound(l), false)
-	return e.bound.EnergyPJ, true, nil
+	e.z.Bound(l, e.m.spec, &e.counts)
+	e.m.fill(l, &e.counts, &e.bound, per, false)
+	return e.bound.EnergyPJ, true
 }
 
 // busWords returns the words of tensor t that cross the network into level

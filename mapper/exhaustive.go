@@ -71,9 +71,9 @@ func (w *worker) keeps(ctx context.Context, p *mapspace.Point, i int, leaf *int6
 			return true
 		}
 		if w.r.set.Objective[0] == Energy {
-			s.Mapping(p, &w.mp)
-			lb, ok, err := w.ev.Bound(s.Layer, &w.mp)
-			if err == nil && ok && lb > math.Float64frombits(w.r.bestEnergy.Load())*(1+1e-9) {
+			s.Nest(p, &w.n)
+			lb, ok := w.ev.BoundNest(s.Layer, &w.n)
+			if ok && lb > math.Float64frombits(w.r.bestEnergy.Load())*(1+1e-9) {
 				w.r.pruned.add(float64(w.orderCount(p)))
 				return true
 			}
@@ -92,9 +92,7 @@ func (w *worker) keeps(ctx context.Context, p *mapspace.Point, i int, leaf *int6
 // active lists the dimensions with a temporal factor above 1 at level i,
 // in the point's order, into buf.
 func active(s *mapspace.Space, p *mapspace.Point, i int, buf *[workload.NumDims]workload.Dim) []workload.Dim {
-	var fac [16][workload.NumDims]int
-	f := s.Factors(p, fac[:0])
-	tf := f[s.TemporalSlot(i)]
+	tf := s.SlotFactors(p, s.TemporalSlot(i))
 	ds := buf[:0]
 	for _, d := range p.Order[i] {
 		if tf[d] > 1 {

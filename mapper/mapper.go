@@ -33,6 +33,7 @@ import (
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
+	"github.com/nnergy/nnergy/nest"
 )
 
 // Settings control a search. The zero value is a usable default.
@@ -315,10 +316,13 @@ func (r *run) snapshot() Stats {
 
 // worker holds one goroutine's scratch state.
 type worker struct {
-	r    *run
-	c    *counters
-	id   int
-	ev   *cost.Evaluator
+	r  *run
+	c  *counters
+	id int
+	ev *cost.Evaluator
+	// n is the nest of the candidate being evaluated; mp its mapping, built
+	// only when the candidate may become the best.
+	n    nest.Nest
 	mp   mapping.Mapping
 	res  cost.Result
 	best workerBest
@@ -346,17 +350,16 @@ func (w *worker) eval(p *mapspace.Point) bool {
 		w.c.rejects[Utilization].Add(1)
 		return false
 	}
-	s.Mapping(p, &w.mp)
-	if err := w.ev.Score(s.Layer, &w.mp, &w.res); err != nil {
-		// The space only builds well-formed mappings.
-		panic(fmt.Sprintf("mapper: space produced a malformed mapping: %v\n%s", err, w.mp.Format()))
-	}
+	// The space only builds well-formed nests, so the point is scored
+	// without building and checking its mapping.
+	s.Nest(p, &w.n)
+	w.ev.ScoreNest(s.Layer, &w.n, &w.res)
 	if !w.res.Valid {
 		w.c.rejects[reason(w.res.Violations[0].Kind)].Add(1)
 		return false
 	}
 	w.c.valid.Add(1)
-	w.offer()
+	w.offer(p)
 	return true
 }
 
@@ -372,13 +375,15 @@ func reason(k cost.Kind) Reason {
 	return Capacity
 }
 
-// offer makes the last evaluation the worker's best if it is better.
-func (w *worker) offer() {
+// offer makes the last evaluation, of point p, the worker's best if it is
+// better.
+func (w *worker) offer(p *mapspace.Point) {
 	if w.best.mp != nil {
 		c := w.r.set.Objective.Compare(&w.res, &w.best.r)
 		if c > 0 {
 			return
 		}
+		w.r.s.Mapping(p, &w.mp)
 		if c == 0 {
 			if t := w.mp.Format(); t < w.best.text {
 				at, after := w.best.at, w.best.after
@@ -387,6 +392,9 @@ func (w *worker) offer() {
 			}
 			return
 		}
+	}
+	if w.best.mp == nil {
+		w.r.s.Mapping(p, &w.mp)
 	}
 	w.keep(w.mp.Format())
 	w.best.at, w.best.after = w.used, time.Since(w.r.start)

@@ -24,7 +24,7 @@ const (
 func (w *worker) random(ctx context.Context) {
 	s := w.r.s
 	rng := rand.New(rand.NewPCG(w.r.set.Seed, uint64(w.id)+1))
-	p, q := s.NewPoint(), s.NewPoint()
+	p := s.NewPoint()
 	sinceBest := int64(0)
 	bestVal := math.Inf(1)
 	// Worker k starts from the k-th start mapping, if there is one.
@@ -48,17 +48,23 @@ func (w *worker) random(ctx context.Context) {
 		}
 		temp := startTemp
 		stale := 0
+		// p is legal from here on: each move is made on p itself and
+		// undone unless the candidate is accepted.
 		for stale < patience && !w.out() && ctx.Err() == nil {
-			q.CopyFrom(p)
-			if !w.move(rng, q) {
+			u, ok := w.move(rng, p)
+			if !ok {
 				stale++
 				continue
 			}
-			if !s.FanoutOK(q) {
+			// Only moving a prime can break a fan-out limit, since p
+			// kept them all, and only the limit of the prime's new slot.
+			if u.kind == movePrime && !s.SlotFits(p, p.Slot[u.d][u.k]) {
+				u.undo(p)
 				stale++
 				continue
 			}
-			if !w.eval(q) {
+			if !w.eval(p) {
+				u.undo(p)
 				stale++
 				continue
 			}
@@ -69,14 +75,13 @@ func (w *worker) random(ctx context.Context) {
 			}
 			switch {
 			case v < cur*(1-1e-12):
-				p, q = q, p
 				cur = v
 				stale = 0
 			case v <= cur*(1+1e-12) || rng.Float64() < math.Exp(-(v-cur)/(temp*cur)):
-				p, q = q, p
 				cur = v
 				stale++
 			default:
+				u.undo(p)
 				stale++
 			}
 			temp *= coolRate
@@ -88,58 +93,96 @@ func (w *worker) random(ctx context.Context) {
 	}
 }
 
-// move changes q by one random step; it reports false if the chosen step
-// was impossible.
-func (w *worker) move(rng *rand.Rand, q *mapspace.Point) bool {
+// The kinds of move.
+const (
+	movePrime = iota // one prime factor to another slot
+	moveSwap         // two loops of a level swapped
+	moveKeep         // a level's keep mask changed
+)
+
+// change records a move made on a point so that it can be undone.
+type change struct {
+	kind int
+	// movePrime: prime k of dimension d came from slot from.
+	d       workload.Dim
+	k, from int
+	// moveSwap: positions a and b of level's order were swapped;
+	// moveKeep: level's keep mask was keep.
+	level, a, b int
+	keep        uint8
+}
+
+// undo takes the move back.
+func (c *change) undo(p *mapspace.Point) {
+	switch c.kind {
+	case movePrime:
+		p.Slot[c.d][c.k] = c.from
+	case moveSwap:
+		o := &p.Order[c.level]
+		o[c.a], o[c.b] = o[c.b], o[c.a]
+	case moveKeep:
+		p.Keep[c.level] = c.keep
+	}
+}
+
+// move changes p by one random step and returns how to undo it; it reports
+// false, leaving p as it was, if the chosen step was impossible.
+func (w *worker) move(rng *rand.Rand, p *mapspace.Point) (change, bool) {
 	s := w.r.s
 	switch r := rng.IntN(20); {
 	case r < 12: // move one prime factor
 		d := workload.Dim(rng.IntN(int(workload.NumDims)))
 		free := s.Free[d]
-		if len(q.Slot[d]) == 0 || len(free) < 2 {
-			return false
+		if len(p.Slot[d]) == 0 || len(free) < 2 {
+			return change{}, false
 		}
-		k := rng.IntN(len(q.Slot[d]))
+		k := rng.IntN(len(p.Slot[d]))
 		if s.Pinned[d][k] >= 0 {
-			return false
+			return change{}, false
 		}
 		to := free[rng.IntN(len(free))]
-		if to == q.Slot[d][k] {
-			return false
+		if to == p.Slot[d][k] {
+			return change{}, false
 		}
-		q.Slot[d][k] = to
+		c := change{kind: movePrime, d: d, k: k, from: p.Slot[d][k]}
+		p.Slot[d][k] = to
+		return c, true
 	case r < 17: // swap two loops of a level
-		i := rng.IntN(len(q.Order))
+		i := rng.IntN(len(p.Order))
 		if !s.OrderMatters(i) {
-			return false
+			return change{}, false
 		}
 		var buf [workload.NumDims]workload.Dim
-		ds := active(s, q, i, &buf)
+		ds := active(s, p, i, &buf)
 		if len(ds) < 2 {
-			return false
+			return change{}, false
 		}
 		a, b := rng.IntN(len(ds)), rng.IntN(len(ds))
 		if a == b {
-			return false
+			return change{}, false
 		}
-		ia, ib := indexOf(q.Order[i], ds[a]), indexOf(q.Order[i], ds[b])
-		q.Order[i][ia], q.Order[i][ib] = q.Order[i][ib], q.Order[i][ia]
-		if !respects(q.Order[i][:], s.Rule(i).Order) {
-			return false
+		o := &p.Order[i]
+		ia, ib := indexOf(*o, ds[a]), indexOf(*o, ds[b])
+		o[ia], o[ib] = o[ib], o[ia]
+		if !respects(o[:], s.Rule(i).Order) {
+			o[ia], o[ib] = o[ib], o[ia]
+			return change{}, false
 		}
+		return change{kind: moveSwap, level: i, a: ia, b: ib}, true
 	default: // change what a level keeps
-		i := rng.IntN(len(q.Keep))
+		i := rng.IntN(len(p.Keep))
 		opts := s.Keeps[i]
 		if len(opts) < 2 {
-			return false
+			return change{}, false
 		}
 		k := opts[rng.IntN(len(opts))]
-		if k == q.Keep[i] {
-			return false
+		if k == p.Keep[i] {
+			return change{}, false
 		}
-		q.Keep[i] = k
+		c := change{kind: moveKeep, level: i, keep: p.Keep[i]}
+		p.Keep[i] = k
+		return c, true
 	}
-	return true
 }
 
 func indexOf(o [workload.NumDims]workload.Dim, d workload.Dim) int {

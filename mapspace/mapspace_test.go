@@ -10,6 +10,7 @@ import (
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
+	"github.com/nnergy/nnergy/nest"
 	"github.com/nnergy/nnergy/workload"
 	"github.com/nnergy/nnergy/workload/zoo"
 )
@@ -46,6 +47,40 @@ func TestPointOfRoundTrip(t *testing.T) {
 			s.Mapping(q, &m2)
 			if diff := cmp.Diff(m.Format(), m2.Format()); diff != "" {
 				t.Fatalf("%s: round trip differs:\n%s", l.Name, diff)
+			}
+		}
+	}
+}
+
+// TestNest checks that a point's nest, built directly, is the layout of its
+// mapping, on random points of constrained and unconstrained spaces.
+func TestNest(t *testing.T) {
+	a := eyeriss(t)
+	net, _ := zoo.Get("alexnet")
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, l := range net.Layers {
+		for _, c := range []mapspace.Constraints{{}, dataflow.Constraints(dataflow.RS, l, a)} {
+			s, err := mapspace.New(l, a, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := s.NewPoint()
+			var got, want nest.Nest
+			for range 50 {
+				s.Random(rng, p)
+				var m mapping.Mapping
+				s.Mapping(p, &m)
+				want.Set(&m)
+				s.Nest(p, &got)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("%s: Nest(p) differs from the layout of Mapping(p) (-want +got):\n%s\n%s", l.Name, diff, m.Format())
+				}
+				tf := s.Factors(p, nil)
+				for k := range s.Slots {
+					if sf := s.SlotFactors(p, k); sf != tf[k] {
+						t.Fatalf("%s: SlotFactors(p, %d) = %v, Factors gives %v", l.Name, k, sf, tf[k])
+					}
+				}
 			}
 		}
 	}
@@ -148,5 +183,49 @@ func TestConstraintErrors(t *testing.T) {
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("error %v, want %q", err, tc.want)
 		}
+	}
+}
+
+// TestSlotFits checks that, after one free prime moves on a point whose
+// fan-outs all fit, SlotFits of its new slot agrees with FanoutOK.
+func TestSlotFits(t *testing.T) {
+	a := eyeriss(t)
+	net, _ := zoo.Get("alexnet")
+	rng := rand.New(rand.NewPCG(7, 8))
+	var checked [2]int // moves that break a fan-out, and that do not
+	for _, l := range net.Layers {
+		s, err := mapspace.New(l, a, mapspace.Constraints{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := s.NewPoint()
+		for range 2000 {
+			s.Random(rng, p)
+			if !s.FanoutOK(p) {
+				continue
+			}
+			d := workload.Dim(rng.IntN(int(workload.NumDims)))
+			if len(p.Slot[d]) == 0 {
+				continue
+			}
+			k := rng.IntN(len(p.Slot[d]))
+			if s.Pinned[d][k] >= 0 {
+				continue
+			}
+			to := s.Free[d][rng.IntN(len(s.Free[d]))]
+			p.Slot[d][k] = to
+			got, want := s.SlotFits(p, to), s.FanoutOK(p)
+			if got != want {
+				t.Fatalf("%s: SlotFits(p, %d) = %v, FanoutOK = %v", l.Name, to, got, want)
+			}
+			if want {
+				checked[1]++
+			} else {
+				checked[0]++
+			}
+		}
+	}
+	if checked[0] < 20 || checked[1] < 20 {
+		t.Fatalf("only %d moves that break a fan-out and %d that do not were checked", checked[0], checked[1])
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/nest"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -166,6 +167,49 @@ func (s *Space) Mapping(p *Point, m *mapping.Mapping) {
 	}
 }
 
+// Nest lays point p out for analysis in n, reusing n's storage: the nest
+// of Mapping(p) (see nest.Nest.Set) without building the mapping. Searches
+// evaluate every candidate this way (cost.Evaluator.ScoreNest).
+func (s *Space) Nest(p *Point, n *nest.Nest) {
+	var fac [stackSlots][workload.NumDims]int
+	f := s.Factors(p, fac[:0])
+	n.Loops = n.Loops[:0]
+	n.Start = n.Start[:0]
+	n.Keep = append(n.Keep[:0], p.Keep...)
+	for i := range s.Arch.Levels {
+		n.Start = append(n.Start, len(n.Loops))
+		tf := &f[s.temporal[i]]
+		for _, d := range p.Order[i] {
+			if tf[d] > 1 {
+				n.Loops = append(n.Loops, mapping.Loop{Dim: d, Factor: tf[d]})
+			}
+		}
+		// The level's spatial slots follow its temporal one, X before Y.
+		for k := s.temporal[i] + 1; k < len(s.Slots) && s.Slots[k].Level == i; k++ {
+			for d := range workload.NumDims {
+				if f[k][d] > 1 {
+					n.Loops = append(n.Loops, mapping.Loop{Dim: workload.Dim(d), Factor: f[k][d], Axis: s.Slots[k].Axis})
+				}
+			}
+		}
+	}
+	n.Start = append(n.Start, len(n.Loops))
+}
+
+// SlotFactors returns the factor of every dimension in slot k alone (see
+// Factors).
+func (s *Space) SlotFactors(p *Point, k int) [workload.NumDims]int {
+	f := [workload.NumDims]int{1, 1, 1, 1, 1, 1, 1, 1}
+	for d := range workload.NumDims {
+		for j, sl := range p.Slot[d] {
+			if sl == k {
+				f[d] *= s.Primes[d][j]
+			}
+		}
+	}
+	return f
+}
+
 // Utilization returns the share of MAC units the point's fan-out uses.
 func (s *Space) Utilization(p *Point) float64 {
 	used := 1
@@ -197,6 +241,20 @@ func (s *Space) FanoutOK(p *Point) bool {
 		}
 	}
 	return true
+}
+
+// SlotFits reports whether the factors in slot k fit its fan-out (a
+// temporal slot has no limit). After moving one prime into slot k of a
+// point whose fan-outs all fit, it tells what FanoutOK would, more cheaply.
+func (s *Space) SlotFits(p *Point, k int) bool {
+	if s.Slots[k].Axis == mapping.Temporal {
+		return true
+	}
+	prod := 1
+	for _, f := range s.SlotFactors(p, k) {
+		prod *= f
+	}
+	return prod <= s.mesh[k]
 }
 
 // TemporalSlot returns the slot index of level i's temporal loops.

@@ -20,37 +20,43 @@ type transition struct {
 // transitions lists the transitions of the temporal loops before position
 // end of the flattened nest, innermost loop first.
 func (z *Analyzer) transitions(end int, tr *[]transition) {
+	if cap(*tr) < end {
+		*tr = make([]transition, 0, end)
+	}
 	*tr = (*tr)[:0]
-	var reset workload.Shape
-	// Walk inside out, accumulating how far each dim wraps back.
+	// back[d] is minus how far dimension d wraps back when the loops
+	// inside the current one wrap to zero; backMask has bit d set when
+	// back[d] != 0.
+	var back workload.Shape
+	var backMask uint8
+	// Walk inside out.
 	for i := end - 1; i >= 0; i-- {
-		lp := z.loops[i]
-		if lp.spatial {
+		lp := &z.loops[i]
+		if lp.Axis != mapping.Temporal {
 			continue
 		}
-		var t transition
-		for d := range reset {
-			t.delta[d] = -reset[d]
+		// The loop's own dimension always moves: the loops of it inside
+		// this one wrap back by at most step−1 (their factors multiply to
+		// at most step).
+		step := z.step[i]
+		*tr = (*tr)[:len(*tr)+1] // there is room for every loop before end
+		t := &(*tr)[len(*tr)-1]
+		t.count, t.delta, t.mask = int64(lp.Factor-1), back, backMask|1<<lp.Dim
+		t.delta[lp.Dim] += step
+		if lp.Factor > 1 {
+			back[lp.Dim] -= (lp.Factor - 1) * step
+			backMask |= 1 << lp.Dim
 		}
-		t.delta[lp.dim] += lp.step
-		t.count = int64(lp.f - 1)
-		for d, v := range t.delta {
-			if v != 0 {
-				t.mask |= 1 << d
-			}
-		}
-		*tr = append(*tr, t)
-		reset[lp.dim] += (lp.f - 1) * lp.step
 	}
 	// Multiply each count by the iterations of the loops outside it.
 	outer := int64(1)
 	for i, j := 0, len(*tr)-1; i < end; i++ {
-		lp := z.loops[i]
-		if lp.spatial {
+		lp := &z.loops[i]
+		if lp.Axis != mapping.Temporal {
 			continue
 		}
 		(*tr)[j].count *= outer
-		outer *= int64(lp.f)
+		outer *= int64(lp.Factor)
 		j--
 	}
 }
@@ -86,6 +92,17 @@ type rank struct {
 // whose factors per dimension are fan.
 func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan *workload.Shape, from, to int) {
 	r.n = pr.Len
+	if r.n == 1 {
+		// Tiles of a one-term rank partition it: the union is fan·e values.
+		d := pr.Terms[0].Dim
+		r.mask = 1 << d
+		r.d[0], r.c[0], r.e[0] = d, pr.Terms[0].Coef, ext[d]
+		r.spatial = fan[d] > 1
+		r.size = int64(r.e[0])
+		r.u = int64(fan[d]) * r.size
+		r.contiguous, r.g = true, 1 // in units of the dimension
+		return
+	}
 	r.spatial = false
 	r.mask = 0
 	for i := 0; i < pr.Len; i++ {
@@ -100,11 +117,6 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 	case r.n == 0:
 		r.size, r.u = 1, 1
 		r.contiguous, r.g = true, 1
-	case r.n == 1:
-		// Tiles of a one-term rank partition it: the union is fan·e values.
-		r.size = int64(r.e[0])
-		r.u = int64(fan[r.d[0]]) * r.size
-		r.contiguous, r.g = true, 1 // in units of the dimension
 	default:
 		r.size = workload.SumSetSize(r.c[0], r.e[0], r.c[1], r.e[1])
 		r.contiguous, r.g = progression(r.c[0], r.e[0], r.c[1], r.e[1])
@@ -118,18 +130,19 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 		r.xs = sumSet(r.xs[:0], r.c[0], r.e[0], r.c[1], r.e[1])
 		r.offs = r.offs[:0]
 		r.offs = append(r.offs, 0)
-		for _, lp := range z.loops[from:to] {
-			if !lp.spatial {
+		for li := from; li < to; li++ {
+			lp := &z.loops[li]
+			if lp.Axis == mapping.Temporal {
 				continue
 			}
 			for i := 0; i < r.n; i++ {
-				if lp.dim != r.d[i] {
+				if lp.Dim != r.d[i] {
 					continue
 				}
 				n := len(r.offs)
-				for k := 1; k < lp.f; k++ {
+				for k := 1; k < lp.Factor; k++ {
 					for _, o := range r.offs[:n] {
-						r.offs = append(r.offs, o+k*lp.step*r.c[i])
+						r.offs = append(r.offs, o+k*z.step[li]*r.c[i])
 					}
 				}
 			}
@@ -141,7 +154,7 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 // anySpatial reports whether a spatial loop sits in positions [from, to).
 func (z *Analyzer) anySpatial(from, to int) bool {
 	for _, lp := range z.loops[from:to] {
-		if lp.spatial {
+		if lp.Axis != mapping.Temporal {
 			return true
 		}
 	}
@@ -153,8 +166,8 @@ func (z *Analyzer) anySpatial(from, to int) bool {
 func (z *Analyzer) fanout(from, to int, fan *workload.Shape) {
 	*fan = workload.Ones()
 	for _, lp := range z.loops[from:to] {
-		if lp.spatial {
-			fan[lp.dim] *= lp.f
+		if lp.Axis != mapping.Temporal {
+			fan[lp.Dim] *= lp.Factor
 		}
 	}
 }
@@ -305,6 +318,20 @@ func gcdInt(a, b int) int {
 	return a
 }
 
+// tileSize is proj.Size(ext), with the common one-term ranks inline.
+func tileSize(proj *workload.Projection, ext *workload.Shape) int64 {
+	n := int64(1)
+	for j := 0; j < proj.Len; j++ {
+		r := &proj.Ranks[j]
+		if r.Len == 1 {
+			n *= int64(ext[r.Terms[0].Dim])
+		} else {
+			n *= r.Size(ext)
+		}
+	}
+	return n
+}
+
 // iface adds the counts of the interface between parent level p and child
 // ch (ch == len(levels) for the MAC units) for tensor t.
 func (z *Analyzer) iface(l *workload.Layer, a *arch.Spec, t workload.Tensor, p, ch int, c *Counts) {
@@ -379,16 +406,26 @@ func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, c
 				stayP *= r.u
 				continue
 			}
-			mc := z.moved(r, &tr.delta, false)
+			var mc int64
+			if r.n == 1 {
+				// moved, inline for the common one-term rank; the rank's
+				// dimension moves, since the masks meet.
+				mc = int64(tr.delta[r.d[0]])
+				mc = min(max(mc, -mc), r.size)
+			} else {
+				mc = z.moved(r, &tr.delta, false)
+			}
+			if mc == r.size {
+				// Every child's whole tile is new, so nothing stays for
+				// the children, nor for the parent: the union of the new
+				// values is the whole shifted union.
+				stayC, stayP = 0, 0
+				break
+			}
 			stayC *= r.size - mc
-			switch {
-			case r.spatial && mc == r.size:
-				// Every child's new values are all of its shifted tile, so
-				// their union is the shifted union.
-				stayP *= r.u - r.u
-			case r.spatial:
+			if r.spatial {
 				stayP *= r.u - z.moved(r, &tr.delta, true)
-			default:
+			} else {
 				stayP *= r.u - mc
 			}
 		}
@@ -414,30 +451,35 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 			}
 		}
 	}
-	tile := proj.Size(ext)
+	// The child's tile (at the MACs, one output).
+	tile := int64(1)
+	if ch < L {
+		tile = c.Levels[ch].Tensors[workload.Outputs].Tile
+	}
 	union := func(from int) int64 {
 		u := tile
 		for _, lp := range z.loops[z.start[from]:hi] {
-			if lp.spatial && proj.Relevant(lp.dim) {
-				u *= int64(lp.f)
+			if lp.Axis != mapping.Temporal && proj.Relevant(lp.Dim) {
+				u *= int64(lp.Factor)
 			}
 		}
 		return u
 	}
 	// Distinct outputs one parent instance ever holds.
 	distinct := int64(1)
-	var split workload.Shape
-	for d := range split {
-		split[d] = 1
-	}
+	split := workload.Ones()
 	for _, lp := range z.loops[:z.start[p]] {
-		if lp.spatial {
-			split[lp.dim] *= lp.f
+		if lp.Axis != mapping.Temporal {
+			split[lp.Dim] *= lp.Factor
 		}
 	}
 	for j := 0; j < proj.Len; j++ {
 		d := proj.Ranks[j].Terms[0].Dim
-		distinct *= int64(l.Shape[d] / split[d])
+		if split[d] == 1 {
+			distinct *= int64(l.Shape[d])
+		} else {
+			distinct *= int64(l.Shape[d] / split[d])
+		}
 	}
 	instP := z.inst[p]
 	updates := instP * occ * union(p)
@@ -464,20 +506,20 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 	}
 }
 
-// Bound fills c, after Tiles, with counts no mapping of the same
-// factorization and keep masks can go below, whatever its loop orders: each
-// child instance is filled with every word it ever needs exactly once, each
-// parent instance reads every word of its part of the tensor once, and
+// Bound fills c, after Tiles or TilesNest, with counts no mapping of the
+// same factorization and keep masks can go below, whatever its loop orders:
+// each child instance is filled with every word it ever needs exactly once,
+// each parent instance reads every word of its part of the tensor once, and
 // every output is updated once per instance that holds it. The MAC
 // interface, which no loop order changes, is counted exactly.
-func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c *Counts) {
+func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 	L := len(c.Levels)
 	for t := range workload.NumTensors {
 		proj := l.Projection(t)
 		p := 0
 		for {
 			ch := p + 1
-			for ch < L && !m.Levels[ch].Keep[t] {
+			for ch < L && !z.keeps(ch, t) {
 				ch++
 			}
 			if ch == L {
@@ -516,8 +558,8 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c 
 func (z *Analyzer) partition(l *workload.Layer, i int, ext *workload.Shape) {
 	*ext = l.Shape
 	for _, lp := range z.loops[:z.start[i]] {
-		if lp.spatial {
-			ext[lp.dim] /= lp.f
+		if lp.Axis != mapping.Temporal {
+			ext[lp.Dim] /= lp.Factor
 		}
 	}
 }

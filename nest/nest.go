@@ -66,20 +66,68 @@ type Counts struct {
 	Ext []workload.Shape
 }
 
-// loop is one loop of the flattened nest.
-type loop struct {
-	dim     workload.Dim
-	f       int
-	spatial bool
-	step    int // product of the factors of the same dim at later positions
+// Nest is a mapping laid out the way the analysis walks it. Searches build
+// nests straight from their own representation (mapspace.Space.Nest) and so
+// skip building, checking and flattening a mapping.Mapping per candidate.
+type Nest struct {
+	// Loops holds the loops, outermost first: each level's temporal loops
+	// (Axis Temporal), then its spatial loops (Axis X or Y). Loops of
+	// factor 1 change nothing and may be left out, as Set leaves them.
+	Loops []mapping.Loop
+	// Start[i] is the index in Loops of level i's first loop, and
+	// Start[len(Keep)] = len(Loops).
+	Start []int
+	// Keep holds each level's keep mask: bit t is set when the level keeps
+	// tensor t.
+	Keep []uint8
 }
+
+// Set lays out mapping m in n, reusing n's storage.
+func (n *Nest) Set(m *mapping.Mapping) {
+	n.Loops = n.Loops[:0]
+	n.Start = n.Start[:0]
+	n.Keep = n.Keep[:0]
+	for _, lv := range m.Levels {
+		n.Start = append(n.Start, len(n.Loops))
+		for _, lp := range lv.Temporal {
+			if lp.Factor > 1 {
+				n.Loops = append(n.Loops, mapping.Loop{Dim: lp.Dim, Factor: lp.Factor})
+			}
+		}
+		for _, lp := range lv.Spatial {
+			if lp.Factor > 1 {
+				n.Loops = append(n.Loops, lp)
+			}
+		}
+		var keep uint8
+		for t, k := range lv.Keep {
+			if k {
+				keep |= 1 << t
+			}
+		}
+		n.Keep = append(n.Keep, keep)
+	}
+	n.Start = append(n.Start, len(n.Loops))
+}
+
+// Keeps reports whether level i keeps tensor t.
+func (n *Nest) Keeps(i int, t workload.Tensor) bool { return n.Keep[i]&(1<<t) != 0 }
+
+// Level returns the loops of level i.
+func (n *Nest) Level(i int) []mapping.Loop { return n.Loops[n.Start[i]:n.Start[i+1]] }
 
 // Analyzer analyses mappings. It keeps scratch space between calls, so one
 // Analyzer must not be used by several goroutines at once; give each worker
 // its own.
 type Analyzer struct {
-	loops []loop
-	start []int // start[i]: index of level i's first loop; start[L] = len(loops)
+	own   Nest           // the layout of the last mapping given to Tiles
+	n     *Nest          // the nest being analysed
+	keep  []uint8        // n.Keep
+	loops []mapping.Loop // n.Loops
+	start []int          // n.Start: start[i] is the index of level i's first loop
+	// step[k] is the product of the factors of loop k's dimension at later
+	// positions of the nest.
+	step  []int
 	words []uint64
 	trs   [][]transition // transitions above each level, see trans
 	trOK  []bool
@@ -87,7 +135,20 @@ type Analyzer struct {
 	steps []int64          // steps[i]: temporal iterations above level i
 	ext   []workload.Shape // ext[i]: tile extents of level i (i = L: the MACs, all 1)
 	rp    [workload.MaxRanks]rank
+	// whole caches the tensor sizes of the last layer (see wholeTensors).
+	whole struct {
+		l     *workload.Layer
+		shape workload.Shape
+		size  [workload.NumTensors]int64
+	}
 }
+
+// Nest returns the nest of the last Tiles or TilesNest: for a mapping, its
+// layout in the Analyzer's storage, valid until the next call.
+func (z *Analyzer) Nest() *Nest { return z.n }
+
+// keeps reports whether level i of the nest being analysed keeps tensor t.
+func (z *Analyzer) keeps(i int, t workload.Tensor) bool { return z.keep[i]&(1<<t) != 0 }
 
 // Analyze counts the accesses of layer l under mapping m on architecture a.
 // It returns an error when the mapping does not fit the architecture's
@@ -98,15 +159,14 @@ func (z *Analyzer) Analyze(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, 
 	if err := z.Tiles(l, a, m, c); err != nil {
 		return err
 	}
-	z.Traffic(l, a, m, c)
+	z.Traffic(l, a, c)
 	return nil
 }
 
 // Tiles is the first half of Analyze: it checks the mapping's structure and
 // fills in the counts that do not need the traffic analysis (tiles,
-// instances, MACs, steps). Traffic, called next with the same arguments,
-// completes the counts. A caller that only needs to check limits can stop
-// after Tiles.
+// instances, MACs, steps). Traffic, called next, completes the counts. A
+// caller that only needs to check limits can stop after Tiles.
 func (z *Analyzer) Tiles(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c *Counts) error {
 	if len(m.Levels) != len(a.Levels) {
 		return fmt.Errorf("nest: mapping has %d levels, architecture %q has %d", len(m.Levels), a.Name, len(a.Levels))
@@ -124,8 +184,20 @@ func (z *Analyzer) Tiles(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c 
 			}
 		}
 	}
-	z.flatten(m)
-	L := len(m.Levels)
+	z.own.Set(m)
+	z.TilesNest(l, a, &z.own, c)
+	return nil
+}
+
+// TilesNest is Tiles for a nest built directly. It does not check n: n must
+// have one level per level of a, factors whose product per dimension is
+// the layer's bound, and keep masks a allows, with the outermost level
+// keeping every tensor (mapspace.Space.Nest builds such nests). The
+// analysis reads n until the next Tiles or TilesNest.
+func (z *Analyzer) TilesNest(l *workload.Layer, a *arch.Spec, n *Nest, c *Counts) {
+	z.n, z.keep = n, n.Keep
+	z.loops, z.start = n.Loops, n.Start
+	L := len(n.Keep)
 	for len(z.trs) <= L {
 		z.trs = append(z.trs, nil)
 	}
@@ -135,12 +207,22 @@ func (z *Analyzer) Tiles(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c 
 	for len(z.ext) <= L {
 		z.ext = append(z.ext, workload.Shape{})
 	}
-	z.ext[L] = workload.Ones()
+	if cap(z.step) < len(z.loops) {
+		z.step = make([]int, len(z.loops))
+	}
+	z.step = z.step[:len(z.loops)]
+	// Walk the loops inside out, multiplying up the factors of each
+	// dimension: before a loop, the product is its step; after a level,
+	// the level's tile extents.
+	prod := workload.Ones()
+	z.ext[L] = prod
 	for i := L - 1; i >= 0; i-- {
-		z.ext[i] = z.ext[i+1]
-		for _, lp := range z.loops[z.start[i]:z.start[i+1]] {
-			z.ext[i][lp.dim] *= lp.f
+		for k := z.start[i+1] - 1; k >= z.start[i]; k-- {
+			d := z.loops[k].Dim
+			z.step[k] = prod[d]
+			prod[d] *= z.loops[k].Factor
 		}
+		z.ext[i] = prod
 	}
 	inst, steps := int64(1), int64(1)
 	for i := 0; i <= L; i++ {
@@ -150,10 +232,10 @@ func (z *Analyzer) Tiles(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c 
 			break
 		}
 		for _, lp := range z.loops[z.start[i]:z.start[i+1]] {
-			if lp.spatial {
-				inst *= int64(lp.f)
+			if lp.Axis != mapping.Temporal {
+				inst *= int64(lp.Factor)
 			} else {
-				steps *= int64(lp.f)
+				steps *= int64(lp.Factor)
 			}
 		}
 	}
@@ -169,25 +251,43 @@ func (z *Analyzer) Tiles(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c 
 	c.Steps = z.steps[L]
 	c.MACUnits = z.inst[L]
 	c.Ext = append(c.Ext[:0], z.ext[:L+1]...)
+	// The outermost level's tiles are the whole tensors.
+	whole := z.wholeTensors(l)
 	for i := range L {
 		c.Levels[i].Instances = z.inst[i]
 		for t := range workload.NumTensors {
-			if m.Levels[i].Keep[t] {
-				c.Levels[i].Tensors[t].Tile = l.Projection(t).Size(&z.ext[i])
+			switch {
+			case !z.keeps(i, t):
+			case i == 0:
+				c.Levels[i].Tensors[t].Tile = whole[t]
+			default:
+				c.Levels[i].Tensors[t].Tile = tileSize(l.Projection(t), &z.ext[i])
 			}
 		}
 	}
-	return nil
 }
 
-// Traffic completes the counts after Tiles.
-func (z *Analyzer) Traffic(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c *Counts) {
-	L := len(m.Levels)
+// wholeTensors returns the size of each tensor of l, computed once per
+// layer.
+func (z *Analyzer) wholeTensors(l *workload.Layer) *[workload.NumTensors]int64 {
+	if z.whole.l != l || z.whole.shape != l.Shape {
+		z.whole.l, z.whole.shape = l, l.Shape
+		for t := range workload.NumTensors {
+			z.whole.size[t] = l.Size(t)
+		}
+	}
+	return &z.whole.size
+}
+
+// Traffic completes the counts of the mapping or nest given to the last
+// Tiles or TilesNest, which filled c.
+func (z *Analyzer) Traffic(l *workload.Layer, a *arch.Spec, c *Counts) {
+	L := len(z.keep)
 	for t := range workload.NumTensors {
 		p := 0
 		for {
 			ch := p + 1
-			for ch < L && !m.Levels[ch].Keep[t] {
+			for ch < L && !z.keeps(ch, t) {
 				ch++
 			}
 			z.iface(l, a, t, p, ch, c)
@@ -196,34 +296,5 @@ func (z *Analyzer) Traffic(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, 
 			}
 			p = ch
 		}
-	}
-}
-
-// flatten lays the loops of m out in nest order and computes their steps.
-func (z *Analyzer) flatten(m *mapping.Mapping) {
-	z.loops = z.loops[:0]
-	z.start = z.start[:0]
-	for _, lv := range m.Levels {
-		z.start = append(z.start, len(z.loops))
-		for _, lp := range lv.Temporal {
-			if lp.Factor > 1 {
-				z.loops = append(z.loops, loop{dim: lp.Dim, f: lp.Factor})
-			}
-		}
-		for _, lp := range lv.Spatial {
-			if lp.Factor > 1 {
-				z.loops = append(z.loops, loop{dim: lp.Dim, f: lp.Factor, spatial: true})
-			}
-		}
-	}
-	z.start = append(z.start, len(z.loops))
-	var prod [workload.NumDims]int
-	for d := range prod {
-		prod[d] = 1
-	}
-	for i := len(z.loops) - 1; i >= 0; i-- {
-		lp := &z.loops[i]
-		lp.step = prod[lp.dim]
-		prod[lp.dim] *= lp.f
 	}
 }

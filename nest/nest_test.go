@@ -158,7 +158,7 @@ func TestBound(t *testing.T) {
 		if err := z.Tiles(l, a, m, &lb); err != nil {
 			t.Fatal(err)
 		}
-		z.Bound(l, a, m, &lb)
+		z.Bound(l, a, &lb)
 		for k := range real.Levels {
 			r, b := real.Levels[k], lb.Levels[k]
 			for tt := range r.Tensors {
@@ -173,6 +173,41 @@ func TestBound(t *testing.T) {
 		}
 		if lb.Compute != real.Compute {
 			t.Fatalf("case %d: the MAC interface should be exact: %+v vs %+v", i, lb.Compute, real.Compute)
+		}
+	}
+}
+
+// TestNestFactorOne checks that loops of factor 1 in a nest change nothing:
+// nests built from mappings leave them out, others need not.
+func TestNestFactorOne(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	var z Analyzer
+	for i := range 200 {
+		l, a, m := randomCase(rng)
+		var want, got Counts
+		if err := z.Analyze(l, a, m, &want); err != nil {
+			t.Fatal(err)
+		}
+		var n, padded Nest
+		n.Set(m)
+		// Copy n, adding temporal loops of factor 1 of random dimensions
+		// before random temporal loops.
+		padded.Keep = n.Keep
+		for lv := range n.Keep {
+			padded.Start = append(padded.Start, len(padded.Loops))
+			loops := n.Level(lv)
+			for _, lp := range loops {
+				if lp.Axis == mapping.Temporal && rng.IntN(2) == 0 {
+					padded.Loops = append(padded.Loops, mapping.Loop{Dim: workload.Dim(rng.IntN(int(workload.NumDims))), Factor: 1})
+				}
+				padded.Loops = append(padded.Loops, lp)
+			}
+		}
+		padded.Start = append(padded.Start, len(padded.Loops))
+		z.TilesNest(l, a, &padded, &got)
+		z.Traffic(l, a, &got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("case %d: loops of factor 1 changed the counts:\n%s", i, diff)
 		}
 	}
 }
