@@ -16,11 +16,16 @@ type scatterPoint struct {
 	R     float64
 }
 
+// scatterPath joins the points at the indices Idx, in order.
+type scatterPath struct {
+	Idx   []int
+	Color chart.Color
+}
+
 // scatterChart draws points of accuracy (y) against a resource fraction
-// (x, from 0) with a path joining the points at the indices in path, in
-// order, and a legend of colours and names. `nnergy prune --plot` and
-// `nnergy adapt --plot` draw with it.
-func scatterChart(title, xLabel string, pts []scatterPoint, path []int, legend []legendEntry) chart.Drawing {
+// (x, from 0) with paths joining some of them, and a legend of colours and
+// names. `nnergy prune --plot` and `nnergy adapt --plot` draw with it.
+func scatterChart(title, xLabel string, pts []scatterPoint, paths []scatterPath, legend []legendEntry) chart.Drawing {
 	const (
 		w, h         = 640, 440
 		left, right  = 72, 24
@@ -62,9 +67,11 @@ func scatterChart(title, xLabel string, pts []scatterPoint, path []int, legend [
 		}
 		c.Text(left+plotW/2, h-24, xLabel, chart.TextStyle{Size: 12, Anchor: chart.Middle})
 		c.Text(18, top+plotH/2, "accuracy", chart.TextStyle{Size: 12, Anchor: chart.Middle, Up: true})
-		for i := 1; i < len(path); i++ {
-			a, b := pts[path[i-1]], pts[path[i]]
-			c.Line(px(a.X), py(a.Y), px(b.X), py(b.Y), "#9c9c9c", 1)
+		for _, path := range paths {
+			for i := 1; i < len(path.Idx); i++ {
+				a, b := pts[path.Idx[i-1]], pts[path.Idx[i]]
+				c.Line(px(a.X), py(a.Y), px(b.X), py(b.Y), path.Color, 1)
+			}
 		}
 		for _, p := range pts {
 			c.Circle(px(p.X), py(p.Y), p.R, p.Fill, p.Title)
@@ -102,6 +109,6 @@ func adaptChart(title string, res *netadapt.Result) chart.Drawing {
 		pts = append(pts, scatterPoint{X: res.Resource / res.Initial, Y: res.Accuracy, Title: "final (after the long-term fine-tune)", Fill: final, R: 5})
 		path = append(path, len(pts)-1)
 	}
-	return scatterChart(title, res.Metric+", % of the start", pts, path,
+	return scatterChart(title, res.Metric+", % of the start", pts, []scatterPath{{path, "#9c9c9c"}},
 		[]legendEntry{{start, "start"}, {chosen, "chosen proposals"}, {other, "other proposals"}, {final, "final"}})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,7 +70,7 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
 	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
 	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
-	fl.StringVar(&f.method, "method", "magnitude", "magnitude or energy-aware")
+	fl.StringVar(&f.method, "method", "magnitude", "magnitude or energy-aware; both (magnitude,energy-aware) to compare them from the same start")
 	fl.StringVar(&f.target, "target", "energy=0.5", "energy=F (of the original modelled energy) or sparsity=F; several: energy=0.75,0.5,0.25")
 	fl.StringVar(&f.granularity, "granularity", "weight", "weight (masks) or filter (filters removed)")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture of the energy model: preset name or YAML file")
@@ -96,9 +97,15 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 }
 
 func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
-	method, err := prune.ParseMethod(f.method)
-	if err != nil {
-		return usageError{err}
+	var methods []prune.Method
+	for _, name := range strings.Split(f.method, ",") {
+		method, err := prune.ParseMethod(strings.TrimSpace(name))
+		if err != nil {
+			return usageError{err}
+		}
+		if !slices.Contains(methods, method) {
+			methods = append(methods, method)
+		}
 	}
 	gran, err := prune.ParseGranularity(f.granularity)
 	if err != nil {
@@ -110,6 +117,9 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	}
 	if f.out != "" && !strings.HasSuffix(f.out, ".onnx") && !strings.HasSuffix(f.out, ".nnw") {
 		return usagef("prune: --out %q: want a .onnx or .nnw file", f.out)
+	}
+	if f.out != "" && len(methods) > 1 && !strings.Contains(f.out, "{method}") {
+		return usagef("prune: --out %q: with several methods the name needs {method}", f.out)
 	}
 	df, err := dataflow.ParseDataflow(f.dataflow)
 	if err != nil {
@@ -166,32 +176,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg := prune.Config{Method: method, Granularity: gran, Target: target, Milestones: milestones, PerLayer: f.perLayer,
-		Increment: f.increment, Tolerance: f.tolerance, Measurer: hw, Calibration: measure.Batch(train, f.calib),
-		Test: test, Workers: f.workers}
-	if f.finetune > 0 {
-		cfg.Train = train.Head(f.limit)
-		cfg.Finetune = nn.TrainConfig{Epochs: f.finetune, Batch: f.batch, Optimizer: &nn.Adam{},
-			Schedule: nn.CosineLR{Base: f.lr}, Seed: f.seed, Workers: f.workers}
-	}
-	fmt.Fprintf(e.stdout, "pruning %s on %s: %s, %s, target %s, energy on %s (%s builder%s)\n\n",
-		name, f.data, method, gran, f.target, hw.Spec().Name, df, map[bool]string{true: ", searched", false: ""}[f.search])
-	tw := &pruneTable{w: e.stdout}
-	cfg.OnStep = tw.row
-	res, err := prune.Run(c.Context(), m, cfg)
-	if err != nil {
-		return err
-	}
-	last := res.Steps[len(res.Steps)-1]
-	st := hw.Stats()
-	fmt.Fprintf(e.stdout, "\n%d steps; layer evaluations: %d computed, %d from the cache\n", len(res.Steps), st.Misses, st.Hits)
-	if res.Reached {
-		fmt.Fprintf(e.stdout, "target %s reached: ", target)
-	} else {
-		fmt.Fprintf(e.stdout, "target %s NOT reached (nothing left to prune within the limits): ", target)
-	}
-	fmt.Fprintf(e.stdout, "sparsity %.1f%%, energy %.1f%% of the original on %s, accuracy %s (from %s)\n",
-		100*last.Sparsity, 100*last.EnergyRatio, hw.Spec().Name, pctAcc(last.Accuracy), pctAcc(res.Steps[0].Accuracy))
+	var runs []pruneRun
 	var also []*measure.Hardware
 	for _, a := range f.also {
 		h, err := hwFor(a)
@@ -202,48 +187,90 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 			also = append(also, h)
 		}
 	}
-	if len(res.Targets) > 1 || len(also) > 0 {
-		if err := e.pruneTargets(c, hw, also, m, res.Targets); err != nil {
+	for i, method := range methods {
+		cfg := prune.Config{Method: method, Granularity: gran, Target: target, Milestones: milestones, PerLayer: f.perLayer,
+			Increment: f.increment, Tolerance: f.tolerance, Measurer: hw, Calibration: measure.Batch(train, f.calib),
+			Test: test, Workers: f.workers}
+		if f.finetune > 0 {
+			cfg.Train = train.Head(f.limit)
+			cfg.Finetune = nn.TrainConfig{Epochs: f.finetune, Batch: f.batch, Optimizer: &nn.Adam{},
+				Schedule: nn.CosineLR{Base: f.lr}, Seed: f.seed, Workers: f.workers}
+		}
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		fmt.Fprintf(e.stdout, "pruning %s on %s: %s, %s, target %s, energy on %s (%s builder%s)\n\n",
+			name, f.data, method, gran, f.target, hw.Spec().Name, df, map[bool]string{true: ", searched", false: ""}[f.search])
+		tw := &pruneTable{w: e.stdout}
+		cfg.OnStep = tw.row
+		before := hw.Stats()
+		res, err := prune.Run(c.Context(), m, cfg)
+		if err != nil {
+			return err
+		}
+		last := res.Steps[len(res.Steps)-1]
+		st := hw.Stats()
+		fmt.Fprintf(e.stdout, "\n%d steps; layer evaluations: %d computed, %d from the cache\n", len(res.Steps), st.Misses-before.Misses, st.Hits-before.Hits)
+		if res.Reached {
+			fmt.Fprintf(e.stdout, "target %s reached: ", target)
+		} else {
+			fmt.Fprintf(e.stdout, "target %s NOT reached (nothing left to prune within the limits): ", target)
+		}
+		fmt.Fprintf(e.stdout, "sparsity %.1f%%, energy %.1f%% of the original on %s, accuracy %s (from %s)\n",
+			100*last.Sparsity, 100*last.EnergyRatio, hw.Spec().Name, pctAcc(last.Accuracy), pctAcc(res.Steps[0].Accuracy))
+		runs = append(runs, pruneRun{method, res})
+	}
+	if len(runs) > 1 || len(runs[0].res.Targets) > 1 || len(also) > 0 {
+		if err := e.pruneTargets(c, hw, also, m, runs); err != nil {
 			return err
 		}
 	}
 	if f.out != "" {
-		for i, t := range res.Targets {
-			path := strings.ReplaceAll(f.out, "{target}", strings.ReplaceAll(t.Target.String(), "=", "-"))
-			if path == f.out && i < len(res.Targets)-1 {
-				continue // without {target}, only the final model
+		for _, r := range runs {
+			for i, t := range r.res.Targets {
+				path := strings.ReplaceAll(f.out, "{method}", r.method.String())
+				path = strings.ReplaceAll(path, "{target}", strings.ReplaceAll(t.Target.String(), "=", "-"))
+				if !strings.Contains(f.out, "{target}") && i < len(r.res.Targets)-1 {
+					continue // without {target}, only the final model
+				}
+				if strings.HasSuffix(path, ".onnx") {
+					err = nnonnx.WriteFile(path, t.Model)
+				} else {
+					err = nn.SaveFile(path, t.Model)
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "saved %s\n", path)
 			}
-			if strings.HasSuffix(path, ".onnx") {
-				err = nnonnx.WriteFile(path, t.Model)
-			} else {
-				err = nn.SaveFile(path, t.Model)
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "saved %s\n", path)
 		}
 	}
 	for _, h := range f.history {
-		if err := writePruneHistory(h, res.Steps); err != nil {
+		if err := writePruneHistory(h, runs); err != nil {
 			return err
 		}
 	}
 	if f.plot != "" {
-		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", name, method, gran, f.target, hw.Spec().Name)
-		if err := writePlot(f.plot, pruneChart(title, res.Steps)); err != nil {
+		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", name, f.method, gran, f.target, hw.Spec().Name)
+		if err := writePlot(f.plot, pruneChart(title, runs)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// pruneTargets prints one row per target: the step that met it, its
-// accuracy before and after fine-tuning, and its energy on --arch and on
-// every --also-arch (as a fraction of the unpruned model's there).
-func (e *env) pruneTargets(c *cobra.Command, hw *measure.Hardware, also []*measure.Hardware, orig *nn.Model, ts []prune.TargetResult) error {
+// pruneRun is the result of one method.
+type pruneRun struct {
+	method prune.Method
+	res    *prune.Result
+}
+
+// pruneTargets prints one row per method and target: the step that met
+// it, its accuracy before and after fine-tuning, and its energy on --arch
+// and on every --also-arch (as a fraction of the unpruned model's there).
+func (e *env) pruneTargets(c *cobra.Command, hw *measure.Hardware, also []*measure.Hardware, orig *nn.Model, runs []pruneRun) error {
 	w := func(name string) int { return max(8, len(name)+1) }
-	fmt.Fprintf(e.stdout, "\n%-14s  %7s  %4s  %8s  %8s  %8s  %*s", "target", "reached", "step", "sparsity", "pruned", "tuned", w(hw.Spec().Name), hw.Spec().Name)
+	fmt.Fprintf(e.stdout, "\n%-12s  %-14s  %7s  %4s  %8s  %8s  %8s  %*s", "method", "target", "reached", "step", "sparsity", "pruned", "tuned", w(hw.Spec().Name), hw.Spec().Name)
 	base := make([]float64, len(also))
 	for i, h := range also {
 		ms, err := h.Measure(c.Context(), orig)
@@ -254,17 +281,19 @@ func (e *env) pruneTargets(c *cobra.Command, hw *measure.Hardware, also []*measu
 		fmt.Fprintf(e.stdout, "  %*s", w(h.Spec().Name), h.Spec().Name)
 	}
 	fmt.Fprintln(e.stdout)
-	for _, t := range ts {
-		fmt.Fprintf(e.stdout, "%-14s  %7s  %4d  %7.1f%%  %8s  %8s  %*.1f%%", t.Target, map[bool]string{true: "yes", false: "no"}[t.Reached],
-			t.Pruned.Step, 100*t.Tuned.Sparsity, pctAcc(t.Pruned.Accuracy), pctAcc(t.Tuned.Accuracy), w(hw.Spec().Name)-1, 100*t.Tuned.EnergyRatio)
-		for i, h := range also {
-			ms, err := h.Measure(c.Context(), t.Model)
-			if err != nil {
-				return err
+	for _, r := range runs {
+		for _, t := range r.res.Targets {
+			fmt.Fprintf(e.stdout, "%-12s  %-14s  %7s  %4d  %7.1f%%  %8s  %8s  %*.1f%%", r.method, t.Target, map[bool]string{true: "yes", false: "no"}[t.Reached],
+				t.Pruned.Step, 100*t.Tuned.Sparsity, pctAcc(t.Pruned.Accuracy), pctAcc(t.Tuned.Accuracy), w(hw.Spec().Name)-1, 100*t.Tuned.EnergyRatio)
+			for i, h := range also {
+				ms, err := h.Measure(c.Context(), t.Model)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "  %*.1f%%", w(h.Spec().Name)-1, 100*ms.Total.EnergyPJ/base[i])
 			}
-			fmt.Fprintf(e.stdout, "  %*.1f%%", w(h.Spec().Name)-1, 100*ms.Total.EnergyPJ/base[i])
+			fmt.Fprintln(e.stdout)
 		}
-		fmt.Fprintln(e.stdout)
 	}
 	return nil
 }
@@ -294,18 +323,22 @@ func (t *pruneTable) row(s prune.Step) {
 	fmt.Fprintf(t.w, "%4d  %7.1f%%  %10.3f  %6.1f%%  %8s  %9s  %s\n", s.Step, 100*s.Sparsity, s.EnergyPJ/1e6, 100*s.EnergyRatio, pctAcc(s.Accuracy), le, s.Action)
 }
 
-func writePruneHistory(path string, steps []prune.Step) error {
+func writePruneHistory(path string, runs []pruneRun) error {
 	if strings.HasSuffix(path, ".json") {
 		type jstep struct {
+			Method string `json:"method"`
 			prune.Step
 			Accuracy *float64 `json:"accuracy"`
 		}
-		js := make([]jstep, len(steps))
-		for i, s := range steps {
-			js[i].Step = s
-			if !math.IsNaN(s.Accuracy) {
-				a := s.Accuracy
-				js[i].Accuracy = &a
+		var js []jstep
+		for _, r := range runs {
+			for _, s := range r.res.Steps {
+				j := jstep{Method: r.method.String(), Step: s}
+				if !math.IsNaN(s.Accuracy) {
+					a := s.Accuracy
+					j.Accuracy = &a
+				}
+				js = append(js, j)
 			}
 		}
 		fh, err := os.Create(path)
@@ -323,14 +356,16 @@ func writePruneHistory(path string, steps []prune.Step) error {
 		return err
 	}
 	cw := csv.NewWriter(fh)
-	cw.Write([]string{"step", "action", "layer", "sparsity", "energy_pj", "energy_ratio", "latency_s", "macs", "params", "accuracy", "layer_error", "plain_error", "target"})
-	for _, s := range steps {
-		acc := ""
-		if !math.IsNaN(s.Accuracy) {
-			acc = fmtF(s.Accuracy, 4)
+	cw.Write([]string{"step", "action", "layer", "sparsity", "energy_pj", "energy_ratio", "latency_s", "macs", "params", "accuracy", "layer_error", "plain_error", "target", "method"})
+	for _, r := range runs {
+		for _, s := range r.res.Steps {
+			acc := ""
+			if !math.IsNaN(s.Accuracy) {
+				acc = fmtF(s.Accuracy, 4)
+			}
+			cw.Write([]string{i64(int64(s.Step)), s.Action, s.Layer, fmtF(s.Sparsity, 4), fmtF(s.EnergyPJ, 1), fmtF(s.EnergyRatio, 4),
+				fmt.Sprintf("%.6g", s.LatencyS), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5), s.Target, r.method.String()})
 		}
-		cw.Write([]string{i64(int64(s.Step)), s.Action, s.Layer, fmtF(s.Sparsity, 4), fmtF(s.EnergyPJ, 1), fmtF(s.EnergyRatio, 4),
-			fmt.Sprintf("%.6g", s.LatencyS), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5), s.Target})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -92,53 +92,56 @@ func TestPruneSynthetic(t *testing.T) {
 		t.Errorf("nnergy eval of the pruned model: %v pJ, history %v pJ", rep.Total.EnergyPJ, last.EnergyPJ)
 	}
 
-	// Several targets: one magnitude run keeps, fine-tunes and writes the
-	// model at each; every written model costs what its row says.
-	tmpl := filepath.Join(dir, "m-{target}.onnx")
-	code, stdout, stderr = runNnergy(t, "prune", "--model", base, "--data", "synthetic", "--method", "magnitude",
-		"--granularity", "filter", "--target", "energy=0.5,0.8,0.65", "--arch", "eyeriss", "--also-arch", "eyeriss-v2",
-		"--density-images", "0", "--eval-images", "300", "--finetune-epochs", "1", "--limit", "500",
-		"--batch", "50", "--workers", "2", "--out", tmpl, "--history", hc)
+	// Both methods, several targets: each run keeps, fine-tunes and writes
+	// the model at each target; every written model costs what its row
+	// and its history step say.
+	tmpl := filepath.Join(dir, "m-{method}-{target}.onnx")
+	code, stdout, stderr = runNnergy(t, "prune", "--model", base, "--data", "synthetic", "--method", "magnitude,energy-aware",
+		"--granularity", "filter", "--target", "energy=0.5,0.8,0.65", "--arch", "eyeriss", "--also-arch", "eyeriss,eyeriss-v2",
+		"--density-images", "0", "--increment", "0.2", "--calibration", "256", "--eval-images", "300", "--finetune-epochs", "1",
+		"--limit", "500", "--batch", "50", "--workers", "2", "--out", tmpl, "--history", hc, "--plot", filepath.Join(dir, "both.png"))
 	if code != 0 {
-		t.Fatalf("prune, three targets: exit %d: %s", code, stderr)
+		t.Fatalf("prune, two methods, three targets: exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "target          reached  step  sparsity    pruned     tuned   eyeriss   eyeriss-v2\n") {
+	if !strings.Contains(stdout, "method        target          reached  step  sparsity    pruned     tuned   eyeriss   eyeriss-v2\n") {
 		t.Errorf("no target table:\n%s", stdout)
 	}
-	if rows, err = readCSV(hc); err != nil || rows[0][len(rows[0])-1] != "target" {
+	if rows, err = readCSV(hc); err != nil || rows[0][12] != "target" || rows[0][13] != "method" {
 		t.Fatalf("csv: %v %v", err, rows)
 	}
-	for _, tg := range []string{"energy=0.8", "energy=0.65", "energy=0.5"} {
-		row := regexp.MustCompile(`(?m)^` + tg + `\s+yes\s+\d+\s+\S+%\s+\S+%\s+\S+%\s+([0-9.]+)%\s+([0-9.]+)%$`).FindStringSubmatch(stdout)
-		if row == nil {
-			t.Errorf("no row for %s:\n%s", tg, stdout)
-			continue
-		}
-		path := strings.ReplaceAll(tmpl, "{target}", strings.ReplaceAll(tg, "=", "-"))
-		if !strings.Contains(stdout, "saved "+path+"\n") {
-			t.Errorf("%s not saved", path)
-		}
-		var tuned []string
-		for _, r := range rows {
-			if r[len(r)-1] == tg {
-				tuned = r
+	for _, method := range []string{"magnitude", "energy-aware"} {
+		for _, tg := range []string{"energy=0.8", "energy=0.65", "energy=0.5"} {
+			row := regexp.MustCompile(`(?m)^` + method + `\s+` + tg + `\s+yes\s+\d+\s+\S+%\s+\S+%\s+\S+%\s+([0-9.]+)%\s+([0-9.]+)%$`).FindStringSubmatch(stdout)
+			if row == nil {
+				t.Errorf("no row for %s %s:\n%s", method, tg, stdout)
+				continue
 			}
-		}
-		if tuned == nil {
-			t.Fatalf("csv has no fine-tune step for %s", tg)
-		}
-		code, evalOut, stderr := runNnergy(t, "eval", "--arch", "eyeriss", "--model", path, "--format", "json")
-		if code != 0 {
-			t.Fatalf("eval %s: exit %d: %s", path, code, stderr)
-		}
-		if err := json.Unmarshal([]byte(evalOut), &rep); err != nil {
-			t.Fatal(err)
-		}
-		if got := fmtF(rep.Total.EnergyPJ, 1); got != tuned[4] {
-			t.Errorf("%s: nnergy eval %s pJ, history %s pJ", tg, got, tuned[4])
-		}
-		if ratio, _ := strconv.ParseFloat(row[1], 64); ratio > 100*tgFraction(tg)+1e-9 {
-			t.Errorf("%s: energy %v%%", tg, ratio)
+			path := strings.ReplaceAll(strings.ReplaceAll(tmpl, "{target}", strings.ReplaceAll(tg, "=", "-")), "{method}", method)
+			if !strings.Contains(stdout, "saved "+path+"\n") {
+				t.Errorf("%s not saved", path)
+			}
+			var tuned []string
+			for _, r := range rows {
+				if r[12] == tg && r[13] == method {
+					tuned = r
+				}
+			}
+			if tuned == nil {
+				t.Fatalf("csv has no fine-tune step for %s %s", method, tg)
+			}
+			code, evalOut, stderr := runNnergy(t, "eval", "--arch", "eyeriss", "--model", path, "--format", "json")
+			if code != 0 {
+				t.Fatalf("eval %s: exit %d: %s", path, code, stderr)
+			}
+			if err := json.Unmarshal([]byte(evalOut), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if got := fmtF(rep.Total.EnergyPJ, 1); got != tuned[4] {
+				t.Errorf("%s %s: nnergy eval %s pJ, history %s pJ", method, tg, got, tuned[4])
+			}
+			if ratio, _ := strconv.ParseFloat(row[1], 64); ratio > 100*tgFraction(tg)+1e-9 {
+				t.Errorf("%s %s: energy %v%%", method, tg, ratio)
+			}
 		}
 	}
 }
@@ -167,6 +170,8 @@ func TestPruneUsage(t *testing.T) {
 		{"prune", "--data", "synthetic", "--plot", "h.jpg"},
 		{"prune", "--data", "synthetic", "--target", "energy=0.5,sparsity=0.5"},
 		{"prune", "--data", "synthetic", "--out", "m.txt"},
+		{"prune", "--data", "synthetic", "--method", "magnitude,random"},
+		{"prune", "--data", "synthetic", "--method", "magnitude,energy-aware", "--out", "m.onnx"},
 	} {
 		if code, _, stderr := runNnergy(t, args...); code == 0 || stderr == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
