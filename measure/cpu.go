@@ -21,7 +21,8 @@ type CPUConfig struct {
 // CPU estimates a network's inference latency on this CPU the way NetAdapt
 // does: a lookup table per convolution and linear layer of a base model,
 // measured with the training engine for sampled input and output channel
-// counts (nn.MeasureLayerTable) and interpolated, summed over the layers.
+// counts (nn.MeasureTables, every entry timed in interleaved rounds) and
+// interpolated, summed over the layers.
 // The other nodes (activations, pooling, batch norm) are timed once in the
 // base model and scaled by their channel count. A candidate must be the
 // base model with channels removed (pruning or NetAdapt proposals): layers
@@ -50,25 +51,31 @@ func NewCPU(base *nn.Model, cfg CPUConfig) (*CPU, error) {
 	if err != nil {
 		return nil, fmt.Errorf("measure: %w", err)
 	}
-	lat, err := nn.MeasureLatency(base, cfg.Latency)
-	if err != nil {
-		return nil, fmt.Errorf("measure: %w", err)
-	}
-	c := &CPU{batch: lat.Batch, tables: map[string]*nn.LatencyTable{}, other: map[string]otherNode{}}
-	for i, li := range infos {
+	var specs []nn.TableSpec
+	for _, li := range infos {
 		if li.Kind != nn.KindConv && li.Kind != nn.KindLinear {
-			c.other[li.Name] = otherNode{d: lat.Layers[i].Median, elems: li.Out[0] * li.Out[1] * li.Out[2]}
 			continue
 		}
 		in := li.In[0] * li.In[1] * li.In[2]
 		if li.Kind == nn.KindConv {
 			in = li.In[0]
 		}
-		t, err := nn.MeasureLayerTable(base, li.Name, spaced(in, cfg.Samples), spaced(li.Out[0], cfg.Samples), cfg.Latency)
-		if err != nil {
-			return nil, fmt.Errorf("measure: %w", err)
+		specs = append(specs, nn.TableSpec{Node: li.Name, InC: spaced(in, cfg.Samples), OutC: spaced(li.Out[0], cfg.Samples)})
+	}
+	// One interleaved measurement: the tables and the other nodes' times
+	// see the same load (see nn.MeasureTables).
+	tables, lat, err := nn.MeasureTables(base, specs, cfg.Latency)
+	if err != nil {
+		return nil, fmt.Errorf("measure: %w", err)
+	}
+	c := &CPU{batch: lat.Batch, tables: map[string]*nn.LatencyTable{}, other: map[string]otherNode{}}
+	for _, t := range tables {
+		c.tables[t.Node] = t
+	}
+	for i, li := range infos {
+		if li.Kind != nn.KindConv && li.Kind != nn.KindLinear {
+			c.other[li.Name] = otherNode{d: lat.Layers[i].Median, elems: li.Out[0] * li.Out[1] * li.Out[2]}
 		}
-		c.tables[li.Name] = t
 	}
 	return c, nil
 }

@@ -124,24 +124,151 @@ type LatencyTable struct {
 	Depthwise bool
 }
 
+// TableSpec asks for the lookup table of one convolution or linear node:
+// its latency with each combination of InC input and OutC output channels
+// (a depthwise node follows its input: only InC matter).
+type TableSpec struct {
+	Node      string
+	InC, OutC []int
+}
+
 // MeasureLayerTable builds the layer of node alone, with each combination of
 // inCs and outCs channels (a depthwise layer follows its input: only inCs
-// matter), and measures each with [MeasureLatency].
+// matter), and times each in inference, interleaved as [MeasureTables]
+// does.
 func MeasureLayerTable(m *Model, node string, inCs, outCs []int, cfg LatencyConfig) (*LatencyTable, error) {
-	shapes, err := m.Shapes()
+	ts, _, err := measureTables(m, []TableSpec{{node, inCs, outCs}}, cfg, false)
 	if err != nil {
 		return nil, err
 	}
+	return ts[0], nil
+}
+
+// MeasureTables builds the lookup tables of several nodes of m (see
+// [MeasureLayerTable]) and times m itself, whole and node by node (as
+// [MeasureLatency]), all interleaved: every round runs each table entry,
+// a whole pass of m and a node-timed pass of m once, in turn, and each
+// figure is the median over cfg.Runs rounds. Load from other processes,
+// which drifts over seconds on a shared machine, so falls on every entry
+// alike, and the tables agree with each other and with m's own times up
+// to a common factor; timed one after another they could be apart by
+// whatever the load did in between.
+func MeasureTables(m *Model, specs []TableSpec, cfg LatencyConfig) ([]*LatencyTable, *Latency, error) {
+	return measureTables(m, specs, cfg, true)
+}
+
+// timed is one model timed in the rounds of measureTables.
+type timed struct {
+	e     *Exec
+	x     *Tensor
+	times []time.Duration
+}
+
+func newTimed(m *Model, batch, workers int, seed uint64) *timed {
+	x := NewTensor(append([]int{batch}, m.InShape...)...)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	return &timed{e: NewExec(m, workers), x: x}
+}
+
+func measureTables(m *Model, specs []TableSpec, cfg LatencyConfig, base bool) ([]*LatencyTable, *Latency, error) {
+	cfg.defaults()
+	if err := m.Check(); err != nil {
+		return nil, nil, err
+	}
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, nil, err
+	}
+	var entries []*timed
+	type cell struct{ t, i, j, e int } // table, row, column, entry
+	var cells []cell
+	tables := make([]*LatencyTable, len(specs))
+	for ti, sp := range specs {
+		t, models, err := tableModels(m, shapes, sp, cfg.Batch)
+		if err != nil {
+			return nil, nil, err
+		}
+		tables[ti] = t
+		for i, row := range models {
+			t.Times = append(t.Times, make([]time.Duration, len(row)))
+			for j, lm := range row {
+				cells = append(cells, cell{ti, i, j, len(entries)})
+				entries = append(entries, newTimed(lm, cfg.Batch, cfg.Workers, uint64(len(entries))+1))
+			}
+		}
+	}
+	var whole, nodes *timed
+	var per [][]time.Duration
+	if base {
+		whole, nodes = newTimed(m, cfg.Batch, cfg.Workers, 1), newTimed(m, cfg.Batch, cfg.Workers, 1)
+		per = make([][]time.Duration, len(m.Nodes))
+	}
+	nodeTimes := make([]time.Duration, len(m.Nodes))
+	for r := -cfg.Warmup; r < cfg.Runs; r++ {
+		for _, en := range entries {
+			// Other entries ran since this one last did and took its
+			// weights out of the caches; inside a whole pass repeated
+			// on a stream of inputs a layer finds them there. One
+			// untimed pass first makes the timed one warm.
+			if _, err := en.e.Forward(en.x, false); err != nil {
+				return nil, nil, err
+			}
+			t0 := time.Now()
+			if _, err := en.e.Forward(en.x, false); err != nil {
+				return nil, nil, err
+			}
+			if r >= 0 {
+				en.times = append(en.times, time.Since(t0))
+			}
+		}
+		if !base {
+			continue
+		}
+		t0 := time.Now()
+		if _, err := whole.e.Forward(whole.x, false); err != nil {
+			return nil, nil, err
+		}
+		d := time.Since(t0)
+		if _, err := nodes.e.forward(nodes.x, false, nodeTimes); err != nil {
+			return nil, nil, err
+		}
+		if r >= 0 {
+			whole.times = append(whole.times, d)
+			for i, t := range nodeTimes {
+				per[i] = append(per[i], t)
+			}
+		}
+	}
+	for _, c := range cells {
+		tables[c.t].Times[c.i][c.j] = median(entries[c.e].times)
+	}
+	if !base {
+		return tables, nil, nil
+	}
+	lat := &Latency{Batch: cfg.Batch, Runs: cfg.Runs, Workers: whole.e.Workers(), Total: median(whole.times)}
+	for i, n := range m.Nodes {
+		lat.Layers = append(lat.Layers, LayerLatency{Name: n.Name, Kind: n.Layer.Kind(), Median: median(per[i])})
+	}
+	return tables, lat, nil
+}
+
+// tableModels returns the table of sp, without times, and the one-layer
+// models of its entries, by row (input count) and column (output count).
+func tableModels(m *Model, shapes map[string][]int, sp TableSpec, batch int) (*LatencyTable, [][]*Model, error) {
+	node := sp.Node
 	n := m.Node(node)
 	if n == nil {
-		return nil, fmt.Errorf("nn: no node %q", node)
+		return nil, nil, fmt.Errorf("nn: no node %q", node)
 	}
-	inCs, outCs = sortedUnique(inCs), sortedUnique(outCs)
+	inCs, outCs := sortedUnique(sp.InC), sortedUnique(sp.OutC)
 	if len(inCs) == 0 || inCs[0] < 1 || (len(outCs) == 0 || outCs[0] < 1) {
-		return nil, fmt.Errorf("nn: latency table needs positive input and output channel counts")
+		return nil, nil, fmt.Errorf("nn: latency table needs positive input and output channel counts")
 	}
 	inShape := shapes[n.Inputs[0]]
-	t := &LatencyTable{Node: node, Batch: max(cfg.Batch, 1), InC: inCs, OutC: outCs}
+	t := &LatencyTable{Node: node, Batch: max(batch, 1), InC: inCs, OutC: outCs}
 	build := func(in, out int) (*Model, error) {
 		s := slices.Clone(inShape)
 		s[0] = in
@@ -174,8 +301,9 @@ func MeasureLayerTable(m *Model, node string, inCs, outCs []int, cfg LatencyConf
 			t.OutC = append(t.OutC, in*mg)
 		}
 	}
+	var models [][]*Model
 	for _, in := range inCs {
-		var row []time.Duration
+		var row []*Model
 		outs := outCs
 		if t.Depthwise {
 			outs = []int{in * mg}
@@ -183,17 +311,16 @@ func MeasureLayerTable(m *Model, node string, inCs, outCs []int, cfg LatencyConf
 		for _, out := range outs {
 			lm, err := build(in, out)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			lat, err := MeasureLatency(lm, cfg)
-			if err != nil {
-				return nil, err
+			if err := lm.Check(); err != nil {
+				return nil, nil, err
 			}
-			row = append(row, lat.Total)
+			row = append(row, lm)
 		}
-		t.Times = append(t.Times, row)
+		models = append(models, row)
 	}
-	return t, nil
+	return t, models, nil
 }
 
 func sortedUnique(v []int) []int {
