@@ -10,10 +10,16 @@ import (
 
 // CPUConfig sets up a [CPU] measurer.
 type CPUConfig struct {
-	// Samples is the number of channel counts measured per dimension of
-	// each layer's table, evenly spaced from 1 to the base model's count
-	// (default 5; at least 2).
-	Samples int
+	// Samples is the number of input channel counts measured for each
+	// layer's table, evenly spaced from 1 to the base model's count
+	// (default 5; at least 2). Output counts are all measured, up to
+	// MaxOutputs of them (default 256; evenly spaced beyond): NetAdapt
+	// removes filters a few at a time, and the engine's cost steps with
+	// its matrix tiles (13 filters cost what 16 do), which interpolating
+	// between a few samples would miss. Input counts change only when the
+	// layer before is pruned, and cost about linearly.
+	Samples    int
+	MaxOutputs int
 	// Latency sets up each timing (batch, runs, warm-up, workers).
 	Latency nn.LatencyConfig
 }
@@ -44,8 +50,11 @@ func NewCPU(base *nn.Model, cfg CPUConfig) (*CPU, error) {
 	if cfg.Samples == 0 {
 		cfg.Samples = 5
 	}
-	if cfg.Samples < 2 {
-		return nil, fmt.Errorf("measure: CPU tables need at least 2 samples per dimension, got %d", cfg.Samples)
+	if cfg.MaxOutputs == 0 {
+		cfg.MaxOutputs = 256
+	}
+	if cfg.Samples < 2 || cfg.MaxOutputs < 2 {
+		return nil, fmt.Errorf("measure: CPU tables need at least 2 samples per dimension, got %d inputs and %d outputs", cfg.Samples, cfg.MaxOutputs)
 	}
 	infos, err := nn.Describe(base)
 	if err != nil {
@@ -60,7 +69,7 @@ func NewCPU(base *nn.Model, cfg CPUConfig) (*CPU, error) {
 		if li.Kind == nn.KindConv {
 			in = li.In[0]
 		}
-		specs = append(specs, nn.TableSpec{Node: li.Name, InC: spaced(in, cfg.Samples), OutC: spaced(li.Out[0], cfg.Samples)})
+		specs = append(specs, nn.TableSpec{Node: li.Name, InC: spaced(in, cfg.Samples), OutC: spaced(li.Out[0], min(li.Out[0], cfg.MaxOutputs))})
 	}
 	// One interleaved measurement: the tables and the other nodes' times
 	// see the same load (see nn.MeasureTables).
@@ -83,6 +92,9 @@ func NewCPU(base *nn.Model, cfg CPUConfig) (*CPU, error) {
 // spaced returns n counts evenly spaced from 1 to full (fewer when full is
 // small).
 func spaced(full, n int) []int {
+	if n < 2 || full < 2 {
+		return []int{full}
+	}
 	var s []int
 	for i := range n {
 		s = append(s, 1+(full-1)*i/(n-1))

@@ -87,7 +87,7 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	fl.BoolVar(&f.search, "search", false, "with --measure model: map each unique layer shape with the mapper (--max-evals) instead of the builder")
 	fl.Int64Var(&f.maxEvals, "max-evals", 2000, "with --search: evaluations per unique layer shape")
 	fl.IntVar(&f.densityImages, "density-images", 0, "with --measure model: model activation sparsity measured on N training images (0: dense, as nnergy eval)")
-	fl.IntVar(&f.cpuSamples, "cpu-samples", 5, "with --measure cpu: channel counts timed per layer dimension")
+	fl.IntVar(&f.cpuSamples, "cpu-samples", 5, "with --measure cpu: input channel counts timed per layer (output counts: every one, up to 256)")
 	fl.Float64Var(&f.initReduction, "init-reduction", 0.025, "first iteration's reduction, fraction of the starting resource")
 	fl.Float64Var(&f.decay, "decay", 0.96, "per-iteration decay of the reduction")
 	fl.StringVar(&f.selection, "select", "accuracy", "accuracy (highest) or ratio (least accuracy lost per resource saved)")
