@@ -305,6 +305,10 @@ func TestCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The base model's estimate is its whole pass, measured with the tables.
+	if math.Abs(base.Total.LatencyS-c.whole.Seconds()) > 1e-12+1e-9 || c.whole <= 0 { // to the nanosecond
+		t.Errorf("base estimate %v s, whole pass %v", base.Total.LatencyS, c.whole)
+	}
 	// At the base counts each layer's estimate is its table's measured corner.
 	for _, l := range base.Layers {
 		tb := c.tables[l.Name]

@@ -227,11 +227,18 @@ func measureTables(m *Model, specs []TableSpec, cfg LatencyConfig, base bool) ([
 		if !base {
 			continue
 		}
+		// Warm, as the entries: m's weights too left the caches.
+		if _, err := whole.e.Forward(whole.x, false); err != nil {
+			return nil, nil, err
+		}
 		t0 := time.Now()
 		if _, err := whole.e.Forward(whole.x, false); err != nil {
 			return nil, nil, err
 		}
 		d := time.Since(t0)
+		if _, err := nodes.e.Forward(nodes.x, false); err != nil {
+			return nil, nil, err
+		}
 		if _, err := nodes.e.forward(nodes.x, false, nodeTimes); err != nil {
 			return nil, nil, err
 		}
