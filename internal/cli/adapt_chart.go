@@ -34,7 +34,15 @@ func scatterChart(title, xLabel string, pts []scatterPoint, paths []scatterPath,
 	)
 	draw := func(c chart.Canvas) {
 		c.Rect(0, 0, w, h, "#ffffff", "")
-		c.Text(w/2, 26, title, chart.TextStyle{Size: 14, Anchor: chart.Middle, Bold: true})
+		// A bold 14-pixel character is about 8 pixels wide: a longer title
+		// takes two lines of 13 pixels.
+		if lines := wrapTitle(title, (w-16)/8); len(lines) == 1 {
+			c.Text(w/2, 26, title, chart.TextStyle{Size: 14, Anchor: chart.Middle, Bold: true})
+		} else {
+			for i, l := range lines {
+				c.Text(w/2, 20+17*float64(i), l, chart.TextStyle{Size: 13, Anchor: chart.Middle, Bold: true})
+			}
+		}
 		xMax := 1.0
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, p := range pts {
@@ -76,8 +84,12 @@ func scatterChart(title, xLabel string, pts []scatterPoint, paths []scatterPath,
 		for _, p := range pts {
 			c.Circle(px(p.X), py(p.Y), p.R, p.Fill, p.Title)
 		}
+		// The legend goes in the lower right corner: pruning starts at full
+		// resource and accuracy (upper right) and loses accuracy as the
+		// resource falls (to the left), so that corner is seldom used.
 		for i, l := range legend {
-			c.Text(left+8, top+16+14*float64(i), "● "+l.name, chart.TextStyle{Size: 11, Fill: l.color})
+			y := top + plotH - 8 - 14*float64(len(legend)-1-i)
+			c.Text(left+plotW-8, y, "● "+l.name, chart.TextStyle{Size: 11, Fill: l.color, Anchor: chart.End})
 		}
 	}
 	return chart.Drawing{W: w, H: h, Draw: draw}
@@ -112,3 +124,23 @@ func adaptChart(title string, res *netadapt.Result) chart.Drawing {
 	return scatterChart(title, res.Metric+", % of the start", pts, []scatterPath{{path, "#9c9c9c"}},
 		[]legendEntry{{start, "start"}, {chosen, "chosen proposals"}, {other, "other proposals"}, {final, "final"}})
 }
+
+// wrapTitle splits title at the space nearest its middle when it is longer
+// than max characters.
+func wrapTitle(title string, max int) []string {
+	if len([]rune(title)) <= max {
+		return []string{title}
+	}
+	mid, best := len(title)/2, -1
+	for i, r := range title {
+		if r == ' ' && (best < 0 || distance(i, mid) < distance(best, mid)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return []string{title}
+	}
+	return []string{title[:best], title[best+1:]}
+}
+
+func distance(a, b int) int { return max(a-b, b-a) }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,6 +209,23 @@ func TestPlotExtension(t *testing.T) {
 		code, out, errOut := runNnergy(t, c.args...)
 		if code != 2 || out != "" || errOut != c.want+"\n" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, out, errOut, c.want)
+		}
+	}
+}
+
+func TestWrapTitle(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want []string
+	}{
+		{"short", 10, []string{"short"}},
+		{"exactly ten", 11, []string{"exactly ten"}},
+		{"one two three four", 10, []string{"one two", "three four"}},
+		{"averyveryverylongword", 5, []string{"averyveryverylongword"}},
+	} {
+		if got := wrapTitle(tc.in, tc.max); !slices.Equal(got, tc.want) {
+			t.Errorf("wrapTitle(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
 		}
 	}
 }
