@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -287,7 +288,7 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		}
 	}
 	if f.plot != "" {
-		title := fmt.Sprintf("%s: NetAdapt to %s, %s", name, budget, what)
+		title := fmt.Sprintf("%s: NetAdapt to %s, %s", filepath.Base(name), budget, what)
 		if err := writePlot(f.plot, adaptChart(title, res)); err != nil {
 			return err
 		}

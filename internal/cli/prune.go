@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -251,7 +252,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 		}
 	}
 	if f.plot != "" {
-		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", name, f.method, gran, f.target, hw.Spec().Name)
+		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", filepath.Base(name), f.method, gran, f.target, hw.Spec().Name)
 		if err := writePlot(f.plot, pruneChart(title, runs)); err != nil {
 			return err
 		}
