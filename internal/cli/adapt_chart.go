@@ -70,6 +70,9 @@ func scatterChart(title, xLabel string, pts []scatterPoint, paths []scatterPath,
 		}
 		tick.Anchor = chart.End
 		for v := math.Ceil(yLo/yStep-1e-9) * yStep; v <= yHi+1e-9; v += yStep {
+			if v == 0 {
+				v = 0 // not -0, which would print as "-0%"
+			}
 			c.Line(left, py(v), left+plotW, py(v), "#eeeeee", 1)
 			c.Text(left-6, py(v)+4, fmt.Sprintf("%s%%", tickText(100*v, 100*yStep)), tick)
 		}

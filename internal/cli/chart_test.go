@@ -62,14 +62,14 @@ var testCharts = []struct {
 }{
 	{"prune", func() chart.Drawing {
 		return pruneChart("lenet5: magnitude,energy-aware filter pruning", []pruneRun{
-			{prune.EnergyAware, &prune.Result{Steps: []prune.Step{
+			{method: prune.EnergyAware, res: &prune.Result{Steps: []prune.Step{
 				{Step: 0, Action: "start", EnergyRatio: 1, Accuracy: 0.98},
 				{Step: 1, Action: "prune c1", EnergyRatio: 0.8, Accuracy: 0.95},
 				{Step: 2, Action: "prune c3", EnergyRatio: 0.55, Accuracy: 0.9},
 				{Step: 3, Action: "fine-tune 1 epochs at energy=0.8", EnergyRatio: 0.8, Accuracy: 0.975, Target: "energy=0.8"},
 				{Step: 4, Action: "fine-tune 1 epochs at energy=0.55", EnergyRatio: 0.55, Accuracy: 0.97, Target: "energy=0.55"},
 			}}},
-			{prune.Magnitude, &prune.Result{Steps: []prune.Step{
+			{method: prune.Magnitude, res: &prune.Result{Steps: []prune.Step{
 				{Step: 0, Action: "start", EnergyRatio: 1, Accuracy: 0.98},
 				{Step: 1, Action: "remove", EnergyRatio: 0.7, Accuracy: 0.6},
 				{Step: 2, Action: "remove", EnergyRatio: 0.4, Accuracy: 0.3},

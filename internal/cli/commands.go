@@ -13,5 +13,6 @@ func (e *env) commands() []*cobra.Command {
 		e.trainCmd(), e.testCmd(), e.latencyCmd(), // train.go, test.go, latency.go
 		e.pruneCmd(), // prune.go
 		e.adaptCmd(), // adapt.go
+		e.plotCmd(),  // plot.go
 	}
 }

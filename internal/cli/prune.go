@@ -219,7 +219,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 		}
 		fmt.Fprintf(e.stdout, "sparsity %.1f%%, energy %.1f%% of the original on %s, accuracy %s (from %s)\n",
 			100*last.Sparsity, 100*last.EnergyRatio, hw.Spec().Name, pctAcc(last.Accuracy), pctAcc(res.Steps[0].Accuracy))
-		runs = append(runs, pruneRun{method, res})
+		runs = append(runs, pruneRun{method: method, res: res})
 	}
 	if len(runs) > 1 || len(runs[0].res.Targets) > 1 || len(also) > 0 {
 		if err := e.pruneTargets(c, hw, also, m, runs); err != nil {
@@ -260,10 +260,12 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	return nil
 }
 
-// pruneRun is the result of one method.
+// pruneRun is the result of one method; label, when set, names the run in
+// plots instead of its method (nnergy plot: the history's file name).
 type pruneRun struct {
 	method prune.Method
 	res    *prune.Result
+	label  string
 }
 
 // pruneTargets prints one row per method and target: the step that met

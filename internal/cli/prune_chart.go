@@ -15,8 +15,10 @@ import (
 func pruneChart(title string, runs []pruneRun) chart.Drawing {
 	const start = "#555555"
 	palette := []struct{ steps, path, tuned chart.Color }{
-		{"#76b7b2", "#9c9c9c", "#e15759"}, // the first method: teal steps, red results
+		{"#76b7b2", "#9c9c9c", "#e15759"}, // the first run: teal steps, red results
 		{"#f1ce63", "#d4a017", "#4e79a7"}, // the second: yellow steps, blue results
+		{"#d4a6c8", "#b07aa1", "#59a14f"}, // the third: pink steps, green results
+		{"#9d7660", "#7f5f4d", "#ff9da7"}, // the fourth: brown steps, rose results
 	}
 	var pts []scatterPoint
 	var paths []scatterPath
@@ -25,7 +27,10 @@ func pruneChart(title string, runs []pruneRun) chart.Drawing {
 	for ri, r := range runs {
 		col := palette[ri%len(palette)]
 		name := ""
-		if len(runs) > 1 {
+		switch {
+		case r.label != "":
+			name = r.label + ": "
+		case len(runs) > 1:
 			name = r.method.String() + ": "
 		}
 		path := scatterPath{Color: col.path}

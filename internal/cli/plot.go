@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/prune"
+)
+
+func (e *env) plotCmd() *cobra.Command {
+	var out, title string
+	c := &cobra.Command{
+		Use:   "plot HISTORY.json...",
+		Short: "Draw the accuracy-resource plot of pruning or NetAdapt histories",
+		Long: `Draw again, or together, what nnergy prune --history and nnergy adapt
+--history wrote (the JSON files): one or more pruning histories on one
+plot, each method of each file as a series (to compare runs made
+separately, on different architectures or with different settings), or
+one NetAdapt history as nnergy adapt --plot draws it. --out names an SVG or
+PNG file.`,
+		Example: `  nnergy plot --out both.png magnitude.json energy-aware.json
+  nnergy plot --out adapt.svg --title "LeNet-5 to 50% energy" h.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("plot: --out is required")
+			}
+			if err := plotFormat("plot", "--out", out); err != nil {
+				return err
+			}
+			var runs []pruneRun
+			var adapts []*netadapt.Result
+			for _, path := range args {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				pr, ad, err := readHistory(path, b)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, pr...)
+				if ad != nil {
+					adapts = append(adapts, ad)
+				}
+			}
+			switch {
+			case len(adapts) > 0 && (len(runs) > 0 || len(adapts) > 1):
+				return usagef("plot: a NetAdapt history is drawn alone (got %d NetAdapt and %d pruning histories)", len(adapts), len(runs))
+			case len(adapts) == 1:
+				if title == "" {
+					title = fmt.Sprintf("%s: NetAdapt, %s", filepath.Base(args[0]), adapts[0].Metric)
+				}
+				return writePlot(out, adaptChart(title, adapts[0]))
+			}
+			if title == "" {
+				names := make([]string, len(args))
+				for i, a := range args {
+					names[i] = filepath.Base(a)
+				}
+				title = "pruning: " + strings.Join(names, ", ")
+			}
+			return writePlot(out, pruneChart(title, runs))
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "write the plot to FILE.svg or FILE.png")
+	c.Flags().StringVar(&title, "title", "", "the plot's title (default: from the file names)")
+	return c
+}
+
+// readHistory decodes a pruning history (a JSON array of steps, each with
+// its method) into one run per method, or a NetAdapt history (an object).
+func readHistory(path string, b []byte) ([]pruneRun, *netadapt.Result, error) {
+	b = bytes.TrimSpace(b)
+	bad := func(err error) error { return fmt.Errorf("%s: not a pruning or NetAdapt history: %v", path, err) }
+	if len(b) > 0 && b[0] == '{' {
+		var res netadapt.Result
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&res); err != nil {
+			return nil, nil, bad(err)
+		}
+		if res.Metric == "" || !(res.Initial > 0) {
+			return nil, nil, bad(fmt.Errorf("no metric or initial resource"))
+		}
+		return nil, &res, nil
+	}
+	var steps []struct {
+		Method string `json:"method"`
+		prune.Step
+		Accuracy *float64 `json:"accuracy"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&steps); err != nil {
+		return nil, nil, bad(err)
+	}
+	if len(steps) == 0 {
+		return nil, nil, bad(fmt.Errorf("no steps"))
+	}
+	// Histories written before the method column have none: their steps
+	// are one run, named by the file alone.
+	var runs []pruneRun
+	name := strings.TrimSuffix(filepath.Base(path), ".json")
+	for _, s := range steps {
+		var m prune.Method
+		label := name
+		if s.Method != "" {
+			var err error
+			if m, err = prune.ParseMethod(s.Method); err != nil {
+				return nil, nil, fmt.Errorf("%s: step %d: %v", path, s.Step.Step, err)
+			}
+			label += ", " + s.Method
+		}
+		st := s.Step
+		st.Accuracy = math.NaN()
+		if s.Accuracy != nil {
+			st.Accuracy = *s.Accuracy
+		}
+		if len(runs) == 0 || runs[len(runs)-1].label != label {
+			runs = append(runs, pruneRun{method: m, res: &prune.Result{}, label: label})
+		}
+		r := runs[len(runs)-1]
+		r.res.Steps = append(r.res.Steps, st)
+	}
+	return runs, nil, nil
+}
