@@ -42,8 +42,11 @@ func (e *env) adaptCmd() *cobra.Command {
 		Long: `Adapt a trained network to a resource budget with NetAdapt (Yang et al.,
 ECCV 2018), measuring every candidate with --measure:
 
-  model  the hardware model of --arch (energy in pJ, latency in s, EDP)
-  cpu    latency on this CPU from per-layer lookup tables (NetAdapt's method)
+  model  the hardware model of --arch (energy in pJ, latency in s, EDP);
+         layers mapped by the dataflow builder, or by the mapper (--search)
+  cpu    latency on this CPU from per-layer lookup tables (NetAdapt's
+         method), timed in interleaved rounds; the result is re-measured
+         against the start by whole passes at the end
   macs   MACs and parameter counts
 
 --budget is METRIC=VALUE: a bare VALUE in (0, 1) is a fraction of the
