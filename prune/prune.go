@@ -253,8 +253,8 @@ type TargetResult struct {
 }
 
 type run struct {
-	ctx     context.Context
-	cfg     Config
+	ctx context.Context
+	cfg Config
 	// kept holds the milestones met so far, in order.
 	kept    []TargetResult
 	m       *nn.Model
