@@ -93,11 +93,7 @@ func readHistory(path string, b []byte) ([]pruneRun, *netadapt.Result, error) {
 		}
 		return nil, &res, nil
 	}
-	var steps []struct {
-		Method string `json:"method"`
-		prune.Step
-		Accuracy *float64 `json:"accuracy"`
-	}
+	var steps []historyStep
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&steps); err != nil {

@@ -326,17 +326,21 @@ func (t *pruneTable) row(s prune.Step) {
 	fmt.Fprintf(t.w, "%4d  %7.1f%%  %10.3f  %6.1f%%  %8s  %9s  %s\n", s.Step, 100*s.Sparsity, s.EnergyPJ/1e6, 100*s.EnergyRatio, pctAcc(s.Accuracy), le, s.Action)
 }
 
+// historyStep is one step of a pruning history in JSON (written by
+// --history, read by nnergy plot): the method that took it, and the
+// accuracy as null when there was no test set.
+type historyStep struct {
+	Method string `json:"method"`
+	prune.Step
+	Accuracy *float64 `json:"accuracy"`
+}
+
 func writePruneHistory(path string, runs []pruneRun) error {
 	if strings.HasSuffix(path, ".json") {
-		type jstep struct {
-			Method string `json:"method"`
-			prune.Step
-			Accuracy *float64 `json:"accuracy"`
-		}
-		var js []jstep
+		var js []historyStep
 		for _, r := range runs {
 			for _, s := range r.res.Steps {
-				j := jstep{Method: r.method.String(), Step: s}
+				j := historyStep{Method: r.method.String(), Step: s}
 				if !math.IsNaN(s.Accuracy) {
 					a := s.Accuracy
 					j.Accuracy = &a
