@@ -61,11 +61,7 @@ func MeasureLatency(m *Model, cfg LatencyConfig) (*Latency, error) {
 		return nil, err
 	}
 	e := NewExec(m, cfg.Workers)
-	x := NewTensor(append([]int{cfg.Batch}, m.InShape...)...)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
+	x := randomInput(m.InShape, cfg.Batch, 1)
 	for range cfg.Warmup {
 		if _, err := e.Forward(x, false); err != nil {
 			return nil, err
@@ -165,12 +161,18 @@ type timed struct {
 }
 
 func newTimed(m *Model, batch, workers int, seed uint64) *timed {
-	x := NewTensor(append([]int{batch}, m.InShape...)...)
+	return &timed{e: NewExec(m, workers), x: randomInput(m.InShape, batch, seed)}
+}
+
+// randomInput is a batch of standard normal values in shape, the same for
+// the same seed: what the latency measurements run on.
+func randomInput(shape []int, batch int, seed uint64) *Tensor {
+	x := NewTensor(append([]int{batch}, shape...)...)
 	rng := rand.New(rand.NewPCG(seed, 2))
 	for i := range x.Data {
 		x.Data[i] = float32(rng.NormFloat64())
 	}
-	return &timed{e: NewExec(m, workers), x: x}
+	return x
 }
 
 func measureTables(m *Model, specs []TableSpec, cfg LatencyConfig, base bool) ([]*LatencyTable, *Latency, error) {
@@ -200,10 +202,10 @@ func measureTables(m *Model, specs []TableSpec, cfg LatencyConfig, base bool) ([
 			}
 		}
 	}
-	var whole, nodes *timed
+	var whole *timed
 	var per [][]time.Duration
 	if base {
-		whole, nodes = newTimed(m, cfg.Batch, cfg.Workers, 1), newTimed(m, cfg.Batch, cfg.Workers, 1)
+		whole = newTimed(m, cfg.Batch, cfg.Workers, 1)
 		per = make([][]time.Duration, len(m.Nodes))
 	}
 	nodeTimes := make([]time.Duration, len(m.Nodes))
@@ -236,10 +238,8 @@ func measureTables(m *Model, specs []TableSpec, cfg LatencyConfig, base bool) ([
 			return nil, nil, err
 		}
 		d := time.Since(t0)
-		if _, err := nodes.e.Forward(nodes.x, false); err != nil {
-			return nil, nil, err
-		}
-		if _, err := nodes.e.forward(nodes.x, false, nodeTimes); err != nil {
+		// Then node by node, still warm from the whole pass.
+		if _, err := whole.e.forward(whole.x, false, nodeTimes); err != nil {
 			return nil, nil, err
 		}
 		if r >= 0 {
@@ -396,11 +396,7 @@ func CompareLatency(models []*Model, cfg LatencyConfig) ([]time.Duration, error)
 		}
 		execs[i] = NewExec(m, cfg.Workers)
 	}
-	x := NewTensor(append([]int{cfg.Batch}, models[0].InShape...)...)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
+	x := randomInput(models[0].InShape, cfg.Batch, 1)
 	times := make([][]time.Duration, len(models))
 	for r := -cfg.Warmup; r < cfg.Runs; r++ {
 		for i, e := range execs {
