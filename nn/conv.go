@@ -166,7 +166,7 @@ type convWorker struct {
 	xpad, dxpad []float32
 	dcols       []float32
 	fwd         colsPacker
-	bwd         colsTPacker
+	bwd         colsPacker
 }
 
 // partials holds per-chunk partial weight and bias gradients, reduced in
@@ -278,7 +278,7 @@ func (o *convOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
 				gemm.Gemm(false, false, g.mg, p, g.kc, wg, g.kc, xi[gi*g.kc*p:], p, yg, p, false, &r.ws[w])
 				continue
 			}
-			wk.fwd = colsPacker{x: xp[gi*gsz : gi*gsz+o.span], off: o.off, base: o.base}
+			wk.fwd = colsPacker{x: xp[gi*gsz : gi*gsz+o.span], rows: o.off, cols: o.base}
 			gemm.GemmB(false, g.mg, p, g.kc, wg, g.kc, &wk.fwd, yg, p, false, &r.ws[w])
 		}
 		o.addBias(yi)
@@ -308,7 +308,7 @@ func (o *convOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
 			blocks := (p + gemm.NR - 1) / gemm.NR
 			r.parStatic(blocks, func(w, lo, hi int) {
 				j0, j1 := lo*gemm.NR, min(hi*gemm.NR, p)
-				pk := colsPacker{x: xp[gi*gsz : gi*gsz+o.span], off: o.off, base: o.base[j0:j1]}
+				pk := colsPacker{x: xp[gi*gsz : gi*gsz+o.span], rows: o.off, cols: o.base[j0:j1]}
 				gemm.GemmB(false, g.mg, j1-j0, g.kc, wg, g.kc, &pk, yg[j0:], p, false, &r.ws[w])
 			})
 		}
@@ -366,7 +366,7 @@ func (o *convOp) backward(r *run, in []*Tensor, out, dout *Tensor, din []*Tensor
 					gemm.Gemm(false, true, g.mg, g.kc, p, dyg, p, xi[gi*g.kc*p:], p, dwg, g.kc, !first, &r.ws[w])
 					continue
 				}
-				wk.bwd = colsTPacker{x: xp[gi*gsz : gi*gsz+o.span], off: o.off, base: o.base}
+				wk.bwd = colsPacker{x: xp[gi*gsz : gi*gsz+o.span], rows: o.base, cols: o.off} // transposed
 				gemm.GemmB(false, g.mg, g.kc, p, dyg, p, &wk.bwd, dwg, g.kc, !first, &r.ws[w])
 			}
 			if o.l.Bias != nil {
@@ -438,39 +438,24 @@ func (o *convOp) scatter(cols, dx []float32) {
 	}
 }
 
-// colsPacker gathers the im2col matrix of one group (rows: kernel taps
-// off, columns: output positions base) from a padded image x, straight into
-// the GEMM's packed B layout.
+// colsPacker gathers a block of a matrix whose element (k, j) is
+// x[rows[k] + cols[j]] straight into the GEMM's packed B layout. With the
+// kernel taps' offsets as rows and the output positions' bases as columns
+// it is the im2col matrix of one group (the forward product); swapped, its
+// transpose (the B operand of the weight gradient).
 type colsPacker struct {
-	x         []float32
-	off, base []int32
+	x          []float32
+	rows, cols []int32
 }
 
-// PackB gathers a block of the column matrix (see gemm.BPacker).
+// PackB gathers a block of the matrix (see gemm.BPacker).
 func (c *colsPacker) PackB(dst []float32, pc, jc, kc, nc int) {
 	var cols [gemm.NR]int32
 	for j0, o := 0, 0; j0 < nc; j0, o = j0+gemm.NR, o+kc*gemm.NR {
 		nr := min(gemm.NR, nc-j0)
-		copy(cols[:], c.base[jc+j0:jc+j0+nr])
-		// Every off+base is inside x (checked by convOp.setup).
-		gemm.Gather16(dst[o:o+kc*gemm.NR], c.x, c.off[pc:pc+kc], &cols, nr)
-	}
-}
-
-// colsTPacker gathers the transposed im2col matrix (rows: output
-// positions, columns: kernel taps), the B operand of the weight gradient.
-type colsTPacker struct {
-	x         []float32
-	off, base []int32
-}
-
-// PackB gathers a block of the transposed column matrix.
-func (c *colsTPacker) PackB(dst []float32, pc, jc, kc, nc int) {
-	var cols [gemm.NR]int32
-	for j0, o := 0, 0; j0 < nc; j0, o = j0+gemm.NR, o+kc*gemm.NR {
-		nr := min(gemm.NR, nc-j0)
-		copy(cols[:], c.off[jc+j0:jc+j0+nr])
-		gemm.Gather16(dst[o:o+kc*gemm.NR], c.x, c.base[pc:pc+kc], &cols, nr)
+		copy(cols[:], c.cols[jc+j0:jc+j0+nr])
+		// Every offset+base is inside x (checked by convOp.setup).
+		gemm.Gather16(dst[o:o+kc*gemm.NR], c.x, c.rows[pc:pc+kc], &cols, nr)
 	}
 }
 
