@@ -1,0 +1,56 @@
+// Package nnergy is the root of the nnergy module: a toolkit for
+// energy-efficient deep learning across the hardware/software divide. It
+// holds no code; this file is the map of the packages and the order in which
+// they may import each other.
+//
+// A package imports only packages on lower layers (layer 0 is the lowest);
+// packages on one layer do not import each other. TestLayers in
+// layout_test.go checks this list against the real import graph of the
+// non-test files, and fails when a package is missing from it, listed
+// twice, or imports upwards. External test packages (package foo_test) may
+// import anything.
+//
+// The layers, lowest first:
+//
+//	layer 0: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart nn/data nn/internal/gemm nn/internal/vec
+//	layer 1: workload onnx nn
+//	layer 2: arch mapping workload/zoo workload/onnx nn/onnx nn/zoo onnx/onnxtest
+//	layer 3: nest
+//	layer 4: cost mapspace
+//	layer 5: mapper dataflow
+//	layer 6: explore
+//	layer 7: measure
+//	layer 8: prune netadapt
+//	layer 9: internal/cli
+//	layer 10: cmd/nnergy
+//
+// What each package is for:
+//
+//	sparse            compressed formats (RLC, CSC, bitmask, COO), densities, gating and skipping
+//	arch/tech         technology tables: energy per access and per MAC
+//	internal/yamlspec strict YAML decoding with file:line:col: path errors
+//	internal/onnxpb   generated protobuf types of the ONNX format
+//	internal/chart    the plots' drawing surface, written as SVG or PNG
+//	nn/data           data sets (IDX, MNIST, synthetic)
+//	workload          dimensions, tensors, layers (loop nests), networks
+//	onnx              ONNX model reader and writer
+//	nn                the CPU training engine: layers, training, surgery, latency
+//	arch              accelerator specs, YAML, presets
+//	mapping           one mapping of a layer onto an architecture; parse and format
+//	workload/zoo      built-in networks
+//	workload/onnx     ONNX graphs as workload networks
+//	nn/onnx           ONNX models in and out of the training engine
+//	nn/zoo            built-in trainable networks
+//	onnx/onnxtest     helpers that build ONNX graphs in tests
+//	nest              loop-nest analysis: mapping -> access counts
+//	cost              counts -> energy, cycles, utilization, lower bound
+//	mapspace          the space of legal mappings under constraints
+//	mapper            exhaustive and annealing searches over a mapspace
+//	dataflow          WS, OS, IS, RS, NLR as constraints and as a builder
+//	explore           whole networks, per-shape caching, comparisons
+//	measure           nn models scored on an accelerator, on this CPU, or by counts
+//	prune             magnitude and energy-aware pruning
+//	netadapt          NetAdapt over any measurer
+//	internal/cli      every subcommand and its flags
+//	cmd/nnergy        the binary
+package nnergy
