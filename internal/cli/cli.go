@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/spf13/cobra"
 )
 
@@ -22,12 +23,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
+		// Every problem of a spec file on a line of its own, not the
+		// first and a count.
+		yamlspec.PrintError(stderr, "nnergy: ", err)
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "nnergy: %v\n", err)
 			return 2
 		}
-		fmt.Fprintf(stderr, "nnergy: %v\n", err)
 		return 1
 	}
 	return 0

@@ -257,3 +257,23 @@ func TestEvalCalibrate(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2, %q", code, errOut, want)
 	}
 }
+
+// TestEvalAllSpecErrors: every problem of a bad arch file is printed, each
+// on its own line with its position, not the first and a count.
+func TestEvalAllSpecErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	spec := "name: x\nlevels:\n  - name: DRAM\n    bogus: 1\n    other: 2\n  - nme: y\n"
+	if err := os.WriteFile(bad, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runNnergy(t, "eval", "--arch", bad, "--model", "lenet5")
+	lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+	if code != 1 || out != "" || len(lines) != 3 {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s\nwant exit 1 and 3 error lines", code, out, errOut)
+	}
+	for i, pos := range []string{":4:5: levels[0].bogus:", ":5:5: levels[0].other:", ":6:5: levels[1].nme:"} {
+		if !strings.HasPrefix(lines[i], "nnergy: "+bad+pos) || strings.Contains(lines[i], "more error") {
+			t.Errorf("line %d = %q, want it to start %q", i+1, lines[i], "nnergy: "+bad+pos)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Pos is a position in an input file. Line and Col count from 1; 0 means
@@ -150,7 +151,11 @@ func (l ErrorList) Err() error {
 // own, any other error on one line; each line starts with prefix.
 func PrintError(w io.Writer, prefix string, err error) {
 	var list ErrorList
-	if errors.As(err, &list) {
+	if errors.As(err, &list) && len(list) > 0 {
+		// Context added by wrapping ("eval: %w") stays on every line.
+		if ctx, ok := strings.CutSuffix(err.Error(), list.Error()); ok {
+			prefix += ctx
+		}
 		for _, e := range list {
 			fmt.Fprintf(w, "%s%s\n", prefix, e)
 		}

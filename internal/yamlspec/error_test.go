@@ -84,7 +84,7 @@ func TestPrintError(t *testing.T) {
 	var b bytes.Buffer
 	PrintError(&b, "nnergy: ", fmt.Errorf("ctx: %w", l))
 	PrintError(&b, "nnergy: ", errors.New("plain"))
-	want := "nnergy: a.yaml:1:1: x: one\nnnergy: a.yaml:2:1: y: two\nnnergy: plain\n"
+	want := "nnergy: ctx: a.yaml:1:1: x: one\nnnergy: ctx: a.yaml:2:1: y: two\nnnergy: plain\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("PrintError (-want +got):\n%s", diff)
 	}
