@@ -12,7 +12,7 @@
 //
 // The layers, lowest first:
 //
-//	layer 0: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart nn/data nn/internal/gemm nn/internal/vec
+//	layer 0: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden nn/data nn/internal/gemm nn/internal/vec
 //	layer 1: workload onnx nn
 //	layer 2: arch mapping workload/zoo workload/onnx nn/onnx nn/zoo onnx/onnxtest
 //	layer 3: nest
@@ -30,6 +30,7 @@
 //	arch/tech         technology tables: energy per access and per MAC
 //	internal/yamlspec strict YAML decoding with file:line:col: path errors
 //	internal/onnxpb   generated protobuf types of the ONNX format
+//	internal/golden   test output held to files under testdata/, rewritten with -update
 //	internal/chart    the plots' drawing surface, written as SVG or PNG
 //	nn/data           data sets (IDX, MNIST, synthetic)
 //	workload          dimensions, tensors, layers (loop nests), networks

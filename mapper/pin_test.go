@@ -2,7 +2,6 @@ package mapper_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/nnergy/nnergy/internal/golden"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
@@ -20,8 +21,6 @@ import (
 	"github.com/nnergy/nnergy/workload"
 	"github.com/nnergy/nnergy/workload/zoo"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // TestPinnedResults runs seeded searches (random and exhaustive, several
 // objectives, constraints and worker counts) and compares what they return
@@ -129,13 +128,8 @@ func TestPinnedResults(t *testing.T) {
 	}
 	got := b.String()
 	golden := filepath.Join("testdata", "search.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if goldenfile.Update() {
+		goldenfile.Write(t, golden, []byte(got))
 		return
 	}
 	want, err := os.ReadFile(golden)

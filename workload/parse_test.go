@@ -2,7 +2,6 @@ package workload
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,22 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	goldenfile "github.com/nnergy/nnergy/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/nnergy/nnergy/internal/yamlspec"
 )
-
-// The -update flag may be defined by another test file of this package; it
-// is registered here only when it is not, and read through flag.Lookup.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files in testdata")
-	}
-}
-
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 func TestParseExample(t *testing.T) {
 	const file = "../examples/workloads/tiny.yaml"
@@ -131,19 +119,7 @@ func TestParseErrors(t *testing.T) {
 				b.WriteString(e.Error() + "\n")
 			}
 			golden := strings.TrimSuffix(file, ".yaml") + ".err"
-			if updateGolden() {
-				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), b.String()); diff != "" {
-				t.Errorf("%s differs (-want +got):\n%s", golden, diff)
-			}
+			goldenfile.Check(t, golden, []byte(b.String()))
 		})
 	}
 }

@@ -110,7 +110,8 @@ func TestArchErrors(t *testing.T) {
 		if out != "" {
 			t.Errorf("nnergy %s: stdout %q, want nothing", strings.Join(args, " "), out)
 		}
-		if strings.Count(errOut, "\n") != 1 {
+		// One line, except a spec file's problems: a line each.
+		if n := strings.Count(errOut, "\n"); n != 1 && !(args[len(args)-1] == "testdata/arch_many.yaml" && n == 3) {
 			t.Errorf("nnergy %s: stderr %q, want one line", strings.Join(args, " "), errOut)
 		}
 		fmt.Fprintf(&b, "$ nnergy %s\n%s[exit %d]\n\n", strings.Join(args, " "), errOut, code)

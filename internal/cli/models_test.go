@@ -4,16 +4,14 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nnergy/nnergy/internal/golden"
+
 	"github.com/nnergy/nnergy/workload/zoo"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // runNnergy runs nnergy with args and returns its exit code, stdout and stderr.
 func runNnergy(t *testing.T, args ...string) (int, string, string) {
@@ -26,20 +24,7 @@ func runNnergy(t *testing.T, args ...string) (int, string, string) {
 // checkGolden compares got with testdata/name, or rewrites it with -update.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestShowGolden(t *testing.T) {
