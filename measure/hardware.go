@@ -23,7 +23,8 @@ import (
 // HardwareConfig sets up a [Hardware] measurer. Zero fields take the
 // defaults given.
 type HardwareConfig struct {
-	// Dataflow whose deterministic builder maps every layer (default RS),
+	// Dataflow whose deterministic builder maps every layer (the zero value
+	// is WS; callers name the one they want),
 	// or, with Search, whose constraints the mapper searches within.
 	Dataflow dataflow.Dataflow
 	// Search maps each unique layer with the mapper (package mapper)
@@ -85,12 +86,12 @@ func NewHardware(spec *arch.Spec, cfg HardwareConfig) (*Hardware, error) {
 	if cfg.DensityStep == 0 {
 		cfg.DensityStep = 0.01
 	}
+	if cfg.Search && cfg.Settings.MaxEvaluations == 0 {
+		cfg.Settings.MaxEvaluations = 2000
+	}
 	h := &Hardware{spec: spec, model: m, cfg: cfg, cache: map[workload.ShapeKey]cached{}, measured: map[[sha256.Size]byte]*sparse.Measured{}}
 	if cfg.Search {
 		set := cfg.Settings
-		if set.MaxEvaluations == 0 {
-			set.MaxEvaluations = 2000
-		}
 		set.Progress = nil
 		df := cfg.Dataflow
 		h.mapFn = explore.DataflowSearch(m, &df, set, nil)

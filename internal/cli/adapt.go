@@ -114,15 +114,12 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	return c
 }
 
-// adaptMetricOK reports whether --measure kind reports metric m.
-func adaptMetricOK(kind string, m measure.Metric) bool {
-	switch kind {
-	case "cpu":
-		return m == measure.Latency || m == measure.MACs || m == measure.Params
-	case "macs":
-		return m == measure.MACs || m == measure.Params
+func metricList(ms []measure.Metric) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = m.String()
 	}
-	return true
+	return strings.Join(s, ", ")
 }
 
 func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
@@ -134,13 +131,12 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
-	switch f.measure {
-	case "model", "cpu", "macs":
-	default:
-		return usagef("adapt: --measure: unknown measurer %q (want model, cpu or macs)", f.measure)
+	kind, err := measure.ParseKind(f.measure)
+	if err != nil {
+		return usageError{err}
 	}
-	if !adaptMetricOK(f.measure, budget.Metric) {
-		return usagef("adapt: --measure %s does not report %s (model: energy, latency, edp, macs, params; cpu: latency, macs, params; macs: macs, params)", f.measure, budget.Metric)
+	if !kind.Reports(budget.Metric) {
+		return usagef("adapt: --measure %s does not report %s (it reports %s)", kind, budget.Metric, metricList(kind.Metrics()))
 	}
 	df, err := dataflow.ParseDataflow(f.dataflow)
 	if err != nil {
@@ -157,7 +153,7 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		return usagef("adapt: counts must not be negative")
 	case f.maxEvals < 1:
 		return usagef("adapt: --max-evals must be at least 1")
-	case f.search && f.measure != "model":
+	case f.search && kind != measure.ModelKind:
 		return usagef("adapt: --search maps layers on --arch: it needs --measure model")
 	case !(f.lr > 0) || !(f.longLR > 0):
 		return usagef("adapt: --lr and --long-lr must be positive")
@@ -194,36 +190,25 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	var ms measure.Measurer
-	what := ""
-	switch f.measure {
-	case "model":
-		spec, err := arch.Load(f.arch)
-		if err != nil {
+	pick := measure.Selection{Kind: kind, Base: m, Batch: 1,
+		CPU: measure.CPUConfig{Samples: f.cpuSamples, Latency: nn.LatencyConfig{Batch: 1, Workers: 1}},
+		Hardware: measure.HardwareConfig{Dataflow: df, Workers: 1, Search: f.search,
+			Settings: mapper.Settings{MaxEvaluations: f.maxEvals, Workers: 1, Seed: f.seed}}}
+	if kind == measure.ModelKind {
+		if pick.Arch, err = arch.Load(f.arch); err != nil {
 			return err
 		}
-		cfg := measure.HardwareConfig{Dataflow: df, Workers: 1, Search: f.search,
-			Settings: mapper.Settings{MaxEvaluations: f.maxEvals, Workers: 1, Seed: f.seed}}
 		if f.densityImages > 0 {
-			cfg.Calibration = measure.Batch(fit, f.densityImages)
+			pick.Hardware.Calibration = measure.Batch(fit, f.densityImages)
 		}
-		hw, err := measure.NewHardware(spec, cfg)
-		if err != nil {
-			return err
-		}
-		how := fmt.Sprintf("%s builder", df)
-		if f.search {
-			how = fmt.Sprintf("mapper within %s, %d evaluations per layer shape", df, f.maxEvals)
-		}
-		ms, what = hw, fmt.Sprintf("%s on %s (%s)", budget.Metric, spec.Name, how)
-	case "cpu":
-		cpu, err := measure.NewCPU(m, measure.CPUConfig{Samples: f.cpuSamples, Latency: nn.LatencyConfig{Batch: 1, Workers: 1}})
-		if err != nil {
-			return err
-		}
-		ms, what = cpu, fmt.Sprintf("%s on this CPU (lookup tables, 1 worker)", budget.Metric)
-	default:
-		ms, what = measure.Count{Batch: 1}, budget.Metric.String()
+	}
+	ms, on, err := measure.New(pick)
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("%s on %s", budget.Metric, on)
+	if kind == measure.CountKind {
+		what = budget.Metric.String()
 	}
 	var tuner netadapt.Tuner = &netadapt.Trainer{Train: fit, Holdout: hold, ShortSteps: f.shortSteps, LongEpochs: f.longEpochs,
 		Batch: f.batch, LR: f.lr, LongLR: f.longLR, Workers: 1, LongWorkers: runtime.GOMAXPROCS(0)}
@@ -274,7 +259,7 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		}
 		fmt.Fprintf(e.stdout, "test accuracy %s -> %s on %d images\n", pctAcc(before.Accuracy), pctAcc(after.Accuracy), after.N)
 	}
-	if f.measure == "cpu" && budget.Metric == measure.Latency {
+	if kind == measure.CPUKind && budget.Metric == measure.Latency {
 		if err := e.adaptRemeasure(m, res, budget); err != nil {
 			return err
 		}
