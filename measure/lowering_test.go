@@ -1,0 +1,115 @@
+package measure_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nnergy/nnergy/measure"
+	"github.com/nnergy/nnergy/nn"
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
+	"github.com/nnergy/nnergy/nn/zoo"
+	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/workload"
+	wonnx "github.com/nnergy/nnergy/workload/onnx"
+)
+
+// loweredLayer is what both routes from a trainable model to a workload
+// must agree on.
+type loweredLayer struct {
+	Name          string
+	Kind          workload.Kind
+	Shape         workload.Shape
+	Stride        [2]int
+	Dilation      [2]int
+	Padding       [4]int
+	MACs          int64
+	From          []string
+	WeightDensity float64
+}
+
+func lowered(n *workload.Network) []loweredLayer {
+	out := make([]loweredLayer, len(n.Layers))
+	for i, l := range n.Layers {
+		out[i] = loweredLayer{l.Name, l.Kind, l.Shape, l.Stride, l.Dilation, l.Padding, l.MACs(), l.From, l.Density[workload.Weights]}
+	}
+	return out
+}
+
+// TestLoweringsAgree: for every model the project can make (the trainable
+// zoo, whole and with filters removed), the engine's lowering
+// (measure.Workload) and the analysis import of the model's ONNX export
+// (workload/onnx) give the same layers, shapes, MACs, edges and weight
+// densities, at batch 1 and 3.
+func TestLoweringsAgree(t *testing.T) {
+	for _, name := range zoo.Names() {
+		for _, pruned := range []bool{false, true} {
+			m, err := zoo.New(name, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pruned {
+				removeFirstFilters(t, m)
+			}
+			data, err := exported(m)
+			if err != nil {
+				t.Fatalf("%s: export: %v", name, err)
+			}
+			for _, batch := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/pruned=%v/batch=%d", name, pruned, batch), func(t *testing.T) {
+					engine, err := measure.Workload(m, batch)
+					if err != nil {
+						t.Fatal(err)
+					}
+					om, err := onnx.Parse(name+".onnx", data)
+					if err != nil {
+						t.Fatal(err)
+					}
+					analysis, err := wonnx.Import(om, batch)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(lowered(engine), lowered(analysis)); diff != "" {
+						t.Errorf("engine lowering (-) and ONNX import (+) differ:\n%s", diff)
+					}
+					if len(engine.Layers) == 0 {
+						t.Fatal("no layers")
+					}
+					if e, a := engine.MACs(), analysis.MACs(); e != a {
+						t.Errorf("MACs: engine %d, ONNX import %d", e, a)
+					}
+				})
+			}
+		}
+	}
+}
+
+// removeFirstFilters removes a quarter of the filters of every convolution
+// that has more than 4, so that the lowerings see uneven channel counts.
+func removeFirstFilters(t *testing.T, m *nn.Model) {
+	t.Helper()
+	infos, err := nn.Describe(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, li := range infos {
+		if li.Kind != nn.KindConv || li.Out[0] <= 4 || li.Groups > 1 {
+			continue
+		}
+		var drop []int
+		for f := 0; f < li.Out[0]/4; f++ {
+			drop = append(drop, 2*f)
+		}
+		if _, err := nn.RemoveFilters(m, li.Name, drop); err != nil {
+			t.Fatalf("remove filters of %s: %v", li.Name, err)
+		}
+	}
+}
+
+func exported(m *nn.Model) ([]byte, error) {
+	om, err := nnonnx.Export(m)
+	if err != nil {
+		return nil, err
+	}
+	return onnx.Marshal(om)
+}
