@@ -151,13 +151,13 @@ func (t *Tensors) at(i workload.Tensor) *Traffic {
 // Traffic is one tensor's counts at one level, over all its instances, in
 // words (values of the tensor).
 type Traffic struct {
-	TileWords    int64 `json:"tile_words"`
-	ReadWords    int64 `json:"read_words"`
-	WriteWords   int64 `json:"write_words"`
-	FillWords    int64 `json:"fill_words"`
-	UpdateWords  int64 `json:"update_words"`
-	DrainWords   int64 `json:"drain_words"`
-	NetworkWords int64 `json:"network_words"`
+	TileWords    int64   `json:"tile_words"`
+	ReadWords    int64   `json:"read_words"`
+	WriteWords   int64   `json:"write_words"`
+	FillWords    int64   `json:"fill_words"`
+	UpdateWords  int64   `json:"update_words"`
+	DrainWords   int64   `json:"drain_words"`
+	NetworkWords int64   `json:"network_words"`
 	EnergyPJ     float64 `json:"energy_pj"`
 	// FormatRatio is the tensor's size in the level's format over its dense
 	// size (1 when dense).
