@@ -220,16 +220,18 @@ func NewAdapt(info AdaptInfo, res *netadapt.Result) (*Adapt, error) {
 	default:
 		return nil, fmt.Errorf("report: NetAdapt measurer %q: want model, cpu or macs", info.Measurer)
 	}
-	return newAdapt(info, res)
+	return newAdapt(info, res, true)
 }
 
-func newAdapt(info AdaptInfo, res *netadapt.Result) (*Adapt, error) {
+// newAdapt returns the history of res; when strict is false (a file of
+// before reports were versioned) an unknown stop reason leaves Stop empty.
+func newAdapt(info AdaptInfo, res *netadapt.Result, strict bool) (*Adapt, error) {
 	unit, ok := resourceUnits[res.Metric]
 	if !ok {
 		return nil, fmt.Errorf("report: NetAdapt metric %q: want energy, latency, edp, macs or params", res.Metric)
 	}
 	stop, err := stopID(res.Stop)
-	if err != nil {
+	if err != nil && strict {
 		return nil, err
 	}
 	h := &Adapt{Header: header(KindAdapt), Model: info.Model, Data: info.Data, Measurer: info.Measurer, Arch: info.Arch,

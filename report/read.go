@@ -141,5 +141,5 @@ func readLegacyAdapt(b []byte) (*Adapt, error) {
 		return nil, fmt.Errorf("report: NetAdapt history: no metric or initial resource")
 	}
 	// Its model, data and measurer were not recorded.
-	return newAdapt(AdaptInfo{}, &res)
+	return newAdapt(AdaptInfo{}, &res, false)
 }
