@@ -73,7 +73,9 @@ func ReadHistory(b []byte) (*Prune, *Adapt, error) {
 	case *Adapt:
 		return nil, v, nil
 	}
-	return nil, nil, fmt.Errorf("report: a %s report, not a pruning or NetAdapt history", probe["kind"])
+	var h Header
+	json.Unmarshal(b, &h) // Decode read it
+	return nil, nil, fmt.Errorf("report: %s report, not a pruning or NetAdapt history", h.Kind)
 }
 
 // legacyStep is a step of a pruning history written before reports were
