@@ -21,8 +21,9 @@
 //	layer 6: explore
 //	layer 7: measure
 //	layer 8: prune netadapt
-//	layer 9: internal/cli
-//	layer 10: cmd/nnergy
+//	layer 9: report
+//	layer 10: internal/cli
+//	layer 11: cmd/nnergy
 //
 // What each package is for:
 //
@@ -52,6 +53,7 @@
 //	measure           nn models scored on an accelerator, on this CPU, or by counts
 //	prune             magnitude and energy-aware pruning
 //	netadapt          NetAdapt over any measurer
+//	report            the versioned reports every command emits, and their schema
 //	internal/cli      every subcommand and its flags
 //	cmd/nnergy        the binary
 package nnergy

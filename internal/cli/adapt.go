@@ -20,6 +20,7 @@ import (
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/nn/data"
+	"github.com/nnergy/nnergy/report"
 )
 
 type adaptFlags struct {
@@ -194,10 +195,12 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		CPU: measure.CPUConfig{Samples: f.cpuSamples, Latency: nn.LatencyConfig{Batch: 1, Workers: 1}},
 		Hardware: measure.HardwareConfig{Dataflow: df, Workers: 1, Search: f.search,
 			Settings: mapper.Settings{MaxEvaluations: f.maxEvals, Workers: 1, Seed: f.seed}}}
+	archName := ""
 	if kind == measure.ModelKind {
 		if pick.Arch, err = arch.Load(f.arch); err != nil {
 			return err
 		}
+		archName = pick.Arch.Name
 		if f.densityImages > 0 {
 			pick.Hardware.Calibration = measure.Batch(fit, f.densityImages)
 		}
@@ -270,9 +273,15 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		}
 		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
 	}
-	for _, h := range f.history {
-		if err := writeAdaptHistory(h, res); err != nil {
+	if len(f.history) > 0 {
+		h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: f.measure, Arch: archName}, res)
+		if err != nil {
 			return err
+		}
+		for _, path := range f.history {
+			if err := writeAdaptHistory(path, h); err != nil {
+				return err
+			}
 		}
 	}
 	if f.plot != "" {
@@ -336,24 +345,32 @@ func (t *adaptTable) row(it netadapt.Iteration, _ []netadapt.Proposal) {
 		netadapt.FormatValue(t.metric, it.Target), netadapt.FormatValue(t.metric, it.Resource), 100*it.Ratio, pctAcc(it.Accuracy), it.Proposals)
 }
 
-func writeAdaptHistory(path string, res *netadapt.Result) error {
+// adaptCSVHeader returns the columns of adapt --history FILE.csv for a
+// resource of unit (report.Adapt.ResourceUnit).
+func adaptCSVHeader(unit string) []string {
+	col := map[string]string{"pj": "energy_pj", "seconds": "latency_s", "pj_seconds": "edp_pj_s", "macs": "macs", "params": "params"}[unit]
+	return []string{"iteration", "layer", "removed", "filters", col, "ratio", "accuracy", "chosen"}
+}
+
+// writeAdaptHistory writes h to path: the report as JSON, or one CSV row
+// per proposal.
+func writeAdaptHistory(path string, h *report.Adapt) error {
 	fh, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	if strings.HasSuffix(path, ".json") {
-		if err := writeJSON(fh, res); err != nil {
+		if err := writeJSON(fh, h); err != nil {
 			fh.Close()
 			return err
 		}
 		return fh.Close()
 	}
 	cw := csv.NewWriter(fh)
-	unit := map[string]string{"energy": "energy_pj", "latency": "latency_s", "edp": "edp_pj_s", "macs": "macs", "params": "params"}[res.Metric]
-	cw.Write([]string{"iteration", "layer", "removed", "filters", unit, "ratio", "accuracy", "chosen"})
-	for _, p := range res.Proposals {
-		cw.Write([]string{strconv.Itoa(p.Iteration), p.Layer, strconv.Itoa(p.Removed), strconv.Itoa(p.Filters),
-			strconv.FormatFloat(p.Resource, 'g', 10, 64), fmtF(p.Ratio, 5), fmtF(p.Accuracy, 5), strconv.FormatBool(p.Chosen)})
+	cw.Write(adaptCSVHeader(h.ResourceUnit))
+	for _, p := range h.Proposals {
+		cw.Write([]string{strconv.Itoa(p.Iteration), p.Layer, strconv.Itoa(p.RemovedFilters), strconv.Itoa(p.KeptFilters),
+			strconv.FormatFloat(p.Resource, 'g', 10, 64), fmtF(p.ResourceRatio, 5), fmtF(p.Accuracy, 5), strconv.FormatBool(p.Chosen)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

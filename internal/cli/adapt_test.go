@@ -12,43 +12,26 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nnergy/nnergy/report"
 )
 
-type adaptHistory struct {
-	Metric          string  `json:"metric"`
-	Initial         float64 `json:"initial"`
-	Budget          float64 `json:"budget"`
-	InitialAccuracy float64 `json:"initial_accuracy"`
-	Resource        float64 `json:"resource"`
-	Accuracy        float64 `json:"accuracy"`
-	Met             bool    `json:"met"`
-	Iterations      []struct {
-		Iteration int     `json:"iteration"`
-		Target    float64 `json:"target"`
-		Layer     string  `json:"layer"`
-		Resource  float64 `json:"resource"`
-	} `json:"iterations"`
-	Proposals []struct {
-		Iteration int     `json:"iteration"`
-		Layer     string  `json:"layer"`
-		Removed   int     `json:"removed"`
-		Resource  float64 `json:"resource"`
-		Accuracy  float64 `json:"accuracy"`
-		Chosen    bool    `json:"chosen"`
-	} `json:"proposals"`
-}
-
-func readAdaptHistory(t *testing.T, path string) adaptHistory {
+// readAdaptHistory reads a NetAdapt history report strictly.
+func readAdaptHistory(t *testing.T, path string) report.Adapt {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h adaptHistory
-	if err := json.Unmarshal(b, &h); err != nil {
+	v, err := report.Decode(b)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return h
+	h, ok := v.(*report.Adapt)
+	if !ok {
+		t.Fatalf("%s: a %T, not a NetAdapt history", path, v)
+	}
+	return *h
 }
 
 // trainSyntheticLeNet trains LeNet-5 briefly on synthetic digits.
@@ -87,14 +70,14 @@ func TestAdaptSynthetic(t *testing.T) {
 		}
 	}
 	h := readAdaptHistory(t, hj)
-	if h.Metric != "energy" || !h.Met || h.Resource > h.Budget || math.Abs(h.Budget-0.6*h.Initial) > 1e-9*h.Initial ||
+	if h.Metric != "energy" || !h.Met || h.FinalResource > h.BudgetResource || math.Abs(h.BudgetResource-0.6*h.InitialResource) > 1e-9*h.InitialResource ||
 		len(h.Iterations) < 2 || len(h.Proposals) < len(h.Iterations) {
 		t.Fatalf("history %+v", h)
 	}
 	chosen := 0
 	for _, p := range h.Proposals {
-		if p.Resource > h.Iterations[p.Iteration-1].Target*(1+1e-12) {
-			t.Errorf("proposal %+v misses its target %v", p, h.Iterations[p.Iteration-1].Target)
+		if p.Resource > h.Iterations[p.Iteration-1].TargetResource*(1+1e-12) {
+			t.Errorf("proposal %+v misses its target %v", p, h.Iterations[p.Iteration-1].TargetResource)
 		}
 		if p.Chosen {
 			chosen++
@@ -129,8 +112,8 @@ func TestAdaptSynthetic(t *testing.T) {
 	if err := json.Unmarshal([]byte(evalOut), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Total.EnergyPJ > h.Budget || math.Abs(rep.Total.EnergyPJ-h.Resource) > 1e-9*h.Resource {
-		t.Errorf("nnergy eval of the adapted model: %v pJ; budget %v pJ, history %v pJ", rep.Total.EnergyPJ, h.Budget, h.Resource)
+	if rep.Total.EnergyPJ > h.BudgetResource || math.Abs(rep.Total.EnergyPJ-h.FinalResource) > 1e-9*h.FinalResource {
+		t.Errorf("nnergy eval of the adapted model: %v pJ; budget %v pJ, history %v pJ", rep.Total.EnergyPJ, h.BudgetResource, h.FinalResource)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/nnergy/nnergy/internal/chart"
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/prune"
+	"github.com/nnergy/nnergy/report"
 )
 
 // svgMarks are the shapes and labels of an SVG chart, to find where the
@@ -44,14 +45,14 @@ type svgMarks struct {
 }
 
 // testCompareReport is a small comparison of two dataflows on one group.
-func testCompareReport() *compareReport {
-	return &compareReport{Model: "lenet5", Batch: 16, PEs: 256, Mesh: [2]int{16, 16}, RFArea: 1.6,
-		Objective: "energy", MaxEvals: 2000, Seed: 1,
-		Groups: []compareGroup{{Name: "CONV", Layers: []string{"c1", "c3"}, Reference: "rs", Results: []compareResult{
-			{Dataflow: "rs", VsRef: 1, PerMAC: compareParts{DRAM: 6, Buffer: 0.5, Array: 0.5, RF: 4, ALU: 1,
-				Weights: 3, Inputs: 2.5, Psums: 5.5, Total: 12}},
-			{Dataflow: "ws", VsRef: 1.25, PerMAC: compareParts{DRAM: 6, Buffer: 1, Array: 4, RF: 3, ALU: 1,
-				Weights: 3, Inputs: 4, Psums: 7, Total: 15}},
+func testCompareReport() *report.Compare {
+	return &report.Compare{Model: "lenet5", Batch: 16, PEs: 256, Mesh: report.Mesh{X: 16, Y: 16}, RFByteAreaGLBBytes: 1.6,
+		Objective: []string{"energy"}, MaxEvaluations: 2000, Seed: 1,
+		Groups: []report.Group{{Name: report.GroupConv, Layers: []string{"c1", "c3"}, Reference: "rs", Results: []report.CompareResult{
+			{Dataflow: "rs", VsReference: 1, EnergyPerMAC: report.Normalized{ByLevel: report.ByLevel{DRAM: 6, Buffer: 0.5, Array: 0.5, RF: 4, ALU: 1},
+				ByTensor: report.ByTensor{Weights: 3, Inputs: 2.5, Outputs: 5.5}, Total: 12}},
+			{Dataflow: "ws", VsReference: 1.25, EnergyPerMAC: report.Normalized{ByLevel: report.ByLevel{DRAM: 6, Buffer: 1, Array: 4, RF: 3, ALU: 1},
+				ByTensor: report.ByTensor{Weights: 3, Inputs: 4, Outputs: 7}, Total: 15}},
 		}}}}
 }
 

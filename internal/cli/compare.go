@@ -13,6 +13,7 @@ import (
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
 	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -136,9 +137,13 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	if err != nil {
 		return err
 	}
-	rep := newCompareReport(net.Name, f.batch, area, set, groups, res)
+	rep, err := report.NewCompare(report.CompareSettings{Model: net.Name, Batch: f.batch, Area: area, Search: set,
+		DefaultWorkers: runtime.GOMAXPROCS(0)}, groups, res)
+	if err != nil {
+		return err
+	}
 	if f.chart != "" {
-		if err := writePlot(f.chart, compareChart(&rep)); err != nil {
+		if err := writePlot(f.chart, compareChart(rep)); err != nil {
 			return err
 		}
 	}
@@ -146,9 +151,9 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	case formatJSON:
 		return writeJSON(e.stdout, rep)
 	case formatCSV:
-		return writeCompareCSV(e.stdout, &rep)
+		return writeCompareCSV(e.stdout, rep)
 	}
-	return writeCompareTable(e.stdout, &rep)
+	return writeCompareTable(e.stdout, rep)
 }
 
 // rfNote says what each dataflow keeps in its RF.
@@ -181,26 +186,20 @@ func parseDataflowList(names []string) ([]dataflow.Dataflow, error) {
 	return dfs, nil
 }
 
-// layerGroup is a set of layers reported together.
-type layerGroup struct {
-	name   string // CONV, FC or layers
-	layers []*workload.Layer
-}
-
 func isFCKind(k workload.Kind) bool {
 	return k == workload.FC || k == workload.GEMM || k == workload.MatMul
 }
 
 // selectGroups returns the groups --layers asks for and the network of
 // their layers.
-func selectGroups(net *workload.Network, spec string) ([]layerGroup, *workload.Network, error) {
-	var groups []layerGroup
-	conv, fc := layerGroup{name: "CONV"}, layerGroup{name: "FC"}
+func selectGroups(net *workload.Network, spec string) ([]report.LayerGroup, *workload.Network, error) {
+	var groups []report.LayerGroup
+	conv, fc := report.LayerGroup{Kind: report.GroupConv}, report.LayerGroup{Kind: report.GroupFC}
 	for _, l := range net.Layers {
 		if isFCKind(l.Kind) {
-			fc.layers = append(fc.layers, l)
+			fc.Layers = append(fc.Layers, l)
 		} else {
-			conv.layers = append(conv.layers, l)
+			conv.Layers = append(conv.Layers, l)
 		}
 	}
 	switch spec {
@@ -209,18 +208,18 @@ func selectGroups(net *workload.Network, spec string) ([]layerGroup, *workload.N
 		if spec == "fc" {
 			g = fc
 		}
-		if len(g.layers) == 0 {
-			return nil, nil, usagef("compare: --layers %s: %s has no %s layers", spec, net.Name, g.name)
+		if len(g.Layers) == 0 {
+			return nil, nil, usagef("compare: --layers %s: %s has no %s layers", spec, net.Name, groupName(g.Kind))
 		}
-		groups = []layerGroup{g}
+		groups = []report.LayerGroup{g}
 	case "all":
-		for _, g := range []layerGroup{conv, fc} {
-			if len(g.layers) > 0 {
+		for _, g := range []report.LayerGroup{conv, fc} {
+			if len(g.Layers) > 0 {
 				groups = append(groups, g)
 			}
 		}
 	default:
-		g := layerGroup{name: "layers"}
+		g := report.LayerGroup{Kind: report.GroupLayers}
 		seen := map[string]bool{}
 		for _, name := range strings.Split(spec, ",") {
 			name = strings.TrimSpace(name)
@@ -232,168 +231,31 @@ func selectGroups(net *workload.Network, spec string) ([]layerGroup, *workload.N
 			if err != nil {
 				return nil, nil, usagef("compare: --layers: %s", strings.TrimPrefix(err.Error(), "workload: "))
 			}
-			g.layers = append(g.layers, l)
+			g.Layers = append(g.Layers, l)
 		}
-		groups = []layerGroup{g}
+		groups = []report.LayerGroup{g}
 	}
 	sub := &workload.Network{Name: net.Name, Input: net.Input}
 	for _, g := range groups {
-		sub.Layers = append(sub.Layers, g.layers...)
+		sub.Layers = append(sub.Layers, g.Layers...)
 	}
 	return groups, sub, nil
 }
 
-// compareStorage is one dataflow's accelerator in a report.
-type compareStorage struct {
-	Dataflow    string   `json:"dataflow"`
-	Arch        string   `json:"arch"`
-	Mesh        [2]int   `json:"mesh"`
-	RFBytes     int64    `json:"rf_bytes_per_pe"`
-	RFKeeps     []string `json:"rf_keeps"`
-	GLBBytes    int64    `json:"glb_bytes"`
-	OnChipBytes int64    `json:"on_chip_bytes"`
-}
-
-// compareParts is an energy breakdown per MAC, in units of one MAC.
-type compareParts struct {
-	DRAM    float64 `json:"dram"`
-	Buffer  float64 `json:"buffer"`
-	Array   float64 `json:"array"`
-	RF      float64 `json:"rf"`
-	ALU     float64 `json:"alu"`
-	Weights float64 `json:"weights"`
-	Inputs  float64 `json:"inputs"`
-	Psums   float64 `json:"psums"`
-	Total   float64 `json:"total"`
-}
-
-func newCompareParts(b *explore.Breakdown) compareParts {
-	return compareParts{
-		DRAM: b.PerMAC(b.Level[explore.DRAM]), Buffer: b.PerMAC(b.Level[explore.Buffer]),
-		Array: b.PerMAC(b.Level[explore.Array]), RF: b.PerMAC(b.Level[explore.RF]), ALU: b.PerMAC(b.Level[explore.ALU]),
-		Weights: b.PerMAC(b.Tensor[workload.Weights]), Inputs: b.PerMAC(b.Tensor[workload.Inputs]),
-		Psums: b.PerMAC(b.Tensor[workload.Outputs]), Total: b.PerMAC(b.EnergyPJ),
+// groupName names a group for people: CONV, FC or layers.
+func groupName(k report.GroupKind) string {
+	switch k {
+	case report.GroupConv, report.GroupFC:
+		return strings.ToUpper(string(k))
 	}
-}
-
-// compareLayer is one layer on one dataflow.
-type compareLayer struct {
-	Name          string       `json:"name"`
-	EnergyPerMAC  float64      `json:"energy_per_mac"`
-	Mapping       string       `json:"mapping"`
-	SameShapeAs   string       `json:"same_shape_as,omitempty"`
-	Search        mapper.Stats `json:"search"`
-	searchedShape bool
-}
-
-// compareResult is one dataflow on one group of layers.
-type compareResult struct {
-	Dataflow string  `json:"dataflow"`
-	EnergyPJ float64 `json:"energy_pj"`
-	// PerMAC is the energy per MAC split by level and by data type, in units
-	// of one MAC's energy.
-	PerMAC compareParts   `json:"energy_per_mac"`
-	VsRef  float64        `json:"vs_reference"`
-	Layers []compareLayer `json:"layers"`
-}
-
-type compareGroup struct {
-	Name      string          `json:"name"`
-	Layers    []string        `json:"layers"`
-	MACs      int64           `json:"macs"`
-	Reference string          `json:"reference"`
-	Results   []compareResult `json:"results"`
-}
-
-type compareReport struct {
-	Model        string           `json:"model"`
-	Batch        int              `json:"batch"`
-	PEs          int              `json:"pes"`
-	Mesh         [2]int           `json:"mesh"`
-	RFArea       float64          `json:"rf_area_per_byte"`
-	AreaGLBBytes float64          `json:"area_glb_bytes"`
-	MACPJ        float64          `json:"mac_pj"`
-	Objective    string           `json:"objective"`
-	MaxEvals     int64            `json:"max_evals"`
-	Seed         uint64           `json:"seed"`
-	Workers      int              `json:"workers"`
-	Storage      []compareStorage `json:"architectures"`
-	Groups       []compareGroup   `json:"groups"`
-}
-
-func newCompareReport(model string, batch int, area explore.EqualArea, set mapper.Settings, groups []layerGroup, res []explore.Compared) compareReport {
-	rep := compareReport{Model: model, Batch: batch, PEs: area.PEs, RFArea: area.RFArea,
-		Objective: set.Objective.String(), MaxEvals: set.MaxEvaluations, Seed: set.Seed, Workers: set.Workers}
-	if rep.Workers == 0 {
-		rep.Workers = runtime.GOMAXPROCS(0) // the mapper's default
-	}
-	for _, c := range res {
-		st := c.Storage
-		rep.AreaGLBBytes = st.AreaGLBBytes
-		rep.MACPJ = c.Spec.Compute.EnergyPJ
-		rep.Mesh = [2]int{st.MeshX, st.MeshY}
-		cs := compareStorage{Dataflow: c.Dataflow.String(), Arch: c.Spec.Name, Mesh: [2]int{st.MeshX, st.MeshY},
-			RFBytes: st.RFBytes, GLBBytes: st.GLBBytes, OnChipBytes: st.OnChipBytes(), RFKeeps: []string{}}
-		for _, t := range workload.Tensors {
-			if st.RFKeeps[t] {
-				cs.RFKeeps = append(cs.RFKeeps, t.String())
-			}
-		}
-		rep.Storage = append(rep.Storage, cs)
-	}
-	ref := 0
-	for i, c := range res {
-		if c.Dataflow == dataflow.RS {
-			ref = i
-		}
-	}
-	for _, g := range groups {
-		cg := compareGroup{Name: g.name, Reference: res[ref].Dataflow.String()}
-		in := map[*workload.Layer]bool{}
-		for _, l := range g.layers {
-			cg.Layers = append(cg.Layers, l.Name)
-			cg.MACs += l.MACs()
-			in[l] = true
-		}
-		keep := func(l *workload.Layer) bool { return in[l] }
-		for _, c := range res {
-			b := c.Breakdown(keep)
-			r := compareResult{Dataflow: c.Dataflow.String(), EnergyPJ: b.EnergyPJ, PerMAC: newCompareParts(&b)}
-			first := map[workload.ShapeKey]string{}
-			for _, nl := range c.Network.Layers {
-				if !in[nl.Layer] {
-					continue
-				}
-				cl := compareLayer{Name: nl.Layer.Name, EnergyPerMAC: nl.Result.EnergyPJ / float64(nl.Result.MACs) / rep.MACPJ,
-					Mapping: nl.Mapping.Format()}
-				if st, ok := c.Stats[nl.Layer.Name]; ok {
-					cl.Search, cl.searchedShape = st, true
-				} else {
-					cl.SameShapeAs = first[nl.Layer.Key()]
-				}
-				if _, ok := first[nl.Layer.Key()]; !ok {
-					first[nl.Layer.Key()] = nl.Layer.Name
-				}
-				r.Layers = append(r.Layers, cl)
-			}
-			cg.Results = append(cg.Results, r)
-		}
-		refE := cg.Results[ref].EnergyPJ
-		for i := range cg.Results {
-			if refE > 0 {
-				cg.Results[i].VsRef = cg.Results[i].EnergyPJ / refE
-			}
-		}
-		rep.Groups = append(rep.Groups, cg)
-	}
-	return rep
+	return string(k)
 }
 
 // groupTitle names a group for people: "CONV layers (conv1 ... conv5)".
-func groupTitle(g *compareGroup) string {
+func groupTitle(g *report.Group) string {
 	switch g.Name {
-	case "CONV", "FC":
-		return fmt.Sprintf("%s layers (%s)", g.Name, strings.Join(g.Layers, ", "))
+	case report.GroupConv, report.GroupFC:
+		return fmt.Sprintf("%s layers (%s)", groupName(g.Name), strings.Join(g.Layers, ", "))
 	}
 	return "layers " + strings.Join(g.Layers, ", ")
 }
@@ -408,16 +270,16 @@ func bytesText(b int64) string {
 	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.2f", float64(b)/1024), "0"), ".0") + " kB"
 }
 
-func writeCompareTable(w io.Writer, rep *compareReport) error {
+func writeCompareTable(w io.Writer, rep *report.Compare) error {
 	fmt.Fprintf(w, "%s at batch %d on %d PEs (%dx%d), each dataflow on its own equal-area accelerator, mapper objective %s\n",
-		rep.Model, rep.Batch, rep.PEs, rep.Mesh[0], rep.Mesh[1], rep.Objective)
+		rep.Model, rep.Batch, rep.PEs, rep.Mesh.X, rep.Mesh.Y, strings.Join(rep.Objective, ","))
 	fmt.Fprintf(w, "storage area of each: %d x 512 B RF + %s GLB = %s of GLB area; one RF byte = %g GLB bytes of area\n\n",
-		rep.PEs, bytesText(int64(rep.PEs)*512), bytesText(int64(rep.AreaGLBBytes)), rep.RFArea)
+		rep.PEs, bytesText(int64(rep.PEs)*512), bytesText(int64(rep.AreaGLBBytes)), rep.RFByteAreaGLBBytes)
 	st := textTable{left: map[int]bool{0: true, 1: true, 3: true}}
 	st.header = []string{"dataflow", "arch", "RF/PE", "RF keeps", "GLB", "on-chip"}
-	for _, s := range rep.Storage {
-		rf, keeps := bytesText(s.RFBytes), strings.Join(s.RFKeeps, ", ")
-		if s.RFBytes == 0 {
+	for _, s := range rep.Architectures {
+		rf, keeps := bytesText(s.RFBytesPerPE), strings.Join(tensorTitles(s.RFKeeps), ", ")
+		if s.RFBytesPerPE == 0 {
 			rf, keeps = "none", "-"
 		}
 		st.rows = append(st.rows, []string{s.Dataflow, s.Arch, rf, keeps, bytesText(s.GLBBytes), bytesText(s.OnChipBytes)})
@@ -427,13 +289,13 @@ func writeCompareTable(w io.Writer, rep *compareReport) error {
 	}
 	for gi := range rep.Groups {
 		g := &rep.Groups[gi]
-		fmt.Fprintf(w, "\n%s: %s MACs\nenergy per MAC in units of one MAC (%g pJ), by level and by data type\n\n", groupTitle(g), siCount(g.MACs), rep.MACPJ)
+		fmt.Fprintf(w, "\n%s: %s MACs\nenergy per MAC in units of one MAC (%g pJ), by level and by data type\n\n", groupTitle(g), siCount(g.MACs), rep.MACEnergyPJ)
 		t := textTable{left: map[int]bool{0: true}}
 		t.header = []string{"dataflow", "DRAM", "buffer", "array", "RF", "ALU", "weights", "inputs", "psums", "total", "vs " + g.Reference}
 		for _, r := range g.Results {
-			p := r.PerMAC
-			t.rows = append(t.rows, []string{r.Dataflow, fmtF(p.DRAM, 3), fmtF(p.Buffer, 3), fmtF(p.Array, 3), fmtF(p.RF, 3), fmtF(p.ALU, 3),
-				fmtF(p.Weights, 3), fmtF(p.Inputs, 3), fmtF(p.Psums, 3), fmtF(p.Total, 3), fmtF(r.VsRef, 2) + "x"})
+			l, d := r.EnergyPerMAC.ByLevel, r.EnergyPerMAC.ByTensor
+			t.rows = append(t.rows, []string{r.Dataflow, fmtF(l.DRAM, 3), fmtF(l.Buffer, 3), fmtF(l.Array, 3), fmtF(l.RF, 3), fmtF(l.ALU, 3),
+				fmtF(d.Weights, 3), fmtF(d.Inputs, 3), fmtF(d.Outputs, 3), fmtF(r.EnergyPerMAC.Total, 3), fmtF(r.VsReference, 2) + "x"})
 		}
 		if err := t.write(w); err != nil {
 			return err
@@ -447,7 +309,7 @@ func writeCompareTable(w io.Writer, rep *compareReport) error {
 		for i, name := range g.Layers {
 			row := []string{name}
 			for _, r := range g.Results {
-				row = append(row, fmtF(r.Layers[i].EnergyPerMAC, 3))
+				row = append(row, fmtF(r.Layers[i].EnergyPerMACNormalized, 3))
 			}
 			lt.rows = append(lt.rows, row)
 		}
@@ -459,11 +321,11 @@ func writeCompareTable(w io.Writer, rep *compareReport) error {
 			var evals int64
 			searched, optimal := 0, 0
 			for _, l := range r.Layers {
-				if !l.searchedShape {
+				if l.Search == nil {
 					continue
 				}
 				searched++
-				evals += l.Search.Evaluated
+				evals += l.Search.Evaluations
 				if l.Search.Optimal {
 					optimal++
 				}
@@ -474,17 +336,30 @@ func writeCompareTable(w io.Writer, rep *compareReport) error {
 	return nil
 }
 
-func writeCompareCSV(w io.Writer, rep *compareReport) error {
+// tensorTitles returns tensor identifiers as tables name them: Weights,
+// Inputs, Outputs.
+func tensorTitles(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strings.ToUpper(id[:1]) + id[1:]
+	}
+	return out
+}
+
+// compareCSVHeader is the columns of compare --format csv.
+var compareCSVHeader = []string{"group", "dataflow", "rf_bytes_per_pe", "glb_bytes", "macs", "energy_pj",
+	"dram", "buffer", "array", "rf", "alu", "weights", "inputs", "psums", "total", "vs_reference", "reference"}
+
+func writeCompareCSV(w io.Writer, rep *report.Compare) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"group", "dataflow", "rf_bytes_per_pe", "glb_bytes", "macs", "energy_pj",
-		"dram", "buffer", "array", "rf", "alu", "weights", "inputs", "psums", "total", "vs_reference", "reference"})
+	cw.Write(compareCSVHeader)
 	for _, g := range rep.Groups {
 		for i, r := range g.Results {
-			s := rep.Storage[i]
-			p := r.PerMAC
-			cw.Write([]string{g.Name, r.Dataflow, i64(s.RFBytes), i64(s.GLBBytes), i64(g.MACs), fmtF(r.EnergyPJ, 1),
-				fmtF(p.DRAM, 4), fmtF(p.Buffer, 4), fmtF(p.Array, 4), fmtF(p.RF, 4), fmtF(p.ALU, 4),
-				fmtF(p.Weights, 4), fmtF(p.Inputs, 4), fmtF(p.Psums, 4), fmtF(p.Total, 4), fmtF(r.VsRef, 4), g.Reference})
+			s := rep.Architectures[i]
+			l, d := r.EnergyPerMAC.ByLevel, r.EnergyPerMAC.ByTensor
+			cw.Write([]string{groupName(g.Name), r.Dataflow, i64(s.RFBytesPerPE), i64(s.GLBBytes), i64(g.MACs), fmtF(r.EnergyPJ, 1),
+				fmtF(l.DRAM, 4), fmtF(l.Buffer, 4), fmtF(l.Array, 4), fmtF(l.RF, 4), fmtF(l.ALU, 4),
+				fmtF(d.Weights, 4), fmtF(d.Inputs, 4), fmtF(d.Outputs, 4), fmtF(r.EnergyPerMAC.Total, 4), fmtF(r.VsReference, 4), g.Reference})
 		}
 	}
 	cw.Flush()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nnergy/nnergy/internal/chart"
+	"github.com/nnergy/nnergy/report"
 )
 
 // The chart of `nnergy compare --chart`: for each group of layers a row of
@@ -20,23 +21,23 @@ import (
 type chartSeries struct {
 	name  string
 	color chart.Color
-	value func(p *compareParts) float64
+	value func(p *report.Normalized) float64
 }
 
 // Bottom to top.
 var (
 	levelSeries = []chartSeries{
-		{"ALU", "#bab0ac", func(p *compareParts) float64 { return p.ALU }},
-		{"RF", "#76b7b2", func(p *compareParts) float64 { return p.RF }},
-		{"array", "#e15759", func(p *compareParts) float64 { return p.Array }},
-		{"buffer", "#f28e2b", func(p *compareParts) float64 { return p.Buffer }},
-		{"DRAM", "#4e79a7", func(p *compareParts) float64 { return p.DRAM }},
+		{"ALU", "#bab0ac", func(p *report.Normalized) float64 { return p.ByLevel.ALU }},
+		{"RF", "#76b7b2", func(p *report.Normalized) float64 { return p.ByLevel.RF }},
+		{"array", "#e15759", func(p *report.Normalized) float64 { return p.ByLevel.Array }},
+		{"buffer", "#f28e2b", func(p *report.Normalized) float64 { return p.ByLevel.Buffer }},
+		{"DRAM", "#4e79a7", func(p *report.Normalized) float64 { return p.ByLevel.DRAM }},
 	}
 	tensorSeries = []chartSeries{
-		{"ALU", "#bab0ac", func(p *compareParts) float64 { return p.ALU }},
-		{"psums", "#b07aa1", func(p *compareParts) float64 { return p.Psums }},
-		{"inputs", "#edc948", func(p *compareParts) float64 { return p.Inputs }},
-		{"weights", "#59a14f", func(p *compareParts) float64 { return p.Weights }},
+		{"ALU", "#bab0ac", func(p *report.Normalized) float64 { return p.ByLevel.ALU }},
+		{"psums", "#b07aa1", func(p *report.Normalized) float64 { return p.ByTensor.Outputs }},
+		{"inputs", "#edc948", func(p *report.Normalized) float64 { return p.ByTensor.Inputs }},
+		{"weights", "#59a14f", func(p *report.Normalized) float64 { return p.ByTensor.Weights }},
 	}
 )
 
@@ -100,7 +101,7 @@ func tickText(v, step float64) string {
 }
 
 // compareChart returns the chart of a comparison report.
-func compareChart(rep *compareReport) chart.Drawing {
+func compareChart(rep *report.Compare) chart.Drawing {
 	w := 2 * chartPanelW
 	h := chartTitleH + len(rep.Groups)*chartPanelH + chartFooterH
 	draw := func(c chart.Canvas) {
@@ -110,17 +111,17 @@ func compareChart(rep *compareReport) chart.Drawing {
 			chart.TextStyle{Size: 18, Anchor: chart.Middle, Bold: true})
 		c.Text(float64(w)/2, 50,
 			fmt.Sprintf("%d PEs (%d×%d), equal storage area (%d × 512 B RF + %s GLB; an RF byte = %g GLB bytes of area), in units of one MAC's energy",
-				rep.PEs, rep.Mesh[0], rep.Mesh[1], rep.PEs, bytesText(int64(rep.PEs)*512), rep.RFArea), note)
+				rep.PEs, rep.Mesh.X, rep.Mesh.Y, rep.PEs, bytesText(int64(rep.PEs)*512), rep.RFByteAreaGLBBytes), note)
 		for gi := range rep.Groups {
 			g := &rep.Groups[gi]
 			top := 0.0
 			for _, r := range g.Results {
-				top = max(top, r.PerMAC.Total)
+				top = max(top, r.EnergyPerMAC.Total)
 			}
 			axisTop, step := niceAxis(top * 1.12)
 			py := float64(chartTitleH + gi*chartPanelH)
-			name := g.Name + " layers"
-			if g.Name == "layers" {
+			name := groupName(g.Name) + " layers"
+			if g.Name == report.GroupLayers {
 				name = strings.Join(g.Layers, ", ")
 			}
 			chartPanel(c, 0, py, name+": by level", g, levelSeries, axisTop, step)
@@ -131,12 +132,12 @@ func compareChart(rep *compareReport) chart.Drawing {
 			"Each dataflow runs on its own architecture of equal storage area; its layers are mapped by the mapper within the dataflow's constraints", note)
 		c.Text(float64(w)/2, float64(h)-10,
 			fmt.Sprintf("(objective %s, %d evaluations per layer, seed %d). Above the bars: total energy per MAC; under them: ratio to %s.",
-				rep.Objective, rep.MaxEvals, rep.Seed, refName(rep)), note)
+				strings.Join(rep.Objective, ","), rep.MaxEvaluations, rep.Seed, refName(rep)), note)
 	}
 	return chart.Drawing{W: w, H: h, Draw: draw}
 }
 
-func refName(rep *compareReport) string {
+func refName(rep *report.Compare) string {
 	if len(rep.Groups) == 0 {
 		return ""
 	}
@@ -145,7 +146,7 @@ func refName(rep *compareReport) string {
 
 // chartPanel draws one panel at (px, py): axes, one stacked bar per
 // dataflow, labels and a legend.
-func chartPanel(c chart.Canvas, px, py float64, title string, g *compareGroup, series []chartSeries, axisTop, step float64) {
+func chartPanel(c chart.Canvas, px, py float64, title string, g *report.Group, series []chartSeries, axisTop, step float64) {
 	x0, x1 := px+chartPlotL, px+chartPlotL+chartPlotW
 	y0, y1 := py+chartPlotT, py+chartPanelH-chartPlotB
 	scale := (y1 - y0) / axisTop
@@ -172,7 +173,7 @@ func chartPanel(c chart.Canvas, px, py float64, title string, g *compareGroup, s
 		cx := x0 + slot*(float64(i)+0.5)
 		yy := y1
 		for _, se := range series {
-			v := se.value(&r.PerMAC)
+			v := se.value(&r.EnergyPerMAC)
 			hh := v * scale
 			if hh <= 0 {
 				continue
@@ -180,9 +181,9 @@ func chartPanel(c chart.Canvas, px, py float64, title string, g *compareGroup, s
 			c.Rect(cx-bw/2, yy-hh, bw, hh, se.color, "#ffffff")
 			yy -= hh
 		}
-		c.Text(cx, yy-5, strconv.FormatFloat(r.PerMAC.Total, 'f', 2, 64), chart.TextStyle{Size: 11, Anchor: chart.Middle})
+		c.Text(cx, yy-5, strconv.FormatFloat(r.EnergyPerMAC.Total, 'f', 2, 64), chart.TextStyle{Size: 11, Anchor: chart.Middle})
 		c.Text(cx, y1+17, strings.ToUpper(r.Dataflow), bold)
-		c.Text(cx, y1+32, strconv.FormatFloat(r.VsRef, 'f', 2, 64)+"×", chart.TextStyle{Size: 11, Anchor: chart.Middle, Fill: "#444444"})
+		c.Text(cx, y1+32, strconv.FormatFloat(r.VsReference, 'f', 2, 64)+"×", chart.TextStyle{Size: 11, Anchor: chart.Middle, Fill: "#444444"})
 	}
 	// Legend, top to bottom as the stack.
 	lx, ly := x1+16, y0+8

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/report"
 )
 
 // A small, fast comparison: LeNet-5's CONV and FC layers at batch 16, 2000
@@ -48,33 +49,34 @@ func TestCompareJSONAndCSV(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep compareReport
+	var rep report.Compare
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.PEs != 256 || rep.Mesh != [2]int{16, 16} || len(rep.Storage) != 3 || len(rep.Groups) != 2 {
-		t.Fatalf("report: %d PEs, mesh %v, %d architectures, %d groups", rep.PEs, rep.Mesh, len(rep.Storage), len(rep.Groups))
+	if rep.PEs != 256 || rep.Mesh != (report.Mesh{X: 16, Y: 16}) || len(rep.Architectures) != 3 || len(rep.Groups) != 2 {
+		t.Fatalf("report: %d PEs, mesh %v, %d architectures, %d groups", rep.PEs, rep.Mesh, len(rep.Architectures), len(rep.Groups))
 	}
-	if g := rep.Groups[0]; g.Name != "CONV" || strings.Join(g.Layers, ",") != "c1,c3,c5" || g.Reference != "rs" {
+	if g := rep.Groups[0]; g.Name != report.GroupConv || strings.Join(g.Layers, ",") != "c1,c3,c5" || g.Reference != "rs" {
 		t.Errorf("first group %s %v ref %s", g.Name, g.Layers, g.Reference)
 	}
 	for _, g := range rep.Groups {
 		for _, r := range g.Results {
-			p := r.PerMAC
-			byLevel := p.DRAM + p.Buffer + p.Array + p.RF + p.ALU
-			byTensor := p.Weights + p.Inputs + p.Psums + p.ALU
+			p := r.EnergyPerMAC
+			byLevel := p.ByLevel.DRAM + p.ByLevel.Buffer + p.ByLevel.Array + p.ByLevel.RF + p.ByLevel.ALU
+			byTensor := p.ByTensor.Weights + p.ByTensor.Inputs + p.ByTensor.Outputs + p.ByLevel.ALU
 			if math.Abs(byLevel-p.Total) > 1e-9*p.Total || math.Abs(byTensor-p.Total) > 1e-9*p.Total {
 				t.Errorf("%s %s: levels %g, data types %g, total %g", g.Name, r.Dataflow, byLevel, byTensor, p.Total)
 			}
-			if want := r.EnergyPJ / float64(g.MACs) / rep.MACPJ; math.Abs(want-p.Total) > 1e-9*p.Total {
+			if want := r.EnergyPJ / float64(g.MACs) / rep.MACEnergyPJ; math.Abs(want-p.Total) > 1e-9*p.Total {
 				t.Errorf("%s %s: total %g per MAC, energy gives %g", g.Name, r.Dataflow, p.Total, want)
 			}
-			if len(r.Layers) != len(g.Layers) || r.Layers[0].Mapping == "" || r.Layers[0].Search.Evaluated != 2000 {
+			if len(r.Layers) != len(g.Layers) || r.Layers[0].Mapping == nil || r.Layers[0].Mapping.Text == "" ||
+				r.Layers[0].Search == nil || r.Layers[0].Search.Evaluations != 2000 {
 				t.Errorf("%s %s: layers %+v", g.Name, r.Dataflow, r.Layers)
 			}
 		}
-		if r := g.Results[1]; r.Dataflow != "rs" || r.VsRef != 1 {
-			t.Errorf("%s: reference result %s at %gx", g.Name, r.Dataflow, r.VsRef)
+		if r := g.Results[1]; r.Dataflow != "rs" || r.VsReference != 1 {
+			t.Errorf("%s: reference result %s at %gx", g.Name, r.Dataflow, r.VsReference)
 		}
 	}
 
@@ -91,8 +93,8 @@ func TestCompareJSONAndCSV(t *testing.T) {
 	}
 	// The FC group of the CSV is the FC group of the JSON.
 	for i, r := range rep.Groups[1].Results {
-		if got := rows[i+1][14]; got != fmtF(r.PerMAC.Total, 4) {
-			t.Errorf("csv %s total %s, json %g", r.Dataflow, got, r.PerMAC.Total)
+		if got := rows[i+1][14]; got != fmtF(r.EnergyPerMAC.Total, 4) {
+			t.Errorf("csv %s total %s, json %g", r.Dataflow, got, r.EnergyPerMAC.Total)
 		}
 	}
 }

@@ -98,18 +98,6 @@ func copyWeights(l, s *workload.Layer) {
 	}
 }
 
-// sparse reports whether any layer has a tensor with zeros.
-func hasZeros(net *workload.Network) bool {
-	for _, l := range net.Layers {
-		for _, d := range l.Density {
-			if d < 1 {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // applyCalibration runs images of a data set through the trainable model
 // in path and sets every matching layer's input and output densities to
 // the measured fractions of nonzero activations.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
+	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -97,7 +99,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				return err
 			}
 			var mapFn explore.Mapper
-			var stats []mapper.Stats
+			stats := map[string]mapper.Stats{}
 			switch {
 			case f.search:
 				user, err := readConstraints(f.constraints)
@@ -109,11 +111,15 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 					start = func(l *workload.Layer) (*mapping.Mapping, error) { return dataflow.Build(*df, l, m) }
 				}
 				mapFn = explore.ConstrainedSearch(m, func(l *workload.Layer) mapspace.Constraints { return constraintsFor(df, user, l, spec) },
-					start, set, func(_ *workload.Layer, st mapper.Stats) { stats = append(stats, st) })
+					start, set, func(l *workload.Layer, st mapper.Stats) { stats[l.Name] = st })
 			case f.constraints != "":
 				return usagef("eval: --constraints needs --search")
 			default:
 				mapFn = explore.DataflowMapper(m, *df)
+			}
+			opt := report.EvalOptions{Source: report.SourceBuilder, Dataflow: df}
+			if f.search {
+				opt.Source, opt.Objective, opt.Searches = report.SourceMapper, set.Objective, stats
 			}
 			if f.mapping != "" {
 				if len(net.Layers) != 1 {
@@ -124,46 +130,24 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 					return err
 				}
 				mapFn = func(context.Context, *workload.Layer) (*mapping.Mapping, error) { return mp, nil }
+				opt = report.EvalOptions{Source: report.SourceFile, MappingFile: f.mapping}
 			}
 			res, err := explore.Evaluate(cmd.Context(), m, net, mapFn)
 			clearProgress(set, e.stderr)
 			if err != nil {
 				return err
 			}
-			how := f.dataflow
-			switch {
-			case f.mapping != "":
-				how = "mapping " + f.mapping
-			case f.search:
-				how += " (searched, objective " + set.Objective.String() + ")"
-			default:
-				how += " (builder)"
-			}
-			var dense *explore.Network
-			if hasZeros(net) {
-				// The same mappings with every tensor dense, side by side.
-				dense, err = denseTwin(cmd.Context(), m, net, res)
-				if err != nil {
-					return err
-				}
-			}
-			rep := newEvalReport(spec, res, how)
-			if dense != nil {
-				for i := range rep.Layers {
-					rep.Layers[i].Dense = newDense(&dense.Layers[i].Result)
-				}
-				rep.Total.Dense = newDense(&dense.Total)
-			}
-			if f.search && f.mapping == "" {
-				rep.Search = summarize(stats)
+			rep, err := report.NewEval(cmd.Context(), m, res, opt)
+			if err != nil {
+				return err
 			}
 			switch f.format {
 			case formatJSON:
 				return writeJSON(e.stdout, rep)
 			case formatCSV:
-				return writeEvalCSV(e.stdout, spec, res)
+				return writeEvalCSV(e.stdout, rep)
 			}
-			return writeEvalTable(e.stdout, spec, res, dense, rep)
+			return writeEvalTable(e.stdout, rep)
 		},
 	}
 	fl := c.Flags()
@@ -184,170 +168,16 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	return c
 }
 
-// evalLevel is one level of a layer's breakdown in JSON.
-type evalLevel map[string]any
-
-func levelsJSON(ls []cost.LevelResult) []evalLevel {
-	out := make([]evalLevel, len(ls))
-	for i, l := range ls {
-		v := evalLevel{
-			"name":       l.Name,
-			"energy_pj":  l.EnergyPJ,
-			"storage_pj": l.StoragePJ,
-			"network_pj": l.NetworkPJ,
-			"instances":  l.Instances,
-			"cycles":     l.Cycles,
-		}
-		for t, tr := range l.Tensors {
-			v[workload.Tensor(t).String()] = tr
-		}
-		out[i] = v
+// mappingText says how an evaluation mapped its layers, for people:
+// "rs (builder)", "rs (searched, objective energy)" or "mapping FILE".
+func mappingText(rep *report.Eval) string {
+	switch rep.MappingSource {
+	case report.SourceFile:
+		return "mapping " + rep.MappingFile
+	case report.SourceMapper:
+		return rep.Dataflow + " (searched, objective " + strings.Join(rep.Objective, ",") + ")"
 	}
-	return out
-}
-
-type evalLayer struct {
-	Name         string      `json:"name"`
-	MACs         int64       `json:"macs"`
-	EnergyPJ     float64     `json:"energy_pj"`
-	MACEnergyPJ  float64     `json:"mac_energy_pj"`
-	PJPerMAC     float64     `json:"pj_per_mac"`
-	LowerBoundPJ float64     `json:"lower_bound_pj"`
-	BoundRatio   float64     `json:"energy_over_lower_bound"`
-	Cycles       int64       `json:"cycles"`
-	BoundBy      string      `json:"bound_by,omitempty"`
-	LatencyS     float64     `json:"latency_s"`
-	Utilization  float64     `json:"utilization"`
-	Mapping      string      `json:"mapping,omitempty"`
-	Levels       []evalLevel `json:"levels"`
-	// Dense is the same mapping with every tensor dense (only when some
-	// tensor has zeros).
-	Dense *denseFigures `json:"dense,omitempty"`
-}
-
-type denseFigures struct {
-	EnergyPJ float64 `json:"energy_pj"`
-	Cycles   int64   `json:"cycles"`
-	// LevelsPJ is the dense energy of each level, in the order of levels:
-	// the saving of a level is its dense energy less its energy.
-	LevelsPJ []float64 `json:"levels_pj"`
-}
-
-func newDense(r *cost.Result) *denseFigures {
-	d := &denseFigures{EnergyPJ: r.EnergyPJ, Cycles: r.Cycles}
-	for _, l := range r.Levels {
-		d.LevelsPJ = append(d.LevelsPJ, l.EnergyPJ)
-	}
-	return d
-}
-
-// denseTwin evaluates net's layers with every density 1 under the mappings
-// res chose.
-func denseTwin(ctx context.Context, m *cost.Model, net *workload.Network, res *explore.Network) (*explore.Network, error) {
-	twin := &workload.Network{Name: net.Name, Input: net.Input}
-	mps := map[string]*mapping.Mapping{}
-	for i, l := range net.Layers {
-		c := l.WithBatch(l.Shape[workload.N])
-		for t := range c.Density {
-			c.Density[t] = 1
-		}
-		twin.Layers = append(twin.Layers, c)
-		mps[l.Name] = res.Layers[i].Mapping
-	}
-	return explore.Evaluate(ctx, m, twin, func(_ context.Context, l *workload.Layer) (*mapping.Mapping, error) { return mps[l.Name], nil })
-}
-
-type evalTotal struct {
-	evalLayer
-	Batch                 int     `json:"batch"`
-	EnergyPerInferencePJ  float64 `json:"energy_per_inference_pj"`
-	FPS                   float64 `json:"fps"`
-	PowerW                float64 `json:"power_w"`
-	DRAMWords             int64   `json:"dram_words"`
-	DRAMBytes             float64 `json:"dram_bytes"`
-	LowerBoundCycles      int64   `json:"lower_bound_cycles"`
-	ComputeCycles         int64   `json:"compute_cycles"`
-	MACUnits              int64   `json:"mac_units"`
-	ActiveMACUnitsAverage float64 `json:"active_mac_units_average"`
-}
-
-type evalReport struct {
-	Arch     string       `json:"arch"`
-	Model    string       `json:"model"`
-	Batch    int          `json:"batch"`
-	Dataflow string       `json:"dataflow"`
-	ClockHz  float64      `json:"clock_hz"`
-	Layers   []evalLayer  `json:"layers"`
-	Total    evalTotal    `json:"total"`
-	Search   *searchTotal `json:"search,omitempty"`
-}
-
-// searchTotal sums the searches of the unique layer shapes.
-type searchTotal struct {
-	Searches  int     `json:"searches"`
-	Evaluated int64   `json:"evaluated"`
-	Optimal   int     `json:"optimal"`
-	Seconds   float64 `json:"seconds"`
-}
-
-func summarize(sts []mapper.Stats) *searchTotal {
-	t := &searchTotal{Searches: len(sts)}
-	for _, st := range sts {
-		t.Evaluated += st.Evaluated
-		t.Seconds += st.Elapsed.Seconds()
-		if st.Optimal {
-			t.Optimal++
-		}
-	}
-	return t
-}
-
-func newEvalLayer(spec *arch.Spec, r *cost.Result, mp *mapping.Mapping) evalLayer {
-	el := evalLayer{
-		Name: r.Layer, MACs: r.MACs, EnergyPJ: r.EnergyPJ, MACEnergyPJ: r.MACEnergyPJ,
-		PJPerMAC: r.PJPerMAC(), LowerBoundPJ: r.LowerBoundPJ, BoundRatio: r.BoundRatio(),
-		Cycles: r.Cycles, BoundBy: r.BoundBy, LatencyS: float64(r.Cycles) / spec.ClockHz,
-		Utilization: r.Utilization(), Levels: levelsJSON(r.Levels),
-	}
-	if mp != nil {
-		el.Mapping = mp.Format()
-	}
-	return el
-}
-
-func newEvalReport(spec *arch.Spec, res *explore.Network, df string) evalReport {
-	rep := evalReport{Arch: spec.Name, Model: res.Name, Batch: res.Batch, Dataflow: df, ClockHz: spec.ClockHz}
-	for i := range res.Layers {
-		rep.Layers = append(rep.Layers, newEvalLayer(spec, &res.Layers[i].Result, res.Layers[i].Mapping))
-	}
-	t := &res.Total
-	tot := evalTotal{evalLayer: newEvalLayer(spec, t, nil), Batch: res.Batch}
-	tot.Name = "total"
-	tot.EnergyPerInferencePJ = t.EnergyPJ / float64(res.Batch)
-	if tot.LatencyS > 0 {
-		tot.FPS = float64(res.Batch) / tot.LatencyS
-		tot.PowerW = t.EnergyPJ * 1e-12 / tot.LatencyS
-	}
-	if len(t.Levels) > 0 {
-		for _, tr := range t.Levels[0].Tensors {
-			tot.DRAMWords += tr.Reads + tr.Writes
-		}
-		for i, tr := range t.Levels[0].Tensors {
-			bits := 16
-			if len(res.Layers) > 0 {
-				bits = spec.Bits(res.Layers[0].Layer, workload.Tensor(i))
-			}
-			tot.DRAMBytes += float64(tr.Reads+tr.Writes) * float64(bits) / 8 * tr.Ratio
-		}
-	}
-	tot.LowerBoundCycles = t.LowerBoundCycles
-	tot.ComputeCycles = t.ComputeCycles
-	tot.MACUnits = t.MACUnits
-	if t.Cycles > 0 {
-		tot.ActiveMACUnitsAverage = float64(t.MACs) / float64(t.Cycles)
-	}
-	rep.Total = tot
-	return rep
+	return rep.Dataflow + " (builder)"
 }
 
 func pct(part, whole float64) string {
@@ -359,82 +189,83 @@ func pct(part, whole float64) string {
 
 func fmtF(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 
-func evalRow(spec *arch.Spec, r *cost.Result, dense *cost.Result) []string {
-	row := []string{r.Layer, siCount(r.MACs), fmtF(r.EnergyPJ/1e6, 2), fmtF(r.PJPerMAC(), 2)}
-	if dense != nil {
-		row = append(row, fmtF(dense.EnergyPJ/1e6, 2), pct(dense.EnergyPJ-r.EnergyPJ, dense.EnergyPJ), i64(dense.Cycles))
+func evalRow(name string, r *report.Figures) []string {
+	row := []string{name, siCount(r.MACs), fmtF(r.EnergyPJ/1e6, 2), fmtF(r.EnergyPJPerMAC, 2)}
+	if d := r.Dense; d != nil {
+		row = append(row, fmtF(d.EnergyPJ/1e6, 2), pct(d.EnergyPJ-r.EnergyPJ, d.EnergyPJ), i64(d.Cycles))
 	}
 	for _, l := range r.Levels {
 		row = append(row, pct(l.EnergyPJ, r.EnergyPJ))
 	}
 	row = append(row, pct(r.MACEnergyPJ, r.EnergyPJ),
-		i64(r.Cycles), fmtF(float64(r.Cycles)/spec.ClockHz*1e3, 3),
-		fmtF(100*r.Utilization(), 1), fmtF(r.BoundRatio(), 2))
+		i64(r.Cycles), fmtF(r.LatencySeconds*1e3, 3),
+		fmtF(100*r.Utilization, 1), fmtF(r.EnergyOverLowerBound, 2))
 	return row
 }
 
-func writeEvalTable(w io.Writer, spec *arch.Spec, res, dense *explore.Network, rep evalReport) error {
+func writeEvalTable(w io.Writer, rep *report.Eval) error {
+	tot := &rep.Total
 	t := textTable{left: map[int]bool{0: true}}
 	t.header = []string{"layer", "MACs", "energy_uJ", "pJ/MAC"}
-	if dense != nil {
+	if tot.Dense != nil {
 		t.header = append(t.header, "dense_uJ", "saved%", "dense_cycles")
 	}
-	for _, l := range spec.Levels {
+	for _, l := range tot.Levels {
 		t.header = append(t.header, l.Name+"%")
 	}
 	t.header = append(t.header, "MAC%", "cycles", "latency_ms", "util%", "E/LB")
-	for i := range res.Layers {
-		var d *cost.Result
-		if dense != nil {
-			d = &dense.Layers[i].Result
-		}
-		t.rows = append(t.rows, evalRow(spec, &res.Layers[i].Result, d))
+	for i := range rep.Layers {
+		t.rows = append(t.rows, evalRow(rep.Layers[i].Name, &rep.Layers[i].Figures))
 	}
-	var d *cost.Result
-	if dense != nil {
-		d = &dense.Total
-	}
-	t.rows = append(t.rows, evalRow(spec, &res.Total, d))
-	fmt.Fprintf(w, "%s on %s, batch %d, dataflow %s, clock %.0f MHz\n\n", res.Name, spec.Name, res.Batch, rep.Dataflow, spec.ClockHz/1e6)
+	t.rows = append(t.rows, evalRow("total", &tot.Figures))
+	fmt.Fprintf(w, "%s on %s, batch %d, dataflow %s, clock %.0f MHz\n\n", rep.Model, rep.Arch, rep.Batch, mappingText(rep), rep.ClockHz/1e6)
 	if err := t.write(w); err != nil {
 		return err
 	}
-	tot := rep.Total
 	if s := rep.Search; s != nil {
-		fmt.Fprintf(w, "\n%d unique layer shapes searched: %d evaluations in %.1f s, %d proven optimal for their space\n", s.Searches, s.Evaluated, s.Seconds, s.Optimal)
+		fmt.Fprintf(w, "\n%d unique layer shapes searched: %d evaluations in %.1f s, %d proven optimal for their space\n", s.Searches, s.Evaluations, s.Seconds, s.Optimal)
 	}
 	_, err := fmt.Fprintf(w, "\nenergy %.2f uJ per inference (%.2f uJ per batch, %.2f pJ/MAC, %.2fx the lower bound)\n"+
 		"latency %.3f ms per batch, %.1f fps, average power %.1f mW at %.0f MHz\n"+
 		"DRAM traffic %.2f MB per batch (%.4f words/MAC), %.1f of %d MAC units busy on average (%.1f%%)\n",
-		tot.EnergyPerInferencePJ/1e6, tot.EnergyPJ/1e6, tot.PJPerMAC, tot.BoundRatio,
-		tot.LatencyS*1e3, tot.FPS, tot.PowerW*1e3, spec.ClockHz/1e6,
-		tot.DRAMBytes/1e6, float64(tot.DRAMWords)/float64(max(tot.MACs, 1)), tot.ActiveMACUnitsAverage, tot.MACUnits, 100*tot.Utilization)
+		tot.EnergyPerInferencePJ/1e6, tot.EnergyPJ/1e6, tot.EnergyPJPerMAC, tot.EnergyOverLowerBound,
+		tot.LatencySeconds*1e3, tot.InferencesPerSecond, tot.PowerWatts*1e3, rep.ClockHz/1e6,
+		tot.DRAMBytes/1e6, tot.DRAMWordsPerMAC, tot.BusyMACUnitsMean, rep.MACUnits, 100*tot.Utilization)
 	return err
 }
 
-func writeEvalCSV(w io.Writer, spec *arch.Spec, res *explore.Network) error {
-	cw := csv.NewWriter(w)
+// evalCSVHeader returns the columns of eval --format csv for the levels
+// named.
+func evalCSVHeader(levels []string) []string {
 	head := []string{"layer", "macs", "energy_pj", "lower_bound_pj", "cycles", "utilization"}
-	for _, l := range spec.Levels {
-		head = append(head, l.Name+"_pj")
+	for _, l := range levels {
+		head = append(head, l+"_pj")
 	}
-	head = append(head, "mac_pj")
-	if err := cw.Write(head); err != nil {
+	return append(head, "mac_pj")
+}
+
+func writeEvalCSV(w io.Writer, rep *report.Eval) error {
+	cw := csv.NewWriter(w)
+	var levels []string
+	for _, l := range rep.Total.Levels {
+		levels = append(levels, l.Name)
+	}
+	if err := cw.Write(evalCSVHeader(levels)); err != nil {
 		return err
 	}
-	row := func(r *cost.Result) []string {
-		s := []string{r.Layer, i64(r.MACs), fmtF(r.EnergyPJ, 1), fmtF(r.LowerBoundPJ, 1), i64(r.Cycles), fmtF(r.Utilization(), 4)}
+	row := func(name string, r *report.Figures) []string {
+		s := []string{name, i64(r.MACs), fmtF(r.EnergyPJ, 1), fmtF(r.LowerBoundPJ, 1), i64(r.Cycles), fmtF(r.Utilization, 4)}
 		for _, l := range r.Levels {
 			s = append(s, fmtF(l.EnergyPJ, 1))
 		}
 		return append(s, fmtF(r.MACEnergyPJ, 1))
 	}
-	for i := range res.Layers {
-		if err := cw.Write(row(&res.Layers[i].Result)); err != nil {
+	for i := range rep.Layers {
+		if err := cw.Write(row(rep.Layers[i].Name, &rep.Layers[i].Figures)); err != nil {
 			return err
 		}
 	}
-	if err := cw.Write(row(&res.Total)); err != nil {
+	if err := cw.Write(row("total", &rep.Total.Figures)); err != nil {
 		return err
 	}
 	cw.Flush()

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nnergy/nnergy/report"
 )
 
 func TestEvalGolden(t *testing.T) {
@@ -22,51 +24,45 @@ func TestEvalJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep struct {
-		Layers []map[string]any `json:"layers"`
-		Total  map[string]any   `json:"total"`
-	}
+	var rep report.Eval
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
+	}
+	if rep.Version != report.Version || rep.Kind != report.KindEval || rep.MappingSource != report.SourceBuilder || rep.Dataflow != "rs" {
+		t.Errorf("report header %+v", rep.Header)
 	}
 	if len(rep.Layers) != 2 {
 		t.Fatalf("%d layers, want 2", len(rep.Layers))
 	}
 	var sum float64
 	for _, l := range rep.Layers {
-		for _, k := range []string{"name", "macs", "energy_pj", "lower_bound_pj", "cycles", "utilization", "mapping", "levels"} {
-			if _, ok := l[k]; !ok {
-				t.Errorf("layer %v lacks %q", l["name"], k)
-			}
+		if l.Mapping == nil || !strings.HasPrefix(l.Mapping.Text, "DRAM keep") || len(l.Mapping.Levels) != 3 {
+			t.Errorf("layer %s: mapping %+v", l.Name, l.Mapping)
 		}
-		levels := l["levels"].([]any)
-		if levels[0].(map[string]any)["name"] != "DRAM" {
-			t.Errorf("first level %v, want DRAM", levels[0])
+		if l.Levels[0].Name != "DRAM" {
+			t.Errorf("first level %v, want DRAM", l.Levels[0].Name)
 		}
 		var levelSum float64
-		for _, lv := range levels {
-			m := lv.(map[string]any)
-			levelSum += m["energy_pj"].(float64)
-			for _, tn := range []string{"Weights", "Inputs", "Outputs"} {
-				tr := m[tn].(map[string]any)
-				if _, ok := tr["reads"]; !ok {
-					t.Errorf("level %v %s lacks reads", m["name"], tn)
-				}
-				if _, ok := tr["writes"]; !ok {
-					t.Errorf("level %v %s lacks writes", m["name"], tn)
-				}
+		for _, lv := range l.Levels {
+			levelSum += lv.EnergyPJ
+			var tensorSum float64
+			for _, tr := range []report.Traffic{lv.Tensors.Weights, lv.Tensors.Inputs, lv.Tensors.Outputs} {
+				tensorSum += tr.EnergyPJ
+			}
+			if abs(tensorSum-lv.StoragePJ) > 1e-6*lv.StoragePJ {
+				t.Errorf("layer %s level %s: tensors %g pJ, storage %g pJ", l.Name, lv.Name, tensorSum, lv.StoragePJ)
 			}
 		}
 		// Levels plus MACs add up to the layer's energy.
-		if got, want := levelSum+l["mac_energy_pj"].(float64), l["energy_pj"].(float64); abs(got-want) > 1e-6*want {
-			t.Errorf("layer %v: levels + MACs = %g pJ, energy_pj = %g", l["name"], got, want)
+		if got, want := levelSum+l.MACEnergyPJ, l.EnergyPJ; abs(got-want) > 1e-6*want {
+			t.Errorf("layer %v: levels + MACs = %g pJ, energy_pj = %g", l.Name, got, want)
 		}
-		sum += l["energy_pj"].(float64)
+		sum += l.EnergyPJ
 	}
-	if got := rep.Total["energy_pj"].(float64); abs(got-sum) > 1e-6*sum {
+	if got := rep.Total.EnergyPJ; abs(got-sum) > 1e-6*sum {
 		t.Errorf("total energy %g pJ, layers add up to %g", got, sum)
 	}
-	if _, ok := rep.Total["levels"]; !ok {
+	if len(rep.Total.Levels) != 3 {
 		t.Error("total lacks levels")
 	}
 }
@@ -116,14 +112,12 @@ RF keep Weights Inputs Outputs
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep struct {
-		Layers []struct{ Mapping string }
-	}
+	var rep report.Eval
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Layers[0].Mapping != text {
-		t.Errorf("mapping echoed as\n%s\nwant\n%s", rep.Layers[0].Mapping, text)
+	if rep.Layers[0].Mapping.Text != text || rep.MappingSource != report.SourceFile || rep.MappingFile != good || rep.Dataflow != "" {
+		t.Errorf("mapping %s from %s %s (dataflow %q), want\n%s", rep.Layers[0].Mapping.Text, rep.MappingSource, rep.MappingFile, rep.Dataflow, text)
 	}
 	bad := filepath.Join(dir, "bad.txt")
 	if err := os.WriteFile(bad, []byte(strings.Replace(text, "for M in [0:6)", "for M in [0:6)\n  for C in [0:1)\n  for X in [0:2)", 1)), 0o644); err != nil {
@@ -165,19 +159,7 @@ func TestEvalDensity(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep struct {
-		Layers []struct {
-			Name     string  `json:"name"`
-			EnergyPJ float64 `json:"energy_pj"`
-			Dense    *struct {
-				EnergyPJ float64   `json:"energy_pj"`
-				LevelsPJ []float64 `json:"levels_pj"`
-			} `json:"dense"`
-			Levels []struct {
-				EnergyPJ float64 `json:"energy_pj"`
-			} `json:"levels"`
-		}
-	}
+	var rep report.Eval
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -186,12 +168,12 @@ func TestEvalDensity(t *testing.T) {
 			t.Fatalf("%s: sparse energy %g not below the dense %v (eyeriss gates on zero inputs and compresses fmaps)", l.Name, l.EnergyPJ, l.Dense)
 		}
 		// Savings per level: DRAM (compressed fmaps) and RF (gated reads).
-		if len(l.Dense.LevelsPJ) != len(l.Levels) {
-			t.Fatalf("%s: %d dense level energies for %d levels", l.Name, len(l.Dense.LevelsPJ), len(l.Levels))
+		if len(l.Dense.LevelsEnergyPJ) != len(l.Levels) {
+			t.Fatalf("%s: %d dense level energies for %d levels", l.Name, len(l.Dense.LevelsEnergyPJ), len(l.Levels))
 		}
 		for _, i := range []int{0, 2} {
-			if !(l.Levels[i].EnergyPJ < l.Dense.LevelsPJ[i]) {
-				t.Errorf("%s: level %d energy %g, dense %g: no saving", l.Name, i, l.Levels[i].EnergyPJ, l.Dense.LevelsPJ[i])
+			if !(l.Levels[i].EnergyPJ < l.Dense.LevelsEnergyPJ[i]) {
+				t.Errorf("%s: level %d energy %g, dense %g: no saving", l.Name, i, l.Levels[i].EnergyPJ, l.Dense.LevelsEnergyPJ[i])
 			}
 		}
 	}
@@ -237,14 +219,7 @@ func TestEvalCalibrate(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("eval --calibrate: exit %d: %s", code, errOut)
 		}
-		var rep struct {
-			Total struct {
-				EnergyPJ float64 `json:"energy_pj"`
-				Dense    *struct {
-					EnergyPJ float64 `json:"energy_pj"`
-				} `json:"dense"`
-			} `json:"total"`
-		}
+		var rep report.Eval
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatal(err)
 		}

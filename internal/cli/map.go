@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
+	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -132,19 +134,17 @@ mapping found so far.`,
 			if err != nil {
 				return fmt.Errorf("%w for layer %q (%v)", err, l.Name, st)
 			}
-			dfName := "best"
-			if df != nil {
-				dfName = df.String()
+			rep, err := report.NewMap(m, l, df, set.Objective, &best, st)
+			if err != nil {
+				return err
 			}
-			rep := mapReport{Arch: spec.Name, Layer: l.Name, Dataflow: dfName, Objective: set.Objective.String(),
-				Result: newEvalLayer(spec, &best.Result, best.Mapping), Stats: st}
 			switch format {
 			case formatJSON:
 				return writeJSON(e.stdout, rep)
 			case formatCSV:
 				return usagef("map: --format csv is not available for one mapping (use table or json)")
 			}
-			return writeMap(e.stdout, spec, &best.Result, rep)
+			return writeMap(e.stdout, rep)
 		},
 	}
 	lf.register(c, "rs")
@@ -153,23 +153,15 @@ mapping found so far.`,
 	return c
 }
 
-type mapReport struct {
-	Arch      string       `json:"arch"`
-	Layer     string       `json:"layer"`
-	Dataflow  string       `json:"dataflow"`
-	Objective string       `json:"objective"`
-	Result    evalLayer    `json:"result"`
-	Stats     mapper.Stats `json:"stats"`
-}
-
-func writeMap(w io.Writer, spec *arch.Spec, r *cost.Result, rep mapReport) error {
-	fmt.Fprintf(w, "%s on %s, dataflow %s, objective %s\n\n%s\n", rep.Layer, rep.Arch, rep.Dataflow, rep.Objective, rep.Result.Mapping)
+func writeMap(w io.Writer, rep *report.Map) error {
+	r := &rep.Layer
+	fmt.Fprintf(w, "%s on %s, dataflow %s, objective %s\n\n%s\n", r.Name, rep.Arch, rep.Dataflow, strings.Join(rep.Objective, ","), r.Mapping.Text)
 	t := textTable{left: map[int]bool{0: true}}
 	t.header = []string{"level", "energy_uJ", "share%", "W_reads", "W_writes", "I_reads", "I_writes", "O_reads", "O_writes", "network_uJ", "cycles"}
 	for _, l := range r.Levels {
 		row := []string{l.Name, fmtF(l.EnergyPJ/1e6, 3), pct(l.EnergyPJ, r.EnergyPJ)}
-		for _, tr := range l.Tensors {
-			row = append(row, i64(tr.Reads), i64(tr.Writes))
+		for _, tr := range []report.Traffic{l.Tensors.Weights, l.Tensors.Inputs, l.Tensors.Outputs} {
+			row = append(row, i64(tr.ReadWords), i64(tr.WriteWords))
 		}
 		row = append(row, fmtF(l.NetworkPJ/1e6, 3), i64(l.Cycles))
 		t.rows = append(t.rows, row)
@@ -178,8 +170,15 @@ func writeMap(w io.Writer, spec *arch.Spec, r *cost.Result, rep mapReport) error
 	if err := t.write(w); err != nil {
 		return err
 	}
+	bound := string(r.BoundBy)
+	switch r.BoundBy {
+	case report.BoundLevel:
+		bound = r.BoundLevel
+	case report.BoundNetwork:
+		bound = r.BoundLevel + " network"
+	}
 	_, err := fmt.Fprintf(w, "\nenergy %.3f uJ (%.2f pJ/MAC, %.2fx the lower bound of %.3f uJ), %d cycles (%.3f ms, bound by %s), utilization %.1f%%\n%v\n",
-		r.EnergyPJ/1e6, r.PJPerMAC(), r.BoundRatio(), r.LowerBoundPJ/1e6, r.Cycles, float64(r.Cycles)/spec.ClockHz*1e3, r.BoundBy, 100*r.Utilization(), rep.Stats)
+		r.EnergyPJ/1e6, r.EnergyPJPerMAC, r.EnergyOverLowerBound, r.LowerBoundPJ/1e6, r.Cycles, r.LatencySeconds*1e3, bound, 100*r.Utilization, rep.Search.Stats())
 	return err
 }
 

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/nnergy/nnergy/report"
 )
 
 func TestMapJSON(t *testing.T) {
@@ -11,32 +13,21 @@ func TestMapJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep struct {
-		Layer, Dataflow, Objective string
-		Result                     struct {
-			Mapping      string  `json:"mapping"`
-			EnergyPJ     float64 `json:"energy_pj"`
-			LowerBoundPJ float64 `json:"lower_bound_pj"`
-		}
-		Stats struct {
-			Evaluated int64  `json:"evaluated"`
-			Algorithm string `json:"algorithm"`
-		}
-	}
+	var rep report.Map
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Layer != "c3" || rep.Dataflow != "rs" || rep.Objective != "energy" {
+	if rep.Kind != report.KindMap || rep.Layer.Name != "c3" || rep.Dataflow != "rs" || strings.Join(rep.Objective, ",") != "energy" {
 		t.Errorf("report header %+v", rep)
 	}
-	if rep.Stats.Evaluated < 1 || rep.Stats.Evaluated > 3000 {
-		t.Errorf("evaluated %d, want 1..3000", rep.Stats.Evaluated)
+	if rep.Search.Evaluations < 1 || rep.Search.Evaluations > 3000 {
+		t.Errorf("evaluated %d, want 1..3000", rep.Search.Evaluations)
 	}
-	if rep.Result.EnergyPJ < rep.Result.LowerBoundPJ {
-		t.Errorf("energy %g below the lower bound %g", rep.Result.EnergyPJ, rep.Result.LowerBoundPJ)
+	if rep.Layer.EnergyPJ < rep.Layer.LowerBoundPJ {
+		t.Errorf("energy %g below the lower bound %g", rep.Layer.EnergyPJ, rep.Layer.LowerBoundPJ)
 	}
-	if !strings.HasPrefix(rep.Result.Mapping, "DRAM keep") {
-		t.Errorf("mapping %q", rep.Result.Mapping)
+	if !strings.HasPrefix(rep.Layer.Mapping.Text, "DRAM keep") {
+		t.Errorf("mapping %q", rep.Layer.Mapping.Text)
 	}
 }
 

@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/prune"
+	"github.com/nnergy/nnergy/report"
 )
 
 func (e *env) plotCmd() *cobra.Command {
@@ -76,56 +74,35 @@ PNG file.`,
 	return c
 }
 
-// readHistory decodes a pruning history (a JSON array of steps, each with
-// its method) into one run per method, or a NetAdapt history (an object).
+// readHistory decodes a pruning history into one run per method, or a
+// NetAdapt history: a report, or a file written before reports were
+// versioned (report.ReadHistory).
 func readHistory(path string, b []byte) ([]pruneRun, *netadapt.Result, error) {
-	b = bytes.TrimSpace(b)
-	bad := func(err error) error { return fmt.Errorf("%s: not a pruning or NetAdapt history: %v", path, err) }
-	if len(b) > 0 && b[0] == '{' {
-		var res netadapt.Result
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&res); err != nil {
-			return nil, nil, bad(err)
-		}
-		if res.Metric == "" || !(res.Initial > 0) {
-			return nil, nil, bad(fmt.Errorf("no metric or initial resource"))
-		}
-		return nil, &res, nil
+	pr, ad, err := report.ReadHistory(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: not a pruning or NetAdapt history: %v", path, strings.TrimPrefix(err.Error(), "report: "))
 	}
-	var steps []historyStep
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&steps); err != nil {
-		return nil, nil, bad(err)
-	}
-	if len(steps) == 0 {
-		return nil, nil, bad(fmt.Errorf("no steps"))
+	if ad != nil {
+		return nil, ad.Result(), nil
 	}
 	// Histories written before the method column have none: their steps
 	// are one run, named by the file alone.
 	var runs []pruneRun
 	name := strings.TrimSuffix(filepath.Base(path), ".json")
-	for _, s := range steps {
+	for _, r := range pr.Runs {
 		var m prune.Method
 		label := name
-		if s.Method != "" {
-			var err error
-			if m, err = prune.ParseMethod(s.Method); err != nil {
-				return nil, nil, fmt.Errorf("%s: step %d: %v", path, s.Step.Step, err)
+		if r.Method != "" {
+			if m, err = prune.ParseMethod(r.Method); err != nil {
+				return nil, nil, fmt.Errorf("%s: %v", path, err)
 			}
-			label += ", " + s.Method
+			label += ", " + r.Method
 		}
-		st := s.Step
-		st.Accuracy = math.NaN()
-		if s.Accuracy != nil {
-			st.Accuracy = *s.Accuracy
+		res := &prune.Result{Reached: r.Reached}
+		for i := range r.Steps {
+			res.Steps = append(res.Steps, r.Steps[i].ToPrune())
 		}
-		if len(runs) == 0 || runs[len(runs)-1].label != label {
-			runs = append(runs, pruneRun{method: m, res: &prune.Result{}, label: label})
-		}
-		r := runs[len(runs)-1]
-		r.res.Steps = append(r.res.Steps, st)
+		runs = append(runs, pruneRun{method: m, res: res, label: label})
 	}
 	return runs, nil, nil
 }

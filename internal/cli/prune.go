@@ -19,6 +19,7 @@ import (
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/prune"
+	"github.com/nnergy/nnergy/report"
 )
 
 type pruneFlags struct {
@@ -246,9 +247,22 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 			}
 		}
 	}
-	for _, h := range f.history {
-		if err := writePruneHistory(h, runs); err != nil {
-			return err
+	if len(f.history) > 0 {
+		src := report.SourceBuilder
+		if f.search {
+			src = report.SourceMapper
+		}
+		info := report.PruneInfo{Model: name, Data: f.data, Arch: hw.Spec().Name, Dataflow: df.String(), MappingSource: src,
+			Granularity: gran, Targets: append(append([]prune.Target(nil), milestones...), target)}
+		mr := make([]report.MethodResult, len(runs))
+		for i, r := range runs {
+			mr[i] = report.MethodResult{Method: r.method, Result: r.res}
+		}
+		h := report.NewPrune(info, mr)
+		for _, path := range f.history {
+			if err := writePruneHistory(path, h); err != nil {
+				return err
+			}
 		}
 	}
 	if f.plot != "" {
@@ -326,52 +340,33 @@ func (t *pruneTable) row(s prune.Step) {
 	fmt.Fprintf(t.w, "%4d  %7.1f%%  %10.3f  %6.1f%%  %8s  %9s  %s\n", s.Step, 100*s.Sparsity, s.EnergyPJ/1e6, 100*s.EnergyRatio, pctAcc(s.Accuracy), le, s.Action)
 }
 
-// historyStep is one step of a pruning history in JSON (written by
-// --history, read by nnergy plot): the method that took it, and the
-// accuracy as null when there was no test set.
-type historyStep struct {
-	Method string `json:"method"`
-	prune.Step
-	Accuracy *float64 `json:"accuracy"`
-}
+// pruneCSVHeader is the columns of prune --history FILE.csv.
+var pruneCSVHeader = []string{"step", "action", "layer", "sparsity", "energy_pj", "energy_ratio", "latency_s", "macs", "params", "accuracy", "layer_error", "plain_error", "target", "method"}
 
-func writePruneHistory(path string, runs []pruneRun) error {
+// writePruneHistory writes h to path: the report as JSON, or one CSV row
+// per step.
+func writePruneHistory(path string, h *report.Prune) error {
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
 	if strings.HasSuffix(path, ".json") {
-		var js []historyStep
-		for _, r := range runs {
-			for _, s := range r.res.Steps {
-				j := historyStep{Method: r.method.String(), Step: s}
-				if !math.IsNaN(s.Accuracy) {
-					a := s.Accuracy
-					j.Accuracy = &a
-				}
-				js = append(js, j)
-			}
-		}
-		fh, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := writeJSON(fh, js); err != nil {
+		if err := writeJSON(fh, h); err != nil {
 			fh.Close()
 			return err
 		}
 		return fh.Close()
 	}
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
 	cw := csv.NewWriter(fh)
-	cw.Write([]string{"step", "action", "layer", "sparsity", "energy_pj", "energy_ratio", "latency_s", "macs", "params", "accuracy", "layer_error", "plain_error", "target", "method"})
-	for _, r := range runs {
-		for _, s := range r.res.Steps {
+	cw.Write(pruneCSVHeader)
+	for _, r := range h.Runs {
+		for _, s := range r.Steps {
 			acc := ""
-			if !math.IsNaN(s.Accuracy) {
-				acc = fmtF(s.Accuracy, 4)
+			if s.Accuracy != nil {
+				acc = fmtF(*s.Accuracy, 4)
 			}
 			cw.Write([]string{i64(int64(s.Step)), s.Action, s.Layer, fmtF(s.Sparsity, 4), fmtF(s.EnergyPJ, 1), fmtF(s.EnergyRatio, 4),
-				fmt.Sprintf("%.6g", s.LatencyS), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5), s.Target, r.method.String()})
+				fmt.Sprintf("%.6g", s.LatencySeconds), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5), s.Target, r.Method})
 		}
 	}
 	cw.Flush()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nnergy/nnergy/report"
 )
 
 // TestPruneSynthetic trains LeNet-5 briefly on the synthetic set, prunes it
@@ -42,21 +44,19 @@ func TestPruneSynthetic(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	var steps []struct {
-		Step        int      `json:"step"`
-		Layer       string   `json:"layer"`
-		EnergyPJ    float64  `json:"energy_pj"`
-		EnergyRatio float64  `json:"energy_ratio"`
-		Sparsity    float64  `json:"sparsity"`
-		Accuracy    *float64 `json:"accuracy"`
-	}
 	b, err := os.ReadFile(hj)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &steps); err != nil {
+	v, err := report.Decode(b)
+	if err != nil {
 		t.Fatal(err)
 	}
+	h, ok := v.(*report.Prune)
+	if !ok || len(h.Runs) != 1 || h.Runs[0].Method != "energy-aware" || h.Arch != "eyeriss" || h.Granularity != "filter" {
+		t.Fatalf("history %+v", v)
+	}
+	steps := h.Runs[0].Steps
 	if len(steps) < 3 || steps[0].EnergyRatio != 1 || steps[len(steps)-2].EnergyRatio > 0.6 || steps[1].Layer == "" || steps[1].Accuracy == nil {
 		t.Fatalf("history %+v", steps)
 	}
