@@ -19,11 +19,14 @@ workload/onnx/testdata/batch/ (OUTDIR):
   enc_sf_dyn.onnx   the same encoder sequence-first (batch_first=False): src [8, batch, 16]
   enc_sf_b1.onnx    sequence-first, static batch 1: src [8, 1, 16]
   enc_sf_b3.onnx    sequence-first, static batch 3: src [8, 3, 16]
+  enc_bf_seq.onnx   the batch-first encoder with two dynamic axes, "batch" and "seq" (8 at
+                    export): the sequence length must be given (--dim seq=8)
   cnn_b2.onnx       conv 3->4 3x3, relu, conv 4->8 3x3 stride 2, flatten (view), linear 128->10,
                     static batch 2: input [2, 3, 8, 8]
   NAME.json         the expected MACs of NAME.onnx, per Conv/Gemm/MatMul node in graph order
                     and in total, at each batch the file must evaluate at (see below), the
-                    input's shape and its batch axis (null where it cannot be told apart)
+                    input's shape, its batch axis (null where it cannot be told apart) and
+                    the sizes of its other symbolic dimensions
 
 Expected MACs never come from nnergy. For every batch b listed, the same torch module
 is exported again with a static input at batch b (in memory, constants folded), ONNX's
@@ -139,7 +142,7 @@ def write(outdir, name, data, expect):
     with open(path, "wb") as f:
         f.write(data["bytes"])
     res = {"file": name + ".onnx", "input": data["input"], "identifiable": data["identifiable"],
-           "batch_axis": data.get("axis"), "batches": {}}
+           "batch_axis": data.get("axis"), "dims": data.get("dims", {}), "batches": {}}
     for b, (module, x, closed) in expect.items():
         layers = count(export_bytes(module, x))
         total = sum(l["macs"] for l in layers)
@@ -183,6 +186,12 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     torch.manual_seed(0)
     encoders(outdir, "enc", 16, 2, 32, 8, [1, 3], [1, 4])
+
+    enc = encoder(16, 2, 32, True)
+    data = export_bytes(enc, torch.randn(2, 8, 16), {"src": {0: "batch", 1: "seq"}, "out": {0: "batch", 1: "seq"}})
+    write(outdir, "enc_bf_seq", {"bytes": data, "input": ["batch", "seq", 16], "identifiable": True, "axis": 0,
+                                 "dims": {"seq": 8}},
+          {b: (enc, torch.randn(b, 8, 16), encoder_macs(b, 8, 16, 2, 32)) for b in (1, 4)})
 
     cnn = CNN().eval()
     with torch.no_grad():

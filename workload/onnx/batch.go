@@ -49,7 +49,7 @@ func ImportWith(m *onnx.Model, o Options) (*workload.Network, error) {
 	}
 	if !p.known {
 		if o.Batch > 0 {
-			return nil, p.fail("cannot import at batch %d: %s; import it at its own shapes (without a batch size)", o.Batch, p.why)
+			return nil, p.fail("cannot import at batch %d: %s; evaluate it at its own shapes, without a batch size (--batch)", o.Batch, p.why)
 		}
 		return importAt(m, p, 0, false)
 	}
@@ -71,7 +71,7 @@ func ImportWith(m *onnx.Model, o Options) (*workload.Network, error) {
 	refNet, refErr := importAt(m, p, ref, true)
 	switch {
 	case err != nil && refErr == nil:
-		return nil, p.fail("cannot import at batch %d, only at batch %d: %s; the file fixes its batch in constant shapes: import it at its own batch, or export it with a dynamic batch axis",
+		return nil, p.fail("cannot import at batch %d, only at batch %d: %s; the file fixes its batch in constant shapes: evaluate it at its own batch, without a batch size (--batch), or export it with a dynamic batch axis",
 			batch, ref, p.trim(err))
 	case err != nil:
 		return nil, err
@@ -342,7 +342,7 @@ func (p *plan) scales(net, ref *workload.Network, b, r int64) error {
 			}
 		}
 		if bad || grew > 1 {
-			return p.fail("layer %q has bounds %s at batch %d but %s at batch %d: they do not scale with the batch on one bound, so the batch is not separable (the file fixes it in constant shapes, or mixes it with other dimensions); import it at its own batch",
+			return p.fail("layer %q has bounds %s at batch %d but %s at batch %d: they do not scale with the batch on one bound, so the batch is not separable (the file fixes it in constant shapes, or mixes it with other dimensions); evaluate it at its own batch, without a batch size (--batch)",
 				l.Name, bounds(k.Shape, l.Shape), r, bounds(l.Shape, k.Shape), b)
 		}
 	}

@@ -19,10 +19,11 @@ import (
 // ONNX shape inference on a static export of the same torch module at each
 // batch, never by nnergy.
 type batchFixture struct {
-	File         string `json:"file"`
-	Identifiable bool   `json:"identifiable"`
-	Input        []any  `json:"input"`
-	BatchAxis    *int   `json:"batch_axis"`
+	File         string         `json:"file"`
+	Identifiable bool           `json:"identifiable"`
+	Input        []any          `json:"input"`
+	BatchAxis    *int           `json:"batch_axis"`
+	Dims         map[string]int `json:"dims"`
 	Batches      map[string]struct {
 		Layers []struct {
 			Node string `json:"node"`
@@ -78,7 +79,7 @@ func TestImportBatchFixtures(t *testing.T) {
 		own := f.ownBatch()
 		for _, batch := range []int{0, own, 4} {
 			t.Run(fmt.Sprintf("%s/batch=%d", f.File, batch), func(t *testing.T) {
-				net, err := wonnx.ReadFile(filepath.Join("testdata/batch", f.File), batch)
+				net, err := wonnx.ReadFileWith(filepath.Join("testdata/batch", f.File), wonnx.Options{Batch: batch, Dims: f.Dims})
 				at := batch
 				if at == 0 {
 					at = own
@@ -123,7 +124,10 @@ func TestImportBatchFixtures(t *testing.T) {
 					t.Fatalf("inputs %v, want one of shape %v", net.Inputs, f.Input)
 				}
 				for i, d := range f.Input {
-					want, _ := d.(float64) // 0 for "batch"
+					want, _ := d.(float64) // 0 for "batch" and "seq"
+					if name, ok := d.(string); ok && f.Dims[name] > 0 {
+						want = float64(f.Dims[name])
+					}
 					if f.BatchAxis != nil && i == *f.BatchAxis {
 						want = float64(at)
 					}
