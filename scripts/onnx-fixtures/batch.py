@@ -89,6 +89,8 @@ def cnn_macs(b):
 
 
 def export_bytes(module, x, dynamic=None):
+    # Not under torch.no_grad(): that selects PyTorch's fused encoder and
+    # attention fast paths, which do not export.
     f = io.BytesIO()
     torch.onnx.export(module, x, f, input_names=["src" if x.dim() == 3 else "input"], output_names=["out"],
                       opset_version=OPSET, dynamic_axes=dynamic)
@@ -167,16 +169,13 @@ def encoders(outdir, prefix, d, heads, ff, t, statics, dyn_batches):
             return {b: (enc, x(b), encoder_macs(b, t, d, heads, ff)) for b in batches}
 
         axis = 0 if bf else 1
-        # Not under torch.no_grad(): that selects the fused encoder fast path,
-        # which does not export.
-        if True:
-            dyn = export_bytes(enc, x(2), {"src": {axis: "batch"}, "out": {axis: "batch"}})
-            shape = ["batch", t, d] if bf else [t, "batch", d]
-            write(outdir, f"{prefix}_{tag}_dyn", {"bytes": dyn, "input": shape, "identifiable": True, "axis": axis}, expect(dyn_batches))
-            for b in statics:
-                data = export_bytes(enc, x(b))
-                shape = list(x(b).shape)
-                write(outdir, f"{prefix}_{tag}_b{b}", {"bytes": data, "input": shape, "identifiable": False}, expect([b]))
+        dyn = export_bytes(enc, x(2), {"src": {axis: "batch"}, "out": {axis: "batch"}})
+        shape = ["batch", t, d] if bf else [t, "batch", d]
+        write(outdir, f"{prefix}_{tag}_dyn", {"bytes": dyn, "input": shape, "identifiable": True, "axis": axis}, expect(dyn_batches))
+        for b in statics:
+            data = export_bytes(enc, x(b))
+            shape = list(x(b).shape)
+            write(outdir, f"{prefix}_{tag}_b{b}", {"bytes": data, "input": shape, "identifiable": False}, expect([b]))
 
 
 def main():
@@ -194,23 +193,23 @@ def main():
           {b: (enc, torch.randn(b, 8, 16), encoder_macs(b, 8, 16, 2, 32)) for b in (1, 4)})
 
     cnn = CNN().eval()
-    with torch.no_grad():
-        data = export_bytes(cnn, torch.randn(2, 3, 8, 8))
-        write(outdir, "cnn_b2", {"bytes": data, "input": [2, 3, 8, 8], "identifiable": True, "axis": 0},
-              {b: (cnn, torch.randn(b, 3, 8, 8), cnn_macs(b)) for b in (2, 4)})
+    data = export_bytes(cnn, torch.randn(2, 3, 8, 8))
+    write(outdir, "cnn_b2", {"bytes": data, "input": [2, 3, 8, 8], "identifiable": True, "axis": 0},
+          {b: (cnn, torch.randn(b, 3, 8, 8), cnn_macs(b)) for b in (2, 4)})
 
     if big:
         encoders(outdir, "enc256", 256, 4, 2048, 128, [], [1, 4])
         import torchvision
         vit = torchvision.models.vit_b_16(weights=None).eval()
+
         # Closed form: patch embedding, 12 blocks of a 197-token encoder with an MLP of 3072, head.
         def vit_macs(b):
             t, d = 197, 768
             return b * (768 * 3 * 16 * 16 * 196 + 12 * (encoder_macs(1, t, d, 12, 3072)) + d * 1000)
-        with torch.no_grad():
-            data = export_bytes(vit, torch.randn(1, 3, 224, 224), {"input": {0: "batch"}, "out": {0: "batch"}})
-            write(outdir, "vit_b_16_dyn", {"bytes": data, "input": ["batch", 3, 224, 224], "identifiable": True, "axis": 0},
-                  {b: (vit, torch.randn(b, 3, 224, 224), vit_macs(b)) for b in (1, 4)})
+
+        data = export_bytes(vit, torch.randn(1, 3, 224, 224), {"input": {0: "batch"}, "out": {0: "batch"}})
+        write(outdir, "vit_b_16_dyn", {"bytes": data, "input": ["batch", 3, 224, 224], "identifiable": True, "axis": 0},
+              {b: (vit, torch.randn(b, 3, 224, 224), vit_macs(b)) for b in (1, 4)})
 
 
 if __name__ == "__main__":
