@@ -303,7 +303,11 @@ func newPlan(m *onnx.Model, o Options) (*plan, error) {
 		p.feeds = append(p.feeds, f)
 	}
 	if !p.known {
-		for i := range p.feeds {
+		for i, f := range p.feeds {
+			if f.axis >= 0 && f.shape[f.axis] < 0 {
+				return nil, p.fail("graph input %q: dimension %d is symbolic, and the batch cannot be told apart (%s); give the input's shape (--input-shape %s=%s)",
+					f.name, f.axis, p.why, f.name, exampleShape(f.shape))
+			}
 			p.feeds[i].axis = -1
 		}
 		p.own = 0

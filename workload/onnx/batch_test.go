@@ -268,3 +268,25 @@ func fixture(t *testing.T, name string) batchFixture {
 	}
 	return f
 }
+
+// TestImportUnknownBatchSymbolic: an NCHW input with a symbolic batch next
+// to an input whose batch cannot be told apart has no size to import at.
+func TestImportUnknownBatchSymbolic(t *testing.T) {
+	m, g := model(-1, 3, 4, 4)
+	g.AddInput("seq", onnx.Float, 2, 5, 4)
+	g.AddNode("Conv", []string{"x", weight(g, "w", 0, 2, 3, 1, 1)}, []string{"y"}).Name = "c"
+	g.AddNode("MatMul", []string{"seq", weight(g, "v", 0, 4, 3)}, []string{"z"}).Name = "fc"
+	_, err := wonnx.Import(m, 0)
+	want := `onnx: m.onnx: graph input "x": dimension 0 is symbolic, and the batch cannot be told apart (graph input "seq" of shape 2x5x4 names no dimension as the batch`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got error\n%v\nwant prefix\n%s", err, want)
+	}
+	// Given its shape, it imports at the file's own shapes.
+	net, err := wonnx.ImportWith(m, wonnx.Options{Shapes: map[string][]int{"x": {2, 3, 4, 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !net.BatchUnknown || net.MACs() != 2*2*3*16+2*5*4*3 {
+		t.Errorf("batch unknown %v, %d MACs", net.BatchUnknown, net.MACs())
+	}
+}
