@@ -133,7 +133,7 @@ func TestBatchONNX(t *testing.T) {
 	}
 }
 
-// TestBatchONNXTranscript pins what show prints about an ONNX file's batch
+// TestBatchONNXTranscript pins what show and eval print about an ONNX file's batch
 // and inputs, and the errors of --batch, --dim and --input-shape.
 func TestBatchONNXTranscript(t *testing.T) {
 	m := func(name string) string { return filepath.Join(batchDir, name+".onnx") }
@@ -156,16 +156,19 @@ func TestBatchONNXTranscript(t *testing.T) {
 		{"show", m("enc_bf_seq"), "--input-shape", "src=1x8x15"},
 		{"show", m("enc_bf_seq"), "--input-shape", "src=1xx16"},
 		{"show", "alexnet", "--dim", "seq=8"},
+		{"eval", "--model", m("enc_sf_b3")},
 		{"eval", "--model", m("enc_sf_b3"), "--batch", "2"},
+		{"mapspace", "--model", m("enc_sf_dyn"), "--layer", "/layers.0/self_attn/MatMul_1", "--batch", "4"},
 		{"mapspace", "--model", m("enc_bf_b1"), "--layer", "/layers.0/linear1/MatMul", "--batch", "4"},
 		{"compare", "--model", m("enc_sf_b1"), "--batch", "4"},
 	}
 	var b strings.Builder
 	for _, args := range cases {
 		code, out, errOut := runNnergy(t, args...)
-		if args[0] == "show" && code == 0 {
-			out, _, _ = strings.Cut(out, "\n") // the header
-			out += "\n"
+		if code == 0 {
+			// The header, and the bounds of mapspace.
+			lines := strings.SplitAfter(out, "\n")
+			out = strings.Join(lines[:min(len(lines), map[string]int{"mapspace": 9}[args[0]]+1)], "")
 		}
 		fmt.Fprintf(&b, "$ nnergy %s\nexit %d\n%s%s\n", strings.Join(args, " "), code, out, errOut)
 	}
