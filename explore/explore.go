@@ -35,10 +35,13 @@ type Layer struct {
 
 // Network is the result of a whole network.
 type Network struct {
-	Name   string
-	Batch  int
-	Layers []Layer
-	Total  cost.Result
+	Name  string
+	Batch int
+	// BatchUnknown is set when the network's batch cannot be told apart
+	// (workload.Network.BatchUnknown): Batch is 1, one pass of its layers.
+	BatchUnknown bool
+	Layers       []Layer
+	Total        cost.Result
 }
 
 // Evaluate maps and costs every layer of net, mapping each unique layer
@@ -50,9 +53,12 @@ func Evaluate(ctx context.Context, m *cost.Model, net *workload.Network, mapper 
 		r  cost.Result
 	}
 	cache := map[workload.ShapeKey]cached{}
-	out := &Network{Name: net.Name, Batch: net.Input[0]}
-	if len(net.Layers) > 0 {
-		out.Batch = net.Layers[0].Shape[workload.N]
+	out := &Network{Name: net.Name, Batch: net.Batch, BatchUnknown: net.BatchUnknown}
+	if out.Batch == 0 { // zoo and YAML networks are built with N = batch
+		out.Batch = net.Input[0]
+		if len(net.Layers) > 0 {
+			out.Batch = net.Layers[0].Shape[workload.N]
+		}
 	}
 	for _, l := range net.Layers {
 		if err := ctx.Err(); err != nil {

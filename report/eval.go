@@ -49,6 +49,10 @@ type Eval struct {
 	Arch  string `json:"arch"`
 	Model string `json:"model"`
 	Batch int    `json:"batch"`
+	// BatchUnknown: the network's batch cannot be told apart (an ONNX file
+	// with static transformer inputs); it is evaluated at the file's own
+	// shapes, Batch is 1 and per-inference figures are per pass.
+	BatchUnknown bool `json:"batch_unknown,omitempty"`
 	// ClockHz is the compute clock; latencies are cycles over it.
 	ClockHz  float64 `json:"clock_hz"`
 	MACUnits int64   `json:"mac_units"`
@@ -202,7 +206,7 @@ type EvalOptions struct {
 // density 1, the same mappings) beside it.
 func NewEval(ctx context.Context, m *cost.Model, res *explore.Network, o EvalOptions) (*Eval, error) {
 	spec := m.Spec()
-	rep := &Eval{Header: header(KindEval), Arch: spec.Name, Model: res.Name, Batch: res.Batch, ClockHz: spec.ClockHz,
+	rep := &Eval{Header: header(KindEval), Arch: spec.Name, Model: res.Name, Batch: res.Batch, BatchUnknown: res.BatchUnknown, ClockHz: spec.ClockHz,
 		MACUnits: int64(spec.MACUnits()), MappingSource: o.Source, Layers: []Layer{}}
 	switch o.Source {
 	case SourceBuilder, SourceMapper:
@@ -288,7 +292,7 @@ func hasZeros(res *explore.Network) bool {
 // denseTwin evaluates res's layers with every density 1 (and no measured
 // values) under the mappings res chose.
 func denseTwin(ctx context.Context, m *cost.Model, res *explore.Network) (*explore.Network, error) {
-	twin := &workload.Network{Name: res.Name}
+	twin := &workload.Network{Name: res.Name, Batch: res.Batch, BatchUnknown: res.BatchUnknown}
 	mps := map[string]*mapping.Mapping{}
 	for _, el := range res.Layers {
 		c := el.Layer.WithBatch(el.Layer.Shape[workload.N])

@@ -9,8 +9,34 @@ import (
 type Network struct {
 	Name string
 	// Input is the shape of the network input as N, C, H, W (informational).
-	Input  [4]int
-	Layers []*Layer
+	Input [4]int
+	// Inputs are the names and shapes of the network's inputs, of any rank,
+	// when known (imported networks; informational).
+	Inputs []NamedShape
+	// Batch is the batch size the layers are built at, when recorded: the
+	// ONNX importer and WithBatch set it. When 0, Input[0] or the first
+	// layer's N give it (zoo and YAML networks built with N = batch).
+	Batch int
+	// BatchUnknown marks a network whose batch cannot be told apart from
+	// its other dimensions (an imported file with static [S, B, D] or
+	// [B, S, D] inputs): its layers are one pass over the file's own
+	// shapes, Batch is 1, and it cannot be rebuilt at another batch.
+	BatchUnknown bool
+	Layers       []*Layer
+}
+
+// NamedShape is the shape of one named network input.
+type NamedShape struct {
+	Name  string `json:"name"`
+	Shape []int  `json:"shape"`
+}
+
+// WithLayers returns a network with n's name, inputs and batch, and the
+// given layers.
+func (n *Network) WithLayers(layers []*Layer) *Network {
+	c := *n
+	c.Layers = layers
+	return &c
 }
 
 // Layer returns the layer named name.
@@ -36,9 +62,13 @@ func (n *Network) MACs() int64 {
 	return s
 }
 
-// WithBatch returns a copy of the network with every layer at batch size b.
+// WithBatch returns a copy of the network with every layer at batch size b:
+// it sets every layer's N, which is right only for networks built with
+// N = batch (zoo, YAML). An imported network is rebuilt at another batch by
+// its importer instead, since its batch may sit on other bounds (G of an
+// attention product, P of a sequence-first projection).
 func (n *Network) WithBatch(b int) *Network {
-	c := &Network{Name: n.Name, Input: n.Input, Layers: make([]*Layer, len(n.Layers))}
+	c := &Network{Name: n.Name, Input: n.Input, Batch: b, Layers: make([]*Layer, len(n.Layers))}
 	c.Input[0] = b
 	for i, l := range n.Layers {
 		c.Layers[i] = l.WithBatch(b)

@@ -20,7 +20,8 @@ import (
 type compareFlags struct {
 	model, layers, format, chart, printArch string
 	dataflows                               []string
-	pes, batch                              int
+	pes                                     int
+	mf                                      modelFlags
 	rfArea                                  float64
 	search                                  searchFlags
 }
@@ -64,7 +65,7 @@ explore/isca16.go.`,
 	fl.StringSliceVar(&f.dataflows, "dataflows", []string{"rs", "ws", "os", "nlr"}, "dataflows to compare (ws, os, is, rs, nlr), comma-separated")
 	fl.IntVar(&f.pes, "pes", explore.ISCA16PEs, "number of PEs (an X x Y array at most 4:1)")
 	fl.Float64Var(&f.rfArea, "rf-area", explore.ISCA16RFArea, "area of one RF byte in GLB bytes")
-	fl.IntVar(&f.batch, "batch", 16, "batch size (N)")
+	f.mf.register(fl, 16)
 	fl.StringVar(&f.layers, "layers", "all", "layers: conv, fc, all (both, reported apart) or comma-separated names")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
 	fl.StringVar(&f.chart, "chart", "", "write a stacked-bar chart of the comparison to this SVG or PNG file (by the extension)")
@@ -77,8 +78,8 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	if err := checkFormat("compare", f.format); err != nil {
 		return err
 	}
-	if f.batch < 1 {
-		return usagef("compare: --batch must be at least 1, got %d", f.batch)
+	if f.mf.batch < 1 {
+		return usagef("compare: --batch must be at least 1, got %d", f.mf.batch)
 	}
 	if !(f.rfArea > 0) {
 		return usagef("compare: --rf-area must be positive, got %g", f.rfArea)
@@ -116,11 +117,10 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	if err != nil {
 		return err
 	}
-	net, err := loadNetwork(f.model)
+	net, err := f.mf.load("compare", f.model)
 	if err != nil {
 		return err
 	}
-	net = net.WithBatch(f.batch)
 	groups, sub, err := selectGroups(net, f.layers)
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	if err != nil {
 		return err
 	}
-	rep, err := report.NewCompare(report.CompareSettings{Model: net.Name, Batch: f.batch, Area: area, Search: set,
+	rep, err := report.NewCompare(report.CompareSettings{Model: net.Name, Batch: net.Batch, Area: area, Search: set,
 		DefaultWorkers: runtime.GOMAXPROCS(0)}, groups, res)
 	if err != nil {
 		return err
@@ -235,7 +235,7 @@ func selectGroups(net *workload.Network, spec string) ([]report.LayerGroup, *wor
 		}
 		groups = []report.LayerGroup{g}
 	}
-	sub := &workload.Network{Name: net.Name, Input: net.Input}
+	sub := net.WithLayers(nil)
 	for _, g := range groups {
 		sub.Layers = append(sub.Layers, g.Layers...)
 	}

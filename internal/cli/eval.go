@@ -27,7 +27,7 @@ type evalFlags struct {
 	density, sparsityFrom, calibrate                    string
 	calibrateImages                                     int
 	layers                                              []string
-	batch                                               int
+	mf                                                  modelFlags
 	search                                              bool
 	sf                                                  searchFlags
 }
@@ -51,9 +51,6 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if err := checkFormat("eval", f.format); err != nil {
 				return err
 			}
-			if f.batch < 1 {
-				return usagef("eval: --batch must be at least 1, got %d", f.batch)
-			}
 			df, err := parseDataflowFlag(f.dataflow)
 			if err != nil {
 				return err
@@ -69,21 +66,20 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if err != nil {
 				return err
 			}
-			net, err := loadNetwork(f.model)
+			net, err := f.mf.load("eval", f.model)
 			if err != nil {
 				return err
 			}
-			net = net.WithBatch(f.batch)
 			if len(f.layers) > 0 {
-				sub := &workload.Network{Name: net.Name, Input: net.Input}
+				var ls []*workload.Layer
 				for _, name := range f.layers {
 					l, err := net.Layer(name)
 					if err != nil {
 						return err
 					}
-					sub.Layers = append(sub.Layers, l)
+					ls = append(ls, l)
 				}
-				net = sub
+				net = net.WithLayers(ls)
 			}
 			if err := applySparsityFrom(net, f.sparsityFrom); err != nil {
 				return err
@@ -153,7 +149,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl := c.Flags()
 	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture: preset name or YAML file")
 	fl.StringVar(&f.model, "model", "alexnet", "network: zoo name or workload YAML file")
-	fl.IntVar(&f.batch, "batch", 1, "batch size (N)")
+	f.mf.register(fl, 1)
 	fl.StringVar(&f.dataflow, "dataflow", "rs", "dataflow: ws, os, is, rs or nlr, or best (search the whole mapspace)")
 	fl.StringVar(&f.constraints, "constraints", "", "with --search: YAML file of mapping constraints (docs/format/constraints.md), laid over the dataflow's")
 	fl.BoolVar(&f.search, "search", false, "search every unique layer's mapping with the mapper within --dataflow (default: the dataflow's deterministic builder)")
@@ -218,7 +214,7 @@ func writeEvalTable(w io.Writer, rep *report.Eval) error {
 		t.rows = append(t.rows, evalRow(rep.Layers[i].Name, &rep.Layers[i].Figures))
 	}
 	t.rows = append(t.rows, evalRow("total", &tot.Figures))
-	fmt.Fprintf(w, "%s on %s, batch %d, dataflow %s, clock %.0f MHz\n\n", rep.Model, rep.Arch, rep.Batch, mappingText(rep), rep.ClockHz/1e6)
+	fmt.Fprintf(w, "%s on %s, %s, dataflow %s, clock %.0f MHz\n\n", rep.Model, rep.Arch, batchText(rep.Batch, rep.BatchUnknown), mappingText(rep), rep.ClockHz/1e6)
 	if err := t.write(w); err != nil {
 		return err
 	}

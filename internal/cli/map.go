@@ -22,7 +22,7 @@ import (
 // layerFlags select one layer of a network on an architecture.
 type layerFlags struct {
 	arch, model, layer, dataflow, constraints string
-	batch                                     int
+	mf                                        modelFlags
 }
 
 func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
@@ -30,7 +30,7 @@ func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
 	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture: preset name or YAML file")
 	fl.StringVar(&f.model, "model", "alexnet", "network: zoo name, workload YAML or ONNX file")
 	fl.StringVar(&f.layer, "layer", "", "layer name (required)")
-	fl.IntVar(&f.batch, "batch", 1, "batch size (N)")
+	f.mf.register(fl, 1)
 	fl.StringVar(&f.dataflow, "dataflow", dataflowDefault, "search within this dataflow's constraints (ws, os, is, rs, nlr), or best for the whole mapspace")
 	fl.StringVar(&f.constraints, "constraints", "", "YAML file of mapping constraints (docs/format/constraints.md), laid over the dataflow's")
 }
@@ -62,9 +62,6 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	if f.layer == "" {
 		return nil, nil, nil, nil, usagef("%s: --layer is required", cmd)
 	}
-	if f.batch < 1 {
-		return nil, nil, nil, nil, usagef("%s: --batch must be at least 1, got %d", cmd, f.batch)
-	}
 	df, err := parseDataflowFlag(f.dataflow)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -73,11 +70,11 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	net, err := loadNetwork(f.model)
+	net, err := f.mf.load(cmd, f.model)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	l, err := net.WithBatch(f.batch).Layer(f.layer)
+	l, err := net.Layer(f.layer)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

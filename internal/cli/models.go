@@ -120,17 +120,21 @@ type showTotal struct {
 }
 
 type showResult struct {
-	Name   string     `json:"name"`
-	Batch  int        `json:"batch"`
-	Input  [4]int     `json:"input"` // N, C, H, W
-	Layers []layerRow `json:"layers"`
-	Total  showTotal  `json:"total"`
+	Name  string `json:"name"`
+	Batch int    `json:"batch"`
+	// BatchUnknown: an imported file whose batch cannot be told apart,
+	// shown at its own shapes (Batch is 1).
+	BatchUnknown bool                  `json:"batch_unknown,omitempty"`
+	Input        [4]int                `json:"input"`            // N, C, H, W
+	Inputs       []workload.NamedShape `json:"inputs,omitempty"` // imported networks: every input, any rank
+	Layers       []layerRow            `json:"layers"`
+	Total        showTotal             `json:"total"`
 }
 
 func (e *env) showCmd() *cobra.Command {
 	var (
 		format string
-		batch  int
+		mf     modelFlags
 	)
 	c := &cobra.Command{
 		Use:   "show MODEL",
@@ -149,26 +153,24 @@ The CSV output has one row per layer and no total row.`,
 			if err := checkFormat("show", format); err != nil {
 				return err
 			}
-			if batch < 1 {
-				return usagef("show: --batch %d, want at least 1", batch)
+			if mf.batch < 1 {
+				return usagef("show: --batch %d, want at least 1", mf.batch)
 			}
-			n, err := loadNetwork(args[0])
+			n, err := mf.load("show", args[0])
 			if err != nil {
 				return err
 			}
-			if batch != 1 {
-				n = n.WithBatch(batch)
-			}
-			return writeShow(e.stdout, format, newShowResult(n, batch))
+			return writeShow(e.stdout, format, newShowResult(n))
 		},
 	}
 	c.Flags().StringVar(&format, "format", formatTable, "output format: table, json or csv")
-	c.Flags().IntVar(&batch, "batch", 1, "batch size N")
+	mf.register(c.Flags(), 1)
 	return c
 }
 
-func newShowResult(n *workload.Network, batch int) showResult {
-	r := showResult{Name: n.Name, Batch: batch, Input: n.Input, Layers: make([]layerRow, 0, len(n.Layers))}
+func newShowResult(n *workload.Network) showResult {
+	r := showResult{Name: n.Name, Batch: n.Batch, BatchUnknown: n.BatchUnknown, Input: n.Input, Inputs: n.Inputs,
+		Layers: make([]layerRow, 0, len(n.Layers))}
 	for _, l := range n.Layers {
 		s := l.Shape
 		row := layerRow{
@@ -213,9 +215,8 @@ func writeShow(w io.Writer, format string, r showResult) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	in := r.Input
-	if _, err := fmt.Fprintf(w, "%s: %d layers, batch %d, input %dx%dx%dx%d (NxCxHxW)\n\n",
-		r.Name, r.Total.Layers, r.Batch, in[0], in[1], in[2], in[3]); err != nil {
+	if _, err := fmt.Fprintf(w, "%s: %d layers, %s, %s\n\n",
+		r.Name, r.Total.Layers, batchText(r.Batch, r.BatchUnknown), inputText(r.Input, r.Inputs)); err != nil {
 		return err
 	}
 	t := textTable{

@@ -30,16 +30,31 @@
 //
 // # Batch
 //
-// Graph inputs must have static shapes except dimension 0, the batch, which
-// Import sets to the requested size. PyTorch bakes the batch size used at
-// export into constant Reshape targets; when importing at another batch, a
-// Reshape target whose first entry equals the exported batch is taken to be
-// the batch if the reshaped tensor's first dimension is the batch.
+// The batch dimension of a graph input is the one whose dim_param names it
+// ("batch", "batch_size", "N"...), or, when no input names one, dimension 0
+// of an NCHW image (rank 4), an [N, features] matrix (rank 2) or the
+// [N, C, W] input of a 1-D convolution. Import sets it to the requested
+// size and infers every other shape from it, so the layers' bounds are
+// exact at that batch. Any other input (a static [B, S, D] or [S, B, D])
+// leaves the batch unknown (Network.BatchUnknown): the file imports at its
+// own shapes only, and a batch size is refused with the reason.
+//
+// At a batch other than the file's own (or a symbolic one), the graph is
+// also imported at a second size and every layer must keep its bounds but
+// for at most one, which grows in proportion to the batch; otherwise the
+// import is refused, naming the layer. PyTorch bakes the batch size used at
+// export into constant Reshape targets; a target whose first entry equals
+// the exported batch is taken to be the batch if the reshaped tensor's
+// first dimension is the batch, and the check above confirms it.
+//
+// Symbolic dimensions other than the batch take their sizes from
+// Options.Dims (by dim_param) or Options.Shapes (whole input shapes); one
+// left open is an error naming the input, the axis and the dim_param.
 //
 // Import at the batch size wanted rather than calling Network.WithBatch on
 // the result: WithBatch sets N, but a product of two activations carries the
-// batch on G (each image has its own second operand), which only Import
-// knows how to scale.
+// batch on G (each image has its own second operand), and a sequence-first
+// projection on P, which only Import knows how to scale.
 //
 // # Edges
 //

@@ -2,7 +2,6 @@ package onnx
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -13,58 +12,41 @@ import (
 
 // ReadFile reads the ONNX model in file path and imports it (see Import).
 func ReadFile(path string, batch int) (*workload.Network, error) {
-	m, err := onnx.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return Import(m, batch)
+	return ReadFileWith(path, Options{Batch: batch})
 }
 
 // Import converts the graph of m into a workload network at the given batch
-// size (0 keeps the model's own batch, or 1 when it is symbolic).
+// size (0 keeps the model's own batch, or 1 when it is symbolic); see
+// ImportWith for the other options.
 //
 // Conv, Gemm and MatMul nodes become layers, in graph order; every other
 // supported op only carries shapes (and constant values, so that shape
-// computations such as Shape→Gather→Concat→Reshape fold). Graph inputs must
-// have static shapes, except dimension 0, the batch. A layer's From lists
-// the layers whose outputs reach it through non-MAC ops, and its
+// computations such as Shape→Gather→Concat→Reshape fold). A layer's From
+// lists the layers whose outputs reach it through non-MAC ops, and its
 // Density[workload.Weights] is the fraction of nonzeros of its weight
 // initializer.
 func Import(m *onnx.Model, batch int) (*workload.Network, error) {
-	im := &importer{m: m, file: m.Source, vals: map[string]*value{}, names: map[string]bool{}}
-	if m.Graph == nil {
-		return nil, im.fail("model has no graph")
-	}
-	if batch < 0 {
-		return nil, im.fail("batch size %d is negative", batch)
-	}
-	im.opset = m.Opset("")
-	if im.opset == 0 {
-		im.opset = onnx.DefaultOpset
-	}
-	net := &workload.Network{Name: m.Graph.Name}
-	if m.Source != "" {
-		net.Name = strings.TrimSuffix(filepath.Base(m.Source), filepath.Ext(m.Source))
-	}
-	if err := im.inputs(int64(batch), net); err != nil {
-		return nil, err
-	}
-	for _, t := range m.Graph.Initializers {
+	return ImportWith(m, Options{Batch: batch})
+}
+
+// graph imports the initializers and nodes into net.
+func (im *importer) graph(net *workload.Network) error {
+	for _, t := range im.m.Graph.Initializers {
 		im.vals[t.Name] = constant(t)
 	}
-	for _, n := range m.Graph.Nodes {
+	for _, n := range im.m.Graph.Nodes {
 		if err := im.node(n); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	net.Layers = im.layers
 	if len(net.Layers) == 0 {
-		return nil, im.fail("the graph has no Conv, Gemm or MatMul node")
+		return im.fail("the graph has no Conv, Gemm or MatMul node")
 	}
 	if err := net.Validate(); err != nil {
-		return nil, im.fail("%v", err)
+		return im.fail("%v", err)
 	}
-	return net, nil
+	return nil
 }
 
 // importer holds the state of one Import.
@@ -77,6 +59,9 @@ type importer struct {
 	vals      map[string]*value
 	layers    []*workload.Layer
 	names     map[string]bool
+	// shapesOnly skips the weights' statistics (density, measured tiles):
+	// the import checks how the shapes scale with the batch.
+	shapesOnly bool
 }
 
 // value is what the importer knows about one tensor: its shape, whether
@@ -128,47 +113,6 @@ func (im *importer) errorf(n *onnx.Node, format string, args ...any) error {
 	err := n.Errorf(format, args...).(*onnx.NodeError)
 	err.File = im.file
 	return err
-}
-
-// inputs sets up the graph inputs at the requested batch size.
-func (im *importer) inputs(batch int64, net *workload.Network) error {
-	g := im.m.Graph
-	for _, in := range g.Inputs {
-		if len(in.Shape) > 0 {
-			im.origBatch = max(in.Shape[0], 0)
-			break
-		}
-	}
-	im.batch = batch
-	if im.batch == 0 {
-		im.batch = max(im.origBatch, 1)
-	}
-	for _, in := range g.Inputs {
-		if in.Unranked {
-			return im.fail("graph input %q has no shape", in.Name)
-		}
-		v := &value{shape: append([]int64(nil), in.Shape...)}
-		for d, n := range v.shape {
-			switch {
-			case d == 0 && (n < 0 || n == im.origBatch):
-				v.shape[0] = im.batch
-				v.batch = true
-			case n < 0:
-				p := ""
-				if d < len(in.Params) && in.Params[d] != "" {
-					p = fmt.Sprintf(" (%s)", in.Params[d])
-				}
-				return im.fail("graph input %q: dimension %d%s is not static; only dimension 0, the batch, may be symbolic", in.Name, d, p)
-			case n == 0:
-				return im.fail("graph input %q: dimension %d is 0", in.Name, d)
-			}
-		}
-		im.vals[in.Name] = v
-		if len(v.shape) == 4 && net.Input == [4]int{} {
-			net.Input = [4]int{int(v.shape[0]), int(v.shape[1]), int(v.shape[2]), int(v.shape[3])}
-		}
-	}
-	return nil
 }
 
 func (im *importer) node(n *onnx.Node) error {
@@ -244,7 +188,7 @@ func (im *importer) addLayer(c *call, l *workload.Layer, weights *value, shape [
 	}
 	im.names[name] = true
 	l.Name = name
-	if weights != nil && weights.known && len(weights.floats) > 0 {
+	if weights != nil && weights.known && len(weights.floats) > 0 && !im.shapesOnly {
 		l.Density[workload.Weights] = density(weights.floats)
 		// A convolution's weights, [G·M, C, R, S] in ONNX, are already in
 		// the order of the layer's Weights ranks (G, M, C, R, S): keep them

@@ -105,7 +105,8 @@ func TestOps(t *testing.T) {
 	}, {
 		name: "matmul constant times activation",
 		build: func() *onnx.Model {
-			m, g := model(2, 4, 7)
+			m, g := model(-1, 4, 7)
+			g.Inputs[0].Params = []string{"batch", "", ""}
 			g.AddNode("MatMul", []string{weight(g, "w", 5, 5, 4), "x"}, []string{"y"}).Name = "wx"
 			return m
 		},
@@ -333,7 +334,7 @@ func TestImportErrors(t *testing.T) {
 			m.Graph.Inputs[0].Params = []string{"", "", "height", ""}
 			return m
 		},
-		err: `onnx: m.onnx: graph input "x": dimension 2 (height) is not static; only dimension 0, the batch, may be symbolic`,
+		err: `onnx: m.onnx: graph input "x": dimension 2 is the symbolic "height", with no size given (--dim height=SIZE)`,
 	}, {
 		name: "no layers",
 		build: func() *onnx.Model {
