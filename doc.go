@@ -14,8 +14,8 @@
 //
 //	layer 0: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden nn/data nn/internal/gemm nn/internal/vec
 //	layer 1: workload onnx nn
-//	layer 2: arch mapping workload/zoo workload/onnx nn/onnx nn/zoo onnx/onnxtest
-//	layer 3: nest
+//	layer 2: arch mapping workload/zoo workload/onnx workload/engine nn/onnx nn/zoo onnx/onnxtest
+//	layer 3: nest workload/load
 //	layer 4: cost mapspace
 //	layer 5: mapper dataflow
 //	layer 6: explore
@@ -41,9 +41,11 @@
 //	mapping           one mapping of a layer onto an architecture; parse and format
 //	workload/zoo      built-in networks
 //	workload/onnx     ONNX graphs as workload networks
+//	workload/engine   models of the training engine lowered to workloads
 //	nn/onnx           ONNX models in and out of the training engine
 //	nn/zoo            built-in trainable networks
 //	onnx/onnxtest     helpers that build ONNX graphs in tests
+//	workload/load     the network a model name or path means, at a batch size
 //	nest              loop-nest analysis: mapping -> access counts
 //	cost              counts -> energy, cycles, utilization, lower bound
 //	mapspace          the space of legal mappings under constraints

@@ -18,6 +18,7 @@ import (
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
+	"github.com/nnergy/nnergy/workload/engine"
 )
 
 // HardwareConfig sets up a [Hardware] measurer. Zero fields take the
@@ -111,11 +112,11 @@ func (h *Hardware) Stats() CacheStats {
 	return h.stats
 }
 
-// Network returns the workload Measure evaluates for m: [Workload] at the
+// Network returns the workload Measure evaluates for m: [engine.Lower] at the
 // configured batch with, when there is a calibration batch, the measured
 // activation densities.
 func (h *Hardware) Network(m *nn.Model) (*workload.Network, error) {
-	net, err := Workload(m, h.cfg.Batch)
+	net, err := engine.Lower(m, h.cfg.Batch)
 	if err != nil {
 		return nil, err
 	}

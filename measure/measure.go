@@ -7,8 +7,8 @@
 // Every [Measurer] returns a [Measurement]: a total and one entry per
 // convolution or linear layer, so that a caller can ask "what does this
 // network cost" for hundreds of candidates and see which layers cost it.
-// [Workload] turns a model into the accelerator workload the hardware
-// model evaluates.
+// Package workload/engine turns a model into the accelerator workload the
+// hardware model evaluates.
 package measure
 
 import (

@@ -14,6 +14,7 @@ import (
 	"github.com/nnergy/nnergy/nn/data"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/workload"
+	"github.com/nnergy/nnergy/workload/engine"
 	wonnx "github.com/nnergy/nnergy/workload/onnx"
 )
 
@@ -37,13 +38,14 @@ func tiny(seed uint64) *nn.Model {
 	return m
 }
 
+// TestWorkload: the workload measure evaluates for a model with a masked layer.
 func TestWorkload(t *testing.T) {
 	m := tiny(1)
 	w := m.Node("pw").Layer.(*nn.Conv).Weight
 	if err := w.MaskSmallest(0.75); err != nil {
 		t.Fatal(err)
 	}
-	net, err := Workload(m, 2)
+	net, err := engine.Lower(m, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +279,7 @@ func TestCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, _ := Workload(m, 2)
+	net, _ := engine.Lower(m, 2)
 	if ms.Total.MACs != net.MACs() {
 		t.Errorf("MACs %d, workload %d", ms.Total.MACs, net.MACs())
 	}

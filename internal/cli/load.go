@@ -2,17 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
 
-	"github.com/nnergy/nnergy/measure"
-	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/workload"
-	wonnx "github.com/nnergy/nnergy/workload/onnx"
-	"github.com/nnergy/nnergy/workload/zoo"
+	"github.com/nnergy/nnergy/workload/load"
 )
 
 // modelFlags say how to load a model: its batch size and, for an ONNX
@@ -30,7 +26,7 @@ func (mf *modelFlags) register(fl *pflag.FlagSet, batch int) {
 	fl.StringArrayVar(&mf.shapes, "input-shape", nil, "ONNX file: the shape of a graph input, NAME=D0xD1x..., e.g. src=1x128x256 (repeatable)")
 }
 
-// load returns the network that model names (see loadNetwork) at the
+// load returns the network that model names (see package workload/load) at the
 // batch size of the flags. An ONNX file is imported at that batch, or at
 // its own when --batch is not given; any other network is built with
 // N = batch and rescaled with WithBatch.
@@ -38,19 +34,12 @@ func (mf *modelFlags) load(cmd, model string) (*workload.Network, error) {
 	if mf.batch < 1 {
 		return nil, usagef("%s: --batch must be at least 1, got %d", cmd, mf.batch)
 	}
-	if !strings.HasSuffix(model, ".onnx") {
-		if len(mf.dims) > 0 || len(mf.shapes) > 0 {
-			return nil, usagef("%s: --dim and --input-shape apply to ONNX files, not to %s", cmd, model)
-		}
-		net, err := loadNetwork(model)
-		if err != nil {
-			return nil, err
-		}
-		return net.WithBatch(mf.batch), nil
+	o := load.Options{Batch: mf.batch}
+	if load.KindOf(model) == load.ONNX && !mf.fl.Changed("batch") {
+		o.Batch = 0 // the file's own
 	}
-	o := wonnx.Options{Dims: map[string]int{}, Shapes: map[string][]int{}}
-	if mf.fl.Changed("batch") {
-		o.Batch = mf.batch
+	if load.KindOf(model) != load.ONNX && (len(mf.dims) > 0 || len(mf.shapes) > 0) {
+		return nil, usagef("%s: --dim and --input-shape apply to ONNX files, not to %s", cmd, model)
 	}
 	for _, s := range mf.dims {
 		name, v, ok := strings.Cut(s, "=")
@@ -60,6 +49,9 @@ func (mf *modelFlags) load(cmd, model string) (*workload.Network, error) {
 		}
 		if _, dup := o.Dims[name]; dup {
 			return nil, usagef("%s: --dim %s is given twice", cmd, name)
+		}
+		if o.Dims == nil {
+			o.Dims = map[string]int{}
 		}
 		o.Dims[name] = n
 	}
@@ -72,9 +64,12 @@ func (mf *modelFlags) load(cmd, model string) (*workload.Network, error) {
 		if _, dup := o.Shapes[name]; dup {
 			return nil, usagef("%s: --input-shape %s is given twice", cmd, name)
 		}
+		if o.Shapes == nil {
+			o.Shapes = map[string][]int{}
+		}
 		o.Shapes[name] = shape
 	}
-	return wonnx.ReadFileWith(model, o)
+	return load.Network(model, o)
 }
 
 // parseShape parses 1x128x256.
@@ -127,45 +122,4 @@ func batchText(batch int, unknown bool) string {
 		return "batch unknown (the file's own shapes)"
 	}
 	return fmt.Sprintf("batch %d", batch)
-}
-
-// loadNetwork returns the network that a --model flag or a MODEL argument
-// names: a zoo model, e.g. "alexnet", an ONNX file (.onnx), a model trained
-// by nnergy (.nnw) or the path of a workload YAML file (anything else ending in .yaml or .yml, or naming an
-// existing file). Batch sizes come from the file; commands load models
-// with modelFlags.load, which imports an ONNX file at the batch asked.
-func loadNetwork(nameOrPath string) (*workload.Network, error) {
-	if strings.HasSuffix(nameOrPath, ".onnx") {
-		return wonnx.ReadFile(nameOrPath, 0)
-	}
-	if strings.HasSuffix(nameOrPath, ".nnw") {
-		m, err := nn.LoadFile(nameOrPath)
-		if err != nil {
-			return nil, err
-		}
-		return measure.Workload(m, 1)
-	}
-	if isFile(nameOrPath, ".yaml", ".yml") {
-		b, err := os.ReadFile(nameOrPath)
-		if err != nil {
-			return nil, err
-		}
-		return workload.Parse(nameOrPath, b)
-	}
-	return zoo.Get(nameOrPath)
-}
-
-// isFile reports whether s looks like a file path: it has one of the
-// extensions, or a file of that name exists.
-func isFile(s string, exts ...string) bool {
-	for _, e := range exts {
-		if strings.HasSuffix(s, e) {
-			return true
-		}
-	}
-	if strings.ContainsRune(s, os.PathSeparator) {
-		return true
-	}
-	fi, err := os.Stat(s)
-	return err == nil && !fi.IsDir()
 }

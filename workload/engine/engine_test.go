@@ -1,11 +1,11 @@
-package measure_test
+package engine_test
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/nnergy/nnergy/measure"
+	"github.com/nnergy/nnergy/workload/engine"
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/nn/zoo"
@@ -28,7 +28,7 @@ type loweredLayer struct {
 	WeightDensity float64
 }
 
-func lowered(n *workload.Network) []loweredLayer {
+func layersOf(n *workload.Network) []loweredLayer {
 	out := make([]loweredLayer, len(n.Layers))
 	for i, l := range n.Layers {
 		out[i] = loweredLayer{l.Name, l.Kind, l.Shape, l.Stride, l.Dilation, l.Padding, l.MACs(), l.From, l.Density[workload.Weights]}
@@ -38,7 +38,7 @@ func lowered(n *workload.Network) []loweredLayer {
 
 // TestLoweringsAgree: for every model the project can make (the trainable
 // zoo, whole and with filters removed), the engine's lowering
-// (measure.Workload) and the analysis import of the model's ONNX export
+// (engine.Lower) and the analysis import of the model's ONNX export
 // (workload/onnx) give the same layers, shapes, MACs, edges and weight
 // densities, at batch 1 and 3.
 func TestLoweringsAgree(t *testing.T) {
@@ -57,7 +57,7 @@ func TestLoweringsAgree(t *testing.T) {
 			}
 			for _, batch := range []int{1, 3} {
 				t.Run(fmt.Sprintf("%s/pruned=%v/batch=%d", name, pruned, batch), func(t *testing.T) {
-					engine, err := measure.Workload(m, batch)
+					lowered, err := engine.Lower(m, batch)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -69,13 +69,13 @@ func TestLoweringsAgree(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if diff := cmp.Diff(lowered(engine), lowered(analysis)); diff != "" {
+					if diff := cmp.Diff(layersOf(lowered), layersOf(analysis)); diff != "" {
 						t.Errorf("engine lowering (-) and ONNX import (+) differ:\n%s", diff)
 					}
-					if len(engine.Layers) == 0 {
+					if len(lowered.Layers) == 0 {
 						t.Fatal("no layers")
 					}
-					if e, a := engine.MACs(), analysis.MACs(); e != a {
+					if e, a := lowered.MACs(), analysis.MACs(); e != a {
 						t.Errorf("MACs: engine %d, ONNX import %d", e, a)
 					}
 				})

@@ -1,0 +1,97 @@
+// Package engine lowers models of the training engine (package nn) to
+// accelerator workloads: one loop nest per convolution and linear layer,
+// with the graph's edges and the weights' measured sparsity, so that a
+// model nnergy trained or pruned is evaluated like any other network.
+package engine
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/sparse"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// Lower returns the accelerator workload of m at the given batch size:
+// one layer per convolution (grouped and depthwise included) and linear
+// layer (a fully connected layer), named after its node, in model order,
+// with graph edges traced through the layers without MACs (activations,
+// pooling, batch norm, flatten, adds, concatenations). Each layer's weight
+// density is its fraction of nonzero weights (masked or not; at least one
+// nonzero, as in package workload/onnx), and a convolution's weights are
+// kept as measured values (sparse.Measured), so a pruned model's sparsity,
+// tile by tile, flows into the sparse energy model. Activations are dense; see [Densities].
+func Lower(m *nn.Model, batch int) (*workload.Network, error) {
+	if batch < 1 {
+		return nil, fmt.Errorf("engine: batch %d, want at least 1", batch)
+	}
+	infos, err := nn.Describe(m)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	net := &workload.Network{Name: "model", Input: [4]int{batch}, Batch: batch}
+	if len(m.InShape) == 3 {
+		net.Input = [4]int{batch, m.InShape[0], m.InShape[1], m.InShape[2]}
+	}
+	byName := map[string]*nn.LayerInfo{}
+	for i := range infos {
+		byName[infos[i].Name] = &infos[i]
+	}
+	// producers[t] lists the MAC layers whose outputs reach tensor t.
+	producers := map[string][]string{}
+	for i := range infos {
+		li := &infos[i]
+		var from []string
+		for _, in := range li.Inputs {
+			from = union(from, producers[in])
+		}
+		var l *workload.Layer
+		switch li.Kind {
+		case nn.KindConv:
+			l, err = workload.NewConv(workload.ConvSpec{
+				Name: li.Name, Batch: batch, InC: li.In[0], OutC: li.Out[0], InH: li.In[1], InW: li.In[2],
+				KH: li.Kernel[0], KW: li.Kernel[1], StrideH: li.Stride[0], StrideW: li.Stride[1],
+				PadT: li.Pad[0], PadL: li.Pad[1], PadB: li.Pad[2], PadR: li.Pad[3],
+				DilationH: li.Dilation[0], DilW: li.Dilation[1], Groups: li.Groups,
+			})
+		case nn.KindLinear:
+			l, err = workload.NewFC(li.Name, batch, li.In[0]*li.In[1]*li.In[2], li.Out[0])
+		default:
+			producers[li.Name] = from
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("engine: node %q: %w", li.Name, err)
+		}
+		w := m.Node(li.Name).Weight()
+		l.Density[workload.Weights] = float64(max(w.Len()-li.Zeros, 1)) / float64(w.Len())
+		// A convolution's weights [G·M, C, R, S] are in the order of the
+		// layer's Weights ranks (G, M, C, R, S): keep them, as the ONNX
+		// importer does, so that the cost model measures every tile.
+		if li.Kind == nn.KindConv && int64(w.Len()) == l.Size(workload.Weights) {
+			sh := l.Shape
+			t := sparse.Tensor{Shape: []int{sh[workload.G], sh[workload.M], sh[workload.C], sh[workload.R], sh[workload.S]}, Values: slices.Clone(w.Data)}
+			if ms, err := sparse.NewMeasured(t); err == nil {
+				l.Measured[workload.Weights] = ms
+			}
+		}
+		l.From = from
+		producers[li.Name] = []string{li.Name}
+		net.Layers = append(net.Layers, l)
+	}
+	if len(net.Layers) == 0 {
+		return nil, fmt.Errorf("engine: the model has no convolution or linear layer")
+	}
+	return net, nil
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
