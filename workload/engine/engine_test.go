@@ -5,12 +5,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/nnergy/nnergy/workload/engine"
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/nn/zoo"
 	"github.com/nnergy/nnergy/onnx"
 	"github.com/nnergy/nnergy/workload"
+	"github.com/nnergy/nnergy/workload/engine"
 	wonnx "github.com/nnergy/nnergy/workload/onnx"
 )
 
