@@ -48,28 +48,6 @@ var corpusKnown = map[string]string{
 	"upsampler_op11_dyn/accepted":        "ConvTranspose is not imported",
 	"gru_op11_dyn/accepted":              "GRU is not imported",
 	"lstm_op13_dyn/accepted":             "a symbolic batch on input axis 1 (sequence first) is refused; LSTM is not imported",
-
-	// Issue #10 defect 1: the batch reset of eval and show --batch lands on
-	// the sequence length of attention's projections. Sequence-first files
-	// with a symbolic batch are refused.
-	"encoder_sf_op17_dyn/accepted":          "a symbolic batch on input axis 1 (sequence first) is refused",
-	"encoder_bf_op13_dyn/macs/batch=4":      "show --batch 4 at 0.695 of the MACs",
-	"encoder_bf_op13_dyn/eval=show/batch=1": "eval at 0.695 of the MACs",
-	"encoder_bf_op11_b1/macs/batch=4":       "show --batch 4 at 0.695 of the MACs",
-	"encoder_bf_op11_b1/eval=show/batch=1":  "eval at 0.695 of the MACs",
-	"encoder_sf_op13_b1/macs/batch=4":       "show --batch 4 at 0.084 of the MACs",
-	"encoder_sf_op13_b1/eval=show/batch=1":  "eval at 0.084 of the MACs",
-	"vit_b_16_op17_dyn/macs/batch=4":        "show --batch 4 at 0.684 of the MACs",
-	"vit_b_16_op17_dyn/eval=show/batch=1":   "eval at 0.684 of the MACs",
-	"vit_b_16_op14_b1/macs/batch=4":         "show --batch 4 at 0.684 of the MACs",
-	"vit_b_16_op14_b1/eval=show/batch=1":    "eval at 0.684 of the MACs",
-
-	// Issue #10 defect 2: show without --batch keeps a file's fixed batch
-	// (2 here) while printing batch 1; eval rescales to 1.
-	"squeezenet1_1_op11_b2/macs/batch=1":           "show at batch 1 counts the file's batch of 2",
-	"squeezenet1_1_op11_b2/eval=show/batch=1":      "show at batch 1 counts the file's batch of 2, eval 1",
-	"mobilenet_v3_small_op13_b2/macs/batch=1":      "show at batch 1 counts the file's batch of 2",
-	"mobilenet_v3_small_op13_b2/eval=show/batch=1": "show at batch 1 counts the file's batch of 2, eval 1",
 }
 
 // corpusChecks are the check names that corpusKnown may use.
@@ -199,8 +177,18 @@ func corpusCheck(t *testing.T, model, check string, problems func(t *testing.T) 
 	return ok
 }
 
+// batchArgs returns the flags that load a file at batch: --batch, except for
+// a file whose batch cannot be told apart, which loads at its own shapes
+// without it (and refuses any --batch).
+func (f *corpusFile) batchArgs(batch int) []string {
+	if !f.BatchIdentifiable && batch == f.ExportBatch {
+		return nil
+	}
+	return []string{"--batch", fmt.Sprint(batch)}
+}
+
 func checkCorpusFile(t *testing.T, model, path string, want *corpusFile) {
-	show1, err := corpusRun("show", path, "--batch", "1", "--format", "json")
+	show1, err := corpusRun(append([]string{"show", path, "--format", "json"}, want.batchArgs(1)...)...)
 	if !corpusCheck(t, model, "accepted", func(*testing.T) []string {
 		if err != nil {
 			return []string{fmt.Sprintf("refused: %v", err)}
@@ -216,7 +204,7 @@ func checkCorpusFile(t *testing.T, model, path string, want *corpusFile) {
 		corpusCheck(t, model, check, func(t *testing.T) []string {
 			show := shows[batch]
 			if show == nil {
-				s, err := corpusRun("show", path, "--batch", fmt.Sprint(batch), "--format", "json")
+				s, err := corpusRun(append([]string{"show", path, "--format", "json"}, want.batchArgs(batch)...)...)
 				if err != nil {
 					if !want.BatchIdentifiable {
 						t.Logf("refused at batch %d, right for a file whose batch is static (%v)", batch, err)
@@ -232,7 +220,7 @@ func checkCorpusFile(t *testing.T, model, path string, want *corpusFile) {
 	for _, batch := range []int{1, 4} {
 		check := fmt.Sprintf("eval=show/batch=%d", batch)
 		corpusCheck(t, model, check, func(t *testing.T) []string {
-			eval, err := corpusRun("eval", "--model", path, "--batch", fmt.Sprint(batch), "--format", "json")
+			eval, err := corpusRun(append([]string{"eval", "--model", path, "--format", "json"}, want.batchArgs(batch)...)...)
 			show := shows[batch]
 			switch {
 			case err != nil && show == nil:
