@@ -205,6 +205,8 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 	s := m.spec
 	r.Layer = l.Name
 	r.MACs = c.MACs
+	// Skipped MACs take no cycle and no unit; gated ones take both.
+	r.BusyMACs = int64(math.Round(float64(c.MACs) * per.cycles))
 	r.MACUnits = m.macUnits
 	r.UsedMACUnits = c.MACUnits
 	if detail {

@@ -343,9 +343,7 @@ func newEvalReport(spec *arch.Spec, res *explore.Network, df string) evalReport 
 	tot.LowerBoundCycles = t.LowerBoundCycles
 	tot.ComputeCycles = t.ComputeCycles
 	tot.MACUnits = t.MACUnits
-	if t.Cycles > 0 {
-		tot.ActiveMACUnitsAverage = float64(t.MACs) / float64(t.Cycles)
-	}
+	tot.ActiveMACUnitsAverage = t.ActiveMACUnits()
 	rep.Total = tot
 	return rep
 }
