@@ -130,3 +130,30 @@ func DataflowSearch(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, o
 		func(l *workload.Layer) (*mapping.Mapping, error) { return dataflow.Build(*df, l, m) },
 		set, onStats)
 }
+
+// DenseTwin evaluates every layer of res again with each tensor dense
+// (density 1, no measured values) under the mapping res chose for it: what
+// the zeros save on the same schedule. A mapping chosen for compressed
+// tiles may not fit the dense ones; the dense figures of such a layer are
+// those of the same loop nest on levels with room for its tiles, and its
+// Result has Valid false with the capacity the dense tiles would need (see
+// cost.Model.EvaluateBeyondLimits). The twin's Total is valid only when
+// every layer's is.
+func DenseTwin(m *cost.Model, res *Network) (*Network, error) {
+	out := &Network{Name: res.Name, Batch: res.Batch}
+	for _, ly := range res.Layers {
+		d := ly.Layer.WithBatch(ly.Layer.Shape[workload.N])
+		for t := range d.Density {
+			d.Density[t] = 1
+			d.Measured[t] = nil
+		}
+		r, err := m.EvaluateBeyondLimits(d, ly.Mapping)
+		if err != nil {
+			return nil, fmt.Errorf("explore: dense twin of layer %q: %w", ly.Layer.Name, err)
+		}
+		r.Layer = ly.Layer.Name
+		out.Layers = append(out.Layers, Layer{Layer: d, Mapping: ly.Mapping, Result: r})
+		out.Total = out.Total.Add(r)
+	}
+	return out, nil
+}

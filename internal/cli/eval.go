@@ -142,7 +142,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			var dense *explore.Network
 			if hasZeros(net) {
 				// The same mappings with every tensor dense, side by side.
-				dense, err = denseTwin(cmd.Context(), m, net, res)
+				dense, err = explore.DenseTwin(m, res)
 				if err != nil {
 					return err
 				}
@@ -239,22 +239,6 @@ func newDense(r *cost.Result) *denseFigures {
 		d.LevelsPJ = append(d.LevelsPJ, l.EnergyPJ)
 	}
 	return d
-}
-
-// denseTwin evaluates net's layers with every density 1 under the mappings
-// res chose.
-func denseTwin(ctx context.Context, m *cost.Model, net *workload.Network, res *explore.Network) (*explore.Network, error) {
-	twin := &workload.Network{Name: net.Name, Input: net.Input}
-	mps := map[string]*mapping.Mapping{}
-	for i, l := range net.Layers {
-		c := l.WithBatch(l.Shape[workload.N])
-		for t := range c.Density {
-			c.Density[t] = 1
-		}
-		twin.Layers = append(twin.Layers, c)
-		mps[l.Name] = res.Layers[i].Mapping
-	}
-	return explore.Evaluate(ctx, m, twin, func(_ context.Context, l *workload.Layer) (*mapping.Mapping, error) { return mps[l.Name], nil })
 }
 
 type evalTotal struct {
