@@ -5,7 +5,6 @@ package explore
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
@@ -41,49 +40,11 @@ type Network struct {
 	Total  cost.Result
 }
 
-// Evaluate maps and costs every layer of net, mapping each unique layer
-// shape once. An invalid mapping is an error naming the layer and its
-// violations.
+// Evaluate maps and costs every layer of net, searching a mapping once per
+// Key and evaluating each distinct layer once (see Cache). An invalid
+// mapping is an error naming the layer and its violations.
 func Evaluate(ctx context.Context, m *cost.Model, net *workload.Network, mapper Mapper) (*Network, error) {
-	type cached struct {
-		mp *mapping.Mapping
-		r  cost.Result
-	}
-	cache := map[workload.ShapeKey]cached{}
-	out := &Network{Name: net.Name, Batch: net.Input[0]}
-	if len(net.Layers) > 0 {
-		out.Batch = net.Layers[0].Shape[workload.N]
-	}
-	for _, l := range net.Layers {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		c, ok := cache[l.Key()]
-		if !ok {
-			mp, err := mapper(ctx, l)
-			if err != nil {
-				return nil, fmt.Errorf("explore: layer %q: %w", l.Name, err)
-			}
-			r, err := m.Evaluate(l, mp)
-			if err != nil {
-				return nil, fmt.Errorf("explore: layer %q: %w", l.Name, err)
-			}
-			if !r.Valid {
-				msgs := make([]string, len(r.Violations))
-				for i, v := range r.Violations {
-					msgs[i] = v.String()
-				}
-				return nil, fmt.Errorf("explore: layer %q: mapping breaks the architecture's limits: %s", l.Name, strings.Join(msgs, "; "))
-			}
-			c = cached{mp, r}
-			cache[l.Key()] = c
-		}
-		r := c.r
-		r.Layer = l.Name
-		out.Layers = append(out.Layers, Layer{Layer: l, Mapping: c.mp, Result: r})
-		out.Total = out.Total.Add(r)
-	}
-	return out, nil
+	return NewCache(m, mapper).Evaluate(ctx, net)
 }
 
 // ConstrainedSearch returns a Mapper that searches every layer's mapspace

@@ -2,6 +2,7 @@ package explore_test
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -26,9 +27,10 @@ func model(t *testing.T, name string) *cost.Model {
 	return m
 }
 
-// prunedConv returns a convolution whose weights are real values with a
-// fraction d of them kept (the rest zero), measured.
-func prunedConv(t *testing.T, name string, seed uint64, d float64) *workload.Layer {
+// prunedConv returns a convolution whose weights are real values of which
+// round(d·n) at random places are kept (the rest zero), measured; with
+// filters set, whole filters are kept instead (structured pruning).
+func prunedConv(t *testing.T, name string, seed uint64, d float64, filters bool) *workload.Layer {
 	t.Helper()
 	l, err := workload.NewConv(workload.ConvSpec{Name: name, InC: 32, OutC: 64, InH: 14, InW: 14, KH: 3, KW: 3, PadT: 1, PadB: 1, PadL: 1, PadR: 1})
 	if err != nil {
@@ -37,11 +39,15 @@ func prunedConv(t *testing.T, name string, seed uint64, d float64) *workload.Lay
 	rng := rand.New(rand.NewPCG(seed, 1))
 	sh := l.Shape
 	v := make([]float32, l.Size(workload.Weights))
-	nz := 0
-	for i := range v {
-		if rng.Float64() < d {
+	unit := 1
+	if filters {
+		unit = len(v) / sh[workload.M]
+	}
+	units := len(v) / unit
+	keep := int(math.Round(d * float64(units)))
+	for _, u := range rng.Perm(units)[:keep] {
+		for i := u * unit; i < (u+1)*unit; i++ {
 			v[i] = float32(rng.NormFloat64())
-			nz++
 		}
 	}
 	ms, err := sparse.NewMeasured(sparse.Tensor{Shape: []int{sh[workload.G], sh[workload.M], sh[workload.C], sh[workload.R], sh[workload.S]}, Values: v})
@@ -49,7 +55,7 @@ func prunedConv(t *testing.T, name string, seed uint64, d float64) *workload.Lay
 		t.Fatal(err)
 	}
 	l.Measured[workload.Weights] = ms
-	l.Density[workload.Weights] = float64(max(nz, 1)) / float64(len(v))
+	l.Density[workload.Weights] = float64(keep*unit) / float64(len(v))
 	return l
 }
 
@@ -64,7 +70,7 @@ func TestDenseTwin(t *testing.T) {
 		t.Fatal(err)
 	}
 	fc.Density[workload.Weights] = 0.1
-	conv := prunedConv(t, "conv", 1, 0.3)
+	conv := prunedConv(t, "conv", 1, 0.3, false)
 	net := &workload.Network{Name: "pruned", Input: [4]int{1, 512, 1, 1}, Layers: []*workload.Layer{fc, conv}}
 	res, err := explore.Evaluate(context.Background(), m, net, explore.DataflowMapper(m, dataflow.RS))
 	if err != nil {
