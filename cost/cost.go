@@ -147,6 +147,27 @@ func (e *Evaluator) Evaluate(l *workload.Layer, mp *mapping.Mapping, r *Result) 
 	return e.evaluate(l, mp, r, true)
 }
 
+// EvaluateBeyondLimits is Evaluate, except that a mapping that breaks a
+// limit is analysed in full, as if the architecture had room for it: r has
+// Valid false and the Violations, and the traffic, energy and cycles of
+// the mapping's loop nest. It answers what-if questions about a mapping
+// chosen under other conditions, such as the same mapping with every
+// tensor dense when it was chosen for compressed tiles.
+func (m *Model) EvaluateBeyondLimits(l *workload.Layer, mp *mapping.Mapping) (Result, error) {
+	e := m.pool.Get().(*Evaluator)
+	defer m.pool.Put(e)
+	var r Result
+	if err := e.z.Tiles(l, m.spec, mp, &e.counts); err != nil {
+		return r, err
+	}
+	per := e.layer(l)
+	r.Violations = m.check(l, e.z.Nest(), &e.counts, per, nil)
+	r.Valid = len(r.Violations) == 0
+	e.z.Traffic(l, m.spec, &e.counts)
+	m.fill(l, &e.counts, &r, per, true)
+	return r, nil
+}
+
 // Score is Evaluate without the per-level breakdown: r gets the totals
 // (energy, cycles, validity and violations) and an empty Levels. Searches
 // score candidates this way (with ScoreNest) and Evaluate the ones they
@@ -205,6 +226,8 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 	s := m.spec
 	r.Layer = l.Name
 	r.MACs = c.MACs
+	// Skipped MACs take no cycle and no unit; gated ones take both.
+	r.BusyMACs = int64(math.Round(float64(c.MACs) * per.cycles))
 	r.MACUnits = m.macUnits
 	r.UsedMACUnits = c.MACUnits
 	if detail {

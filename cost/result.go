@@ -57,6 +57,11 @@ type Result struct {
 	Valid      bool        `json:"valid"`
 	Violations []Violation `json:"violations,omitempty"`
 	MACs       int64       `json:"macs"`
+	// BusyMACs counts the MACs that occupy a MAC unit for a cycle: those
+	// performed and those gated on a zero operand, but not those skipped,
+	// which take neither a cycle nor a unit. It equals MACs when nothing
+	// is skipped.
+	BusyMACs int64 `json:"busy_macs"`
 	// EnergyPJ is the total energy: levels, networks and MACs.
 	EnergyPJ    float64 `json:"energy_pj"`
 	MACEnergyPJ float64 `json:"mac_energy_pj"`
@@ -75,12 +80,23 @@ type Result struct {
 	Levels           []LevelResult `json:"levels"`
 }
 
-// Utilization returns MACs / (Cycles × MACUnits).
+// Utilization returns the share of the MAC units' cycles spent on MACs,
+// BusyMACs / (Cycles × MACUnits): skipped MACs take no cycle and no unit,
+// so it never exceeds 1.
 func (r *Result) Utilization() float64 {
 	if r.Cycles == 0 || r.MACUnits == 0 {
 		return 0
 	}
-	return float64(r.MACs) / (float64(r.Cycles) * float64(r.MACUnits))
+	return float64(r.BusyMACs) / (float64(r.Cycles) * float64(r.MACUnits))
+}
+
+// ActiveMACUnits returns the number of MAC units busy on average over the
+// layer's cycles, BusyMACs / Cycles.
+func (r *Result) ActiveMACUnits() float64 {
+	if r.Cycles == 0 {
+		return 0
+	}
+	return float64(r.BusyMACs) / float64(r.Cycles)
 }
 
 // PJPerMAC returns the energy per MAC.
@@ -100,33 +116,44 @@ func (r *Result) BoundRatio() float64 {
 }
 
 // Add returns the sum of r and o (layers run one after the other on the same
-// architecture): energies, counts and cycles add; Valid is the conjunction.
+// architecture): energies, counts and cycles add, UsedMACUnits is the larger,
+// Valid is the conjunction and the violations of both are kept.
+//
+// The zero Result is the identity, so that a total can start from it: the
+// sum then is the other operand (with Layer "total"). Otherwise the sum has
+// a per-level breakdown only when both operands have one, of the same
+// levels (same count and names): a breakdown of one operand alone, or of
+// levels that do not match, could not account for the whole sum, so it is
+// dropped (Levels nil) while the totals stay exact. Results without a
+// breakdown come from Evaluator.Score.
 func (r Result) Add(o Result) Result {
-	if len(r.Levels) == 0 {
-		c := o
-		c.Levels = append([]LevelResult(nil), o.Levels...)
-		c.Violations = append([]Violation(nil), o.Violations...)
-		c.Layer = "total"
-		return c
+	switch {
+	case r.isZero():
+		return o.total()
+	case o.isZero():
+		return r.total()
 	}
 	s := r
 	s.Layer = "total"
 	s.Valid = r.Valid && o.Valid
 	s.Violations = append(append([]Violation(nil), r.Violations...), o.Violations...)
 	s.MACs += o.MACs
+	s.BusyMACs += o.BusyMACs
 	s.EnergyPJ += o.EnergyPJ
 	s.MACEnergyPJ += o.MACEnergyPJ
 	s.Cycles += o.Cycles
 	s.ComputeCycles += o.ComputeCycles
 	s.LowerBoundPJ += o.LowerBoundPJ
 	s.LowerBoundCycles += o.LowerBoundCycles
+	s.MACUnits = max(r.MACUnits, o.MACUnits)
 	s.UsedMACUnits = max(r.UsedMACUnits, o.UsedMACUnits)
 	s.BoundBy = ""
+	if !sameLevels(r.Levels, o.Levels) {
+		s.Levels = nil
+		return s
+	}
 	s.Levels = append([]LevelResult(nil), r.Levels...)
 	for i := range s.Levels {
-		if i >= len(o.Levels) {
-			break
-		}
 		a, b := &s.Levels[i], o.Levels[i]
 		a.EnergyPJ += b.EnergyPJ
 		a.StoragePJ += b.StoragePJ
@@ -155,12 +182,40 @@ func (r Result) Add(o Result) Result {
 	return s
 }
 
+// isZero reports whether r is the zero Result, the identity of Add.
+func (r *Result) isZero() bool {
+	return r.MACs == 0 && r.BusyMACs == 0 && r.EnergyPJ == 0 && r.Cycles == 0 && r.LowerBoundPJ == 0 &&
+		len(r.Levels) == 0 && len(r.Violations) == 0 && !r.Valid
+}
+
+// total returns a copy of r named "total" that shares no slices with r.
+func (r Result) total() Result {
+	r.Layer = "total"
+	r.Levels = append([]LevelResult(nil), r.Levels...)
+	r.Violations = append([]Violation(nil), r.Violations...)
+	return r
+}
+
+// sameLevels reports whether two breakdowns are of the same levels.
+func sameLevels(a, b []LevelResult) bool {
+	if len(a) == 0 || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name {
+			return false
+		}
+	}
+	return true
+}
+
 // Scale returns r with every count, energy and cycle multiplied by k (for
 // example, k identical layers).
 func (r Result) Scale(k int64) Result {
 	s := r
 	f := float64(k)
 	s.MACs *= k
+	s.BusyMACs *= k
 	s.EnergyPJ *= f
 	s.MACEnergyPJ *= f
 	s.Cycles *= k

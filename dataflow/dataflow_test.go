@@ -93,3 +93,71 @@ func TestParseDataflow(t *testing.T) {
 		t.Errorf("error %v, want %q", err, want)
 	}
 }
+
+// TestBuildSparse checks that the builder's mapping of a sparse layer is
+// legal for that layer on every preset (capacities counted in the
+// compressed formats the levels use), for fully connected and convolution
+// shapes at weight and input densities down to 0.001.
+func TestBuildSparse(t *testing.T) {
+	fc := func(in, out int) *workload.Layer {
+		l, err := workload.NewFC(fmt.Sprintf("fc%dx%d", out, in), 1, in, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	conv := func(name string, c workload.ConvSpec) *workload.Layer {
+		c.Name = name
+		l, err := workload.NewConv(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	layers := []*workload.Layer{
+		fc(512, 1000),
+		fc(4096, 4096),
+		fc(9216, 4096),
+		fc(2048, 1000),
+		fc(784, 10),
+		conv("conv3x3", workload.ConvSpec{InC: 256, OutC: 384, InH: 13, InW: 13, KH: 3, KW: 3, PadT: 1, PadB: 1, PadL: 1, PadR: 1}),
+		conv("conv11", workload.ConvSpec{InC: 3, OutC: 96, InH: 227, InW: 227, KH: 11, KW: 11, StrideH: 4, StrideW: 4}),
+		conv("pw", workload.ConvSpec{InC: 1024, OutC: 2048, InH: 7, InW: 7, KH: 1, KW: 1}),
+		conv("dw", workload.ConvSpec{InC: 512, OutC: 512, Groups: 512, InH: 14, InW: 14, KH: 3, KW: 3, PadT: 1, PadB: 1, PadL: 1, PadR: 1}),
+	}
+	densities := []float64{1, 0.45, 0.1, 0.01, 0.001}
+	for _, name := range arch.Presets() {
+		spec, err := arch.Preset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := cost.New(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, base := range layers {
+			for _, dw := range densities {
+				for _, di := range []float64{1, 0.3, 0.001} {
+					l := base.WithBatch(1)
+					l.Density[workload.Weights] = dw
+					l.Density[workload.Inputs] = di
+					for _, df := range dataflow.Dataflows {
+						t.Run(fmt.Sprintf("%s/%s/w%g/i%g/%s", name, l.Name, dw, di, df), func(t *testing.T) {
+							mp, err := dataflow.Build(df, l, m)
+							if err != nil {
+								t.Fatal(err)
+							}
+							r, err := m.Evaluate(l, mp)
+							if err != nil {
+								t.Fatal(err)
+							}
+							if !r.Valid {
+								t.Fatalf("mapping breaks limits: %v\n%s", r.Violations, mp.Format())
+							}
+						})
+					}
+				}
+			}
+		}
+	}
+}

@@ -5,7 +5,6 @@ package explore
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
@@ -44,52 +43,11 @@ type Network struct {
 	Total        cost.Result
 }
 
-// Evaluate maps and costs every layer of net, mapping each unique layer
-// shape once. An invalid mapping is an error naming the layer and its
-// violations.
+// Evaluate maps and costs every layer of net, searching a mapping once per
+// Key and evaluating each distinct layer once (see Cache). An invalid
+// mapping is an error naming the layer and its violations.
 func Evaluate(ctx context.Context, m *cost.Model, net *workload.Network, mapper Mapper) (*Network, error) {
-	type cached struct {
-		mp *mapping.Mapping
-		r  cost.Result
-	}
-	cache := map[workload.ShapeKey]cached{}
-	out := &Network{Name: net.Name, Batch: net.Batch, BatchUnknown: net.BatchUnknown}
-	if out.Batch == 0 { // zoo and YAML networks are built with N = batch
-		out.Batch = net.Input[0]
-		if len(net.Layers) > 0 {
-			out.Batch = net.Layers[0].Shape[workload.N]
-		}
-	}
-	for _, l := range net.Layers {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		c, ok := cache[l.Key()]
-		if !ok {
-			mp, err := mapper(ctx, l)
-			if err != nil {
-				return nil, fmt.Errorf("explore: layer %q: %w", l.Name, err)
-			}
-			r, err := m.Evaluate(l, mp)
-			if err != nil {
-				return nil, fmt.Errorf("explore: layer %q: %w", l.Name, err)
-			}
-			if !r.Valid {
-				msgs := make([]string, len(r.Violations))
-				for i, v := range r.Violations {
-					msgs[i] = v.String()
-				}
-				return nil, fmt.Errorf("explore: layer %q: mapping breaks the architecture's limits: %s", l.Name, strings.Join(msgs, "; "))
-			}
-			c = cached{mp, r}
-			cache[l.Key()] = c
-		}
-		r := c.r
-		r.Layer = l.Name
-		out.Layers = append(out.Layers, Layer{Layer: l, Mapping: c.mp, Result: r})
-		out.Total = out.Total.Add(r)
-	}
-	return out, nil
+	return NewCache(m, mapper).Evaluate(ctx, net)
 }
 
 // ConstrainedSearch returns a Mapper that searches every layer's mapspace
@@ -135,4 +93,31 @@ func DataflowSearch(m *cost.Model, df *dataflow.Dataflow, set mapper.Settings, o
 		func(l *workload.Layer) mapspace.Constraints { return dataflow.Constraints(*df, l, m.Spec()) },
 		func(l *workload.Layer) (*mapping.Mapping, error) { return dataflow.Build(*df, l, m) },
 		set, onStats)
+}
+
+// DenseTwin evaluates every layer of res again with each tensor dense
+// (density 1, no measured values) under the mapping res chose for it: what
+// the zeros save on the same schedule. A mapping chosen for compressed
+// tiles may not fit the dense ones; the dense figures of such a layer are
+// those of the same loop nest on levels with room for its tiles, and its
+// Result has Valid false with the capacity the dense tiles would need (see
+// cost.Model.EvaluateBeyondLimits). The twin's Total is valid only when
+// every layer's is.
+func DenseTwin(m *cost.Model, res *Network) (*Network, error) {
+	out := &Network{Name: res.Name, Batch: res.Batch, BatchUnknown: res.BatchUnknown}
+	for _, ly := range res.Layers {
+		d := ly.Layer.WithBatch(ly.Layer.Shape[workload.N])
+		for t := range d.Density {
+			d.Density[t] = 1
+			d.Measured[t] = nil
+		}
+		r, err := m.EvaluateBeyondLimits(d, ly.Mapping)
+		if err != nil {
+			return nil, fmt.Errorf("explore: dense twin of layer %q: %w", ly.Layer.Name, err)
+		}
+		r.Layer = ly.Layer.Name
+		out.Layers = append(out.Layers, Layer{Layer: d, Mapping: ly.Mapping, Result: r})
+		out.Total = out.Total.Add(r)
+	}
+	return out, nil
 }

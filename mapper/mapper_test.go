@@ -11,6 +11,7 @@ import (
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -178,5 +179,47 @@ func TestStop(t *testing.T) {
 	}
 	if st.Stopped != "timeout" || b.Mapping == nil {
 		t.Errorf("stopped %q, mapping %v; want timeout with a mapping", st.Stopped, b.Mapping != nil)
+	}
+}
+
+// TestSearchIllegalStart starts a search from a mapping that breaks a
+// capacity limit (one built for the layer's compressed weights, given the
+// same layer dense): the search repairs it or leaves it, and still returns
+// a legal mapping.
+func TestSearchIllegalStart(t *testing.T) {
+	spec, err := arch.Preset("eyeriss-v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cost.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sparse, err := workload.NewFC("fc", 1, 512, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sparse.Density[workload.Weights] = 0.1
+	start, err := dataflow.Build(dataflow.RS, sparse, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dense := sparse.WithBatch(1)
+	dense.Density[workload.Weights] = 1
+	if r, err := m.Evaluate(dense, start); err != nil || r.Valid {
+		t.Fatalf("the start mapping is legal for the dense layer (err %v); the test needs an illegal one", err)
+	}
+	for _, alg := range []string{"random", "auto"} {
+		s, err := mapspace.New(dense, spec, dataflow.Constraints(dataflow.RS, dense, spec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		best, _, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: alg, MaxEvaluations: 500, Workers: 1, Seed: 3, Start: []*mapping.Mapping{start}})
+		if err != nil {
+			t.Fatalf("%s: %v", alg, err)
+		}
+		if !best.Result.Valid {
+			t.Errorf("%s: returned mapping breaks limits: %v", alg, best.Result.Violations)
+		}
 	}
 }

@@ -2,21 +2,14 @@ package measure
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
-	"math"
-	"strings"
-	"sync"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
 	"github.com/nnergy/nnergy/mapper"
-	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/nn"
-	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 	"github.com/nnergy/nnergy/workload/engine"
 )
@@ -48,31 +41,21 @@ type HardwareConfig struct {
 }
 
 // CacheStats counts the layer evaluations a Hardware measurer served from
-// its cache (Hits) and computed (Misses).
-type CacheStats struct{ Hits, Misses int64 }
+// its cache (Hits) and computed (Misses), and the mapping searches (or
+// builder runs) it made.
+type CacheStats = explore.CacheStats
 
 // Hardware measures energy and latency on an accelerator: each layer of the
-// model's workload is mapped (builder or mapper) and costed, and the result
-// is cached per layer shape, word widths and densities, so that scoring a
-// candidate that differs from earlier ones in a few layers costs those few
-// layers. It is safe for concurrent use.
+// model's workload is mapped (builder or mapper) and costed through an
+// explore.Cache, so that scoring a candidate that differs from earlier ones
+// in a few layers costs those few layers, and layers that differ only in
+// their measured weights share a search (see explore.Key). It is safe for
+// concurrent use.
 type Hardware struct {
 	spec  *arch.Spec
 	model *cost.Model
 	cfg   HardwareConfig
-	mapFn explore.Mapper
-
-	mu    sync.Mutex
-	cache map[workload.ShapeKey]cached
-	// measured maps the contents of measured tensors to one value each, so
-	// that equal weights give equal cache keys.
-	measured map[[sha256.Size]byte]*sparse.Measured
-	stats    CacheStats
-}
-
-type cached struct {
-	mp *mapping.Mapping
-	r  cost.Result
+	cache *explore.Cache
 }
 
 // NewHardware returns a measurer for the architecture spec.
@@ -90,15 +73,15 @@ func NewHardware(spec *arch.Spec, cfg HardwareConfig) (*Hardware, error) {
 	if cfg.Search && cfg.Settings.MaxEvaluations == 0 {
 		cfg.Settings.MaxEvaluations = 2000
 	}
-	h := &Hardware{spec: spec, model: m, cfg: cfg, cache: map[workload.ShapeKey]cached{}, measured: map[[sha256.Size]byte]*sparse.Measured{}}
+	h := &Hardware{spec: spec, model: m, cfg: cfg}
+	mapFn := explore.DataflowMapper(m, cfg.Dataflow)
 	if cfg.Search {
 		set := cfg.Settings
 		set.Progress = nil
 		df := cfg.Dataflow
-		h.mapFn = explore.DataflowSearch(m, &df, set, nil)
-	} else {
-		h.mapFn = explore.DataflowMapper(m, cfg.Dataflow)
+		mapFn = explore.DataflowSearch(m, &df, set, nil)
 	}
+	h.cache = explore.NewCache(m, mapFn)
 	return h, nil
 }
 
@@ -106,11 +89,7 @@ func NewHardware(spec *arch.Spec, cfg HardwareConfig) (*Hardware, error) {
 func (h *Hardware) Spec() *arch.Spec { return h.spec }
 
 // Stats returns the cache counters so far.
-func (h *Hardware) Stats() CacheStats {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.stats
-}
+func (h *Hardware) Stats() CacheStats { return h.cache.Stats() }
 
 // Network returns the workload Measure evaluates for m: [engine.Lower] at the
 // configured batch with, when there is a calibration batch, the measured
@@ -159,87 +138,12 @@ func (h *Hardware) Measure(ctx context.Context, m *nn.Model) (Measurement, error
 }
 
 // Evaluate maps and costs every layer of net through the cache, as
-// explore.Evaluate does without one.
+// explore.Evaluate does with a cache of its own.
 func (h *Hardware) Evaluate(ctx context.Context, net *workload.Network) (*explore.Network, error) {
-	out := &explore.Network{Name: net.Name, Batch: h.cfg.Batch}
-	for _, l := range net.Layers {
-		c, err := h.layer(ctx, l)
-		if err != nil {
-			return nil, err
-		}
-		r := c.r
-		r.Layer = l.Name
-		out.Layers = append(out.Layers, explore.Layer{Layer: l, Mapping: c.mp, Result: r})
-		out.Total = out.Total.Add(r)
+	out, err := h.cache.Evaluate(ctx, net)
+	if err != nil {
+		return nil, fmt.Errorf("measure: %w", err)
 	}
+	out.Batch = h.cfg.Batch
 	return out, nil
-}
-
-func (h *Hardware) layer(ctx context.Context, l *workload.Layer) (cached, error) {
-	if err := ctx.Err(); err != nil {
-		return cached{}, err
-	}
-	h.intern(l)
-	key := l.Key()
-	h.mu.Lock()
-	c, ok := h.cache[key]
-	if ok {
-		h.stats.Hits++
-	}
-	h.mu.Unlock()
-	if ok {
-		return c, nil
-	}
-	mp, err := h.mapFn(ctx, l)
-	if err != nil {
-		return cached{}, fmt.Errorf("measure: layer %q: %w", l.Name, err)
-	}
-	r, err := h.model.Evaluate(l, mp)
-	if err != nil {
-		return cached{}, fmt.Errorf("measure: layer %q: %w", l.Name, err)
-	}
-	if !r.Valid {
-		msgs := make([]string, len(r.Violations))
-		for i, v := range r.Violations {
-			msgs[i] = v.String()
-		}
-		return cached{}, fmt.Errorf("measure: layer %q: mapping breaks the architecture's limits: %s", l.Name, strings.Join(msgs, "; "))
-	}
-	c = cached{mp, r}
-	h.mu.Lock()
-	h.cache[key] = c
-	h.stats.Misses++
-	h.mu.Unlock()
-	return c, nil
-}
-
-// intern replaces l's measured tensors by the first ones seen with the same
-// shape and values.
-func (h *Hardware) intern(l *workload.Layer) {
-	for t, ms := range l.Measured {
-		if ms == nil {
-			continue
-		}
-		v := ms.Tensor()
-		d := sha256.New()
-		var b [4]byte
-		for _, n := range v.Shape {
-			binary.LittleEndian.PutUint32(b[:], uint32(n))
-			d.Write(b[:])
-		}
-		buf := make([]byte, 4*len(v.Values))
-		for i, x := range v.Values {
-			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
-		}
-		d.Write(buf)
-		var sum [sha256.Size]byte
-		d.Sum(sum[:0])
-		h.mu.Lock()
-		if c, ok := h.measured[sum]; ok {
-			l.Measured[t] = c
-		} else {
-			h.measured[sum] = ms
-		}
-		h.mu.Unlock()
-	}
 }

@@ -132,7 +132,7 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 		r.offs = append(r.offs, 0)
 		for li := from; li < to; li++ {
 			lp := &z.loops[li]
-			if lp.Axis == mapping.Temporal {
+			if lp.Axis == mapping.Temporal || z.uni[li] {
 				continue
 			}
 			for i := 0; i < r.n; i++ {
@@ -151,22 +151,53 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 	}
 }
 
-// anySpatial reports whether a spatial loop sits in positions [from, to).
-func (z *Analyzer) anySpatial(from, to int) bool {
-	for _, lp := range z.loops[from:to] {
-		if lp.Axis != mapping.Temporal {
-			return true
+// casts sets z.uni for the nest being analysed on architecture a: a
+// spatial loop of level i fans out into level i+1 over the network into
+// that level, and is unicast when that network does not multicast. The
+// fan-out into the MAC units (SIMD lanes) always shares operands.
+//
+// Multicast is thus decided at each fan-out, where the array spreads the
+// words, whichever level further down keeps them: a word read once by
+// the parent serves every instance that differs from another only in the
+// positions of multicast fan-outs, and each position of a unicast fan-out
+// is served by reads of its own.
+func (z *Analyzer) casts(a *arch.Spec) {
+	L := len(z.keep)
+	if cap(z.uni) < len(z.loops) {
+		z.uni = make([]bool, len(z.loops))
+	}
+	z.uni = z.uni[:len(z.loops)]
+	for i := range L {
+		mc := i+1 == L || a.Levels[i+1].Network.Multicast
+		for k := z.start[i]; k < z.start[i+1]; k++ {
+			z.uni[k] = !mc && z.loops[k].Axis != mapping.Temporal
 		}
 	}
-	return false
 }
 
-// fanout sets fan to the product of the spatial factors per dimension of
-// the loops in positions [from, to).
+// multicastLoops reports whether a multicast spatial loop sits in
+// positions [from, to), and returns the product of the factors of the
+// unicast ones there.
+func (z *Analyzer) multicastLoops(from, to int) (any bool, unicast int64) {
+	unicast = 1
+	for k, lp := range z.loops[from:to] {
+		switch {
+		case lp.Axis == mapping.Temporal:
+		case z.uni[from+k]:
+			unicast *= int64(lp.Factor)
+		default:
+			any = true
+		}
+	}
+	return any, unicast
+}
+
+// fanout sets fan to the product of the multicast spatial factors per
+// dimension of the loops in positions [from, to).
 func (z *Analyzer) fanout(from, to int, fan *workload.Shape) {
 	*fan = workload.Ones()
-	for _, lp := range z.loops[from:to] {
-		if lp.Axis != mapping.Temporal {
+	for k, lp := range z.loops[from:to] {
+		if lp.Axis != mapping.Temporal && !z.uni[from+k] {
 			fan[lp.Dim] *= lp.Factor
 		}
 	}
@@ -343,11 +374,7 @@ func (z *Analyzer) iface(l *workload.Layer, a *arch.Spec, t workload.Tensor, p, 
 		return
 	}
 	mac := ch == L
-	multicast := mac || a.Levels[ch].Network.Multicast
 	fills, reads := z.reads(proj, ext, p, ch, mac)
-	if !multicast {
-		reads = fills
-	}
 	c.Levels[p].Tensors[t].Reads += reads
 	if mac {
 		c.Compute.Words[t] += fills
@@ -355,11 +382,10 @@ func (z *Analyzer) iface(l *workload.Layer, a *arch.Spec, t workload.Tensor, p, 
 		c.Levels[ch].Tensors[t].Fills += fills
 		c.Levels[ch].Net.Words[t] += fills
 	}
+	// A level the tensor bypasses passes on to its instances the words
+	// their children need, shared where the fan-outs below it multicast.
 	for k := p + 1; k < ch && k < L; k++ {
-		w := fills
-		if a.Levels[k].Network.Multicast {
-			_, w = z.reads(proj, ext, k, ch, mac)
-		}
+		_, w := z.reads(proj, ext, k, ch, mac)
 		c.Levels[k].Net.Words[t] += w
 	}
 }
@@ -368,13 +394,15 @@ func (z *Analyzer) iface(l *workload.Layer, a *arch.Spec, t workload.Tensor, p, 
 // words the instances of level from send down to them over the whole nest:
 // for each step of the temporal loops above ch, the words each child did
 // not already hold, and their union over the children under one instance of
-// from.
+// from that a multicast serves together (each position of a unicast
+// fan-out in between is served on its own; see casts).
 func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, ch int, mac bool) (fills, reads int64) {
 	lo, hi := z.start[from], z.start[ch]
-	if mac && !z.anySpatial(lo, hi) {
+	multi, unicast := z.multicastLoops(lo, hi)
+	if mac && !multi {
 		// Every MAC reads one word of its own; nothing is shared.
 		steps := z.steps[ch]
-		return z.inst[ch] * steps, z.inst[from] * steps
+		return z.inst[ch] * steps, z.inst[from] * unicast * steps
 	}
 	var fan workload.Shape
 	z.fanout(lo, hi, &fan)
@@ -386,7 +414,7 @@ func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, c
 		uc *= z.rp[j].size
 		up *= z.rp[j].u
 	}
-	instC, instP := z.inst[ch], z.inst[from]
+	instC, instP := z.inst[ch], z.inst[from]*unicast
 	if mac {
 		steps := z.steps[ch]
 		return instC * steps * uc, instP * steps * up
@@ -514,6 +542,7 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 // interface, which no loop order changes, is counted exactly.
 func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 	L := len(c.Levels)
+	z.casts(a)
 	for t := range workload.NumTensors {
 		proj := l.Projection(t)
 		p := 0
@@ -540,9 +569,7 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 				c.Levels[ch].Net.Words[t] += child
 				c.Levels[ch].Net.Reduce += child - parent
 			} else {
-				if !a.Levels[ch].Network.Multicast {
-					parent = child
-				}
+				parent = z.needCast(l, proj, p, ch)
 				c.Levels[p].Tensors[t].Reads += parent
 				c.Levels[ch].Tensors[t].Fills += child
 				c.Levels[ch].Net.Words[t] += child
@@ -550,6 +577,23 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 			p = ch
 		}
 	}
+}
+
+// needCast returns the words the instances of level p must read at least
+// once to serve their children at level ch: each part of the tensor once
+// per parent instance and per position of the unicast fan-outs in between
+// (see casts).
+func (z *Analyzer) needCast(l *workload.Layer, proj *workload.Projection, p, ch int) int64 {
+	var ext workload.Shape
+	z.partition(l, p, &ext)
+	n := z.inst[p]
+	for k := z.start[p]; k < z.start[ch]; k++ {
+		if z.uni[k] {
+			ext[z.loops[k].Dim] /= z.loops[k].Factor
+			n *= int64(z.loops[k].Factor)
+		}
+	}
+	return n * proj.Size(&ext)
 }
 
 // partition sets ext to the extents of the part of the layer one instance

@@ -127,7 +127,10 @@ type Analyzer struct {
 	start []int          // n.Start: start[i] is the index of level i's first loop
 	// step[k] is the product of the factors of loop k's dimension at later
 	// positions of the nest.
-	step  []int
+	step []int
+	// uni[k] is set when loop k is a spatial loop over a network that does
+	// not multicast (see casts).
+	uni   []bool
 	words []uint64
 	trs   [][]transition // transitions above each level, see trans
 	trOK  []bool
@@ -283,6 +286,7 @@ func (z *Analyzer) wholeTensors(l *workload.Layer) *[workload.NumTensors]int64 {
 // Tiles or TilesNest, which filled c.
 func (z *Analyzer) Traffic(l *workload.Layer, a *arch.Spec, c *Counts) {
 	L := len(z.keep)
+	z.casts(a)
 	for t := range workload.NumTensors {
 		p := 0
 		for {

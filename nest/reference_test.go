@@ -113,9 +113,10 @@ func key(idx []int, sel []int) string {
 
 // refReadOnly walks a Weights or Inputs interface (p, ch) and returns the
 // child fills and, for every level k in [p, ch), the words the instances of
-// k send down (union over the children under each instance of k, or the sum
-// when multicast[k] is false).
-func (r *refNest) refReadOnly(t workload.Tensor, p, ch int, multicast func(k int) bool) (fills int64, sent map[int]int64) {
+// k send down: the union of the children's new words over the children that
+// share an instance of k and the positions of every unicast spatial loop
+// (unicast(j) for loop position j) between k and ch.
+func (r *refNest) refReadOnly(t workload.Tensor, p, ch int, unicast func(j int) bool) (fills int64, sent map[int]int64) {
 	L := len(r.start) - 1
 	mac := ch == L
 	sent = map[int]int64{}
@@ -141,12 +142,15 @@ func (r *refNest) refReadOnly(t workload.Tensor, p, ch int, multicast func(k int
 			fills += int64(len(nw))
 			prev[ck] = cur
 			for k := p; k < ch && k < L; k++ {
-				if !multicast(k) {
-					sent[k] += int64(len(nw))
-					continue
+				// Instance of k (the spatial loops before level k) and
+				// the positions of the unicast fan-outs below it.
+				sel := r.positions(0, r.start[k], true, false)
+				for _, j := range r.positions(r.start[k], r.start[ch], true, false) {
+					if unicast(j) {
+						sel = append(sel, j)
+					}
 				}
-				// Instance of k: the spatial loops before level k.
-				pk := key(idx, r.positions(0, r.start[k], true, false))
+				pk := key(idx, sel)
 				if unions[k] == nil {
 					unions[k] = map[string]set{}
 				}
@@ -332,17 +336,17 @@ func reference(l *workload.Layer, a *arch.Spec, m *mapping.Mapping) *Counts {
 				}
 			} else {
 				mac := ch == L
-				// multicast(k): may the words sent by the instances of
-				// level k be shared? Level p's reads multicast when the
-				// child's network does; a bypassed level k's network
-				// words multicast when its own network does.
-				mc := func(k int) bool {
-					if k == p {
-						return mac || a.Levels[ch].Network.Multicast
+				// unicast(j): a spatial loop of level i fans out into
+				// level i+1 over its network; the MAC lanes share
+				// operands.
+				unicast := func(j int) bool {
+					i := 0
+					for i+1 < L && r.start[i+1] <= j {
+						i++
 					}
-					return a.Levels[k].Network.Multicast
+					return i+1 < L && !a.Levels[i+1].Network.Multicast
 				}
-				fills, sent := r.refReadOnly(t, p, ch, mc)
+				fills, sent := r.refReadOnly(t, p, ch, unicast)
 				c.Levels[p].Tensors[t].Reads += sent[p]
 				if mac {
 					c.Compute.Words[t] += fills

@@ -255,7 +255,7 @@ func NewEval(ctx context.Context, m *cost.Model, res *explore.Network, o EvalOpt
 		rep.Search = t
 	}
 	if hasZeros(res) {
-		dense, err := denseTwin(ctx, m, res)
+		dense, err := explore.DenseTwin(m, res)
 		if err != nil {
 			return nil, err
 		}
@@ -287,25 +287,6 @@ func hasZeros(res *explore.Network) bool {
 		}
 	}
 	return false
-}
-
-// denseTwin evaluates res's layers with every density 1 (and no measured
-// values) under the mappings res chose.
-func denseTwin(ctx context.Context, m *cost.Model, res *explore.Network) (*explore.Network, error) {
-	twin := &workload.Network{Name: res.Name, Batch: res.Batch, BatchUnknown: res.BatchUnknown}
-	mps := map[string]*mapping.Mapping{}
-	for _, el := range res.Layers {
-		c := el.Layer.WithBatch(el.Layer.Shape[workload.N])
-		for t := range c.Density {
-			c.Density[t] = 1
-		}
-		for t := range c.Measured {
-			c.Measured[t] = nil
-		}
-		twin.Layers = append(twin.Layers, c)
-		mps[c.Name] = el.Mapping
-	}
-	return explore.Evaluate(ctx, m, twin, func(_ context.Context, l *workload.Layer) (*mapping.Mapping, error) { return mps[l.Name], nil })
 }
 
 func newDense(f *Figures, r *cost.Result) *Dense {

@@ -252,3 +252,43 @@ func TestEvalAllSpecErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalPrunedFC evaluates a 1000×512 fully connected layer with pruned
+// weights on eyeriss-v2, whose RF holds the weights compressed: the mapping
+// chosen for the compressed tiles need not fit them dense, and the dense
+// figures beside it must not make the evaluation fail.
+func TestEvalPrunedFC(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "fc.yaml")
+	yaml := "version: 1\nname: fc\ninput: [1, 512, 1, 1]\nlayers:\n  - {name: fc, kind: fc, in_channels: 512, out_channels: 1000}\n"
+	if err := os.WriteFile(model, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"0.45", "0.1", "0.001"} {
+		for _, search := range []bool{false, true} {
+			args := []string{"eval", "--arch", "eyeriss-v2", "--model", model, "--density", "weights=" + d, "--format", "json"}
+			if search {
+				args = append(args, "--search", "--max-evals", "300", "--workers", "1")
+			}
+			code, out, errOut := runNnergy(t, args...)
+			if code != 0 {
+				t.Errorf("weights=%s search %v: exit %d: %s", d, search, code, errOut)
+				continue
+			}
+			var rep struct {
+				Total struct {
+					EnergyPJ    float64 `json:"energy_pj"`
+					Utilization float64 `json:"utilization"`
+					Dense       *struct {
+						EnergyPJ float64 `json:"energy_pj"`
+					} `json:"dense"`
+				} `json:"total"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if tot := rep.Total; tot.Dense == nil || !(tot.EnergyPJ < tot.Dense.EnergyPJ) || tot.Utilization > 1 {
+				t.Errorf("weights=%s search %v: energy %g pJ, dense %v, utilization %g", d, search, tot.EnergyPJ, tot.Dense, tot.Utilization)
+			}
+		}
+	}
+}
