@@ -175,6 +175,10 @@ type Dense struct {
 	Cycles   int64   `json:"cycles"`
 	// SavedFraction is (dense energy − energy) / dense energy.
 	SavedFraction float64 `json:"saved_fraction"`
+	// BeyondLimits is set when the dense tensors would not fit the
+	// capacities the mapping was chosen for (compressed tiles); the dense
+	// figures count the same traffic as if they did.
+	BeyondLimits bool `json:"beyond_limits,omitempty"`
 	// LevelsEnergyPJ is each level's dense energy, outermost first.
 	LevelsEnergyPJ []float64 `json:"levels_energy_pj"`
 }
@@ -290,7 +294,7 @@ func hasZeros(res *explore.Network) bool {
 }
 
 func newDense(f *Figures, r *cost.Result) *Dense {
-	d := &Dense{EnergyPJ: r.EnergyPJ, Cycles: r.Cycles, LevelsEnergyPJ: []float64{}}
+	d := &Dense{EnergyPJ: r.EnergyPJ, Cycles: r.Cycles, BeyondLimits: !r.Valid, LevelsEnergyPJ: []float64{}}
 	if r.EnergyPJ > 0 {
 		d.SavedFraction = (r.EnergyPJ - f.EnergyPJ) / r.EnergyPJ
 	}
