@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/nnergy/nnergy/onnx"
-	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -59,7 +58,7 @@ func Import(m *onnx.Model, batch int) (*workload.Network, error) {
 	}
 	net.Layers = im.layers
 	if len(net.Layers) == 0 {
-		return nil, im.fail("the graph has no Conv, Gemm or MatMul node")
+		return nil, im.fail("the graph has no node that becomes a layer (%s)", strings.Join(macOps(), ", "))
 	}
 	if err := net.Validate(); err != nil {
 		return nil, im.fail("%v", err)
@@ -89,11 +88,12 @@ type value struct {
 	known  bool
 	ints   []int64
 	floats []float32
+	dtype  onnx.DataType // element type as stored; Undefined: that of the op's first input
 }
 
 func constant(t *onnx.Tensor) *value {
-	v := &value{shape: t.Dims, known: true}
-	if t.DataType == onnx.Float {
+	v := &value{shape: t.Dims, known: true, dtype: t.DataType}
+	if t.DataType.IsFloat() {
 		v.floats = t.Floats
 	} else {
 		v.ints = t.Ints
@@ -104,8 +104,9 @@ func constant(t *onnx.Tensor) *value {
 // call is one node being imported.
 type call struct {
 	n    *onnx.Node
-	in   []*value // nil for omitted optional inputs
-	srcs []int    // union of the inputs' srcs
+	in   []*value      // nil for omitted optional inputs
+	srcs []int         // union of the inputs' srcs
+	out  onnx.DataType // type of a layer's output when not its input's (quantized ops)
 }
 
 // arg returns input i, or nil when absent.
@@ -147,7 +148,7 @@ func (im *importer) inputs(batch int64, net *workload.Network) error {
 		if in.Unranked {
 			return im.fail("graph input %q has no shape", in.Name)
 		}
-		v := &value{shape: append([]int64(nil), in.Shape...)}
+		v := &value{shape: append([]int64(nil), in.Shape...), dtype: in.DataType}
 		for d, n := range v.shape {
 			switch {
 			case d == 0 && (n < 0 || n == im.origBatch):
@@ -222,6 +223,7 @@ func (im *importer) node(n *onnx.Node) error {
 		if !op.mac {
 			v.srcs = c.srcs
 		}
+		inheritType(v, c)
 		im.vals[name] = v
 	}
 	return nil
@@ -244,25 +246,13 @@ func (im *importer) addLayer(c *call, l *workload.Layer, weights *value, shape [
 	}
 	im.names[name] = true
 	l.Name = name
-	if weights != nil && weights.known && len(weights.floats) > 0 {
-		l.Density[workload.Weights] = density(weights.floats)
-		// A convolution's weights, [G·M, C, R, S] in ONNX, are already in
-		// the order of the layer's Weights ranks (G, M, C, R, S): keep them
-		// so that the cost model measures every tile.
-		conv := l.Kind == workload.Conv || l.Kind == workload.Depthwise || l.Kind == workload.Pointwise
-		if conv && int64(len(weights.floats)) == l.Size(workload.Weights) {
-			sh := l.Shape
-			t := sparse.Tensor{Shape: []int{sh[workload.G], sh[workload.M], sh[workload.C], sh[workload.R], sh[workload.S]}, Values: weights.floats}
-			if ms, err := sparse.NewMeasured(t); err == nil {
-				l.Measured[workload.Weights] = ms
-			}
-		}
+	in := layerInput(c, weights)
+	out := c.out
+	if out == onnx.Undefined && in != nil {
+		out = in.dtype
 	}
-	for _, s := range c.srcs {
-		l.From = append(l.From, im.layers[s].Name)
-	}
-	im.layers = append(im.layers, l)
-	return &value{shape: shape, batch: batch, srcs: []int{len(im.layers) - 1}}
+	i := im.appendLayer(l, in, weights, out, c.srcs)
+	return &value{shape: shape, batch: batch, srcs: []int{i}}
 }
 
 // density returns the fraction of nonzero values. A tensor of zeros counts
