@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -180,7 +181,7 @@ func (im *importer) node(n *onnx.Node) error {
 	if !ok {
 		return im.errorf(n, "unsupported op type (supported: %s)", strings.Join(supportedOps(), ", "))
 	}
-	if len(n.Outputs) == 0 || n.Outputs[0] == "" {
+	if !slices.ContainsFunc(n.Outputs, func(o string) bool { return o != "" }) {
 		return im.errorf(n, "has no output")
 	}
 	c := &call{n: n, in: make([]*value, len(n.Inputs))}
@@ -232,10 +233,7 @@ func (im *importer) node(n *onnx.Node) error {
 // addLayer appends l, made from call c, and returns the value of its output
 // with the given shape.
 func (im *importer) addLayer(c *call, l *workload.Layer, weights *value, shape []int64, batch bool) *value {
-	name := c.n.Name
-	if name == "" {
-		name = c.n.Outputs[0]
-	}
+	name := nodeName(c.n)
 	if im.names[name] {
 		for i := 2; ; i++ {
 			if s := fmt.Sprintf("%s_%d", name, i); !im.names[s] {

@@ -87,11 +87,7 @@ func inheritType(v *value, c *call) {
 // (or its first output when it has none) followed by suffix, made unique
 // with "_2", "_3", ... as addLayer does.
 func (im *importer) layerName(c *call, suffix string) string {
-	name := c.n.Name
-	if name == "" {
-		name = c.n.Outputs[0]
-	}
-	name += suffix
+	name := nodeName(c.n) + suffix
 	if im.names[name] {
 		for i := 2; ; i++ {
 			if s := fmt.Sprintf("%s_%d", name, i); !im.names[s] {
@@ -114,4 +110,18 @@ func macOps() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// nodeName names the layers of node n: its name, or its first output
+// (RNN nodes may leave some outputs out) when it has none.
+func nodeName(n *onnx.Node) string {
+	if n.Name != "" {
+		return n.Name
+	}
+	for _, o := range n.Outputs {
+		if o != "" {
+			return o
+		}
+	}
+	return ""
 }
