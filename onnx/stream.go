@@ -27,13 +27,17 @@ type decoder struct {
 
 // Field numbers of onnx.proto that the decoder streams.
 const (
-	modelGraph        = 7 // ModelProto.graph
-	graphInitializer  = 5 // GraphProto.initializer
-	tensorDims        = 1 // TensorProto.dims
-	tensorDataType    = 2 // TensorProto.data_type
-	tensorRawData     = 9 // TensorProto.raw_data
-	maxBufferedFields = 1 << 30
+	modelGraph       = 7 // ModelProto.graph
+	graphInitializer = 5 // GraphProto.initializer
+	tensorDims       = 1 // TensorProto.dims
+	tensorDataType   = 2 // TensorProto.data_type
+	tensorRawData    = 9 // TensorProto.raw_data
 )
+
+// maxBuffered is the largest field the decoder reads into memory as bytes
+// (everything but raw_data, which streams): no ONNX node or value info
+// comes near it.
+const maxBuffered = 1 << 30
 
 // errMalformed marks wire-format errors; parse reports them as "not an
 // ONNX model, or truncated".
@@ -117,7 +121,7 @@ func (d *decoder) length(end int64) (int64, error) {
 
 // read reads n bytes.
 func (d *decoder) read(n int64) ([]byte, error) {
-	if n > maxBufferedFields {
+	if n > maxBuffered {
 		return nil, malformed("field of %d bytes at byte %d is too large", n, d.off)
 	}
 	b := make([]byte, n)

@@ -23,8 +23,9 @@ func ReadFile(path string, batch int) (*workload.Network, error) {
 // Import converts the graph of m into a workload network at the given batch
 // size (0 keeps the model's own batch, or 1 when it is symbolic).
 //
-// Conv, Gemm and MatMul nodes become layers, in graph order; every other
-// supported op only carries shapes (and constant values, so that shape
+// Conv, Gemm, MatMul and the other ops listed under Layers in the package
+// documentation become layers, in graph order; every other supported op
+// only carries shapes (and constant values, so that shape
 // computations such as Shape→Gather→Concat→Reshape fold). Graph inputs must
 // have static shapes, except dimension 0, the batch. A layer's From lists
 // the layers whose outputs reach it through non-MAC ops, and its
