@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -169,4 +170,33 @@ func slicesEqualF(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// TestReadFileAllocations: reading a model allocates about one copy of its
+// weights, not the file's bytes plus protobuf's copy of raw_data plus the
+// decoded floats (3× before the decoder streamed). Bytes allocated, not
+// time or peak, so the check is deterministic; BenchmarkReadFileMemory in
+// package workload/onnx reports the peak.
+func TestReadFileAllocations(t *testing.T) {
+	m := onnx.NewModel("big")
+	m.Graph.AddInitializer("w", []int64{1 << 20}, make([]float32, 1<<20)) // 4 MiB
+	path := filepath.Join(t.TempDir(), "big.onnx")
+	if err := onnx.WriteFile(path, m); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := onnx.ReadFile(path)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.KeepAlive(got)
+	if ratio := float64(after.TotalAlloc-before.TotalAlloc) / float64(st.Size()); ratio > 1.1 {
+		t.Errorf("ReadFile allocated %.2f bytes per byte of the file, want at most 1.1", ratio)
+	}
 }
