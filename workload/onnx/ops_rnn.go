@@ -30,8 +30,11 @@ var rnnGates = map[string]int64{"RNN": 1, "GRU": 3, "LSTM": 4}
 // parallel, or keep R's partial products across steps, which the
 // recurrence forbids. Steps have the same shape, so evaluating them costs
 // one search. Gate nonlinearities, peepholes (P), biases and GRU's reset
-// product are elementwise and not MACs. Every sequence is counted at the
-// full length: sequence_lens is ignored.
+// product are elementwise and not MACs. A GRU with linear_before_reset 0
+// multiplies its candidate gate's rows of R by r⊙h rather than by h; the
+// step layer reads one hidden-state tensor for all gates, so it counts one
+// of the two (same size) reads. Every sequence is counted at the full
+// length: sequence_lens is ignored.
 func (im *importer) rnn(c *call) ([]*value, error) {
 	gates := rnnGates[c.n.OpType]
 	x, w, r := c.in[0], c.in[1], c.in[2]
