@@ -141,6 +141,8 @@ func TestMoreOps(t *testing.T) {
 			g.AddNode("Einsum", []string{"y1", weight(g, "w", 0, 6, 2)}, []string{"y2"}, onnx.StringAttr("equation", "bij,jk")).Name = "implicit"
 			g.AddNode("Einsum", []string{"e", "f"}, []string{"y3"}, onnx.StringAttr("equation", "...ij,...jk->...ik")).Name = "ellipsis"
 			g.AddNode("Einsum", []string{"x", weight(g, "wt", 0, 2, 5)}, []string{"y4"}, onnx.StringAttr("equation", "bij,kj->bik")).Name = "transposed"
+			// A constant first operand (W·x): columns b and k of the second.
+			g.AddNode("Einsum", []string{weight(g, "wl", 2, 7, 4), "x"}, []string{"y5"}, onnx.StringAttr("equation", "ij,bjk->bik")).Name = "left"
 			return m
 		},
 		want: []layerWant{
@@ -148,7 +150,9 @@ func TestMoreOps(t *testing.T) {
 			{Name: "implicit", Kind: workload.GEMM, Shape: shapeOf(map[workload.Dim]int{N: 3, M: 2, C: 6, P: 4}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1, From: []string{"bmm"}},
 			{Name: "ellipsis", Kind: workload.MatMul, Shape: shapeOf(map[workload.Dim]int{G: 6, M: 7, C: 5, P: 4}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
 			{Name: "transposed", Kind: workload.GEMM, Shape: shapeOf(map[workload.Dim]int{N: 3, M: 2, C: 5, P: 4}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
+			{Name: "left", Kind: workload.GEMM, Shape: shapeOf(map[workload.Dim]int{N: 3, M: 7, C: 4, P: 5}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 0.5},
 		},
+		macs: 3*4*5*6 + 3*4*6*2 + 2*3*4*5*7 + 3*4*5*2 + 7*4*3*5,
 	}, {
 		// Bidirectional LSTM: seq 5, batch 2, input 3, hidden 4.
 		name: "lstm bidirectional",
