@@ -7,6 +7,9 @@ import (
 	"github.com/nnergy/nnergy/workload"
 )
 
+// maxSteps bounds the time steps of one recurrent node (one layer each).
+const maxSteps = 1 << 16
+
 // rnnGates is the number of gates of each recurrent op: the rows of its
 // weights per direction are gates × hidden_size.
 var rnnGates = map[string]int64{"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -87,6 +90,9 @@ func (im *importer) rnn(c *call) ([]*value, error) {
 	}
 	if seq <= 0 || batch <= 0 || in <= 0 {
 		return nil, im.errorf(c.n, "input %q has an empty shape %v", c.n.Inputs[0], x.shape)
+	}
+	if seq > maxSteps {
+		return nil, im.errorf(c.n, "%d time steps: more than the %d step layers the import makes for one node", seq, maxSteps)
 	}
 	// The input products: from x's layers only.
 	shape := workload.Ones()
