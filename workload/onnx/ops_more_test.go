@@ -277,6 +277,21 @@ func TestMoreOps(t *testing.T) {
 			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 8, Q: 14}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
 		},
 	}, {
+		// Opset 10: Resize(X, scales), two inputs; 3×5 × [1, 1, 1.5, 0.5]
+		// → floor(4.5) × floor(2.5) = 4×2.
+		name: "resize opset 10",
+		build: func() *onnx.Model {
+			m, g := model(1, 2, 3, 5)
+			m.Opsets = []onnx.Opset{{Domain: "", Version: 10}}
+			g.AddInitializer("scales", []int64{4}, []float32{1, 1, 1.5, 0.5})
+			g.AddNode("Resize", []string{"x", "scales"}, []string{"r"})
+			probeConv(g, "r", 2)
+			return m
+		},
+		want: []layerWant{
+			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 4, Q: 2}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
+		},
+	}, {
 		// Resize with axes and keep_aspect_ratio_policy (opset 18): sizes
 		// [6, 6] on 3×5, not_larger: scale min(2, 1.2) = 1.2 → 4×6.
 		name: "resize not_larger on axes",
