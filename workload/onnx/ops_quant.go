@@ -46,8 +46,8 @@ func (im *importer) dequantizeLinear(c *call) ([]*value, error) {
 		return nil, im.wrap(err)
 	}
 	y := &value{shape: x.shape, batch: x.batch, dtype: x.dtype}
-	if !x.known {
-		return []*value{y}, nil
+	if !x.known || !c.in[1].known || (c.arg(2) != nil && !c.arg(2).known) {
+		return []*value{y}, nil // only the shape: nothing to fold
 	}
 	ax := 0
 	if len(x.shape) > 0 {
@@ -70,10 +70,9 @@ func (im *importer) dequantizeLinear(c *call) ([]*value, error) {
 	if n > maxMove {
 		return []*value{y}, nil
 	}
-	data := asFloats(x)
 	y.known, y.floats = true, make([]float32, n)
 	for i := range y.floats {
-		y.floats[i] = float32((data[i] - zp(i)) * scale(i))
+		y.floats[i] = float32((elem(x, i) - zp(i)) * scale(i))
 	}
 	return []*value{y}, nil
 }
@@ -158,8 +157,8 @@ func (im *importer) centred(c *call, wi, zpi, ax int) (*value, error) {
 		return nil, im.errorf(c.n, "input %d is missing", wi)
 	}
 	out := &value{shape: w.shape, batch: w.batch, dtype: w.dtype, srcs: w.srcs}
-	if !w.known {
-		return out, nil
+	if !w.known || (c.arg(zpi) != nil && !c.arg(zpi).known) {
+		return out, nil // its zeros are not known
 	}
 	if len(w.shape) == 0 {
 		ax = 0
@@ -168,12 +167,19 @@ func (im *importer) centred(c *call, wi, zpi, ax int) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	data := asFloats(w)
-	out.known, out.floats = true, make([]float32, len(data))
-	for i, v := range data {
-		out.floats[i] = float32(v - zp(i))
+	out.known, out.floats = true, make([]float32, max(len(w.ints), len(w.floats)))
+	for i := range out.floats {
+		out.floats[i] = float32(elem(w, i) - zp(i))
 	}
 	return out, nil
+}
+
+// elem returns element i of a known value.
+func elem(v *value, i int) float64 {
+	if v.floats != nil {
+		return float64(v.floats[i])
+	}
+	return float64(v.ints[i])
 }
 
 // perAxis returns the value of input i for element j of a tensor of the
