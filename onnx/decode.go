@@ -26,6 +26,9 @@ func ReadFile(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onnx: %w", err)
 	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("onnx: %s is a directory", path)
+	}
 	return decodeFrom(path, bufio.NewReaderSize(f, 1<<16), st.Size(), filepath.Dir(path))
 }
 

@@ -117,6 +117,7 @@ func TestMalformed(t *testing.T) {
 		{"testdata/truncated.onnx", "onnx: testdata/truncated.onnx: not an ONNX model, or truncated: "},
 		{"testdata/not_onnx.onnx", "onnx: testdata/not_onnx.onnx: not an ONNX model, or truncated: "},
 		{"testdata/missing.onnx", "onnx: open testdata/missing.onnx: no such file or directory"},
+		{"testdata", "onnx: testdata is a directory"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			_, err := onnx.ReadFile(tc.file)

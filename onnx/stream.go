@@ -52,7 +52,7 @@ func malformed(format string, args ...any) error {
 func (d *decoder) byte() (byte, error) {
 	b, err := d.r.ReadByte()
 	if err != nil {
-		return 0, malformed("unexpected end of data at byte %d", d.off)
+		return 0, d.readError(err)
 	}
 	d.off++
 	return b, nil
@@ -71,6 +71,15 @@ func (d *decoder) varint() (uint64, error) {
 		}
 	}
 	return 0, malformed("varint overflows at byte %d", d.off)
+}
+
+// readError reports a failed read: the end of the data is a malformed
+// (truncated) model, anything else an I/O error.
+func (d *decoder) readError(err error) error {
+	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
+		return malformed("unexpected end of data at byte %d", d.off)
+	}
+	return err
 }
 
 // more reports whether the message that ends at end (-1: at the end of the
@@ -126,7 +135,7 @@ func (d *decoder) read(n int64) ([]byte, error) {
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(d.r, b); err != nil {
-		return nil, malformed("unexpected end of data at byte %d", d.off)
+		return nil, d.readError(err)
 	}
 	d.off += n
 	return b, nil
@@ -312,8 +321,8 @@ func (d *decoder) tensor(end int64) (*Tensor, error) {
 			lr := &io.LimitedReader{R: d.r, N: n}
 			err = t.readRaw(lr, n, "raw_data")
 			d.off = start + n - lr.N
-			if err != nil { // the size is right: the data ends early
-				return nil, malformed("unexpected end of data at byte %d", d.off)
+			if err != nil { // the size is right: the data ends early, or reading failed
+				return nil, d.readError(errors.Unwrap(err))
 			}
 			streamed = t
 			continue
