@@ -234,17 +234,7 @@ func (im *importer) node(n *onnx.Node) error {
 // addLayer appends l, made from call c, and returns the value of its output
 // with the given shape.
 func (im *importer) addLayer(c *call, l *workload.Layer, weights *value, shape []int64, batch bool) *value {
-	name := nodeName(c.n)
-	if im.names[name] {
-		for i := 2; ; i++ {
-			if s := fmt.Sprintf("%s_%d", name, i); !im.names[s] {
-				name = s
-				break
-			}
-		}
-	}
-	im.names[name] = true
-	l.Name = name
+	l.Name = im.layerName(c, "")
 	in := layerInput(c, weights)
 	out := c.out
 	if out == onnx.Undefined && in != nil {

@@ -85,7 +85,7 @@ func inheritType(v *value, c *call) {
 
 // layerName returns the name of a layer made from call c: the node's name
 // (or its first output when it has none) followed by suffix, made unique
-// with "_2", "_3", ... as addLayer does.
+// with "_2", "_3", ...
 func (im *importer) layerName(c *call, suffix string) string {
 	name := nodeName(c.n) + suffix
 	if im.names[name] {
