@@ -32,23 +32,23 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 	refuse := func(why string, args ...any) error {
 		return im.errorf(c.n, "equation %q is not supported: %s (%s)", eq, fmt.Sprintf(why, args...), einsumSupported)
 	}
-	var ops []*value
+	var operands []*value
 	for _, v := range c.in {
 		if v != nil {
-			ops = append(ops, v)
+			operands = append(operands, v)
 		}
 	}
-	if len(ops) != 2 {
-		return nil, refuse("it has %d operands", len(ops))
+	if len(operands) != 2 {
+		return nil, refuse("it has %d operands", len(operands))
 	}
-	terms, out, err := parseEinsum(eq, [][]int64{ops[0].shape, ops[1].shape})
+	terms, out, err := parseEinsum(eq, [][]int64{operands[0].shape, operands[1].shape})
 	if err != nil {
 		return nil, refuse("%v", err)
 	}
 	size := map[rune]int64{}
 	for k, t := range terms {
 		for i, r := range t {
-			d := ops[k].shape[i]
+			d := operands[k].shape[i]
 			switch s, ok := size[r]; {
 			case !ok || s == 1:
 				size[r] = d
@@ -86,7 +86,7 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 	// so that it is the layer's weights.
 	dimOf := func(op int, r rune) int64 {
 		if i := slices.Index(terms[op], r); i >= 0 {
-			return ops[op].shape[i]
+			return operands[op].shape[i]
 		}
 		return 1
 	}
@@ -108,8 +108,8 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 		as = append(as, dimOf(0, r))
 		bs = append(bs, dimOf(1, r))
 	}
-	aMatrix := len(batch) == 0 && len(rows) == 0 && ops[0].known
-	bMatrix := len(batch) == 0 && len(cols) == 0 && ops[1].known
+	aMatrix := len(batch) == 0 && len(rows) == 0 && operands[0].known
+	bMatrix := len(batch) == 0 && len(cols) == 0 && operands[1].known
 	for _, r := range rows {
 		as = append(as, size[r])
 		if !bMatrix {
@@ -124,7 +124,7 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 	}
 	as = append(as, lastRow, k)
 	bs = append(bs, k, lastCol)
-	l, weights, _, err := im.productLayer(c, ops[0], ops[1], as, bs)
+	l, weights, _, err := im.productLayer(c, operands[0], operands[1], as, bs)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 	for i, r := range out {
 		shape[i] = size[r]
 	}
-	isBatch := ops[0].batch && len(a) > 0 && len(out) > 0 && out[0] == a[0]
+	isBatch := operands[0].batch && len(a) > 0 && len(out) > 0 && out[0] == a[0]
 	return []*value{im.addLayer(c, l, weights, shape, isBatch)}, nil
 }
 
