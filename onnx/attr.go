@@ -224,7 +224,7 @@ func (n *Node) Tensor(name string) (*Tensor, error) {
 	return a.Tensor, nil
 }
 
-func attrFromProto(p *onnxpb.AttributeProto) (Attribute, error) {
+func attrFromProto(p *onnxpb.AttributeProto, ext *externalFiles) (Attribute, error) {
 	a := Attribute{Name: p.GetName(), Type: AttrType(p.GetType())}
 	if a.Name == "" {
 		return a, fmt.Errorf("attribute without a name")
@@ -246,7 +246,7 @@ func attrFromProto(p *onnxpb.AttributeProto) (Attribute, error) {
 		if p.GetT() == nil {
 			return a, fmt.Errorf("attribute %q: TENSOR attribute without a tensor", a.Name)
 		}
-		t, err := tensorFromProto(p.GetT())
+		t, err := tensorFromProto(p.GetT(), ext)
 		if err != nil {
 			return a, fmt.Errorf("attribute %q: %w", a.Name, err)
 		}
@@ -261,7 +261,7 @@ func attrFromProto(p *onnxpb.AttributeProto) (Attribute, error) {
 		}
 	case AttrTensors:
 		for _, tp := range p.GetTensors() {
-			t, err := tensorFromProto(tp)
+			t, err := tensorFromProto(tp, ext)
 			if err != nil {
 				return a, fmt.Errorf("attribute %q: %w", a.Name, err)
 			}

@@ -1,42 +1,64 @@
 package onnx
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-
-	"google.golang.org/protobuf/proto"
+	"path/filepath"
 
 	"github.com/nnergy/nnergy/internal/onnxpb"
 )
 
-// ReadFile reads and decodes the ONNX model in file path. Errors name the file.
+// ReadFile reads and decodes the ONNX model in file path. Errors name the
+// file. External tensor data is read from files in the model file's
+// directory. The file is decoded as it is read, so that memory holds the
+// decoded model but not the file's bytes.
 func ReadFile(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: %w", err)
 	}
-	return Parse(path, data)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("onnx: %s is a directory", path)
+	}
+	return decodeFrom(path, bufio.NewReaderSize(f, 1<<16), st.Size(), filepath.Dir(path))
 }
 
-// Decode reads an ONNX model from r. Errors carry no file name; use Parse or
-// ReadFile when there is one.
+// Decode reads an ONNX model from r. Errors carry no file name, and
+// external tensor data cannot be found: use Parse or ReadFile when there is
+// a file.
 func Decode(r io.Reader) (*Model, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("onnx: %w", err)
-	}
-	return Parse("", data)
+	return decodeFrom("", bufio.NewReaderSize(r, 1<<16), -1, "")
 }
 
 // Parse decodes the ONNX model in data, read from the file name (used in
-// error messages and stored in Model.Source). It checks that the model has a
-// graph, that every tensor's data agrees with its type and dimensions, that
-// every node input is defined, and puts the nodes in topological order if
-// they are not.
+// error messages and stored in Model.Source; external tensor data is read
+// relative to its directory). It checks that the model has a graph, that
+// every tensor's data agrees with its type and dimensions, that every node
+// input is defined, and puts the nodes in topological order if they are
+// not.
 func Parse(name string, data []byte) (*Model, error) {
-	m, err := parse(data)
+	dir := ""
+	if name != "" {
+		dir = filepath.Dir(name)
+	}
+	return decodeFrom(name, bufio.NewReader(bytes.NewReader(data)), int64(len(data)), dir)
+}
+
+// decodeFrom decodes the model of size bytes (-1: unknown) in r, read from
+// file name, whose external data is in directory dir ("" unknown).
+func decodeFrom(name string, r *bufio.Reader, size int64, dir string) (*Model, error) {
+	ext := &externalFiles{dir: dir}
+	defer ext.close()
+	m, err := parse(&decoder{r: r, ext: ext}, size)
 	if err != nil {
 		var ne *NodeError
 		if errors.As(err, &ne) {
@@ -52,13 +74,22 @@ func Parse(name string, data []byte) (*Model, error) {
 	return m, nil
 }
 
-func parse(data []byte) (*Model, error) {
-	if len(data) == 0 {
+func parse(d *decoder, size int64) (*Model, error) {
+	if size == 0 {
 		return nil, errors.New("empty file")
 	}
-	var p onnxpb.ModelProto
-	if err := proto.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("not an ONNX model, or truncated: %v", err)
+	if size < 0 {
+		if _, err := d.r.Peek(1); err == io.EOF {
+			return nil, errors.New("empty file")
+		}
+	}
+	p, inits, err := d.model(size)
+	if err != nil {
+		var em *errMalformed
+		if errors.As(err, &em) {
+			return nil, fmt.Errorf("not an ONNX model, or truncated: %v", em)
+		}
+		return nil, err
 	}
 	if p.GetIrVersion() <= 0 {
 		return nil, errors.New("not an ONNX model: no ir_version")
@@ -80,7 +111,7 @@ func parse(data []byte) (*Model, error) {
 	if len(p.GetFunctions()) > 0 {
 		return nil, errors.New("model-local functions are not supported")
 	}
-	g, err := graphFromProto(p.Graph)
+	g, err := graphFromProto(p.Graph, inits, d.ext)
 	if err != nil {
 		return nil, err
 	}
@@ -88,25 +119,19 @@ func parse(data []byte) (*Model, error) {
 	return m, nil
 }
 
-func graphFromProto(p *onnxpb.GraphProto) (*Graph, error) {
-	g := &Graph{Name: p.GetName(), DocString: p.GetDocString()}
+// graphFromProto converts p, whose initializers were decoded into inits
+// as they streamed by.
+func graphFromProto(p *onnxpb.GraphProto, inits []*Tensor, ext *externalFiles) (*Graph, error) {
+	g := &Graph{Name: p.GetName(), DocString: p.GetDocString(), Initializers: inits}
 	if len(p.GetSparseInitializer()) > 0 {
 		return nil, errors.New("sparse initializers are not supported")
 	}
-	inits := make(map[string]bool, len(p.GetInitializer()))
-	for i, tp := range p.GetInitializer() {
-		t, err := tensorFromProto(tp)
-		if err != nil {
-			if tp.GetName() == "" {
-				return nil, fmt.Errorf("initializer %d: %w", i, err)
-			}
-			return nil, fmt.Errorf("initializer %q: %w", tp.GetName(), err)
-		}
-		inits[t.Name] = true
-		g.Initializers = append(g.Initializers, t)
+	isInit := make(map[string]bool, len(inits))
+	for _, t := range inits {
+		isInit[t.Name] = true
 	}
 	for _, vp := range p.GetInput() {
-		if inits[vp.GetName()] {
+		if isInit[vp.GetName()] {
 			continue // IR < 4 lists initializers as inputs too
 		}
 		v, err := valueInfoFromProto(vp)
@@ -142,7 +167,7 @@ func graphFromProto(p *onnxpb.GraphProto) (*Graph, error) {
 			n.Domain = ""
 		}
 		for _, ap := range np.GetAttribute() {
-			a, err := attrFromProto(ap)
+			a, err := attrFromProto(ap, ext)
 			if err != nil {
 				return nil, n.Errorf("%v", err)
 			}

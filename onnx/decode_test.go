@@ -2,6 +2,7 @@ package onnx_test
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
@@ -116,6 +117,7 @@ func TestMalformed(t *testing.T) {
 		{"testdata/truncated.onnx", "onnx: testdata/truncated.onnx: not an ONNX model, or truncated: "},
 		{"testdata/not_onnx.onnx", "onnx: testdata/not_onnx.onnx: not an ONNX model, or truncated: "},
 		{"testdata/missing.onnx", "onnx: open testdata/missing.onnx: no such file or directory"},
+		{"testdata", "onnx: testdata is a directory"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			_, err := onnx.ReadFile(tc.file)
@@ -179,9 +181,46 @@ func TestTensorData(t *testing.T) {
 		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: &f32, Dims: []int64{0, 3}},
 		want: &onnx.Tensor{Name: "w", DataType: onnx.Float, Dims: []int64{0, 3}, Floats: []float32{}},
 	}, {
-		name: "float16",
-		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(10), Dims: []int64{1}, RawData: []byte{0, 0}},
-		err:  `onnx: initializer "w": data type FLOAT16 is not supported (supported: FLOAT, INT64, INT32, BOOL)`,
+		name: "raw float16",
+		// 1, -2, 65504 (the largest), 2^-24 (the smallest subnormal), -0.
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(10), Dims: []int64{5}, RawData: []byte{0x00, 0x3c, 0x00, 0xc0, 0xff, 0x7b, 0x01, 0x00, 0x00, 0x80}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.Float16, Dims: []int64{5}, Floats: []float32{1, -2, 65504, 1.0 / (1 << 24), float32(math.Copysign(0, -1))}},
+	}, {
+		name: "float16 in int32_data",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(10), Dims: []int64{2}, Int32Data: []int32{0x3800, 0x7c00}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.Float16, Dims: []int64{2}, Floats: []float32{0.5, float32(math.Inf(1))}},
+	}, {
+		name: "raw bfloat16",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(16), Dims: []int64{2}, RawData: []byte{0x80, 0x3f, 0x40, 0xc0}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.BFloat16, Dims: []int64{2}, Floats: []float32{1, -3}},
+	}, {
+		name: "double_data",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(11), Dims: []int64{2}, DoubleData: []float64{0.25, -8}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.Double, Dims: []int64{2}, Floats: []float32{0.25, -8}},
+	}, {
+		name: "raw int8",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(3), Dims: []int64{3}, RawData: []byte{0x80, 0xff, 0x7f}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.Int8, Dims: []int64{3}, Ints: []int64{-128, -1, 127}},
+	}, {
+		name: "raw uint8",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(2), Dims: []int64{3}, RawData: []byte{0x80, 0xff, 0x7f}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.Uint8, Dims: []int64{3}, Ints: []int64{128, 255, 127}},
+	}, {
+		name: "int8 in int32_data",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(3), Dims: []int64{2}, Int32Data: []int32{-5, 7}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.Int8, Dims: []int64{2}, Ints: []int64{-5, 7}},
+	}, {
+		name: "raw int16 and uint32",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(5), Dims: []int64{1}, RawData: []byte{0xfe, 0xff}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.Int16, Dims: []int64{1}, Ints: []int64{-2}},
+	}, {
+		name: "uint64_data",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(12), Dims: []int64{1}, Uint64Data: []uint64{4000000000}},
+		want: &onnx.Tensor{Name: "w", DataType: onnx.Uint32, Dims: []int64{1}, Ints: []int64{4000000000}},
+	}, {
+		name: "string",
+		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: proto.Int32(8), Dims: []int64{1}, StringData: [][]byte{[]byte("a")}},
+		err:  `onnx: initializer "w": data type STRING is not supported (supported: FLOAT, FLOAT16, BFLOAT16, DOUBLE, INT8, UINT8, INT16, UINT16, INT32, UINT32, INT64, UINT64, BOOL)`,
 	}, {
 		name: "short raw",
 		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: &f32, Dims: []int64{2, 2}, RawData: []byte{0, 0, 0, 0}},
@@ -201,7 +240,12 @@ func TestTensorData(t *testing.T) {
 	}, {
 		name: "external",
 		t:    &onnxpb.TensorProto{Name: proto.String("w"), DataType: &f32, Dims: []int64{1}, DataLocation: onnxpb.TensorProto_EXTERNAL.Enum()},
-		err:  `onnx: initializer "w": data is stored in an external file, which is not supported`,
+		err:  `onnx: initializer "w": data is stored in an external file, but external_data has no location`,
+	}, {
+		name: "external without a directory",
+		t: &onnxpb.TensorProto{Name: proto.String("w"), DataType: &f32, Dims: []int64{1}, DataLocation: onnxpb.TensorProto_EXTERNAL.Enum(),
+			ExternalData: []*onnxpb.StringStringEntryProto{{Key: proto.String("location"), Value: proto.String("w.bin")}}},
+		err: `onnx: initializer "w": data is stored in the external file "w.bin", but the model's directory is unknown (read the model with ReadFile or Parse with its path)`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := graphModel(t, &onnxpb.GraphProto{Name: proto.String("g"), Initializer: []*onnxpb.TensorProto{tc.t}})
@@ -266,9 +310,9 @@ func TestGraphErrors(t *testing.T) {
 		g: &onnxpb.GraphProto{Node: []*onnxpb.NodeProto{{
 			Name: proto.String("c"), OpType: proto.String("Constant"), Output: []string{"y"},
 			Attribute: []*onnxpb.AttributeProto{{Name: proto.String("value"), Type: onnxpb.AttributeProto_TENSOR.Enum(),
-				T: &onnxpb.TensorProto{DataType: proto.Int32(11), Dims: []int64{1}, DoubleData: []float64{1}}}},
+				T: &onnxpb.TensorProto{DataType: proto.Int32(14), Dims: []int64{1}, FloatData: []float32{1, 2}}}},
 		}}},
-		err: `onnx: m.onnx: node "c" (Constant): attribute "value": data type DOUBLE is not supported (supported: FLOAT, INT64, INT32, BOOL)`,
+		err: `onnx: m.onnx: node "c" (Constant): attribute "value": data type COMPLEX64 is not supported (supported: FLOAT, FLOAT16, BFLOAT16, DOUBLE, INT8, UINT8, INT16, UINT16, INT32, UINT32, INT64, UINT64, BOOL)`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := onnx.Parse("m.onnx", graphModel(t, tc.g))

@@ -7,11 +7,22 @@
 // ReadFile, Parse and Decode return a Model whose graph is checked and in
 // topological order: every node input is defined by a graph input, an
 // initializer or an earlier node. Initializers and constant tensors hold
-// their data as float32 (type Float) or int64 (Int64, Int32, Bool), read
-// from raw_data or the typed fields; other element types, external data and
-// sparse initializers are reported as errors. Malformed input (empty,
-// truncated, not protobuf, no graph) is an error naming the file, never a
-// panic.
+// their data as float32 (FLOAT, FLOAT16, BFLOAT16, DOUBLE) or int64 (the
+// integer types and BOOL), read from raw_data, the typed fields, or an
+// external data file; Tensor.DataType keeps the stored type, whose width
+// DataType.Bits gives. STRING, complex and sparse tensors are reported as
+// errors. Malformed input (empty, truncated, not protobuf, no graph) is an
+// error naming the file, never a panic.
+//
+// The model is decoded as it is read: raw_data goes from the file straight
+// into the tensors' slices, so reading a model takes about the memory of
+// its decoded weights, not the file's bytes as well (BENCHMARKS.md).
+//
+// External data (external_data with location, offset, length) is read
+// relative to the directory of the model file (ReadFile's path, Parse's
+// name); a location that is absolute, climbs out with "..", or leads out
+// through a symbolic link is refused, and a missing file is an error naming
+// it. Decode, which has no file, cannot read external data.
 //
 // Node attributes are read with typed accessors that default when the
 // attribute is absent and fail with a *NodeError naming the node, its

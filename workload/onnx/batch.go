@@ -111,7 +111,7 @@ func importAt(m *onnx.Model, p *plan, batch int64, shapesOnly bool) (*workload.N
 		net.Batch = 1
 	}
 	for _, f := range p.feeds {
-		v := &value{shape: slices.Clone(f.shape)}
+		v := &value{shape: slices.Clone(f.shape), dtype: f.dtype}
 		if f.axis >= 0 {
 			v.shape[f.axis] = batch
 			v.batch = f.axis == 0
@@ -135,6 +135,7 @@ func importAt(m *onnx.Model, p *plan, batch int64, shapesOnly bool) (*workload.N
 // feed is one graph input as the import sets it up: its shape with every
 // dimension resolved but the batch, and its batch axis.
 type feed struct {
+	dtype onnx.DataType // the element type, which sets the word width of the layers it feeds
 	name  string
 	shape []int64 // shape[axis] is the file's static batch, or -1
 	axis  int     // the batch axis, -1 when the input has none
@@ -230,7 +231,7 @@ func newPlan(m *onnx.Model, o Options) (*plan, error) {
 	statics := map[int64]string{}
 	symbolic := false
 	for _, in := range infos {
-		f := feed{name: in.Name, shape: slices.Clone(in.Shape), axis: -1}
+		f := feed{name: in.Name, shape: slices.Clone(in.Shape), dtype: in.DataType, axis: -1}
 		param := func(d int) string {
 			if d < len(in.Params) {
 				return in.Params[d]

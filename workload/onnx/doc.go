@@ -18,12 +18,33 @@
 // operand's size is exact. Density[workload.Weights] is the fraction of
 // nonzero values of the constant operand.
 //
+// More ops become layers, each explained where it is imported:
+// ConvTranspose (ops_convt.go: the loop nest of the convolution whose
+// input gradient it computes, with exactly its MACs), Einsum of two
+// operands (ops_einsum.go: the batched matrix product it is; other
+// equations are refused naming the equation), LSTM, GRU and RNN (ops_rnn.go:
+// a layer "NODE/input" for the input products of all steps and one layer
+// "NODE/step<t>" per time step for the recurrent products), and the
+// quantized QLinearConv, QLinearMatMul, ConvInteger and MatMulInteger
+// (ops_quant.go, which also covers QuantizeLinear/DequantizeLinear models).
+//
+// # Word widths
+//
+// Layer.Bits follows the stored type of each tensor: INT8 and UINT8 are
+// 8-bit words, FLOAT16, BFLOAT16, INT16 and UINT16 16-bit; FLOAT and the
+// other types keep the workload default (16 bits), since float models are
+// taken to run at the accelerator's fixed-point word. Types flow from the
+// graph inputs and initializers through every op (Cast sets its own); a
+// DequantizeLinear keeps its input's stored type, so that a QDQ model's
+// layers are integer layers.
+//
 // # Shapes
 //
 // All other supported ops (the table in ops.go: activations, normalization,
-// pooling, reductions, elementwise arithmetic with broadcasting, and the
-// shape ops Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split,
-// Slice, Gather, Shape, Constant, ConstantOfShape, Expand, Pad, Tile, Range)
+// pooling, reductions, elementwise arithmetic with broadcasting, Resize and
+// Upsample, the quantization ops, and the shape ops Reshape, Flatten,
+// Transpose, Squeeze, Unsqueeze, Concat, Split, Slice, Gather, ScatterND,
+// Shape, Constant, ConstantOfShape, Expand, Pad, Tile, Range)
 // only carry shapes, and constant values where shape computations need them,
 // so that shapes are inferred statically from the graph inputs. Unsupported
 // ops are errors naming the node and its op_type.

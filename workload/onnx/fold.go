@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/nnergy/nnergy/onnx"
@@ -206,6 +207,14 @@ func arith(op string, out []int64, in []*value) (*value, bool) {
 			if !isFloat {
 				y = float64(int64(x[0]) / int64(x[1])) // truncate like C
 			}
+		case "Mod", "FMod": // Mod: the sign of the divisor, as Python's %; FMod: of the dividend, as C's fmod
+			if x[1] == 0 {
+				return nil, false
+			}
+			y = math.Mod(x[0], x[1])
+			if op == "Mod" && y != 0 && (y < 0) != (x[1] < 0) {
+				y += x[1]
+			}
 		case "Max":
 			y = x[0]
 			for _, v := range x[1:] {
@@ -229,6 +238,10 @@ func arith(op string, out []int64, in []*value) (*value, bool) {
 			}
 		case "Neg":
 			y = -x[0]
+		case "Floor":
+			y = math.Floor(x[0])
+		case "Ceil":
+			y = math.Ceil(x[0])
 		case "Abs":
 			y = max(x[0], -x[0])
 		default:

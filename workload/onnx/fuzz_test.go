@@ -22,6 +22,13 @@ func FuzzImport(f *testing.F) {
 		}
 		f.Add(b, uint8(1))
 	}
+	for _, name := range []string{"convtranspose", "lstm", "gru", "einsum", "upsample11", "resize13", "quantized", "fp16"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "ops", name+".onnx"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(2))
+	}
 	f.Fuzz(func(t *testing.T, data []byte, batch uint8) {
 		m, err := onnx.Parse("fuzz.onnx", data)
 		if err != nil {
@@ -67,7 +74,10 @@ func FuzzImportOps(f *testing.F) {
 	f.Add([]byte{4, 2, 3, 5, 7, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2})
 	ops := []string{"Conv", "MaxPool", "AveragePool", "Gemm", "MatMul", "Reshape", "Transpose",
 		"Slice", "Gather", "Concat", "Split", "Squeeze", "Unsqueeze", "Flatten", "Pad", "Add",
-		"ReduceMean", "Expand", "Tile", "Shape", "GlobalAveragePool", "BatchNormalization"}
+		"ReduceMean", "Expand", "Tile", "Shape", "GlobalAveragePool", "BatchNormalization",
+		"ConvTranspose", "Einsum", "LSTM", "GRU", "Resize", "Mod", "ScatterND", "DequantizeLinear"}
+	equations := []string{"ij,jk->ik", "bij,bjk->bik", "bhid,bhjd->bhij", "ii,ij->ij", "ij,kl->i",
+		"...ij,...jk->...ik", "ab,ab->ab", "i,i->", "abc,cd", "ab,b"}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := byteReader(data)
 		m := onnx.NewModel("fuzz")
@@ -137,6 +147,39 @@ func FuzzImportOps(f *testing.F) {
 			case "BatchNormalization":
 				c := 1 + r.next(8)
 				in = append(in, w(c), w(c), w(c), w(c))
+			case "ConvTranspose":
+				in = append(in, w(r.ints(nr, 1, 4)...))
+				attrs = append(attrs, onnx.IntsAttr("strides", r.ints(int(r.next(3)), 1, 3)...),
+					onnx.IntsAttr("output_padding", r.ints(int(r.next(3)), 0, 3)...), onnx.IntAttr("group", 1+r.next(2)))
+			case "Einsum":
+				in = append(in, cur)
+				attrs = append(attrs, onnx.StringAttr("equation", equations[r.next(len(equations))]))
+			case "LSTM", "GRU":
+				h := 1 + r.next(3)
+				gates := map[string]int64{"LSTM": 4, "GRU": 3}[op] * h
+				in = append(in, w(1+r.next(2), gates, r.next(5)), w(1+r.next(2), gates, h))
+				attrs = append(attrs, onnx.IntAttr("hidden_size", h), onnx.IntAttr("layout", r.next(3)),
+					onnx.StringAttr("direction", []string{"forward", "bidirectional", "sideways"}[r.next(3)]))
+			case "Resize":
+				if r.next(2) == 0 {
+					n := name("s")
+					sc := make([]float32, nr)
+					for j := range sc {
+						sc[j] = float32(r.next(5)) / 2
+					}
+					g.AddInitializer(n, []int64{int64(nr)}, sc)
+					in = append(in, "", n)
+				} else {
+					in = append(in, "", "", k([]int64{int64(nr)}, r.ints(nr, 0, 9)))
+				}
+			case "Mod":
+				in = append(in, k([]int64{int64(nr)}, r.ints(nr, -3, 7)))
+			case "ScatterND":
+				kk := 1 + r.next(3)
+				in = append(in, k([]int64{1, kk}, r.ints(int(kk), -2, 6)), w(r.ints(nr, 1, 4)...))
+			case "DequantizeLinear":
+				in = append(in, w(r.ints(int(r.next(2)), 1, 4)...))
+				attrs = append(attrs, onnx.IntAttr("axis", r.next(4)-1))
 			}
 			outs := []string{name("y")}
 			if op == "Split" {

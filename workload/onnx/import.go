@@ -2,11 +2,11 @@ package onnx
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/nnergy/nnergy/onnx"
-	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -19,10 +19,11 @@ func ReadFile(path string, batch int) (*workload.Network, error) {
 // size (0 keeps the model's own batch, or 1 when it is symbolic); see
 // ImportWith for the other options.
 //
-// Conv, Gemm and MatMul nodes become layers, in graph order; every other
-// supported op only carries shapes (and constant values, so that shape
-// computations such as Shape→Gather→Concat→Reshape fold). A layer's From
-// lists the layers whose outputs reach it through non-MAC ops, and its
+// Conv, Gemm, MatMul and the other ops listed under Layers in the package
+// documentation become layers, in graph order; every other supported op
+// only carries shapes (and constant values, so that shape computations such
+// as Shape→Gather→Concat→Reshape fold). A layer's From lists the layers
+// whose outputs reach it through non-MAC ops, and its
 // Density[workload.Weights] is the fraction of nonzeros of its weight
 // initializer.
 func Import(m *onnx.Model, batch int) (*workload.Network, error) {
@@ -41,7 +42,7 @@ func (im *importer) graph(net *workload.Network) error {
 	}
 	net.Layers = im.layers
 	if len(net.Layers) == 0 {
-		return im.fail("the graph has no Conv, Gemm or MatMul node")
+		return im.fail("the graph has no node that becomes a layer (%s)", strings.Join(macOps(), ", "))
 	}
 	if err := net.Validate(); err != nil {
 		return im.fail("%v", err)
@@ -74,11 +75,12 @@ type value struct {
 	known  bool
 	ints   []int64
 	floats []float32
+	dtype  onnx.DataType // element type as stored; Undefined: that of the op's first input
 }
 
 func constant(t *onnx.Tensor) *value {
-	v := &value{shape: t.Dims, known: true}
-	if t.DataType == onnx.Float {
+	v := &value{shape: t.Dims, known: true, dtype: t.DataType}
+	if t.DataType.IsFloat() {
 		v.floats = t.Floats
 	} else {
 		v.ints = t.Ints
@@ -89,8 +91,9 @@ func constant(t *onnx.Tensor) *value {
 // call is one node being imported.
 type call struct {
 	n    *onnx.Node
-	in   []*value // nil for omitted optional inputs
-	srcs []int    // union of the inputs' srcs
+	in   []*value      // nil for omitted optional inputs
+	srcs []int         // union of the inputs' srcs
+	out  onnx.DataType // type of a layer's output when not its input's (quantized ops)
 }
 
 // arg returns input i, or nil when absent.
@@ -123,7 +126,7 @@ func (im *importer) node(n *onnx.Node) error {
 	if !ok {
 		return im.errorf(n, "unsupported op type (supported: %s)", strings.Join(supportedOps(), ", "))
 	}
-	if len(n.Outputs) == 0 || n.Outputs[0] == "" {
+	if !slices.ContainsFunc(n.Outputs, func(o string) bool { return o != "" }) {
 		return im.errorf(n, "has no output")
 	}
 	c := &call{n: n, in: make([]*value, len(n.Inputs))}
@@ -166,6 +169,7 @@ func (im *importer) node(n *onnx.Node) error {
 		if !op.mac {
 			v.srcs = c.srcs
 		}
+		inheritType(v, c)
 		im.vals[name] = v
 	}
 	return nil
@@ -174,39 +178,14 @@ func (im *importer) node(n *onnx.Node) error {
 // addLayer appends l, made from call c, and returns the value of its output
 // with the given shape.
 func (im *importer) addLayer(c *call, l *workload.Layer, weights *value, shape []int64, batch bool) *value {
-	name := c.n.Name
-	if name == "" {
-		name = c.n.Outputs[0]
+	l.Name = im.layerName(c, "")
+	in := layerInput(c, weights)
+	out := c.out
+	if out == onnx.Undefined && in != nil {
+		out = in.dtype
 	}
-	if im.names[name] {
-		for i := 2; ; i++ {
-			if s := fmt.Sprintf("%s_%d", name, i); !im.names[s] {
-				name = s
-				break
-			}
-		}
-	}
-	im.names[name] = true
-	l.Name = name
-	if weights != nil && weights.known && len(weights.floats) > 0 && !im.shapesOnly {
-		l.Density[workload.Weights] = density(weights.floats)
-		// A convolution's weights, [G·M, C, R, S] in ONNX, are already in
-		// the order of the layer's Weights ranks (G, M, C, R, S): keep them
-		// so that the cost model measures every tile.
-		conv := l.Kind == workload.Conv || l.Kind == workload.Depthwise || l.Kind == workload.Pointwise
-		if conv && int64(len(weights.floats)) == l.Size(workload.Weights) {
-			sh := l.Shape
-			t := sparse.Tensor{Shape: []int{sh[workload.G], sh[workload.M], sh[workload.C], sh[workload.R], sh[workload.S]}, Values: weights.floats}
-			if ms, err := sparse.NewMeasured(t); err == nil {
-				l.Measured[workload.Weights] = ms
-			}
-		}
-	}
-	for _, s := range c.srcs {
-		l.From = append(l.From, im.layers[s].Name)
-	}
-	im.layers = append(im.layers, l)
-	return &value{shape: shape, batch: batch, srcs: []int{len(im.layers) - 1}}
+	i := im.appendLayer(l, in, weights, out, c.srcs)
+	return &value{shape: shape, batch: batch, srcs: []int{i}}
 }
 
 // density returns the fraction of nonzero values. A tensor of zeros counts

@@ -13,13 +13,32 @@ type op struct {
 	mac   bool // the op becomes a layer; other ops pass their inputs' sources on
 }
 
-// ops is the table of supported operator types (default domain). Everything
-// that is not a Conv, Gemm or MatMul only carries shapes and constants.
+// ops is the table of supported operator types (default domain). The ops
+// marked mac become layers; everything else only carries shapes and
+// constants.
 var ops = map[string]op{
 	// Layers.
-	"Conv":   {(*importer).conv, 2, true},
-	"Gemm":   {(*importer).gemm, 2, true},
-	"MatMul": {(*importer).matmul, 2, true},
+	"Conv":          {(*importer).conv, 2, true},
+	"ConvTranspose": {(*importer).convTranspose, 2, true},
+	"Gemm":          {(*importer).gemm, 2, true},
+	"MatMul":        {(*importer).matmul, 2, true},
+	"Einsum":        {(*importer).einsum, 1, true},
+	"LSTM":          {(*importer).rnn, 3, true},
+	"GRU":           {(*importer).rnn, 3, true},
+	"RNN":           {(*importer).rnn, 3, true},
+	"QLinearConv":   {(*importer).qlinearConv, 8, true},
+	"QLinearMatMul": {(*importer).qlinearMatMul, 8, true},
+	"ConvInteger":   {(*importer).qlinearConv, 2, true},
+	"MatMulInteger": {(*importer).qlinearMatMul, 2, true},
+
+	// Quantization (see ops_quant.go).
+	"QuantizeLinear":        {(*importer).quantizeLinear, 2, false},
+	"DequantizeLinear":      {(*importer).dequantizeLinear, 2, false},
+	"DynamicQuantizeLinear": {(*importer).dynamicQuantizeLinear, 1, false},
+
+	// Interpolation: not MACs.
+	"Resize":   {(*importer).resize, 1, false},
+	"Upsample": {(*importer).resize, 1, false},
 
 	// Elementwise, one input: the output has the input's shape.
 	"Abs":             {(*importer).unary, 1, false},
@@ -116,6 +135,7 @@ var ops = map[string]op{
 	"Slice":           {(*importer).slice, 1, false},
 	"Split":           {(*importer).split, 1, false},
 	"Squeeze":         {(*importer).squeeze, 1, false},
+	"ScatterND":       {(*importer).scatterND, 3, false},
 	"Tile":            {(*importer).tile, 2, false},
 	"Transpose":       {(*importer).transpose, 1, false},
 	"Unsqueeze":       {(*importer).unsqueeze, 1, false},
@@ -145,7 +165,7 @@ func (im *importer) cast(c *call) ([]*value, error) {
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	out := &value{shape: x.shape, batch: x.batch}
+	out := &value{shape: x.shape, batch: x.batch, dtype: onnx.DataType(to)}
 	if !x.known {
 		return []*value{out}, nil
 	}
@@ -218,7 +238,17 @@ func (im *importer) elementwise(c *call) ([]*value, error) {
 	for _, v := range in {
 		batch = batch || (v.batch && len(v.shape) == len(out))
 	}
-	if r, ok := arith(c.n.OpType, out, in); ok {
+	op := c.n.OpType
+	if op == "Mod" {
+		fmod, err := c.n.Int("fmod", 0)
+		if err != nil {
+			return nil, im.wrap(err)
+		}
+		if fmod != 0 {
+			op = "FMod"
+		}
+	}
+	if r, ok := arith(op, out, in); ok {
 		r.batch = batch
 		return []*value{r}, nil
 	}

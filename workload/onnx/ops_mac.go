@@ -101,12 +101,17 @@ func (w *window) out(i int, in int64, ceil bool) int64 {
 // conv imports Conv over 1-D or 2-D inputs: X [N, C, (H,) W] and weights
 // [M, C/group, (KH,) KW].
 func (im *importer) conv(c *call) ([]*value, error) {
-	x, w := c.in[0], c.in[1]
+	return im.convOf(c, c.in[0], c.in[1], 1)
+}
+
+// convOf imports a convolution of x by w, input wi of the node (for
+// messages).
+func (im *importer) convOf(c *call, x, w *value, wi int) ([]*value, error) {
 	if len(x.shape) != 3 && len(x.shape) != 4 {
 		return nil, im.errorf(c.n, "input %q has shape %v; only 1-D and 2-D convolutions (rank 3 or 4) are supported", c.n.Inputs[0], x.shape)
 	}
 	if len(w.shape) != len(x.shape) {
-		return nil, im.errorf(c.n, "weights %q have shape %v, want rank %d", c.n.Inputs[1], w.shape, len(x.shape))
+		return nil, im.errorf(c.n, "weights %q have shape %v, want rank %d", c.n.Inputs[wi], w.shape, len(x.shape))
 	}
 	group, err := c.n.Int("group", 1)
 	if err != nil {
@@ -184,7 +189,11 @@ func (im *importer) gemm(c *call) ([]*value, error) {
 // matmul imports MatMul with numpy semantics: 1-D operands are promoted to
 // matrices and leading (batch) dimensions broadcast.
 func (im *importer) matmul(c *call) ([]*value, error) {
-	a, b := c.in[0], c.in[1]
+	return im.matmulOf(c, c.in[0], c.in[1])
+}
+
+// matmulOf imports the MatMul of a and b.
+func (im *importer) matmulOf(c *call, a, b *value) ([]*value, error) {
 	if len(a.shape) == 0 || len(b.shape) == 0 {
 		return nil, im.errorf(c.n, "inputs have shapes %v and %v; scalars are not allowed", a.shape, b.shape)
 	}
@@ -207,6 +216,16 @@ func (im *importer) matmul(c *call) ([]*value, error) {
 //
 // Density[Weights] comes from the constant operand.
 func (im *importer) product(c *call, a, b *value, as, bs []int64, batch bool) ([]*value, error) {
+	l, weights, out, err := im.productLayer(c, a, b, as, bs)
+	if err != nil {
+		return nil, err
+	}
+	return []*value{im.addLayer(c, l, weights, out, batch)}, nil
+}
+
+// productLayer builds the layer of product, and returns it with its
+// constant operand and the shape of its output.
+func (im *importer) productLayer(c *call, a, b *value, as, bs []int64) (*workload.Layer, *value, []int64, error) {
 	dropM, dropN := len(as) == 1, len(bs) == 1
 	if dropM {
 		as = []int64{1, as[0]}
@@ -216,12 +235,12 @@ func (im *importer) product(c *call, a, b *value, as, bs []int64, batch bool) ([
 	}
 	m, k, n := as[len(as)-2], as[len(as)-1], bs[len(bs)-1]
 	if bs[len(bs)-2] != k {
-		return nil, im.errorf(c.n, "inner dimensions of %v and %v differ", a.shape, b.shape)
+		return nil, nil, nil, im.errorf(c.n, "inner dimensions of %v and %v differ", a.shape, b.shape)
 	}
 	ab, bb := as[:len(as)-2], bs[:len(bs)-2]
 	ob, err := broadcast(ab, bb)
 	if err != nil {
-		return nil, im.errorf(c.n, "batch dimensions of %v and %v do not broadcast", a.shape, b.shape)
+		return nil, nil, nil, im.errorf(c.n, "batch dimensions of %v and %v do not broadcast", a.shape, b.shape)
 	}
 	out := slices.Clone(ob)
 	if !dropM {
@@ -232,7 +251,7 @@ func (im *importer) product(c *call, a, b *value, as, bs []int64, batch bool) ([
 	}
 	for _, d := range slices.Concat(as, bs) {
 		if d <= 0 {
-			return nil, im.errorf(c.n, "empty operand: shapes %v and %v", a.shape, b.shape)
+			return nil, nil, nil, im.errorf(c.n, "empty operand: shapes %v and %v", a.shape, b.shape)
 		}
 	}
 	bConst := b.known && b.floats != nil && len(bs) == 2
@@ -272,9 +291,9 @@ func (im *importer) product(c *call, a, b *value, as, bs []int64, batch bool) ([
 	}
 	l, err := workload.NewLayer("", kind, shape, [2]int{1, 1}, [2]int{1, 1})
 	if err != nil {
-		return nil, im.errorf(c.n, "%s", trimPrefix(err))
+		return nil, nil, nil, im.errorf(c.n, "%s", trimPrefix(err))
 	}
-	return []*value{im.addLayer(c, l, weights, out, batch)}, nil
+	return l, weights, out, nil
 }
 
 // dimAt returns s[i], or 1 when i is out of range (a missing broadcast dim).

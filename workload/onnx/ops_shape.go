@@ -286,11 +286,89 @@ func (im *importer) shapeOp(c *call) ([]*value, error) {
 	}
 	start, end = clamp(start), clamp(end)
 	s := slices.Clone(x.shape[start:max(start, end)])
-	return []*value{{shape: []int64{int64(len(s))}, known: true, ints: s}}, nil
+	return []*value{{shape: []int64{int64(len(s))}, known: true, ints: s, dtype: onnx.Int64}}, nil
 }
 
 func (im *importer) size(c *call) ([]*value, error) {
-	return []*value{{shape: []int64{}, known: true, ints: []int64{onnx.Numel(c.in[0].shape)}}}, nil
+	return []*value{{shape: []int64{}, known: true, ints: []int64{onnx.Numel(c.in[0].shape)}, dtype: onnx.Int64}}, nil
+}
+
+// scatterND imports ScatterND: data with the slices that indices [..., k]
+// address replaced by (or, with reduction, combined with) updates. It folds
+// when all three are known.
+func (im *importer) scatterND(c *call) ([]*value, error) {
+	data, ix, upd := c.in[0], c.in[1], c.in[2]
+	red, err := c.n.Str("reduction", "none")
+	if err != nil {
+		return nil, im.wrap(err)
+	}
+	switch red {
+	case "none", "add", "mul", "max", "min":
+	default:
+		return nil, im.wrap(c.n.AttrErrorf("reduction", "unknown value %q", red))
+	}
+	r, q := len(data.shape), len(ix.shape)
+	if q == 0 {
+		return nil, im.errorf(c.n, "indices are a scalar; want rank at least 1")
+	}
+	k := ix.shape[q-1]
+	if k < 1 || k > int64(r) {
+		return nil, im.errorf(c.n, "indices of shape %v address %d dimensions of data of rank %d", ix.shape, k, r)
+	}
+	want := slices.Concat(ix.shape[:q-1], data.shape[k:])
+	if !slices.Equal(upd.shape, want) {
+		return nil, im.errorf(c.n, "updates have shape %v, want %v", upd.shape, want)
+	}
+	out := &value{shape: slices.Clone(data.shape), batch: data.batch}
+	n := onnx.Numel(data.shape)
+	if !data.known || !ix.known || ix.ints == nil || !upd.known || n > maxMove || (data.floats == nil) != (upd.floats == nil) {
+		return []*value{out}, nil
+	}
+	st := rowStrides(data.shape)
+	block := prod(data.shape[k:])
+	out.known = true
+	if data.floats != nil {
+		out.floats = slices.Clone(data.floats)
+	} else {
+		out.ints = slices.Clone(data.ints)
+	}
+	for i := range prod(ix.shape[:q-1]) {
+		var off int64
+		for j := range k {
+			d := data.shape[j]
+			v := ix.ints[i*k+j]
+			if v < -d || v >= d {
+				return nil, im.errorf(c.n, "index %d out of range for dimension %d of size %d", v, j, d)
+			}
+			if v < 0 {
+				v += d
+			}
+			off += v * st[j]
+		}
+		for e := range block {
+			if out.floats != nil {
+				out.floats[off+e] = float32(reduce(red, float64(out.floats[off+e]), float64(upd.floats[i*block+e])))
+			} else {
+				out.ints[off+e] = int64(reduce(red, float64(out.ints[off+e]), float64(upd.ints[i*block+e])))
+			}
+		}
+	}
+	return []*value{out}, nil
+}
+
+// reduce combines an old and a new value as ScatterND's reduction says.
+func reduce(red string, old, upd float64) float64 {
+	switch red {
+	case "add":
+		return old + upd
+	case "mul":
+		return old * upd
+	case "max":
+		return max(old, upd)
+	case "min":
+		return min(old, upd)
+	}
+	return upd
 }
 
 // sliceOf returns the part of x between starts and ends (clamped as ONNX
