@@ -12,18 +12,19 @@
 //
 // The layers, lowest first:
 //
-//	layer 0: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden nn/data nn/internal/gemm nn/internal/vec
-//	layer 1: workload onnx nn
-//	layer 2: arch mapping workload/zoo workload/onnx workload/engine nn/onnx nn/zoo onnx/onnxtest
-//	layer 3: nest workload/load
-//	layer 4: cost mapspace
-//	layer 5: mapper dataflow
-//	layer 6: explore
-//	layer 7: measure
-//	layer 8: prune netadapt
-//	layer 9: report
-//	layer 10: internal/cli
-//	layer 11: cmd/nnergy
+//	layer 0: internal/enum
+//	layer 1: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden nn/data nn/internal/gemm nn/internal/vec
+//	layer 2: workload onnx nn
+//	layer 3: arch mapping workload/zoo workload/onnx workload/engine nn/onnx nn/zoo onnx/onnxtest
+//	layer 4: nest workload/load
+//	layer 5: cost mapspace
+//	layer 6: mapper dataflow
+//	layer 7: explore
+//	layer 8: measure
+//	layer 9: prune netadapt
+//	layer 10: report
+//	layer 11: internal/cli
+//	layer 12: cmd/nnergy
 //
 // What each package is for:
 //
@@ -31,6 +32,7 @@
 //	arch/tech         technology tables: energy per access and per MAC
 //	internal/yamlspec strict YAML decoding with file:line:col: path errors
 //	internal/onnxpb   generated protobuf types of the ONNX format
+//	internal/enum     names of small enumerations: String, Parse, and the choices in errors
 //	internal/golden   test output held to files under testdata/, rewritten with -update
 //	internal/chart    the plots' drawing surface, written as SVG or PNG
 //	nn/data           data sets (IDX, MNIST, synthetic)

@@ -3,10 +3,10 @@ package dataflow
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/internal/enum"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -33,27 +33,18 @@ const (
 	NLR
 )
 
-var dataflowNames = [...]string{"ws", "os", "is", "rs", "nlr"}
+var dataflowNames = enum.New[Dataflow]("dataflow", "dataflow", "ws", "os", "is", "rs", "nlr")
 
 // Dataflows lists every dataflow.
 var Dataflows = []Dataflow{WS, OS, IS, RS, NLR}
 
-func (d Dataflow) String() string {
-	if int(d) < len(dataflowNames) {
-		return dataflowNames[d]
-	}
-	return fmt.Sprintf("Dataflow(%d)", uint8(d))
-}
+func (d Dataflow) String() string { return dataflowNames.String(d) }
 
 // ParseDataflow returns the dataflow named s (ws, os, is, rs, nlr).
-func ParseDataflow(s string) (Dataflow, error) {
-	for i, n := range dataflowNames {
-		if strings.EqualFold(n, s) {
-			return Dataflow(i), nil
-		}
-	}
-	return 0, fmt.Errorf("dataflow: unknown dataflow %q (dataflows: %s)", s, strings.Join(dataflowNames[:], ", "))
-}
+func ParseDataflow(s string) (Dataflow, error) { return dataflowNames.Parse(s) }
+
+// Choices lists the dataflows' names for people: "ws, os, is, rs or nlr".
+func Choices() string { return dataflowNames.Choices() }
 
 type (
 	dims = []workload.Dim

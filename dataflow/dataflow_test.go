@@ -88,7 +88,7 @@ func TestParseDataflow(t *testing.T) {
 		}
 	}
 	_, err := dataflow.ParseDataflow("xs")
-	want := `dataflow: unknown dataflow "xs" (dataflows: ws, os, is, rs, nlr)`
+	want := `dataflow: unknown dataflow "xs" (want ws, os, is, rs or nlr)`
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
 	}

@@ -127,7 +127,7 @@ func TestObjective(t *testing.T) {
 		t.Fatalf("ParseObjective = %v, %v", o, err)
 	}
 	_, err = mapper.ParseObjective("power")
-	want := `mapper: unknown objective "power" (want energy, latency, edp or a comma-separated list of them)`
+	want := `mapper: unknown objective "power" (want energy, latency or edp, or a comma-separated list of them)`
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/internal/enum"
 )
 
 // Metric is one quantity a search minimizes.
@@ -17,9 +18,9 @@ const (
 	EDP                   // energy × cycles
 )
 
-var metricNames = [...]string{"energy", "latency", "edp"}
+var metricNames = enum.New[Metric]("mapper", "objective", "energy", "latency", "edp")
 
-func (m Metric) String() string { return metricNames[m] }
+func (m Metric) String() string { return metricNames.String(m) }
 
 // Value returns the metric of r.
 func (m Metric) Value(r *cost.Result) float64 {
@@ -42,16 +43,11 @@ func ParseObjective(s string) (Objective, error) {
 	var o Objective
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
-		ok := false
-		for i, n := range metricNames {
-			if f == n {
-				o = append(o, Metric(i))
-				ok = true
-			}
+		m, err := metricNames.Parse(f)
+		if err != nil {
+			return nil, fmt.Errorf("mapper: unknown objective %q (want %s, or a comma-separated list of them)", f, metricNames.Choices())
 		}
-		if !ok {
-			return nil, fmt.Errorf("mapper: unknown objective %q (want energy, latency, edp or a comma-separated list of them)", f)
-		}
+		o = append(o, m)
 	}
 	return o, nil
 }

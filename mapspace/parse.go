@@ -57,7 +57,7 @@ func ParseConstraints(file string, data []byte) (Constraints, error) {
 		for i, n := range names {
 			d, err := workload.ParseDim(n)
 			if err != nil {
-				doc.Errorf(yamlspec.Index(path, i), "unknown dimension %q (want one of N, G, M, C, P, Q, R, S)", n)
+				doc.Errorf(yamlspec.Index(path, i), "unknown dimension %q (want N, G, M, C, P, Q, R or S)", n)
 				continue
 			}
 			if slices.Contains(out, d) {

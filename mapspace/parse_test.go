@@ -48,7 +48,7 @@ func TestConstraintsDoc(t *testing.T) {
 func TestConstraintsErrors(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
 		{"version: 2\n", "c.yaml:1:10: version: want 1, got 2"},
-		{"version: 1\nlevels:\n  - name: GLB\n    temporal: [C, K]\n", `c.yaml:4:19: levels[0].temporal[1]: unknown dimension "K" (want one of N, G, M, C, P, Q, R, S)`},
+		{"version: 1\nlevels:\n  - name: GLB\n    temporal: [C, K]\n", `c.yaml:4:19: levels[0].temporal[1]: unknown dimension "K" (want N, G, M, C, P, Q, R or S)`},
 		{"version: 1\nlevels:\n  - name: GLB\n    spatial: {R: z}\n", `c.yaml:4:18: levels[0].spatial.R: axis "z", want x or y`},
 		{"version: 1\nlevels:\n  - name: GLB\n    factors: {M: 0}\n", "c.yaml:4:18: levels[0].factors.M: must be at least 1, got 0"},
 		{"version: 1\nmin_utilization: 2\n", "c.yaml:2:18: min_utilization: must be between 0 and 1, got 2"},

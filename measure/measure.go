@@ -14,8 +14,8 @@ package measure
 import (
 	"context"
 	"fmt"
-	"strings"
 
+	"github.com/nnergy/nnergy/internal/enum"
 	"github.com/nnergy/nnergy/nn"
 )
 
@@ -76,25 +76,13 @@ const (
 	Params
 )
 
-var metricNames = [...]string{"energy", "latency", "edp", "macs", "params"}
+var metricNames = enum.New[Metric]("measure", "metric", "energy", "latency", "edp", "macs", "params")
 
-func (k Metric) String() string {
-	if int(k) < len(metricNames) {
-		return metricNames[k]
-	}
-	return fmt.Sprintf("Metric(%d)", k)
-}
+func (k Metric) String() string { return metricNames.String(k) }
 
 // ParseMetric returns the metric named s: energy, latency, edp, macs or
 // params.
-func ParseMetric(s string) (Metric, error) {
-	for i, n := range metricNames {
-		if strings.EqualFold(s, n) {
-			return Metric(i), nil
-		}
-	}
-	return 0, fmt.Errorf("measure: unknown metric %q (want %s)", s, strings.Join(metricNames[:], ", "))
-}
+func ParseMetric(s string) (Metric, error) { return metricNames.Parse(s) }
 
 // Value returns the metric of r.
 func (r Resource) Value(k Metric) float64 {

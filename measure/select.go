@@ -3,9 +3,9 @@ package measure
 import (
 	"fmt"
 	"runtime"
-	"strings"
 
 	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/internal/enum"
 	"github.com/nnergy/nnergy/nn"
 )
 
@@ -19,25 +19,13 @@ const (
 	CountKind             // MACs and parameters (Count)
 )
 
-var kindNames = [...]string{"model", "cpu", "macs"}
+var kindNames = enum.New[Kind]("measure", "measurer", "model", "cpu", "macs")
 
 // String returns the kind's name: model, cpu or macs.
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return fmt.Sprintf("Kind(%d)", k)
-}
+func (k Kind) String() string { return kindNames.String(k) }
 
 // ParseKind returns the kind named s: model, cpu or macs.
-func ParseKind(s string) (Kind, error) {
-	for i, n := range kindNames {
-		if s == n {
-			return Kind(i), nil
-		}
-	}
-	return 0, fmt.Errorf("measure: unknown measurer %q (want %s)", s, strings.Join(kindNames[:], ", "))
-}
+func ParseKind(s string) (Kind, error) { return kindNames.Parse(s) }
 
 // Reports reports whether measurers of kind k fill metric m: the hardware
 // model fills every metric, the CPU latency, MACs and parameters, counts
@@ -55,7 +43,7 @@ func (k Kind) Reports(m Metric) bool {
 // Metrics lists the metrics that measurers of kind k fill.
 func (k Kind) Metrics() []Metric {
 	var ms []Metric
-	for m := range Metric(len(metricNames)) {
+	for m := range Metric(len(metricNames.List())) {
 		if k.Reports(m) {
 			ms = append(ms, m)
 		}

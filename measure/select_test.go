@@ -30,7 +30,7 @@ func TestKind(t *testing.T) {
 			t.Errorf("%s reports %v, want %s", k, got, tc.reports)
 		}
 	}
-	if _, err := ParseKind("gpu"); err == nil || err.Error() != `measure: unknown measurer "gpu" (want model, cpu, macs)` {
+	if _, err := ParseKind("gpu"); err == nil || err.Error() != `measure: unknown measurer "gpu" (want model, cpu or macs)` {
 		t.Errorf("ParseKind(gpu) error = %v", err)
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/nnergy/nnergy/internal/enum"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/nn"
 )
@@ -54,23 +55,12 @@ const (
 	BestRatio
 )
 
-func (s Selection) String() string {
-	if s == BestRatio {
-		return "ratio"
-	}
-	return "accuracy"
-}
+var selectionNames = enum.New[Selection]("netadapt", "selection", "accuracy", "ratio")
+
+func (s Selection) String() string { return selectionNames.String(s) }
 
 // ParseSelection returns the rule named s: accuracy or ratio.
-func ParseSelection(s string) (Selection, error) {
-	switch s {
-	case "accuracy":
-		return HighestAccuracy, nil
-	case "ratio":
-		return BestRatio, nil
-	}
-	return 0, fmt.Errorf("netadapt: unknown selection %q (want accuracy or ratio)", s)
-}
+func ParseSelection(s string) (Selection, error) { return selectionNames.Parse(s) }
 
 // Config sets up a run. Zero fields take the defaults given.
 type Config struct {

@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nnergy/nnergy/internal/enum"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/nn/data"
@@ -42,23 +43,12 @@ const (
 	EnergyAware
 )
 
-func (m Method) String() string {
-	if m == EnergyAware {
-		return "energy-aware"
-	}
-	return "magnitude"
-}
+var methodNames = enum.New[Method]("prune", "method", "magnitude", "energy-aware")
+
+func (m Method) String() string { return methodNames.String(m) }
 
 // ParseMethod returns the method named s: magnitude or energy-aware.
-func ParseMethod(s string) (Method, error) {
-	switch s {
-	case "magnitude":
-		return Magnitude, nil
-	case "energy-aware":
-		return EnergyAware, nil
-	}
-	return 0, fmt.Errorf("prune: unknown method %q (want magnitude or energy-aware)", s)
-}
+func ParseMethod(s string) (Method, error) { return methodNames.Parse(s) }
 
 // Granularity is what a pruning step removes.
 type Granularity uint8
@@ -69,23 +59,12 @@ const (
 	Filter                    // whole output filters, removed from the model
 )
 
-func (g Granularity) String() string {
-	if g == Filter {
-		return "filter"
-	}
-	return "weight"
-}
+var granularityNames = enum.New[Granularity]("prune", "granularity", "weight", "filter")
+
+func (g Granularity) String() string { return granularityNames.String(g) }
 
 // ParseGranularity returns the granularity named s: weight or filter.
-func ParseGranularity(s string) (Granularity, error) {
-	switch s {
-	case "weight":
-		return Weight, nil
-	case "filter":
-		return Filter, nil
-	}
-	return 0, fmt.Errorf("prune: unknown granularity %q (want weight or filter)", s)
-}
+func ParseGranularity(s string) (Granularity, error) { return granularityNames.Parse(s) }
 
 // Target says when pruning stops: at a sparsity (the fraction of the
 // original convolution and linear weights that are zero or removed) or at

@@ -2,7 +2,8 @@ package sparse
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/nnergy/nnergy/internal/enum"
 )
 
 // Policy is what a reader does with an action (a MAC, or a storage access)
@@ -22,25 +23,13 @@ const (
 	Skip
 )
 
-var policyNames = [...]string{None: "none", Gate: "gate", Skip: "skip"}
+var policyNames = enum.New[Policy]("sparse", "policy", "none", "gate", "skip")
 
 // String returns the policy's name: none, gate or skip.
-func (p Policy) String() string {
-	if int(p) < len(policyNames) {
-		return policyNames[p]
-	}
-	return fmt.Sprintf("Policy(%d)", p)
-}
+func (p Policy) String() string { return policyNames.String(p) }
 
 // ParsePolicy returns the policy with the given name.
-func ParsePolicy(s string) (Policy, error) {
-	for p, name := range policyNames {
-		if s == name {
-			return Policy(p), nil
-		}
-	}
-	return None, fmt.Errorf("sparse: unknown policy %q (policies: %s)", s, strings.Join(policyNames[:], ", "))
-}
+func ParsePolicy(s string) (Policy, error) { return policyNames.Parse(s) }
 
 // Condition is one operand an action depends on: the probability Zero that
 // the operand is zero (1 - density for one element; TileStats.Empty for a

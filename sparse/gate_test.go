@@ -97,10 +97,10 @@ func TestPolicyNames(t *testing.T) {
 			t.Errorf("ParsePolicy(%q) = %v, %v", p.String(), got, err)
 		}
 	}
-	if _, err := ParsePolicy("clock-gate"); err == nil || err.Error() != `sparse: unknown policy "clock-gate" (policies: none, gate, skip)` {
+	if _, err := ParsePolicy("clock-gate"); err == nil || err.Error() != `sparse: unknown policy "clock-gate" (want none, gate or skip)` {
 		t.Errorf("ParsePolicy(clock-gate) error = %v", err)
 	}
-	if got := Policy(7).String(); got != "Policy(7)" {
+	if got := Policy(7).String(); got != "policy(7)" {
 		t.Errorf("Policy(7).String() = %q", got)
 	}
 }

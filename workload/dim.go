@@ -3,6 +3,8 @@ package workload
 import (
 	"fmt"
 	"strings"
+
+	"github.com/nnergy/nnergy/internal/enum"
 )
 
 // Dim is one loop dimension of a layer's loop nest. Every layer kind in
@@ -26,28 +28,16 @@ const (
 	NumDims
 )
 
-var dimNames = [NumDims]string{"N", "G", "M", "C", "P", "Q", "R", "S"}
+var dimNames = enum.New[Dim]("workload", "dimension", "N", "G", "M", "C", "P", "Q", "R", "S")
 
 // Dims lists every dimension in canonical order.
 var Dims = [NumDims]Dim{N, G, M, C, P, Q, R, S}
 
 // String returns the one-letter name of d.
-func (d Dim) String() string {
-	if d < NumDims {
-		return dimNames[d]
-	}
-	return fmt.Sprintf("Dim(%d)", uint8(d))
-}
+func (d Dim) String() string { return dimNames.String(d) }
 
 // ParseDim returns the dimension named s (case-insensitive).
-func ParseDim(s string) (Dim, error) {
-	for i, n := range dimNames {
-		if strings.EqualFold(n, s) {
-			return Dim(i), nil
-		}
-	}
-	return 0, fmt.Errorf("workload: unknown dimension %q (want one of %s)", s, strings.Join(dimNames[:], ", "))
-}
+func ParseDim(s string) (Dim, error) { return dimNames.Parse(s) }
 
 // Shape holds one bound (or factor, or tile extent) per dimension.
 type Shape [NumDims]int
@@ -68,7 +58,7 @@ func (s Shape) String() string {
 		if d > 0 {
 			b.WriteByte(' ')
 		}
-		fmt.Fprintf(&b, "%s=%d", dimNames[d], v)
+		fmt.Fprintf(&b, "%s=%d", Dim(d), v)
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package workload
 import (
 	"fmt"
 
+	"github.com/nnergy/nnergy/internal/enum"
 	"github.com/nnergy/nnergy/sparse"
 )
 
@@ -20,25 +21,13 @@ const (
 	MatMul
 )
 
-var kindNames = []string{"conv", "depthwise", "pointwise", "fc", "gemm", "matmul"}
+var kindNames = enum.New[Kind]("workload", "layer kind", "conv", "depthwise", "pointwise", "fc", "gemm", "matmul")
 
 // String returns the kind's name as used in YAML and tables.
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return fmt.Sprintf("Kind(%d)", uint8(k))
-}
+func (k Kind) String() string { return kindNames.String(k) }
 
 // ParseKind returns the kind named s.
-func ParseKind(s string) (Kind, error) {
-	for i, n := range kindNames {
-		if n == s {
-			return Kind(i), nil
-		}
-	}
-	return 0, fmt.Errorf("workload: unknown layer kind %q (want one of %v)", s, kindNames)
-}
+func ParseKind(s string) (Kind, error) { return kindNames.Parse(s) }
 
 // Layer is one loop nest: the bounds of the eight dimensions, the
 // projections of its three tensors, and per-tensor word width and density.

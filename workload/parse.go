@@ -160,10 +160,10 @@ func validateLayer(d *yamlspec.Doc, l *yamlLayer, i int, index map[string]int, n
 	kind, kindOK := Conv, false
 	switch k, err := ParseKind(l.Kind); {
 	case l.Kind == "":
-		d.Errorf(at("kind"), "required (one of %s)", strings.Join(kindNames, ", "))
+		d.Errorf(at("kind"), "required (one of %s)", strings.Join(kindNames.List(), ", "))
 	case err != nil:
-		hint := "one of " + strings.Join(kindNames, ", ")
-		if c := yamlspec.Closest(l.Kind, kindNames); c != "" {
+		hint := "one of " + strings.Join(kindNames.List(), ", ")
+		if c := yamlspec.Closest(l.Kind, kindNames.List()); c != "" {
 			hint = "did you mean " + c + "?"
 		}
 		d.Errorf(at("kind"), "unknown layer kind %q (%s)", l.Kind, hint)

@@ -3,6 +3,8 @@ package workload
 import (
 	"fmt"
 	"strings"
+
+	"github.com/nnergy/nnergy/internal/enum"
 )
 
 // Tensor names one of the three operands of a layer.
@@ -17,29 +19,17 @@ const (
 	NumTensors
 )
 
-var tensorNames = [NumTensors]string{"Weights", "Inputs", "Outputs"}
+var tensorNames = enum.New[Tensor]("workload", "tensor", "Weights", "Inputs", "Outputs")
 
 // Tensors lists the operands in canonical order.
 var Tensors = [NumTensors]Tensor{Weights, Inputs, Outputs}
 
 // String returns the operand's name.
-func (t Tensor) String() string {
-	if t < NumTensors {
-		return tensorNames[t]
-	}
-	return fmt.Sprintf("Tensor(%d)", uint8(t))
-}
+func (t Tensor) String() string { return tensorNames.String(t) }
 
 // ParseTensor returns the operand named s (case-insensitive; "weights",
 // "inputs", "outputs").
-func ParseTensor(s string) (Tensor, error) {
-	for i, n := range tensorNames {
-		if strings.EqualFold(n, s) {
-			return Tensor(i), nil
-		}
-	}
-	return 0, fmt.Errorf("workload: unknown tensor %q (want one of %s)", s, strings.Join(tensorNames[:], ", "))
-}
+func ParseTensor(s string) (Tensor, error) { return tensorNames.Parse(s) }
 
 // Term is one coefficient×dimension product of a projection.
 type Term struct {

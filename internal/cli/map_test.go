@@ -85,7 +85,7 @@ func TestMapErrors(t *testing.T) {
 		{[]string{"map", "--layer", "conv1", "--objective", "power"}, 2, `nnergy: mapper: unknown objective "power"`},
 		{[]string{"map", "--layer", "conv1", "--algorithm", "genetic"}, 2, `nnergy: map: unknown --algorithm "genetic" (want auto, exhaustive or random)`},
 		{[]string{"map", "--layer", "conv1", "--max-evals", "0"}, 2, "nnergy: map: --max-evals must be at least 1, got 0"},
-		{[]string{"map", "--layer", "conv1", "--dataflow", "xs"}, 2, `nnergy: dataflow: unknown dataflow "xs" (dataflows: ws, os, is, rs, nlr), or best`},
+		{[]string{"map", "--layer", "conv1", "--dataflow", "xs"}, 2, `nnergy: dataflow: unknown dataflow "xs" (want ws, os, is, rs or nlr, or best)`},
 		{[]string{"mapspace", "--layer", "conv1", "--batch", "0"}, 2, "nnergy: mapspace: --batch must be at least 1, got 0"},
 	} {
 		code, out, errOut := runNnergy(t, tc.args...)

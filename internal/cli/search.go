@@ -84,7 +84,7 @@ func parseDataflowFlag(s string) (*dataflow.Dataflow, error) {
 	}
 	df, err := dataflow.ParseDataflow(s)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("%w, or best", err)}
+		return nil, usagef("dataflow: unknown dataflow %q (want %s, or best)", s, dataflow.Choices())
 	}
 	return &df, nil
 }
