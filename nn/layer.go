@@ -23,6 +23,9 @@ const (
 	KindConcat
 	KindFlatten
 	KindDropout
+	KindAct
+	KindBinary
+	KindSoftmax
 )
 
 var kindNames = map[Kind]string{
@@ -37,6 +40,9 @@ var kindNames = map[Kind]string{
 	KindConcat:        "concat",
 	KindFlatten:       "flatten",
 	KindDropout:       "dropout",
+	KindAct:           "act",
+	KindBinary:        "binary",
+	KindSoftmax:       "softmax",
 }
 
 // String returns the kind's name, e.g. "conv".
@@ -49,7 +55,7 @@ func (k Kind) String() string {
 
 // Layer is one operation of a model. The concrete types are [Conv],
 // [Linear], [ReLU], [MaxPool], [AvgPool], [GlobalAvgPool], [BatchNorm],
-// [Add], [Concat], [Flatten] and [Dropout]; their fields are the layer's
+// [Add], [Concat], [Flatten], [Dropout], [Act], [Binary] and [Softmax]; their fields are the layer's
 // attributes and weights, so that importers and exporters can build and walk
 // models directly. The set is closed: Layer has unexported methods.
 //

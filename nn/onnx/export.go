@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/nnergy/nnergy/nn"
@@ -173,10 +174,68 @@ func (ex *exporter) node(n *nn.Node) error {
 	case *nn.Dropout:
 		op = "Dropout"
 		in = append(in, ex.scalar(n.Name, "ratio", l.Rate))
+	case *nn.Act:
+		return ex.act(n, l)
+	case *nn.Softmax:
+		op = "Softmax"
+		if l.Log {
+			op = "LogSoftmax"
+		}
+		attrs = []onnx.Attribute{onnx.IntAttr("axis", int64(l.Axis+1))}
+	case *nn.Binary:
+		op = map[nn.Op]string{nn.OpAdd: "Add", nn.OpSub: "Sub", nn.OpMul: "Mul", nn.OpDiv: "Div"}[l.Op]
+		if l.Const != nil {
+			c := ex.weight(n.Name, "const", l.Const.Data, l.Const.Shape...)
+			if l.ConstLeft {
+				in = []string{c, in[0]}
+			} else {
+				in = append(in, c)
+			}
+		}
 	default:
 		return fmt.Errorf("layer %T cannot be exported", n.Layer)
 	}
 	ex.g.AddNode(op, in, out, attrs...).Name = n.Name
+	return nil
+}
+
+// act exports an activation as its ONNX operator, or as the nodes PyTorch
+// writes at opset 13: SiLU as Sigmoid then Mul, HardSwish as HardSigmoid
+// then Mul, GELU as Div, Erf, Add, Mul, Mul.
+func (ex *exporter) act(n *nn.Node, l *nn.Act) error {
+	x := n.Inputs[0]
+	node := func(op string, in []string, out string, attrs ...onnx.Attribute) {
+		ex.g.AddNode(op, in, []string{out}, attrs...).Name = out
+	}
+	tmp := func(suffix string) string { return ex.name(n.Name + "/" + suffix) }
+	switch l.Func {
+	case nn.Sigmoid, nn.Tanh, nn.Erf, nn.Sqrt, nn.Exp:
+		op := map[nn.Func]string{nn.Sigmoid: "Sigmoid", nn.Tanh: "Tanh", nn.Erf: "Erf", nn.Sqrt: "Sqrt", nn.Exp: "Exp"}[l.Func]
+		node(op, []string{x}, n.Name)
+	case nn.HardSigmoid:
+		node("HardSigmoid", []string{x}, n.Name, onnx.FloatAttr("alpha", l.Alpha), onnx.FloatAttr("beta", l.Beta))
+	case nn.LeakyReLU:
+		node("LeakyRelu", []string{x}, n.Name, onnx.FloatAttr("alpha", l.Alpha))
+	case nn.Pow:
+		node("Pow", []string{x, ex.scalar(n.Name, "exponent", l.Alpha)}, n.Name)
+	case nn.SiLU:
+		s := tmp("sigmoid")
+		node("Sigmoid", []string{x}, s)
+		node("Mul", []string{x, s}, n.Name)
+	case nn.HardSwish:
+		s := tmp("hardsigmoid")
+		node("HardSigmoid", []string{x}, s, onnx.FloatAttr("alpha", l.Alpha), onnx.FloatAttr("beta", l.Beta))
+		node("Mul", []string{x, s}, n.Name)
+	case nn.GELU:
+		d, e, a, m := tmp("div"), tmp("erf"), tmp("add"), tmp("mul")
+		node("Div", []string{x, ex.scalar(n.Name, "sqrt2", float32(math.Sqrt2))}, d)
+		node("Erf", []string{d}, e)
+		node("Add", []string{e, ex.scalar(n.Name, "one", 1)}, a)
+		node("Mul", []string{x, a}, m)
+		node("Mul", []string{m, ex.scalar(n.Name, "half", 0.5)}, n.Name)
+	default:
+		return fmt.Errorf("activation %v cannot be exported", l.Func)
+	}
 	return nil
 }
 

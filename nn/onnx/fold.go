@@ -3,6 +3,7 @@ package onnx
 import (
 	"slices"
 
+	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
 )
 
@@ -361,6 +362,108 @@ func (im *importer) cast(n *onnx.Node) error {
 		}
 	default:
 		return im.inFile(n.AttrErrorf("to", "casting to %s is not supported", dt))
+	}
+	return im.setConst(n, out)
+}
+
+// symSpan bounds the multiples of the batch size that folded shape values
+// can hold: k·N is batchDim + k - 1 for 1 <= k < symSpan.
+const symSpan = 1 << 40
+
+// sym returns the value standing for k times the batch size.
+func sym(k int64) int64 { return batchDim + k - 1 }
+
+// symK returns k when v stands for k times the batch size.
+func symK(v int64) (int64, bool) {
+	if v >= batchDim && v < batchDim+symSpan {
+		return v - batchDim + 1, true
+	}
+	return 0, false
+}
+
+// foldArith folds Add, Sub, Mul and Div of two constants of one shape, or
+// of a constant and a scalar. Multiples of the batch size (from Shape) may
+// be multiplied and divided by plain integers.
+func (im *importer) foldArith(n *onnx.Node, op nn.Op, a, b *onnx.Tensor) error {
+	if (a.DataType == onnx.Float) != (b.DataType == onnx.Float) {
+		return im.errorf(n, "inputs of types %s and %s", a.DataType, b.DataType)
+	}
+	na, nb := elems(a), elems(b)
+	dims := a.Dims
+	switch {
+	case slices.Equal(a.Dims, b.Dims):
+	case nb == 1 && len(b.Dims) <= len(a.Dims):
+	case na == 1 && len(a.Dims) <= len(b.Dims):
+		dims = b.Dims
+	default:
+		return im.errorf(n, "folding constants of shapes %v and %v is not supported", a.Dims, b.Dims)
+	}
+	size := max(na, nb)
+	if size > maxFold {
+		return im.errorf(n, "constant of %d values is too large to fold", size)
+	}
+	at := func(n, i int) int {
+		if n == 1 {
+			return 0
+		}
+		return i
+	}
+	out := &onnx.Tensor{DataType: a.DataType, Dims: slices.Clone(dims)}
+	if a.DataType == onnx.Float {
+		out.Floats = make([]float32, size)
+		for i := range out.Floats {
+			x, y := a.Floats[at(na, i)], b.Floats[at(nb, i)]
+			switch op {
+			case nn.OpAdd:
+				out.Floats[i] = x + y
+			case nn.OpSub:
+				out.Floats[i] = x - y
+			case nn.OpMul:
+				out.Floats[i] = x * y
+			case nn.OpDiv:
+				out.Floats[i] = x / y
+			}
+		}
+		return im.setConst(n, out)
+	}
+	out.Ints = make([]int64, size)
+	for i := range out.Ints {
+		x, y := a.Ints[at(na, i)], b.Ints[at(nb, i)]
+		kx, sx := symK(x)
+		ky, sy := symK(y)
+		var v int64
+		switch {
+		case sx && sy:
+			return im.errorf(n, "%v of two multiples of the batch size is not supported", op)
+		case (sx || sy) && op == nn.OpMul:
+			k, c := kx, y
+			if sy {
+				k, c = ky, x
+			}
+			if c < 1 || k*c >= symSpan {
+				return im.errorf(n, "multiplying the batch size by %d is not supported", c)
+			}
+			v = sym(k * c)
+		case sx && op == nn.OpDiv:
+			if y < 1 || kx%y != 0 {
+				return im.errorf(n, "dividing %d times the batch size by %d is not supported", kx, y)
+			}
+			v = sym(kx / y)
+		case sx || sy:
+			return im.errorf(n, "%v with the batch size is not supported", op)
+		case op == nn.OpAdd:
+			v = x + y
+		case op == nn.OpSub:
+			v = x - y
+		case op == nn.OpMul:
+			v = x * y
+		case op == nn.OpDiv:
+			if y == 0 {
+				return im.errorf(n, "integer division by zero")
+			}
+			v = x / y
+		}
+		out.Ints[i] = v
 	}
 	return im.setConst(n, out)
 }

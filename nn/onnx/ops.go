@@ -22,6 +22,21 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 	"GlobalAveragePool":  (*importer).globalAvgPool,
 	"BatchNormalization": (*importer).batchNorm,
 	"Add":                (*importer).addOp,
+	"Sub":                binary(nn.OpSub),
+	"Mul":                binary(nn.OpMul),
+	"Div":                binary(nn.OpDiv),
+	"Pow":                (*importer).pow,
+	"Sigmoid":            unary(nn.Sigmoid),
+	"Tanh":               unary(nn.Tanh),
+	"Erf":                unary(nn.Erf),
+	"Sqrt":               unary(nn.Sqrt),
+	"Exp":                unary(nn.Exp),
+	"HardSwish":          unary(nn.HardSwish),
+	"HardSigmoid":        (*importer).hardSigmoid,
+	"LeakyRelu":          (*importer).leakyRelu,
+	"Gelu":               (*importer).gelu,
+	"Softmax":            softmax(false),
+	"LogSoftmax":         softmax(true),
 	"Sum":                (*importer).sum,
 	"Concat":             (*importer).concat,
 	"Flatten":            (*importer).flatten,
@@ -451,19 +466,16 @@ func (im *importer) addOp(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	if a.act != "" && b.act != "" {
-		return im.sum(n)
+	if a.act != "" && b.act != "" || a.act == "" && b.act == "" {
+		return binary(nn.OpAdd)(im, n)
 	}
 	if a.act == "" {
 		a, b = b, a
 	}
-	if a.act == "" {
-		return im.errorf(n, "adding two constants is not supported")
+	if a.pad == nil && im.bias(a, b.c) == "" {
+		return im.alias(n, a)
 	}
-	if err := im.bias(a, b.c); err != "" {
-		return im.errorf(n, "Add of a constant is supported only as the bias of a Gemm, MatMul or Conv: %s", err)
-	}
-	return im.alias(n, a)
+	return binary(nn.OpAdd)(im, n)
 }
 
 // bias makes constant c the bias of the layer that computes activation a,
