@@ -26,6 +26,11 @@ const (
 	KindAct
 	KindBinary
 	KindSoftmax
+	KindPermute
+	KindSlice
+	KindReduceMean
+	KindMatMul
+	KindLayerNorm
 )
 
 var kindNames = map[Kind]string{
@@ -43,6 +48,11 @@ var kindNames = map[Kind]string{
 	KindAct:           "act",
 	KindBinary:        "binary",
 	KindSoftmax:       "softmax",
+	KindPermute:       "permute",
+	KindSlice:         "slice",
+	KindReduceMean:    "reducemean",
+	KindMatMul:        "matmul",
+	KindLayerNorm:     "layernorm",
 }
 
 // String returns the kind's name, e.g. "conv".
@@ -55,7 +65,8 @@ func (k Kind) String() string {
 
 // Layer is one operation of a model. The concrete types are [Conv],
 // [Linear], [ReLU], [MaxPool], [AvgPool], [GlobalAvgPool], [BatchNorm],
-// [Add], [Concat], [Flatten], [Dropout], [Act], [Binary] and [Softmax]; their fields are the layer's
+// [Add], [Concat], [Flatten], [Dropout], [Act], [Binary], [Softmax], [Permute], [Slice], [ReduceMean], [MatMul] and
+// [LayerNorm]; their fields are the layer's
 // attributes and weights, so that importers and exporters can build and walk
 // models directly. The set is closed: Layer has unexported methods.
 //

@@ -77,6 +77,14 @@ type fileNode struct {
 	Frozen   bool        `json:"frozen,omitempty"`
 	Axis     int         `json:"axis,omitempty"`
 	Log      bool        `json:"log,omitempty"`
+	InShape  []int       `json:"in_shape,omitempty"`
+	Perm     []int       `json:"perm,omitempty"`
+	OutShape []int       `json:"out_shape,omitempty"`
+	Start    int         `json:"start,omitempty"`
+	End      int         `json:"end,omitempty"`
+	Axes     []int       `json:"axes,omitempty"`
+	Keep     bool        `json:"keep,omitempty"`
+	Norm     []int       `json:"norm,omitempty"`
 	Params   []fileParam `json:"params,omitempty"`
 }
 
@@ -109,6 +117,14 @@ func Save(w io.Writer, m *Model) error {
 			fn.Func, fn.Alpha, fn.Beta = l.Func.String(), l.Alpha, l.Beta
 		case *Softmax:
 			fn.Axis, fn.Log = l.Axis, l.Log
+		case *Permute:
+			fn.InShape, fn.Perm, fn.OutShape = l.In, l.Perm, l.Out
+		case *Slice:
+			fn.Axis, fn.Start, fn.End = l.Axis, l.Start, l.End
+		case *ReduceMean:
+			fn.Axes, fn.Keep = l.Axes, l.Keep
+		case *LayerNorm:
+			fn.Eps, fn.Norm, fn.Bias = l.Eps, l.Scale.Shape, l.Bias != nil
 		case *Binary:
 			fn.Op, fn.Left, fn.Frozen = l.Op.String(), l.ConstLeft, l.Frozen
 			if l.Const != nil {
@@ -377,6 +393,27 @@ func layerFromFile(fn fileNode) (Layer, error) {
 		return &Act{Func: f, Alpha: fn.Alpha, Beta: fn.Beta}, nil
 	case "softmax":
 		return &Softmax{Axis: fn.Axis, Log: fn.Log}, nil
+	case "permute":
+		return &Permute{In: fn.InShape, Perm: fn.Perm, Out: fn.OutShape}, nil
+	case "slice":
+		return &Slice{Axis: fn.Axis, Start: fn.Start, End: fn.End}, nil
+	case "reducemean":
+		return &ReduceMean{Axes: fn.Axes, Keep: fn.Keep}, nil
+	case "matmul":
+		return &MatMul{}, nil
+	case "layernorm":
+		size := 1
+		for _, d := range fn.Norm {
+			if d < 1 || d > (1<<24)/size {
+				return nil, fmt.Errorf("bad layernorm shape %v", fn.Norm)
+			}
+			size *= d
+		}
+		l := &LayerNorm{Axes: len(fn.Norm), Eps: fn.Eps, Scale: NewParam(nil, fn.Norm...)}
+		if fn.Bias {
+			l.Bias = NewParam(nil, fn.Norm...)
+		}
+		return l, nil
 	case "binary":
 		op, err := ParseOp(fn.Op)
 		if err != nil {

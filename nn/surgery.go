@@ -70,7 +70,7 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 	case *Linear:
 		outC = l.Out
 		if len(shapes[node]) != 1 {
-			return nil, fmt.Errorf("nn: node %q: removing outputs of a linear layer applied to [%v] inputs is not supported (only feature vectors)", node, shapes[n.Inputs[0]])
+			return nil, fmt.Errorf("nn: node %q: removing outputs of a linear layer applied to %v inputs is not supported (only feature vectors)", node, shapes[n.Inputs[0]])
 		}
 	default:
 		return nil, fmt.Errorf("nn: node %q is %v; filters can be removed from conv and linear layers", node, n.Layer.Kind())
@@ -211,6 +211,9 @@ func (s *surgery) forward(q *Node, k, c int) error {
 		}
 		return nil
 	case *Linear:
+		if len(s.shapes[q.Inputs[0]]) != 1 {
+			return fmt.Errorf("nn: node %q (linear): cannot remove channel %d of its input %v, whose features are the last axis", q.Name, c, s.shapes[q.Inputs[0]])
+		}
 		mark(s.in, q, c)
 		return nil
 	case *BatchNorm:

@@ -12,19 +12,26 @@ import (
 // unary imports the activations without attributes.
 func unary(f nn.Func) func(*importer, *onnx.Node) error {
 	return func(im *importer, n *onnx.Node) error {
-		x, err := im.act(n, 0)
-		if err != nil {
-			return err
-		}
-		return im.add(n, nn.NewAct(f), x.act)
+		return im.elementwise(n, nn.NewAct(f))
 	}
 }
 
-func (im *importer) hardSigmoid(n *onnx.Node) error {
-	x, err := im.act(n, 0)
+// elementwise imports an operation on each value of input 0, which keeps
+// its view.
+func (im *importer) elementwise(n *onnx.Node, l nn.Layer) error {
+	x, err := im.anyAct(n, 0)
 	if err != nil {
 		return err
 	}
+	w, err := im.layer(n, "", l, x.act)
+	if err != nil {
+		return err
+	}
+	im.defineView(n, w, x.groups())
+	return nil
+}
+
+func (im *importer) hardSigmoid(n *onnx.Node) error {
 	a, err := n.Float("alpha", 0.2)
 	if err != nil {
 		return im.inFile(err)
@@ -33,27 +40,19 @@ func (im *importer) hardSigmoid(n *onnx.Node) error {
 	if err != nil {
 		return im.inFile(err)
 	}
-	return im.add(n, &nn.Act{Func: nn.HardSigmoid, Alpha: a, Beta: b}, x.act)
+	return im.elementwise(n, &nn.Act{Func: nn.HardSigmoid, Alpha: a, Beta: b})
 }
 
 func (im *importer) leakyRelu(n *onnx.Node) error {
-	x, err := im.act(n, 0)
-	if err != nil {
-		return err
-	}
 	a, err := n.Float("alpha", 0.01)
 	if err != nil {
 		return im.inFile(err)
 	}
-	return im.add(n, &nn.Act{Func: nn.LeakyReLU, Alpha: a}, x.act)
+	return im.elementwise(n, &nn.Act{Func: nn.LeakyReLU, Alpha: a})
 }
 
 // gelu imports Gelu (opset 20) in its exact (erf) form.
 func (im *importer) gelu(n *onnx.Node) error {
-	x, err := im.act(n, 0)
-	if err != nil {
-		return err
-	}
 	ap, err := n.Str("approximate", "none")
 	if err != nil {
 		return im.inFile(err)
@@ -61,13 +60,12 @@ func (im *importer) gelu(n *onnx.Node) error {
 	if ap != "none" {
 		return im.inFile(n.AttrErrorf("approximate", "only the exact form (\"none\") is supported, got %q", ap))
 	}
-	return im.add(n, nn.NewAct(nn.GELU), x.act)
+	return im.elementwise(n, nn.NewAct(nn.GELU))
 }
 
 // pow imports Pow of an activation by a constant scalar exponent.
 func (im *importer) pow(n *onnx.Node) error {
-	x, err := im.act(n, 0)
-	if err != nil {
+	if _, err := im.anyAct(n, 0); err != nil {
 		return err
 	}
 	t, err := im.constant(n, 1, true)
@@ -83,7 +81,7 @@ func (im *importer) pow(n *onnx.Node) error {
 	default:
 		return im.errorf(n, "exponent %q must be a scalar constant, has shape %v", n.Input(1), t.Dims)
 	}
-	return im.add(n, &nn.Act{Func: nn.Pow, Alpha: float32(e)}, x.act)
+	return im.elementwise(n, &nn.Act{Func: nn.Pow, Alpha: float32(e)})
 }
 
 // binary imports Add, Sub, Mul and Div; Add first tries to be a bias
@@ -104,6 +102,30 @@ func binary(op nn.Op) func(*importer, *onnx.Node) error {
 			return im.foldArith(n, op, a.c, b.c)
 		}
 		if a.act != "" && b.act != "" {
+			if a, err = im.anyAct(n, 0); err != nil {
+				return err
+			}
+			if b, err = im.anyAct(n, 1); err != nil {
+				return err
+			}
+			if (a.view != nil || b.view != nil) && slices.Equal(a.shape, b.shape) && slices.EqualFunc(a.groups(), b.groups(), slices.Equal) {
+				// Laid out alike: computed as they are.
+				var l nn.Layer = &nn.Binary{Op: op}
+				if op == nn.OpAdd {
+					l = &nn.Add{}
+				}
+				if op == nn.OpMul {
+					if done, err := im.swish(n, a, b); done || err != nil {
+						return err
+					}
+				}
+				w, err := im.layer(n, "", l, a.act, b.act)
+				if err != nil {
+					return err
+				}
+				im.defineView(n, w, a.groups())
+				return nil
+			}
 			if a, err = im.act(n, 0); err != nil {
 				return err
 			}
@@ -121,26 +143,54 @@ func binary(op nn.Op) func(*importer, *onnx.Node) error {
 			return im.add(n, &nn.Binary{Op: op}, a.act, b.act)
 		}
 		left := a.act == ""
-		x, c := b, a.c
+		k, c := 1, a.c
 		if !left {
-			if x, err = im.act(n, 0); err != nil {
+			k, c = 0, b.c
+		}
+		x, err := im.anyAct(n, k)
+		if err != nil {
+			return err
+		}
+		if x.view != nil {
+			x, err = im.constLayout(n, k, x, c)
+			if err != nil {
 				return err
 			}
-			c = b.c
-		} else if x, err = im.act(n, 1); err != nil {
-			return err
 		}
 		p, err := im.constOperand(n, c, len(x.shape))
 		if err != nil {
 			return err
 		}
+		var l nn.Layer = &nn.Binary{Op: op, Const: p, ConstLeft: left, Frozen: p.Len() == 1}
+		in := x.act
 		if op == nn.OpMul && p.Len() == 1 && p.Data[0] == 0.5 {
 			if g := im.geluChain(x); g != nil {
-				return im.add(n, nn.NewAct(nn.GELU), g...)
+				l, in = nn.NewAct(nn.GELU), g[0]
 			}
 		}
-		return im.add(n, &nn.Binary{Op: op, Const: p, ConstLeft: left, Frozen: p.Len() == 1}, x.act)
+		w, err := im.layer(n, "", l, in)
+		if err != nil {
+			return err
+		}
+		im.defineView(n, w, x.groups())
+		return nil
 	}
+}
+
+// constLayout returns activation x (input k of n, with a view) laid out
+// for an operation with constant c: as it is for a scalar, with its last
+// dimension as the last axis for a constant that varies only along it
+// (a bias or a layer norm's scale), else as [N, shape...].
+func (im *importer) constLayout(n *onnx.Node, k int, x *value, c *onnx.Tensor) (*value, error) {
+	if c.Len() == 1 {
+		return x, nil
+	}
+	d := x.dims()
+	if len(c.Dims) <= len(d) && !slices.ContainsFunc(c.Dims[:len(c.Dims)-1], func(v int64) bool { return v != 1 }) &&
+		c.Dims[len(c.Dims)-1] == d[len(d)-1] {
+		return im.rows(n, n.Input(k), x)
+	}
+	return im.canonical(n, n.Input(k), x)
 }
 
 // constOperand returns constant c, broadcast against an activation of
@@ -203,11 +253,11 @@ func (im *importer) swish(n *onnx.Node, a, b *value) (bool, error) {
 // over all the axes from axis on; that is supported when axis is the last.
 func softmax(log bool) func(*importer, *onnx.Node) error {
 	return func(im *importer, n *onnx.Node) error {
-		x, err := im.act(n, 0)
+		x, err := im.anyAct(n, 0)
 		if err != nil {
 			return err
 		}
-		r := len(x.shape) + 1
+		r := len(x.groups())
 		def := int64(-1)
 		if im.opset < 13 {
 			def = 1
@@ -223,7 +273,21 @@ func softmax(log bool) func(*importer, *onnx.Node) error {
 		if im.opset < 13 && a != r-1 {
 			return im.inFile(n.AttrErrorf("axis", "before opset 13, only the last axis is supported, got %d of rank %d", ax, r))
 		}
-		return im.add(n, &nn.Softmax{Axis: a - 1, Log: log}, x.act)
+		if a == r-1 {
+			x, err = im.rows(n, n.Input(0), x)
+		} else {
+			x, err = im.canonical(n, n.Input(0), x)
+		}
+		if err != nil {
+			return err
+		}
+		g := x.groups()
+		w, err := im.layer(n, "", &nn.Softmax{Axis: g[a][0] - 1, Log: log}, x.act)
+		if err != nil {
+			return err
+		}
+		im.defineView(n, w, g)
+		return nil
 	}
 }
 

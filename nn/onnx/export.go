@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
@@ -31,7 +32,12 @@ func Export(m *nn.Model) (*onnx.Model, error) {
 		return nil, fmt.Errorf("onnx: export: %w", err)
 	}
 	om := onnx.NewModel("nnergy")
-	ex := &exporter{g: om.Graph, used: map[string]bool{m.Input: true}}
+	for _, n := range m.Nodes {
+		if _, ok := n.Layer.(*nn.LayerNorm); ok {
+			om.Opsets[0].Version = 17 // LayerNormalization
+		}
+	}
+	ex := &exporter{g: om.Graph, used: map[string]bool{m.Input: true}, shapes: shapes}
 	for _, n := range m.Nodes {
 		ex.used[n.Name] = true
 	}
@@ -57,8 +63,24 @@ func batchValue(name string, shape []int) onnx.ValueInfo {
 }
 
 type exporter struct {
-	g    *onnx.Graph
-	used map[string]bool // value names taken: the input, the nodes, the initializers
+	g      *onnx.Graph
+	used   map[string]bool // value names taken: the input, the nodes, the initializers
+	shapes map[string][]int
+}
+
+// shape adds an INT64 initializer [-1, dims...] (a Reshape target keeping
+// the batch) and returns its name.
+func (ex *exporter) shape(node, suffix string, dims []int) string {
+	name := ex.name(node + "." + suffix)
+	ex.g.AddInt64Initializer(name, []int64{int64(len(dims) + 1)}, append([]int64{-1}, ints(dims...)...))
+	return name
+}
+
+// ints64 adds a 1-D INT64 initializer and returns its name.
+func (ex *exporter) ints64(node, suffix string, v ...int64) string {
+	name := ex.name(node + "." + suffix)
+	ex.g.AddInt64Initializer(name, []int64{int64(len(v))}, v)
+	return name
 }
 
 // name returns a value name derived from base that no other value has.
@@ -125,6 +147,9 @@ func (ex *exporter) node(n *nn.Node) error {
 			onnx.IntAttr("group", int64(one(l.Groups))),
 		}
 	case *nn.Linear:
+		if len(ex.shapes[n.Inputs[0]]) > 1 {
+			return ex.linearRows(n, l)
+		}
 		op = "Gemm"
 		in = append(in, ex.weight(n.Name, "weight", l.Weight.Data, l.Weight.Shape...))
 		if l.Bias != nil {
@@ -176,6 +201,28 @@ func (ex *exporter) node(n *nn.Node) error {
 		in = append(in, ex.scalar(n.Name, "ratio", l.Rate))
 	case *nn.Act:
 		return ex.act(n, l)
+	case *nn.Permute:
+		return ex.permute(n, l)
+	case *nn.Slice:
+		op = "Slice"
+		in = append(in, ex.ints64(n.Name, "starts", int64(l.Start)), ex.ints64(n.Name, "ends", int64(l.End)),
+			ex.ints64(n.Name, "axes", int64(l.Axis+1)))
+	case *nn.ReduceMean:
+		op = "ReduceMean"
+		axes := make([]int64, len(l.Axes))
+		for i, a := range l.Axes {
+			axes[i] = int64(a + 1)
+		}
+		attrs = []onnx.Attribute{onnx.IntsAttr("axes", axes...), onnx.IntAttr("keepdims", b2i(l.Keep))}
+	case *nn.MatMul:
+		op = "MatMul"
+	case *nn.LayerNorm:
+		op = "LayerNormalization"
+		in = append(in, ex.weight(n.Name, "weight", l.Scale.Data, l.Scale.Shape...))
+		if l.Bias != nil {
+			in = append(in, ex.weight(n.Name, "bias", l.Bias.Data, l.Bias.Shape...))
+		}
+		attrs = []onnx.Attribute{onnx.IntAttr("axis", int64(-l.Axes)), onnx.FloatAttr("epsilon", l.Eps)}
 	case *nn.Softmax:
 		op = "Softmax"
 		if l.Log {
@@ -235,6 +282,68 @@ func (ex *exporter) act(n *nn.Node, l *nn.Act) error {
 		node("Mul", []string{m, ex.scalar(n.Name, "half", 0.5)}, n.Name)
 	default:
 		return fmt.Errorf("activation %v cannot be exported", l.Func)
+	}
+	return nil
+}
+
+// linearRows exports a linear layer applied along the last axis of
+// [..., In] as MatMul by the transposed weight, then Add of the bias.
+func (ex *exporter) linearRows(n *nn.Node, l *nn.Linear) error {
+	wt := make([]float32, l.In*l.Out)
+	for o := range l.Out {
+		for i := range l.In {
+			wt[i*l.Out+o] = l.Weight.Data[o*l.In+i]
+		}
+	}
+	w := ex.weight(n.Name, "weight", wt, l.In, l.Out)
+	if l.Bias == nil {
+		ex.g.AddNode("MatMul", []string{n.Inputs[0], w}, []string{n.Name}).Name = n.Name
+		return nil
+	}
+	mm := ex.name(n.Name + "/matmul")
+	ex.g.AddNode("MatMul", []string{n.Inputs[0], w}, []string{mm}).Name = mm
+	ex.g.AddNode("Add", []string{mm, ex.weight(n.Name, "bias", l.Bias.Data, l.Out)}, []string{n.Name}).Name = n.Name
+	return nil
+}
+
+// permute exports a Permute as Reshape, Transpose, Reshape (each only when
+// needed), the batch kept first.
+func (ex *exporter) permute(n *nn.Node, l *nn.Permute) error {
+	type step struct {
+		op    string
+		in    string
+		attrs []onnx.Attribute
+	}
+	var steps []step
+	if l.In != nil {
+		steps = append(steps, step{op: "Reshape", in: ex.shape(n.Name, "in_shape", l.In)})
+	}
+	if l.Perm != nil {
+		perm := []int64{0}
+		for _, p := range l.Perm {
+			perm = append(perm, int64(p+1))
+		}
+		steps = append(steps, step{op: "Transpose", attrs: []onnx.Attribute{onnx.IntsAttr("perm", perm...)}})
+	}
+	if l.Out != nil || len(steps) == 0 {
+		out := l.Out
+		if out == nil {
+			out = ex.shapes[n.Name]
+		}
+		steps = append(steps, step{op: "Reshape", in: ex.shape(n.Name, "out_shape", out)})
+	}
+	x := n.Inputs[0]
+	for i, s := range steps {
+		out := n.Name
+		if i < len(steps)-1 {
+			out = ex.name(n.Name + "/" + strings.ToLower(s.op))
+		}
+		in := []string{x}
+		if s.in != "" {
+			in = append(in, s.in)
+		}
+		ex.g.AddNode(s.op, in, []string{out}, s.attrs...).Name = out
+		x = out
 	}
 	return nil
 }

@@ -50,10 +50,7 @@ func (im *importer) shapeOp(n *onnx.Node) error {
 	}
 	var s []int64
 	if v.act != "" {
-		s = []int64{batchDim}
-		for _, d := range v.shape {
-			s = append(s, int64(d))
-		}
+		s = v.dims()
 	} else {
 		s = slices.Clone(v.c.Dims)
 	}
@@ -265,6 +262,9 @@ func parts0(parts []*onnx.Tensor, t *onnx.Tensor) *onnx.Tensor {
 
 // slice folds Slice of a 1-D constant.
 func (im *importer) slice(n *onnx.Node) error {
+	if v, err := im.get(n, 0); err == nil && v.act != "" {
+		return im.sliceAct(n)
+	}
 	t, err := im.constant(n, 0, true)
 	if err != nil {
 		return err
@@ -272,27 +272,9 @@ func (im *importer) slice(n *onnx.Node) error {
 	if len(t.Dims) != 1 {
 		return im.errorf(n, "only slicing a 1-D constant is supported, data has shape %v", t.Dims)
 	}
-	var starts, ends, axes, steps []int64
-	if im.opset < 10 {
-		if starts, err = n.Ints("starts", 1, nil); err != nil {
-			return im.inFile(err)
-		}
-		if ends, err = n.Ints("ends", 1, nil); err != nil {
-			return im.inFile(err)
-		}
-		if axes, err = n.Ints("axes", 1, []int64{0}); err != nil {
-			return im.inFile(err)
-		}
-	} else {
-		for i, dst := range []*[]int64{&starts, &ends, &axes, &steps} {
-			c, err := im.intConst(n, i+1, i < 2)
-			if err != nil {
-				return err
-			}
-			if c != nil {
-				*dst = c.Ints
-			}
-		}
+	starts, ends, axes, steps, err := im.sliceArgs(n)
+	if err != nil {
+		return err
 	}
 	if axes == nil {
 		axes = []int64{0}
@@ -321,6 +303,33 @@ func (im *importer) slice(n *onnx.Node) error {
 		}
 	}
 	return im.setConst(n, pick(t, []int64{int64(len(idx))}, idx))
+}
+
+// sliceArgs reads the starts, ends, axes and steps of a Slice: attributes
+// before opset 10, inputs from 10 (axes and steps nil when omitted).
+func (im *importer) sliceArgs(n *onnx.Node) (starts, ends, axes, steps []int64, err error) {
+	if im.opset < 10 {
+		if starts, err = n.Ints("starts", -1, nil); err != nil {
+			return nil, nil, nil, nil, im.inFile(err)
+		}
+		if ends, err = n.Ints("ends", -1, nil); err != nil {
+			return nil, nil, nil, nil, im.inFile(err)
+		}
+		if axes, err = n.Ints("axes", -1, nil); err != nil {
+			return nil, nil, nil, nil, im.inFile(err)
+		}
+		return starts, ends, axes, nil, nil
+	}
+	for i, dst := range []*[]int64{&starts, &ends, &axes, &steps} {
+		c, err := im.intConst(n, i+1, i < 2)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if c != nil {
+			*dst = c.Ints
+		}
+	}
+	return starts, ends, axes, steps, nil
 }
 
 // cast folds Cast of constants between FLOAT, INT32 and INT64; on an

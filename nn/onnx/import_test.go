@@ -183,6 +183,25 @@ var importCases = []struct {
 		z := b.node("Add", "bias", []string{y, b.w("c", 0, 1, 4)})
 		return b.output(b.node("Add", "res", []string{y, z}))
 	}},
+	{"tokens-attention", 2, func() *onnx.Model {
+		b := newBuilder(17, -1, 4, 3, 3)
+		y := b.node("Reshape", "tokens", []string{"x", b.ints("s", 0, 2, -1)}) // [N 2 18]
+		y = b.node("Transpose", "t", []string{y}, ia("perm", 1, 0, 2))         // [2 N 18]
+		y = b.node("MatMul", "proj", []string{y, b.w("P", -0.3, 0.3, 18, 12)})
+		y = b.node("Add", "proj_bias", []string{y, b.w("pb", -1, 1, 12)})
+		q := b.node("Slice", "q", []string{y, b.ints("q0", 0), b.ints("q1", 6), b.ints("ax", -1)})
+		k := b.node("Slice", "k", []string{y, b.ints("k0", 6), b.ints("k1", 12), b.ints("ax2", 2)})
+		q = b.node("Transpose", "qt", []string{q}, ia("perm", 1, 0, 2)) // [N 2 6]
+		k = b.node("Transpose", "kt", []string{k}, ia("perm", 1, 2, 0)) // [N 6 2]
+		a := b.node("MatMul", "scores", []string{q, k})                 // [N 2 2]
+		a = b.node("Softmax", "attn", []string{a}, i1("axis", -1))
+		v := b.node("Transpose", "v", []string{y}, ia("perm", 1, 0, 2)) // [N 2 12]
+		y = b.node("MatMul", "mix", []string{a, v})                     // [N 2 12]
+		y = b.node("LayerNormalization", "ln", []string{y, b.w("g", 0.5, 1.5, 12), b.w("be", -1, 1, 12)}, onnx.FloatAttr("epsilon", 1e-3))
+		y = b.node("ReduceMean", "mean", []string{y}, ia("axes", 1), i1("keepdims", 0))
+		y = b.node("Gemm", "fc", []string{y, b.w("W", -0.5, 0.5, 3, 12)}, i1("transB", 1))
+		return b.output(y)
+	}},
 	{"gelu-opset20", 3, func() *onnx.Model {
 		b := newBuilder(20, -1, 6)
 		y := b.node("Gemm", "fc1", []string{"x", b.w("W1", -1, 1, 8, 6), b.w("c1", -1, 1, 8)}, i1("transB", 1))
@@ -250,6 +269,10 @@ func TestImportFolds(t *testing.T) {
 		// A constant Add after a MatMul whose output is read elsewhere is
 		// not its bias.
 		"bias-read-twice": "linear binary add",
+		// The general Reshape is a permute; the batch-mixing transposes are
+		// views, and only the transposed key is laid out (a permute) for the
+		// product of activations.
+		"tokens-attention": "permute linear slice slice permute matmul softmax matmul layernorm reducemean linear",
 	}
 	for _, tc := range importCases {
 		m, err := nnonnx.Import(tc.build())
@@ -311,7 +334,7 @@ func TestImportUnsorted(t *testing.T) {
 
 // TestImportErrors pins the messages for what Import refuses.
 // supportedOps is the list of operators Import names when it refuses one.
-const supportedOps = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, Conv, Div, Dropout, Erf, Exp, Flatten, Gather, Gelu, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, LeakyRelu, LogSoftmax, MatMul, MaxPool, Mul, Pad, Pow, Relu, Reshape, Shape, Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Sum, Tanh, Unsqueeze"
+const supportedOps = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, Conv, Div, Dropout, Erf, Exp, Flatten, Gather, Gelu, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, LayerNormalization, LeakyRelu, LogSoftmax, MatMul, MaxPool, Mul, Pad, Pow, ReduceMean, Relu, Reshape, Shape, Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze"
 
 func TestImportErrors(t *testing.T) {
 	tests := []struct {
@@ -385,14 +408,19 @@ func TestImportErrors(t *testing.T) {
 			b := newBuilder(13, -1, 1, 6, 3)
 			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 1, 1, 3, 3)}, ia("dilations", 2, 2)))
 		}, `onnx: node "conv" (Conv): the 3×3 kernel with dilations [2 2] spans 5, more than the padded input's 3`},
-		{"reshape", func() *onnx.Model {
+		{"reshape splitting the batch", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
-			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 0, 2, -1)}))
-		}, `onnx: node "r" (Reshape): reshaping [N 4 3 3] to [0 2 -1] is not supported (only flattening each sample)`},
-		{"reshape batch", func() *onnx.Model {
+			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 2, -1)}))
+		}, `onnx: node "r" (Reshape): reshaping [N 4 3 3] to [2 N*18] is not supported (the batch must stay whole and keep its place among the other dimensions)`},
+		{"output without the batch first", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 1, -1)}))
-		}, `onnx: node "r" (Reshape): shape [1 -1]: the first dimension must be the batch`},
+		}, `onnx: graph output "r" has shape [1 N*36]; its first dimension must be the batch alone`},
+		{"transpose then conv", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			y := b.node("Transpose", "t", []string{"x"}, ia("perm", 1, 0, 2, 3))
+			return b.output(b.node("Conv", "c", []string{y, b.w("w", 0, 1, 2, 4, 1, 1)}))
+		}, `onnx: node "c" (Conv): input "t" has shape [4 N 3 3]; here the first dimension must be the batch alone`},
 		{"concat axis", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Concat", "cat", []string{"x", "x"}, i1("axis", 2)))

@@ -37,6 +37,9 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 	"Gelu":               (*importer).gelu,
 	"Softmax":            softmax(false),
 	"LogSoftmax":         softmax(true),
+	"Transpose":          (*importer).transpose,
+	"LayerNormalization": (*importer).layerNorm,
+	"ReduceMean":         (*importer).reduceMean,
 	"Sum":                (*importer).sum,
 	"Concat":             (*importer).concat,
 	"Flatten":            (*importer).flatten,
@@ -155,12 +158,15 @@ func (im *importer) conv(n *onnx.Node) error {
 }
 
 func (im *importer) gemm(n *onnx.Node) error {
-	x, err := im.act(n, 0)
+	x, err := im.anyAct(n, 0)
 	if err != nil {
 		return err
 	}
-	if len(x.shape) != 1 {
-		return im.errorf(n, "input %q has shape [N %s], want [N F]", n.Input(0), shapeString(x.shape))
+	if d := x.dims(); len(d) != 2 {
+		return im.errorf(n, "input %q has shape %s, want [N F]", n.Input(0), fmtDims(d))
+	}
+	if x, err = im.rows(n, n.Input(0), x); err != nil {
+		return err
 	}
 	var attr [2]int64
 	for i, a := range []string{"transA", "transB"} {
@@ -184,8 +190,8 @@ func (im *importer) gemm(n *onnx.Node) error {
 		return err
 	}
 	l := linear(w, attr[1] != 0, alpha)
-	if l.In != x.shape[0] {
-		return im.errorf(n, "weight %q has shape %v for %d input features (transB %d)", n.Input(1), w.Dims, x.shape[0], attr[1])
+	if l.In != x.shape[len(x.shape)-1] {
+		return im.errorf(n, "weight %q has shape %v for %d input features (transB %d)", n.Input(1), w.Dims, x.shape[len(x.shape)-1], attr[1])
 	}
 	c, err := im.weight(n, 2, -1, false)
 	if err != nil {
@@ -201,7 +207,12 @@ func (im *importer) gemm(n *onnx.Node) error {
 		}
 		l.Bias = nn.NewParam(bias, l.Out)
 	}
-	return im.add(n, l, x.act)
+	y, err := im.layer(n, "", l, x.act)
+	if err != nil {
+		return err
+	}
+	im.defineView(n, y, x.groups())
+	return nil
 }
 
 // linear returns a linear layer without bias for weight w ([Out In] when
@@ -243,23 +254,34 @@ func vector(t *onnx.Tensor, n int) ([]float32, bool) {
 	return nil, false
 }
 
+// matmul imports MatMul of an activation [N... F] by a constant matrix as
+// a linear layer along the last dimension, and MatMul of two activations
+// as a batched product.
 func (im *importer) matmul(n *onnx.Node) error {
-	x, err := im.act(n, 0)
+	if b, err := im.get(n, 1); err == nil && b.act != "" {
+		return im.matmulActs(n)
+	}
+	x, err := im.anyAct(n, 0)
 	if err != nil {
 		return err
 	}
-	if len(x.shape) != 1 {
-		return im.errorf(n, "input %q has shape [N %s]; only [N F] times a constant matrix is supported", n.Input(0), shapeString(x.shape))
+	if x, err = im.rows(n, n.Input(0), x); err != nil {
+		return err
 	}
 	w, err := im.weight(n, 1, 2, true)
 	if err != nil {
 		return err
 	}
 	l := linear(w, false, 1)
-	if l.In != x.shape[0] {
-		return im.errorf(n, "weight %q has shape %v for %d input features", n.Input(1), w.Dims, x.shape[0])
+	if f := x.shape[len(x.shape)-1]; l.In != f {
+		return im.errorf(n, "weight %q has shape %v for an input of shape %s", n.Input(1), w.Dims, fmtDims(x.dims()))
 	}
-	return im.add(n, l, x.act)
+	v, err := im.layer(n, "", l, x.act)
+	if err != nil {
+		return err
+	}
+	im.defineView(n, v, x.groups())
+	return nil
 }
 
 func (im *importer) relu(n *onnx.Node) error {
@@ -588,7 +610,7 @@ func (im *importer) flatten(n *onnx.Node) error {
 // reshape imports a Reshape that flattens each sample, or that does not
 // change the shape.
 func (im *importer) reshape(n *onnx.Node) error {
-	x, err := im.act(n, 0)
+	x, err := im.anyAct(n, 0)
 	if err != nil {
 		return err
 	}
@@ -600,6 +622,9 @@ func (im *importer) reshape(n *onnx.Node) error {
 		return im.errorf(n, "shape %q must be a 1-D INT64 constant", n.Input(1))
 	}
 	target := t.Ints
+	if x.view != nil || len(target) > 1 && slices.ContainsFunc(target[1:], func(d int64) bool { _, ok := symK(d); return ok }) {
+		return im.reshapeView(n, x, target)
+	}
 	size := 1
 	for _, d := range x.shape {
 		size *= d
@@ -608,6 +633,9 @@ func (im *importer) reshape(n *onnx.Node) error {
 	switch b := target[0]; {
 	case b == batchDim, b == 0, b == im.batch && im.batch > 0, b == -1 && explicit:
 	default:
+		if im.batch < 0 {
+			return im.reshapeView(n, x, target)
+		}
 		return im.errorf(n, "shape %s: the first dimension must be the batch", fmtTarget(target))
 	}
 	// The per-sample target, with 0 copying the input's dimension and one
@@ -640,7 +668,7 @@ func (im *importer) reshape(n *onnx.Node) error {
 	case slices.Equal(rest, []int{size}):
 		return im.add(n, &nn.Flatten{}, x.act)
 	}
-	return im.errorf(n, "reshaping [N %s] to %s is not supported (only flattening each sample)", shapeString(x.shape), fmtTarget(target))
+	return im.add(n, &nn.Permute{Out: rest}, x.act)
 }
 
 // fmtTarget formats a Reshape target, the batch as N.

@@ -39,6 +39,11 @@ var torchFixtures = []struct {
 	{"mnv3s", ""},
 	{"mnv3l", ""},
 	{"effb0", ""},
+	// A transformer encoder: torch's multi-head attention transposes the
+	// batch away and back; layer norm decomposed (opset 13) and as
+	// LayerNormalization (opset 17).
+	{"tf", ""},
+	{"tf_ln", ""},
 }
 
 // readF32 reads a file of little-endian float32 values.
@@ -263,9 +268,36 @@ func TestTorchFixtureTrainModels(t *testing.T) {
 			if after.Accuracy < 0.6 || after.Accuracy < before.Accuracy+0.3 {
 				t.Errorf("accuracy %.3f after fine-tuning (%.3f before)", after.Accuracy, before.Accuracy)
 			}
+			// The trained model exports and runs in ONNX Runtime.
+			om, err := nnonnx.Export(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := randomInput(m, 2, 4)
+			if r := relDiff(t, forward(t, m, x), runORT(t, om, x)); r > ortRel {
+				t.Errorf("ONNX Runtime and nnergy differ by %.3g relative after training", r)
+			}
 		})
 	}
 }
 
+// TestTorchFixturePruneRefused pins the errors of pruning where channels
+// cannot be followed: the token projections of the transformer and its
+// attention.
+func TestTorchFixturePruneRefused(t *testing.T) {
+	m, err := nnonnx.ReadFile(filepath.Join("testdata", "tf_ln.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for node, want := range map[string]string{
+		"/emb/MatMul": `nn: node "/emb/MatMul": removing outputs of a linear layer applied to [28 28] inputs is not supported (only feature vectors)`,
+		"/Reshape":    `nn: node "/Reshape" is permute; filters can be removed from conv and linear layers`,
+	} {
+		if _, err := nn.RemoveFilters(m, node, []int{1}); err == nil || err.Error() != want {
+			t.Errorf("%s: error %v\nwant %s", node, err, want)
+		}
+	}
+}
+
 // trainedFixtures are the fixtures TestTorchFixtureTrainModels fine-tunes.
-var trainedFixtures = []string{"mnv3s", "effb0"}
+var trainedFixtures = []string{"mnv3s", "effb0", "tf", "tf_ln"}
