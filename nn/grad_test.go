@@ -91,6 +91,7 @@ func TestLayerGradients(t *testing.T) {
 		{name: "matmul-2d", layer: &MatMul{}, in: [][]int{{3, 4}, {4, 2}}, batch: 3},
 		{name: "layernorm", layer: &LayerNorm{Axes: 1, Eps: 1e-5, Scale: NewParam(nil, 6), Bias: NewParam(nil, 6)}, in: [][]int{{3, 6}}, batch: 2},
 		{name: "layernorm2-nobias", layer: &LayerNorm{Axes: 2, Eps: 1e-3, Scale: NewParam(nil, 2, 3)}, in: [][]int{{2, 2, 3}}, batch: 2},
+		{name: "pad", layer: &Pad{Pads: []int{0, 1, 2, 1, 0, 1}, Value: 0.5}, in: [][]int{{2, 3, 2}}, batch: 2},
 		{name: "mul-se", layer: &Binary{Op: OpMul}, in: [][]int{{3, 4, 4}, {3, 1, 1}}, batch: 2},
 		{name: "div-bcast", layer: &Binary{Op: OpDiv}, in: [][]int{{4, 1}, {4, 5}}, batch: 2, shift: 3},
 		{name: "sub-same", layer: &Binary{Op: OpSub}, in: [][]int{{2, 3}, {2, 3}}, batch: 3},

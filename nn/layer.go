@@ -31,6 +31,7 @@ const (
 	KindReduceMean
 	KindMatMul
 	KindLayerNorm
+	KindPad
 )
 
 var kindNames = map[Kind]string{
@@ -53,6 +54,7 @@ var kindNames = map[Kind]string{
 	KindReduceMean:    "reducemean",
 	KindMatMul:        "matmul",
 	KindLayerNorm:     "layernorm",
+	KindPad:           "pad",
 }
 
 // String returns the kind's name, e.g. "conv".
@@ -65,8 +67,8 @@ func (k Kind) String() string {
 
 // Layer is one operation of a model. The concrete types are [Conv],
 // [Linear], [ReLU], [MaxPool], [AvgPool], [GlobalAvgPool], [BatchNorm],
-// [Add], [Concat], [Flatten], [Dropout], [Act], [Binary], [Softmax], [Permute], [Slice], [ReduceMean], [MatMul] and
-// [LayerNorm]; their fields are the layer's
+// [Add], [Concat], [Flatten], [Dropout], [Act], [Binary], [Softmax], [Permute], [Slice], [ReduceMean], [MatMul],
+// [LayerNorm] and [Pad]; their fields are the layer's
 // attributes and weights, so that importers and exporters can build and walk
 // models directly. The set is closed: Layer has unexported methods.
 //

@@ -85,6 +85,8 @@ type fileNode struct {
 	Axes     []int       `json:"axes,omitempty"`
 	Keep     bool        `json:"keep,omitempty"`
 	Norm     []int       `json:"norm,omitempty"`
+	Pads     []int       `json:"pads,omitempty"`
+	Value    float32     `json:"value,omitempty"`
 	Params   []fileParam `json:"params,omitempty"`
 }
 
@@ -125,6 +127,8 @@ func Save(w io.Writer, m *Model) error {
 			fn.Axes, fn.Keep = l.Axes, l.Keep
 		case *LayerNorm:
 			fn.Eps, fn.Norm, fn.Bias = l.Eps, l.Scale.Shape, l.Bias != nil
+		case *Pad:
+			fn.Pads, fn.Value = l.Pads, l.Value
 		case *Binary:
 			fn.Op, fn.Left, fn.Frozen = l.Op.String(), l.ConstLeft, l.Frozen
 			if l.Const != nil {
@@ -401,6 +405,8 @@ func layerFromFile(fn fileNode) (Layer, error) {
 		return &ReduceMean{Axes: fn.Axes, Keep: fn.Keep}, nil
 	case "matmul":
 		return &MatMul{}, nil
+	case "pad":
+		return &Pad{Pads: fn.Pads, Value: fn.Value}, nil
 	case "layernorm":
 		size := 1
 		for _, d := range fn.Norm {

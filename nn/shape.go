@@ -315,3 +315,103 @@ func (o *reduceOp) backward(r *run, in []*Tensor, out, dout *Tensor, din []*Tens
 		}
 	})
 }
+
+// Pad pads each sample with Value: Pads[i] values before and Pads[r+i]
+// after per-sample axis i of a rank-r shape (ONNX Pad in constant mode,
+// without the batch axis).
+type Pad struct {
+	Pads  []int
+	Value float32
+}
+
+// Kind returns KindPad.
+func (l *Pad) Kind() Kind { return KindPad }
+
+// Params returns nil.
+func (l *Pad) Params() []*Param { return nil }
+
+func (l *Pad) clone() Layer { return &Pad{Pads: slices.Clone(l.Pads), Value: l.Value} }
+
+// OutShape returns the padded shape.
+func (l *Pad) OutShape(in [][]int) ([]int, error) {
+	x, err := oneInput(in, KindPad)
+	if err != nil {
+		return nil, err
+	}
+	r := len(x)
+	if len(l.Pads) != 2*r || slices.Min(l.Pads) < 0 {
+		return nil, fmt.Errorf("pad: pads %v for a shape %v (want %d non-negative values)", l.Pads, x, 2*r)
+	}
+	out := make([]int, r)
+	for i, d := range x {
+		out[i] = d + l.Pads[i] + l.Pads[r+i]
+	}
+	return out, nil
+}
+
+func (l *Pad) newOp(in [][]int, out []int, batch int) op {
+	x := in[0]
+	r := len(x)
+	// dst[i] is the output offset of input element i within a sample.
+	n := numel(x)
+	dst := make([]int32, n)
+	ostride := make([]int, r)
+	s := 1
+	for i := r - 1; i >= 0; i-- {
+		ostride[i] = s
+		s *= out[i]
+	}
+	idx := make([]int, r)
+	for i := range dst {
+		off := 0
+		for k := range idx {
+			off += (idx[k] + l.Pads[k]) * ostride[k]
+		}
+		dst[i] = int32(off)
+		for k := r - 1; k >= 0; k-- {
+			idx[k]++
+			if idx[k] < x[k] {
+				break
+			}
+			idx[k] = 0
+		}
+	}
+	return &padOp{dst: dst, outN: s, value: l.Value}
+}
+
+type padOp struct {
+	dst   []int32
+	outN  int
+	value float32
+}
+
+func (o *padOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
+	n := len(o.dst)
+	x, y := in[0].Data, out.Data
+	r.par(len(x)/n, max(1, grainElems/n), func(_, lo, hi int) {
+		for s := lo; s < hi; s++ {
+			ys := y[s*o.outN : (s+1)*o.outN]
+			for k := range ys {
+				ys[k] = o.value
+			}
+			for i, k := range o.dst {
+				ys[k] = x[s*n+i]
+			}
+		}
+	})
+}
+
+func (o *padOp) backward(r *run, in []*Tensor, out, dout *Tensor, din []*Tensor) {
+	if din[0] == nil {
+		return
+	}
+	n := len(o.dst)
+	dx, dy := din[0].Data, dout.Data
+	r.par(len(dx)/n, max(1, grainElems/n), func(_, lo, hi int) {
+		for s := lo; s < hi; s++ {
+			for i, k := range o.dst {
+				dx[s*n+i] = dy[s*o.outN+int(k)]
+			}
+		}
+	})
+}

@@ -216,6 +216,15 @@ func (ex *exporter) node(n *nn.Node) error {
 		attrs = []onnx.Attribute{onnx.IntsAttr("axes", axes...), onnx.IntAttr("keepdims", b2i(l.Keep))}
 	case *nn.MatMul:
 		op = "MatMul"
+	case *nn.Pad:
+		op = "Pad"
+		r := len(l.Pads) / 2
+		pads := make([]int64, 0, 2*r+2)
+		pads = append(pads, 0)
+		pads = append(pads, ints(l.Pads[:r]...)...)
+		pads = append(pads, 0)
+		pads = append(pads, ints(l.Pads[r:]...)...)
+		in = append(in, ex.ints64(n.Name, "pads", pads...), ex.scalar(n.Name, "value", l.Value))
 	case *nn.LayerNorm:
 		op = "LayerNormalization"
 		in = append(in, ex.weight(n.Name, "weight", l.Scale.Data, l.Scale.Shape...))

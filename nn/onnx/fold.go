@@ -476,3 +476,44 @@ func (im *importer) foldArith(n *onnx.Node, op nn.Op, a, b *onnx.Tensor) error {
 	}
 	return im.setConst(n, out)
 }
+
+// constantOfShape folds ConstantOfShape of a constant shape.
+func (im *importer) constantOfShape(n *onnx.Node) error {
+	s, err := im.intConst(n, 0, true)
+	if err != nil {
+		return err
+	}
+	size := int64(1)
+	for _, d := range s.Ints {
+		if _, ok := symK(d); ok {
+			return im.errorf(n, "a constant of shape %s, which holds the batch size, is not supported", fmtDims(s.Ints))
+		}
+		if d < 0 || d > maxFold || size*d > maxFold {
+			return im.errorf(n, "constant of shape %v is too large to fold", s.Ints)
+		}
+		size *= d
+	}
+	out := onnx.NewFloatTensor("", slices.Clone(s.Ints), make([]float32, size))
+	if a := n.Attr("value"); a != nil {
+		t, err := n.Tensor("value")
+		if err != nil {
+			return im.inFile(err)
+		}
+		if elems(t) != 1 {
+			return im.inFile(n.AttrErrorf("value", "must hold one value, has %d", elems(t)))
+		}
+		out.DataType = t.DataType
+		if t.DataType == onnx.Float {
+			for i := range out.Floats {
+				out.Floats[i] = t.Floats[0]
+			}
+		} else {
+			out.Floats = nil
+			out.Ints = make([]int64, size)
+			for i := range out.Ints {
+				out.Ints[i] = t.Ints[0]
+			}
+		}
+	}
+	return im.setConst(n, out)
+}

@@ -269,7 +269,15 @@ func (im *importer) act(n *onnx.Node, i int) (*value, error) {
 		return nil, im.errorf(n, "input %q is a constant; only activations are supported here", n.Input(i))
 	}
 	if v.pad != nil {
-		return nil, im.errorf(n, "input %q is zero-padded by a Pad, which is supported only before Conv and AveragePool", n.Input(i))
+		if v.canon == nil {
+			p := v.pad
+			w, err := im.layer(n, "/pad", &nn.Pad{Pads: []int{0, p[0], p[1], 0, p[2], p[3]}}, v.act)
+			if err != nil {
+				return nil, err
+			}
+			v.canon = w
+		}
+		return v.canon, nil
 	}
 	if v.view != nil {
 		return im.canonical(n, n.Input(i), v)

@@ -202,6 +202,20 @@ var importCases = []struct {
 		y = b.node("Gemm", "fc", []string{y, b.w("W", -0.5, 0.5, 3, 12)}, i1("transB", 1))
 		return b.output(y)
 	}},
+	{"pad-anywhere", 2, func() *onnx.Model {
+		b := newBuilder(13, -1, 3, 4, 4)
+		p := b.node("Pad", "pad", []string{"x", b.ints("p", 0, 0, 1, 1, 0, 0, 1, 1)})
+		m := b.node("MaxPool", "pool", []string{p}, ia("kernel_shape", 2, 2))                               // 3x5x5
+		c := b.node("Pad", "pad_c", []string{m, b.ints("pc", 0, 1, 0, 2, 0, 2, 1, 0), b.scalar("v", -0.5)}) // 6x6x7
+		y := b.node("Relu", "relu", []string{c})
+		y = b.node("Flatten", "flat", []string{y})
+		y = b.node("Gemm", "fc", []string{y, b.w("W", -0.2, 0.2, 3, 6*6*7)}, i1("transB", 1))
+		// Plus a constant made by ConstantOfShape from the output's shape.
+		s := b.node("Shape", "shape", []string{y})
+		s = b.node("Slice", "dims", []string{s, b.ints("one", 1), b.ints("two", 2)})
+		c = b.node("ConstantOfShape", "ones", []string{s}, onnx.TensorAttr("value", onnx.NewFloatTensor("", []int64{1}, []float32{0.25})))
+		return b.output(b.node("Add", "plus", []string{y, c}))
+	}},
 	{"gelu-opset20", 3, func() *onnx.Model {
 		b := newBuilder(20, -1, 6)
 		y := b.node("Gemm", "fc1", []string{"x", b.w("W1", -1, 1, 8, 6), b.w("c1", -1, 1, 8)}, i1("transB", 1))
@@ -269,6 +283,9 @@ func TestImportFolds(t *testing.T) {
 		// A constant Add after a MatMul whose output is read elsewhere is
 		// not its bias.
 		"bias-read-twice": "linear binary add",
+		// A zero Pad before MaxPool is a layer; so is a padding of the
+		// channels with a value.
+		"pad-anywhere": "pad maxpool pad relu flatten linear binary",
 		// The general Reshape is a permute; the batch-mixing transposes are
 		// views, and only the transposed key is laid out (a permute) for the
 		// product of activations.
@@ -334,7 +351,7 @@ func TestImportUnsorted(t *testing.T) {
 
 // TestImportErrors pins the messages for what Import refuses.
 // supportedOps is the list of operators Import names when it refuses one.
-const supportedOps = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, Conv, Div, Dropout, Erf, Exp, Flatten, Gather, Gelu, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, LayerNormalization, LeakyRelu, LogSoftmax, MatMul, MaxPool, Mul, Pad, Pow, ReduceMean, Relu, Reshape, Shape, Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze"
+const supportedOps = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv, Div, Dropout, Erf, Exp, Flatten, Gather, Gelu, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, LayerNormalization, LeakyRelu, LogSoftmax, MatMul, MaxPool, Mul, Pad, Pow, ReduceMean, Relu, Reshape, Shape, Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze"
 
 func TestImportErrors(t *testing.T) {
 	tests := []struct {
@@ -425,15 +442,14 @@ func TestImportErrors(t *testing.T) {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Concat", "cat", []string{"x", "x"}, i1("axis", 2)))
 		}, `onnx: node "cat" (Concat): attribute "axis": only the channel axis (1) is supported, got 2`},
-		{"pad then maxpool", func() *onnx.Model {
+		{"pad batch", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
-			p := b.node("Pad", "pad", []string{"x", b.ints("p", 0, 0, 1, 1, 0, 0, 1, 1)})
-			return b.output(b.node("MaxPool", "pool", []string{p}, ia("kernel_shape", 2, 2)))
-		}, `onnx: node "pool" (MaxPool): input "pad" is zero-padded by a Pad, which is supported only before Conv and AveragePool`},
-		{"pad channels", func() *onnx.Model {
+			return b.output(b.node("Pad", "pad", []string{"x", b.ints("p", 1, 0, 0, 0, 0, 0, 0, 0)}))
+		}, `onnx: node "pad" (Pad): pads [1 0 0 0 0 0 0 0]: only non-negative padding of the 3 dimensions after the batch is supported`},
+		{"pad reflect", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
-			return b.output(b.node("Pad", "pad", []string{"x", b.ints("p", 0, 1, 0, 0, 0, 0, 0, 0)}))
-		}, `onnx: node "pad" (Pad): pads [0 1 0 0 0 0 0 0]: only non-negative padding of the height and width of [N C H W] is supported`},
+			return b.output(b.node("Pad", "pad", []string{"x", b.ints("p", 0, 0, 1, 1, 0, 0, 1, 1)}, onnx.StringAttr("mode", "reflect")))
+		}, `onnx: node "pad" (Pad): attribute "mode": only constant padding is supported, got "reflect"`},
 		{"pool kernel", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("MaxPool", "pool", []string{"x"}))

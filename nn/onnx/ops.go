@@ -48,13 +48,14 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 	"Identity":           (*importer).identity,
 	"Pad":                (*importer).padOp,
 	// Folded when their inputs are constants or shapes.
-	"Constant":  (*importer).constantOp,
-	"Shape":     (*importer).shapeOp,
-	"Gather":    (*importer).gather,
-	"Unsqueeze": (*importer).unsqueeze,
-	"Squeeze":   (*importer).squeeze,
-	"Slice":     (*importer).slice,
-	"Cast":      (*importer).cast,
+	"Constant":        (*importer).constantOp,
+	"Shape":           (*importer).shapeOp,
+	"Gather":          (*importer).gather,
+	"Unsqueeze":       (*importer).unsqueeze,
+	"Squeeze":         (*importer).squeeze,
+	"Slice":           (*importer).slice,
+	"Cast":            (*importer).cast,
+	"ConstantOfShape": (*importer).constantOfShape,
 }
 
 // window reads the 2-D kernel_shape, strides, dilations, pads and auto_pad
@@ -333,8 +334,13 @@ func (im *importer) clip(n *onnx.Node) error {
 
 // pool reads the input and the attributes common to MaxPool and
 // AveragePool, and the padding of a Pad before it (extra).
-func (im *importer) pool(n *onnx.Node) (x *value, extra [4]int, k, s [2]int, pad [4]int, ceil bool, err error) {
-	if x, extra, err = im.padded(n, 0); err != nil {
+func (im *importer) pool(n *onnx.Node, absorb bool) (x *value, extra [4]int, k, s [2]int, pad [4]int, ceil bool, err error) {
+	if absorb {
+		x, extra, err = im.padded(n, 0)
+	} else {
+		x, err = im.image(n, 0)
+	}
+	if err != nil {
 		return
 	}
 	var d [2]int
@@ -350,12 +356,10 @@ func (im *importer) pool(n *onnx.Node) (x *value, extra [4]int, k, s [2]int, pad
 }
 
 func (im *importer) maxPool(n *onnx.Node) error {
-	x, extra, k, s, pad, ceil, err := im.pool(n)
+	// A zero Pad before it is a layer: MaxPool's own padding is -∞.
+	x, _, k, s, pad, ceil, err := im.pool(n, false)
 	if err != nil {
 		return err
-	}
-	if extra != [4]int{} {
-		return im.errorf(n, "input %q is zero-padded by a Pad, which is supported only before Conv and AveragePool", n.Input(0))
 	}
 	return im.add(n, &nn.MaxPool{Kernel: k, Stride: s, Pad: pad, Ceil: ceil}, x.act)
 }
@@ -364,7 +368,7 @@ func (im *importer) maxPool(n *onnx.Node) error {
 // window, as they do with count_include_pad: PyTorch exports AvgPool2d with
 // padding and count_include_pad as Pad then AveragePool.
 func (im *importer) avgPool(n *onnx.Node) error {
-	x, extra, k, s, pad, ceil, err := im.pool(n)
+	x, extra, k, s, pad, ceil, err := im.pool(n, true)
 	if err != nil {
 		return err
 	}
@@ -387,10 +391,12 @@ func (im *importer) avgPool(n *onnx.Node) error {
 	return im.add(n, &nn.AvgPool{Kernel: k, Stride: s, Pad: pad, Ceil: ceil, CountPad: cp != 0}, x.act)
 }
 
-// padOp imports a constant zero Pad of the spatial axes of an image. It
-// adds no layer: the Conv or AveragePool that reads it takes the padding.
+// padOp imports Pad in constant mode. A zero padding of the height and
+// width of an image adds no layer: the Conv or AveragePool that reads it
+// takes the padding (any other reader gets an nn.Pad). Other constant
+// paddings of the per-sample axes are an nn.Pad.
 func (im *importer) padOp(n *onnx.Node) error {
-	x, err := im.image(n, 0)
+	x, err := im.act(n, 0)
 	if err != nil {
 		return err
 	}
@@ -404,7 +410,7 @@ func (im *importer) padOp(n *onnx.Node) error {
 	var pads []int64
 	fill := float32(0)
 	if im.opset < 11 {
-		if pads, err = n.Ints("pads", 8, nil); err != nil {
+		if pads, err = n.Ints("pads", -1, nil); err != nil {
 			return im.inFile(err)
 		}
 		if fill, err = n.Float("value", 0); err != nil {
@@ -419,16 +425,27 @@ func (im *importer) padOp(n *onnx.Node) error {
 		if fill, err = im.scalar(n, 2, 0); err != nil {
 			return err
 		}
+		if n.Input(3) != "" {
+			return im.errorf(n, "padding chosen axes (input \"axes\") is not supported")
+		}
 	}
-	if len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || slices.Min(pads) < 0 {
-		return im.errorf(n, "pads %v: only non-negative padding of the height and width of [N C H W] is supported", pads)
+	r := len(x.shape) + 1
+	if len(pads) != 2*r || pads[0] != 0 || pads[r] != 0 || slices.Min(pads) < 0 {
+		return im.errorf(n, "pads %v: only non-negative padding of the %d dimensions after the batch is supported", pads, r-1)
 	}
-	if fill != 0 {
-		return im.errorf(n, "padding with %v is not supported (only zeros)", fill)
+	if r == 4 && fill == 0 && pads[1] == 0 && pads[5] == 0 {
+		pad := [4]int{int(pads[2]), int(pads[3]), int(pads[6]), int(pads[7])}
+		im.define(n, &value{act: x.act, shape: x.shape, pad: &pad})
+		return nil
 	}
-	pad := [4]int{int(pads[2]), int(pads[3]), int(pads[6]), int(pads[7])}
-	im.define(n, &value{act: x.act, shape: x.shape, pad: &pad})
-	return nil
+	per := make([]int, 0, 2*(r-1))
+	for _, p := range pads[1:r] {
+		per = append(per, int(p))
+	}
+	for _, p := range pads[r+1:] {
+		per = append(per, int(p))
+	}
+	return im.add(n, &nn.Pad{Pads: per, Value: fill}, x.act)
 }
 
 func (im *importer) globalAvgPool(n *onnx.Node) error {
