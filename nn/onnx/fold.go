@@ -398,6 +398,9 @@ func (im *importer) foldArith(n *onnx.Node, op nn.Op, a, b *onnx.Tensor) error {
 		return im.errorf(n, "inputs of types %s and %s", a.DataType, b.DataType)
 	}
 	na, nb := elems(a), elems(b)
+	if na == 0 || nb == 0 || int64(na) != a.Len() || int64(nb) != b.Len() {
+		return im.errorf(n, "constants of shapes %v and %v with %d and %d values cannot be folded", a.Dims, b.Dims, na, nb)
+	}
 	dims := a.Dims
 	switch {
 	case slices.Equal(a.Dims, b.Dims):
