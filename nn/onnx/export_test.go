@@ -152,9 +152,10 @@ func TestExportORT(t *testing.T) {
 			want := forward(t, m, x)
 			got := runORT(t, om, x)
 			d := maxDiff(t, got, want)
-			t.Logf("max |ORT - nnergy| = %.3g over %d outputs", d, len(want.Data))
-			if d > ortTol {
-				t.Errorf("ONNX Runtime and nnergy differ by %.3g (> %g)", d, ortTol)
+			r := relDiff(t, want, got)
+			t.Logf("max |ORT - nnergy| = %.3g over %d outputs (%.3g relative)", d, len(want.Data), r)
+			if d > ortTol || r > ortRel {
+				t.Errorf("ONNX Runtime and nnergy differ by %.3g, %.3g relative (> %g, %g)", d, r, ortTol, ortRel)
 			}
 		})
 	}

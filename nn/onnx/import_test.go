@@ -249,9 +249,10 @@ func TestImportORT(t *testing.T) {
 			got := forward(t, m, x)
 			want := runORT(t, om, x)
 			d := maxDiff(t, got, want)
-			t.Logf("max |nnergy - ORT| = %.3g over %d outputs; layers: %s", d, len(want.Data), kinds(m))
-			if d > ortTol {
-				t.Errorf("nnergy and ONNX Runtime differ by %.3g (> %g)", d, ortTol)
+			r := relDiff(t, got, want)
+			t.Logf("max |nnergy - ORT| = %.3g over %d outputs (%.3g relative); layers: %s", d, len(want.Data), r, kinds(m))
+			if d > ortTol || r > ortRel {
+				t.Errorf("nnergy and ONNX Runtime differ by %.3g, %.3g relative (> %g, %g)", d, r, ortTol, ortRel)
 			}
 			back, err := nnonnx.Export(m)
 			if err != nil {
