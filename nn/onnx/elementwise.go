@@ -343,13 +343,13 @@ func (im *importer) only(t string) *nn.Node {
 }
 
 // isConstOp reports whether l is a Binary op with a frozen scalar constant
-// on the right equal to c (within float32 rounding).
+// equal to c (within float32 rounding), on the right unless op commutes.
 func isConstOp(l *nn.Node, op nn.Op, c float64) bool {
 	if l == nil {
 		return false
 	}
 	b, ok := l.Layer.(*nn.Binary)
-	return ok && b.Op == op && b.Const != nil && !b.ConstLeft && b.Const.Len() == 1 &&
+	return ok && b.Op == op && b.Const != nil && (!b.ConstLeft || op == nn.OpAdd || op == nn.OpMul) && b.Const.Len() == 1 &&
 		math.Abs(float64(b.Const.Data[0])-c) <= 1e-6*c
 }
 

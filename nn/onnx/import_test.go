@@ -216,6 +216,17 @@ var importCases = []struct {
 		c = b.node("ConstantOfShape", "ones", []string{s}, onnx.TensorAttr("value", onnx.NewFloatTensor("", []int64{1}, []float32{0.25})))
 		return b.output(b.node("Add", "plus", []string{y, c}))
 	}},
+	{"gelu-decomposed", 2, func() *onnx.Model {
+		b := newBuilder(13, -1, 5)
+		x := b.node("Gemm", "fc1", []string{"x", b.w("W1", -1, 1, 6, 5)}, i1("transB", 1))
+		d := b.node("Div", "div", []string{x, b.scalar("sqrt2", 1.4142135)})
+		e := b.node("Erf", "erf", []string{d})
+		a := b.node("Add", "plus1", []string{b.scalar("one", 1), e})
+		m := b.node("Mul", "mul", []string{a, x})
+		y := b.node("Mul", "gelu", []string{b.scalar("half", 0.5), m})
+		y = b.node("Gemm", "fc2", []string{y, b.w("W2", -1, 1, 3, 6)}, i1("transB", 1))
+		return b.output(y)
+	}},
 	{"gelu-opset20", 3, func() *onnx.Model {
 		b := newBuilder(20, -1, 6)
 		y := b.node("Gemm", "fc1", []string{"x", b.w("W1", -1, 1, 8, 6), b.w("c1", -1, 1, 8)}, i1("transB", 1))
@@ -281,6 +292,8 @@ func TestImportFolds(t *testing.T) {
 		// layer and constant Muls are Binary layers.
 		"activations-opset14": "conv act globalavgpool act binary act binary act binary binary act flatten linear binary softmax",
 		"gelu-opset20":        "linear act act act act act linear softmax",
+		// Div, Erf, Add, Mul, Mul in any operand order is one GELU.
+		"gelu-decomposed": "linear act linear",
 		// A constant Add after a MatMul whose output is read elsewhere is
 		// not its bias.
 		"bias-read-twice": "linear binary add",
