@@ -8,9 +8,15 @@
 //
 // A [Model] is a DAG of named [Node]s in topological order over one input
 // tensor. Each node holds a [Layer] — [Conv] (stride, padding, dilation,
-// groups, depthwise), [Linear], [ReLU] (and ReLU6), [MaxPool], [AvgPool],
-// [GlobalAvgPool], [BatchNorm], [Add], [Concat], [Flatten], [Dropout] — and
-// the names of the tensors it reads; its output is named after it. All
+// groups, depthwise), [Linear] (on feature vectors or along the last axis),
+// [ReLU] (and ReLU6), [Act] (Sigmoid, HardSigmoid, HardSwish, SiLU,
+// LeakyReLU, Tanh, GELU, Erf, Sqrt, Pow, Exp), [MaxPool], [AvgPool],
+// [GlobalAvgPool], [BatchNorm], [LayerNorm], [Add], [Binary] (add, sub,
+// mul, div with broadcasting, by an activation or a constant), [Softmax],
+// [MatMul] (of two activations), [Permute] (reshape and transpose),
+// [Slice], [ReduceMean], [Pad], [Concat], [Flatten], [Dropout] — and the
+// names of the tensors it reads; its output is named after it. Shapes are
+// per sample: the batch is always the first axis. All
 // attributes and weights are exported fields, so an importer builds a model
 // with struct literals and [NewParam], and an exporter walks m.Nodes:
 //
@@ -38,7 +44,8 @@
 //
 // [RemoveFilters] deletes output filters of a layer and every channel that
 // depends on them (through batch norm, activations, pooling, depthwise
-// convolutions, concatenations, residual adds and flatten); [Param.Mask]
+// convolutions, concatenations, residual adds, squeeze-and-excitation
+// scales and flatten; it refuses the transformer layers); [Param.Mask]
 // holds unstructured pruning masks that the optimizers keep at zero.
 // [FilterNorms], [Param.Sparsity] and [Describe] report what pruning needs.
 //

@@ -33,6 +33,9 @@ type gradCase struct {
 	in      [][]int
 	batch   int
 	workers int
+	// shift is added to the inputs (keeping divisors and square roots away
+	// from zero).
+	shift float32
 }
 
 func TestLayerGradients(t *testing.T) {
@@ -66,6 +69,37 @@ func TestLayerGradients(t *testing.T) {
 		{name: "concat", layer: &Concat{}, in: [][]int{{2, 3, 3}, {1, 3, 3}, {3, 3, 3}}, batch: 2},
 		{name: "flatten", layer: &Flatten{}, in: [][]int{{2, 3, 3}}, batch: 2},
 		{name: "dropout", layer: NewDropout(0.4), in: [][]int{{3, 4, 4}}, batch: 2},
+		{name: "sigmoid", layer: NewAct(Sigmoid), in: [][]int{{3, 4, 4}}, batch: 2},
+		{name: "hardsigmoid", layer: &Act{Func: HardSigmoid, Alpha: 0.3, Beta: 0.5}, in: [][]int{{3, 4, 4}}, batch: 2},
+		{name: "hardswish", layer: NewAct(HardSwish), in: [][]int{{3, 4, 4}}, batch: 2},
+		{name: "silu", layer: NewAct(SiLU), in: [][]int{{3, 4, 4}}, batch: 2},
+		{name: "leakyrelu", layer: &Act{Func: LeakyReLU, Alpha: 0.1}, in: [][]int{{3, 4, 4}}, batch: 2},
+		{name: "tanh", layer: NewAct(Tanh), in: [][]int{{7}}, batch: 3},
+		{name: "gelu", layer: NewAct(GELU), in: [][]int{{4, 5}}, batch: 2},
+		{name: "erf", layer: NewAct(Erf), in: [][]int{{4, 5}}, batch: 2},
+		{name: "pow2", layer: &Act{Func: Pow, Alpha: 2}, in: [][]int{{4, 5}}, batch: 2},
+		{name: "exp", layer: NewAct(Exp), in: [][]int{{4, 5}}, batch: 2},
+		{name: "softmax", layer: &Softmax{Axis: 1}, in: [][]int{{3, 4, 2}}, batch: 2},
+		{name: "logsoftmax", layer: &Softmax{Axis: 0, Log: true}, in: [][]int{{5}}, batch: 3},
+		{name: "linear-tokens", layer: NewLinear(5, 3), in: [][]int{{4, 5}}, batch: 2},
+		{name: "permute", layer: &Permute{In: []int{2, 3, 4}, Perm: []int{2, 0, 1}, Out: []int{4, 6}}, in: [][]int{{6, 4}}, batch: 2},
+		{name: "reshape", layer: &Permute{Out: []int{3, 8}}, in: [][]int{{2, 3, 4}}, batch: 2},
+		{name: "slice", layer: &Slice{Axis: 1, Start: 1, End: 4}, in: [][]int{{2, 5, 3}}, batch: 2},
+		{name: "reducemean-keep", layer: &ReduceMean{Axes: []int{1}, Keep: true}, in: [][]int{{3, 4, 2}}, batch: 2},
+		{name: "reducemean-two", layer: &ReduceMean{Axes: []int{0, 2}}, in: [][]int{{3, 4, 2}}, batch: 2},
+		{name: "matmul", layer: &MatMul{}, in: [][]int{{2, 3, 4}, {2, 4, 5}}, batch: 2},
+		{name: "matmul-2d", layer: &MatMul{}, in: [][]int{{3, 4}, {4, 2}}, batch: 3},
+		{name: "layernorm", layer: &LayerNorm{Axes: 1, Eps: 1e-5, Scale: NewParam(nil, 6), Bias: NewParam(nil, 6)}, in: [][]int{{3, 6}}, batch: 2},
+		{name: "layernorm2-nobias", layer: &LayerNorm{Axes: 2, Eps: 1e-3, Scale: NewParam(nil, 2, 3)}, in: [][]int{{2, 2, 3}}, batch: 2},
+		{name: "pad", layer: &Pad{Pads: []int{0, 1, 2, 1, 0, 1}, Value: 0.5}, in: [][]int{{2, 3, 2}}, batch: 2},
+		{name: "mul-se", layer: &Binary{Op: OpMul}, in: [][]int{{3, 4, 4}, {3, 1, 1}}, batch: 2},
+		{name: "div-bcast", layer: &Binary{Op: OpDiv}, in: [][]int{{4, 1}, {4, 5}}, batch: 2, shift: 3},
+		{name: "sub-same", layer: &Binary{Op: OpSub}, in: [][]int{{2, 3}, {2, 3}}, batch: 3},
+		{name: "add-const", layer: &Binary{Op: OpAdd, Const: NewParam(nil, 3, 4)}, in: [][]int{{2, 3, 4}}, batch: 2},
+		{name: "mul-const-left", layer: &Binary{Op: OpMul, Const: NewParam(nil, 4), ConstLeft: true}, in: [][]int{{3, 4}}, batch: 2},
+		{name: "div-const-left", layer: &Binary{Op: OpDiv, Const: NewParam(nil, 1, 4), ConstLeft: true}, in: [][]int{{3, 4}}, batch: 2, shift: 3},
+		{name: "sqrt", layer: NewAct(Sqrt), in: [][]int{{4, 5}}, batch: 2, shift: 3},
+		{name: "sub-const-frozen", layer: &Binary{Op: OpSub, Const: NewParam(nil), Frozen: true}, in: [][]int{{3, 4}}, batch: 2},
 	}
 	for _, c := range cases {
 		for _, workers := range []int{1, 2} {
@@ -103,6 +137,9 @@ func checkLayer(t *testing.T, c gradCase) {
 		ins[k] = NewTensor(append([]int{c.batch}, s...)...)
 		dins[k] = NewTensor(ins[k].Shape...)
 		distinct(rng, ins[k].Data)
+		for i := range ins[k].Data {
+			ins[k].Data[i] += c.shift
+		}
 		for i := range dins[k].Data {
 			dins[k].Data[i] = float32(math.NaN()) // backward must overwrite
 		}

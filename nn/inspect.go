@@ -100,7 +100,7 @@ func (p *Param) MaskSmallest(fraction float64) error {
 
 // LayerInfo describes one node for cost models and pruning: its kind, the
 // per-sample shapes it reads and writes ([C H W]; feature vectors are
-// [F 1 1]), its geometry (convolutions and pooling; 1×1 with stride 1 for
+// [F 1 1], other shapes [size 1 1]), its geometry (convolutions and pooling; 1×1 with stride 1 for
 // linear layers), its parameter count, weight sparsity and multiply-
 // accumulates per sample.
 type LayerInfo struct {
@@ -163,7 +163,11 @@ func Describe(m *Model) ([]LayerInfo, error) {
 			li.MACs = int64(l.Weight.Len()) * outHW
 		case *Linear:
 			li.Zeros = l.Weight.Zeros()
-			li.MACs = int64(l.Weight.Len())
+			// Once per vector along the last axis: [L In] is L vectors.
+			li.MACs = int64(l.Weight.Len()) * int64(numel(shapes[n.Inputs[0]])/l.In)
+		case *MatMul:
+			a, b := shapes[n.Inputs[0]], shapes[n.Inputs[1]]
+			li.MACs = int64(numel(a)) * int64(b[len(b)-1])
 		case *MaxPool:
 			li.Kernel, li.Stride, li.Pad = l.Kernel, [2]int{one(l.Stride[0]), one(l.Stride[1])}, l.Pad
 		case *AvgPool:

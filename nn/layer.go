@@ -23,6 +23,15 @@ const (
 	KindConcat
 	KindFlatten
 	KindDropout
+	KindAct
+	KindBinary
+	KindSoftmax
+	KindPermute
+	KindSlice
+	KindReduceMean
+	KindMatMul
+	KindLayerNorm
+	KindPad
 )
 
 var kindNames = map[Kind]string{
@@ -37,6 +46,15 @@ var kindNames = map[Kind]string{
 	KindConcat:        "concat",
 	KindFlatten:       "flatten",
 	KindDropout:       "dropout",
+	KindAct:           "act",
+	KindBinary:        "binary",
+	KindSoftmax:       "softmax",
+	KindPermute:       "permute",
+	KindSlice:         "slice",
+	KindReduceMean:    "reducemean",
+	KindMatMul:        "matmul",
+	KindLayerNorm:     "layernorm",
+	KindPad:           "pad",
 }
 
 // String returns the kind's name, e.g. "conv".
@@ -49,7 +67,8 @@ func (k Kind) String() string {
 
 // Layer is one operation of a model. The concrete types are [Conv],
 // [Linear], [ReLU], [MaxPool], [AvgPool], [GlobalAvgPool], [BatchNorm],
-// [Add], [Concat], [Flatten] and [Dropout]; their fields are the layer's
+// [Add], [Concat], [Flatten], [Dropout], [Act], [Binary], [Softmax], [Permute], [Slice], [ReduceMean], [MatMul],
+// [LayerNorm] and [Pad]; their fields are the layer's
 // attributes and weights, so that importers and exporters can build and walk
 // models directly. The set is closed: Layer has unexported methods.
 //

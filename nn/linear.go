@@ -7,7 +7,10 @@ import (
 
 // Linear is a fully connected layer, y = x·Weightᵀ + Bias (ONNX Gemm with
 // transB = 1). Weight has shape [Out, In]; Bias has shape [Out] or is nil.
-// The input is a feature vector [In]; put a [Flatten] in front of images.
+// The input is a feature vector [In], or [..., In] with the layer applied
+// to every vector along the last axis (ONNX MatMul by a constant, as the
+// projections of a transformer's tokens); put a [Flatten] in front of
+// images.
 type Linear struct {
 	In, Out int
 	Weight  *Param
@@ -37,14 +40,14 @@ func (l *Linear) clone() Layer {
 	return &d
 }
 
-// OutShape returns [Out].
+// OutShape returns [Out], or [..., Out] for an input [..., In].
 func (l *Linear) OutShape(in [][]int) ([]int, error) {
 	x, err := oneInput(in, KindLinear)
 	if err != nil {
 		return nil, err
 	}
-	if len(x) != 1 || x[0] != l.In {
-		return nil, fmt.Errorf("linear: input shape %v, want [%d]", x, l.In)
+	if len(x) == 0 || x[len(x)-1] != l.In {
+		return nil, fmt.Errorf("linear: input shape %v, want [%d] or [... %d]", x, l.In, l.In)
 	}
 	if l.Weight == nil || !slices.Equal(l.Weight.Shape, []int{l.Out, l.In}) {
 		return nil, fmt.Errorf("linear: weight shape must be [%d %d]", l.Out, l.In)
@@ -52,7 +55,7 @@ func (l *Linear) OutShape(in [][]int) ([]int, error) {
 	if l.Bias != nil && !slices.Equal(l.Bias.Shape, []int{l.Out}) {
 		return nil, fmt.Errorf("linear: bias shape %v, want [%d]", l.Bias.Shape, l.Out)
 	}
-	return []int{l.Out}, nil
+	return append(slices.Clone(x[:len(x)-1]), l.Out), nil
 }
 
 func (l *Linear) newOp(in [][]int, out []int, batch int) op { return &linearOp{l: l} }
@@ -64,7 +67,7 @@ type linearOp struct {
 
 func (o *linearOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
 	l := o.l
-	n := in[0].Shape[0]
+	n := len(in[0].Data) / l.In // rows
 	y := out.Data
 	if n <= 2 {
 		// Too few rows for packing to pay: dot products straight from the
@@ -95,7 +98,7 @@ func (o *linearOp) forward(r *run, in []*Tensor, out *Tensor, train bool) {
 
 func (o *linearOp) backward(r *run, in []*Tensor, out, dout *Tensor, din []*Tensor) {
 	l := o.l
-	n := in[0].Shape[0]
+	n := len(in[0].Data) / l.In // rows
 	dy := dout.Data
 	l.Weight.ensureGrad()
 	r.gemm(true, false, l.Out, l.In, n, dy, l.Out, in[0].Data, l.In, l.Weight.Grad, l.In, false)

@@ -68,6 +68,25 @@ type fileNode struct {
 	Eps      float32     `json:"eps,omitempty"`
 	Momentum float32     `json:"momentum,omitempty"`
 	Rate     float32     `json:"rate,omitempty"`
+	Func     string      `json:"func,omitempty"`
+	Alpha    float32     `json:"alpha,omitempty"`
+	Beta     float32     `json:"beta,omitempty"`
+	Op       string      `json:"op,omitempty"`
+	Const    *[]int      `json:"const,omitempty"` // shape of a Binary's constant`
+	Left     bool        `json:"const_left,omitempty"`
+	Frozen   bool        `json:"frozen,omitempty"`
+	Axis     int         `json:"axis,omitempty"`
+	Log      bool        `json:"log,omitempty"`
+	InShape  []int       `json:"in_shape,omitempty"`
+	Perm     []int       `json:"perm,omitempty"`
+	OutShape []int       `json:"out_shape,omitempty"`
+	Start    int         `json:"start,omitempty"`
+	End      int         `json:"end,omitempty"`
+	Axes     []int       `json:"axes,omitempty"`
+	Keep     bool        `json:"keep,omitempty"`
+	Norm     []int       `json:"norm,omitempty"`
+	Pads     []int       `json:"pads,omitempty"`
+	Value    float32     `json:"value,omitempty"`
 	Params   []fileParam `json:"params,omitempty"`
 }
 
@@ -96,6 +115,29 @@ func Save(w io.Writer, m *Model) error {
 			fn.C, fn.Eps, fn.Momentum = l.C, l.Eps, l.Momentum
 		case *Dropout:
 			fn.Rate = l.Rate
+		case *Act:
+			fn.Func, fn.Alpha, fn.Beta = l.Func.String(), l.Alpha, l.Beta
+		case *Softmax:
+			fn.Axis, fn.Log = l.Axis, l.Log
+		case *Permute:
+			fn.InShape, fn.Perm, fn.OutShape = l.In, l.Perm, l.Out
+		case *Slice:
+			fn.Axis, fn.Start, fn.End = l.Axis, l.Start, l.End
+		case *ReduceMean:
+			fn.Axes, fn.Keep = l.Axes, l.Keep
+		case *LayerNorm:
+			fn.Eps, fn.Norm, fn.Bias = l.Eps, l.Scale.Shape, l.Bias != nil
+		case *Pad:
+			fn.Pads, fn.Value = l.Pads, l.Value
+		case *Binary:
+			fn.Op, fn.Left, fn.Frozen = l.Op.String(), l.ConstLeft, l.Frozen
+			if l.Const != nil {
+				shape := slices.Clone(l.Const.Shape)
+				if shape == nil {
+					shape = []int{}
+				}
+				fn.Const = &shape
+			}
 		}
 		for _, p := range n.Layer.Params() {
 			fn.Params = append(fn.Params, fileParam{Shape: p.Shape, Masked: p.Mask != nil})
@@ -109,6 +151,9 @@ func Save(w io.Writer, m *Model) error {
 		if bn, ok := n.Layer.(*BatchNorm); ok {
 			writeFloats(&blob, bn.Mean)
 			writeFloats(&blob, bn.Var)
+		}
+		if b, ok := n.Layer.(*Binary); ok && b.Const != nil && b.Frozen {
+			writeFloats(&blob, b.Const.Data)
 		}
 		fm.Nodes = append(fm.Nodes, fn)
 	}
@@ -247,6 +292,13 @@ func Load(r io.Reader) (*Model, error) {
 				return nil, err
 			}
 		}
+		if b, ok := l.(*Binary); ok && b.Const != nil && b.Frozen {
+			v, err := floats(b.Const.Len())
+			if err != nil {
+				return nil, err
+			}
+			copy(b.Const.Data, v)
+		}
 		m.Nodes = append(m.Nodes, &Node{Name: fn.Name, Layer: l, Inputs: fn.Inputs})
 	}
 	if len(blob) != 0 {
@@ -337,6 +389,55 @@ func layerFromFile(fn fileNode) (Layer, error) {
 		return &Flatten{}, nil
 	case "dropout":
 		return &Dropout{Rate: fn.Rate}, nil
+	case "act":
+		f, err := ParseFunc(fn.Func)
+		if err != nil {
+			return nil, err
+		}
+		return &Act{Func: f, Alpha: fn.Alpha, Beta: fn.Beta}, nil
+	case "softmax":
+		return &Softmax{Axis: fn.Axis, Log: fn.Log}, nil
+	case "permute":
+		return &Permute{In: fn.InShape, Perm: fn.Perm, Out: fn.OutShape}, nil
+	case "slice":
+		return &Slice{Axis: fn.Axis, Start: fn.Start, End: fn.End}, nil
+	case "reducemean":
+		return &ReduceMean{Axes: fn.Axes, Keep: fn.Keep}, nil
+	case "matmul":
+		return &MatMul{}, nil
+	case "pad":
+		return &Pad{Pads: fn.Pads, Value: fn.Value}, nil
+	case "layernorm":
+		size := 1
+		for _, d := range fn.Norm {
+			if d < 1 || d > (1<<24)/size {
+				return nil, fmt.Errorf("bad layernorm shape %v", fn.Norm)
+			}
+			size *= d
+		}
+		l := &LayerNorm{Axes: len(fn.Norm), Eps: fn.Eps, Scale: NewParam(nil, fn.Norm...)}
+		if fn.Bias {
+			l.Bias = NewParam(nil, fn.Norm...)
+		}
+		return l, nil
+	case "binary":
+		op, err := ParseOp(fn.Op)
+		if err != nil {
+			return nil, err
+		}
+		b := &Binary{Op: op, ConstLeft: fn.Left, Frozen: fn.Frozen}
+		if fn.Const != nil {
+			shape := *fn.Const
+			size := 1
+			for _, d := range shape {
+				if d < 1 || d > (1<<28)/size {
+					return nil, fmt.Errorf("bad constant shape %v", shape)
+				}
+				size *= d
+			}
+			b.Const = NewParam(nil, shape...)
+		}
+		return b, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", fn.Kind)
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -92,3 +93,64 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSaveLoadNewLayers round-trips the activations, Binary layers with
+// trained and frozen constants, and softmax through the native format.
+func TestSaveLoadNewLayers(t *testing.T) {
+	m := New("x", 3, 4, 4)
+	x := m.Add("conv", NewConv(3, 4, 3, 1, 1), "x")
+	x = m.Add("hswish", NewAct(HardSwish), x)
+	x = m.Add("pad", &Pad{Pads: []int{0, 1, 0, 0, 0, 1}, Value: -1}, x)
+	x = m.Add("unpad", &Slice{Axis: 1, Start: 0, End: 4}, x)
+	x = m.Add("unpad2", &Slice{Axis: 2, Start: 0, End: 4}, x)
+	g := m.Add("gap", &GlobalAvgPool{}, x)
+	g = m.Add("gate", &Act{Func: HardSigmoid, Alpha: 0.3, Beta: 0.4}, g)
+	x = m.Add("se", &Binary{Op: OpMul}, g, x)
+	x = m.Add("shift", &Binary{Op: OpSub, Const: NewParam([]float32{1, 2, 3, 4}, 4, 1, 1)}, x)
+	x = m.Add("half", &Binary{Op: OpDiv, Const: NewParam([]float32{0.5}), ConstLeft: true, Frozen: true}, x)
+	x = m.Add("pow", &Act{Func: Pow, Alpha: 3}, x)
+	x = m.Add("softmax", &Softmax{Axis: 1, Log: true}, x)
+	x = m.Add("tokens", &Permute{In: []int{4, 2, 8}, Perm: []int{1, 0, 2}, Out: []int{2, 32}}, x)
+	x = m.Add("ln", &LayerNorm{Axes: 1, Eps: 1e-3, Scale: NewParam(nil, 32), Bias: NewParam(nil, 32)}, x)
+	q := m.Add("slice", &Slice{Axis: 1, Start: 4, End: 12}, x)
+	k := m.Add("proj", NewLinear(32, 8), x)
+	x = m.Add("attn", &MatMul{}, q, m.Add("t", &Permute{Perm: []int{1, 0}}, k))
+	x = m.Add("mean", &ReduceMean{Axes: []int{1}}, x)
+	m.Add("fc", NewLinear(2, 3), x)
+	randomise(m, 3)
+	var buf bytes.Buffer
+	if err := Save(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range m.Nodes {
+		g := got.Nodes[i]
+		if b, ok := n.Layer.(*Binary); ok {
+			gb := g.Layer.(*Binary)
+			if gb.Op != b.Op || gb.ConstLeft != b.ConstLeft || gb.Frozen != b.Frozen || (b.Const != nil) != (gb.Const != nil) ||
+				b.Const != nil && (!slices.Equal(b.Const.Data, gb.Const.Data) || !slices.Equal(b.Const.Shape, gb.Const.Shape)) {
+				t.Errorf("%s: %+v, want %+v", n.Name, gb, b)
+			}
+			continue
+		}
+		if len(n.Layer.Params()) == 0 {
+			if gl, l := fmtLayer(g.Layer), fmtLayer(n.Layer); gl != l {
+				t.Errorf("%s: %s, want %s", n.Name, gl, l)
+			}
+		}
+	}
+	x0 := NewTensor(2, 3, 4, 4)
+	for i := range x0.Data {
+		x0.Data[i] = float32(i%5) / 5
+	}
+	a, _ := NewExec(m, 1).Forward(x0, false)
+	b, _ := NewExec(got, 1).Forward(x0, false)
+	if !slices.Equal(a.Data, b.Data) {
+		t.Error("loaded model computes something else")
+	}
+}
+
+func fmtLayer(l Layer) string { return fmt.Sprintf("%+v", l) }

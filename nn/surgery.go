@@ -21,7 +21,8 @@ type Change struct {
 // consistent. Channel removal follows the data:
 //
 //   - forward through batch norm (its scale, bias and statistics lose the
-//     channel), ReLU, pooling, dropout and global pooling;
+//     channel), ReLU and the other activations ([Act]), pooling, dropout
+//     and global pooling;
 //   - into a following dense convolution or linear layer, which loses the
 //     matching input channel (and stops the propagation);
 //   - through a depthwise convolution, whose channels follow its input: it
@@ -35,7 +36,18 @@ type Change struct {
 //     the removal is traced back from each input through the
 //     channel-preserving layers above (batch norm, activations, pooling,
 //     depthwise convolutions, other Adds) to the layers that produce the
-//     channel, whose filters are removed too.
+//     channel, whose filters are removed too;
+//   - through a [Binary] operation like through Add when its inputs have the
+//     same channels, and into a [C 1 1] operand broadcast over the image
+//     (the squeeze-and-excitation blocks of MobileNetV3 and EfficientNet:
+//     the channel leaves the block's expanding convolution too). A constant
+//     operand that varies along the channels loses the channel. Removing a
+//     channel of an operand broadcast along the channel axis is refused.
+//
+// Other layers (softmax, layer norm, matrix products, transposes, reshapes,
+// slices, reductions: the layers of transformers) stop the removal with an
+// error naming the node: "nn: node "x" (softmax): cannot remove channels
+// through softmax".
 //
 // Removal is refused, with nothing changed, if it would reach the model
 // input or output, split a grouped (non-depthwise) convolution, or leave a
@@ -57,6 +69,9 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 		outC = l.OutC
 	case *Linear:
 		outC = l.Out
+		if len(shapes[node]) != 1 {
+			return nil, fmt.Errorf("nn: node %q: removing outputs of a linear layer applied to %v inputs is not supported (only feature vectors)", node, shapes[n.Inputs[0]])
+		}
 	default:
 		return nil, fmt.Errorf("nn: node %q is %v; filters can be removed from conv and linear layers", node, n.Layer.Kind())
 	}
@@ -147,8 +162,10 @@ func (s *surgery) backward(p *Node, c int) error {
 	case *BatchNorm:
 		mark(s.out, p, c)
 		return s.visit(p.Inputs[0], c)
-	case *ReLU, *MaxPool, *AvgPool, *GlobalAvgPool, *Dropout:
+	case *ReLU, *Act, *MaxPool, *AvgPool, *GlobalAvgPool, *Dropout:
 		return s.visit(p.Inputs[0], c)
+	case *Binary:
+		return s.binary(p, c)
 	case *Add:
 		for _, in := range p.Inputs {
 			if err := s.visit(in, c); err != nil {
@@ -170,7 +187,7 @@ func (s *surgery) backward(p *Node, c int) error {
 		in := s.shapes[p.Inputs[0]]
 		return s.visit(p.Inputs[0], c/numel(in[1:]))
 	}
-	return fmt.Errorf("nn: node %q: cannot remove channels through %v", p.Name, p.Layer.Kind())
+	return fmt.Errorf("nn: node %q (%v): cannot remove channels through %v", p.Name, p.Layer.Kind(), p.Layer.Kind())
 }
 
 // forward handles input k of consumer q losing channel c.
@@ -194,12 +211,21 @@ func (s *surgery) forward(q *Node, k, c int) error {
 		}
 		return nil
 	case *Linear:
+		if len(s.shapes[q.Inputs[0]]) != 1 {
+			return fmt.Errorf("nn: node %q (linear): cannot remove channel %d of its input %v, whose features are the last axis", q.Name, c, s.shapes[q.Inputs[0]])
+		}
 		mark(s.in, q, c)
 		return nil
 	case *BatchNorm:
 		mark(s.out, q, c)
 		return s.visit(q.Name, c)
-	case *ReLU, *MaxPool, *AvgPool, *GlobalAvgPool, *Dropout, *Add:
+	case *ReLU, *Act, *MaxPool, *AvgPool, *GlobalAvgPool, *Dropout, *Add:
+		return s.visit(q.Name, c)
+	case *Binary:
+		if in, out := s.shapes[q.Inputs[k]], s.shapes[q.Name]; len(in) != len(out) || in[0] != out[0] {
+			return fmt.Errorf("nn: node %q (binary %v): cannot remove channel %d of input %q of shape %v, which is broadcast to %v",
+				q.Name, l.Op, c, q.Inputs[k], in, out)
+		}
 		return s.visit(q.Name, c)
 	case *Concat:
 		off := 0
@@ -216,7 +242,27 @@ func (s *surgery) forward(q *Node, k, c int) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("nn: node %q: cannot remove channels through %v", q.Name, q.Layer.Kind())
+	return fmt.Errorf("nn: node %q (%v): cannot remove channels through %v", q.Name, q.Layer.Kind(), q.Layer.Kind())
+}
+
+// binary handles a Binary node p losing output channel c: every input
+// that is not broadcast along the channel axis loses it too, and so does a
+// constant that varies along it. (The scale of a squeeze-and-excitation
+// block, [C 1 1], loses the channel with the image it multiplies.)
+func (s *surgery) binary(p *Node, c int) error {
+	l := p.Layer.(*Binary)
+	out := s.shapes[p.Name]
+	for _, in := range p.Inputs {
+		if sh := s.shapes[in]; len(sh) == len(out) && sh[0] == out[0] {
+			if err := s.visit(in, c); err != nil {
+				return err
+			}
+		}
+	}
+	if l.Const != nil && len(l.Const.Shape) == len(out) && l.Const.Shape[0] > 1 {
+		mark(s.out, p, c)
+	}
+	return nil
 }
 
 func sortedKeys(m map[int]bool) []int {
@@ -245,6 +291,8 @@ func (s *surgery) apply() ([]Change, error) {
 			haveOut, haveIn = l.Out, l.In
 		case *BatchNorm:
 			haveOut = l.C
+		case *Binary:
+			haveOut = l.Const.Shape[0]
 		}
 		if len(out) >= haveOut && len(out) > 0 || len(in) >= haveIn && len(in) > 0 {
 			return nil, fmt.Errorf("nn: node %q would lose all its channels", n.Name)
@@ -282,6 +330,8 @@ func (s *surgery) apply() ([]Change, error) {
 			l.Mean = cutSlice(l.Mean, out)
 			l.Var = cutSlice(l.Var, out)
 			l.C -= len(out)
+		case *Binary:
+			l.Const = cutParam(l.Const, 0, out)
 		}
 	}
 	if err := s.m.Check(); err != nil {

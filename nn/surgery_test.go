@@ -295,3 +295,22 @@ func TestRemoveFiltersLinear(t *testing.T) {
 		t.Errorf("changes %+v\nwant %+v", changes, want)
 	}
 }
+
+// TestDescribeTokens checks the multiply-accumulates of a linear layer
+// over tokens (once per token) and of a product of activations.
+func TestDescribeTokens(t *testing.T) {
+	m := New("x", 5, 8)
+	q := m.Add("q", NewLinear(8, 4), "x")                                           // [5 4]: 5·8·4 MACs
+	k := m.Add("kt", &Permute{Perm: []int{1, 0}}, m.Add("k", NewLinear(8, 4), "x")) // [4 5]
+	m.Add("scores", &MatMul{}, q, k)                                                // [5 5]: 5·4·5 MACs
+	infos, err := Describe(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, li := range infos {
+		want := map[string]int64{"q": 160, "k": 160, "kt": 0, "scores": 100}[li.Name]
+		if li.MACs != want {
+			t.Errorf("%s: %d MACs, want %d", li.Name, li.MACs, want)
+		}
+	}
+}

@@ -34,10 +34,40 @@ imports NAME.onnx, runs the input through nnergy and compares with the output.
                    Concat before a Reshape
   dwblock_bn.onnx  the same network and weights exported like cnn.onnx
                    (BatchNormalization nodes kept)
+  mlp_acts.onnx    flatten, then fc layers with LeakyReLU, Tanh, GELU (the erf
+                   form: Div/Erf/Add/Mul/Mul at opset 13), SiLU, Hardswish
+                   (HardSigmoid then Mul), Sigmoid, and LogSoftmax
+  mnv3s.onnx       torchvision's MobileNetV3-Small, MobileNetV3-Large and
+  mnv3l.onnx       EfficientNet-B0 with weights=None, width-reduced (width
+  effb0.onnx       multiplier 0.25; EfficientNet-B0 also depth multiplier 0.5)
+                   so that the committed files stay under 1 MB, with a
+                   1-channel stem for 28x28 images and 10 classes; the default
+                   eval export (BatchNormalization folded; Hardswish as
+                   HardSigmoid then Mul, SiLU as Sigmoid then Mul, the
+                   squeeze-and-excitation scale as a broadcast Mul)
+  tf.onnx          a transformer classifier: the 28 rows of the image as 28
+  tf_ln.onnx       tokens of 28 features, a linear embedding to d_model 32
+                   plus a learned positional embedding, torch's
+                   nn.TransformerEncoder of 2 layers (4 heads, feed-forward
+                   64, GELU, batch_first), the mean over the tokens and a
+                   linear head; tf.onnx at opset 13 (layer norm decomposed
+                   into ReduceMean/Sub/Pow/Sqrt/Div/Mul/Add), tf_ln.onnx at
+                   opset 17 (LayerNormalization)
+
+With --full DIR it instead writes the full-size torchvision models, as a user
+would bring them (3x224x224 input, 1000 classes, weights=None from a fixed
+seed): DIR/mobilenet_v3_small.onnx, mobilenet_v3_large.onnx and
+efficientnet_b0.onnx with their .input.f32 (2 images) and .output.f32. They
+are 10-20 MB each, so they are not committed; scripts/make_torchvision.sh
+caches them under ~/.cache/nnergy/torchvision, where
+nn/onnx/torchvision_test.go finds them.
 """
 
 import os
 import sys
+
+import torchvision.models.efficientnet as efficientnet
+import torchvision.models.mobilenetv3 as mobilenetv3
 
 import onnx
 import torch
@@ -94,6 +124,59 @@ class DWBlock(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class MLPActs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(28 * 28, 48)
+        self.fc2 = nn.Linear(48, 40)
+        self.fc3 = nn.Linear(40, 32)
+        self.fc4 = nn.Linear(32, 32)
+        self.fc5 = nn.Linear(32, 24)
+        self.fc6 = nn.Linear(24, 16)
+        self.fc7 = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = torch.flatten(x, 1)
+        x = F.leaky_relu(self.fc1(x), 0.1)
+        x = torch.tanh(self.fc2(x))
+        x = F.gelu(self.fc3(x))
+        x = F.silu(self.fc4(x))
+        x = F.hardswish(self.fc5(x))
+        x = torch.sigmoid(self.fc6(x))
+        return F.log_softmax(self.fc7(x), dim=1)
+
+
+def mobilenet_v3(arch, width):
+    setting, last = mobilenetv3._mobilenet_v3_conf(arch, width_mult=width)
+    m = mobilenetv3.MobileNetV3(setting, int(last * width), num_classes=10)
+    stem = m.features[0][0]
+    m.features[0][0] = nn.Conv2d(1, stem.out_channels, 3, 2, 1, bias=False)
+    return m
+
+
+def efficientnet_b0(width, depth):
+    setting, last = efficientnet._efficientnet_conf("efficientnet_b0", width_mult=width, depth_mult=depth)
+    m = efficientnet.EfficientNet(setting, 0.2, last_channel=last, num_classes=10)
+    stem = m.features[0][0]
+    m.features[0][0] = nn.Conv2d(1, stem.out_channels, 3, 2, 1, bias=False)
+    return m
+
+
+class Transformer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Linear(28, 32)
+        self.pos = nn.Parameter(torch.randn(1, 28, 32) * 0.1)
+        layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.1, activation="gelu", batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 2)
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):  # x: Nx1x28x28
+        x = x.view(x.size(0), 28, 28)
+        x = self.enc(self.emb(x) + self.pos)
+        return self.head(x.mean(1))
+
+
 def randomize_bn(model):
     # Non-trivial statistics and affine parameters, so that every term shows.
     for m in model.modules():
@@ -105,22 +188,38 @@ def randomize_bn(model):
                 m.bias.uniform_(-0.5, 0.5)
 
 
-def export(model, name, x, **kw):
+def export(model, name, x, opset=OPSET, dir=DIR, **kw):
     model.eval()
-    path = os.path.join(DIR, name + ".onnx")
-    torch.onnx.export(model, x, path, opset_version=OPSET, input_names=["input"], output_names=["output"],
+    path = os.path.join(dir, name + ".onnx")
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"], output_names=["output"],
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, **kw)
     onnx.checker.check_model(onnx.load(path), full_check=True)
     with torch.no_grad():
         y = model(x)
-    x.numpy().astype("<f4").tofile(os.path.join(DIR, name + ".input.f32"))
-    y.numpy().astype("<f4").tofile(os.path.join(DIR, name + ".output.f32"))
+    x.numpy().astype("<f4").tofile(os.path.join(dir, name + ".input.f32"))
+    y.numpy().astype("<f4").tofile(os.path.join(dir, name + ".output.f32"))
     ops = sorted({n.op_type for n in onnx.load(path).graph.node})
     print(f"{os.path.relpath(path, ROOT)}: {os.path.getsize(path)} bytes; output {list(y.shape)}; ops {' '.join(ops)}",
           file=sys.stderr)
 
 
+def full(dir):
+    import torchvision.models as tvm
+    os.makedirs(dir, exist_ok=True)
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 224, 224)
+    for name in ["mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0"]:
+        m = getattr(tvm, name)(weights=None)
+        randomize_bn(m)
+        export(m, name, x, dir=dir)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--full":
+        full(sys.argv[2])
+        return
+    if len(sys.argv) != 1:
+        sys.exit("usage: make_nn_onnx_fixtures.py [--full DIR]")
     torch.manual_seed(0)
     os.makedirs(DIR, exist_ok=True)
     preserve = dict(training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
@@ -134,6 +233,17 @@ def main():
     x = torch.rand(BATCH, 1, 28, 28)
     export(dw, "dwblock", x)
     export(dw, "dwblock_bn", x, **preserve)
+
+    export(MLPActs(), "mlp_acts", torch.rand(BATCH, 1, 28, 28))
+    for name, model in [("mnv3s", mobilenet_v3("mobilenet_v3_small", 0.25)),
+                        ("mnv3l", mobilenet_v3("mobilenet_v3_large", 0.25)),
+                        ("effb0", efficientnet_b0(0.25, 0.5))]:
+        randomize_bn(model)
+        export(model, name, torch.rand(BATCH, 1, 28, 28))
+    tf = Transformer()
+    x = torch.rand(BATCH, 1, 28, 28)
+    export(tf, "tf", x)
+    export(tf, "tf_ln", x, opset=17)
 
 
 if __name__ == "__main__":

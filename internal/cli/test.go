@@ -2,14 +2,18 @@ package cli
 
 import (
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/nn/data"
 )
 
 func (e *env) testCmd() *cobra.Command {
-	var model, dataName, dataDir string
+	var model, dataName, dataDir, normalize string
 	var batch, workers int
 	c := &cobra.Command{
 		Use:   "test",
@@ -17,7 +21,12 @@ func (e *env) testCmd() *cobra.Command {
 		Long: `Evaluate a saved model (.nnw or .onnx; or a zoo network with fresh
 weights) on the test set of MNIST (10,000 images) or of the synthetic set
 (1,000 images) and print its accuracy and mean cross-entropy loss. An ONNX
-model must take [N 1 28 28] images and return 10 scores per image.`,
+model must take [N 1 28 28] images and return 10 scores per image.
+
+Pixels are scaled to 0..1 and then, by default, normalised as
+(x - 0.1307) / 0.3081, MNIST's mean and standard deviation (what
+'nnergy train' uses). --normalize MEAN,STD uses other values (0.5,0.5 for
+a model trained on [-1, 1] inputs), --normalize none feeds 0..1.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if batch < 1 {
@@ -29,10 +38,15 @@ model must take [N 1 28 28] images and return 10 scores per image.`,
 			if model == "" {
 				return usagef("test: --model is required")
 			}
+			mean, std, err := parseNormalize(normalize)
+			if err != nil {
+				return err
+			}
 			_, set, err := loadNNData(dataName, dataDir)
 			if err != nil {
 				return err
 			}
+			renormalize(set, mean, std)
 			m, name, err := loadNNModel(model, 1)
 			if err != nil {
 				return err
@@ -50,7 +64,37 @@ model must take [N 1 28 28] images and return 10 scores per image.`,
 	fl.StringVar(&model, "model", "", "model file (.nnw or .onnx) or zoo network")
 	fl.StringVar(&dataName, "data", "mnist", "data set: mnist or synthetic")
 	fl.StringVar(&dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.StringVar(&normalize, "normalize", "mnist", "input normalisation: mnist (mean 0.1307, std 0.3081), MEAN,STD, or none (pixels in 0..1)")
 	fl.IntVar(&batch, "batch", 256, "batch size")
 	fl.IntVar(&workers, "workers", 0, "worker goroutines (0: one per CPU)")
 	return c
+}
+
+// parseNormalize reads --normalize: "mnist", "none" (mean 0, std 1) or
+// "MEAN,STD".
+func parseNormalize(s string) (mean, std float32, err error) {
+	switch s {
+	case "mnist":
+		return data.MNISTMean, data.MNISTStd, nil
+	case "none":
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, ",")
+	m, err1 := strconv.ParseFloat(strings.TrimSpace(a), 32)
+	d, err2 := strconv.ParseFloat(strings.TrimSpace(b), 32)
+	if !ok || err1 != nil || err2 != nil || !(d > 0) || math.IsInf(m, 0) || math.IsInf(d, 0) {
+		return 0, 0, usagef("test: --normalize: want mnist, none or MEAN,STD with a positive STD, got %q", s)
+	}
+	return float32(m), float32(d), nil
+}
+
+// renormalize changes a set loaded with MNIST's normalisation (MNIST and
+// the synthetic set) to (x - mean) / std of pixels in 0..1.
+func renormalize(set *data.Set, mean, std float32) {
+	if mean == data.MNISTMean && std == data.MNISTStd {
+		return
+	}
+	for i, v := range set.X {
+		set.X[i] = (v*data.MNISTStd + data.MNISTMean - mean) / std
+	}
 }

@@ -2,7 +2,9 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
@@ -30,7 +32,12 @@ func Export(m *nn.Model) (*onnx.Model, error) {
 		return nil, fmt.Errorf("onnx: export: %w", err)
 	}
 	om := onnx.NewModel("nnergy")
-	ex := &exporter{g: om.Graph, used: map[string]bool{m.Input: true}}
+	for _, n := range m.Nodes {
+		if _, ok := n.Layer.(*nn.LayerNorm); ok {
+			om.Opsets[0].Version = 17 // LayerNormalization
+		}
+	}
+	ex := &exporter{g: om.Graph, used: map[string]bool{m.Input: true}, shapes: shapes}
 	for _, n := range m.Nodes {
 		ex.used[n.Name] = true
 	}
@@ -56,8 +63,24 @@ func batchValue(name string, shape []int) onnx.ValueInfo {
 }
 
 type exporter struct {
-	g    *onnx.Graph
-	used map[string]bool // value names taken: the input, the nodes, the initializers
+	g      *onnx.Graph
+	used   map[string]bool // value names taken: the input, the nodes, the initializers
+	shapes map[string][]int
+}
+
+// shape adds an INT64 initializer [-1, dims...] (a Reshape target keeping
+// the batch) and returns its name.
+func (ex *exporter) shape(node, suffix string, dims []int) string {
+	name := ex.name(node + "." + suffix)
+	ex.g.AddInt64Initializer(name, []int64{int64(len(dims) + 1)}, append([]int64{-1}, ints(dims...)...))
+	return name
+}
+
+// ints64 adds a 1-D INT64 initializer and returns its name.
+func (ex *exporter) ints64(node, suffix string, v ...int64) string {
+	name := ex.name(node + "." + suffix)
+	ex.g.AddInt64Initializer(name, []int64{int64(len(v))}, v)
+	return name
 }
 
 // name returns a value name derived from base that no other value has.
@@ -124,6 +147,9 @@ func (ex *exporter) node(n *nn.Node) error {
 			onnx.IntAttr("group", int64(one(l.Groups))),
 		}
 	case *nn.Linear:
+		if len(ex.shapes[n.Inputs[0]]) > 1 {
+			return ex.linearRows(n, l)
+		}
 		op = "Gemm"
 		in = append(in, ex.weight(n.Name, "weight", l.Weight.Data, l.Weight.Shape...))
 		if l.Bias != nil {
@@ -173,10 +199,161 @@ func (ex *exporter) node(n *nn.Node) error {
 	case *nn.Dropout:
 		op = "Dropout"
 		in = append(in, ex.scalar(n.Name, "ratio", l.Rate))
+	case *nn.Act:
+		return ex.act(n, l)
+	case *nn.Permute:
+		return ex.permute(n, l)
+	case *nn.Slice:
+		op = "Slice"
+		in = append(in, ex.ints64(n.Name, "starts", int64(l.Start)), ex.ints64(n.Name, "ends", int64(l.End)),
+			ex.ints64(n.Name, "axes", int64(l.Axis+1)))
+	case *nn.ReduceMean:
+		op = "ReduceMean"
+		axes := make([]int64, len(l.Axes))
+		for i, a := range l.Axes {
+			axes[i] = int64(a + 1)
+		}
+		attrs = []onnx.Attribute{onnx.IntsAttr("axes", axes...), onnx.IntAttr("keepdims", b2i(l.Keep))}
+	case *nn.MatMul:
+		op = "MatMul"
+	case *nn.Pad:
+		op = "Pad"
+		r := len(l.Pads) / 2
+		pads := make([]int64, 0, 2*r+2)
+		pads = append(pads, 0)
+		pads = append(pads, ints(l.Pads[:r]...)...)
+		pads = append(pads, 0)
+		pads = append(pads, ints(l.Pads[r:]...)...)
+		in = append(in, ex.ints64(n.Name, "pads", pads...), ex.scalar(n.Name, "value", l.Value))
+	case *nn.LayerNorm:
+		op = "LayerNormalization"
+		in = append(in, ex.weight(n.Name, "weight", l.Scale.Data, l.Scale.Shape...))
+		if l.Bias != nil {
+			in = append(in, ex.weight(n.Name, "bias", l.Bias.Data, l.Bias.Shape...))
+		}
+		attrs = []onnx.Attribute{onnx.IntAttr("axis", int64(-l.Axes)), onnx.FloatAttr("epsilon", l.Eps)}
+	case *nn.Softmax:
+		op = "Softmax"
+		if l.Log {
+			op = "LogSoftmax"
+		}
+		attrs = []onnx.Attribute{onnx.IntAttr("axis", int64(l.Axis+1))}
+	case *nn.Binary:
+		op = map[nn.Op]string{nn.OpAdd: "Add", nn.OpSub: "Sub", nn.OpMul: "Mul", nn.OpDiv: "Div"}[l.Op]
+		if l.Const != nil {
+			c := ex.weight(n.Name, "const", l.Const.Data, l.Const.Shape...)
+			if l.ConstLeft {
+				in = []string{c, in[0]}
+			} else {
+				in = append(in, c)
+			}
+		}
 	default:
 		return fmt.Errorf("layer %T cannot be exported", n.Layer)
 	}
 	ex.g.AddNode(op, in, out, attrs...).Name = n.Name
+	return nil
+}
+
+// act exports an activation as its ONNX operator, or as the nodes PyTorch
+// writes at opset 13: SiLU as Sigmoid then Mul, HardSwish as HardSigmoid
+// then Mul, GELU as Div, Erf, Add, Mul, Mul.
+func (ex *exporter) act(n *nn.Node, l *nn.Act) error {
+	x := n.Inputs[0]
+	node := func(op string, in []string, out string, attrs ...onnx.Attribute) {
+		ex.g.AddNode(op, in, []string{out}, attrs...).Name = out
+	}
+	tmp := func(suffix string) string { return ex.name(n.Name + "/" + suffix) }
+	switch l.Func {
+	case nn.Sigmoid, nn.Tanh, nn.Erf, nn.Sqrt, nn.Exp:
+		op := map[nn.Func]string{nn.Sigmoid: "Sigmoid", nn.Tanh: "Tanh", nn.Erf: "Erf", nn.Sqrt: "Sqrt", nn.Exp: "Exp"}[l.Func]
+		node(op, []string{x}, n.Name)
+	case nn.HardSigmoid:
+		node("HardSigmoid", []string{x}, n.Name, onnx.FloatAttr("alpha", l.Alpha), onnx.FloatAttr("beta", l.Beta))
+	case nn.LeakyReLU:
+		node("LeakyRelu", []string{x}, n.Name, onnx.FloatAttr("alpha", l.Alpha))
+	case nn.Pow:
+		node("Pow", []string{x, ex.scalar(n.Name, "exponent", l.Alpha)}, n.Name)
+	case nn.SiLU:
+		s := tmp("sigmoid")
+		node("Sigmoid", []string{x}, s)
+		node("Mul", []string{x, s}, n.Name)
+	case nn.HardSwish:
+		s := tmp("hardsigmoid")
+		node("HardSigmoid", []string{x}, s, onnx.FloatAttr("alpha", l.Alpha), onnx.FloatAttr("beta", l.Beta))
+		node("Mul", []string{x, s}, n.Name)
+	case nn.GELU:
+		d, e, a, m := tmp("div"), tmp("erf"), tmp("add"), tmp("mul")
+		node("Div", []string{x, ex.scalar(n.Name, "sqrt2", float32(math.Sqrt2))}, d)
+		node("Erf", []string{d}, e)
+		node("Add", []string{e, ex.scalar(n.Name, "one", 1)}, a)
+		node("Mul", []string{x, a}, m)
+		node("Mul", []string{m, ex.scalar(n.Name, "half", 0.5)}, n.Name)
+	default:
+		return fmt.Errorf("activation %v cannot be exported", l.Func)
+	}
+	return nil
+}
+
+// linearRows exports a linear layer applied along the last axis of
+// [..., In] as MatMul by the transposed weight, then Add of the bias.
+func (ex *exporter) linearRows(n *nn.Node, l *nn.Linear) error {
+	wt := make([]float32, l.In*l.Out)
+	for o := range l.Out {
+		for i := range l.In {
+			wt[i*l.Out+o] = l.Weight.Data[o*l.In+i]
+		}
+	}
+	w := ex.weight(n.Name, "weight", wt, l.In, l.Out)
+	if l.Bias == nil {
+		ex.g.AddNode("MatMul", []string{n.Inputs[0], w}, []string{n.Name}).Name = n.Name
+		return nil
+	}
+	mm := ex.name(n.Name + "/matmul")
+	ex.g.AddNode("MatMul", []string{n.Inputs[0], w}, []string{mm}).Name = mm
+	ex.g.AddNode("Add", []string{mm, ex.weight(n.Name, "bias", l.Bias.Data, l.Out)}, []string{n.Name}).Name = n.Name
+	return nil
+}
+
+// permute exports a Permute as Reshape, Transpose, Reshape (each only when
+// needed), the batch kept first.
+func (ex *exporter) permute(n *nn.Node, l *nn.Permute) error {
+	type step struct {
+		op    string
+		in    string
+		attrs []onnx.Attribute
+	}
+	var steps []step
+	if l.In != nil {
+		steps = append(steps, step{op: "Reshape", in: ex.shape(n.Name, "in_shape", l.In)})
+	}
+	if l.Perm != nil {
+		perm := []int64{0}
+		for _, p := range l.Perm {
+			perm = append(perm, int64(p+1))
+		}
+		steps = append(steps, step{op: "Transpose", attrs: []onnx.Attribute{onnx.IntsAttr("perm", perm...)}})
+	}
+	if l.Out != nil || len(steps) == 0 {
+		out := l.Out
+		if out == nil {
+			out = ex.shapes[n.Name]
+		}
+		steps = append(steps, step{op: "Reshape", in: ex.shape(n.Name, "out_shape", out)})
+	}
+	x := n.Inputs[0]
+	for i, s := range steps {
+		out := n.Name
+		if i < len(steps)-1 {
+			out = ex.name(n.Name + "/" + strings.ToLower(s.op))
+		}
+		in := []string{x}
+		if s.in != "" {
+			in = append(in, s.in)
+		}
+		ex.g.AddNode(s.op, in, []string{out}, s.attrs...).Name = out
+		x = out
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package onnx
 import (
 	"slices"
 
+	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
 )
 
@@ -49,10 +50,7 @@ func (im *importer) shapeOp(n *onnx.Node) error {
 	}
 	var s []int64
 	if v.act != "" {
-		s = []int64{batchDim}
-		for _, d := range v.shape {
-			s = append(s, int64(d))
-		}
+		s = v.dims()
 	} else {
 		s = slices.Clone(v.c.Dims)
 	}
@@ -264,6 +262,9 @@ func parts0(parts []*onnx.Tensor, t *onnx.Tensor) *onnx.Tensor {
 
 // slice folds Slice of a 1-D constant.
 func (im *importer) slice(n *onnx.Node) error {
+	if v, err := im.get(n, 0); err == nil && v.act != "" {
+		return im.sliceAct(n)
+	}
 	t, err := im.constant(n, 0, true)
 	if err != nil {
 		return err
@@ -271,27 +272,9 @@ func (im *importer) slice(n *onnx.Node) error {
 	if len(t.Dims) != 1 {
 		return im.errorf(n, "only slicing a 1-D constant is supported, data has shape %v", t.Dims)
 	}
-	var starts, ends, axes, steps []int64
-	if im.opset < 10 {
-		if starts, err = n.Ints("starts", 1, nil); err != nil {
-			return im.inFile(err)
-		}
-		if ends, err = n.Ints("ends", 1, nil); err != nil {
-			return im.inFile(err)
-		}
-		if axes, err = n.Ints("axes", 1, []int64{0}); err != nil {
-			return im.inFile(err)
-		}
-	} else {
-		for i, dst := range []*[]int64{&starts, &ends, &axes, &steps} {
-			c, err := im.intConst(n, i+1, i < 2)
-			if err != nil {
-				return err
-			}
-			if c != nil {
-				*dst = c.Ints
-			}
-		}
+	starts, ends, axes, steps, err := im.sliceArgs(n)
+	if err != nil {
+		return err
 	}
 	if axes == nil {
 		axes = []int64{0}
@@ -320,6 +303,33 @@ func (im *importer) slice(n *onnx.Node) error {
 		}
 	}
 	return im.setConst(n, pick(t, []int64{int64(len(idx))}, idx))
+}
+
+// sliceArgs reads the starts, ends, axes and steps of a Slice: attributes
+// before opset 10, inputs from 10 (axes and steps nil when omitted).
+func (im *importer) sliceArgs(n *onnx.Node) (starts, ends, axes, steps []int64, err error) {
+	if im.opset < 10 {
+		if starts, err = n.Ints("starts", -1, nil); err != nil {
+			return nil, nil, nil, nil, im.inFile(err)
+		}
+		if ends, err = n.Ints("ends", -1, nil); err != nil {
+			return nil, nil, nil, nil, im.inFile(err)
+		}
+		if axes, err = n.Ints("axes", -1, nil); err != nil {
+			return nil, nil, nil, nil, im.inFile(err)
+		}
+		return starts, ends, axes, nil, nil
+	}
+	for i, dst := range []*[]int64{&starts, &ends, &axes, &steps} {
+		c, err := im.intConst(n, i+1, i < 2)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if c != nil {
+			*dst = c.Ints
+		}
+	}
+	return starts, ends, axes, steps, nil
 }
 
 // cast folds Cast of constants between FLOAT, INT32 and INT64; on an
@@ -361,6 +371,152 @@ func (im *importer) cast(n *onnx.Node) error {
 		}
 	default:
 		return im.inFile(n.AttrErrorf("to", "casting to %s is not supported", dt))
+	}
+	return im.setConst(n, out)
+}
+
+// symSpan bounds the multiples of the batch size that folded shape values
+// can hold: k·N is batchDim + k - 1 for 1 <= k < symSpan.
+const symSpan = 1 << 40
+
+// sym returns the value standing for k times the batch size.
+func sym(k int64) int64 { return batchDim + k - 1 }
+
+// symK returns k when v stands for k times the batch size.
+func symK(v int64) (int64, bool) {
+	if v >= batchDim && v < batchDim+symSpan {
+		return v - batchDim + 1, true
+	}
+	return 0, false
+}
+
+// foldArith folds Add, Sub, Mul and Div of two constants of one shape, or
+// of a constant and a scalar. Multiples of the batch size (from Shape) may
+// be multiplied and divided by plain integers.
+func (im *importer) foldArith(n *onnx.Node, op nn.Op, a, b *onnx.Tensor) error {
+	if (a.DataType == onnx.Float) != (b.DataType == onnx.Float) {
+		return im.errorf(n, "inputs of types %s and %s", a.DataType, b.DataType)
+	}
+	na, nb := elems(a), elems(b)
+	if na == 0 || nb == 0 || int64(na) != a.Len() || int64(nb) != b.Len() {
+		return im.errorf(n, "constants of shapes %v and %v with %d and %d values cannot be folded", a.Dims, b.Dims, na, nb)
+	}
+	dims := a.Dims
+	switch {
+	case slices.Equal(a.Dims, b.Dims):
+	case nb == 1 && len(b.Dims) <= len(a.Dims):
+	case na == 1 && len(a.Dims) <= len(b.Dims):
+		dims = b.Dims
+	default:
+		return im.errorf(n, "folding constants of shapes %v and %v is not supported", a.Dims, b.Dims)
+	}
+	size := max(na, nb)
+	if size > maxFold {
+		return im.errorf(n, "constant of %d values is too large to fold", size)
+	}
+	at := func(n, i int) int {
+		if n == 1 {
+			return 0
+		}
+		return i
+	}
+	out := &onnx.Tensor{DataType: a.DataType, Dims: slices.Clone(dims)}
+	if a.DataType == onnx.Float {
+		out.Floats = make([]float32, size)
+		for i := range out.Floats {
+			x, y := a.Floats[at(na, i)], b.Floats[at(nb, i)]
+			switch op {
+			case nn.OpAdd:
+				out.Floats[i] = x + y
+			case nn.OpSub:
+				out.Floats[i] = x - y
+			case nn.OpMul:
+				out.Floats[i] = x * y
+			case nn.OpDiv:
+				out.Floats[i] = x / y
+			}
+		}
+		return im.setConst(n, out)
+	}
+	out.Ints = make([]int64, size)
+	for i := range out.Ints {
+		x, y := a.Ints[at(na, i)], b.Ints[at(nb, i)]
+		kx, sx := symK(x)
+		ky, sy := symK(y)
+		var v int64
+		switch {
+		case sx && sy:
+			return im.errorf(n, "%v of two multiples of the batch size is not supported", op)
+		case (sx || sy) && op == nn.OpMul:
+			k, c := kx, y
+			if sy {
+				k, c = ky, x
+			}
+			if c < 1 || k*c >= symSpan {
+				return im.errorf(n, "multiplying the batch size by %d is not supported", c)
+			}
+			v = sym(k * c)
+		case sx && op == nn.OpDiv:
+			if y < 1 || kx%y != 0 {
+				return im.errorf(n, "dividing %d times the batch size by %d is not supported", kx, y)
+			}
+			v = sym(kx / y)
+		case sx || sy:
+			return im.errorf(n, "%v with the batch size is not supported", op)
+		case op == nn.OpAdd:
+			v = x + y
+		case op == nn.OpSub:
+			v = x - y
+		case op == nn.OpMul:
+			v = x * y
+		case op == nn.OpDiv:
+			if y == 0 {
+				return im.errorf(n, "integer division by zero")
+			}
+			v = x / y
+		}
+		out.Ints[i] = v
+	}
+	return im.setConst(n, out)
+}
+
+// constantOfShape folds ConstantOfShape of a constant shape.
+func (im *importer) constantOfShape(n *onnx.Node) error {
+	s, err := im.intConst(n, 0, true)
+	if err != nil {
+		return err
+	}
+	size := int64(1)
+	for _, d := range s.Ints {
+		if _, ok := symK(d); ok {
+			return im.errorf(n, "a constant of shape %s, which holds the batch size, is not supported", fmtDims(s.Ints))
+		}
+		if d < 0 || d > maxFold || size*d > maxFold {
+			return im.errorf(n, "constant of shape %v is too large to fold", s.Ints)
+		}
+		size *= d
+	}
+	out := onnx.NewFloatTensor("", slices.Clone(s.Ints), make([]float32, size))
+	if a := n.Attr("value"); a != nil {
+		t, err := n.Tensor("value")
+		if err != nil {
+			return im.inFile(err)
+		}
+		if elems(t) != 1 {
+			return im.inFile(n.AttrErrorf("value", "must hold one value, has %d", elems(t)))
+		}
+		out.DataType = t.DataType
+		if t.DataType == onnx.Float {
+			for i := range out.Floats {
+				out.Floats[i] = t.Floats[0]
+			}
+		} else {
+			out.Floats = nil
+			out.Ints = make([]int64, size)
+			for i := range out.Ints {
+				out.Ints[i] = t.Ints[0]
+			}
+		}
 	}
 	return im.setConst(n, out)
 }

@@ -31,18 +31,26 @@ var fuzzSeeds = sync.OnceValues(func() ([][]byte, error) {
 		}
 		out = append(out, b)
 	}
-	om, err := nnonnx.Export(allLayers())
-	if err != nil {
-		return nil, err
+	for _, m := range []*nn.Model{allLayers(), activations()} {
+		om, err := nnonnx.Export(m)
+		if err != nil {
+			return nil, err
+		}
+		b, err := onnx.Marshal(om)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
 	}
-	b, err := onnx.Marshal(om)
-	return append(out, b), err
+	return out, nil
 })
 
 // ops are op types FuzzImport may put in place of a node's own.
 var ops = []string{"Conv", "Gemm", "MatMul", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool",
 	"BatchNormalization", "Add", "Sum", "Concat", "Flatten", "Reshape", "Dropout", "Identity", "Pad",
-	"Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Constant"}
+	"Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Constant",
+	"Sub", "Mul", "Div", "Pow", "Sigmoid", "Tanh", "Erf", "Sqrt", "HardSigmoid", "HardSwish", "LeakyRelu", "Gelu",
+	"Softmax", "LogSoftmax", "Transpose", "LayerNormalization", "ReduceMean", "ConstantOfShape"}
 
 // FuzzImport mutates valid models (attributes, node inputs, op types,
 // weight shapes) and checks that Import never panics, and that a model it

@@ -109,6 +109,11 @@ type value struct {
 	// bottom, right]): the result of a Pad, which only a following Conv or
 	// AveragePool can absorb.
 	pad *[4]int
+	// view, when set, says how the ONNX value's dimensions map onto the
+	// axes of nn tensor act (see view.go); nil is [N, shape...].
+	view view
+	// canon is the value laid out as [N, shape...], once made.
+	canon *value
 }
 
 type importer struct {
@@ -212,6 +217,16 @@ func (im *importer) output() error {
 	}
 	name := g.Outputs[0].Name
 	v := im.vals[name]
+	if v != nil && v.view != nil {
+		if g := v.view; len(g) < 2 || !slices.Equal(g[0], []int{0}) {
+			return im.fail("graph output %q has shape %s; its first dimension must be the batch alone", name, fmtDims(v.dims()))
+		}
+		c, err := im.canonical(&onnx.Node{Name: name, OpType: "output", Outputs: []string{name}}, name, v)
+		if err != nil {
+			return err
+		}
+		v = c
+	}
 	switch {
 	case v == nil:
 		return im.fail("graph output %q is not defined", name)
@@ -254,7 +269,18 @@ func (im *importer) act(n *onnx.Node, i int) (*value, error) {
 		return nil, im.errorf(n, "input %q is a constant; only activations are supported here", n.Input(i))
 	}
 	if v.pad != nil {
-		return nil, im.errorf(n, "input %q is zero-padded by a Pad, which is supported only before Conv and AveragePool", n.Input(i))
+		if v.canon == nil {
+			p := v.pad
+			w, err := im.layer(n, "/pad", &nn.Pad{Pads: []int{0, p[0], p[1], 0, p[2], p[3]}}, v.act)
+			if err != nil {
+				return nil, err
+			}
+			v.canon = w
+		}
+		return v.canon, nil
+	}
+	if v.view != nil {
+		return im.canonical(n, n.Input(i), v)
 	}
 	return v, nil
 }
@@ -342,10 +368,22 @@ func (im *importer) scalar(n *onnx.Node, i int, def float32) (float32, error) {
 // checks its shapes, and defines n's first output as its result. Other
 // outputs of n are marked unusable.
 func (im *importer) add(n *onnx.Node, l nn.Layer, inputs ...string) error {
+	v, err := im.layer(n, "", l, inputs...)
+	if err != nil {
+		return err
+	}
+	im.define(n, v)
+	return nil
+}
+
+// layer appends an nn node for ONNX node n, named after it with the given
+// suffix, and returns its output.
+func (im *importer) layer(n *onnx.Node, suffix string, l nn.Layer, inputs ...string) (*value, error) {
 	base := n.Name
 	if base == "" {
 		base = n.Outputs[0]
 	}
+	base += suffix
 	name := base
 	for i := 2; im.names[name]; i++ {
 		name = fmt.Sprintf("%s_%d", base, i)
@@ -356,14 +394,13 @@ func (im *importer) add(n *onnx.Node, l nn.Layer, inputs ...string) error {
 	}
 	out, err := l.OutShape(in)
 	if err != nil {
-		return im.errorf(n, "%v", err)
+		return nil, im.errorf(n, "%v", err)
 	}
 	node := &nn.Node{Name: name, Layer: l, Inputs: inputs}
 	im.m.Nodes = append(im.m.Nodes, node)
 	im.names[name] = true
 	im.shapes[name] = out
-	im.define(n, &value{act: name, shape: out, node: node})
-	return nil
+	return &value{act: name, shape: out, node: node}, nil
 }
 
 // define sets n's first output to v and marks the others unusable.
@@ -383,7 +420,7 @@ func (im *importer) define(n *onnx.Node, v *value) {
 // alias defines n's first output as the activation or constant v (an
 // operation that changes nothing).
 func (im *importer) alias(n *onnx.Node, v *value) error {
-	im.define(n, &value{act: v.act, shape: v.shape, c: v.c})
+	im.define(n, &value{act: v.act, shape: v.shape, c: v.c, view: v.view, canon: v.canon})
 	return nil
 }
 

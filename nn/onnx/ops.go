@@ -22,6 +22,24 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 	"GlobalAveragePool":  (*importer).globalAvgPool,
 	"BatchNormalization": (*importer).batchNorm,
 	"Add":                (*importer).addOp,
+	"Sub":                binary(nn.OpSub),
+	"Mul":                binary(nn.OpMul),
+	"Div":                binary(nn.OpDiv),
+	"Pow":                (*importer).pow,
+	"Sigmoid":            unary(nn.Sigmoid),
+	"Tanh":               unary(nn.Tanh),
+	"Erf":                unary(nn.Erf),
+	"Sqrt":               unary(nn.Sqrt),
+	"Exp":                unary(nn.Exp),
+	"HardSwish":          unary(nn.HardSwish),
+	"HardSigmoid":        (*importer).hardSigmoid,
+	"LeakyRelu":          (*importer).leakyRelu,
+	"Gelu":               (*importer).gelu,
+	"Softmax":            softmax(false),
+	"LogSoftmax":         softmax(true),
+	"Transpose":          (*importer).transpose,
+	"LayerNormalization": (*importer).layerNorm,
+	"ReduceMean":         (*importer).reduceMean,
 	"Sum":                (*importer).sum,
 	"Concat":             (*importer).concat,
 	"Flatten":            (*importer).flatten,
@@ -30,13 +48,14 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 	"Identity":           (*importer).identity,
 	"Pad":                (*importer).padOp,
 	// Folded when their inputs are constants or shapes.
-	"Constant":  (*importer).constantOp,
-	"Shape":     (*importer).shapeOp,
-	"Gather":    (*importer).gather,
-	"Unsqueeze": (*importer).unsqueeze,
-	"Squeeze":   (*importer).squeeze,
-	"Slice":     (*importer).slice,
-	"Cast":      (*importer).cast,
+	"Constant":        (*importer).constantOp,
+	"Shape":           (*importer).shapeOp,
+	"Gather":          (*importer).gather,
+	"Unsqueeze":       (*importer).unsqueeze,
+	"Squeeze":         (*importer).squeeze,
+	"Slice":           (*importer).slice,
+	"Cast":            (*importer).cast,
+	"ConstantOfShape": (*importer).constantOfShape,
 }
 
 // window reads the 2-D kernel_shape, strides, dilations, pads and auto_pad
@@ -140,12 +159,15 @@ func (im *importer) conv(n *onnx.Node) error {
 }
 
 func (im *importer) gemm(n *onnx.Node) error {
-	x, err := im.act(n, 0)
+	x, err := im.anyAct(n, 0)
 	if err != nil {
 		return err
 	}
-	if len(x.shape) != 1 {
-		return im.errorf(n, "input %q has shape [N %s], want [N F]", n.Input(0), shapeString(x.shape))
+	if d := x.dims(); len(d) != 2 {
+		return im.errorf(n, "input %q has shape %s, want [N F]", n.Input(0), fmtDims(d))
+	}
+	if x, err = im.rows(n, n.Input(0), x); err != nil {
+		return err
 	}
 	var attr [2]int64
 	for i, a := range []string{"transA", "transB"} {
@@ -169,8 +191,8 @@ func (im *importer) gemm(n *onnx.Node) error {
 		return err
 	}
 	l := linear(w, attr[1] != 0, alpha)
-	if l.In != x.shape[0] {
-		return im.errorf(n, "weight %q has shape %v for %d input features (transB %d)", n.Input(1), w.Dims, x.shape[0], attr[1])
+	if l.In != x.shape[len(x.shape)-1] {
+		return im.errorf(n, "weight %q has shape %v for %d input features (transB %d)", n.Input(1), w.Dims, x.shape[len(x.shape)-1], attr[1])
 	}
 	c, err := im.weight(n, 2, -1, false)
 	if err != nil {
@@ -186,7 +208,12 @@ func (im *importer) gemm(n *onnx.Node) error {
 		}
 		l.Bias = nn.NewParam(bias, l.Out)
 	}
-	return im.add(n, l, x.act)
+	y, err := im.layer(n, "", l, x.act)
+	if err != nil {
+		return err
+	}
+	im.defineView(n, y, x.groups())
+	return nil
 }
 
 // linear returns a linear layer without bias for weight w ([Out In] when
@@ -228,23 +255,34 @@ func vector(t *onnx.Tensor, n int) ([]float32, bool) {
 	return nil, false
 }
 
+// matmul imports MatMul of an activation [N... F] by a constant matrix as
+// a linear layer along the last dimension, and MatMul of two activations
+// as a batched product.
 func (im *importer) matmul(n *onnx.Node) error {
-	x, err := im.act(n, 0)
+	if b, err := im.get(n, 1); err == nil && b.act != "" {
+		return im.matmulActs(n)
+	}
+	x, err := im.anyAct(n, 0)
 	if err != nil {
 		return err
 	}
-	if len(x.shape) != 1 {
-		return im.errorf(n, "input %q has shape [N %s]; only [N F] times a constant matrix is supported", n.Input(0), shapeString(x.shape))
+	if x, err = im.rows(n, n.Input(0), x); err != nil {
+		return err
 	}
 	w, err := im.weight(n, 1, 2, true)
 	if err != nil {
 		return err
 	}
 	l := linear(w, false, 1)
-	if l.In != x.shape[0] {
-		return im.errorf(n, "weight %q has shape %v for %d input features", n.Input(1), w.Dims, x.shape[0])
+	if f := x.shape[len(x.shape)-1]; l.In != f {
+		return im.errorf(n, "weight %q has shape %v for an input of shape %s", n.Input(1), w.Dims, fmtDims(x.dims()))
 	}
-	return im.add(n, l, x.act)
+	v, err := im.layer(n, "", l, x.act)
+	if err != nil {
+		return err
+	}
+	im.defineView(n, v, x.groups())
+	return nil
 }
 
 func (im *importer) relu(n *onnx.Node) error {
@@ -296,8 +334,13 @@ func (im *importer) clip(n *onnx.Node) error {
 
 // pool reads the input and the attributes common to MaxPool and
 // AveragePool, and the padding of a Pad before it (extra).
-func (im *importer) pool(n *onnx.Node) (x *value, extra [4]int, k, s [2]int, pad [4]int, ceil bool, err error) {
-	if x, extra, err = im.padded(n, 0); err != nil {
+func (im *importer) pool(n *onnx.Node, absorb bool) (x *value, extra [4]int, k, s [2]int, pad [4]int, ceil bool, err error) {
+	if absorb {
+		x, extra, err = im.padded(n, 0)
+	} else {
+		x, err = im.image(n, 0)
+	}
+	if err != nil {
 		return
 	}
 	var d [2]int
@@ -313,12 +356,10 @@ func (im *importer) pool(n *onnx.Node) (x *value, extra [4]int, k, s [2]int, pad
 }
 
 func (im *importer) maxPool(n *onnx.Node) error {
-	x, extra, k, s, pad, ceil, err := im.pool(n)
+	// A zero Pad before it is a layer: MaxPool's own padding is -∞.
+	x, _, k, s, pad, ceil, err := im.pool(n, false)
 	if err != nil {
 		return err
-	}
-	if extra != [4]int{} {
-		return im.errorf(n, "input %q is zero-padded by a Pad, which is supported only before Conv and AveragePool", n.Input(0))
 	}
 	return im.add(n, &nn.MaxPool{Kernel: k, Stride: s, Pad: pad, Ceil: ceil}, x.act)
 }
@@ -327,7 +368,7 @@ func (im *importer) maxPool(n *onnx.Node) error {
 // window, as they do with count_include_pad: PyTorch exports AvgPool2d with
 // padding and count_include_pad as Pad then AveragePool.
 func (im *importer) avgPool(n *onnx.Node) error {
-	x, extra, k, s, pad, ceil, err := im.pool(n)
+	x, extra, k, s, pad, ceil, err := im.pool(n, true)
 	if err != nil {
 		return err
 	}
@@ -350,10 +391,12 @@ func (im *importer) avgPool(n *onnx.Node) error {
 	return im.add(n, &nn.AvgPool{Kernel: k, Stride: s, Pad: pad, Ceil: ceil, CountPad: cp != 0}, x.act)
 }
 
-// padOp imports a constant zero Pad of the spatial axes of an image. It
-// adds no layer: the Conv or AveragePool that reads it takes the padding.
+// padOp imports Pad in constant mode. A zero padding of the height and
+// width of an image adds no layer: the Conv or AveragePool that reads it
+// takes the padding (any other reader gets an nn.Pad). Other constant
+// paddings of the per-sample axes are an nn.Pad.
 func (im *importer) padOp(n *onnx.Node) error {
-	x, err := im.image(n, 0)
+	x, err := im.act(n, 0)
 	if err != nil {
 		return err
 	}
@@ -367,7 +410,7 @@ func (im *importer) padOp(n *onnx.Node) error {
 	var pads []int64
 	fill := float32(0)
 	if im.opset < 11 {
-		if pads, err = n.Ints("pads", 8, nil); err != nil {
+		if pads, err = n.Ints("pads", -1, nil); err != nil {
 			return im.inFile(err)
 		}
 		if fill, err = n.Float("value", 0); err != nil {
@@ -382,16 +425,27 @@ func (im *importer) padOp(n *onnx.Node) error {
 		if fill, err = im.scalar(n, 2, 0); err != nil {
 			return err
 		}
+		if n.Input(3) != "" {
+			return im.errorf(n, "padding chosen axes (input \"axes\") is not supported")
+		}
 	}
-	if len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || slices.Min(pads) < 0 {
-		return im.errorf(n, "pads %v: only non-negative padding of the height and width of [N C H W] is supported", pads)
+	r := len(x.shape) + 1
+	if len(pads) != 2*r || pads[0] != 0 || pads[r] != 0 || slices.Min(pads) < 0 {
+		return im.errorf(n, "pads %v: only non-negative padding of the %d dimensions after the batch is supported", pads, r-1)
 	}
-	if fill != 0 {
-		return im.errorf(n, "padding with %v is not supported (only zeros)", fill)
+	if r == 4 && fill == 0 && pads[1] == 0 && pads[5] == 0 {
+		pad := [4]int{int(pads[2]), int(pads[3]), int(pads[6]), int(pads[7])}
+		im.define(n, &value{act: x.act, shape: x.shape, pad: &pad})
+		return nil
 	}
-	pad := [4]int{int(pads[2]), int(pads[3]), int(pads[6]), int(pads[7])}
-	im.define(n, &value{act: x.act, shape: x.shape, pad: &pad})
-	return nil
+	per := make([]int, 0, 2*(r-1))
+	for _, p := range pads[1:r] {
+		per = append(per, int(p))
+	}
+	for _, p := range pads[r+1:] {
+		per = append(per, int(p))
+	}
+	return im.add(n, &nn.Pad{Pads: per, Value: fill}, x.act)
 }
 
 func (im *importer) globalAvgPool(n *onnx.Node) error {
@@ -451,19 +505,16 @@ func (im *importer) addOp(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	if a.act != "" && b.act != "" {
-		return im.sum(n)
+	if a.act != "" && b.act != "" || a.act == "" && b.act == "" {
+		return binary(nn.OpAdd)(im, n)
 	}
 	if a.act == "" {
 		a, b = b, a
 	}
-	if a.act == "" {
-		return im.errorf(n, "adding two constants is not supported")
+	if a.pad == nil && im.bias(a, b.c) == "" {
+		return im.alias(n, a)
 	}
-	if err := im.bias(a, b.c); err != "" {
-		return im.errorf(n, "Add of a constant is supported only as the bias of a Gemm, MatMul or Conv: %s", err)
-	}
-	return im.alias(n, a)
+	return binary(nn.OpAdd)(im, n)
 }
 
 // bias makes constant c the bias of the layer that computes activation a,
@@ -576,7 +627,7 @@ func (im *importer) flatten(n *onnx.Node) error {
 // reshape imports a Reshape that flattens each sample, or that does not
 // change the shape.
 func (im *importer) reshape(n *onnx.Node) error {
-	x, err := im.act(n, 0)
+	x, err := im.anyAct(n, 0)
 	if err != nil {
 		return err
 	}
@@ -588,6 +639,9 @@ func (im *importer) reshape(n *onnx.Node) error {
 		return im.errorf(n, "shape %q must be a 1-D INT64 constant", n.Input(1))
 	}
 	target := t.Ints
+	if x.view != nil || len(target) > 1 && slices.ContainsFunc(target[1:], func(d int64) bool { _, ok := symK(d); return ok }) {
+		return im.reshapeView(n, x, target)
+	}
 	size := 1
 	for _, d := range x.shape {
 		size *= d
@@ -596,6 +650,9 @@ func (im *importer) reshape(n *onnx.Node) error {
 	switch b := target[0]; {
 	case b == batchDim, b == 0, b == im.batch && im.batch > 0, b == -1 && explicit:
 	default:
+		if im.batch < 0 {
+			return im.reshapeView(n, x, target)
+		}
 		return im.errorf(n, "shape %s: the first dimension must be the batch", fmtTarget(target))
 	}
 	// The per-sample target, with 0 copying the input's dimension and one
@@ -628,7 +685,7 @@ func (im *importer) reshape(n *onnx.Node) error {
 	case slices.Equal(rest, []int{size}):
 		return im.add(n, &nn.Flatten{}, x.act)
 	}
-	return im.errorf(n, "reshaping [N %s] to %s is not supported (only flattening each sample)", shapeString(x.shape), fmtTarget(target))
+	return im.add(n, &nn.Permute{Out: rest}, x.act)
 }
 
 // fmtTarget formats a Reshape target, the batch as N.

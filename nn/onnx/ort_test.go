@@ -145,6 +145,25 @@ func maxDiff(t testing.TB, got, want *nn.Tensor) float64 {
 	return d
 }
 
+// ortRel is the largest relative difference allowed between nnergy's and
+// ONNX Runtime's outputs on imported models (see relDiff).
+const ortRel = 1e-5
+
+// relDiff returns the largest absolute difference between got and want
+// relative to want's largest magnitude.
+func relDiff(t testing.TB, got, want *nn.Tensor) float64 {
+	t.Helper()
+	d := maxDiff(t, got, want)
+	m := 0.0
+	for _, v := range want.Data {
+		m = max(m, math.Abs(float64(v)))
+	}
+	if m == 0 {
+		return d
+	}
+	return d / m
+}
+
 // randomInput returns a batch of inputs in [0, 1) for m from a seed.
 func randomInput(m *nn.Model, batch int, seed uint64) *nn.Tensor {
 	x := nn.NewTensor(append([]int{batch}, m.InShape...)...)

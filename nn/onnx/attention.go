@@ -1,0 +1,287 @@
+package onnx
+
+import (
+	"slices"
+
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/onnx"
+)
+
+// The operators of attention blocks and transformer layers: Transpose,
+// general Reshape, Slice of activations, MatMul of two activations,
+// LayerNormalization and ReduceMean. See view.go for how they keep the
+// batch in place.
+
+// transpose imports Transpose as a change of view.
+func (im *importer) transpose(n *onnx.Node) error {
+	v, err := im.anyAct(n, 0)
+	if err != nil {
+		return err
+	}
+	g := v.groups()
+	r := len(g)
+	perm, err := n.Ints("perm", -1, nil)
+	if err != nil {
+		return im.inFile(err)
+	}
+	if perm == nil {
+		for i := r - 1; i >= 0; i-- {
+			perm = append(perm, int64(i))
+		}
+	}
+	if len(perm) != r {
+		return im.inFile(n.AttrErrorf("perm", "%v does not permute %d dimensions", perm, r))
+	}
+	ng := make(view, r)
+	seen := make([]bool, r)
+	for i, p := range perm {
+		if p < 0 || p >= int64(r) || seen[p] {
+			return im.inFile(n.AttrErrorf("perm", "%v is not a permutation", perm))
+		}
+		seen[p] = true
+		ng[i] = g[p]
+	}
+	im.define(n, &value{act: v.act, shape: v.shape, view: normalize(ng, v.shape)})
+	return nil
+}
+
+// reshapeView imports a Reshape that the per-sample forms cannot express:
+// it regroups v's axes into target (with 0 copying a dimension and one -1
+// inferred), splitting axes with a copy where needed.
+func (im *importer) reshapeView(n *onnx.Node, v *value, target []int64) error {
+	d := v.dims()
+	per := int64(1)
+	for _, x := range v.shape {
+		per *= int64(x)
+	}
+	t := slices.Clone(target)
+	infer := -1
+	known, symk := int64(1), int64(0)
+	for i, x := range t {
+		switch {
+		case x == 0 && i < len(d):
+			t[i] = d[i]
+		case x == -1 && infer < 0:
+			infer = i
+			continue
+		}
+		if k, ok := symK(t[i]); ok {
+			if symk != 0 {
+				return im.errorf(n, "shape %s has the batch twice", fmtDims(target))
+			}
+			symk = k
+		} else if t[i] < 1 {
+			return im.errorf(n, "shape %s is not supported", fmtDims(target))
+		} else {
+			known *= t[i]
+		}
+	}
+	if infer >= 0 {
+		if symk == 0 {
+			// -1 takes the batch.
+			if per%known != 0 {
+				return im.errorf(n, "cannot reshape %s to %s", fmtDims(d), fmtDims(target))
+			}
+			t[infer] = sym(per / known)
+		} else {
+			if per%(known*symk) != 0 {
+				return im.errorf(n, "cannot reshape %s to %s", fmtDims(d), fmtDims(target))
+			}
+			t[infer] = per / (known * symk)
+		}
+	}
+	shape, g, ok := regroup(v, t)
+	if !ok {
+		return im.errorf(n, "reshaping %s to %s is not supported (the batch must stay whole and keep its place among the other dimensions)", fmtDims(d), fmtDims(t))
+	}
+	if !slices.Equal(shape, v.shape) {
+		w, err := im.layer(n, "", &nn.Permute{Out: shape}, v.act)
+		if err != nil {
+			return err
+		}
+		im.defineView(n, w, g)
+		return nil
+	}
+	im.define(n, &value{act: v.act, shape: v.shape, view: normalize(g, v.shape)})
+	return nil
+}
+
+// sliceAct imports Slice of an activation along one dimension with step 1.
+func (im *importer) sliceAct(n *onnx.Node) error {
+	v, err := im.anyAct(n, 0)
+	if err != nil {
+		return err
+	}
+	starts, ends, axes, steps, err := im.sliceArgs(n)
+	if err != nil {
+		return err
+	}
+	d := v.dims()
+	if axes == nil {
+		axes = []int64{0}
+	}
+	if len(starts) != 1 || len(ends) != 1 || len(axes) != 1 || len(steps) > 1 || len(steps) == 1 && steps[0] != 1 {
+		return im.errorf(n, "starts %v, ends %v, axes %v and steps %v: only slicing one dimension of an activation with step 1 is supported", starts, ends, axes, steps)
+	}
+	ax, ok := normAxis(axes[0], len(d))
+	if !ok {
+		return im.errorf(n, "axis %d out of range for shape %s", axes[0], fmtDims(d))
+	}
+	if _, batch := symK(d[ax]); batch {
+		return im.errorf(n, "slicing dimension %d of %s, which holds the batch, is not supported", ax, fmtDims(d))
+	}
+	size := d[ax]
+	clamp := func(i int64) int64 {
+		if i < 0 {
+			i += size
+		}
+		return min(max(i, 0), size)
+	}
+	lo, hi := clamp(starts[0]), clamp(ends[0])
+	if lo >= hi {
+		return im.errorf(n, "slice [%d, %d) of dimension %d of %s is empty", lo, hi, ax, fmtDims(d))
+	}
+	if ax == len(d)-1 {
+		if v, err = im.rows(n, n.Input(0), v); err != nil {
+			return err
+		}
+	} else if v, err = im.canonical(n, n.Input(0), v); err != nil {
+		return err
+	}
+	g := v.groups()
+	if len(g[ax]) != 1 {
+		return im.errorf(n, "slicing dimension %d of %s is not supported", ax, fmtDims(d))
+	}
+	w, err := im.layer(n, "", &nn.Slice{Axis: g[ax][0] - 1, Start: int(lo), End: int(hi)}, v.act)
+	if err != nil {
+		return err
+	}
+	im.defineView(n, w, g)
+	return nil
+}
+
+// matmulActs imports MatMul of two activations [N·B... M K] and [N·B... K
+// P] as a batched nn.MatMul.
+func (im *importer) matmulActs(n *onnx.Node) error {
+	var ops [2]*value
+	for i := range ops {
+		v, err := im.anyAct(n, i)
+		if err != nil {
+			return err
+		}
+		if len(v.groups()) < 3 {
+			return im.errorf(n, "input %q has shape %s; only products of batches of matrices [N... M K] are supported", n.Input(i), fmtDims(v.dims()))
+		}
+		if ops[i], err = im.batched(n, n.Input(i), v); err != nil {
+			return err
+		}
+	}
+	a, b := ops[0].dims(), ops[1].dims()
+	if len(a) != len(b) || !slices.Equal(a[:len(a)-2], b[:len(b)-2]) || a[len(a)-1] != b[len(b)-2] {
+		return im.errorf(n, "inputs of shapes %s and %s do not multiply (no broadcasting)", fmtDims(a), fmtDims(b))
+	}
+	w, err := im.layer(n, "", &nn.MatMul{}, ops[0].act, ops[1].act)
+	if err != nil {
+		return err
+	}
+	im.defineView(n, w, ops[0].groups())
+	return nil
+}
+
+// layerNorm imports LayerNormalization (opset 17).
+func (im *importer) layerNorm(n *onnx.Node) error {
+	v, err := im.anyAct(n, 0)
+	if err != nil {
+		return err
+	}
+	r := len(v.groups())
+	ax, err := n.Int("axis", -1)
+	if err != nil {
+		return im.inFile(err)
+	}
+	a, ok := normAxis(ax, r)
+	if !ok || a == 0 {
+		return im.inFile(n.AttrErrorf("axis", "axis %d of rank %d is not supported", ax, r))
+	}
+	eps, err := n.Float("epsilon", 1e-5)
+	if err != nil {
+		return im.inFile(err)
+	}
+	if a == r-1 {
+		v, err = im.rows(n, n.Input(0), v)
+	} else {
+		v, err = im.canonical(n, n.Input(0), v)
+	}
+	if err != nil {
+		return err
+	}
+	axes := r - a
+	norm := v.shape[len(v.shape)-axes:]
+	if a == r-1 {
+		norm = v.shape[len(v.shape)-1:]
+	}
+	var p [2]*nn.Param
+	for i := range p {
+		t, err := im.weight(n, i+1, -1, i == 0)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			continue
+		}
+		dims := t.Dims
+		for len(dims) > len(norm) && dims[0] == 1 {
+			dims = dims[1:]
+		}
+		if !slices.Equal(toInts(dims), norm) {
+			return im.errorf(n, "input %q has shape %v for normalised dimensions %v", n.Input(i+1), t.Dims, norm)
+		}
+		p[i] = nn.NewParam(clone32(t.Floats), norm...)
+	}
+	w, err := im.layer(n, "", &nn.LayerNorm{Axes: len(norm), Eps: eps, Scale: p[0], Bias: p[1]}, v.act)
+	if err != nil {
+		return err
+	}
+	im.defineView(n, w, v.groups())
+	return nil
+}
+
+// reduceMean imports ReduceMean over dimensions other than the batch.
+func (im *importer) reduceMean(n *onnx.Node) error {
+	x, err := im.act(n, 0)
+	if err != nil {
+		return err
+	}
+	var axes []int64
+	if im.opset < 18 {
+		if axes, err = n.Ints("axes", -1, nil); err != nil {
+			return im.inFile(err)
+		}
+	} else {
+		t, err := im.intConst(n, 1, false)
+		if err != nil {
+			return err
+		}
+		if t != nil {
+			axes = t.Ints
+		}
+	}
+	keep, err := n.Int("keepdims", 1)
+	if err != nil {
+		return im.inFile(err)
+	}
+	r := len(x.shape) + 1
+	if len(axes) == 0 {
+		return im.errorf(n, "reducing over every dimension, the batch included, is not supported")
+	}
+	var per []int
+	for _, a := range axes {
+		k, ok := normAxis(a, r)
+		if !ok || k == 0 {
+			return im.errorf(n, "axes %v: reducing over the batch (or out of range for rank %d) is not supported", axes, r)
+		}
+		per = append(per, k-1)
+	}
+	slices.Sort(per)
+	return im.add(n, &nn.ReduceMean{Axes: per, Keep: keep != 0}, x.act)
+}
