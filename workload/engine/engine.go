@@ -30,6 +30,10 @@ func Lower(m *nn.Model, batch int) (*workload.Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	shapes, err := m.Shapes() // per sample, without the batch
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	net := &workload.Network{Name: "model", Input: [4]int{batch}, Batch: batch}
 	if len(m.InShape) == 3 {
 		net.Input = [4]int{batch, m.InShape[0], m.InShape[1], m.InShape[2]}
@@ -56,7 +60,34 @@ func Lower(m *nn.Model, batch int) (*workload.Network, error) {
 				DilationH: li.Dilation[0], DilW: li.Dilation[1], Groups: li.Groups,
 			})
 		case nn.KindLinear:
-			l, err = workload.NewFC(li.Name, batch, li.In[0]*li.In[1]*li.In[2], li.Out[0])
+			lin := m.Node(li.Name).Layer.(*nn.Linear)
+			// A linear layer maps every vector along the last axis: [L In]
+			// is L tokens, one product of L×In by In×Out per sample.
+			if tokens := numel(shapes[li.Inputs[0]]) / lin.In; tokens > 1 {
+				l, err = workload.NewLayer(li.Name, workload.GEMM,
+					workload.Shape{workload.N: batch, workload.G: 1, workload.M: lin.Out, workload.C: lin.In, workload.P: tokens, workload.Q: 1, workload.R: 1, workload.S: 1},
+					[2]int{1, 1}, [2]int{1, 1})
+			} else {
+				l, err = workload.NewFC(li.Name, batch, lin.In, lin.Out)
+			}
+		case nn.KindMatMul:
+			// Two activations, [... rows inner] × [... inner cols]: one
+			// product per leading index (attention heads) per sample.
+			a, b := shapes[li.Inputs[0]], shapes[li.Inputs[1]]
+			if len(a) < 2 || len(b) < 2 {
+				return nil, fmt.Errorf("engine: node %q: matmul of shapes %v and %v, want at least 2 axes each", li.Name, a, b)
+			}
+			heads := numel(a[:len(a)-2])
+			l, err = workload.NewMatMul(li.Name, batch, heads, a[len(a)-2], a[len(a)-1], b[len(b)-1])
+			if err == nil {
+				l.From = from
+				producers[li.Name] = []string{li.Name}
+				net.Layers = append(net.Layers, l)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("engine: node %q: %w", li.Name, err)
+			}
+			continue
 		default:
 			producers[li.Name] = from
 			continue
@@ -84,6 +115,14 @@ func Lower(m *nn.Model, batch int) (*workload.Network, error) {
 		return nil, fmt.Errorf("engine: the model has no convolution or linear layer")
 	}
 	return net, nil
+}
+
+func numel(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }
 
 func union(a, b []string) []string {

@@ -113,3 +113,40 @@ func exported(m *nn.Model) ([]byte, error) {
 	}
 	return onnx.Marshal(om)
 }
+
+// TestLowerTransformer: a transformer the engine imports from PyTorch (two
+// encoder layers over 28 tokens) lowers with the MACs the engine counts and
+// the analysis import of the same file finds: linear layers once per token,
+// attention's products of activations included.
+func TestLowerTransformer(t *testing.T) {
+	for _, file := range []string{"../../nn/onnx/testdata/tf.onnx", "../../nn/onnx/testdata/tf_ln.onnx"} {
+		m, err := nnonnx.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos, err := nn.Describe(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var engineMACs int64
+		for _, li := range infos {
+			engineMACs += li.MACs
+		}
+		for _, batch := range []int{1, 3} {
+			lowered, err := engine.Lower(m, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			analysis, err := wonnx.ReadFile(file, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := lowered.MACs(); got != engineMACs*int64(batch) || got != analysis.MACs() {
+				t.Errorf("%s batch %d: lowered %d MACs, engine counts %d, ONNX import %d", file, batch, got, engineMACs*int64(batch), analysis.MACs())
+			}
+			if err := lowered.Validate(); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
