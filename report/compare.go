@@ -16,8 +16,11 @@ type Compare struct {
 	Header
 	Model string `json:"model"`
 	Batch int    `json:"batch"`
-	PEs   int    `json:"pes"`
-	Mesh  Mesh   `json:"mesh"`
+	// BatchUnknown: the network's batch cannot be told apart; it is
+	// evaluated at the file's own shapes and Batch is 1.
+	BatchUnknown bool `json:"batch_unknown,omitempty"`
+	PEs          int  `json:"pes"`
+	Mesh         Mesh `json:"mesh"`
 	// RFByteAreaGLBBytes is the area of one RF byte in GLB bytes of area.
 	RFByteAreaGLBBytes float64 `json:"rf_byte_area_glb_bytes"`
 	// AreaGLBBytes is the storage area every dataflow gets, in GLB bytes.
@@ -133,9 +136,10 @@ type LayerGroup struct {
 
 // CompareSettings are the comparison's parameters.
 type CompareSettings struct {
-	Model string
-	Batch int
-	Area  explore.EqualArea
+	Model        string
+	Batch        int
+	BatchUnknown bool
+	Area         explore.EqualArea
 	// Search is the mapper's settings; Workers 0 is reported as the
 	// number the mapper uses then.
 	Search         mapper.Settings
@@ -148,7 +152,7 @@ func NewCompare(s CompareSettings, groups []LayerGroup, res []explore.Compared) 
 	if len(res) == 0 {
 		return nil, fmt.Errorf("report: a comparison of no dataflows")
 	}
-	rep := &Compare{Header: header(KindCompare), Model: s.Model, Batch: s.Batch, PEs: s.Area.PEs, RFByteAreaGLBBytes: s.Area.RFArea,
+	rep := &Compare{Header: header(KindCompare), Model: s.Model, Batch: s.Batch, BatchUnknown: s.BatchUnknown, PEs: s.Area.PEs, RFByteAreaGLBBytes: s.Area.RFArea,
 		Objective: objective(s.Search.Objective), MaxEvaluations: s.Search.MaxEvaluations, Seed: s.Search.Seed,
 		Workers: s.Search.Workers, Architectures: []Storage{}, Groups: []Group{}}
 	if rep.Workers == 0 {

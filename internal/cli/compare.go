@@ -137,7 +137,7 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	if err != nil {
 		return err
 	}
-	rep, err := report.NewCompare(report.CompareSettings{Model: net.Name, Batch: net.Batch, Area: area, Search: set,
+	rep, err := report.NewCompare(report.CompareSettings{Model: net.Name, Batch: net.Batch, BatchUnknown: net.BatchUnknown, Area: area, Search: set,
 		DefaultWorkers: runtime.GOMAXPROCS(0)}, groups, res)
 	if err != nil {
 		return err
@@ -271,8 +271,8 @@ func bytesText(b int64) string {
 }
 
 func writeCompareTable(w io.Writer, rep *report.Compare) error {
-	fmt.Fprintf(w, "%s at batch %d on %d PEs (%dx%d), each dataflow on its own equal-area accelerator, mapper objective %s\n",
-		rep.Model, rep.Batch, rep.PEs, rep.Mesh.X, rep.Mesh.Y, strings.Join(rep.Objective, ","))
+	fmt.Fprintf(w, "%s at %s on %d PEs (%dx%d), each dataflow on its own equal-area accelerator, mapper objective %s\n",
+		rep.Model, batchText(rep.Batch, rep.BatchUnknown), rep.PEs, rep.Mesh.X, rep.Mesh.Y, strings.Join(rep.Objective, ","))
 	fmt.Fprintf(w, "storage area of each: %d x 512 B RF + %s GLB = %s of GLB area; one RF byte = %g GLB bytes of area\n\n",
 		rep.PEs, bytesText(int64(rep.PEs)*512), bytesText(int64(rep.AreaGLBBytes)), rep.RFByteAreaGLBBytes)
 	st := textTable{left: map[int]bool{0: true, 1: true, 3: true}}

@@ -165,3 +165,17 @@ func TestCompareErrors(t *testing.T) {
 	}
 	checkGolden(t, "compare_errors.golden", b.String())
 }
+
+// TestCompareBatchUnknown: a file whose batch cannot be told apart is
+// compared at its own shapes, and the header and the report say so.
+func TestCompareBatchUnknown(t *testing.T) {
+	file := "../../workload/onnx/testdata/batch/enc_sf_b1.onnx"
+	code, out, errOut := runNnergy(t, "compare", "--model", file, "--max-evals", "50", "--workers", "1")
+	if code != 0 || !strings.HasPrefix(out, "enc_sf_b1 at batch unknown (the file's own shapes) on ") {
+		t.Errorf("exit %d, stderr %q, stdout starts %q", code, errOut, out[:min(len(out), 80)])
+	}
+	code, out, errOut = runNnergy(t, "compare", "--model", file, "--max-evals", "50", "--workers", "1", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"batch_unknown": true`) {
+		t.Errorf("exit %d, stderr %q: the JSON does not say batch_unknown", code, errOut)
+	}
+}
