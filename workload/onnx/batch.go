@@ -96,40 +96,43 @@ func ReadFileWith(path string, o Options) (*workload.Network, error) {
 // importAt imports the graph with its batch dimensions at batch (ignored
 // when the batch is not known). shapesOnly skips the weights' statistics.
 func importAt(m *onnx.Model, p *plan, batch int64, shapesOnly bool) (*workload.Network, error) {
-	im := &importer{m: m, file: m.Source, vals: map[string]*value{}, names: map[string]bool{}, shapesOnly: shapesOnly}
-	im.opset = m.Opset("")
-	if im.opset == 0 {
-		im.opset = onnx.DefaultOpset
-	}
+	net, _, err := walkAt(m, p, batch, shapesOnly)
+	return net, err
+}
+
+// walkAt is importAt that also returns the importer, whose walker holds
+// every value's facts.
+func walkAt(m *onnx.Model, p *plan, batch int64, shapesOnly bool) (*workload.Network, *importer, error) {
+	im := newImporter(m, shapesOnly)
 	net := &workload.Network{Name: m.Graph.Name}
 	if m.Source != "" {
 		net.Name = strings.TrimSuffix(filepath.Base(m.Source), filepath.Ext(m.Source))
 	}
-	im.batch, im.origBatch = batch, p.own
+	im.w.OwnBatch = p.own
 	net.Batch, net.BatchUnknown = int(batch), !p.known
 	if !p.known {
 		net.Batch = 1
 	}
 	for _, f := range p.feeds {
-		v := &value{shape: slices.Clone(f.shape), dtype: f.dtype}
+		v := &value{Shape: slices.Clone(f.shape), Type: f.dtype}
 		if f.axis >= 0 {
-			v.shape[f.axis] = batch
-			v.batch = f.axis == 0
+			v.Shape[f.axis] = batch
+			v.Batch = f.axis == 0
 		}
-		im.vals[f.name] = v
-		in := workload.NamedShape{Name: f.name, Shape: make([]int, len(v.shape))}
-		for i, d := range v.shape {
+		im.w.Values[f.name] = v
+		in := workload.NamedShape{Name: f.name, Shape: make([]int, len(v.Shape))}
+		for i, d := range v.Shape {
 			in.Shape[i] = int(d)
 		}
 		net.Inputs = append(net.Inputs, in)
-		if len(v.shape) == 4 && net.Input == [4]int{} {
+		if len(v.Shape) == 4 && net.Input == [4]int{} {
 			net.Input = [4]int(in.Shape)
 		}
 	}
 	if err := im.graph(net); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return net, nil
+	return net, im, nil
 }
 
 // feed is one graph input as the import sets it up: its shape with every
