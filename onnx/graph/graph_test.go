@@ -1,0 +1,186 @@
+package graph_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
+)
+
+// act is an activation of the given shape whose dimension 0 is the batch.
+func act(shape ...int64) *graph.Value {
+	return &graph.Value{Shape: shape, Batch: true, Type: onnx.Float}
+}
+
+// ints is a known integer tensor of the given shape.
+func ints(shape []int64, data ...int64) *graph.Value {
+	return &graph.Value{Shape: shape, Known: true, Ints: data, Type: onnx.Int64}
+}
+
+// vec is a known 1-D integer tensor.
+func vec(data ...int64) *graph.Value { return ints([]int64{int64(len(data))}, data...) }
+
+// floats is a known float tensor of the given shape.
+func floats(shape []int64, data ...float32) *graph.Value {
+	return &graph.Value{Shape: shape, Known: true, Floats: data, Type: onnx.Float}
+}
+
+// walk runs one node of op type op over the inputs (nil: omitted) with
+// nout outputs, and returns the outputs' values.
+func walk(op string, in []*graph.Value, nout int, ownBatch int64, attrs ...onnx.Attribute) ([]*graph.Value, error) {
+	m := onnx.NewModel("g")
+	w := graph.NewWalker(m)
+	w.OwnBatch = ownBatch
+	var names, outs []string
+	for i, v := range in {
+		name := ""
+		if v != nil {
+			name = fmt.Sprintf("x%d", i)
+			w.Values[name] = v
+		}
+		names = append(names, name)
+	}
+	for i := range nout {
+		outs = append(outs, fmt.Sprintf("y%d", i))
+	}
+	n := m.Graph.AddNode(op, names, outs, attrs...)
+	n.Name = "n"
+	if err := w.Walk(); err != nil {
+		return nil, err
+	}
+	vals := make([]*graph.Value, nout)
+	for i, o := range outs {
+		vals[i] = w.Values[o]
+	}
+	return vals, nil
+}
+
+// TestOps holds the front-end's shape functions and constant folder to
+// the ONNX operator specifications, one node at a time: the output shape,
+// whether its dimension 0 is still the batch, and its data when folded.
+func TestOps(t *testing.T) {
+	type want struct {
+		shape  []int64
+		batch  bool
+		ints   []int64   // folded integer data; nil with floats nil: not known
+		floats []float32 // folded float data
+	}
+	cases := []struct {
+		name  string
+		op    string
+		in    []*graph.Value
+		attrs []onnx.Attribute
+		own   int64 // the file's own batch
+		out   []want
+	}{
+		{"relu", "Relu", []*graph.Value{act(2, 3)}, nil, 0, []want{{shape: []int64{2, 3}, batch: true}}},
+		{"add broadcasts", "Add", []*graph.Value{act(2, 3, 4), floats([]int64{4}, 1, 2, 3, 4)}, nil, 0, []want{{shape: []int64{2, 3, 4}, batch: true}}},
+		{"add of a lower rank is not the batch", "Add", []*graph.Value{act(3, 4), act(2, 3, 4)}, nil, 0, []want{{shape: []int64{2, 3, 4}, batch: true}}},
+		{"add folds", "Add", []*graph.Value{vec(1, 2), vec(10)}, nil, 0, []want{{shape: []int64{2}, ints: []int64{11, 12}}}},
+		{"div truncates integers", "Div", []*graph.Value{vec(-7, 7), vec(2)}, nil, 0, []want{{shape: []int64{2}, ints: []int64{-3, 3}}}},
+		{"mod takes the divisor's sign", "Mod", []*graph.Value{vec(-7, 7), vec(3)}, nil, 0, []want{{shape: []int64{2}, ints: []int64{2, 1}}}},
+		{"fmod takes the dividend's sign", "Mod", []*graph.Value{vec(-7, 7), vec(3)}, []onnx.Attribute{onnx.IntAttr("fmod", 1)}, 0, []want{{shape: []int64{2}, ints: []int64{-1, 1}}}},
+		{"where folds", "Where", []*graph.Value{vec(1, 0), vec(5, 6), vec(7, 8)}, nil, 0, []want{{shape: []int64{2}, ints: []int64{5, 8}}}},
+		{"equal of floats is bool", "Equal", []*graph.Value{floats([]int64{2}, 1, 2), floats([]int64{2}, 1, 3)}, nil, 0, []want{{shape: []int64{2}, ints: []int64{1, 0}}}},
+		{"shape", "Shape", []*graph.Value{act(2, 3, 4)}, nil, 0, []want{{shape: []int64{3}, ints: []int64{2, 3, 4}}}},
+		{"shape start end", "Shape", []*graph.Value{act(2, 3, 4)}, []onnx.Attribute{onnx.IntAttr("start", 1), onnx.IntAttr("end", -1)}, 0, []want{{shape: []int64{1}, ints: []int64{3}}}},
+		{"size", "Size", []*graph.Value{act(2, 3, 4)}, nil, 0, []want{{shape: []int64{}, ints: []int64{24}}}},
+		{"gather folds", "Gather", []*graph.Value{vec(2, 3, 4), ints([]int64{}, -1)}, nil, 0, []want{{shape: []int64{}, ints: []int64{4}}}},
+		{"gather on axis 1 keeps the batch", "Gather", []*graph.Value{act(2, 5, 4), vec(0, 2)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, 0, []want{{shape: []int64{2, 2, 4}, batch: true}}},
+		{"slice inputs", "Slice", []*graph.Value{vec(0, 1, 2, 3, 4, 5), vec(1), vec(-1), vec(0), vec(2)}, nil, 0, []want{{shape: []int64{2}, ints: []int64{1, 3}}}},
+		{"slice backwards clamps", "Slice", []*graph.Value{vec(0, 1, 2, 3), vec(-1), vec(-100), nil, vec(-1)}, nil, 0, []want{{shape: []int64{4}, ints: []int64{3, 2, 1, 0}}}},
+		{"slice attributes", "Slice", []*graph.Value{act(2, 10)}, []onnx.Attribute{onnx.IntsAttr("starts", 2), onnx.IntsAttr("ends", 100), onnx.IntsAttr("axes", 1)}, 0, []want{{shape: []int64{2, 8}, batch: true}}},
+		{"concat folds", "Concat", []*graph.Value{vec(1), vec(2, 3)}, []onnx.Attribute{onnx.IntAttr("axis", 0)}, 0, []want{{shape: []int64{3}, ints: []int64{1, 2, 3}}}},
+		{"concat channels", "Concat", []*graph.Value{act(2, 3, 4), act(2, 5, 4)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, 0, []want{{shape: []int64{2, 8, 4}, batch: true}}},
+		{"reshape copies and infers", "Reshape", []*graph.Value{act(2, 3, 4), vec(0, -1)}, nil, 0, []want{{shape: []int64{2, 12}, batch: true}}},
+		{"reshape allowzero", "Reshape", []*graph.Value{act(0, 3), vec(3, 0)}, []onnx.Attribute{onnx.IntAttr("allowzero", 1)}, 0, []want{{shape: []int64{3, 0}}}},
+		{"reshape of the file's batch follows the input", "Reshape", []*graph.Value{act(4, 3, 2), vec(1, 6)}, nil, 1, []want{{shape: []int64{4, 6}, batch: true}}},
+		{"reshape keeps the data", "Reshape", []*graph.Value{vec(1, 2, 3, 4), vec(2, 2)}, nil, 0, []want{{shape: []int64{2, 2}, ints: []int64{1, 2, 3, 4}}}},
+		{"flatten", "Flatten", []*graph.Value{act(2, 3, 4, 5)}, nil, 0, []want{{shape: []int64{2, 60}, batch: true}}},
+		{"flatten axis 2", "Flatten", []*graph.Value{act(2, 3, 4, 5)}, []onnx.Attribute{onnx.IntAttr("axis", 2)}, 0, []want{{shape: []int64{6, 20}}}},
+		{"squeeze input", "Squeeze", []*graph.Value{act(2, 1, 3, 1), vec(1, -1)}, nil, 0, []want{{shape: []int64{2, 3}, batch: true}}},
+		{"squeeze all ones", "Squeeze", []*graph.Value{act(1, 3, 1)}, nil, 0, []want{{shape: []int64{3}}}},
+		{"unsqueeze attribute", "Unsqueeze", []*graph.Value{act(2, 3)}, []onnx.Attribute{onnx.IntsAttr("axes", 1, -1)}, 0, []want{{shape: []int64{2, 1, 3, 1}, batch: true}}},
+		{"unsqueeze folds", "Unsqueeze", []*graph.Value{ints([]int64{}, 7), vec(0)}, nil, 0, []want{{shape: []int64{1}, ints: []int64{7}}}},
+		{"transpose folds", "Transpose", []*graph.Value{ints([]int64{2, 3}, 1, 2, 3, 4, 5, 6)}, nil, 0, []want{{shape: []int64{3, 2}, ints: []int64{1, 4, 2, 5, 3, 6}}}},
+		{"transpose moves the batch", "Transpose", []*graph.Value{act(2, 3, 4)}, []onnx.Attribute{onnx.IntsAttr("perm", 1, 0, 2)}, 0, []want{{shape: []int64{3, 2, 4}}}},
+		{"expand", "Expand", []*graph.Value{vec(1, 2), vec(2, 1)}, nil, 0, []want{{shape: []int64{2, 2}, ints: []int64{1, 2, 1, 2}}}},
+		{"tile", "Tile", []*graph.Value{vec(1, 2), vec(2)}, nil, 0, []want{{shape: []int64{4}, ints: []int64{1, 2, 1, 2}}}},
+		{"split even", "Split", []*graph.Value{vec(1, 2, 3, 4, 5)}, nil, 0, []want{{shape: []int64{3}, ints: []int64{1, 2, 3}}, {shape: []int64{2}, ints: []int64{4, 5}}}},
+		{"split sizes", "Split", []*graph.Value{act(2, 6), vec(1, 5)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, 0, []want{{shape: []int64{2, 1}, batch: true}, {shape: []int64{2, 5}, batch: true}}},
+		{"pad", "Pad", []*graph.Value{act(2, 3, 4, 4), vec(0, 0, 1, 2, 0, 0, 3, 4)}, nil, 0, []want{{shape: []int64{2, 3, 8, 10}, batch: true}}},
+		{"range", "Range", []*graph.Value{ints([]int64{}, 1), ints([]int64{}, 8), ints([]int64{}, 3)}, nil, 0, []want{{shape: []int64{3}, ints: []int64{1, 4, 7}}}},
+		{"constant of shape", "ConstantOfShape", []*graph.Value{vec(2, 2)}, nil, 0, []want{{shape: []int64{2, 2}, floats: []float32{0, 0, 0, 0}}}},
+		{"cast to float", "Cast", []*graph.Value{vec(1, 2)}, []onnx.Attribute{onnx.IntAttr("to", int64(onnx.Float))}, 0, []want{{shape: []int64{2}, floats: []float32{1, 2}}}},
+		{"cast to bool", "Cast", []*graph.Value{floats([]int64{2}, 0, 0.5)}, []onnx.Attribute{onnx.IntAttr("to", int64(onnx.Bool))}, 0, []want{{shape: []int64{2}, ints: []int64{0, 1}}}},
+		{"constant", "Constant", nil, []onnx.Attribute{onnx.IntsAttr("value_ints", 3, 4)}, 0, []want{{shape: []int64{2}, ints: []int64{3, 4}}}},
+		{"max pool same upper", "MaxPool", []*graph.Value{act(1, 2, 5, 5)}, []onnx.Attribute{onnx.IntsAttr("kernel_shape", 3, 3), onnx.IntsAttr("strides", 2, 2), onnx.StringAttr("auto_pad", "SAME_UPPER")}, 0, []want{{shape: []int64{1, 2, 3, 3}, batch: true}}},
+		{"max pool ceil mode", "MaxPool", []*graph.Value{act(1, 2, 6, 6)}, []onnx.Attribute{onnx.IntsAttr("kernel_shape", 3, 3), onnx.IntsAttr("strides", 2, 2), onnx.IntAttr("ceil_mode", 1)}, 0, []want{{shape: []int64{1, 2, 3, 3}, batch: true}}},
+		{"average pool floor", "AveragePool", []*graph.Value{act(1, 2, 6, 6)}, []onnx.Attribute{onnx.IntsAttr("kernel_shape", 3, 3), onnx.IntsAttr("strides", 2, 2)}, 0, []want{{shape: []int64{1, 2, 2, 2}, batch: true}}},
+		{"global average pool", "GlobalAveragePool", []*graph.Value{act(2, 8, 7, 7)}, nil, 0, []want{{shape: []int64{2, 8, 1, 1}, batch: true}}},
+		{"reduce mean axes attribute", "ReduceMean", []*graph.Value{act(2, 3, 4)}, []onnx.Attribute{onnx.IntsAttr("axes", -1), onnx.IntAttr("keepdims", 0)}, 0, []want{{shape: []int64{2, 3}, batch: true}}},
+		{"reduce over the batch", "ReduceSum", []*graph.Value{act(2, 3), vec(0)}, nil, 0, []want{{shape: []int64{1, 3}}}},
+		{"argmax", "ArgMax", []*graph.Value{act(2, 3)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, 0, []want{{shape: []int64{2, 1}, batch: true}}},
+		{"batch norm", "BatchNormalization", []*graph.Value{act(2, 3, 4, 4), act(3), act(3), act(3), act(3)}, nil, 0, []want{{shape: []int64{2, 3, 4, 4}, batch: true}}},
+		{"layer norm statistics", "LayerNormalization", []*graph.Value{act(2, 5, 8), act(8)}, nil, 0, []want{{shape: []int64{2, 5, 8}, batch: true}, {shape: []int64{2, 5, 1}, batch: true}}},
+		{"resize scales", "Resize", []*graph.Value{act(1, 3, 5, 5), nil, floats([]int64{4}, 1, 1, 2, 1.5)}, nil, 0, []want{{shape: []int64{1, 3, 10, 7}, batch: true}}},
+		{"resize sizes", "Resize", []*graph.Value{act(1, 3, 5, 5), nil, nil, vec(1, 3, 9, 4)}, nil, 0, []want{{shape: []int64{1, 3, 9, 4}, batch: true}}},
+		{"scatter nd folds", "ScatterND", []*graph.Value{vec(1, 2, 3, 4), ints([]int64{2, 1}, 3, 0), vec(40, 10)}, nil, 0, []want{{shape: []int64{4}, ints: []int64{10, 2, 3, 40}}}},
+		{"scatter nd adds", "ScatterND", []*graph.Value{vec(1, 2), ints([]int64{1, 1}, 1), vec(5)}, []onnx.Attribute{onnx.StringAttr("reduction", "add")}, 0, []want{{shape: []int64{2}, ints: []int64{1, 7}}}},
+		{"dequantize per axis", "DequantizeLinear", []*graph.Value{ints([]int64{2, 2}, 1, 2, 3, 4), floats([]int64{2}, 0.5, 2), vec(1, 0)}, []onnx.Attribute{onnx.IntAttr("axis", 0)}, 0, []want{{shape: []int64{2, 2}, floats: []float32{0, 0.5, 6, 8}}}},
+		{"identity keeps data", "Identity", []*graph.Value{vec(3, 4)}, nil, 0, []want{{shape: []int64{2}, ints: []int64{3, 4}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := walk(tc.op, tc.in, len(tc.out), tc.own, tc.attrs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range tc.out {
+				v := got[i]
+				if !slices.Equal(v.Shape, w.shape) || v.Batch != w.batch {
+					t.Errorf("output %d: shape %v batch %v, want %v batch %v", i, v.Shape, v.Batch, w.shape, w.batch)
+				}
+				known := w.ints != nil || w.floats != nil
+				if v.Known != known || !slices.Equal(v.Ints, w.ints) || !slices.Equal(v.Floats, w.floats) {
+					t.Errorf("output %d: known %v ints %v floats %v, want known %v ints %v floats %v", i, v.Known, v.Ints, v.Floats, known, w.ints, w.floats)
+				}
+			}
+		})
+	}
+}
+
+// TestOpErrors checks that the front-end refuses what the specifications
+// do not allow, naming the node.
+func TestOpErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		op    string
+		in    []*graph.Value
+		attrs []onnx.Attribute
+		want  string
+	}{
+		{"unsupported", "NonMaxSuppression", []*graph.Value{act(1)}, nil, "unsupported op type (supported: Abs, Add, "},
+		{"no broadcast", "Add", []*graph.Value{act(2, 3), act(2, 4)}, nil, "input shapes [[2 3] [2 4]] do not broadcast"},
+		{"missing input", "Add", []*graph.Value{act(2, 3), nil}, nil, "required input 1 is missing"},
+		{"reshape two -1", "Reshape", []*graph.Value{act(2, 3), vec(-1, -1)}, nil, "shape [-1 -1] has more than one -1"},
+		{"reshape not constant", "Reshape", []*graph.Value{act(2, 3), act(2)}, nil, `shape (input 1, "x1") is not a constant integer tensor`},
+		{"pool too small", "MaxPool", []*graph.Value{act(1, 1, 2, 2)}, []onnx.Attribute{onnx.IntsAttr("kernel_shape", 3, 3)}, "kernel [3 3] does not fit input of shape [1 1 2 2]"},
+		{"unknown auto_pad", "MaxPool", []*graph.Value{act(1, 1, 4, 4)}, []onnx.Attribute{onnx.IntsAttr("kernel_shape", 3, 3), onnx.StringAttr("auto_pad", "SAME")}, `attribute "auto_pad": unknown value "SAME"`},
+		{"split does not add up", "Split", []*graph.Value{act(2, 6), vec(1, 2)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, "split [1 2] does not add up to dimension 1 of size 6"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := walk(tc.op, tc.in, 1, 0, tc.attrs...)
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if !strings.HasPrefix(err.Error(), fmt.Sprintf("onnx: node \"n\" (%s): ", tc.op)) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to name node n and say %q", err, tc.want)
+			}
+		})
+	}
+}
