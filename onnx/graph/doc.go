@@ -10,7 +10,9 @@
 // owns (Conv, Gemm, MatMul... in workload/onnx) by giving the Walker an Op
 // for each of them, called with the same facts. Window attributes
 // (ReadWindow), Reshape targets (Reshape) and unique names (Names) are
-// exported for the importers' own lowerings.
+// exported for the importers' own lowerings. NewPlan is the batch and
+// symbolic-dimension model: which axis of each graph input is the batch,
+// and the sizes of the other symbolic dimensions.
 //
 // Errors are *onnx.NodeError values naming the file and the node.
 package graph

@@ -1,7 +1,6 @@
 package onnx
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/nnergy/nnergy/onnx"
@@ -48,7 +47,6 @@ func (im *importer) graph(net *workload.Network) error {
 // graph, which calls back for the ops in macs, and the layers made so far.
 type importer struct {
 	w      *graph.Walker
-	file   string
 	layers []*workload.Layer
 	names  graph.Names
 	// shapesOnly skips the weights' statistics (density, measured tiles):
@@ -58,7 +56,7 @@ type importer struct {
 
 // newImporter returns an importer of m's graph that lowers the ops in macs.
 func newImporter(m *onnx.Model, shapesOnly bool) *importer {
-	im := &importer{w: graph.NewWalker(m), file: m.Source, names: graph.Names{}, shapesOnly: shapesOnly}
+	im := &importer{w: graph.NewWalker(m), names: graph.Names{}, shapesOnly: shapesOnly}
 	im.w.Lower = map[string]graph.Op{}
 	for k, o := range macs {
 		fn := o.fn
@@ -79,27 +77,15 @@ type call struct {
 	out onnx.DataType // type of a layer's output when not its input's (quantized ops)
 }
 
-func (im *importer) fail(format string, args ...any) error {
-	if im.file != "" {
-		return fmt.Errorf("onnx: %s: %s", im.file, fmt.Sprintf(format, args...))
-	}
-	return fmt.Errorf("onnx: %s", fmt.Sprintf(format, args...))
-}
+func (im *importer) fail(format string, args ...any) error { return im.w.Fail(format, args...) }
 
 // errorf returns an error about node n.
 func (im *importer) errorf(n *onnx.Node, format string, args ...any) error {
-	err := n.Errorf(format, args...).(*onnx.NodeError)
-	err.File = im.file
-	return err
+	return im.w.Errorf(n, format, args...)
 }
 
 // wrap adds the file name to a *onnx.NodeError from an attribute accessor.
-func (im *importer) wrap(err error) error {
-	if ne, ok := err.(*onnx.NodeError); ok && ne.File == "" {
-		ne.File = im.file
-	}
-	return err
-}
+func (im *importer) wrap(err error) error { return im.w.Wrap(err) }
 
 // addLayer appends l, made from call c, and returns the value of its output
 // with the given shape.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
 )
 
 // TestShapesMatchONNX holds the front-end (onnx/graph, with this package's
@@ -36,18 +37,18 @@ func TestShapesMatchONNX(t *testing.T) {
 			o := Options{Dims: map[string]int{}}
 			for _, in := range m.Graph.Inputs {
 				for _, s := range in.Params {
-					if s != "" && !isBatchName(s) {
+					if s != "" && !graph.IsBatchName(s) {
 						o.Dims[s] = 5 // any size: the oracle leaves it symbolic
 					}
 				}
 			}
-			p, err := newPlan(m, o)
+			p, err := graph.NewPlan(m, o.Dims, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			batch := int64(0)
-			if p.known {
-				batch = max(p.own, 1)
+			if p.Known {
+				batch = max(p.Own, 1)
 			}
 			_, im, err := walkAt(m, p, batch, true)
 			if err != nil {
