@@ -11,6 +11,7 @@ import (
 type Window struct {
 	Kernel, Strides, Dilations []int64
 	Pads                       []int64 // begin values, then end values, as ONNX orders them
+	AutoPad                    string  // NOTSET, VALID, SAME_UPPER or SAME_LOWER
 }
 
 // ReadWindow reads the kernel_shape (defaulting to kernel when not nil,
@@ -61,6 +62,7 @@ func ReadWindow(n *onnx.Node, in, kernel []int64) (Window, error) {
 	if err != nil {
 		return w, err
 	}
+	w.AutoPad = autoPad
 	switch autoPad {
 	case "NOTSET":
 	case "VALID":

@@ -3,6 +3,7 @@ package onnx
 import (
 	"slices"
 
+	"github.com/nnergy/nnergy/onnx/graph"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -40,41 +41,19 @@ func (im *importer) convTranspose(c *call) ([]*value, error) {
 	outC := w.Shape[1] * group
 	ns := len(x.Shape) - 2
 	in := x.Shape[2:]
-	ones := slices.Repeat([]int64{1}, ns)
-	kernel, err := c.Node.Ints("kernel_shape", ns, w.Shape[2:])
+	win, err := graph.ReadWindow(c.Node, in, w.Shape[2:])
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	if !slices.Equal(kernel, w.Shape[2:]) {
-		return nil, im.errorf(c.Node, "attribute \"kernel_shape\" is %v but the weights have kernel %v", kernel, w.Shape[2:])
-	}
-	strides, err := c.Node.Ints("strides", ns, ones)
-	if err != nil {
-		return nil, im.wrap(err)
-	}
-	dil, err := c.Node.Ints("dilations", ns, ones)
-	if err != nil {
-		return nil, im.wrap(err)
-	}
+	// Pads under auto_pad are a convolution's: ConvTranspose's own rules
+	// for SAME and VALID follow.
+	kernel, strides, dil, pads := win.Kernel, win.Strides, win.Dilations, win.Pads
 	outPad, err := c.Node.Ints("output_padding", ns, make([]int64, ns))
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	pads, err := c.Node.Ints("pads", 2*ns, make([]int64, 2*ns))
-	if err != nil {
-		return nil, im.wrap(err)
-	}
 	for i := range ns {
-		switch {
-		case kernel[i] <= 0:
-			return nil, im.wrap(c.Node.AttrErrorf("kernel_shape", "values must be positive, got %v", kernel))
-		case strides[i] <= 0:
-			return nil, im.wrap(c.Node.AttrErrorf("strides", "values must be positive, got %v", strides))
-		case dil[i] <= 0:
-			return nil, im.wrap(c.Node.AttrErrorf("dilations", "values must be positive, got %v", dil))
-		case pads[i] < 0 || pads[ns+i] < 0:
-			return nil, im.wrap(c.Node.AttrErrorf("pads", "values must not be negative, got %v", pads))
-		case outPad[i] < 0 || outPad[i] >= max(strides[i], dil[i]):
+		if outPad[i] < 0 || outPad[i] >= max(strides[i], dil[i]) {
 			return nil, im.wrap(c.Node.AttrErrorf("output_padding", "%v: each value must be at least 0 and less than its stride or dilation", outPad))
 		}
 	}
@@ -85,10 +64,6 @@ func (im *importer) convTranspose(c *call) ([]*value, error) {
 	}
 	out := make([]int64, ns)
 	given, err := c.Node.Ints("output_shape", -1, nil)
-	if err != nil {
-		return nil, im.wrap(err)
-	}
-	autoPad, err := c.Node.Str("auto_pad", "NOTSET")
 	if err != nil {
 		return nil, im.wrap(err)
 	}
@@ -106,18 +81,14 @@ func (im *importer) convTranspose(c *call) ([]*value, error) {
 			}
 		}
 		copy(out, given)
-	case autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER":
+	case win.AutoPad == "SAME_UPPER" || win.AutoPad == "SAME_LOWER":
 		for i := range ns {
 			out[i] = in[i] * strides[i]
 		}
-	case autoPad == "VALID":
-		copy(out, full)
-	case autoPad == "NOTSET":
+	default: // NOTSET, or VALID, whose pads are 0
 		for i := range ns {
 			out[i] = full[i] - pads[i] - pads[ns+i]
 		}
-	default:
-		return nil, im.wrap(c.Node.AttrErrorf("auto_pad", "unknown value %q", autoPad))
 	}
 	for i := range ns {
 		if out[i] <= 0 || out[i] > full[i] {

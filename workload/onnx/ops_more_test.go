@@ -113,6 +113,21 @@ func TestMoreOps(t *testing.T) {
 			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 8, Q: 9}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1, From: []string{"up"}},
 		},
 	}, {
+		// auto_pad VALID ignores the pads: the output is the full
+		// (4−1)·2 + (3−1) + 1 = 9.
+		name: "convtranspose auto_pad VALID",
+		build: func() *onnx.Model {
+			m, g := model(1, 2, 4, 4)
+			g.AddNode("ConvTranspose", []string{"x", weight(g, "w", 0, 2, 2, 3, 3)}, []string{"y"},
+				onnx.IntsAttr("strides", 2, 2), onnx.IntsAttr("pads", 1, 1, 1, 1), onnx.StringAttr("auto_pad", "VALID")).Name = "up"
+			probeConv(g, "y", 2)
+			return m
+		},
+		want: []layerWant{
+			{Name: "up", Kind: workload.Conv, Shape: shapeOf(map[workload.Dim]int{M: 2, C: 2, P: 4, Q: 4, R: 3, S: 3}), Stride: [2]int{2, 2}, Dilation: ones2, Bits: w16, Density: 1},
+			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 9, Q: 9}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1, From: []string{"up"}},
+		},
+	}, {
 		name: "einsum attention scores and context",
 		build: func() *onnx.Model {
 			m, g := model(2, 4, 5, 8) // q [b, h, i, d]
@@ -422,6 +437,15 @@ func TestMoreOpErrors(t *testing.T) {
 			return m
 		},
 		err: `onnx: m.onnx: node "up" (ConvTranspose): attribute "output_padding": [2 0]: each value must be at least 0 and less than its stride or dilation`,
+	}, {
+		name: "convtranspose unknown auto_pad with output_shape",
+		build: func() *onnx.Model {
+			m, g := model(1, 2, 4, 4)
+			g.AddNode("ConvTranspose", []string{"x", weight(g, "w", 0, 2, 2, 3, 3)}, []string{"y"},
+				onnx.IntsAttr("strides", 2, 2), onnx.IntsAttr("output_shape", 8, 8), onnx.StringAttr("auto_pad", "SAME")).Name = "up"
+			return m
+		},
+		err: `onnx: m.onnx: node "up" (ConvTranspose): attribute "auto_pad": unknown value "SAME"`,
 	}, {
 		name: "lstm weights",
 		build: func() *onnx.Model {
