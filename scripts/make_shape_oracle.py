@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Regenerates workload/onnx/testdata/shapes.json: for every ONNX fixture
-under workload/onnx/testdata, the shape of every value that ONNX's own
+under workload/onnx/testdata (.onnx, and the gzipped *_graph models), the shape of every value that ONNX's own
 shape inference (onnx.shape_inference.infer_shapes, the reference
 implementation, independent of nnergy) can give, by value name. A symbolic
 dimension is its dim_param, or "?" when it has none.
@@ -15,6 +15,7 @@ Debian's Python (the file is committed, so tests never need Python):
 Version used for the committed file: python3-onnx 1.12.0 (Debian 12).
 """
 import glob
+import gzip
 import json
 import os
 
@@ -38,10 +39,16 @@ def dims(t):
 
 def main():
     oracle = {}
-    for path in sorted(glob.glob(os.path.join(ROOT, "**", "*.onnx"), recursive=True)):
+    paths = glob.glob(os.path.join(ROOT, "**", "*.onnx"), recursive=True)
+    paths += glob.glob(os.path.join(ROOT, "**", "*.onnx.gz"), recursive=True)
+    for path in sorted(paths):
         if "/fuzz/" in path:
             continue
-        m = onnx.load(path, load_external_data=False)
+        if path.endswith(".gz"):  # a *_graph model, its weights as graph inputs
+            with gzip.open(path) as f:
+                m = onnx.load_model_from_string(f.read())
+        else:
+            m = onnx.load(path, load_external_data=False)
         inferred = shape_inference.infer_shapes(m, strict_mode=False)
         shapes = {}
         for vi in list(inferred.graph.value_info) + list(inferred.graph.output):
