@@ -170,6 +170,8 @@ func TestOpErrors(t *testing.T) {
 		{"reshape not constant", "Reshape", []*graph.Value{act(2, 3), act(2)}, nil, `shape (input 1, "x1") is not a constant integer tensor`},
 		{"pool too small", "MaxPool", []*graph.Value{act(1, 1, 2, 2)}, []onnx.Attribute{onnx.IntsAttr("kernel_shape", 3, 3)}, "kernel [3 3] does not fit input of shape [1 1 2 2]"},
 		{"unknown auto_pad", "MaxPool", []*graph.Value{act(1, 1, 4, 4)}, []onnx.Attribute{onnx.IntsAttr("kernel_shape", 3, 3), onnx.StringAttr("auto_pad", "SAME")}, `attribute "auto_pad": unknown value "SAME"`},
+		{"gather axis out of range", "Gather", []*graph.Value{act(2, 3), vec(0)}, []onnx.Attribute{onnx.IntAttr("axis", -3)}, `attribute "axis": axis -3 out of range for rank 2`},
+		{"concat without axis", "Concat", []*graph.Value{act(2, 3)}, nil, `attribute "axis" is missing`},
 		{"split does not add up", "Split", []*graph.Value{act(2, 6), vec(1, 2)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, "split [1 2] does not add up to dimension 1 of size 6"},
 	}
 	for _, tc := range cases {

@@ -89,13 +89,9 @@ func flatten(c *Call) ([]*Value, error) {
 
 func gather(c *Call) ([]*Value, error) {
 	x, ix := c.In[0], c.In[1]
-	a, err := c.Node.Int("axis", 0)
+	ax, err := c.AxisAttr("axis", 0, len(x.Shape))
 	if err != nil {
-		return nil, c.Wrap(err)
-	}
-	ax, err := Axis(a, len(x.Shape))
-	if err != nil {
-		return nil, c.Wrap(c.Node.AttrErrorf("axis", "%v", err))
+		return nil, err
 	}
 	out := slices.Concat(x.Shape[:ax], ix.Shape, x.Shape[ax+1:])
 	if !x.Known || !ix.Known || ix.Ints == nil {
@@ -440,13 +436,9 @@ func slice(c *Call) ([]*Value, error) {
 
 func split(c *Call) ([]*Value, error) {
 	x := c.In[0]
-	a, err := c.Node.Int("axis", 0)
+	ax, err := c.AxisAttr("axis", 0, len(x.Shape))
 	if err != nil {
-		return nil, c.Wrap(err)
-	}
-	ax, err := Axis(a, len(x.Shape))
-	if err != nil {
-		return nil, c.Wrap(c.Node.AttrErrorf("axis", "%v", err))
+		return nil, err
 	}
 	sizes, err := c.IntsInputOrAttr(1, "split")
 	if err != nil {
@@ -610,17 +602,13 @@ func concat(c *Call) ([]*Value, error) {
 	if len(in) == 0 {
 		return nil, c.Errorf("no inputs")
 	}
-	a, err := c.Node.Int("axis", 0)
-	if err != nil {
-		return nil, c.Wrap(err)
-	}
 	if c.Node.Attr("axis") == nil {
 		return nil, c.Errorf("attribute \"axis\" is missing")
 	}
 	r := len(in[0].Shape)
-	ax, err := Axis(a, r)
+	ax, err := c.AxisAttr("axis", 0, r)
 	if err != nil {
-		return nil, c.Wrap(c.Node.AttrErrorf("axis", "%v", err))
+		return nil, err
 	}
 	out := slices.Clone(in[0].Shape)
 	out[ax] = 0

@@ -240,3 +240,17 @@ func (c *Call) IntsInputOrAttr(i int, attr string) ([]int64, error) {
 	v, err := c.Node.Ints(attr, -1, nil)
 	return v, c.Wrap(err)
 }
+
+// AxisAttr returns the INT attribute name (def when absent) as an axis of
+// a tensor of rank r, negative values counting from the end.
+func (c *Call) AxisAttr(name string, def int64, r int) (int, error) {
+	a, err := c.Node.Int(name, def)
+	if err != nil {
+		return 0, c.Wrap(err)
+	}
+	ax, err := Axis(a, r)
+	if err != nil {
+		return 0, c.Wrap(c.Node.AttrErrorf(name, "%v", err))
+	}
+	return ax, nil
+}
