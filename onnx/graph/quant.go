@@ -110,13 +110,5 @@ func PerAxis(c *Call, i int, shape []int64, ax int, what string) (func(j int) fl
 		d := shape[ax]
 		return func(j int) float64 { return data[(int64(j)/st)%d] }, nil
 	}
-	return nil, c.Errorf("%s (input %d) has shape %v; want a scalar or %d values along axis %d of %v", what, i, v.Shape, dimAt(shape, ax), ax, shape)
-}
-
-// dimAt returns s[i], or 1 when i is out of range (a missing broadcast dim).
-func dimAt(s []int64, i int) int64 {
-	if i < 0 || i >= len(s) {
-		return 1
-	}
-	return s[i]
+	return nil, c.Errorf("%s (input %d) has shape %v; want a scalar or %d values along axis %d of %v", what, i, v.Shape, DimAt(shape, ax), ax, shape)
 }

@@ -217,3 +217,12 @@ func Union(a, b []int) []int {
 	}
 	return out
 }
+
+// DimAt returns s[i], or 1 when i is out of range (a missing broadcast
+// dimension).
+func DimAt(s []int64, i int) int64 {
+	if i < 0 || i >= len(s) {
+		return 1
+	}
+	return s[i]
+}

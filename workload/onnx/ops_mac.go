@@ -186,8 +186,8 @@ func (im *importer) productLayer(c *call, a, b *value, as, bs []int64) (*workloa
 	default:
 		nn, g, mm := int64(1), int64(1), int64(1)
 		for i := range ob {
-			ad := dimAt(ab, i-len(ob)+len(ab))
-			bd := dimAt(bb, i-len(ob)+len(bb))
+			ad := graph.DimAt(ab, i-len(ob)+len(ab))
+			bd := graph.DimAt(bb, i-len(ob)+len(bb))
 			switch {
 			case ad > 1 && bd > 1:
 				g *= ob[i]
@@ -205,14 +205,6 @@ func (im *importer) productLayer(c *call, a, b *value, as, bs []int64) (*workloa
 		return nil, nil, nil, im.errorf(c.Node, "%s", trimPrefix(err))
 	}
 	return l, weights, out, nil
-}
-
-// dimAt returns s[i], or 1 when i is out of range (a missing broadcast dim).
-func dimAt(s []int64, i int) int64 {
-	if i < 0 || i >= len(s) {
-		return 1
-	}
-	return s[i]
 }
 
 // trimPrefix drops the "workload: layer "": " prefix of a workload error,
