@@ -208,3 +208,80 @@ func TestOpErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestWalkOrder checks that the walk visits a node after the nodes that
+// define its inputs, whatever the stored order, keeps a valid stored
+// order, and reports a cycle or an undefined input at the node.
+func TestWalkOrder(t *testing.T) {
+	build := func(edges [][3]string) *onnx.Model {
+		m := onnx.NewModel("g")
+		for _, e := range edges { // op, input, output
+			m.Graph.AddNode(e[0], []string{e[1]}, []string{e[2]}).Name = e[2]
+		}
+		return m
+	}
+	cases := []struct {
+		name  string
+		edges [][3]string
+		visit []string // the order the nodes are visited in
+		err   string
+	}{
+		{"stored order kept", [][3]string{{"Relu", "x", "a"}, {"Relu", "x", "b"}, {"Relu", "a", "c"}}, []string{"a", "b", "c"}, ""},
+		{"reversed", [][3]string{{"Relu", "b", "c"}, {"Relu", "a", "b"}, {"Relu", "x", "a"}}, []string{"a", "b", "c"}, ""},
+		{"independent nodes keep their order", [][3]string{{"Relu", "a", "c"}, {"Relu", "x", "b"}, {"Relu", "x", "a"}}, []string{"b", "a", "c"}, ""},
+		{"cycle", [][3]string{{"Relu", "x", "a"}, {"Relu", "c", "b"}, {"Relu", "b", "c"}}, nil, `node "b" (Relu): input "c" is not defined`},
+		{"undefined input", [][3]string{{"Relu", "y", "a"}}, nil, `node "a" (Relu): input "y" is not defined`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := graph.NewWalker(build(tc.edges))
+			w.Values["x"] = act(2, 3)
+			var visited []string
+			w.Lower = map[string]graph.Op{"Relu": {MinIn: 1, Infer: func(c *graph.Call) ([]*graph.Value, error) {
+				visited = append(visited, c.Node.Name)
+				return []*graph.Value{{Shape: c.In[0].Shape}}, nil
+			}}}
+			err := w.Walk()
+			switch {
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Fatalf("error %v, want %q", err, tc.err)
+			case tc.err == "" && err != nil:
+				t.Fatal(err)
+			case tc.err == "" && !slices.Equal(visited, tc.visit):
+				t.Errorf("visited %v, want %v", visited, tc.visit)
+			}
+		})
+	}
+}
+
+// TestVisit checks that Visit sees every node after its outputs are
+// known, folded constants included, and that its error stops the walk.
+func TestVisit(t *testing.T) {
+	m := onnx.NewModel("g")
+	g := m.Graph
+	g.AddNode("Shape", []string{"x"}, []string{"s"}).Name = "shape"
+	g.AddNode("Reshape", []string{"x", "s2"}, []string{"y"}).Name = "reshape"
+	g.AddNode("Concat", []string{"s"}, []string{"s2"}, onnx.IntAttr("axis", 0)).Name = "concat"
+	w := graph.NewWalker(m)
+	w.Values["x"] = act(2, 3)
+	var seen []string
+	w.Visit = func(c *graph.Call, outs []*graph.Value) error {
+		seen = append(seen, fmt.Sprintf("%s%v", c.Node.Name, outs[0].Shape))
+		if c.Node.Name == "concat" && !slices.Equal(outs[0].Ints, []int64{2, 3}) {
+			t.Errorf("concat: %v, want the folded [2 3]", outs[0].Ints)
+		}
+		return nil
+	}
+	if err := w.Walk(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"shape[2]", "concat[2]", "reshape[2 3]"}; !slices.Equal(seen, want) {
+		t.Errorf("visited %v, want %v", seen, want)
+	}
+	w = graph.NewWalker(m)
+	w.Values["x"] = act(2, 3)
+	w.Visit = func(c *graph.Call, outs []*graph.Value) error { return c.Errorf("refused") }
+	if err := w.Walk(); err == nil || err.Error() != `onnx: node "shape" (Shape): refused` {
+		t.Errorf("error %v, want the first node refused", err)
+	}
+}

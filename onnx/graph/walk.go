@@ -33,7 +33,7 @@ func OpTypes() []string {
 	return names
 }
 
-// Walker walks the nodes of a graph in their stored order, giving every
+// Walker walks the nodes of a graph in topological order, giving every
 // value its facts. Values holds the graph inputs' values on entry (set by
 // the importer, which decides their shapes and batch); Walk adds the
 // initializers' and every node output's.
@@ -50,6 +50,11 @@ type Walker struct {
 	// their own From (the front-end's ops pass on the union of their
 	// inputs').
 	Lower map[string]Op
+	// Visit, when set, is called after every node, lowered or not, with
+	// the values of its outputs (nil for those it leaves out): an importer
+	// that lowers every node (the training engine's) builds from the
+	// front-end's facts there, constants already folded.
+	Visit func(c *Call, outs []*Value) error
 }
 
 // NewWalker returns a walker of m's graph whose opset is m's (or
@@ -62,12 +67,15 @@ func NewWalker(m *onnx.Model) *Walker {
 	return w
 }
 
-// Walk gives the initializers and then every node's outputs their values.
+// Walk gives the initializers and then every node's outputs their values,
+// visiting the nodes in topological order (the stored order when it is
+// one, as ONNX requires; see order).
 func (w *Walker) Walk() error {
 	for _, t := range w.Model.Graph.Initializers {
 		w.Values[t.Name] = Const(t)
 	}
-	for _, n := range w.Model.Graph.Nodes {
+	defined := func(name string) bool { return w.Values[name] != nil }
+	for _, n := range order(w.Model.Graph, defined) {
 		if err := w.Node(n); err != nil {
 			return err
 		}
@@ -174,6 +182,9 @@ func (w *Walker) Node(n *onnx.Node) error {
 			}
 		}
 		w.Values[name] = v
+	}
+	if w.Visit != nil {
+		return w.Visit(c, outs)
 	}
 	return nil
 }

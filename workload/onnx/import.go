@@ -18,12 +18,12 @@ func ReadFile(path string, batch int) (*workload.Network, error) {
 // ImportWith for the other options.
 //
 // Conv, Gemm, MatMul and the other ops listed under Layers in the package
-// documentation become layers, in graph order; every other supported op
-// only carries shapes (and constant values, so that shape computations such
-// as Shape→Gather→Concat→Reshape fold). A layer's From lists the layers
-// whose outputs reach it through non-MAC ops, and its
-// Density[workload.Weights] is the fraction of nonzeros of its weight
-// initializer.
+// documentation become layers, in graph order (topological: the stored
+// order when it is one); every other supported op only carries shapes (and
+// constant values, so that shape computations such as
+// Shape→Gather→Concat→Reshape fold). A layer's From lists the layers whose
+// outputs reach it through non-MAC ops, and its Density[workload.Weights]
+// is the fraction of nonzeros of its weight initializer.
 func Import(m *onnx.Model, batch int) (*workload.Network, error) {
 	return ImportWith(m, Options{Batch: batch})
 }
