@@ -14,5 +14,6 @@
 // symbolic-dimension model: which axis of each graph input is the batch,
 // and the sizes of the other symbolic dimensions.
 //
-// Errors are *onnx.NodeError values naming the file and the node.
+// Errors about a node are *onnx.NodeError values naming the file and the
+// node; Walker.Errorf and Call.Errorf make them.
 package graph
