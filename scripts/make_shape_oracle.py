@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Regenerates workload/onnx/testdata/shapes.json: for every ONNX fixture
+"""Regenerates workload/onnx/testdata/shapes.json.gz: for every ONNX fixture
 under workload/onnx/testdata (.onnx, and the gzipped *_graph models), the shape of every value that ONNX's own
 shape inference (onnx.shape_inference.infer_shapes, the reference
 implementation, independent of nnergy) can give, by value name. A symbolic
@@ -56,9 +56,9 @@ def main():
             if t.HasField("shape"):
                 shapes[vi.name] = dims(t)
         oracle[os.path.relpath(path, ROOT)] = shapes
-    with open(os.path.join(ROOT, "shapes.json"), "w") as f:
-        json.dump(oracle, f, indent=1, sort_keys=True)
-        f.write("\n")
+    data = json.dumps(oracle, indent=1, sort_keys=True) + "\n"
+    with open(os.path.join(ROOT, "shapes.json.gz"), "wb") as f:
+        f.write(gzip.compress(data.encode(), compresslevel=9, mtime=0))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 package onnx_test
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,21 +17,26 @@ import (
 
 // TestShapesMatchONNX holds the front-end (onnx/graph, with this package's
 // MAC lowerings) to ONNX's reference shape inference: for every fixture,
-// every value whose shape onnx.shape_inference gives (testdata/shapes.json,
+// every value whose shape onnx.shape_inference gives (testdata/shapes.json.gz,
 // made by scripts/make_shape_oracle.py) has that shape after the import at
 // the file's own batch, in every static dimension; and so does every value
 // the file itself annotates (its outputs and value_info).
 func TestShapesMatchONNX(t *testing.T) {
-	b, err := os.ReadFile("testdata/shapes.json")
+	f, err := os.Open("testdata/shapes.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var oracle map[string]map[string][]any
-	if err := json.Unmarshal(b, &oracle); err != nil {
+	if err := json.NewDecoder(zr).Decode(&oracle); err != nil {
 		t.Fatal(err)
 	}
 	if len(oracle) < 20 {
-		t.Fatalf("testdata/shapes.json has %d fixtures, want every fixture", len(oracle))
+		t.Fatalf("testdata/shapes.json.gz has %d fixtures, want every fixture", len(oracle))
 	}
 	for file, shapes := range oracle {
 		t.Run(file, func(t *testing.T) {
