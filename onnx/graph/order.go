@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"container/heap"
-
 	"github.com/nnergy/nnergy/onnx"
 )
 
@@ -37,22 +35,29 @@ func order(g *onnx.Graph, defined func(string) bool) []*onnx.Node {
 			readers[p] = append(readers[p], i)
 		}
 	}
-	ready := &indexHeap{}
+	// Kahn's algorithm, always taking the ready node stored first.
+	ready := make([]bool, len(nodes))
+	lo := len(nodes) // the lowest ready index, if any
 	for i := range nodes {
 		if deps[i] == 0 {
-			heap.Push(ready, i)
+			ready[i] = true
+			lo = min(lo, i)
 		}
 	}
 	out := make([]*onnx.Node, 0, len(nodes))
 	done := make([]bool, len(nodes))
-	for ready.Len() > 0 {
-		i := heap.Pop(ready).(int)
+	for lo < len(nodes) {
+		i := lo
+		ready[i], done[i] = false, true
 		out = append(out, nodes[i])
-		done[i] = true
 		for _, r := range readers[i] {
 			if deps[r]--; deps[r] == 0 {
-				heap.Push(ready, r)
+				ready[r] = true
+				lo = min(lo, r)
 			}
+		}
+		for lo < len(nodes) && !ready[lo] {
+			lo++
 		}
 	}
 	for i, n := range nodes {
@@ -61,18 +66,4 @@ func order(g *onnx.Graph, defined func(string) bool) []*onnx.Node {
 		}
 	}
 	return out
-}
-
-// indexHeap is a min-heap of node indices.
-type indexHeap []int
-
-func (h indexHeap) Len() int           { return len(h) }
-func (h indexHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h indexHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *indexHeap) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *indexHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }

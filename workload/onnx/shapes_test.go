@@ -1,10 +1,8 @@
 package onnx_test
 
 import (
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,17 +20,8 @@ import (
 // the file's own batch, in every static dimension; and so does every value
 // the file itself annotates (its outputs and value_info).
 func TestShapesMatchONNX(t *testing.T) {
-	f, err := os.Open("testdata/shapes.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var oracle map[string]map[string][]any
-	if err := json.NewDecoder(zr).Decode(&oracle); err != nil {
+	if err := json.Unmarshal(gunzip(t, "testdata/shapes.json.gz"), &oracle); err != nil {
 		t.Fatal(err)
 	}
 	if len(oracle) < 20 {
