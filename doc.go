@@ -15,9 +15,9 @@
 //	layer 0: internal/enum
 //	layer 1: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden nn/data nn/internal/gemm nn/internal/vec
 //	layer 2: workload onnx nn
-//	layer 3: arch mapping workload/zoo workload/onnx workload/engine nn/onnx nn/zoo onnx/onnxtest
-//	layer 4: nest workload/load
-//	layer 5: cost mapspace
+//	layer 3: arch mapping workload/zoo workload/engine nn/onnx nn/zoo onnx/onnxtest onnx/graph
+//	layer 4: nest workload/onnx
+//	layer 5: cost mapspace workload/load
 //	layer 6: mapper dataflow
 //	layer 7: explore
 //	layer 8: measure
@@ -47,6 +47,7 @@
 //	nn/onnx           ONNX models in and out of the training engine
 //	nn/zoo            built-in trainable networks
 //	onnx/onnxtest     helpers that build ONNX graphs in tests
+//	onnx/graph        the ONNX front-end: per-value shapes, types and constants, one op table, windows, Reshape, names
 //	workload/load     the network a model name or path means, at a batch size
 //	nest              loop-nest analysis: mapping -> access counts
 //	cost              counts -> energy, cycles, utilization, lower bound

@@ -26,7 +26,7 @@
 // a layer "NODE/input" for the input products of all steps and one layer
 // "NODE/step<t>" per time step for the recurrent products), and the
 // quantized QLinearConv, QLinearMatMul, ConvInteger and MatMulInteger
-// (ops_quant.go, which also covers QuantizeLinear/DequantizeLinear models).
+// (ops_quant.go; QuantizeLinear/DequantizeLinear are onnx/graph's).
 //
 // # Word widths
 //
@@ -40,21 +40,24 @@
 //
 // # Shapes
 //
-// All other supported ops (the table in ops.go: activations, normalization,
+// All other supported ops (onnx/graph's op table: activations, normalization,
 // pooling, reductions, elementwise arithmetic with broadcasting, Resize and
 // Upsample, the quantization ops, and the shape ops Reshape, Flatten,
 // Transpose, Squeeze, Unsqueeze, Concat, Split, Slice, Gather, ScatterND,
 // Shape, Constant, ConstantOfShape, Expand, Pad, Tile, Range)
 // only carry shapes, and constant values where shape computations need them,
-// so that shapes are inferred statically from the graph inputs. Unsupported
-// ops are errors naming the node and its op_type.
+// so that shapes are inferred statically from the graph inputs. Package
+// onnx/graph, the ONNX front-end, walks the graph and infers them; this
+// package lowers the ops above to layers when the walk reaches them
+// (graph.Walker.Lower). Unsupported ops are errors naming the node and its
+// op_type.
 //
 // # Batch
 //
-// The batch dimension of a graph input is the one whose dim_param names it
-// ("batch", "batch_size", "N"...), or, when no input names one, dimension 0
-// of an NCHW image (rank 4), an [N, features] matrix (rank 2) or the
-// [N, C, W] input of a 1-D convolution. Import sets it to the requested
+// The batch dimension of a graph input (graph.NewPlan) is the one whose
+// dim_param names it ("batch", "batch_size", "N"...), or, when no input
+// names one, dimension 0 of an NCHW image (rank 4), an [N, features]
+// matrix (rank 2) or the [N, C, W] input of a 1-D convolution. Import sets it to the requested
 // size and infers every other shape from it, so the layers' bounds are
 // exact at that batch. Any other input (a static [B, S, D] or [S, B, D])
 // leaves the batch unknown (Network.BatchUnknown): the file imports at its

@@ -1,10 +1,10 @@
 package onnx
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
 	"github.com/nnergy/nnergy/sparse"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -15,24 +15,24 @@ import (
 // their values, so that the cost model measures every tile) and the word
 // width of each tensor from its stored type (see wordBits).
 func (im *importer) appendLayer(l *workload.Layer, in, weights *value, out onnx.DataType, srcs []int) int {
-	if weights != nil && weights.known && len(weights.floats) > 0 && !im.shapesOnly {
-		l.Density[workload.Weights] = density(weights.floats)
+	if weights != nil && weights.Known && len(weights.Floats) > 0 && !im.shapesOnly {
+		l.Density[workload.Weights] = density(weights.Floats)
 		// A convolution's weights, [G·M, C, R, S] in ONNX, are already in
 		// the order of the layer's Weights ranks (G, M, C, R, S).
 		conv := l.Kind == workload.Conv || l.Kind == workload.Depthwise || l.Kind == workload.Pointwise
-		if conv && int64(len(weights.floats)) == l.Size(workload.Weights) {
+		if conv && int64(len(weights.Floats)) == l.Size(workload.Weights) {
 			sh := l.Shape
-			t := sparse.Tensor{Shape: []int{sh[workload.G], sh[workload.M], sh[workload.C], sh[workload.R], sh[workload.S]}, Values: weights.floats}
+			t := sparse.Tensor{Shape: []int{sh[workload.G], sh[workload.M], sh[workload.C], sh[workload.R], sh[workload.S]}, Values: weights.Floats}
 			if ms, err := sparse.NewMeasured(t); err == nil {
 				l.Measured[workload.Weights] = ms
 			}
 		}
 	}
 	if weights != nil {
-		setBits(l, workload.Weights, weights.dtype)
+		setBits(l, workload.Weights, weights.Type)
 	}
 	if in != nil {
-		setBits(l, workload.Inputs, in.dtype)
+		setBits(l, workload.Inputs, in.Type)
 	}
 	setBits(l, workload.Outputs, out)
 	for _, s := range srcs {
@@ -45,7 +45,7 @@ func (im *importer) appendLayer(l *workload.Layer, in, weights *value, out onnx.
 // layerInput returns the activation operand of call c: its first input
 // that is not weights.
 func layerInput(c *call, weights *value) *value {
-	for _, v := range c.in {
+	for _, v := range c.In {
 		if v != nil && v != weights {
 			return v
 		}
@@ -72,56 +72,19 @@ func setBits(l *workload.Layer, t workload.Tensor, dt onnx.DataType) {
 	}
 }
 
-// inheritType gives an output whose op did not set its type the type of
-// the op's first input (activations, shape ops and arithmetic keep it).
-func inheritType(v *value, c *call) {
-	if v.dtype != onnx.Undefined {
-		return
-	}
-	if x := c.arg(0); x != nil {
-		v.dtype = x.dtype
-	}
-}
-
 // layerName returns the name of a layer made from call c: the node's name
 // (or its first output when it has none) followed by suffix, made unique
 // with "_2", "_3", ...
 func (im *importer) layerName(c *call, suffix string) string {
-	name := nodeName(c.n) + suffix
-	if im.names[name] {
-		for i := 2; ; i++ {
-			if s := fmt.Sprintf("%s_%d", name, i); !im.names[s] {
-				name = s
-				break
-			}
-		}
-	}
-	im.names[name] = true
-	return name
+	return im.names.Unique(graph.NodeName(c.Node) + suffix)
 }
 
 // macOps lists the op types that become layers, sorted.
 func macOps() []string {
 	var names []string
-	for k, o := range ops {
-		if o.mac {
-			names = append(names, k)
-		}
+	for k := range macs {
+		names = append(names, k)
 	}
 	sort.Strings(names)
 	return names
-}
-
-// nodeName names the layers of node n: its name, or its first output
-// (RNN nodes may leave some outputs out) when it has none.
-func nodeName(n *onnx.Node) string {
-	if n.Name != "" {
-		return n.Name
-	}
-	for _, o := range n.Outputs {
-		if o != "" {
-			return o
-		}
-	}
-	return ""
 }

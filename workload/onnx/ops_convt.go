@@ -3,6 +3,7 @@ package onnx
 import (
 	"slices"
 
+	"github.com/nnergy/nnergy/onnx/graph"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -22,60 +23,38 @@ import (
 // [C_in, C_out/group, kH, kW] are [G·M, C, R, S], already in the order of
 // the layer's Weights ranks.
 func (im *importer) convTranspose(c *call) ([]*value, error) {
-	x, w := c.in[0], c.in[1]
-	if len(x.shape) != 3 && len(x.shape) != 4 {
-		return nil, im.errorf(c.n, "input %q has shape %v; only 1-D and 2-D transposed convolutions (rank 3 or 4) are supported", c.n.Inputs[0], x.shape)
+	x, w := c.In[0], c.In[1]
+	if len(x.Shape) != 3 && len(x.Shape) != 4 {
+		return nil, im.errorf(c.Node, "input %q has shape %v; only 1-D and 2-D transposed convolutions (rank 3 or 4) are supported", c.Node.Inputs[0], x.Shape)
 	}
-	if len(w.shape) != len(x.shape) {
-		return nil, im.errorf(c.n, "weights %q have shape %v, want rank %d", c.n.Inputs[1], w.shape, len(x.shape))
+	if len(w.Shape) != len(x.Shape) {
+		return nil, im.errorf(c.Node, "weights %q have shape %v, want rank %d", c.Node.Inputs[1], w.Shape, len(x.Shape))
 	}
-	group, err := c.n.Int("group", 1)
+	group, err := c.Node.Int("group", 1)
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	inC := x.shape[1]
-	if group <= 0 || w.shape[0] != inC || inC%group != 0 {
-		return nil, im.errorf(c.n, "weights of shape %v with group %d do not fit input of shape %v", w.shape, group, x.shape)
+	inC := x.Shape[1]
+	if group <= 0 || w.Shape[0] != inC || inC%group != 0 {
+		return nil, im.errorf(c.Node, "weights of shape %v with group %d do not fit input of shape %v", w.Shape, group, x.Shape)
 	}
-	outC := w.shape[1] * group
-	ns := len(x.shape) - 2
-	in := x.shape[2:]
-	ones := slices.Repeat([]int64{1}, ns)
-	kernel, err := c.n.Ints("kernel_shape", ns, w.shape[2:])
+	outC := w.Shape[1] * group
+	ns := len(x.Shape) - 2
+	in := x.Shape[2:]
+	win, err := graph.ReadWindow(c.Node, in, w.Shape[2:])
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	if !slices.Equal(kernel, w.shape[2:]) {
-		return nil, im.errorf(c.n, "attribute \"kernel_shape\" is %v but the weights have kernel %v", kernel, w.shape[2:])
-	}
-	strides, err := c.n.Ints("strides", ns, ones)
-	if err != nil {
-		return nil, im.wrap(err)
-	}
-	dil, err := c.n.Ints("dilations", ns, ones)
-	if err != nil {
-		return nil, im.wrap(err)
-	}
-	outPad, err := c.n.Ints("output_padding", ns, make([]int64, ns))
-	if err != nil {
-		return nil, im.wrap(err)
-	}
-	pads, err := c.n.Ints("pads", 2*ns, make([]int64, 2*ns))
+	// Pads under auto_pad are a convolution's: ConvTranspose's own rules
+	// for SAME and VALID follow.
+	kernel, strides, dil, pads := win.Kernel, win.Strides, win.Dilations, win.Pads
+	outPad, err := c.Node.Ints("output_padding", ns, make([]int64, ns))
 	if err != nil {
 		return nil, im.wrap(err)
 	}
 	for i := range ns {
-		switch {
-		case kernel[i] <= 0:
-			return nil, im.wrap(c.n.AttrErrorf("kernel_shape", "values must be positive, got %v", kernel))
-		case strides[i] <= 0:
-			return nil, im.wrap(c.n.AttrErrorf("strides", "values must be positive, got %v", strides))
-		case dil[i] <= 0:
-			return nil, im.wrap(c.n.AttrErrorf("dilations", "values must be positive, got %v", dil))
-		case pads[i] < 0 || pads[ns+i] < 0:
-			return nil, im.wrap(c.n.AttrErrorf("pads", "values must not be negative, got %v", pads))
-		case outPad[i] < 0 || outPad[i] >= max(strides[i], dil[i]):
-			return nil, im.wrap(c.n.AttrErrorf("output_padding", "%v: each value must be at least 0 and less than its stride or dilation", outPad))
+		if outPad[i] < 0 || outPad[i] >= max(strides[i], dil[i]) {
+			return nil, im.wrap(c.Node.AttrErrorf("output_padding", "%v: each value must be at least 0 and less than its stride or dilation", outPad))
 		}
 	}
 	// full[i]: the output before pads crop it.
@@ -84,11 +63,7 @@ func (im *importer) convTranspose(c *call) ([]*value, error) {
 		full[i] = strides[i]*(in[i]-1) + outPad[i] + (kernel[i]-1)*dil[i] + 1
 	}
 	out := make([]int64, ns)
-	given, err := c.n.Ints("output_shape", -1, nil)
-	if err != nil {
-		return nil, im.wrap(err)
-	}
-	autoPad, err := c.n.Str("auto_pad", "NOTSET")
+	given, err := c.Node.Ints("output_shape", -1, nil)
 	if err != nil {
 		return nil, im.wrap(err)
 	}
@@ -98,42 +73,38 @@ func (im *importer) convTranspose(c *call) ([]*value, error) {
 			given = given[2:]
 		}
 		if len(given) != ns {
-			return nil, im.wrap(c.n.AttrErrorf("output_shape", "%v: want %d spatial sizes", given, ns))
+			return nil, im.wrap(c.Node.AttrErrorf("output_shape", "%v: want %d spatial sizes", given, ns))
 		}
 		for i := range ns {
 			if given[i] <= 0 || given[i] > full[i] {
-				return nil, im.wrap(c.n.AttrErrorf("output_shape", "%v: each size must be positive and at most %v, the output before padding", given, full))
+				return nil, im.wrap(c.Node.AttrErrorf("output_shape", "%v: each size must be positive and at most %v, the output before padding", given, full))
 			}
 		}
 		copy(out, given)
-	case autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER":
+	case win.AutoPad == "SAME_UPPER" || win.AutoPad == "SAME_LOWER":
 		for i := range ns {
 			out[i] = in[i] * strides[i]
 		}
-	case autoPad == "VALID":
-		copy(out, full)
-	case autoPad == "NOTSET":
+	default: // NOTSET, or VALID, whose pads are 0
 		for i := range ns {
 			out[i] = full[i] - pads[i] - pads[ns+i]
 		}
-	default:
-		return nil, im.wrap(c.n.AttrErrorf("auto_pad", "unknown value %q", autoPad))
 	}
 	for i := range ns {
 		if out[i] <= 0 || out[i] > full[i] {
-			return nil, im.errorf(c.n, "output size %v is empty or larger than the %v the kernel reaches", out, full)
+			return nil, im.errorf(c.Node, "output size %v is empty or larger than the %v the kernel reaches", out, full)
 		}
 	}
 	if ns == 1 { // a 1-D transposed convolution is a 2-D one of height 1
 		in, kernel, strides, dil = []int64{1, in[0]}, []int64{1, kernel[0]}, []int64{1, strides[0]}, []int64{1, dil[0]}
 	}
 	shape := workload.Shape{
-		workload.N: int(x.shape[0]), workload.G: int(group), workload.M: int(inC / group), workload.C: int(w.shape[1]),
+		workload.N: int(x.Shape[0]), workload.G: int(group), workload.M: int(inC / group), workload.C: int(w.Shape[1]),
 		workload.P: int(in[0]), workload.Q: int(in[1]), workload.R: int(kernel[0]), workload.S: int(kernel[1]),
 	}
 	l, err := workload.NewLayer("", workload.Conv, shape, [2]int{int(strides[0]), int(strides[1])}, [2]int{int(dil[0]), int(dil[1])})
 	if err != nil {
-		return nil, im.errorf(c.n, "%s", trimPrefix(err))
+		return nil, im.errorf(c.Node, "%s", trimPrefix(err))
 	}
-	return []*value{im.addLayer(c, l, w, slices.Concat([]int64{x.shape[0], outC}, out), x.batch)}, nil
+	return []*value{im.addLayer(c, l, w, slices.Concat([]int64{x.Shape[0], outC}, out), x.Batch)}, nil
 }

@@ -22,18 +22,18 @@ const einsumSupported = "supported: two operands, each letter once per operand, 
 // as the equivalent MatMul's; other equations are refused with a message
 // naming the equation.
 func (im *importer) einsum(c *call) ([]*value, error) {
-	eq, err := c.n.Str("equation", "")
+	eq, err := c.Node.Str("equation", "")
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	if c.n.Attr("equation") == nil {
-		return nil, im.errorf(c.n, "attribute \"equation\" is missing")
+	if c.Node.Attr("equation") == nil {
+		return nil, im.errorf(c.Node, "attribute \"equation\" is missing")
 	}
 	refuse := func(why string, args ...any) error {
-		return im.errorf(c.n, "equation %q is not supported: %s (%s)", eq, fmt.Sprintf(why, args...), einsumSupported)
+		return im.errorf(c.Node, "equation %q is not supported: %s (%s)", eq, fmt.Sprintf(why, args...), einsumSupported)
 	}
 	var operands []*value
-	for _, v := range c.in {
+	for _, v := range c.In {
 		if v != nil {
 			operands = append(operands, v)
 		}
@@ -41,14 +41,14 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 	if len(operands) != 2 {
 		return nil, refuse("it has %d operands", len(operands))
 	}
-	terms, out, err := parseEinsum(eq, [][]int64{operands[0].shape, operands[1].shape})
+	terms, out, err := parseEinsum(eq, [][]int64{operands[0].Shape, operands[1].Shape})
 	if err != nil {
 		return nil, refuse("%v", err)
 	}
 	size := map[rune]int64{}
 	for k, t := range terms {
 		for i, r := range t {
-			d := operands[k].shape[i]
+			d := operands[k].Shape[i]
 			switch s, ok := size[r]; {
 			case !ok || s == 1:
 				size[r] = d
@@ -86,7 +86,7 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 	// so that it is the layer's weights.
 	dimOf := func(op int, r rune) int64 {
 		if i := slices.Index(terms[op], r); i >= 0 {
-			return operands[op].shape[i]
+			return operands[op].Shape[i]
 		}
 		return 1
 	}
@@ -108,8 +108,8 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 		as = append(as, dimOf(0, r))
 		bs = append(bs, dimOf(1, r))
 	}
-	aMatrix := len(batch) == 0 && len(rows) == 0 && operands[0].known
-	bMatrix := len(batch) == 0 && len(cols) == 0 && operands[1].known
+	aMatrix := len(batch) == 0 && len(rows) == 0 && operands[0].Known
+	bMatrix := len(batch) == 0 && len(cols) == 0 && operands[1].Known
 	for _, r := range rows {
 		as = append(as, size[r])
 		if !bMatrix {
@@ -132,7 +132,7 @@ func (im *importer) einsum(c *call) ([]*value, error) {
 	for i, r := range out {
 		shape[i] = size[r]
 	}
-	isBatch := operands[0].batch && len(a) > 0 && len(out) > 0 && out[0] == a[0]
+	isBatch := operands[0].Batch && len(a) > 0 && len(out) > 0 && out[0] == a[0]
 	return []*value{im.addLayer(c, l, weights, shape, isBatch)}, nil
 }
 

@@ -4,202 +4,113 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
+
 	"github.com/nnergy/nnergy/workload"
 )
-
-// window holds the attributes of a sliding-window op (Conv, pooling) over
-// its spatial dimensions.
-type window struct {
-	kernel, strides, dilations []int64
-	pads                       []int64 // begin values, then end values, as ONNX orders them
-}
-
-// readWindow reads kernel_shape (defaulting to kernel when not nil),
-// strides, dilations, pads and auto_pad for an input of spatial size in.
-func (im *importer) readWindow(n *onnx.Node, in, kernel []int64) (window, error) {
-	ns := len(in)
-	var w window
-	var err error
-	ones := make([]int64, ns)
-	for i := range ones {
-		ones[i] = 1
-	}
-	if w.kernel, err = n.Ints("kernel_shape", ns, kernel); err != nil {
-		return w, im.wrap(err)
-	}
-	if w.kernel == nil {
-		return w, im.errorf(n, "attribute \"kernel_shape\" is missing")
-	}
-	if kernel != nil && !slices.Equal(w.kernel, kernel) {
-		return w, im.errorf(n, "attribute \"kernel_shape\" is %v but the weights have kernel %v", w.kernel, kernel)
-	}
-	if w.strides, err = n.Ints("strides", ns, ones); err != nil {
-		return w, im.wrap(err)
-	}
-	if w.dilations, err = n.Ints("dilations", ns, ones); err != nil {
-		return w, im.wrap(err)
-	}
-	if w.pads, err = n.Ints("pads", 2*ns, make([]int64, 2*ns)); err != nil {
-		return w, im.wrap(err)
-	}
-	for i := range ns {
-		switch {
-		case w.kernel[i] <= 0:
-			return w, im.wrap(n.AttrErrorf("kernel_shape", "values must be positive, got %v", w.kernel))
-		case w.strides[i] <= 0:
-			return w, im.wrap(n.AttrErrorf("strides", "values must be positive, got %v", w.strides))
-		case w.dilations[i] <= 0:
-			return w, im.wrap(n.AttrErrorf("dilations", "values must be positive, got %v", w.dilations))
-		case w.pads[i] < 0 || w.pads[ns+i] < 0:
-			return w, im.wrap(n.AttrErrorf("pads", "values must not be negative, got %v", w.pads))
-		}
-	}
-	autoPad, err := n.Str("auto_pad", "NOTSET")
-	if err != nil {
-		return w, im.wrap(err)
-	}
-	switch autoPad {
-	case "NOTSET":
-	case "VALID":
-		w.pads = make([]int64, 2*ns)
-	case "SAME_UPPER", "SAME_LOWER":
-		w.pads = make([]int64, 2*ns)
-		for i := range ns {
-			out := (in[i] + w.strides[i] - 1) / w.strides[i]
-			total := max(0, (out-1)*w.strides[i]+(w.kernel[i]-1)*w.dilations[i]+1-in[i])
-			small := total / 2
-			if autoPad == "SAME_UPPER" {
-				w.pads[i], w.pads[ns+i] = small, total-small
-			} else {
-				w.pads[i], w.pads[ns+i] = total-small, small
-			}
-		}
-	default:
-		return w, im.wrap(n.AttrErrorf("auto_pad", "unknown value %q", autoPad))
-	}
-	return w, nil
-}
-
-// out returns the output size of spatial dimension i for input size in.
-func (w *window) out(i int, in int64, ceil bool) int64 {
-	ns := len(w.kernel)
-	span := in + w.pads[i] + w.pads[ns+i] - ((w.kernel[i]-1)*w.dilations[i] + 1)
-	if span < 0 {
-		return 0
-	}
-	if !ceil {
-		return span/w.strides[i] + 1
-	}
-	o := (span+w.strides[i]-1)/w.strides[i] + 1
-	if (o-1)*w.strides[i] >= in+w.pads[i] { // the last window would start in the padding
-		o--
-	}
-	return o
-}
 
 // conv imports Conv over 1-D or 2-D inputs: X [N, C, (H,) W] and weights
 // [M, C/group, (KH,) KW].
 func (im *importer) conv(c *call) ([]*value, error) {
-	return im.convOf(c, c.in[0], c.in[1], 1)
+	return im.convOf(c, c.In[0], c.In[1], 1)
 }
 
 // convOf imports a convolution of x by w, input wi of the node (for
 // messages).
 func (im *importer) convOf(c *call, x, w *value, wi int) ([]*value, error) {
-	if len(x.shape) != 3 && len(x.shape) != 4 {
-		return nil, im.errorf(c.n, "input %q has shape %v; only 1-D and 2-D convolutions (rank 3 or 4) are supported", c.n.Inputs[0], x.shape)
+	if len(x.Shape) != 3 && len(x.Shape) != 4 {
+		return nil, im.errorf(c.Node, "input %q has shape %v; only 1-D and 2-D convolutions (rank 3 or 4) are supported", c.Node.Inputs[0], x.Shape)
 	}
-	if len(w.shape) != len(x.shape) {
-		return nil, im.errorf(c.n, "weights %q have shape %v, want rank %d", c.n.Inputs[wi], w.shape, len(x.shape))
+	if len(w.Shape) != len(x.Shape) {
+		return nil, im.errorf(c.Node, "weights %q have shape %v, want rank %d", c.Node.Inputs[wi], w.Shape, len(x.Shape))
 	}
-	group, err := c.n.Int("group", 1)
+	group, err := c.Node.Int("group", 1)
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	inC, outC := x.shape[1], w.shape[0]
-	if group <= 0 || inC%group != 0 || outC%group != 0 || w.shape[1]*group != inC {
-		return nil, im.errorf(c.n, "weights of shape %v with group %d do not fit input of shape %v", w.shape, group, x.shape)
+	inC, outC := x.Shape[1], w.Shape[0]
+	if group <= 0 || inC%group != 0 || outC%group != 0 || w.Shape[1]*group != inC {
+		return nil, im.errorf(c.Node, "weights of shape %v with group %d do not fit input of shape %v", w.Shape, group, x.Shape)
 	}
-	win, err := im.readWindow(c.n, x.shape[2:], w.shape[2:])
+	win, err := graph.ReadWindow(c.Node, x.Shape[2:], w.Shape[2:])
 	if err != nil {
-		return nil, err
+		return nil, im.wrap(err)
 	}
 	// A 1-D convolution is a 2-D one of height 1.
-	if len(x.shape) == 3 {
-		win = window{
-			kernel:    []int64{1, win.kernel[0]},
-			strides:   []int64{1, win.strides[0]},
-			dilations: []int64{1, win.dilations[0]},
-			pads:      []int64{0, win.pads[0], 0, win.pads[1]},
+	if len(x.Shape) == 3 {
+		win = graph.Window{
+			Kernel:    []int64{1, win.Kernel[0]},
+			Strides:   []int64{1, win.Strides[0]},
+			Dilations: []int64{1, win.Dilations[0]},
+			Pads:      []int64{0, win.Pads[0], 0, win.Pads[1]},
 		}
 	}
-	h, wd := int64(1), x.shape[len(x.shape)-1]
-	if len(x.shape) == 4 {
-		h = x.shape[2]
+	h, wd := int64(1), x.Shape[len(x.Shape)-1]
+	if len(x.Shape) == 4 {
+		h = x.Shape[2]
 	}
 	spec := workload.ConvSpec{
-		Batch: int(x.shape[0]), InC: int(inC), OutC: int(outC), InH: int(h), InW: int(wd),
-		KH: int(win.kernel[0]), KW: int(win.kernel[1]),
-		StrideH: int(win.strides[0]), StrideW: int(win.strides[1]),
-		PadT: int(win.pads[0]), PadL: int(win.pads[1]), PadB: int(win.pads[2]), PadR: int(win.pads[3]),
-		DilationH: int(win.dilations[0]), DilW: int(win.dilations[1]),
+		Batch: int(x.Shape[0]), InC: int(inC), OutC: int(outC), InH: int(h), InW: int(wd),
+		KH: int(win.Kernel[0]), KW: int(win.Kernel[1]),
+		StrideH: int(win.Strides[0]), StrideW: int(win.Strides[1]),
+		PadT: int(win.Pads[0]), PadL: int(win.Pads[1]), PadB: int(win.Pads[2]), PadR: int(win.Pads[3]),
+		DilationH: int(win.Dilations[0]), DilW: int(win.Dilations[1]),
 		Groups: int(group),
 	}
 	l, err := workload.NewConv(spec)
 	if err != nil {
-		return nil, im.errorf(c.n, "%s", trimPrefix(err))
+		return nil, im.errorf(c.Node, "%s", trimPrefix(err))
 	}
 	p, q := int64(l.Shape[workload.P]), int64(l.Shape[workload.Q])
-	if p != win.out(0, h, false) || q != win.out(1, wd, false) {
-		return nil, im.errorf(c.n, "output size %dx%d disagrees with the ONNX rule", p, q)
+	if p != win.Out(0, h, false) || q != win.Out(1, wd, false) {
+		return nil, im.errorf(c.Node, "output size %dx%d disagrees with the ONNX rule", p, q)
 	}
-	shape := []int64{x.shape[0], outC, p, q}
-	if len(x.shape) == 3 {
-		shape = []int64{x.shape[0], outC, q}
+	shape := []int64{x.Shape[0], outC, p, q}
+	if len(x.Shape) == 3 {
+		shape = []int64{x.Shape[0], outC, q}
 	}
-	return []*value{im.addLayer(c, l, w, shape, x.batch)}, nil
+	return []*value{im.addLayer(c, l, w, shape, x.Batch)}, nil
 }
 
 // gemm imports Gemm: Y = alpha·A'·B' + beta·C with A' = A or Aᵀ (transA) and
 // B' = B or Bᵀ (transB), both 2-D.
 func (im *importer) gemm(c *call) ([]*value, error) {
-	a, b := c.in[0], c.in[1]
-	if len(a.shape) != 2 || len(b.shape) != 2 {
-		return nil, im.errorf(c.n, "inputs have shapes %v and %v, want 2-D matrices", a.shape, b.shape)
+	a, b := c.In[0], c.In[1]
+	if len(a.Shape) != 2 || len(b.Shape) != 2 {
+		return nil, im.errorf(c.Node, "inputs have shapes %v and %v, want 2-D matrices", a.Shape, b.Shape)
 	}
-	ta, err := c.n.Int("transA", 0)
+	ta, err := c.Node.Int("transA", 0)
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	tb, err := c.n.Int("transB", 0)
+	tb, err := c.Node.Int("transB", 0)
 	if err != nil {
 		return nil, im.wrap(err)
 	}
-	as, bs := a.shape, b.shape
+	as, bs := a.Shape, b.Shape
 	if ta != 0 {
 		as = []int64{as[1], as[0]}
 	}
 	if tb != 0 {
 		bs = []int64{bs[1], bs[0]}
 	}
-	return im.product(c, a, b, as, bs, a.batch && ta == 0)
+	return im.product(c, a, b, as, bs, a.Batch && ta == 0)
 }
 
 // matmul imports MatMul with numpy semantics: 1-D operands are promoted to
 // matrices and leading (batch) dimensions broadcast.
 func (im *importer) matmul(c *call) ([]*value, error) {
-	return im.matmulOf(c, c.in[0], c.in[1])
+	return im.matmulOf(c, c.In[0], c.In[1])
 }
 
 // matmulOf imports the MatMul of a and b.
 func (im *importer) matmulOf(c *call, a, b *value) ([]*value, error) {
-	if len(a.shape) == 0 || len(b.shape) == 0 {
-		return nil, im.errorf(c.n, "inputs have shapes %v and %v; scalars are not allowed", a.shape, b.shape)
+	if len(a.Shape) == 0 || len(b.Shape) == 0 {
+		return nil, im.errorf(c.Node, "inputs have shapes %v and %v; scalars are not allowed", a.Shape, b.Shape)
 	}
-	out := max(len(a.shape), len(b.shape))
-	batch := (a.batch && len(a.shape) == out && out >= 2) || (b.batch && len(b.shape) == out && out >= 3)
-	return im.product(c, a, b, a.shape, b.shape, batch)
+	out := max(len(a.Shape), len(b.Shape))
+	batch := (a.Batch && len(a.Shape) == out && out >= 2) || (b.Batch && len(b.Shape) == out && out >= 3)
+	return im.product(c, a, b, a.Shape, b.Shape, batch)
 }
 
 // product builds the layer of A·B, where A has shape as and B has shape bs
@@ -235,12 +146,12 @@ func (im *importer) productLayer(c *call, a, b *value, as, bs []int64) (*workloa
 	}
 	m, k, n := as[len(as)-2], as[len(as)-1], bs[len(bs)-1]
 	if bs[len(bs)-2] != k {
-		return nil, nil, nil, im.errorf(c.n, "inner dimensions of %v and %v differ", a.shape, b.shape)
+		return nil, nil, nil, im.errorf(c.Node, "inner dimensions of %v and %v differ", a.Shape, b.Shape)
 	}
 	ab, bb := as[:len(as)-2], bs[:len(bs)-2]
-	ob, err := broadcast(ab, bb)
+	ob, err := graph.Broadcast(ab, bb)
 	if err != nil {
-		return nil, nil, nil, im.errorf(c.n, "batch dimensions of %v and %v do not broadcast", a.shape, b.shape)
+		return nil, nil, nil, im.errorf(c.Node, "batch dimensions of %v and %v do not broadcast", a.Shape, b.Shape)
 	}
 	out := slices.Clone(ob)
 	if !dropM {
@@ -251,11 +162,11 @@ func (im *importer) productLayer(c *call, a, b *value, as, bs []int64) (*workloa
 	}
 	for _, d := range slices.Concat(as, bs) {
 		if d <= 0 {
-			return nil, nil, nil, im.errorf(c.n, "empty operand: shapes %v and %v", a.shape, b.shape)
+			return nil, nil, nil, im.errorf(c.Node, "empty operand: shapes %v and %v", a.Shape, b.Shape)
 		}
 	}
-	bConst := b.known && b.floats != nil && len(bs) == 2
-	aConst := a.known && a.floats != nil && len(as) == 2 && !bConst
+	bConst := b.Known && b.Floats != nil && len(bs) == 2
+	aConst := a.Known && a.Floats != nil && len(as) == 2 && !bConst
 	shape := workload.Ones()
 	shape[workload.C] = int(k)
 	kind, weights := workload.MatMul, b
@@ -265,18 +176,18 @@ func (im *importer) productLayer(c *call, a, b *value, as, bs []int64) (*workloa
 		shape[workload.N], shape[workload.M] = int(m), int(n)
 	case bConst:
 		kind = workload.GEMM
-		shape[workload.N], shape[workload.P], shape[workload.M] = int(ab[0]), int(prod(ab[1:])*m), int(n)
+		shape[workload.N], shape[workload.P], shape[workload.M] = int(ab[0]), int(graph.Prod(ab[1:])*m), int(n)
 	case aConst:
 		kind, weights = workload.GEMM, a
 		if len(bb) > 0 {
 			shape[workload.N] = int(bb[0])
 		}
-		shape[workload.P], shape[workload.M] = int(prod(bb)/int64(shape[workload.N])*n), int(m)
+		shape[workload.P], shape[workload.M] = int(graph.Prod(bb)/int64(shape[workload.N])*n), int(m)
 	default:
 		nn, g, mm := int64(1), int64(1), int64(1)
 		for i := range ob {
-			ad := dimAt(ab, i-len(ob)+len(ab))
-			bd := dimAt(bb, i-len(ob)+len(bb))
+			ad := graph.DimAt(ab, i-len(ob)+len(ab))
+			bd := graph.DimAt(bb, i-len(ob)+len(bb))
 			switch {
 			case ad > 1 && bd > 1:
 				g *= ob[i]
@@ -291,17 +202,9 @@ func (im *importer) productLayer(c *call, a, b *value, as, bs []int64) (*workloa
 	}
 	l, err := workload.NewLayer("", kind, shape, [2]int{1, 1}, [2]int{1, 1})
 	if err != nil {
-		return nil, nil, nil, im.errorf(c.n, "%s", trimPrefix(err))
+		return nil, nil, nil, im.errorf(c.Node, "%s", trimPrefix(err))
 	}
 	return l, weights, out, nil
-}
-
-// dimAt returns s[i], or 1 when i is out of range (a missing broadcast dim).
-func dimAt(s []int64, i int) int64 {
-	if i < 0 || i >= len(s) {
-		return 1
-	}
-	return s[i]
 }
 
 // trimPrefix drops the "workload: layer "": " prefix of a workload error,

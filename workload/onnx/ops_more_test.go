@@ -113,6 +113,21 @@ func TestMoreOps(t *testing.T) {
 			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 8, Q: 9}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1, From: []string{"up"}},
 		},
 	}, {
+		// auto_pad VALID ignores the pads: the output is the full
+		// (4−1)·2 + (3−1) + 1 = 9.
+		name: "convtranspose auto_pad VALID",
+		build: func() *onnx.Model {
+			m, g := model(1, 2, 4, 4)
+			g.AddNode("ConvTranspose", []string{"x", weight(g, "w", 0, 2, 2, 3, 3)}, []string{"y"},
+				onnx.IntsAttr("strides", 2, 2), onnx.IntsAttr("pads", 1, 1, 1, 1), onnx.StringAttr("auto_pad", "VALID")).Name = "up"
+			probeConv(g, "y", 2)
+			return m
+		},
+		want: []layerWant{
+			{Name: "up", Kind: workload.Conv, Shape: shapeOf(map[workload.Dim]int{M: 2, C: 2, P: 4, Q: 4, R: 3, S: 3}), Stride: [2]int{2, 2}, Dilation: ones2, Bits: w16, Density: 1},
+			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 9, Q: 9}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1, From: []string{"up"}},
+		},
+	}, {
 		name: "einsum attention scores and context",
 		build: func() *onnx.Model {
 			m, g := model(2, 4, 5, 8) // q [b, h, i, d]
@@ -259,96 +274,6 @@ func TestMoreOps(t *testing.T) {
 			{Name: "c", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{M: 3, C: 2, P: 4, Q: 4}), Stride: ones2, Dilation: ones2, Bits: [3]int{8, 8, 8}, Density: 4.0 / 6},
 			{Name: "fc", Kind: workload.FC, Shape: shapeOf(map[workload.Dim]int{C: 48, M: 5}), Stride: ones2, Dilation: ones2, Bits: [3]int{16, 16, 16}, Density: 1, From: []string{"c"}},
 		},
-	}, {
-		// Resize by scales (opset 13), by sizes, and Upsample (opset 7
-		// attribute): 3×5 → 6×10 → 4×7 → 8×14.
-		name: "resize and upsample",
-		build: func() *onnx.Model {
-			m, g := model(1, 2, 3, 5)
-			g.AddInitializer("scales", []int64{4}, []float32{1, 1, 2, 2})
-			g.AddInt64Initializer("sizes", []int64{4}, []int64{1, 2, 4, 7})
-			g.AddNode("Resize", []string{"x", "", "scales"}, []string{"r1"}, onnx.StringAttr("mode", "nearest"))
-			g.AddNode("Resize", []string{"r1", "", "", "sizes"}, []string{"r2"}, onnx.StringAttr("mode", "linear"))
-			g.AddNode("Upsample", []string{"r2"}, []string{"r3"}, onnx.FloatsAttr("scales", 1, 1, 2, 2))
-			probeConv(g, "r3", 2)
-			return m
-		},
-		want: []layerWant{
-			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 8, Q: 14}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
-		},
-	}, {
-		// Opset 10: Resize(X, scales), two inputs; 3×5 × [1, 1, 1.5, 0.5]
-		// → floor(4.5) × floor(2.5) = 4×2.
-		name: "resize opset 10",
-		build: func() *onnx.Model {
-			m, g := model(1, 2, 3, 5)
-			m.Opsets = []onnx.Opset{{Domain: "", Version: 10}}
-			g.AddInitializer("scales", []int64{4}, []float32{1, 1, 1.5, 0.5})
-			g.AddNode("Resize", []string{"x", "scales"}, []string{"r"})
-			probeConv(g, "r", 2)
-			return m
-		},
-		want: []layerWant{
-			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 4, Q: 2}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
-		},
-	}, {
-		// Resize with axes and keep_aspect_ratio_policy (opset 18): sizes
-		// [6, 6] on 3×5, not_larger: scale min(2, 1.2) = 1.2 → 4×6.
-		name: "resize not_larger on axes",
-		build: func() *onnx.Model {
-			m, g := model(1, 2, 3, 5)
-			g.AddInt64Initializer("sizes", []int64{2}, []int64{6, 6})
-			g.AddNode("Resize", []string{"x", "", "", "sizes"}, []string{"r"},
-				onnx.IntsAttr("axes", 2, 3), onnx.StringAttr("keep_aspect_ratio_policy", "not_larger"))
-			probeConv(g, "r", 2)
-			return m
-		},
-		want: []layerWant{
-			{Name: "probe", Kind: workload.Pointwise, Shape: shapeOf(map[workload.Dim]int{C: 2, P: 4, Q: 6}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
-		},
-	}, {
-		// Mod folds: Python's sign rule without fmod (−2 mod 100 = 98), C's
-		// with it (−5 fmod 4 = −1, which Reshape then infers).
-		name: "mod in shape arithmetic",
-		build: func() *onnx.Model {
-			m, g := model(1, 2, 7, 7)
-			g.AddInt64Initializer("a", []int64{2}, []int64{-2, 5})
-			g.AddInt64Initializer("b", []int64{2}, []int64{100, 4})
-			g.AddInt64Initializer("a2", []int64{2}, []int64{98, -5})
-			g.AddNode("Mod", []string{"a", "b"}, []string{"t1"})
-			g.AddNode("Mod", []string{"a2", "b"}, []string{"t2"}, onnx.IntAttr("fmod", 1))
-			g.AddNode("Reshape", []string{"x", "t1"}, []string{"r1"})
-			g.AddNode("Reshape", []string{"x", "t2"}, []string{"r2"})
-			g.AddNode("MatMul", []string{"r1", weight(g, "w", 0, 1, 3)}, []string{"y1"}).Name = "m1"
-			g.AddNode("MatMul", []string{"r2", "w"}, []string{"y2"}).Name = "m2"
-			return m
-		},
-		want: []layerWant{
-			{Name: "m1", Kind: workload.FC, Shape: shapeOf(map[workload.Dim]int{N: 98, C: 1, M: 3}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
-			{Name: "m2", Kind: workload.FC, Shape: shapeOf(map[workload.Dim]int{N: 98, C: 1, M: 3}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
-		},
-	}, {
-		// ScatterND folds: [1, 1, 1] with indices [[0], [2]] set to [7, 14],
-		// and added to [6, 13] under reduction "add": both [7, 1, 14].
-		name: "scatternd in shape arithmetic",
-		build: func() *onnx.Model {
-			m, g := model(2, 7, 7)
-			g.AddInt64Initializer("data", []int64{3}, []int64{1, 1, 1})
-			g.AddInt64Initializer("idx", []int64{2, 1}, []int64{0, 2})
-			g.AddInt64Initializer("upd", []int64{2}, []int64{7, 14})
-			g.AddInt64Initializer("inc", []int64{2}, []int64{6, 13})
-			g.AddNode("ScatterND", []string{"data", "idx", "upd"}, []string{"t1"})
-			g.AddNode("ScatterND", []string{"data", "idx", "inc"}, []string{"t2"}, onnx.StringAttr("reduction", "add"))
-			g.AddNode("Reshape", []string{"x", "t1"}, []string{"r1"})
-			g.AddNode("Reshape", []string{"x", "t2"}, []string{"r2"})
-			g.AddNode("MatMul", []string{"r1", weight(g, "w", 0, 14, 3)}, []string{"y1"}).Name = "m1"
-			g.AddNode("MatMul", []string{"r2", "w"}, []string{"y2"}).Name = "m2"
-			return m
-		},
-		want: []layerWant{
-			{Name: "m1", Kind: workload.GEMM, Shape: shapeOf(map[workload.Dim]int{N: 7, P: 1, C: 14, M: 3}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
-			{Name: "m2", Kind: workload.GEMM, Shape: shapeOf(map[workload.Dim]int{N: 7, P: 1, C: 14, M: 3}), Stride: ones2, Dilation: ones2, Bits: w16, Density: 1},
-		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			net, err := wonnx.Import(tc.build(), 0)
@@ -423,6 +348,15 @@ func TestMoreOpErrors(t *testing.T) {
 		},
 		err: `onnx: m.onnx: node "up" (ConvTranspose): attribute "output_padding": [2 0]: each value must be at least 0 and less than its stride or dilation`,
 	}, {
+		name: "convtranspose unknown auto_pad with output_shape",
+		build: func() *onnx.Model {
+			m, g := model(1, 2, 4, 4)
+			g.AddNode("ConvTranspose", []string{"x", weight(g, "w", 0, 2, 2, 3, 3)}, []string{"y"},
+				onnx.IntsAttr("strides", 2, 2), onnx.IntsAttr("output_shape", 8, 8), onnx.StringAttr("auto_pad", "SAME")).Name = "up"
+			return m
+		},
+		err: `onnx: m.onnx: node "up" (ConvTranspose): attribute "auto_pad": unknown value "SAME"`,
+	}, {
 		name: "lstm weights",
 		build: func() *onnx.Model {
 			m, g := model(5, 2, 3)
@@ -430,23 +364,6 @@ func TestMoreOpErrors(t *testing.T) {
 			return m
 		},
 		err: `onnx: m.onnx: node "lstm" (LSTM): weights "W" have shape [1 12 3], want [1 16 3]`,
-	}, {
-		name: "resize with neither",
-		build: func() *onnx.Model {
-			m, g := model(1, 2, 3, 3)
-			g.AddNode("Resize", []string{"x", ""}, []string{"y"}).Name = "up"
-			return m
-		},
-		err: `onnx: m.onnx: node "up" (Resize): want exactly one of scales and sizes, got 0 scales and 0 sizes`,
-	}, {
-		name: "resize with computed scales",
-		build: func() *onnx.Model {
-			m, g := model(1, 2, 3, 3)
-			g.AddInput("sc", onnx.Float, 4)
-			g.AddNode("Resize", []string{"x", "", "sc"}, []string{"y"}).Name = "up"
-			return m
-		},
-		err: `onnx: m.onnx: node "up" (Resize): scales (input 2, "sc") is not a constant float tensor`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := wonnx.Import(tc.build(), 0)

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/nnergy/nnergy/onnx/graph"
+
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -39,23 +41,23 @@ var rnnGates = map[string]int64{"RNN": 1, "GRU": 3, "LSTM": 4}
 // of the two (same size) reads. Every sequence is counted at the full
 // length: sequence_lens is ignored.
 func (im *importer) rnn(c *call) ([]*value, error) {
-	gates := rnnGates[c.n.OpType]
-	x, w, r := c.in[0], c.in[1], c.in[2]
-	layout, err := c.n.Int("layout", 0)
+	gates := rnnGates[c.Node.OpType]
+	x, w, r := c.In[0], c.In[1], c.In[2]
+	layout, err := c.Node.Int("layout", 0)
 	if err != nil {
 		return nil, im.wrap(err)
 	}
 	if layout != 0 && layout != 1 {
-		return nil, im.wrap(c.n.AttrErrorf("layout", "%d is neither 0 nor 1", layout))
+		return nil, im.wrap(c.Node.AttrErrorf("layout", "%d is neither 0 nor 1", layout))
 	}
-	if len(x.shape) != 3 {
-		return nil, im.errorf(c.n, "input %q has shape %v, want [seq_length, batch_size, input_size] (or batch first with layout 1)", c.n.Inputs[0], x.shape)
+	if len(x.Shape) != 3 {
+		return nil, im.errorf(c.Node, "input %q has shape %v, want [seq_length, batch_size, input_size] (or batch first with layout 1)", c.Node.Inputs[0], x.Shape)
 	}
-	seq, batch, in := x.shape[0], x.shape[1], x.shape[2]
+	seq, batch, in := x.Shape[0], x.Shape[1], x.Shape[2]
 	if layout == 1 {
 		seq, batch = batch, seq
 	}
-	dir, err := c.n.Str("direction", "forward")
+	dir, err := c.Node.Str("direction", "forward")
 	if err != nil {
 		return nil, im.wrap(err)
 	}
@@ -65,71 +67,71 @@ func (im *importer) rnn(c *call) ([]*value, error) {
 	case "bidirectional":
 		dirs = 2
 	default:
-		return nil, im.wrap(c.n.AttrErrorf("direction", "unknown value %q (want forward, reverse or bidirectional)", dir))
+		return nil, im.wrap(c.Node.AttrErrorf("direction", "unknown value %q (want forward, reverse or bidirectional)", dir))
 	}
-	if len(r.shape) != 3 {
-		return nil, im.errorf(c.n, "recurrence weights %q have shape %v, want [%d, %d×hidden_size, hidden_size]", c.n.Inputs[2], r.shape, dirs, gates)
+	if len(r.Shape) != 3 {
+		return nil, im.errorf(c.Node, "recurrence weights %q have shape %v, want [%d, %d×hidden_size, hidden_size]", c.Node.Inputs[2], r.Shape, dirs, gates)
 	}
-	hidden, err := c.n.Int("hidden_size", r.shape[2])
+	hidden, err := c.Node.Int("hidden_size", r.Shape[2])
 	if err != nil {
 		return nil, im.wrap(err)
 	}
 	if hidden <= 0 {
-		return nil, im.wrap(c.n.AttrErrorf("hidden_size", "%d is not positive", hidden))
+		return nil, im.wrap(c.Node.AttrErrorf("hidden_size", "%d is not positive", hidden))
 	}
 	wantW := []int64{dirs, gates * hidden, in}
 	wantR := []int64{dirs, gates * hidden, hidden}
-	if !slices.Equal(w.shape, wantW) {
-		return nil, im.errorf(c.n, "weights %q have shape %v, want %v", c.n.Inputs[1], w.shape, wantW)
+	if !slices.Equal(w.Shape, wantW) {
+		return nil, im.errorf(c.Node, "weights %q have shape %v, want %v", c.Node.Inputs[1], w.Shape, wantW)
 	}
-	if !slices.Equal(r.shape, wantR) {
-		return nil, im.errorf(c.n, "recurrence weights %q have shape %v, want %v", c.n.Inputs[2], r.shape, wantR)
+	if !slices.Equal(r.Shape, wantR) {
+		return nil, im.errorf(c.Node, "recurrence weights %q have shape %v, want %v", c.Node.Inputs[2], r.Shape, wantR)
 	}
-	if b := c.arg(3); b != nil && !slices.Equal(b.shape, []int64{dirs, 2 * gates * hidden}) {
-		return nil, im.errorf(c.n, "bias %q has shape %v, want %v", c.n.Inputs[3], b.shape, []int64{dirs, 2 * gates * hidden})
+	if b := c.Arg(3); b != nil && !slices.Equal(b.Shape, []int64{dirs, 2 * gates * hidden}) {
+		return nil, im.errorf(c.Node, "bias %q has shape %v, want %v", c.Node.Inputs[3], b.Shape, []int64{dirs, 2 * gates * hidden})
 	}
 	if seq <= 0 || batch <= 0 || in <= 0 {
-		return nil, im.errorf(c.n, "input %q has an empty shape %v", c.n.Inputs[0], x.shape)
+		return nil, im.errorf(c.Node, "input %q has an empty shape %v", c.Node.Inputs[0], x.Shape)
 	}
 	if seq > maxSteps {
-		return nil, im.errorf(c.n, "%d time steps: more than the %d step layers the import makes for one node", seq, maxSteps)
+		return nil, im.errorf(c.Node, "%d time steps: more than the %d step layers the import makes for one node", seq, maxSteps)
 	}
 	// The input products: from x's layers only.
 	shape := workload.Ones()
 	shape[workload.N], shape[workload.P], shape[workload.C], shape[workload.M] = int(batch), int(seq), int(in), int(dirs*gates*hidden)
 	l, err := workload.NewLayer(im.layerName(c, "/input"), workload.GEMM, shape, [2]int{1, 1}, [2]int{1, 1})
 	if err != nil {
-		return nil, im.errorf(c.n, "%s", trimPrefix(err))
+		return nil, im.errorf(c.Node, "%s", trimPrefix(err))
 	}
-	inLayer := im.appendLayer(l, x, w, x.dtype, x.srcs)
+	inLayer := im.appendLayer(l, x, w, x.Type, x.From)
 	// Initial states feed the first step.
 	var init []int
-	for i := 5; i < len(c.in); i++ {
-		if v := c.arg(i); v != nil {
-			init = union(init, v.srcs)
+	for i := 5; i < len(c.In); i++ {
+		if v := c.Arg(i); v != nil {
+			init = graph.Union(init, v.From)
 		}
 	}
-	h := &value{dtype: x.dtype}
+	h := &value{Type: x.Type}
 	var steps []int
-	prev := union([]int{inLayer}, init)
+	prev := graph.Union([]int{inLayer}, init)
 	for t := range seq {
 		shape := workload.Ones()
 		shape[workload.N], shape[workload.G], shape[workload.C], shape[workload.M] = int(batch), int(dirs), int(hidden), int(gates*hidden)
 		l, err := workload.NewLayer(im.layerName(c, "/step"+strconv.FormatInt(t, 10)), workload.GEMM, shape, [2]int{1, 1}, [2]int{1, 1})
 		if err != nil {
-			return nil, im.errorf(c.n, "%s", trimPrefix(err))
+			return nil, im.errorf(c.Node, "%s", trimPrefix(err))
 		}
-		i := im.appendLayer(l, h, r, x.dtype, prev)
+		i := im.appendLayer(l, h, r, x.Type, prev)
 		steps = append(steps, i)
 		prev = []int{inLayer, i}
 	}
 	last := steps[len(steps)-1:]
-	y := &value{shape: []int64{seq, dirs, batch, hidden}, srcs: steps}
-	state := &value{shape: []int64{dirs, batch, hidden}, srcs: last}
+	y := &value{Shape: []int64{seq, dirs, batch, hidden}, From: steps}
+	state := &value{Shape: []int64{dirs, batch, hidden}, From: last}
 	if layout == 1 {
-		y = &value{shape: []int64{batch, seq, dirs, hidden}, batch: x.batch, srcs: steps}
-		state = &value{shape: []int64{batch, dirs, hidden}, batch: x.batch, srcs: last}
+		y = &value{Shape: []int64{batch, seq, dirs, hidden}, Batch: x.Batch, From: steps}
+		state = &value{Shape: []int64{batch, dirs, hidden}, Batch: x.Batch, From: last}
 	}
-	cell := &value{shape: state.shape, batch: state.batch, srcs: last}
+	cell := &value{Shape: state.Shape, Batch: state.Batch, From: last}
 	return []*value{y, state, cell}, nil
 }

@@ -208,6 +208,19 @@ func TestOps(t *testing.T) {
 			{Name: "fc", Kind: workload.FC, Shape: layerShape(1, 1, 4, 4, 1, 1, 1, 1), Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}, Density: 1.0 / 16, From: []string{"y1"}},
 			{Name: "fc_2", Kind: workload.FC, Shape: layerShape(1, 1, 4, 4, 1, 1, 1, 1), Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}, Density: 1.0 / 16, From: []string{"fc"}},
 		},
+	}, {
+		// Stored out of order (ONNX wants topological order, hand-built
+		// graphs do not always have it): the walk visits the Relu first.
+		name: "nodes out of order",
+		build: func() *onnx.Model {
+			m, g := model(1, 4)
+			g.AddNode("MatMul", []string{"r", weight(g, "w", 0, 4, 3)}, []string{"y"}).Name = "fc"
+			g.AddNode("Relu", []string{"x"}, []string{"r"})
+			return m
+		},
+		want: []want{
+			{Name: "fc", Kind: workload.FC, Shape: layerShape(1, 1, 3, 4, 1, 1, 1, 1), Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}, Density: 1},
+		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.build()

@@ -28,18 +28,9 @@ type opsExpected struct {
 	Densities map[string]float64 `json:"densities"`
 }
 
-// readOpsFixture reads one fixture: a .gz file is a *_graph model whose
-// weights are graph inputs, turned back into initializers here.
-func readOpsFixture(t *testing.T, file string) *onnx.Model {
+// gunzip returns the contents of the gzipped file path.
+func gunzip(t *testing.T, path string) []byte {
 	t.Helper()
-	path := filepath.Join(opsDir, file)
-	if !strings.HasSuffix(file, ".gz") {
-		m, err := onnx.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +44,22 @@ func readOpsFixture(t *testing.T, file string) *onnx.Model {
 	if _, err := io.Copy(&buf, zr); err != nil {
 		t.Fatal(err)
 	}
-	m, err := onnx.Parse(strings.TrimSuffix(path, ".gz"), buf.Bytes())
+	return buf.Bytes()
+}
+
+// readOpsFixture reads one fixture: a .gz file is a *_graph model whose
+// weights are graph inputs, turned back into initializers here.
+func readOpsFixture(t *testing.T, file string) *onnx.Model {
+	t.Helper()
+	path := filepath.Join(opsDir, file)
+	if !strings.HasSuffix(file, ".gz") {
+		m, err := onnx.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m, err := onnx.Parse(strings.TrimSuffix(path, ".gz"), gunzip(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
