@@ -59,6 +59,11 @@ type Layer struct {
 	// From names the layers whose outputs feed this layer (graph edges);
 	// empty for a layer fed by the network input.
 	From []string
+	// SharesWeights names the earlier layer whose Weights this layer reads
+	// (every step of a recurrent node reads its first step's): they are
+	// stored once, so they count once in Params. The cost model still
+	// moves them for every layer that reads them.
+	SharesWeights string
 
 	proj [NumTensors]Projection
 }

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Network is an ordered graph of layers: every layer comes after the layers
@@ -92,6 +93,16 @@ func (n *Network) Validate() error {
 		for _, f := range l.From {
 			if !seen[f] {
 				return fmt.Errorf("workload: network %q: layer %q reads from %q, which is not an earlier layer", n.Name, l.Name, f)
+			}
+		}
+		if w := l.SharesWeights; w != "" {
+			j := slices.IndexFunc(n.Layers[:i], func(o *Layer) bool { return o.Name == w })
+			switch {
+			case j < 0:
+				return fmt.Errorf("workload: network %q: layer %q shares the weights of %q, which is not an earlier layer", n.Name, l.Name, w)
+			case n.Layers[j].Size(Weights) != l.Size(Weights):
+				return fmt.Errorf("workload: network %q: layer %q shares the weights of %q, which has %d weight words, not %d",
+					n.Name, l.Name, w, n.Layers[j].Size(Weights), l.Size(Weights))
 			}
 		}
 		seen[l.Name] = true

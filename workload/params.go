@@ -2,11 +2,12 @@ package workload
 
 // Params returns the number of stored parameters of the layer: the words of
 // its Weights operand, except for a MatMul, whose second operand is an
-// activation (as in attention) and counts as zero. A product with a stored
-// weight matrix is a GEMM or FC layer. Biases are not part of the loop nest
-// and are not counted.
+// activation (as in attention) and counts as zero, and for a layer that
+// shares the weights of another (SharesWeights), which counts them. A
+// product with a stored weight matrix is a GEMM or FC layer. Biases are not
+// part of the loop nest and are not counted.
 func (l *Layer) Params() int64 {
-	if l.Kind == MatMul {
+	if l.Kind == MatMul || l.SharesWeights != "" {
 		return 0
 	}
 	return l.Size(Weights)

@@ -121,6 +121,9 @@ func (im *importer) rnn(c *call) ([]*value, error) {
 		if err != nil {
 			return nil, im.errorf(c.Node, "%s", trimPrefix(err))
 		}
+		if t > 0 {
+			l.SharesWeights = im.layers[steps[0]].Name
+		}
 		i := im.appendLayer(l, h, r, x.Type, prev)
 		steps = append(steps, i)
 		prev = []int{inLayer, i}

@@ -139,6 +139,16 @@ func TestTorchOpsFixtureLayers(t *testing.T) {
 	if second.Shape[workload.C] != 32 { // the second layer reads both directions
 		t.Errorf("second input layer %s %v", second.Name, second.Shape)
 	}
+	// Every step reads the recurrence weights R, stored once: parameters
+	// are W and R of each LSTM ([dirs, 4·hidden, in] and [dirs, 4·hidden,
+	// hidden]) and the head's matrix, not R once per step.
+	const want = 2*64*8 + 2*64*16 + 2*64*32 + 2*64*16 + 32*5
+	if got := net.Params(); got != want {
+		t.Errorf("%d parameters, want %d", got, want)
+	}
+	if s := net.Layers[2].SharesWeights; s != net.Layers[1].Name {
+		t.Errorf("step 1 shares the weights of %q, want %q", s, net.Layers[1].Name)
+	}
 	// External data: the weights were read (their density is measured).
 	ext, err := wonnx.ReadFile(filepath.Join(opsDir, "external.onnx"), 0)
 	if err != nil {
