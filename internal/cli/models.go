@@ -106,6 +106,9 @@ type layerRow struct {
 	InputWords  int64    `json:"input_words"`
 	OutputWords int64    `json:"output_words"`
 	From        []string `json:"from"`
+	// SharesWeights names the layer whose weights this one reads again (a
+	// recurrent step); they count once in the parameters.
+	SharesWeights string `json:"shares_weights,omitempty"`
 }
 
 // showTotal sums the layers; Params leaves out the second operands of
@@ -179,11 +182,12 @@ func newShowResult(n *workload.Network) showResult {
 			P: s[workload.P], Q: s[workload.Q], R: s[workload.R], S: s[workload.S],
 			StrideH: l.Stride[0], StrideW: l.Stride[1],
 			DilationH: l.Dilation[0], DilationW: l.Dilation[1],
-			MACs:        l.MACs(),
-			WeightWords: l.Size(workload.Weights),
-			InputWords:  l.Size(workload.Inputs),
-			OutputWords: l.Size(workload.Outputs),
-			From:        append([]string{}, l.From...),
+			MACs:          l.MACs(),
+			WeightWords:   l.Size(workload.Weights),
+			InputWords:    l.Size(workload.Inputs),
+			OutputWords:   l.Size(workload.Outputs),
+			From:          append([]string{}, l.From...),
+			SharesWeights: l.SharesWeights,
 		}
 		r.Layers = append(r.Layers, row)
 		r.Total.MACs += row.MACs
@@ -235,8 +239,16 @@ func writeShow(w io.Writer, format string, r showResult) error {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s MACs, %s parameters (weight words)", siCount(tot.MACs), siCount(tot.Params))
-	if tot.Params != tot.WeightWords {
+	var matmul, shared bool
+	for _, l := range r.Layers {
+		matmul = matmul || l.Kind == workload.MatMul.String()
+		shared = shared || l.SharesWeights != ""
+	}
+	if err == nil && matmul {
 		_, err = fmt.Fprint(w, "; the WEIGHTS of a matmul are its second activation operand")
+	}
+	if err == nil && shared {
+		_, err = fmt.Fprint(w, "; the steps of a recurrent node read one weight tensor, counted once")
 	}
 	if err == nil {
 		_, err = fmt.Fprintln(w)

@@ -149,3 +149,16 @@ func TestShowErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestShowRecurrent: the steps of an LSTM read one weight tensor, which
+// counts once in the parameters.
+func TestShowRecurrent(t *testing.T) {
+	code, out, errOut := runNnergy(t, "show", "../../workload/onnx/testdata/ops/lstm.onnx")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "9.4 k parameters (weight words); the steps of a recurrent node read one weight tensor, counted once\n"
+	if !strings.HasSuffix(out, want) {
+		t.Errorf("show ends %q, want %q", out[max(0, len(out)-120):], want)
+	}
+}
