@@ -18,13 +18,18 @@ type Change struct {
 
 // RemoveFilters removes the given output filters of a convolution or linear
 // node and every channel that depends on them, so that the model stays
-// consistent. Channel removal follows the data:
+// consistent. The channels of a convolution are axis 0 of its [C H W]
+// output; those of a linear layer are the last axis of its output, so that
+// a linear layer applied to tokens ([L F] inputs, as in a transformer)
+// loses output features of every token. Channel removal follows the data:
 //
 //   - forward through batch norm (its scale, bias and statistics lose the
 //     channel), ReLU and the other activations ([Act]), pooling, dropout
-//     and global pooling;
+//     and global pooling, and through a [Slice] of another axis;
 //   - into a following dense convolution or linear layer, which loses the
-//     matching input channel (and stops the propagation);
+//     matching input channel (and stops the propagation): the hidden
+//     features of a transformer's feed-forward block leave its first linear
+//     layer's outputs and its second's inputs;
 //   - through a depthwise convolution, whose channels follow its input: it
 //     loses the input channel and its filters for it, and the removal goes
 //     on from its output;
@@ -40,14 +45,19 @@ type Change struct {
 //   - through a [Binary] operation like through Add when its inputs have the
 //     same channels, and into a [C 1 1] operand broadcast over the image
 //     (the squeeze-and-excitation blocks of MobileNetV3 and EfficientNet:
-//     the channel leaves the block's expanding convolution too). A constant
-//     operand that varies along the channels loses the channel. Removing a
-//     channel of an operand broadcast along the channel axis is refused.
+//     the channel leaves the block's expanding convolution too). Operands
+//     are aligned at the last axis, as they broadcast. A constant operand
+//     that varies along the channels loses the channel. Removing a channel
+//     of an operand broadcast along the channel axis is refused.
 //
-// Other layers (softmax, layer norm, matrix products, transposes, reshapes,
-// slices, reductions: the layers of transformers) stop the removal with an
-// error naming the node: "nn: node "x" (softmax): cannot remove channels
-// through softmax".
+// Other layers stop the removal with an error naming the node: "nn: node
+// "x" (softmax): cannot remove channels through softmax". In a transformer
+// these are layer norm and the reductions of a decomposed one (the model
+// dimension is tied across the residual stream: the embedding, the
+// attention output projections and the second layers of the feed-forward
+// blocks cannot lose outputs), and the slices, reshapes, transposes,
+// matrix products and softmax of attention (attention heads are not
+// removed).
 //
 // Removal is refused, with nothing changed, if it would reach the model
 // input or output, split a grouped (non-depthwise) convolution, or leave a
@@ -69,9 +79,6 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 		outC = l.OutC
 	case *Linear:
 		outC = l.Out
-		if len(shapes[node]) != 1 {
-			return nil, fmt.Errorf("nn: node %q: removing outputs of a linear layer applied to %v inputs is not supported (only feature vectors)", node, shapes[n.Inputs[0]])
-		}
 	default:
 		return nil, fmt.Errorf("nn: node %q is %v; filters can be removed from conv and linear layers", node, n.Layer.Kind())
 	}
@@ -84,12 +91,18 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 		}
 	}
 	s := &surgery{m: m, shapes: shapes, producer: map[string]*Node{}, seen: map[string]map[int]bool{},
-		out: map[*Node]map[int]bool{}, in: map[*Node]map[int]bool{}}
+		axis: map[string]int{}, constAxis: map[*Node]int{}, out: map[*Node]map[int]bool{}, in: map[*Node]map[int]bool{}}
 	for _, nd := range m.Nodes {
 		s.producer[nd.Name] = nd
 	}
+	// A convolution's filters are its output's axis 0; a linear layer's
+	// outputs are its output's last axis (the features of each token).
+	a := len(shapes[node]) - 1
+	if _, ok := n.Layer.(*Conv); ok {
+		a = 0
+	}
 	for _, f := range filters {
-		if err := s.visit(node, f); err != nil {
+		if err := s.visit(node, a, f); err != nil {
 			return nil, err
 		}
 	}
@@ -101,7 +114,11 @@ type surgery struct {
 	shapes   map[string][]int
 	producer map[string]*Node
 	seen     map[string]map[int]bool // tensor -> removed channels
-	out, in  map[*Node]map[int]bool  // removed output / input channels per node
+	axis     map[string]int          // tensor -> the axis of its removed channels
+	// constAxis is the axis of a Binary's constant that loses the
+	// node's removed output channels.
+	constAxis map[*Node]int
+	out, in   map[*Node]map[int]bool // removed output / input channels per node
 }
 
 func mark(m map[*Node]map[int]bool, n *Node, c int) {
@@ -111,14 +128,18 @@ func mark(m map[*Node]map[int]bool, n *Node, c int) {
 	m[n][c] = true
 }
 
-// visit removes channel c of tensor t: from its producer (backward) and
-// from its consumers (forward).
-func (s *surgery) visit(t string, c int) error {
+// visit removes channel c, the index c along axis a, of tensor t: from its
+// producer (backward) and from its consumers (forward).
+func (s *surgery) visit(t string, a, c int) error {
+	if s.seen[t] != nil && s.axis[t] != a {
+		return fmt.Errorf("nn: tensor %q %v would lose indices along both axis %d and axis %d", t, s.shapes[t], s.axis[t], a)
+	}
 	if s.seen[t][c] {
 		return nil
 	}
 	if s.seen[t] == nil {
 		s.seen[t] = map[int]bool{}
+		s.axis[t] = a
 	}
 	s.seen[t][c] = true
 	if t == s.m.Input {
@@ -127,13 +148,13 @@ func (s *surgery) visit(t string, c int) error {
 	if t == s.m.OutputName() {
 		return fmt.Errorf("nn: removing channel %d would change the model output %q", c, t)
 	}
-	if err := s.backward(s.producer[t], c); err != nil {
+	if err := s.backward(s.producer[t], a, c); err != nil {
 		return err
 	}
 	for _, q := range s.m.Nodes {
 		for k, name := range q.Inputs {
 			if name == t {
-				if err := s.forward(q, k, c); err != nil {
+				if err := s.forward(q, k, a, c); err != nil {
 					return err
 				}
 			}
@@ -142,10 +163,14 @@ func (s *surgery) visit(t string, c int) error {
 	return nil
 }
 
-// backward handles the producer p of a tensor losing channel c.
-func (s *surgery) backward(p *Node, c int) error {
+// backward handles the producer p of a tensor losing channel c along axis
+// a.
+func (s *surgery) backward(p *Node, a, c int) error {
 	switch l := p.Layer.(type) {
 	case *Conv:
+		if a != 0 {
+			return s.wrongAxis(p, a)
+		}
 		g := one(l.Groups)
 		if g == 1 {
 			mark(s.out, p, c)
@@ -155,45 +180,70 @@ func (s *surgery) backward(p *Node, c int) error {
 			return fmt.Errorf("nn: node %q: cannot remove a filter of a grouped convolution (%d groups)", p.Name, g)
 		}
 		mark(s.out, p, c)
-		return s.visit(p.Inputs[0], c/(l.OutC/g))
+		return s.visit(p.Inputs[0], 0, c/(l.OutC/g))
 	case *Linear:
+		if a != len(s.shapes[p.Name])-1 {
+			return s.wrongAxis(p, a)
+		}
 		mark(s.out, p, c)
 		return nil
 	case *BatchNorm:
+		if a != 0 {
+			return s.wrongAxis(p, a)
+		}
 		mark(s.out, p, c)
-		return s.visit(p.Inputs[0], c)
-	case *ReLU, *Act, *MaxPool, *AvgPool, *GlobalAvgPool, *Dropout:
-		return s.visit(p.Inputs[0], c)
+		return s.visit(p.Inputs[0], 0, c)
+	case *ReLU, *Act, *Dropout:
+		return s.visit(p.Inputs[0], a, c)
+	case *MaxPool, *AvgPool, *GlobalAvgPool:
+		if a != 0 {
+			return s.wrongAxis(p, a)
+		}
+		return s.visit(p.Inputs[0], 0, c)
 	case *Binary:
-		return s.binary(p, c)
+		return s.binary(p, a, c)
 	case *Add:
 		for _, in := range p.Inputs {
-			if err := s.visit(in, c); err != nil {
+			if err := s.visit(in, a, c); err != nil {
 				return err
 			}
 		}
 		return nil
 	case *Concat:
+		if a != 0 {
+			return s.wrongAxis(p, a)
+		}
 		off := 0
 		for _, in := range p.Inputs {
 			k := s.shapes[in][0]
 			if c < off+k {
-				return s.visit(in, c-off)
+				return s.visit(in, 0, c-off)
 			}
 			off += k
 		}
 		return fmt.Errorf("nn: node %q: channel %d outside the concatenation", p.Name, c)
 	case *Flatten:
+		if a != 0 {
+			return s.wrongAxis(p, a)
+		}
 		in := s.shapes[p.Inputs[0]]
-		return s.visit(p.Inputs[0], c/numel(in[1:]))
+		return s.visit(p.Inputs[0], 0, c/numel(in[1:]))
+	case *Slice:
+		if l.Axis != a {
+			return s.visit(p.Inputs[0], a, c)
+		}
 	}
-	return fmt.Errorf("nn: node %q (%v): cannot remove channels through %v", p.Name, p.Layer.Kind(), p.Layer.Kind())
+	return s.refuse(p, a)
 }
 
-// forward handles input k of consumer q losing channel c.
-func (s *surgery) forward(q *Node, k, c int) error {
+// forward handles input k of consumer q losing channel c along axis a.
+func (s *surgery) forward(q *Node, k, a, c int) error {
+	in := s.shapes[q.Inputs[k]]
 	switch l := q.Layer.(type) {
 	case *Conv:
+		if a != 0 {
+			return s.wrongAxis(q, a)
+		}
 		g := one(l.Groups)
 		if g == 1 {
 			mark(s.in, q, c)
@@ -205,62 +255,111 @@ func (s *surgery) forward(q *Node, k, c int) error {
 		mg := l.OutC / g
 		for j := 0; j < mg; j++ {
 			mark(s.out, q, c*mg+j)
-			if err := s.visit(q.Name, c*mg+j); err != nil {
+			if err := s.visit(q.Name, 0, c*mg+j); err != nil {
 				return err
 			}
 		}
 		return nil
 	case *Linear:
-		if len(s.shapes[q.Inputs[0]]) != 1 {
-			return fmt.Errorf("nn: node %q (linear): cannot remove channel %d of its input %v, whose features are the last axis", q.Name, c, s.shapes[q.Inputs[0]])
+		if a != len(in)-1 {
+			return fmt.Errorf("nn: node %q (linear): cannot remove index %d along axis %d of its input %v, whose features are the last axis", q.Name, c, a, in)
 		}
 		mark(s.in, q, c)
 		return nil
 	case *BatchNorm:
+		if a != 0 {
+			return s.wrongAxis(q, a)
+		}
 		mark(s.out, q, c)
-		return s.visit(q.Name, c)
-	case *ReLU, *Act, *MaxPool, *AvgPool, *GlobalAvgPool, *Dropout, *Add:
-		return s.visit(q.Name, c)
+		return s.visit(q.Name, 0, c)
+	case *ReLU, *Act, *Dropout, *Add:
+		return s.visit(q.Name, a, c)
+	case *MaxPool, *AvgPool, *GlobalAvgPool:
+		if a != 0 {
+			return s.wrongAxis(q, a)
+		}
+		return s.visit(q.Name, 0, c)
 	case *Binary:
-		if in, out := s.shapes[q.Inputs[k]], s.shapes[q.Name]; len(in) != len(out) || in[0] != out[0] {
+		out := s.shapes[q.Name]
+		ao := a + len(out) - len(in)
+		if in[a] != out[ao] {
 			return fmt.Errorf("nn: node %q (binary %v): cannot remove channel %d of input %q of shape %v, which is broadcast to %v",
 				q.Name, l.Op, c, q.Inputs[k], in, out)
 		}
-		return s.visit(q.Name, c)
+		return s.visit(q.Name, ao, c)
 	case *Concat:
+		if a != 0 {
+			return s.wrongAxis(q, a)
+		}
 		off := 0
 		for _, in := range q.Inputs[:k] {
 			off += s.shapes[in][0]
 		}
-		return s.visit(q.Name, off+c)
+		return s.visit(q.Name, 0, off+c)
 	case *Flatten:
-		hw := numel(s.shapes[q.Inputs[0]][1:])
+		if a != 0 {
+			return s.wrongAxis(q, a)
+		}
+		hw := numel(in[1:])
 		for f := c * hw; f < (c+1)*hw; f++ {
-			if err := s.visit(q.Name, f); err != nil {
+			if err := s.visit(q.Name, 0, f); err != nil {
 				return err
 			}
 		}
 		return nil
+	case *Slice:
+		if l.Axis != a {
+			return s.visit(q.Name, a, c)
+		}
 	}
-	return fmt.Errorf("nn: node %q (%v): cannot remove channels through %v", q.Name, q.Layer.Kind(), q.Layer.Kind())
+	return s.refuse(q, a)
 }
 
-// binary handles a Binary node p losing output channel c: every input
-// that is not broadcast along the channel axis loses it too, and so does a
-// constant that varies along it. (The scale of a squeeze-and-excitation
-// block, [C 1 1], loses the channel with the image it multiplies.)
-func (s *surgery) binary(p *Node, c int) error {
+// refuse is the error of a node that channel removal cannot pass.
+func (s *surgery) refuse(n *Node, a int) error {
+	k := n.Layer.Kind()
+	why := ""
+	switch k {
+	case KindLayerNorm:
+		why = " (it normalises over them: the model dimension of a transformer is tied across its residual stream and is not pruned)"
+	case KindReduceMean:
+		if slices.Contains(n.Layer.(*ReduceMean).Axes, a) {
+			why = " (it averages over them, as a decomposed layer norm does: the model dimension of a transformer is tied across its residual stream and is not pruned)"
+		}
+	case KindPermute, KindSlice, KindMatMul, KindSoftmax:
+		why = " (attention heads are not pruned; the hidden width of a transformer's feed-forward blocks is)"
+	}
+	return fmt.Errorf("nn: node %q (%v): cannot remove channels through %v%s", n.Name, k, k, why)
+}
+
+// wrongAxis is the error of a node whose channels are not the axis a along
+// which indices are removed.
+func (s *surgery) wrongAxis(n *Node, a int) error {
+	return fmt.Errorf("nn: node %q (%v): cannot remove indices along axis %d of %v, which is not its channel axis", n.Name, n.Layer.Kind(), a, s.shapes[n.Name])
+}
+
+// binary handles a Binary node p losing output channel c along axis a:
+// every input that is not broadcast along that axis (shapes aligned at the
+// last axis) loses it too, and so does a constant that varies along it.
+// (The scale of a squeeze-and-excitation block, [C 1 1], loses the channel
+// with the image it multiplies; a transformer's positional embedding
+// [L F] loses the feature.)
+func (s *surgery) binary(p *Node, a, c int) error {
 	l := p.Layer.(*Binary)
 	out := s.shapes[p.Name]
 	for _, in := range p.Inputs {
-		if sh := s.shapes[in]; len(sh) == len(out) && sh[0] == out[0] {
-			if err := s.visit(in, c); err != nil {
+		sh := s.shapes[in]
+		if ai := a - len(out) + len(sh); ai >= 0 && sh[ai] == out[a] {
+			if err := s.visit(in, ai, c); err != nil {
 				return err
 			}
 		}
 	}
-	if l.Const != nil && len(l.Const.Shape) == len(out) && l.Const.Shape[0] > 1 {
-		mark(s.out, p, c)
+	if l.Const != nil {
+		if ai := a - len(out) + len(l.Const.Shape); ai >= 0 && l.Const.Shape[ai] > 1 {
+			mark(s.out, p, c)
+			s.constAxis[p] = ai
+		}
 	}
 	return nil
 }
@@ -292,7 +391,7 @@ func (s *surgery) apply() ([]Change, error) {
 		case *BatchNorm:
 			haveOut = l.C
 		case *Binary:
-			haveOut = l.Const.Shape[0]
+			haveOut = l.Const.Shape[s.constAxis[n]]
 		}
 		if len(out) >= haveOut && len(out) > 0 || len(in) >= haveIn && len(in) > 0 {
 			return nil, fmt.Errorf("nn: node %q would lose all its channels", n.Name)
@@ -331,7 +430,7 @@ func (s *surgery) apply() ([]Change, error) {
 			l.Var = cutSlice(l.Var, out)
 			l.C -= len(out)
 		case *Binary:
-			l.Const = cutParam(l.Const, 0, out)
+			l.Const = cutParam(l.Const, s.constAxis[n], out)
 		}
 	}
 	if err := s.m.Check(); err != nil {
@@ -358,7 +457,7 @@ func cutSlice(v []float32, drop map[int]bool) []float32 {
 	return out
 }
 
-// cutParam returns p without the indices drop along axis (0 or 1); the
+// cutParam returns p without the indices drop along axis; the
 // gradient is dropped, the mask is cut the same way.
 func cutParam(p *Param, axis int, drop map[int]bool) *Param {
 	if p == nil || len(drop) == 0 {
