@@ -265,22 +265,14 @@ func (r *run) loop() (*Result, error) {
 
 // Layers returns the convolution and linear layers of m that can lose a
 // filter: not the output, more than one filter, and accepted by
-// nn.RemoveFilters.
+// nn.RemoveFilters (see nn.Prunable, which says why the others cannot).
+// NetAdapt proposes only these.
 func Layers(m *nn.Model) []string {
-	var out []string
-	for _, n := range m.Nodes {
-		if filters(n) < 2 {
-			continue
-		}
-		idx, err := Smallest(m, n.Name, 1)
-		if err != nil {
-			continue
-		}
-		if _, err := nn.RemoveFilters(m.Clone(), n.Name, idx); err == nil {
-			out = append(out, n.Name)
-		}
+	ok, _, err := nn.Prunable(m)
+	if err != nil {
+		return nil
 	}
-	return out
+	return ok
 }
 
 func filters(n *nn.Node) int {

@@ -69,9 +69,59 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, changes, err := planRemoval(m, shapes, node, filters)
+	if err != nil || len(changes) == 0 {
+		return nil, err
+	}
+	return s.apply(changes)
+}
+
+// Refusal is a layer that [Prunable] found cannot lose filters, and why.
+type Refusal struct {
+	Node string
+	Err  error
+}
+
+// Prunable returns the convolution and linear nodes of m that can lose a
+// filter (they have more than one, and [RemoveFilters] accepts removing
+// one), in model order, and the other convolution and linear nodes with
+// the reason they cannot. It changes nothing. Pruning and NetAdapt
+// consider only the prunable nodes; for a transformer these are the first
+// linear layers of its feed-forward blocks.
+func Prunable(m *Model) (ok []string, refused []Refusal, err error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range m.Nodes {
+		var filters int
+		switch l := n.Layer.(type) {
+		case *Conv:
+			filters = l.OutC
+		case *Linear:
+			filters = l.Out
+		default:
+			continue
+		}
+		if filters < 2 {
+			refused = append(refused, Refusal{n.Name, fmt.Errorf("nn: node %q has %d filter", n.Name, filters)})
+			continue
+		}
+		if _, _, err := planRemoval(m, shapes, n.Name, []int{0}); err != nil {
+			refused = append(refused, Refusal{n.Name, err})
+			continue
+		}
+		ok = append(ok, n.Name)
+	}
+	return ok, refused, nil
+}
+
+// planRemoval follows the removal of filters of node through m, whose shapes are
+// given, and returns the changes per node without making them.
+func planRemoval(m *Model, shapes map[string][]int, node string, filters []int) (*surgery, []Change, error) {
 	n := m.Node(node)
 	if n == nil {
-		return nil, fmt.Errorf("nn: no node %q", node)
+		return nil, nil, fmt.Errorf("nn: no node %q", node)
 	}
 	var outC int
 	switch l := n.Layer.(type) {
@@ -80,14 +130,14 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 	case *Linear:
 		outC = l.Out
 	default:
-		return nil, fmt.Errorf("nn: node %q is %v; filters can be removed from conv and linear layers", node, n.Layer.Kind())
+		return nil, nil, fmt.Errorf("nn: node %q is %v; filters can be removed from conv and linear layers", node, n.Layer.Kind())
 	}
 	if len(filters) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	for _, f := range filters {
 		if f < 0 || f >= outC {
-			return nil, fmt.Errorf("nn: node %q: filter %d outside [0, %d)", node, f, outC)
+			return nil, nil, fmt.Errorf("nn: node %q: filter %d outside [0, %d)", node, f, outC)
 		}
 	}
 	s := &surgery{m: m, shapes: shapes, producer: map[string]*Node{}, seen: map[string]map[int]bool{},
@@ -103,10 +153,11 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 	}
 	for _, f := range filters {
 		if err := s.visit(node, a, f); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return s.apply()
+	changes, err := s.changes()
+	return s, changes, err
 }
 
 type surgery struct {
@@ -373,9 +424,9 @@ func sortedKeys(m map[int]bool) []int {
 	return k
 }
 
-// apply checks that no layer loses all its channels, then cuts the
-// parameters.
-func (s *surgery) apply() ([]Change, error) {
+// changes returns the removals per node, in model order, or an error if a
+// layer would lose all its channels.
+func (s *surgery) changes() ([]Change, error) {
 	var changes []Change
 	for _, n := range s.m.Nodes {
 		out, in := sortedKeys(s.out[n]), sortedKeys(s.in[n])
@@ -398,6 +449,11 @@ func (s *surgery) apply() ([]Change, error) {
 		}
 		changes = append(changes, Change{Node: n.Name, Kind: n.Layer.Kind(), Out: out, In: in})
 	}
+	return changes, nil
+}
+
+// apply cuts the parameters.
+func (s *surgery) apply(changes []Change) ([]Change, error) {
 	for _, ch := range changes {
 		n := s.m.Node(ch.Node)
 		out, in := toSet(ch.Out), toSet(ch.In)

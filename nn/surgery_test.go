@@ -181,6 +181,11 @@ func TestRemoveFiltersTokens(t *testing.T) {
 	if c := m.Node("scale").Layer.(*Binary).Const.Data; !slices.Equal(c, []float32{1, 4, 5, 6, 8}) {
 		t.Errorf("constant after surgery %v, want [1 4 5 6 8]", c)
 	}
+	ok, refused, err := Prunable(m)
+	if err != nil || !slices.Equal(ok, []string{"fc1"}) || len(refused) != 3 || refused[0].Node != "emb" || refused[1].Node != "fc2" ||
+		refused[2].Node != "head" || !strings.Contains(refused[2].Err.Error(), "would change the model output") {
+		t.Errorf("Prunable: %v, %+v, %v", ok, refused, err)
+	}
 	// The residual stream is tied: its width goes through the layer norm.
 	for _, node := range []string{"emb", "fc2"} {
 		_, err := RemoveFilters(m.Clone(), node, []int{0})

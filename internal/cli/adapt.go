@@ -231,6 +231,9 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "adapting %s on %s: budget %s, %s, select %s, %d proposals at once\n",
 		name, f.data, budget, what, sel, workers)
+	if err := printPrunable(e.stdout, m); err != nil {
+		return err
+	}
 	var res *netadapt.Result
 	if f.resume != "" {
 		fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)

@@ -106,6 +106,24 @@ func TestTransformerPruneRefused(t *testing.T) {
 	}
 }
 
+// TestTransformerPrunable: of the transformer's linear layers, pruning
+// and NetAdapt consider the first layers of the feed-forward blocks.
+func TestTransformerPrunable(t *testing.T) {
+	for _, name := range []string{"tf", "tf_ln"} {
+		m, err := nnonnx.ReadFile(filepath.Join("testdata", name+".onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, refused, err := nn.Prunable(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"/enc/layers.0/linear1/MatMul", "/enc/layers.1/linear1/MatMul"}; !slices.Equal(ok, want) || len(refused) != 8 {
+			t.Errorf("%s: prunable %v, %d refused, want %v and 8 refused", name, ok, len(refused), want)
+		}
+	}
+}
+
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {
