@@ -204,7 +204,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 		fmt.Fprintf(e.stdout, "pruning %s on %s: %s, %s, target %s, energy on %s (%s builder%s)\n",
 			name, f.data, method, gran, f.target, hw.Spec().Name, df, map[bool]string{true: ", searched", false: ""}[f.search])
 		if gran == prune.Filter {
-			if err := printPrunable(e.stdout, m); err != nil {
+			if _, err := printPrunable(e.stdout, m); err != nil {
 				return err
 			}
 		}
@@ -385,11 +385,11 @@ func writePruneHistory(path string, h *report.Prune) error {
 
 // printPrunable says which layers can lose filters, the only ones filter
 // pruning and NetAdapt consider, and why the other convolution and linear
-// layers are skipped.
-func printPrunable(w io.Writer, m *nn.Model) error {
+// layers are skipped. It returns the prunable layers.
+func printPrunable(w io.Writer, m *nn.Model) ([]string, error) {
 	ok, refused, err := nn.Prunable(m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	list := strings.Join(ok, ", ")
 	if len(ok) == 0 {
@@ -399,5 +399,5 @@ func printPrunable(w io.Writer, m *nn.Model) error {
 	for _, r := range refused {
 		fmt.Fprintf(w, "  skipping %s: %v\n", r.Node, r.Err)
 	}
-	return nil
+	return ok, nil
 }

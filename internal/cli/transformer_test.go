@@ -76,7 +76,9 @@ func TestPruneAdaptTransformer(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{layers, "; budget met\n", "saved " + adapted + "\n"} {
+	// The layer column fits the longest prunable layer's name.
+	header := "iter  layer" + strings.Repeat(" ", len("/enc/layers.0/linear1/MatMul")-len("layer")) + "  removed  filters"
+	for _, want := range []string{layers, header, "; budget met\n", "saved " + adapted + "\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("adapt: stdout lacks %q:\n%s", want, stdout)
 		}
