@@ -56,8 +56,11 @@ type Change struct {
 // dimension is tied across the residual stream: the embedding, the
 // attention output projections and the second layers of the feed-forward
 // blocks cannot lose outputs), and the slices, reshapes, transposes,
-// matrix products and softmax of attention (attention heads are not
-// removed).
+// matrix products and softmax of attention, which lose whole heads
+// ([RemoveHeads]).
+//
+// Node may also be a matmul [H L L] of attention, whose filters are then
+// its heads: see [RemoveHeads].
 //
 // Removal is refused, with nothing changed, if it would reach the model
 // input or output, split a grouped (non-depthwise) convolution, or leave a
@@ -84,15 +87,19 @@ type Refusal struct {
 
 // Prunable returns the convolution and linear nodes of m that can lose a
 // filter (they have more than one, and [RemoveFilters] accepts removing
-// one), in model order, and the other convolution and linear nodes with
-// the reason they cannot. It changes nothing. Pruning and NetAdapt
-// consider only the prunable nodes; for a transformer these are the first
-// linear layers of its feed-forward blocks.
+// one) and the attention products that can lose a head ([RemoveHeads];
+// one per attention block), in model order, and the other convolution and
+// linear nodes with the reason they cannot. It changes nothing. NetAdapt
+// considers only the prunable nodes, and filter pruning the convolution
+// and linear ones among them; for a transformer these are the first
+// linear layers of its feed-forward blocks and the heads of its attention
+// blocks.
 func Prunable(m *Model) (ok []string, refused []Refusal, err error) {
 	shapes, err := m.Shapes()
 	if err != nil {
 		return nil, nil, err
 	}
+	heads := map[string]bool{} // the projections of the heads listed
 	for _, n := range m.Nodes {
 		var filters int
 		switch l := n.Layer.(type) {
@@ -100,6 +107,21 @@ func Prunable(m *Model) (ok []string, refused []Refusal, err error) {
 			filters = l.OutC
 		case *Linear:
 			filters = l.Out
+		case *MatMul:
+			if sh := shapes[n.Name]; len(sh) == 3 && sh[0] > 1 {
+				// An attention block's heads, listed once (at its first
+				// product); other matmuls are not reported.
+				_, changes, err := planRemoval(m, shapes, n.Name, []int{0})
+				if err != nil || len(changes) == 0 {
+					continue
+				}
+				key := fmt.Sprint(changes[0].Node, changes[0].Out)
+				if !heads[key] {
+					heads[key] = true
+					ok = append(ok, n.Name)
+				}
+			}
+			continue
 		default:
 			continue
 		}
@@ -123,41 +145,73 @@ func planRemoval(m *Model, shapes map[string][]int, node string, filters []int) 
 	if n == nil {
 		return nil, nil, fmt.Errorf("nn: no node %q", node)
 	}
-	var outC int
+	s := newSurgery(m, shapes)
+	// A convolution's filters are its output's axis 0; a linear layer's
+	// outputs are its output's last axis (the features of each token); an
+	// attention product's heads are its output's axis 0.
+	var outC, a int
+	what := "filter"
 	switch l := n.Layer.(type) {
 	case *Conv:
 		outC = l.OutC
 	case *Linear:
-		outC = l.Out
+		outC, a = l.Out, len(shapes[node])-1
+	case *MatMul:
+		outC, s.heads, what = shapes[node][0], true, "head"
 	default:
 		return nil, nil, fmt.Errorf("nn: node %q is %v; filters can be removed from conv and linear layers", node, n.Layer.Kind())
+	}
+	if sh := shapes[node]; s.heads && len(sh) != 3 {
+		return nil, nil, fmt.Errorf("nn: node %q: matmul of shape %v; heads are the first axis of a matmul [H L L] of attention", node, sh)
 	}
 	if len(filters) == 0 {
 		return nil, nil, nil
 	}
 	for _, f := range filters {
 		if f < 0 || f >= outC {
-			return nil, nil, fmt.Errorf("nn: node %q: filter %d outside [0, %d)", node, f, outC)
+			return nil, nil, fmt.Errorf("nn: node %q: %s %d outside [0, %d)", node, what, f, outC)
 		}
-	}
-	s := &surgery{m: m, shapes: shapes, producer: map[string]*Node{}, seen: map[string]map[int]bool{},
-		axis: map[string]int{}, constAxis: map[*Node]int{}, out: map[*Node]map[int]bool{}, in: map[*Node]map[int]bool{}}
-	for _, nd := range m.Nodes {
-		s.producer[nd.Name] = nd
-	}
-	// A convolution's filters are its output's axis 0; a linear layer's
-	// outputs are its output's last axis (the features of each token).
-	a := len(shapes[node]) - 1
-	if _, ok := n.Layer.(*Conv); ok {
-		a = 0
 	}
 	for _, f := range filters {
 		if err := s.visit(node, a, f); err != nil {
 			return nil, nil, err
 		}
 	}
+	if s.heads && len(s.seen[node]) >= outC {
+		return nil, nil, fmt.Errorf("nn: node %q would lose all its %d heads", node, outC)
+	}
 	changes, err := s.changes()
 	return s, changes, err
+}
+
+// RemoveHeads removes attention heads. Node is the product of the queries
+// and the keys of an attention block ([MatMul], [H L L] per sample) and
+// heads index its first axis. The removal follows the head through the
+// products, the softmax, the transposes and reshapes that split the model
+// dimension into heads and merge them back, and the slices of a fused
+// query/key/value projection: the projection loses the head's query, key
+// and value outputs (and the slices shift), the output projection its
+// inputs. Removal is refused, with nothing changed, if it would remove
+// every head or meet anything else than those layers and the ones
+// [RemoveFilters] follows; on success it returns the changes per node, in
+// model order. It is [RemoveFilters] on a matmul; the product of the
+// attention weights and the values names the same heads.
+func RemoveHeads(m *Model, node string, heads []int) ([]Change, error) {
+	if n := m.Node(node); n != nil {
+		if _, ok := n.Layer.(*MatMul); !ok {
+			return nil, fmt.Errorf("nn: node %q is %v; heads are the first axis of a matmul [H L L] of attention", node, n.Layer.Kind())
+		}
+	}
+	return RemoveFilters(m, node, heads)
+}
+
+func newSurgery(m *Model, shapes map[string][]int) *surgery {
+	s := &surgery{m: m, shapes: shapes, producer: map[string]*Node{}, seen: map[string]map[int]bool{},
+		axis: map[string]int{}, constAxis: map[*Node]int{}, out: map[*Node]map[int]bool{}, in: map[*Node]map[int]bool{}}
+	for _, nd := range m.Nodes {
+		s.producer[nd.Name] = nd
+	}
+	return s
 }
 
 type surgery struct {
@@ -169,7 +223,10 @@ type surgery struct {
 	// constAxis is the axis of a Binary's constant that loses the
 	// node's removed output channels.
 	constAxis map[*Node]int
-	out, in   map[*Node]map[int]bool // removed output / input channels per node
+	// heads lets the removal through attention: slices, reshapes and
+	// transposes, products of activations and softmax ([RemoveHeads]).
+	heads   bool
+	out, in map[*Node]map[int]bool // removed output / input channels per node
 }
 
 func mark(m map[*Node]map[int]bool, n *Node, c int) {
@@ -283,6 +340,43 @@ func (s *surgery) backward(p *Node, a, c int) error {
 		if l.Axis != a {
 			return s.visit(p.Inputs[0], a, c)
 		}
+		if s.heads {
+			return s.visit(p.Inputs[0], a, l.Start+c)
+		}
+	case *Permute:
+		if s.heads {
+			ia, idx, err := s.permuteAxis(p, a, c, false)
+			if err != nil {
+				return err
+			}
+			for _, i := range idx {
+				if err := s.visit(p.Inputs[0], ia, i); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	case *MatMul:
+		if s.heads {
+			r := len(s.shapes[p.Name])
+			switch {
+			case a < r-2:
+				for _, in := range p.Inputs {
+					if err := s.visit(in, a, c); err != nil {
+						return err
+					}
+				}
+				return nil
+			case a == r-2:
+				return s.visit(p.Inputs[0], a, c)
+			default:
+				return s.visit(p.Inputs[1], a, c)
+			}
+		}
+	case *Softmax:
+		if s.heads && l.Axis != a {
+			return s.visit(p.Inputs[0], a, c)
+		}
 	}
 	return s.refuse(p, a)
 }
@@ -362,8 +456,142 @@ func (s *surgery) forward(q *Node, k, a, c int) error {
 		if l.Axis != a {
 			return s.visit(q.Name, a, c)
 		}
+		if s.heads {
+			// The slice's window shifts when indices before it go.
+			mark(s.in, q, c)
+			if c >= l.Start && c < l.End {
+				return s.visit(q.Name, a, c-l.Start)
+			}
+			return nil
+		}
+	case *Permute:
+		if s.heads {
+			oa, idx, err := s.permuteAxis(q, a, c, true)
+			if err != nil {
+				return err
+			}
+			for _, i := range idx {
+				if err := s.visit(q.Name, oa, i); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	case *MatMul:
+		if s.heads {
+			r := len(in)
+			switch {
+			case a < r-2: // a leading (head) axis of both operands and the product
+				if err := s.visit(q.Inputs[1-k], a, c); err != nil {
+					return err
+				}
+				return s.visit(q.Name, a, c)
+			case k == 0 && a == r-2: // a row
+				return s.visit(q.Name, a, c)
+			case k == 1 && a == r-1: // a column
+				return s.visit(q.Name, a, c)
+			case k == 0: // the inner axis, of both operands
+				return s.visit(q.Inputs[1], r-2, c)
+			default:
+				return s.visit(q.Inputs[0], r-1, c)
+			}
+		}
+	case *Softmax:
+		if s.heads && l.Axis != a {
+			return s.visit(q.Name, a, c)
+		}
 	}
 	return s.refuse(q, a)
+}
+
+// permuteAxis maps index c along axis a of the input of a Permute p to its
+// output (forward) or back. A reshape that splits the axis maps the index
+// to its block along the outermost of the new axes (removing one feature
+// of a head removes the head); one that merges axes maps an index of the
+// outermost to its block of the merged axis. Other reshapes, and views of
+// the input (In), are refused.
+func (s *surgery) permuteAxis(p *Node, a, c int, forward bool) (int, []int, error) {
+	l := p.Layer.(*Permute)
+	if l.In != nil {
+		return 0, nil, s.refuse(p, a)
+	}
+	in := s.shapes[p.Inputs[0]]
+	perm := l.Perm
+	if perm == nil {
+		perm = make([]int, len(in))
+		for i := range perm {
+			perm[i] = i
+		}
+	}
+	permuted := make([]int, len(in))
+	for i, x := range perm {
+		permuted[i] = in[x]
+	}
+	out := s.shapes[p.Name]
+	if forward {
+		pa := slices.Index(perm, a)
+		if l.Out == nil {
+			return pa, []int{c}, nil
+		}
+		oa, idx, ok := reshapeAxis(permuted, out, pa, c)
+		if !ok {
+			return 0, nil, s.refuse(p, a)
+		}
+		return oa, idx, nil
+	}
+	pa, idx := a, []int{c}
+	if l.Out != nil {
+		var ok bool
+		if pa, idx, ok = reshapeAxis(out, permuted, a, c); !ok {
+			return 0, nil, s.refuse(p, a)
+		}
+	}
+	return perm[pa], idx, nil
+}
+
+// reshapeAxis maps index c along axis a of shape from to the shape to of
+// the same size: the axis and the indices that go with it.
+func reshapeAxis(from, to []int, a, c int) (int, []int, bool) {
+	// The axes of from and to between two equal prefix products form a
+	// group.
+	pre := func(s []int) []int {
+		p := []int{1}
+		for _, d := range s {
+			p = append(p, p[len(p)-1]*d)
+		}
+		return p
+	}
+	pf, pt := pre(from), pre(to)
+	i0, i1 := a, a+1
+	for !slices.Contains(pt, pf[i0]) {
+		i0--
+	}
+	for !slices.Contains(pt, pf[i1]) {
+		i1++
+	}
+	o0, o1 := slices.Index(pt, pf[i0]), slices.Index(pt, pf[i1])
+	for o := o0; o < o1; o++ {
+		if to[o] == 1 {
+			return 0, nil, false
+		}
+	}
+	for i := i0; i < i1; i++ {
+		if from[i] == 1 {
+			return 0, nil, false
+		}
+	}
+	switch {
+	case i1-i0 == 1: // the same axis, or split: the block along the outermost
+		return o0, []int{c / numel(to[o0+1:o1])}, true
+	case o1-o0 == 1 && a == i0: // merged with inner axes: the block
+		inner := numel(from[i0+1 : i1])
+		idx := make([]int, inner)
+		for j := range idx {
+			idx[j] = c*inner + j
+		}
+		return o0, idx, true
+	}
+	return 0, nil, false
 }
 
 // refuse is the error of a node that channel removal cannot pass.
@@ -378,7 +606,7 @@ func (s *surgery) refuse(n *Node, a int) error {
 			why = " (it averages over them, as a decomposed layer norm does: the model dimension of a transformer is tied across its residual stream and is not pruned)"
 		}
 	case KindPermute, KindSlice, KindMatMul, KindSoftmax:
-		why = " (attention heads are not pruned; the hidden width of a transformer's feed-forward blocks is)"
+		why = " (attention is pruned by whole heads, at the product of queries and keys: see RemoveHeads)"
 	}
 	return fmt.Errorf("nn: node %q (%v): cannot remove channels through %v%s", n.Name, k, k, why)
 }
@@ -443,6 +671,17 @@ func (s *surgery) changes() ([]Change, error) {
 			haveOut = l.C
 		case *Binary:
 			haveOut = l.Const.Shape[s.constAxis[n]]
+		case *Slice:
+			haveIn = s.shapes[n.Inputs[0]][l.Axis] + 1 // may lose all but its window
+			kept := l.End - l.Start
+			for _, c := range in {
+				if c >= l.Start && c < l.End {
+					kept--
+				}
+			}
+			if kept == 0 {
+				return nil, fmt.Errorf("nn: node %q would lose all its channels", n.Name)
+			}
 		}
 		if len(out) >= haveOut && len(out) > 0 || len(in) >= haveIn && len(in) > 0 {
 			return nil, fmt.Errorf("nn: node %q would lose all its channels", n.Name)
@@ -487,6 +726,23 @@ func (s *surgery) apply(changes []Change) ([]Change, error) {
 			l.C -= len(out)
 		case *Binary:
 			l.Const = cutParam(l.Const, s.constAxis[n], out)
+		case *Slice:
+			start, end := l.Start, l.End
+			for _, c := range ch.In {
+				if c < start {
+					l.Start--
+				}
+				if c < end {
+					l.End--
+				}
+			}
+		}
+	}
+	// A reshape's output shape loses the removed indices.
+	for _, n := range s.m.Nodes {
+		if l, ok := n.Layer.(*Permute); ok && l.Out != nil && len(s.seen[n.Name]) > 0 {
+			l.Out = slices.Clone(l.Out)
+			l.Out[s.axis[n.Name]] -= len(s.seen[n.Name])
 		}
 	}
 	if err := s.m.Check(); err != nil {

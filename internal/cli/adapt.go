@@ -231,7 +231,7 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "adapting %s on %s: budget %s, %s, select %s, %d proposals at once\n",
 		name, f.data, budget, what, sel, workers)
-	layers, err := printPrunable(e.stdout, m)
+	layers, err := printPrunable(e.stdout, m, true)
 	if err != nil {
 		return err
 	}

@@ -204,7 +204,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 		fmt.Fprintf(e.stdout, "pruning %s on %s: %s, %s, target %s, energy on %s (%s builder%s)\n",
 			name, f.data, method, gran, f.target, hw.Spec().Name, df, map[bool]string{true: ", searched", false: ""}[f.search])
 		if gran == prune.Filter {
-			if _, err := printPrunable(e.stdout, m); err != nil {
+			if _, err := printPrunable(e.stdout, m, false); err != nil {
 				return err
 			}
 		}
@@ -383,13 +383,22 @@ func writePruneHistory(path string, h *report.Prune) error {
 	return fh.Close()
 }
 
-// printPrunable says which layers can lose filters, the only ones filter
-// pruning and NetAdapt consider, and why the other convolution and linear
-// layers are skipped. It returns the prunable layers.
-func printPrunable(w io.Writer, m *nn.Model) ([]string, error) {
-	ok, refused, err := nn.Prunable(m)
+// printPrunable says which layers can lose filters (or, with heads,
+// attention heads), the only ones filter pruning and NetAdapt consider,
+// and why the other convolution and linear layers are skipped. It returns
+// the prunable layers.
+func printPrunable(w io.Writer, m *nn.Model, heads bool) ([]string, error) {
+	all, refused, err := nn.Prunable(m)
 	if err != nil {
 		return nil, err
+	}
+	var ok []string
+	for _, name := range all {
+		if _, attn := m.Node(name).Layer.(*nn.MatMul); attn && !heads {
+			refused = append(refused, nn.Refusal{Node: name, Err: fmt.Errorf("its attention heads are removed by nnergy adapt, not by filter pruning")})
+			continue
+		}
+		ok = append(ok, name)
 	}
 	list := strings.Join(ok, ", ")
 	if len(ok) == 0 {

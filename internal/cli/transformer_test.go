@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/nn"
 )
 
@@ -13,11 +15,12 @@ import (
 // d_model 32, feed-forward width 64, 28 tokens of 28 features).
 var tfFixture = filepath.Join("..", "..", "nn", "onnx", "testdata", "tf_ln.onnx")
 
-// ffnWidths reads a native model file (an ONNX export renames the linear
-// layers over tokens: "X" becomes "X/matmul" on reimport) and returns the hidden width of its two
-// feed-forward blocks, checking that linear2 reads what linear1 writes and
-// that the model dimension (every other linear layer) is intact.
-func ffnWidths(t *testing.T, path string) [2]int {
+// widths reads a native model file (an ONNX export renames the linear
+// layers over tokens: "X" becomes "X/matmul" on reimport) and returns the
+// hidden width of its two feed-forward blocks and their numbers of heads,
+// checking that linear2 reads what linear1 writes, that the output
+// projection reads the heads left, and that the model dimension is intact.
+func widths(t *testing.T, path string) (ffn, heads [2]int) {
 	t.Helper()
 	m, err := nn.LoadFile(path)
 	if err != nil {
@@ -25,6 +28,12 @@ func ffnWidths(t *testing.T, path string) [2]int {
 	}
 	var w [2]int
 	for i, layer := range []string{"0", "1"} {
+		qkv, ok1 := m.Node("/enc/layers." + layer + "/self_attn/MatMul").Layer.(*nn.Linear)
+		out, ok2 := m.Node("/enc/layers." + layer + "/self_attn/Gemm").Layer.(*nn.Linear)
+		if !ok1 || !ok2 || qkv.Out%24 != 0 || out.In != qkv.Out/3 || qkv.In != 32 || out.Out != 32 {
+			t.Fatalf("%s: attention block %s is %+v then %+v", path, layer, qkv, out)
+		}
+		heads[i] = qkv.Out / 24
 		l1, ok1 := m.Node("/enc/layers." + layer + "/linear1/MatMul").Layer.(*nn.Linear)
 		l2, ok2 := m.Node("/enc/layers." + layer + "/linear2/MatMul").Layer.(*nn.Linear)
 		if !ok1 || !ok2 || l1.Out != l2.In || l1.In != 32 || l2.Out != 32 {
@@ -32,15 +41,12 @@ func ffnWidths(t *testing.T, path string) [2]int {
 		}
 		w[i] = l1.Out
 	}
-	for _, n := range m.Nodes {
-		if l, ok := n.Layer.(*nn.Linear); ok && !strings.Contains(n.Name, "/linear") {
-			if want := map[string][2]int{"/emb/MatMul": {28, 32}, "/head/Gemm": {32, 10}}[n.Name]; want != [2]int{} && (l.In != want[0] || l.Out != want[1]) ||
-				strings.Contains(n.Name, "self_attn/MatMul") && l.Out != 96 || strings.Contains(n.Name, "self_attn/Gemm") && l.Out != 32 {
-				t.Errorf("%s: %s is %d -> %d", path, n.Name, l.In, l.Out)
-			}
+	for name, want := range map[string][2]int{"/emb/MatMul": {28, 32}, "/head/Gemm": {32, 10}} {
+		if l := m.Node(name).Layer.(*nn.Linear); l.In != want[0] || l.Out != want[1] {
+			t.Errorf("%s: %s is %d -> %d", path, name, l.In, l.Out)
 		}
 	}
-	return w
+	return w, heads
 }
 
 // TestPruneAdaptTransformer prunes and adapts the transformer fixture on
@@ -49,9 +55,8 @@ func ffnWidths(t *testing.T, path string) [2]int {
 // the feed-forward width only.
 func TestPruneAdaptTransformer(t *testing.T) {
 	dir := t.TempDir()
-	layers := "prunable layers (2): /enc/layers.0/linear1/MatMul, /enc/layers.1/linear1/MatMul\n" +
-		"  skipping /emb/MatMul: nn: node \"/enc/layers.0/norm1/LayerNormalization\" (layernorm): cannot remove channels through layernorm (it normalises over them: the model dimension of a transformer is tied across its residual stream and is not pruned)\n" +
-		"  skipping /enc/layers.0/self_attn/MatMul: nn: node \"/enc/layers.0/self_attn/Slice\" (slice): cannot remove channels through slice (attention heads are not pruned; the hidden width of a transformer's feed-forward blocks is)\n"
+	skipping := "  skipping /emb/MatMul: nn: node \"/enc/layers.0/norm1/LayerNormalization\" (layernorm): cannot remove channels through layernorm (it normalises over them: the model dimension of a transformer is tied across its residual stream and is not pruned)\n" +
+		"  skipping /enc/layers.0/self_attn/MatMul: nn: node \"/enc/layers.0/self_attn/Slice\" (slice): cannot remove channels through slice (attention is pruned by whole heads, at the product of queries and keys: see RemoveHeads)\n"
 
 	pruned := filepath.Join(dir, "pruned.nnw")
 	code, stdout, stderr := runNnergy(t, "prune", "--model", tfFixture, "--data", "synthetic", "--method", "magnitude",
@@ -60,13 +65,15 @@ func TestPruneAdaptTransformer(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("prune: exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{layers, "remove 12 filters (10% of each layer)\n", "target sparsity=0.2 reached: ", "saved " + pruned} {
+	for _, want := range []string{"prunable layers (2): /enc/layers.0/linear1/MatMul, /enc/layers.1/linear1/MatMul\n" + skipping,
+		"  skipping /enc/layers.1/self_attn/MatMul_1: its attention heads are removed by nnergy adapt, not by filter pruning\n",
+		"remove 12 filters (10% of each layer)\n", "target sparsity=0.2 reached: ", "saved " + pruned} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("prune: stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	if w := ffnWidths(t, pruned); w[0] >= 64 || w[1] >= 64 {
-		t.Errorf("prune: feed-forward widths %v, want both below 64", w)
+	if w, h := widths(t, pruned); w[0] >= 64 || w[1] >= 64 || h != [2]int{4, 4} {
+		t.Errorf("prune: feed-forward widths %v, heads %v, want both widths below 64 and 4 heads", w, h)
 	}
 
 	adapted := filepath.Join(dir, "adapted.nnw")
@@ -77,17 +84,28 @@ func TestPruneAdaptTransformer(t *testing.T) {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}
 	// The layer column fits the longest prunable layer's name.
-	header := "iter  layer" + strings.Repeat(" ", len("/enc/layers.0/linear1/MatMul")-len("layer")) + "  removed  filters"
-	for _, want := range []string{layers, header, "; budget met\n", "saved " + adapted + "\n"} {
+	header := "iter  layer" + strings.Repeat(" ", len("/enc/layers.0/self_attn/MatMul_1")-len("layer")) + "  removed  filters"
+	layers := "prunable layers (4): /enc/layers.0/self_attn/MatMul_1, /enc/layers.0/linear1/MatMul, /enc/layers.1/self_attn/MatMul_1, /enc/layers.1/linear1/MatMul\n"
+	for _, want := range []string{layers + skipping, header, "; budget met\n", "saved " + adapted + "\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("adapt: stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	if regexp.MustCompile(`\n\s+\d+\s+/(emb|head|enc/layers\.\d/(self_attn|linear2))`).MatchString(stdout) {
+	if regexp.MustCompile(`\n\s+\d+\s+/(emb|head|enc/layers\.\d/(self_attn/(MatMul|Gemm)\s|linear2))`).MatchString(stdout) {
 		t.Errorf("adapt proposed a layer that cannot be pruned:\n%s", stdout)
 	}
-	// 30% of the MACs: 2·28·32 per hidden feature, of 584512.
-	if w := ffnWidths(t, adapted); float64(2*28*32*(128-w[0]-w[1])) < 0.99*0.3*584512 {
-		t.Errorf("adapt: feed-forward widths %v do not save 30%% of 584512 MACs", w)
+	w, h := widths(t, adapted)
+	m, err := nn.LoadFile(adapted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := measure.Count{}.Measure(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each hidden feature is 2·28·32 MACs, each head 28·32·24 + 28·8·32
+	// + 2·28·28·8.
+	if saved := 584512 - ms.Total.MACs; float64(ms.Total.MACs) > 1.01*0.7*584512 || saved != int64(2*28*32*(128-w[0]-w[1])+41216*(8-h[0]-h[1])) {
+		t.Errorf("adapt: feed-forward widths %v and heads %v leave %d MACs of 584512", w, h, ms.Total.MACs)
 	}
 }

@@ -86,7 +86,7 @@ func TestTransformerPruneRefused(t *testing.T) {
 		{"tf", "/emb/MatMul", `nn: node "/enc/layers.0/norm1/ReduceMean" (reducemean): cannot remove channels through reducemean (it averages over them, as a decomposed layer norm does: the model dimension of a transformer is tied across its residual stream and is not pruned)`},
 		{"tf_ln", "/enc/layers.0/linear2/MatMul", `nn: node "/enc/layers.0/norm1/LayerNormalization" (layernorm): cannot remove channels through layernorm`},
 		{"tf_ln", "/enc/layers.1/self_attn/Gemm", `nn: node "/enc/layers.0/norm2/LayerNormalization" (layernorm): cannot remove channels through layernorm`},
-		{"tf_ln", "/enc/layers.0/self_attn/MatMul", `nn: node "/enc/layers.0/self_attn/Slice" (slice): cannot remove channels through slice (attention heads are not pruned`},
+		{"tf_ln", "/enc/layers.0/self_attn/MatMul", `nn: node "/enc/layers.0/self_attn/Slice" (slice): cannot remove channels through slice (attention is pruned by whole heads`},
 		{"tf_ln", "/head/Gemm", `would change the model output "/head/Gemm"`},
 		{"tf_ln", "/Reshape", `nn: node "/Reshape" is permute; filters can be removed from conv and linear layers`},
 	} {
@@ -107,7 +107,8 @@ func TestTransformerPruneRefused(t *testing.T) {
 }
 
 // TestTransformerPrunable: of the transformer's linear layers, pruning
-// and NetAdapt consider the first layers of the feed-forward blocks.
+// and NetAdapt consider the first layers of the feed-forward blocks, and
+// NetAdapt the heads of each attention block (once, at its first product).
 func TestTransformerPrunable(t *testing.T) {
 	for _, name := range []string{"tf", "tf_ln"} {
 		m, err := nnonnx.ReadFile(filepath.Join("testdata", name+".onnx"))
@@ -118,7 +119,7 @@ func TestTransformerPrunable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"/enc/layers.0/linear1/MatMul", "/enc/layers.1/linear1/MatMul"}; !slices.Equal(ok, want) || len(refused) != 8 {
+		if want := []string{"/enc/layers.0/self_attn/MatMul_1", "/enc/layers.0/linear1/MatMul", "/enc/layers.1/self_attn/MatMul_1", "/enc/layers.1/linear1/MatMul"}; !slices.Equal(ok, want) || len(refused) != 8 {
 			t.Errorf("%s: prunable %v, %d refused, want %v and 8 refused", name, ok, len(refused), want)
 		}
 	}
@@ -131,5 +132,77 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 				return
 			}
 		}
+	}
+}
+
+// TestTransformerRemoveHeads removes attention heads of the transformer
+// fixtures. With the removed heads' value projections zeroed first (so
+// that the heads output zero), the pruned model must compute the same
+// outputs; the fused projection loses 3·8 outputs per head, the output
+// projection 8 inputs; exported to ONNX, ONNX Runtime must agree with it.
+func TestTransformerRemoveHeads(t *testing.T) {
+	cuts := map[string][]int{"/enc/layers.0/self_attn/MatMul_1": {1}, "/enc/layers.1/self_attn/MatMul_1": {0, 3}}
+	for _, name := range []string{"tf", "tf_ln"} {
+		t.Run(name, func(t *testing.T) {
+			m, err := nnonnx.ReadFile(filepath.Join("testdata", name+".onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, node := range slices.Sorted(mapKeys(cuts)) {
+				proj := m.Node(strings.Replace(node, "MatMul_1", "MatMul", 1)).Layer.(*nn.Linear)
+				for _, h := range cuts[node] {
+					for f := 64 + 8*h; f < 64+8*(h+1); f++ {
+						clear(proj.Weight.Data[f*32 : (f+1)*32])
+						proj.Bias.Data[f] = 0
+					}
+				}
+			}
+			x := randomInput(m, 3, 22)
+			want := forward(t, m, x)
+			for _, node := range slices.Sorted(mapKeys(cuts)) {
+				changes, err := nn.RemoveHeads(m, node, cuts[node])
+				if err != nil {
+					t.Fatal(err)
+				}
+				proj, out := strings.Replace(node, "MatMul_1", "MatMul", 1), strings.Replace(node, "MatMul_1", "Gemm", 1)
+				var wantOut, wantIn []int
+				for _, h := range cuts[node] {
+					for j := 0; j < 8; j++ {
+						wantIn = append(wantIn, 8*h+j)
+					}
+				}
+				for part := 0; part < 3; part++ {
+					for _, f := range wantIn {
+						wantOut = append(wantOut, 32*part+f)
+					}
+				}
+				for _, c := range changes {
+					switch {
+					case c.Node == proj && !slices.Equal(c.Out, wantOut), c.Node == out && !slices.Equal(c.In, wantIn),
+						c.Kind == nn.KindLinear && c.Node != proj && c.Node != out:
+						t.Errorf("%s: change %+v", node, c)
+					}
+				}
+				if l := m.Node(proj).Layer.(*nn.Linear); l.Out != 96-24*len(cuts[node]) || m.Node(out).Layer.(*nn.Linear).In != 32-8*len(cuts[node]) {
+					t.Errorf("%s: projections %d and %d wide", node, l.Out, m.Node(out).Layer.(*nn.Linear).In)
+				}
+			}
+			got := forward(t, m, x)
+			if d := maxDiff(t, got, want); d > 1e-5 {
+				t.Errorf("removing heads changed the outputs by %.3g", d)
+			}
+			om, err := nnonnx.Export(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			onnxtest.Check(t, om)
+			ort := runORT(t, om, x)
+			if d, r := maxDiff(t, ort, got), relDiff(t, got, ort); d > ortTol || r > ortRel {
+				t.Errorf("ONNX Runtime and nnergy differ on the pruned transformer by %.3g, %.3g relative (> %g, %g)", d, r, ortTol, ortRel)
+			}
+			if _, err := nn.RemoveHeads(m, "/enc/layers.1/self_attn/MatMul_1", []int{0, 1}); err == nil || !strings.Contains(err.Error(), "would lose all") {
+				t.Errorf("removing the last heads: %v", err)
+			}
+		})
 	}
 }

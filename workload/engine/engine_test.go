@@ -155,7 +155,7 @@ func TestLowerTransformer(t *testing.T) {
 }
 
 // TestLowerPrunedTransformer: once the hidden width of its feed-forward
-// blocks is pruned, the transformer lowers with the MACs the engine and
+// blocks is pruned and a head removed, the transformer lowers with the MACs the engine and
 // measure.Count count and the analysis import of its export finds, and
 // the pruned linear layers are GEMMs with a row per token of the kept
 // width.
@@ -174,6 +174,9 @@ func TestLowerPrunedTransformer(t *testing.T) {
 			if _, err := nn.RemoveFilters(m, node, drop); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if _, err := nn.RemoveHeads(m, "/enc/layers.0/self_attn/MatMul_1", []int{2}); err != nil {
+			t.Fatal(err)
 		}
 		infos, err := nn.Describe(m)
 		if err != nil {
@@ -216,8 +219,10 @@ func TestLowerPrunedTransformer(t *testing.T) {
 				}
 			}
 		}
-		if pruned, _ := engine.Lower(m, 1); pruned.MACs() != full.MACs()-2*28*32*13 {
-			t.Errorf("%s: pruning 13 hidden features saved %d MACs, want %d", file, full.MACs()-pruned.MACs(), 2*28*32*13)
+		// A head: its 24 rows of the fused projection, 8 columns of the
+		// output projection and its two 28×28×8 products.
+		if pruned, _ := engine.Lower(m, 1); pruned.MACs() != full.MACs()-2*28*32*13-(28*32*24+28*8*32+2*28*28*8) {
+			t.Errorf("%s: pruning 13 hidden features and a head saved %d MACs, want %d", file, full.MACs()-pruned.MACs(), 2*28*32*13+28*32*24+28*8*32+2*28*28*8)
 		}
 	}
 }
