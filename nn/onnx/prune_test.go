@@ -206,3 +206,30 @@ func TestTransformerRemoveHeads(t *testing.T) {
 		})
 	}
 }
+
+// TestTransformerRemoveHeadsErrors pins RemoveHeads' refusals, which change
+// nothing.
+func TestTransformerRemoveHeadsErrors(t *testing.T) {
+	for _, tt := range []struct {
+		node  string
+		heads []int
+		want  string
+	}{
+		{"/enc/layers.0/linear1/MatMul", []int{0}, `nn: node "/enc/layers.0/linear1/MatMul" is linear; heads are the first axis of a matmul [H L L] of attention`},
+		{"/enc/layers.0/self_attn/MatMul_1", []int{4}, `nn: node "/enc/layers.0/self_attn/MatMul_1": head 4 outside [0, 4)`},
+		{"/enc/layers.0/self_attn/MatMul_2", []int{0, 1, 2, 3}, `nn: node "/enc/layers.0/self_attn/MatMul_2" would lose all its 4 heads`},
+		{"/nope", []int{0}, `nn: no node "/nope"`},
+	} {
+		m, err := nnonnx.ReadFile(filepath.Join("testdata", "tf.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		params := m.NumParams()
+		if _, err := nn.RemoveHeads(m, tt.node, tt.heads); err == nil || err.Error() != tt.want {
+			t.Errorf("%s %v: error %v\nwant %s", tt.node, tt.heads, err, tt.want)
+		}
+		if m.NumParams() != params {
+			t.Errorf("%s: a refused removal changed the model", tt.node)
+		}
+	}
+}
