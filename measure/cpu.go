@@ -118,7 +118,7 @@ func spaced(full, n int) []int {
 
 // Measure returns m's estimated latency per layer and in total.
 func (c *CPU) Measure(ctx context.Context, m *nn.Model) (Measurement, error) {
-	ms, err := counts(m, c.batch)
+	ms, err := counts(m, c.batch, false)
 	if err != nil {
 		return Measurement{}, err
 	}

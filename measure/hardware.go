@@ -112,7 +112,8 @@ func (h *Hardware) Network(m *nn.Model) (*workload.Network, error) {
 // Measure returns m's energy, cycles and latency on the architecture per
 // layer and in total, with its MACs and nonzero parameters.
 func (h *Hardware) Measure(ctx context.Context, m *nn.Model) (Measurement, error) {
-	ms, err := counts(m, h.cfg.Batch)
+	// The same layers as engine.Lower's, in the same order.
+	ms, err := counts(m, h.cfg.Batch, true)
 	if err != nil {
 		return Measurement{}, err
 	}
@@ -125,6 +126,9 @@ func (h *Hardware) Measure(ctx context.Context, m *nn.Model) (Measurement, error
 		return Measurement{}, err
 	}
 	ms.Total = Resource{MACs: ms.Total.MACs, Params: ms.Total.Params}
+	if len(res.Layers) != len(ms.Layers) {
+		return Measurement{}, fmt.Errorf("measure: the workload has %d layers for the model's %d (a bug)", len(res.Layers), len(ms.Layers))
+	}
 	for i, l := range res.Layers {
 		r := &ms.Layers[i].Resource
 		r.EnergyPJ = l.Result.EnergyPJ

@@ -43,8 +43,10 @@ type LayerResource struct {
 }
 
 // Measurement is a network's resources: the total and each convolution or
-// linear layer in model order (the hardware model's total includes only
-// those; the CPU measurer's also counts the other nodes in Other).
+// linear layer in model order, and, for Count and the hardware model, each
+// matrix product of two activations (attention), as engine.Lower lowers
+// them (the hardware model's total includes only those; the CPU measurer's
+// also counts the other nodes, matrix products included, in Other).
 type Measurement struct {
 	Batch  int
 	Total  Resource
@@ -110,21 +112,24 @@ func (r Resource) add(o Resource) Resource {
 // pruning papers report.
 type Count struct{ Batch int }
 
-// Measure returns m's dense MACs per batch and nonzero parameters, per layer.
+// Measure returns m's dense MACs per batch and nonzero parameters, per layer
+// (the convolution, linear and matmul layers: the layers of
+// engine.Lower).
 func (c Count) Measure(ctx context.Context, m *nn.Model) (Measurement, error) {
-	return counts(m, max(c.Batch, 1))
+	return counts(m, max(c.Batch, 1), true)
 }
 
-// counts lists every convolution and linear layer of m with its MACs and
+// counts lists every convolution and linear layer of m, and its matrix
+// products of two activations (attention) when matmul, with its MACs and
 // nonzero parameters.
-func counts(m *nn.Model, batch int) (Measurement, error) {
+func counts(m *nn.Model, batch int, matmul bool) (Measurement, error) {
 	infos, err := nn.Describe(m)
 	if err != nil {
 		return Measurement{}, fmt.Errorf("measure: %w", err)
 	}
 	ms := Measurement{Batch: batch}
 	for _, li := range infos {
-		if li.Kind != nn.KindConv && li.Kind != nn.KindLinear {
+		if li.Kind != nn.KindConv && li.Kind != nn.KindLinear && (!matmul || li.Kind != nn.KindMatMul) {
 			continue
 		}
 		var nz int64

@@ -340,3 +340,45 @@ func TestCPU(t *testing.T) {
 		t.Error("a wider fc2 was measured")
 	}
 }
+
+// TestHardwareTransformer: the hardware measurer's layers are engine.Lower's,
+// attention's matrix products included (it indexed past its layer list on
+// a transformer), and the feed-forward pruning of the transformer costs
+// less.
+func TestHardwareTransformer(t *testing.T) {
+	ctx := context.Background()
+	m, err := nnonnx.ReadFile(filepath.Join("..", "nn", "onnx", "testdata", "tf_ln.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hardware(t, "eyeriss", HardwareConfig{Dataflow: dataflow.RS})
+	before, err := h.Measure(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := engine.Lower(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Layers) != len(net.Layers) {
+		t.Fatalf("%d layers measured, %d lowered", len(before.Layers), len(net.Layers))
+	}
+	for i, l := range net.Layers {
+		if r := before.Layers[i]; r.Name != l.Name || r.MACs != l.MACs() || !(r.EnergyPJ > 0) {
+			t.Errorf("layer %d: measured %s with %d MACs and %v pJ, lowered %s with %d MACs", i, r.Name, r.MACs, r.EnergyPJ, l.Name, l.MACs())
+		}
+	}
+	if before.Total.MACs != net.MACs() {
+		t.Errorf("total %d MACs, lowered %d", before.Total.MACs, net.MACs())
+	}
+	if _, err := nn.RemoveFilters(m, "/enc/layers.0/linear1/MatMul", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := h.Measure(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(after.Total.EnergyPJ < before.Total.EnergyPJ) || before.Total.MACs-after.Total.MACs != 2*28*32*16 {
+		t.Errorf("pruned: %v pJ, %d MACs; unpruned %v pJ, %d MACs", after.Total.EnergyPJ, after.Total.MACs, before.Total.EnergyPJ, before.Total.MACs)
+	}
+}

@@ -265,30 +265,27 @@ func (r *run) loop() (*Result, error) {
 
 // Layers returns the convolution and linear layers of m that can lose a
 // filter: not the output, more than one filter, and accepted by
-// nn.RemoveFilters.
+// nn.RemoveFilters (see nn.Prunable, which says why the others cannot).
+// NetAdapt proposes only these.
 func Layers(m *nn.Model) []string {
-	var out []string
-	for _, n := range m.Nodes {
-		if filters(n) < 2 {
-			continue
-		}
-		idx, err := Smallest(m, n.Name, 1)
-		if err != nil {
-			continue
-		}
-		if _, err := nn.RemoveFilters(m.Clone(), n.Name, idx); err == nil {
-			out = append(out, n.Name)
-		}
+	ok, _, err := nn.Prunable(m)
+	if err != nil {
+		return nil
 	}
-	return out
+	return ok
 }
 
-func filters(n *nn.Node) int {
+func filters(m *nn.Model, n *nn.Node) int {
 	switch l := n.Layer.(type) {
 	case *nn.Conv:
 		return l.OutC
 	case *nn.Linear:
 		return l.Out
+	case *nn.MatMul:
+		// An attention product's heads (see nn.RemoveHeads).
+		if ns, err := nn.FilterNorms(m, n.Name); err == nil {
+			return len(ns)
+		}
 	}
 	return 0
 }
@@ -324,7 +321,7 @@ func Propose(ctx context.Context, m *nn.Model, node string, ms measure.Measurer,
 	if n == nil {
 		return nil, 0, 0, false, fmt.Errorf("netadapt: no node %q", node)
 	}
-	total := filters(n)
+	total := filters(m, n)
 	type try struct {
 		m *nn.Model
 		v float64
@@ -409,7 +406,7 @@ func (r *run) iterate() (bool, error) {
 				o := &outs[j]
 				pm, k, v, ok, err := Propose(ctx, r.m, layers[j], r.cfg.Measurer, r.metric, target)
 				if err == nil && ok {
-					o.p = Proposal{Iteration: r.next, Layer: layers[j], Removed: k, Filters: filters(pm.Node(layers[j])),
+					o.p = Proposal{Iteration: r.next, Layer: layers[j], Removed: k, Filters: filters(pm, pm.Node(layers[j])),
 						Resource: v, Ratio: v / res.Initial}
 					o.m, o.p.Accuracy, err = r.cfg.Tuner.Tune(ctx, pm, Job{Phase: Short, Iteration: r.next,
 						Layer: layers[j], Seed: seedFor(r.cfg.Seed, r.next, j)})

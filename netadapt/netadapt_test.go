@@ -122,7 +122,7 @@ func TestPropose(t *testing.T) {
 			if !ok {
 				// Even one filter left must miss the target.
 				c := m.Clone()
-				idx, _ := Smallest(c, l, filters(c.Node(l))-1)
+				idx, _ := Smallest(c, l, filters(c, c.Node(l))-1)
 				nn.RemoveFilters(c, l, idx)
 				got, _ := ms.Measure(ctx, c)
 				if meets(float64(got.Total.MACs), target) {

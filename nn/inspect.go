@@ -8,7 +8,9 @@ import (
 )
 
 // FilterNorms returns the L2 norm of each output filter of a convolution
-// (over its input channels and kernel) or linear layer (each weight row).
+// (over its input channels and kernel) or linear layer (each weight row),
+// or of each head of an attention product ([RemoveHeads]: over the
+// projection weights that go with the head).
 func FilterNorms(m *Model, node string) ([]float64, error) {
 	n := m.Node(node)
 	if n == nil {
@@ -20,6 +22,8 @@ func FilterNorms(m *Model, node string) ([]float64, error) {
 		w = l.Weight
 	case *Linear:
 		w = l.Weight
+	case *MatMul:
+		return headNorms(m, node)
 	default:
 		return nil, fmt.Errorf("nn: node %q is %v, not conv or linear", node, n.Layer.Kind())
 	}
@@ -178,4 +182,44 @@ func Describe(m *Model) ([]LayerInfo, error) {
 		infos = append(infos, li)
 	}
 	return infos, nil
+}
+
+// headNorms returns the L2 norm of the linear weights each head of the
+// attention product node would take with it.
+func headNorms(m *Model, node string) ([]float64, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, err
+	}
+	sh := shapes[node]
+	if len(sh) != 3 {
+		return nil, fmt.Errorf("nn: node %q: matmul of shape %v; heads are the first axis of a matmul [H L L] of attention", node, sh)
+	}
+	norms := make([]float64, sh[0])
+	for h := range norms {
+		_, changes, err := planRemoval(m, shapes, node, []int{h})
+		if err != nil {
+			return nil, err
+		}
+		var s float64
+		for _, c := range changes {
+			l, ok := m.Node(c.Node).Layer.(*Linear)
+			if !ok {
+				continue
+			}
+			for _, r := range c.Out {
+				for _, v := range l.Weight.Data[r*l.In : (r+1)*l.In] {
+					s += float64(v) * float64(v)
+				}
+			}
+			for _, col := range c.In {
+				for r := 0; r < l.Out; r++ {
+					v := l.Weight.Data[r*l.In+col]
+					s += float64(v) * float64(v)
+				}
+			}
+		}
+		norms[h] = math.Sqrt(s)
+	}
+	return norms, nil
 }

@@ -32,7 +32,7 @@ func checkRemovalPreservesOutput(t *testing.T, m *Model, node string, filters []
 			}
 		}
 	}
-	x := NewTensor(2, m.InShape[0], m.InShape[1], m.InShape[2])
+	x := NewTensor(append([]int{2}, m.InShape...)...)
 	rng := rand.New(rand.NewPCG(9, 9))
 	for i := range x.Data {
 		x.Data[i] = rng.Float32()*2 - 1
@@ -146,6 +146,52 @@ func TestRemoveFiltersResidual(t *testing.T) {
 	c2, err := RemoveFilters(m.Clone(), "b", []int{0})
 	if err != nil || c2[0].Node != "a" || !slices.Equal(c2[0].Out, []int{0}) {
 		t.Errorf("pruning b: %+v, %v", c2, err)
+	}
+}
+
+// TestRemoveFiltersTokens removes hidden features of a feed-forward block
+// over tokens ([L F] inputs, the linear layers applied along the last
+// axis), through elementwise layers and a per-feature constant, while the
+// residual stream around it keeps its width.
+func TestRemoveFiltersTokens(t *testing.T) {
+	m := New("x", 5, 6)
+	e := m.Add("emb", NewLinear(6, 4), "x")
+	h := m.Add("fc1", NewLinear(4, 8), e)
+	h = m.Add("gelu", &Act{Func: GELU}, h)
+	h = m.Add("scale", &Binary{Op: OpMul, Const: NewParam(nil, 8)}, h)
+	h = m.Add("drop", NewDropout(0.1), h)
+	h = m.Add("fc2", NewLinear(8, 4), h)
+	r := m.Add("res", &Add{}, e, h)
+	r = m.Add("ln", &LayerNorm{Axes: 1, Eps: 1e-5, Scale: NewParam(nil, 4), Bias: NewParam(nil, 4)}, r)
+	r = m.Add("mean", &ReduceMean{Axes: []int{0}}, r)
+	m.Add("head", NewLinear(4, 3), r)
+	randomise(m, 3)
+	for i := range m.Node("scale").Layer.(*Binary).Const.Data {
+		m.Node("scale").Layer.(*Binary).Const.Data[i] = float32(i + 1)
+	}
+	changes := checkRemovalPreservesOutput(t, m, "fc1", []int{6, 1, 2}, false)
+	want := []Change{
+		{Node: "fc1", Kind: KindLinear, Out: []int{1, 2, 6}},
+		{Node: "scale", Kind: KindBinary, Out: []int{1, 2, 6}},
+		{Node: "fc2", Kind: KindLinear, In: []int{1, 2, 6}},
+	}
+	if !equalChanges(changes, want) {
+		t.Errorf("changes %+v\nwant %+v", changes, want)
+	}
+	if c := m.Node("scale").Layer.(*Binary).Const.Data; !slices.Equal(c, []float32{1, 4, 5, 6, 8}) {
+		t.Errorf("constant after surgery %v, want [1 4 5 6 8]", c)
+	}
+	ok, refused, err := Prunable(m)
+	if err != nil || !slices.Equal(ok, []string{"fc1"}) || len(refused) != 3 || refused[0].Node != "emb" || refused[1].Node != "fc2" ||
+		refused[2].Node != "head" || !strings.Contains(refused[2].Err.Error(), "would change the model output") {
+		t.Errorf("Prunable: %v, %+v, %v", ok, refused, err)
+	}
+	// The residual stream is tied: its width goes through the layer norm.
+	for _, node := range []string{"emb", "fc2"} {
+		_, err := RemoveFilters(m.Clone(), node, []int{0})
+		if want := `nn: node "ln" (layernorm): cannot remove channels through layernorm`; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: error %v, want %s", node, err, want)
+		}
 	}
 }
 

@@ -604,7 +604,9 @@ func (r *run) energyAware() error {
 		slices.SortStableFunc(order, func(a, b measure.LayerResource) int { return cmp.Compare(b.EnergyPJ, a.EnergyPJ) })
 		pruned := false
 		for _, l := range order {
-			if saturated[l.Name] {
+			if w, _ := weightsOf(r.m.Node(l.Name).Layer); saturated[l.Name] || w == nil {
+				// Matrix products of two activations (attention) have
+				// no weights to prune.
 				continue
 			}
 			prev := r.m.Clone()

@@ -231,6 +231,13 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "adapting %s on %s: budget %s, %s, select %s, %d proposals at once\n",
 		name, f.data, budget, what, sel, workers)
+	layers, err := printPrunable(e.stdout, m, true)
+	if err != nil {
+		return err
+	}
+	for _, l := range layers {
+		tw.layerW = max(tw.layerW, len(l))
+	}
 	var res *netadapt.Result
 	if f.resume != "" {
 		fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)
@@ -329,10 +336,11 @@ type adaptTable struct {
 	w      io.Writer
 	metric measure.Metric
 	head   bool
+	layerW int // the longest layer name (the column is at least 12 wide)
 }
 
 func (t *adaptTable) header() {
-	fmt.Fprintf(t.w, "\n%4s  %-12s  %7s  %7s  %12s  %12s  %7s  %8s  %9s\n", "iter", "layer", "removed", "filters",
+	fmt.Fprintf(t.w, "\n%4s  %-*s  %7s  %7s  %12s  %12s  %7s  %8s  %9s\n", "iter", max(12, t.layerW), "layer", "removed", "filters",
 		"target", t.metric.String(), "ratio", "accuracy", "proposals")
 	t.head = true
 }
@@ -341,7 +349,7 @@ func (t *adaptTable) row(it netadapt.Iteration, _ []netadapt.Proposal) {
 	if !t.head {
 		t.header()
 	}
-	fmt.Fprintf(t.w, "%4d  %-12s  %7d  %7d  %12s  %12s  %6.1f%%  %8s  %9d\n", it.Iteration, it.Layer, it.Removed, it.Filters,
+	fmt.Fprintf(t.w, "%4d  %-*s  %7d  %7d  %12s  %12s  %6.1f%%  %8s  %9d\n", it.Iteration, max(12, t.layerW), it.Layer, it.Removed, it.Filters,
 		netadapt.FormatValue(t.metric, it.Target), netadapt.FormatValue(t.metric, it.Resource), 100*it.Ratio, pctAcc(it.Accuracy), it.Proposals)
 }
 

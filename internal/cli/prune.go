@@ -201,8 +201,14 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		fmt.Fprintf(e.stdout, "pruning %s on %s: %s, %s, target %s, energy on %s (%s builder%s)\n\n",
+		fmt.Fprintf(e.stdout, "pruning %s on %s: %s, %s, target %s, energy on %s (%s builder%s)\n",
 			name, f.data, method, gran, f.target, hw.Spec().Name, df, map[bool]string{true: ", searched", false: ""}[f.search])
+		if gran == prune.Filter {
+			if _, err := printPrunable(e.stdout, m, false); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(e.stdout)
 		tw := &pruneTable{w: e.stdout}
 		cfg.OnStep = tw.row
 		before := hw.Stats()
@@ -375,4 +381,32 @@ func writePruneHistory(path string, h *report.Prune) error {
 		return err
 	}
 	return fh.Close()
+}
+
+// printPrunable says which layers can lose filters (or, with heads,
+// attention heads), the only ones filter pruning and NetAdapt consider,
+// and why the other convolution and linear layers are skipped. It returns
+// the prunable layers.
+func printPrunable(w io.Writer, m *nn.Model, heads bool) ([]string, error) {
+	all, refused, err := nn.Prunable(m)
+	if err != nil {
+		return nil, err
+	}
+	var ok []string
+	for _, name := range all {
+		if _, attn := m.Node(name).Layer.(*nn.MatMul); attn && !heads {
+			refused = append(refused, nn.Refusal{Node: name, Err: fmt.Errorf("its attention heads are removed by nnergy adapt, not by filter pruning")})
+			continue
+		}
+		ok = append(ok, name)
+	}
+	list := strings.Join(ok, ", ")
+	if len(ok) == 0 {
+		list = "none"
+	}
+	fmt.Fprintf(w, "prunable layers (%d): %s\n", len(ok), list)
+	for _, r := range refused {
+		fmt.Fprintf(w, "  skipping %s: %v\n", r.Node, r.Err)
+	}
+	return ok, nil
 }

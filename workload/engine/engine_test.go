@@ -1,10 +1,13 @@
 package engine_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/nn/zoo"
@@ -147,6 +150,79 @@ func TestLowerTransformer(t *testing.T) {
 			if err := lowered.Validate(); err != nil {
 				t.Error(err)
 			}
+		}
+	}
+}
+
+// TestLowerPrunedTransformer: once the hidden width of its feed-forward
+// blocks is pruned and a head removed, the transformer lowers with the MACs the engine and
+// measure.Count count and the analysis import of its export finds, and
+// the pruned linear layers are GEMMs with a row per token of the kept
+// width.
+func TestLowerPrunedTransformer(t *testing.T) {
+	for _, file := range []string{"../../nn/onnx/testdata/tf.onnx", "../../nn/onnx/testdata/tf_ln.onnx"} {
+		m, err := nnonnx.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := engine.Lower(m, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cuts := map[string][]int{"/enc/layers.0/linear1/MatMul": {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, "/enc/layers.1/linear1/MatMul": {3, 30, 60}}
+		for node, drop := range cuts {
+			if _, err := nn.RemoveFilters(m, node, drop); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := nn.RemoveHeads(m, "/enc/layers.0/self_attn/MatMul_1", []int{2}); err != nil {
+			t.Fatal(err)
+		}
+		infos, err := nn.Describe(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var engineMACs int64
+		for _, li := range infos {
+			engineMACs += li.MACs
+		}
+		om, err := nnonnx.Export(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, batch := range []int{1, 3} {
+			lowered, err := engine.Lower(m, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			analysis, err := wonnx.Import(om, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			count, err := measure.Count{Batch: batch}.Measure(context.Background(), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := lowered.MACs(); got != engineMACs*int64(batch) || got != analysis.MACs() || got != count.Total.MACs {
+				t.Errorf("%s batch %d: lowered %d MACs, engine counts %d, ONNX import of the export %d, measure.Count %d",
+					file, batch, got, engineMACs*int64(batch), analysis.MACs(), count.Total.MACs)
+			}
+			for node, drop := range cuts {
+				for _, name := range []string{node, strings.Replace(node, "linear1", "linear2", 1)} {
+					l, err := lowered.Layer(name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := int64(batch * 28 * 32 * (64 - len(drop))); l.MACs() != want || l.Shape[workload.P] != 28 {
+						t.Errorf("%s batch %d: %s has %d MACs over %d rows, want %d over 28 tokens", file, batch, name, l.MACs(), l.Shape[workload.P], want)
+					}
+				}
+			}
+		}
+		// A head: its 24 rows of the fused projection, 8 columns of the
+		// output projection and its two 28×28×8 products.
+		if pruned, _ := engine.Lower(m, 1); pruned.MACs() != full.MACs()-2*28*32*13-(28*32*24+28*8*32+2*28*28*8) {
+			t.Errorf("%s: pruning 13 hidden features and a head saved %d MACs, want %d", file, full.MACs()-pruned.MACs(), 2*28*32*13+28*32*24+28*8*32+2*28*28*8)
 		}
 	}
 }
