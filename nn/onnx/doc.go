@@ -98,5 +98,5 @@
 // cannot express (a Clip with a nonzero minimum, a Gemm with transA, a
 // reshape that splits the batch, a softmax over the batch):
 //
-//	onnx: model.onnx: node "/act/Elu" (Elu): operator Elu is not supported (...)
+//	onnx: model.onnx: node "/act/Elu" (Elu): op type Elu is not supported (...)
 package onnx

@@ -376,12 +376,12 @@ func TestImportErrors(t *testing.T) {
 		{"unsupported op", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			return b.output(b.node("Elu", "elu", []string{"x"}))
-		}, `onnx: node "elu" (Elu): operator Elu is not supported (supported: ` + supportedOps + `)`},
+		}, `onnx: node "elu" (Elu): op type Elu is not supported (supported: ` + supportedOps + `)`},
 		{"other domain", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			b.g.AddNode("FusedGemm", []string{"x"}, []string{"y"}).Domain = "com.microsoft"
 			return b.output("y")
-		}, `onnx: node "y" (FusedGemm): operator domain "com.microsoft" is not supported`},
+		}, `onnx: node "y" (FusedGemm): op domain "com.microsoft" is not supported`},
 		{"clip min", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			return b.output(b.node("Clip", "clip", []string{"x", b.scalar("lo", -1), b.scalar("hi", 6)}))
@@ -426,7 +426,7 @@ func TestImportErrors(t *testing.T) {
 		{"conv kernel_shape", func() *onnx.Model {
 			b := newBuilder(13, -1, 2, 3, 3)
 			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 4, 2, 1, 1)}, ia("kernel_shape", 3, 3)))
-		}, `onnx: node "conv" (Conv): attribute "kernel_shape": [3 3] does not match the weight's [1 1]`},
+		}, `onnx: node "conv" (Conv): attribute "kernel_shape" is [3 3] but the weights have kernel [1 1]`},
 		{"conv pads", func() *onnx.Model {
 			b := newBuilder(13, -1, 2, 3, 3)
 			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 4, 2, 1, 1)}, ia("pads", 1, 1)))
@@ -443,6 +443,14 @@ func TestImportErrors(t *testing.T) {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 2, -1)}))
 		}, `onnx: node "r" (Reshape): reshaping [N 4 3 3] to [2 N*18] is not supported (the batch must stay whole and keep its place among the other dimensions)`},
+		{"reshape with two -1", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 0, -1, -1)}))
+		}, `onnx: node "r" (Reshape): shape [0 -1 -1], per sample: shape [-1 -1] has more than one -1`},
+		{"reshape to the wrong size", func() *onnx.Model {
+			b := newBuilder(13, 2, 4, 3, 3)
+			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 2, 35)}))
+		}, `onnx: node "r" (Reshape): shape [2 35], per sample: cannot reshape input of shape [4 3 3] (36 elements) to [35]`},
 		{"output without the batch first", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 1, -1)}))
@@ -467,7 +475,7 @@ func TestImportErrors(t *testing.T) {
 		{"pool kernel", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("MaxPool", "pool", []string{"x"}))
-		}, `onnx: node "pool" (MaxPool): attribute "kernel_shape" is required`},
+		}, `onnx: node "pool" (MaxPool): attribute "kernel_shape" is missing`},
 		{"bn mean not constant", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			return b.output(b.node("BatchNormalization", "bn", []string{"x", b.w("s", 0, 1, 4), b.w("b", 0, 1, 4), "x", b.w("v", 0, 1, 4)}))
@@ -490,7 +498,7 @@ func TestImportErrors(t *testing.T) {
 			b := newBuilder(13, -1, 4)
 			b.g.AddNode("Relu", []string{"x"}, nil).Name = "r"
 			return b.output(b.node("Relu", "y", []string{"x"}))
-		}, `onnx: node "r" (Relu): node has no output`},
+		}, `onnx: node "r" (Relu): has no output`},
 		{"cycle", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			b.node("Add", "a", []string{"x", "b"})
@@ -527,7 +535,7 @@ func TestImportErrorNamesFile(t *testing.T) {
 	if !errors.As(err, &ne) || ne.File != path || ne.Node != "sig" || ne.OpType != "Elu" {
 		t.Fatalf("error %#v", err)
 	}
-	if want := "onnx: " + path + `: node "sig" (Elu): operator Elu is not supported`; !strings.HasPrefix(err.Error(), want) {
+	if want := "onnx: " + path + `: node "sig" (Elu): op type Elu is not supported`; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want prefix %q", err, want)
 	}
 	os.WriteFile(path, []byte("not onnx"), 0o644)

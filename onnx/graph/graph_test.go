@@ -185,7 +185,7 @@ func TestOpErrors(t *testing.T) {
 	}{
 		{"resize with neither", "Resize", []*graph.Value{act(1, 2, 3, 3), nil}, nil, "want exactly one of scales and sizes, got 0 scales and 0 sizes"},
 		{"resize with computed scales", "Resize", []*graph.Value{act(1, 2, 3, 3), nil, act(4)}, nil, `scales (input 2, "x2") is not a constant float tensor`},
-		{"unsupported", "NonMaxSuppression", []*graph.Value{act(1)}, nil, "unsupported op type (supported: Abs, Add, "},
+		{"unsupported", "NonMaxSuppression", []*graph.Value{act(1)}, nil, "op type NonMaxSuppression is not supported (supported: Abs, Add, "},
 		{"no broadcast", "Add", []*graph.Value{act(2, 3), act(2, 4)}, nil, "input shapes [[2 3] [2 4]] do not broadcast"},
 		{"missing input", "Add", []*graph.Value{act(2, 3), nil}, nil, "required input 1 is missing"},
 		{"reshape two -1", "Reshape", []*graph.Value{act(2, 3), vec(-1, -1)}, nil, "shape [-1 -1] has more than one -1"},
@@ -283,5 +283,28 @@ func TestVisit(t *testing.T) {
 	w.Visit = func(c *graph.Call, outs []*graph.Value) error { return c.Errorf("refused") }
 	if err := w.Walk(); err == nil || err.Error() != `onnx: node "shape" (Shape): refused` {
 		t.Errorf("error %v, want the first node refused", err)
+	}
+}
+
+// TestDomain checks that the walker takes the default domain under either
+// of its names and refuses others.
+func TestDomain(t *testing.T) {
+	cases := []struct{ domain, err string }{
+		{"", ""},
+		{"ai.onnx", ""},
+		{"com.microsoft", `node "n" (Relu): op domain "com.microsoft" is not supported`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.domain, func(t *testing.T) {
+			m := onnx.NewModel("g")
+			n := m.Graph.AddNode("Relu", []string{"x"}, []string{"y"})
+			n.Name, n.Domain = "n", tc.domain
+			w := graph.NewWalker(m)
+			w.Values["x"] = act(2, 3)
+			err := w.Walk()
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("error %v, want %q", err, tc.err)
+			}
+		})
 	}
 }
