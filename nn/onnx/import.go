@@ -66,6 +66,12 @@ func Import(om *onnx.Model) (*nn.Model, error) {
 		if len(n.Outputs) == 0 || n.Outputs[0] == "" {
 			return nil, im.errorf(n, "has no output")
 		}
+		if folded, err := im.fold(n); folded || err != nil {
+			if err != nil {
+				return nil, im.inFile(err)
+			}
+			continue
+		}
 		conv, ok := converters[n.OpType]
 		if !ok {
 			return nil, im.errorf(n, "op type %s is not supported (supported: %s)", n.OpType, strings.Join(supported(), ", "))
@@ -127,6 +133,7 @@ type importer struct {
 	shapes map[string][]int // per-sample shape of every nn tensor
 	names  graph.Names      // nn tensor names in use
 	uses   map[string]int   // readers of each ONNX value (nodes and graph outputs)
+	fw     *graph.Walker    // folds nodes of constants (see fold)
 }
 
 // fail returns an error about the model as a whole.

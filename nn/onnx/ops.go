@@ -1,10 +1,8 @@
 package onnx
 
 import (
-	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
@@ -48,15 +46,15 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 	"Dropout":            (*importer).dropout,
 	"Identity":           (*importer).identity,
 	"Pad":                (*importer).padOp,
-	// Folded when their inputs are constants or shapes.
-	"Constant":        (*importer).constantOp,
+	// On constants and shapes (which the front-end folds) only.
+	"Constant":        (*importer).constOnly,
 	"Shape":           (*importer).shapeOp,
-	"Gather":          (*importer).gather,
-	"Unsqueeze":       (*importer).unsqueeze,
-	"Squeeze":         (*importer).squeeze,
-	"Slice":           (*importer).slice,
+	"Gather":          (*importer).constOnly,
+	"Unsqueeze":       (*importer).constOnly,
+	"Squeeze":         (*importer).constOnly,
+	"Slice":           (*importer).sliceAct,
 	"Cast":            (*importer).cast,
-	"ConstantOfShape": (*importer).constantOfShape,
+	"ConstantOfShape": (*importer).constOnly,
 }
 
 // window reads the 2-D window attributes shared by Conv and the pooling
@@ -547,9 +545,6 @@ func (im *importer) concat(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	if first.c != nil {
-		return im.concatConst(n, ax)
-	}
 	var ins []string
 	for i := range n.Inputs {
 		x, err := im.act(n, i)
@@ -607,7 +602,7 @@ func (im *importer) reshape(n *onnx.Node) error {
 		if im.batch < 0 {
 			return im.reshapeView(n, x, target)
 		}
-		return im.errorf(n, "shape %s: the first dimension must be the batch", fmtTarget(target))
+		return im.errorf(n, "shape %s: the first dimension must be the batch", fmtDims(target))
 	}
 	// The per-sample target, with 0 copying the input's dimension and one
 	// -1 inferred.
@@ -617,7 +612,7 @@ func (im *importer) reshape(n *onnx.Node) error {
 	}
 	out, err := graph.Reshape(per, target[1:], false)
 	if err != nil {
-		return im.errorf(n, "shape %s, per sample: %v", fmtTarget(target), err)
+		return im.errorf(n, "shape %s, per sample: %v", fmtDims(target), err)
 	}
 	rest, size := toInts(out), int(onnx.Numel(per))
 	switch {
@@ -627,19 +622,6 @@ func (im *importer) reshape(n *onnx.Node) error {
 		return im.add(n, &nn.Flatten{}, x.act)
 	}
 	return im.add(n, &nn.Permute{Out: rest}, x.act)
-}
-
-// fmtTarget formats a Reshape target, the batch as N.
-func fmtTarget(t []int64) string {
-	p := make([]string, len(t))
-	for i, d := range t {
-		if d == batchDim {
-			p[i] = "N"
-		} else {
-			p[i] = fmt.Sprint(d)
-		}
-	}
-	return "[" + strings.Join(p, " ") + "]"
 }
 
 func (im *importer) dropout(n *onnx.Node) error {

@@ -69,8 +69,9 @@ func TestOps(t *testing.T) {
 	type want struct {
 		shape  []int64
 		batch  bool
-		ints   []int64   // folded integer data; nil with floats nil: not known
-		floats []float32 // folded float data
+		ints   []int64       // folded integer data; nil with floats nil: not known
+		floats []float32     // folded float data
+		typ    onnx.DataType // checked when not Undefined
 	}
 	cases := []struct {
 		name  string
@@ -120,7 +121,8 @@ func TestOps(t *testing.T) {
 		{"split sizes", "Split", []*graph.Value{act(2, 6), vec(1, 5)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, 0, []want{{shape: []int64{2, 1}, batch: true}, {shape: []int64{2, 5}, batch: true}}, 0},
 		{"pad", "Pad", []*graph.Value{act(2, 3, 4, 4), vec(0, 0, 1, 2, 0, 0, 3, 4)}, nil, 0, []want{{shape: []int64{2, 3, 8, 10}, batch: true}}, 0},
 		{"range", "Range", []*graph.Value{ints([]int64{}, 1), ints([]int64{}, 8), ints([]int64{}, 3)}, nil, 0, []want{{shape: []int64{3}, ints: []int64{1, 4, 7}}}, 0},
-		{"constant of shape", "ConstantOfShape", []*graph.Value{vec(2, 2)}, nil, 0, []want{{shape: []int64{2, 2}, floats: []float32{0, 0, 0, 0}}}, 0},
+		{"constant of shape", "ConstantOfShape", []*graph.Value{vec(2, 2)}, nil, 0, []want{{shape: []int64{2, 2}, floats: []float32{0, 0, 0, 0}, typ: onnx.Float}}, 0},
+		{"constant of shape int", "ConstantOfShape", []*graph.Value{vec(2)}, []onnx.Attribute{onnx.TensorAttr("value", onnx.NewInt64Tensor("", []int64{1}, []int64{7}))}, 0, []want{{shape: []int64{2}, ints: []int64{7, 7}, typ: onnx.Int64}}, 0},
 		{"cast to float", "Cast", []*graph.Value{vec(1, 2)}, []onnx.Attribute{onnx.IntAttr("to", int64(onnx.Float))}, 0, []want{{shape: []int64{2}, floats: []float32{1, 2}}}, 0},
 		{"cast to bool", "Cast", []*graph.Value{floats([]int64{2}, 0, 0.5)}, []onnx.Attribute{onnx.IntAttr("to", int64(onnx.Bool))}, 0, []want{{shape: []int64{2}, ints: []int64{0, 1}}}, 0},
 		{"constant", "Constant", nil, []onnx.Attribute{onnx.IntsAttr("value_ints", 3, 4)}, 0, []want{{shape: []int64{2}, ints: []int64{3, 4}}}, 0},
@@ -167,6 +169,9 @@ func TestOps(t *testing.T) {
 				known := w.ints != nil || w.floats != nil
 				if v.Known != known || !slices.Equal(v.Ints, w.ints) || !slices.Equal(v.Floats, w.floats) {
 					t.Errorf("output %d: known %v ints %v floats %v, want known %v ints %v floats %v", i, v.Known, v.Ints, v.Floats, known, w.ints, w.floats)
+				}
+				if w.typ != onnx.Undefined && v.Type != w.typ {
+					t.Errorf("output %d: type %s, want %s", i, v.Type, w.typ)
 				}
 			}
 		})
