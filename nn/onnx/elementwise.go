@@ -266,8 +266,8 @@ func softmax(log bool) func(*importer, *onnx.Node) error {
 		if err != nil {
 			return im.inFile(err)
 		}
-		a, ok := normAxis(ax, r)
-		if !ok || a == 0 {
+		a, axErr := graph.Axis(ax, r)
+		if axErr != nil || a == 0 {
 			return im.inFile(n.AttrErrorf("axis", "axis %d of an input of rank %d is not supported (the batch axis or out of range)", ax, r))
 		}
 		if im.opset < 13 && a != r-1 {

@@ -431,14 +431,6 @@ func shapeString(s []int) string {
 	return strings.Join(p, " ")
 }
 
-// normAxis normalizes a possibly negative axis against rank r.
-func normAxis(a int64, r int) (int, bool) {
-	if a < 0 {
-		a += int64(r)
-	}
-	return int(a), a >= 0 && a < int64(r)
-}
-
 func clone32(v []float32) []float32 { return slices.Clone(v) }
 
 func toInts(v []int64) []int {

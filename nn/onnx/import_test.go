@@ -227,6 +227,16 @@ var importCases = []struct {
 		y = b.node("Gemm", "fc2", []string{y, b.w("W2", -1, 1, 3, 6)}, i1("transB", 1))
 		return b.output(y)
 	}},
+	{"front-end-folds", 2, func() *onnx.Model {
+		// Weights computed from constants by ops the engine has no layer
+		// for: the front-end folds them.
+		b := newBuilder(13, -1, 6)
+		w := b.node("Transpose", "wt", []string{b.w("W", -1, 1, 6, 4)}, ia("perm", 1, 0))
+		w = b.node("Neg", "wneg", []string{w})
+		c := b.node("Reshape", "c", []string{b.w("c0", -1, 1, 2, 2), b.ints("four", 4)})
+		y := b.node("Gemm", "fc", []string{"x", w, c}, i1("transB", 1))
+		return b.output(y)
+	}},
 	{"gelu-opset20", 3, func() *onnx.Model {
 		b := newBuilder(20, -1, 6)
 		y := b.node("Gemm", "fc1", []string{"x", b.w("W1", -1, 1, 8, 6), b.w("c1", -1, 1, 8)}, i1("transB", 1))
@@ -294,6 +304,8 @@ func TestImportFolds(t *testing.T) {
 		"gelu-opset20":        "linear act act act act act linear softmax",
 		// Div, Erf, Add, Mul, Mul in any operand order is one GELU.
 		"gelu-decomposed": "linear act linear",
+		// Transpose, Neg and Reshape of constants are folded into the weights.
+		"front-end-folds": "linear",
 		// A constant Add after a MatMul whose output is read elsewhere is
 		// not its bias.
 		"bias-read-twice": "linear binary add",

@@ -553,7 +553,7 @@ func (im *importer) concat(n *onnx.Node) error {
 		}
 		ins = append(ins, x.act)
 	}
-	if a, ok := normAxis(ax, len(first.shape)+1); !ok || a != 1 {
+	if a, err := graph.Axis(ax, len(first.shape)+1); err != nil || a != 1 {
 		return im.inFile(n.AttrErrorf("axis", "only the channel axis (1) is supported, got %d", ax))
 	}
 	return im.add(n, &nn.Concat{}, ins...)
