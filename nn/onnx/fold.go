@@ -54,13 +54,18 @@ func (im *importer) fold(n *onnx.Node) (bool, error) {
 		return true, err
 	}
 	for _, o := range n.Outputs {
+		if v := im.fw.Values[o]; o != "" && !v.Known {
+			if _, ok := converters[n.OpType]; ok {
+				return false, nil // the converter says why it cannot
+			}
+			return true, im.errorf(n, "output %q of shape %v cannot be folded (the front-end computes %s on small constants only, or not at all)", o, v.Shape, n.OpType)
+		}
+	}
+	for _, o := range n.Outputs {
 		if o == "" {
 			continue
 		}
 		v := im.fw.Values[o]
-		if !v.Known {
-			return true, im.errorf(n, "output %q of shape %v is too large to fold", o, v.Shape)
-		}
 		t := &onnx.Tensor{DataType: v.Type, Dims: v.Shape, Ints: v.Ints, Floats: v.Floats}
 		if v.Type.IsFloat() {
 			t.DataType = onnx.Float
@@ -195,6 +200,10 @@ func symK(v int64) (int64, bool) {
 // others), of one shape or one a scalar: the batch size may be multiplied
 // and divided by plain integers.
 func (im *importer) foldArith(n *onnx.Node, op nn.Op, a, b *onnx.Tensor) error {
+	isSym := func(d int64) bool { _, ok := symK(d); return ok }
+	if !slices.ContainsFunc(a.Ints, isSym) && !slices.ContainsFunc(b.Ints, isSym) {
+		return im.errorf(n, "constants of shapes %v and %v cannot be folded (too large, or a division by zero)", a.Dims, b.Dims)
+	}
 	if a.DataType.IsFloat() || b.DataType.IsFloat() {
 		return im.errorf(n, "inputs of types %s and %s", a.DataType, b.DataType)
 	}

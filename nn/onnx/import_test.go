@@ -455,6 +455,19 @@ func TestImportErrors(t *testing.T) {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 2, -1)}))
 		}, `onnx: node "r" (Reshape): reshaping [N 4 3 3] to [2 N*18] is not supported (the batch must stay whole and keep its place among the other dimensions)`},
+		{"relu of a constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Relu", "r", []string{b.w("w", -1, 1, 4)}))
+		}, `onnx: node "r" (Relu): input "w" is a constant; only activations are supported here`},
+		{"sum of large constants", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			w := b.w("w", -1, 1, 300, 300)
+			return b.output(b.node("Add", "a", []string{w, w}))
+		}, `onnx: node "a" (Add): constants of shapes [300 300] and [300 300] cannot be folded (too large, or a division by zero)`},
+		{"negation of a large constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Neg", "neg", []string{b.w("w", -1, 1, 300, 300)}))
+		}, `onnx: node "neg" (Neg): output "neg" of shape [300 300] cannot be folded (the front-end computes Neg on small constants only, or not at all)`},
 		{"reshape with two -1", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 0, -1, -1)}))
