@@ -66,6 +66,9 @@ func (im *importer) fold(n *onnx.Node) (bool, error) {
 			continue
 		}
 		v := im.fw.Values[o]
+		if (v.Floats != nil) != v.Type.IsFloat() && (v.Floats != nil || v.Ints != nil) {
+			return true, im.errorf(n, "output %q of type %s is computed from inputs of other element types", o, v.Type)
+		}
 		t := &onnx.Tensor{DataType: v.Type, Dims: v.Shape, Ints: v.Ints, Floats: v.Floats}
 		if v.Type.IsFloat() {
 			t.DataType = onnx.Float

@@ -468,6 +468,11 @@ func TestImportErrors(t *testing.T) {
 			b := newBuilder(13, -1, 4)
 			return b.output(b.node("Neg", "neg", []string{b.w("w", -1, 1, 300, 300)}))
 		}, `onnx: node "neg" (Neg): output "neg" of shape [300 300] cannot be folded (the front-end computes Neg on small constants only, or not at all)`},
+		{"sum of an integer and a float constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			c := b.node("Add", "c", []string{b.ints("i", 1, 2, 3, 4), b.w("w", -1, 1, 4)})
+			return b.output(b.node("Add", "a", []string{"x", c}))
+		}, `onnx: node "c" (Add): output "c" of type INT64 is computed from inputs of other element types`},
 		{"reshape with two -1", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 0, -1, -1)}))
