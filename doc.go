@@ -15,8 +15,8 @@
 //	layer 0: internal/enum
 //	layer 1: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden nn/data nn/internal/gemm nn/internal/vec
 //	layer 2: workload onnx nn
-//	layer 3: arch mapping workload/zoo workload/engine nn/onnx nn/zoo onnx/onnxtest onnx/graph
-//	layer 4: nest workload/onnx
+//	layer 3: arch mapping workload/zoo workload/engine nn/zoo onnx/onnxtest onnx/graph
+//	layer 4: nest workload/onnx nn/onnx
 //	layer 5: cost mapspace workload/load
 //	layer 6: mapper dataflow
 //	layer 7: explore

@@ -131,11 +131,11 @@ func TestONNXModelErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"test", "--model", sigPath, "--data", "synthetic"},
-			"nnergy: onnx: " + sigPath + `: node "act" (LRN): operator LRN is not supported (supported: ` + onnxSupported + `)` + "\n"},
+			"nnergy: onnx: " + sigPath + `: node "act" (LRN): op type LRN is not supported (supported: ` + onnxSupported + `)` + "\n"},
 		{[]string{"test", "--model", vecPath, "--data", "synthetic"},
 			"nnergy: nn: data set synthetic has samples of shape [1 28 28], model input is [4]\n"},
 		{[]string{"latency", "--model", sigPath},
-			"nnergy: onnx: " + sigPath + `: node "act" (LRN): operator LRN is not supported (supported: ` + onnxSupported + `)` + "\n"},
+			"nnergy: onnx: " + sigPath + `: node "act" (LRN): op type LRN is not supported (supported: ` + onnxSupported + `)` + "\n"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runNnergy(t, tt.args...)

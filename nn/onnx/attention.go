@@ -5,6 +5,7 @@ import (
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
 )
 
 // The operators of attention blocks and transformer layers: Transpose,
@@ -123,8 +124,8 @@ func (im *importer) sliceAct(n *onnx.Node) error {
 	if len(starts) != 1 || len(ends) != 1 || len(axes) != 1 || len(steps) > 1 || len(steps) == 1 && steps[0] != 1 {
 		return im.errorf(n, "starts %v, ends %v, axes %v and steps %v: only slicing one dimension of an activation with step 1 is supported", starts, ends, axes, steps)
 	}
-	ax, ok := normAxis(axes[0], len(d))
-	if !ok {
+	ax, axErr := graph.Axis(axes[0], len(d))
+	if axErr != nil {
 		return im.errorf(n, "axis %d out of range for shape %s", axes[0], fmtDims(d))
 	}
 	if _, batch := symK(d[ax]); batch {
@@ -199,8 +200,8 @@ func (im *importer) layerNorm(n *onnx.Node) error {
 	if err != nil {
 		return im.inFile(err)
 	}
-	a, ok := normAxis(ax, r)
-	if !ok || a == 0 {
+	a, axErr := graph.Axis(ax, r)
+	if axErr != nil || a == 0 {
 		return im.inFile(n.AttrErrorf("axis", "axis %d of rank %d is not supported", ax, r))
 	}
 	eps, err := n.Float("epsilon", 1e-5)
@@ -276,8 +277,8 @@ func (im *importer) reduceMean(n *onnx.Node) error {
 	}
 	var per []int
 	for _, a := range axes {
-		k, ok := normAxis(a, r)
-		if !ok || k == 0 {
+		k, axErr := graph.Axis(a, r)
+		if axErr != nil || k == 0 {
 			return im.errorf(n, "axes %v: reducing over the batch (or out of range for rank %d) is not supported", axes, r)
 		}
 		per = append(per, k-1)

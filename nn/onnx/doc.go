@@ -80,10 +80,15 @@
 //     constant target such as [1, -1] (batch 1) or [-1, 400], or with the
 //     Shape → Gather → Unsqueeze → Concat chain that x.view(x.size(0), -1)
 //     becomes — is an [nn.Flatten];
-//   - Constant, ConstantOfShape, Shape, Gather, Unsqueeze, Squeeze, Concat,
-//     Slice, Cast and Add, Sub, Mul, Div are folded when their inputs are
-//     constants or shapes (in which the batch, and its multiples such as
-//     N·H, are symbols).
+//   - a node whose inputs are all constants is folded by the ONNX
+//     front-end (package github.com/nnergy/nnergy/onnx/graph, whose op
+//     table covers Constant, ConstantOfShape, Shape, Gather, Unsqueeze,
+//     Concat, Slice, Cast, arithmetic and more); the shape of an activation
+//     holds the batch, and its multiples such as N·H, as symbols, which
+//     Gather, Unsqueeze, Squeeze, Concat, Slice and Identity move and Mul
+//     and Div by plain integers scale. Window attributes (auto_pad
+//     included), Reshape targets and layer names also come from the
+//     front-end.
 //
 // This covers what PyTorch exports for the layers of package nn, with batch
 // normalization either kept as separate nodes (TrainingMode.PRESERVE) or
@@ -98,5 +103,5 @@
 // cannot express (a Clip with a nonzero minimum, a Gemm with transA, a
 // reshape that splits the batch, a softmax over the batch):
 //
-//	onnx: model.onnx: node "/act/Elu" (Elu): operator Elu is not supported (...)
+//	onnx: model.onnx: node "/act/Elu" (Elu): op type Elu is not supported (...)
 package onnx

@@ -1,12 +1,12 @@
 package onnx
 
 import (
-	"fmt"
 	"math"
 	"slices"
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
 )
 
 // unary imports the activations without attributes.
@@ -266,8 +266,8 @@ func softmax(log bool) func(*importer, *onnx.Node) error {
 		if err != nil {
 			return im.inFile(err)
 		}
-		a, ok := normAxis(ax, r)
-		if !ok || a == 0 {
+		a, axErr := graph.Axis(ax, r)
+		if axErr != nil || a == 0 {
 			return im.inFile(n.AttrErrorf("axis", "axis %d of an input of rank %d is not supported (the batch axis or out of range)", ax, r))
 		}
 		if im.opset < 13 && a != r-1 {
@@ -357,20 +357,13 @@ func isConstOp(l *nn.Node, op nn.Op, c float64) bool {
 // the name that ONNX node n's layer would get, so that a layer merged into
 // the node that completes it is named after that node.
 func (im *importer) rename(l *nn.Node, n *onnx.Node) {
-	base := n.Name
-	if base == "" {
-		base = n.Outputs[0]
-	}
-	name := base
-	for i := 2; im.names[name] && name != l.Name; i++ {
-		name = fmt.Sprintf("%s_%d", base, i)
-	}
-	if name == l.Name {
+	old := l.Name
+	delete(im.names, old)
+	name := im.names.Unique(graph.NodeName(n))
+	if name == old {
 		return
 	}
-	old := l.Name
-	im.names[name], im.shapes[name] = true, im.shapes[old]
-	delete(im.names, old)
+	im.shapes[name] = im.shapes[old]
 	delete(im.shapes, old)
 	for _, v := range im.vals {
 		if v.act == old {

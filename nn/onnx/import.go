@@ -9,6 +9,7 @@ import (
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
 )
 
 // ReadFile reads the ONNX file path and imports it (see [Import]).
@@ -25,7 +26,7 @@ func ReadFile(path string) (*nn.Model, error) {
 // *onnx.NodeError values naming the node and its op_type.
 func Import(om *onnx.Model) (*nn.Model, error) {
 	im := &importer{om: om, file: om.Source, vals: map[string]*value{}, shapes: map[string][]int{},
-		names: map[string]bool{}, uses: map[string]int{}}
+		names: graph.Names{}, uses: map[string]int{}}
 	if om.Graph == nil {
 		return nil, im.fail("model has no graph")
 	}
@@ -60,14 +61,20 @@ func Import(om *onnx.Model) (*nn.Model, error) {
 	}
 	for _, n := range g.Nodes {
 		if n.Domain != "" && n.Domain != "ai.onnx" {
-			return nil, im.errorf(n, "operator domain %q is not supported", n.Domain)
+			return nil, im.errorf(n, "op domain %q is not supported", n.Domain)
 		}
 		if len(n.Outputs) == 0 || n.Outputs[0] == "" {
-			return nil, im.errorf(n, "node has no output")
+			return nil, im.errorf(n, "has no output")
+		}
+		if folded, err := im.fold(n); folded || err != nil {
+			if err != nil {
+				return nil, im.inFile(err)
+			}
+			continue
 		}
 		conv, ok := converters[n.OpType]
 		if !ok {
-			return nil, im.errorf(n, "operator %s is not supported (supported: %s)", n.OpType, strings.Join(supported(), ", "))
+			return nil, im.errorf(n, "op type %s is not supported (supported: %s)", n.OpType, strings.Join(supported(), ", "))
 		}
 		if err := conv(im, n); err != nil {
 			return nil, err
@@ -124,8 +131,9 @@ type importer struct {
 	m      *nn.Model
 	vals   map[string]*value
 	shapes map[string][]int // per-sample shape of every nn tensor
-	names  map[string]bool  // nn tensor names in use
+	names  graph.Names      // nn tensor names in use
 	uses   map[string]int   // readers of each ONNX value (nodes and graph outputs)
+	fw     *graph.Walker    // folds nodes of constants (see fold)
 }
 
 // fail returns an error about the model as a whole.
@@ -379,15 +387,6 @@ func (im *importer) add(n *onnx.Node, l nn.Layer, inputs ...string) error {
 // layer appends an nn node for ONNX node n, named after it with the given
 // suffix, and returns its output.
 func (im *importer) layer(n *onnx.Node, suffix string, l nn.Layer, inputs ...string) (*value, error) {
-	base := n.Name
-	if base == "" {
-		base = n.Outputs[0]
-	}
-	base += suffix
-	name := base
-	for i := 2; im.names[name]; i++ {
-		name = fmt.Sprintf("%s_%d", base, i)
-	}
 	in := make([][]int, len(inputs))
 	for i, t := range inputs {
 		in[i] = im.shapes[t]
@@ -396,9 +395,9 @@ func (im *importer) layer(n *onnx.Node, suffix string, l nn.Layer, inputs ...str
 	if err != nil {
 		return nil, im.errorf(n, "%v", err)
 	}
+	name := im.names.Unique(graph.NodeName(n) + suffix)
 	node := &nn.Node{Name: name, Layer: l, Inputs: inputs}
 	im.m.Nodes = append(im.m.Nodes, node)
-	im.names[name] = true
 	im.shapes[name] = out
 	return &value{act: name, shape: out, node: node}, nil
 }
@@ -430,14 +429,6 @@ func shapeString(s []int) string {
 		p[i] = fmt.Sprint(d)
 	}
 	return strings.Join(p, " ")
-}
-
-// normAxis normalizes a possibly negative axis against rank r.
-func normAxis(a int64, r int) (int, bool) {
-	if a < 0 {
-		a += int64(r)
-	}
-	return int(a), a >= 0 && a < int64(r)
 }
 
 func clone32(v []float32) []float32 { return slices.Clone(v) }

@@ -227,6 +227,16 @@ var importCases = []struct {
 		y = b.node("Gemm", "fc2", []string{y, b.w("W2", -1, 1, 3, 6)}, i1("transB", 1))
 		return b.output(y)
 	}},
+	{"front-end-folds", 2, func() *onnx.Model {
+		// Weights computed from constants by ops the engine has no layer
+		// for: the front-end folds them.
+		b := newBuilder(13, -1, 6)
+		w := b.node("Transpose", "wt", []string{b.w("W", -1, 1, 6, 4)}, ia("perm", 1, 0))
+		w = b.node("Neg", "wneg", []string{w})
+		c := b.node("Reshape", "c", []string{b.w("c0", -1, 1, 2, 2), b.ints("four", 4)})
+		y := b.node("Gemm", "fc", []string{"x", w, c}, i1("transB", 1))
+		return b.output(y)
+	}},
 	{"gelu-opset20", 3, func() *onnx.Model {
 		b := newBuilder(20, -1, 6)
 		y := b.node("Gemm", "fc1", []string{"x", b.w("W1", -1, 1, 8, 6), b.w("c1", -1, 1, 8)}, i1("transB", 1))
@@ -294,6 +304,8 @@ func TestImportFolds(t *testing.T) {
 		"gelu-opset20":        "linear act act act act act linear softmax",
 		// Div, Erf, Add, Mul, Mul in any operand order is one GELU.
 		"gelu-decomposed": "linear act linear",
+		// Transpose, Neg and Reshape of constants are folded into the weights.
+		"front-end-folds": "linear",
 		// A constant Add after a MatMul whose output is read elsewhere is
 		// not its bias.
 		"bias-read-twice": "linear binary add",
@@ -376,12 +388,12 @@ func TestImportErrors(t *testing.T) {
 		{"unsupported op", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			return b.output(b.node("Elu", "elu", []string{"x"}))
-		}, `onnx: node "elu" (Elu): operator Elu is not supported (supported: ` + supportedOps + `)`},
+		}, `onnx: node "elu" (Elu): op type Elu is not supported (supported: ` + supportedOps + `)`},
 		{"other domain", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			b.g.AddNode("FusedGemm", []string{"x"}, []string{"y"}).Domain = "com.microsoft"
 			return b.output("y")
-		}, `onnx: node "y" (FusedGemm): operator domain "com.microsoft" is not supported`},
+		}, `onnx: node "y" (FusedGemm): op domain "com.microsoft" is not supported`},
 		{"clip min", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			return b.output(b.node("Clip", "clip", []string{"x", b.scalar("lo", -1), b.scalar("hi", 6)}))
@@ -426,7 +438,7 @@ func TestImportErrors(t *testing.T) {
 		{"conv kernel_shape", func() *onnx.Model {
 			b := newBuilder(13, -1, 2, 3, 3)
 			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 4, 2, 1, 1)}, ia("kernel_shape", 3, 3)))
-		}, `onnx: node "conv" (Conv): attribute "kernel_shape": [3 3] does not match the weight's [1 1]`},
+		}, `onnx: node "conv" (Conv): attribute "kernel_shape" is [3 3] but the weights have kernel [1 1]`},
 		{"conv pads", func() *onnx.Model {
 			b := newBuilder(13, -1, 2, 3, 3)
 			return b.output(b.node("Conv", "conv", []string{"x", b.w("w", 0, 1, 4, 2, 1, 1)}, ia("pads", 1, 1)))
@@ -443,6 +455,32 @@ func TestImportErrors(t *testing.T) {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 2, -1)}))
 		}, `onnx: node "r" (Reshape): reshaping [N 4 3 3] to [2 N*18] is not supported (the batch must stay whole and keep its place among the other dimensions)`},
+		{"relu of a constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Relu", "r", []string{b.w("w", -1, 1, 4)}))
+		}, `onnx: node "r" (Relu): input "w" is a constant; only activations are supported here`},
+		{"sum of large constants", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			w := b.w("w", -1, 1, 300, 300)
+			return b.output(b.node("Add", "a", []string{w, w}))
+		}, `onnx: node "a" (Add): constants of shapes [300 300] and [300 300] cannot be folded (too large, or a division by zero)`},
+		{"negation of a large constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			return b.output(b.node("Neg", "neg", []string{b.w("w", -1, 1, 300, 300)}))
+		}, `onnx: node "neg" (Neg): output "neg" of shape [300 300] cannot be folded (the front-end computes Neg on small constants only, or not at all)`},
+		{"sum of an integer and a float constant", func() *onnx.Model {
+			b := newBuilder(13, -1, 4)
+			c := b.node("Add", "c", []string{b.ints("i", 1, 2, 3, 4), b.w("w", -1, 1, 4)})
+			return b.output(b.node("Add", "a", []string{"x", c}))
+		}, `onnx: node "c" (Add): output "c" of type INT64 is computed from inputs of other element types`},
+		{"reshape with two -1", func() *onnx.Model {
+			b := newBuilder(13, -1, 4, 3, 3)
+			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 0, -1, -1)}))
+		}, `onnx: node "r" (Reshape): shape [0 -1 -1], per sample: shape [-1 -1] has more than one -1`},
+		{"reshape to the wrong size", func() *onnx.Model {
+			b := newBuilder(13, 2, 4, 3, 3)
+			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 2, 35)}))
+		}, `onnx: node "r" (Reshape): shape [2 35], per sample: cannot reshape input of shape [4 3 3] (36 elements) to [35]`},
 		{"output without the batch first", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("Reshape", "r", []string{"x", b.ints("s", 1, -1)}))
@@ -467,7 +505,7 @@ func TestImportErrors(t *testing.T) {
 		{"pool kernel", func() *onnx.Model {
 			b := newBuilder(13, -1, 4, 3, 3)
 			return b.output(b.node("MaxPool", "pool", []string{"x"}))
-		}, `onnx: node "pool" (MaxPool): attribute "kernel_shape" is required`},
+		}, `onnx: node "pool" (MaxPool): attribute "kernel_shape" is missing`},
 		{"bn mean not constant", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			return b.output(b.node("BatchNormalization", "bn", []string{"x", b.w("s", 0, 1, 4), b.w("b", 0, 1, 4), "x", b.w("v", 0, 1, 4)}))
@@ -490,7 +528,7 @@ func TestImportErrors(t *testing.T) {
 			b := newBuilder(13, -1, 4)
 			b.g.AddNode("Relu", []string{"x"}, nil).Name = "r"
 			return b.output(b.node("Relu", "y", []string{"x"}))
-		}, `onnx: node "r" (Relu): node has no output`},
+		}, `onnx: node "r" (Relu): has no output`},
 		{"cycle", func() *onnx.Model {
 			b := newBuilder(13, -1, 4)
 			b.node("Add", "a", []string{"x", "b"})
@@ -527,7 +565,7 @@ func TestImportErrorNamesFile(t *testing.T) {
 	if !errors.As(err, &ne) || ne.File != path || ne.Node != "sig" || ne.OpType != "Elu" {
 		t.Fatalf("error %#v", err)
 	}
-	if want := "onnx: " + path + `: node "sig" (Elu): operator Elu is not supported`; !strings.HasPrefix(err.Error(), want) {
+	if want := "onnx: " + path + `: node "sig" (Elu): op type Elu is not supported`; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want prefix %q", err, want)
 	}
 	os.WriteFile(path, []byte("not onnx"), 0o644)

@@ -1,13 +1,12 @@
 package onnx
 
 import (
-	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
 )
 
 // converters maps each supported op_type to the function that imports it.
@@ -47,73 +46,30 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 	"Dropout":            (*importer).dropout,
 	"Identity":           (*importer).identity,
 	"Pad":                (*importer).padOp,
-	// Folded when their inputs are constants or shapes.
-	"Constant":        (*importer).constantOp,
+	// On constants and shapes (which the front-end folds) only.
+	"Constant":        (*importer).constOnly,
 	"Shape":           (*importer).shapeOp,
-	"Gather":          (*importer).gather,
-	"Unsqueeze":       (*importer).unsqueeze,
-	"Squeeze":         (*importer).squeeze,
-	"Slice":           (*importer).slice,
+	"Gather":          (*importer).constOnly,
+	"Unsqueeze":       (*importer).constOnly,
+	"Squeeze":         (*importer).constOnly,
+	"Slice":           (*importer).sliceAct,
 	"Cast":            (*importer).cast,
-	"ConstantOfShape": (*importer).constantOfShape,
+	"ConstantOfShape": (*importer).constOnly,
 }
 
-// window reads the 2-D kernel_shape, strides, dilations, pads and auto_pad
-// attributes shared by Conv and the pooling ops. kernel is the default
+// window reads the 2-D window attributes shared by Conv and the pooling
+// ops (see graph.ReadWindow) for input x [C H W]. kernel is the default
 // kernel shape (Conv takes it from the weights; pools require it).
 func (im *importer) window(n *onnx.Node, x *value, kernel []int64) (k, s, d [2]int, pad [4]int, err error) {
-	ks, err := n.Ints("kernel_shape", 2, kernel)
-	if err != nil {
-		return k, s, d, pad, im.inFile(err)
-	}
-	if ks == nil {
-		return k, s, d, pad, im.errorf(n, "attribute \"kernel_shape\" is required")
-	}
-	if kernel != nil && !slices.Equal(ks, kernel) {
-		return k, s, d, pad, im.inFile(n.AttrErrorf("kernel_shape", "%v does not match the weight's %v", ks, kernel))
-	}
-	st, err := n.Ints("strides", 2, []int64{1, 1})
-	if err != nil {
-		return k, s, d, pad, im.inFile(err)
-	}
-	dl, err := n.Ints("dilations", 2, []int64{1, 1})
-	if err != nil {
-		return k, s, d, pad, im.inFile(err)
-	}
-	pd, err := n.Ints("pads", 4, []int64{0, 0, 0, 0})
+	w, err := graph.ReadWindow(n, []int64{int64(x.shape[1]), int64(x.shape[2])}, kernel)
 	if err != nil {
 		return k, s, d, pad, im.inFile(err)
 	}
 	for i := range 2 {
-		k[i], s[i], d[i] = int(ks[i]), int(st[i]), int(dl[i])
-		if k[i] < 1 || s[i] < 1 || d[i] < 1 {
-			return k, s, d, pad, im.errorf(n, "kernel %v, strides %v and dilations %v must be positive", ks, st, dl)
-		}
+		k[i], s[i], d[i] = int(w.Kernel[i]), int(w.Strides[i]), int(w.Dilations[i])
 	}
 	for i := range 4 {
-		pad[i] = int(pd[i])
-	}
-	ap, err := n.Str("auto_pad", "NOTSET")
-	if err != nil {
-		return k, s, d, pad, im.inFile(err)
-	}
-	switch ap {
-	case "NOTSET":
-	case "VALID":
-		pad = [4]int{}
-	case "SAME_UPPER", "SAME_LOWER":
-		for i := range 2 {
-			in := x.shape[1+i]
-			out := (in + s[i] - 1) / s[i]
-			total := max(0, (out-1)*s[i]+(k[i]-1)*d[i]+1-in)
-			lo := total / 2
-			if ap == "SAME_LOWER" {
-				lo = total - total/2
-			}
-			pad[i], pad[2+i] = lo, total-lo
-		}
-	default:
-		return k, s, d, pad, im.inFile(n.AttrErrorf("auto_pad", "unknown value %q", ap))
+		pad[i] = int(w.Pads[i])
 	}
 	return k, s, d, pad, nil
 }
@@ -589,9 +545,6 @@ func (im *importer) concat(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	if first.c != nil {
-		return im.concatConst(n, ax)
-	}
 	var ins []string
 	for i := range n.Inputs {
 		x, err := im.act(n, i)
@@ -600,7 +553,7 @@ func (im *importer) concat(n *onnx.Node) error {
 		}
 		ins = append(ins, x.act)
 	}
-	if a, ok := normAxis(ax, len(first.shape)+1); !ok || a != 1 {
+	if a, err := graph.Axis(ax, len(first.shape)+1); err != nil || a != 1 {
 		return im.inFile(n.AttrErrorf("axis", "only the channel axis (1) is supported, got %d", ax))
 	}
 	return im.add(n, &nn.Concat{}, ins...)
@@ -642,10 +595,6 @@ func (im *importer) reshape(n *onnx.Node) error {
 	if x.view != nil || len(target) > 1 && slices.ContainsFunc(target[1:], func(d int64) bool { _, ok := symK(d); return ok }) {
 		return im.reshapeView(n, x, target)
 	}
-	size := 1
-	for _, d := range x.shape {
-		size *= d
-	}
 	explicit := !slices.ContainsFunc(target[1:], func(d int64) bool { return d == -1 || d == 0 || d == batchDim })
 	switch b := target[0]; {
 	case b == batchDim, b == 0, b == im.batch && im.batch > 0, b == -1 && explicit:
@@ -653,32 +602,19 @@ func (im *importer) reshape(n *onnx.Node) error {
 		if im.batch < 0 {
 			return im.reshapeView(n, x, target)
 		}
-		return im.errorf(n, "shape %s: the first dimension must be the batch", fmtTarget(target))
+		return im.errorf(n, "shape %s: the first dimension must be the batch", fmtDims(target))
 	}
 	// The per-sample target, with 0 copying the input's dimension and one
 	// -1 inferred.
-	rest := make([]int, len(target)-1)
-	known, infer := 1, -1
-	for i, d := range target[1:] {
-		switch {
-		case d == 0 && i < len(x.shape):
-			rest[i] = x.shape[i]
-		case d == -1 && infer < 0:
-			infer = i
-			continue
-		case d < 1:
-			return im.errorf(n, "shape %s is not supported", fmtTarget(target))
-		default:
-			rest[i] = int(d)
-		}
-		known *= rest[i]
+	per := make([]int64, len(x.shape))
+	for i, d := range x.shape {
+		per[i] = int64(d)
 	}
-	if infer >= 0 {
-		if known == 0 || size%known != 0 {
-			return im.errorf(n, "cannot reshape [N %s] to %s", shapeString(x.shape), fmtTarget(target))
-		}
-		rest[infer] = size / known
+	out, err := graph.Reshape(per, target[1:], false)
+	if err != nil {
+		return im.errorf(n, "shape %s, per sample: %v", fmtDims(target), err)
 	}
+	rest, size := toInts(out), int(onnx.Numel(per))
 	switch {
 	case slices.Equal(rest, x.shape):
 		return im.alias(n, x)
@@ -686,19 +622,6 @@ func (im *importer) reshape(n *onnx.Node) error {
 		return im.add(n, &nn.Flatten{}, x.act)
 	}
 	return im.add(n, &nn.Permute{Out: rest}, x.act)
-}
-
-// fmtTarget formats a Reshape target, the batch as N.
-func fmtTarget(t []int64) string {
-	p := make([]string, len(t))
-	for i, d := range t {
-		if d == batchDim {
-			p[i] = "N"
-		} else {
-			p[i] = fmt.Sprint(d)
-		}
-	}
-	return "[" + strings.Join(p, " ") + "]"
 }
 
 func (im *importer) dropout(n *onnx.Node) error {

@@ -69,8 +69,9 @@ func TestOps(t *testing.T) {
 	type want struct {
 		shape  []int64
 		batch  bool
-		ints   []int64   // folded integer data; nil with floats nil: not known
-		floats []float32 // folded float data
+		ints   []int64       // folded integer data; nil with floats nil: not known
+		floats []float32     // folded float data
+		typ    onnx.DataType // checked when not Undefined
 	}
 	cases := []struct {
 		name  string
@@ -120,7 +121,8 @@ func TestOps(t *testing.T) {
 		{"split sizes", "Split", []*graph.Value{act(2, 6), vec(1, 5)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, 0, []want{{shape: []int64{2, 1}, batch: true}, {shape: []int64{2, 5}, batch: true}}, 0},
 		{"pad", "Pad", []*graph.Value{act(2, 3, 4, 4), vec(0, 0, 1, 2, 0, 0, 3, 4)}, nil, 0, []want{{shape: []int64{2, 3, 8, 10}, batch: true}}, 0},
 		{"range", "Range", []*graph.Value{ints([]int64{}, 1), ints([]int64{}, 8), ints([]int64{}, 3)}, nil, 0, []want{{shape: []int64{3}, ints: []int64{1, 4, 7}}}, 0},
-		{"constant of shape", "ConstantOfShape", []*graph.Value{vec(2, 2)}, nil, 0, []want{{shape: []int64{2, 2}, floats: []float32{0, 0, 0, 0}}}, 0},
+		{"constant of shape", "ConstantOfShape", []*graph.Value{vec(2, 2)}, nil, 0, []want{{shape: []int64{2, 2}, floats: []float32{0, 0, 0, 0}, typ: onnx.Float}}, 0},
+		{"constant of shape int", "ConstantOfShape", []*graph.Value{vec(2)}, []onnx.Attribute{onnx.TensorAttr("value", onnx.NewInt64Tensor("", []int64{1}, []int64{7}))}, 0, []want{{shape: []int64{2}, ints: []int64{7, 7}, typ: onnx.Int64}}, 0},
 		{"cast to float", "Cast", []*graph.Value{vec(1, 2)}, []onnx.Attribute{onnx.IntAttr("to", int64(onnx.Float))}, 0, []want{{shape: []int64{2}, floats: []float32{1, 2}}}, 0},
 		{"cast to bool", "Cast", []*graph.Value{floats([]int64{2}, 0, 0.5)}, []onnx.Attribute{onnx.IntAttr("to", int64(onnx.Bool))}, 0, []want{{shape: []int64{2}, ints: []int64{0, 1}}}, 0},
 		{"constant", "Constant", nil, []onnx.Attribute{onnx.IntsAttr("value_ints", 3, 4)}, 0, []want{{shape: []int64{2}, ints: []int64{3, 4}}}, 0},
@@ -168,6 +170,9 @@ func TestOps(t *testing.T) {
 				if v.Known != known || !slices.Equal(v.Ints, w.ints) || !slices.Equal(v.Floats, w.floats) {
 					t.Errorf("output %d: known %v ints %v floats %v, want known %v ints %v floats %v", i, v.Known, v.Ints, v.Floats, known, w.ints, w.floats)
 				}
+				if w.typ != onnx.Undefined && v.Type != w.typ {
+					t.Errorf("output %d: type %s, want %s", i, v.Type, w.typ)
+				}
 			}
 		})
 	}
@@ -185,7 +190,7 @@ func TestOpErrors(t *testing.T) {
 	}{
 		{"resize with neither", "Resize", []*graph.Value{act(1, 2, 3, 3), nil}, nil, "want exactly one of scales and sizes, got 0 scales and 0 sizes"},
 		{"resize with computed scales", "Resize", []*graph.Value{act(1, 2, 3, 3), nil, act(4)}, nil, `scales (input 2, "x2") is not a constant float tensor`},
-		{"unsupported", "NonMaxSuppression", []*graph.Value{act(1)}, nil, "unsupported op type (supported: Abs, Add, "},
+		{"unsupported", "NonMaxSuppression", []*graph.Value{act(1)}, nil, "op type NonMaxSuppression is not supported (supported: Abs, Add, "},
 		{"no broadcast", "Add", []*graph.Value{act(2, 3), act(2, 4)}, nil, "input shapes [[2 3] [2 4]] do not broadcast"},
 		{"missing input", "Add", []*graph.Value{act(2, 3), nil}, nil, "required input 1 is missing"},
 		{"reshape two -1", "Reshape", []*graph.Value{act(2, 3), vec(-1, -1)}, nil, "shape [-1 -1] has more than one -1"},
@@ -283,5 +288,28 @@ func TestVisit(t *testing.T) {
 	w.Visit = func(c *graph.Call, outs []*graph.Value) error { return c.Errorf("refused") }
 	if err := w.Walk(); err == nil || err.Error() != `onnx: node "shape" (Shape): refused` {
 		t.Errorf("error %v, want the first node refused", err)
+	}
+}
+
+// TestDomain checks that the walker takes the default domain under either
+// of its names and refuses others.
+func TestDomain(t *testing.T) {
+	cases := []struct{ domain, err string }{
+		{"", ""},
+		{"ai.onnx", ""},
+		{"com.microsoft", `node "n" (Relu): op domain "com.microsoft" is not supported`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.domain, func(t *testing.T) {
+			m := onnx.NewModel("g")
+			n := m.Graph.AddNode("Relu", []string{"x"}, []string{"y"})
+			n.Name, n.Domain = "n", tc.domain
+			w := graph.NewWalker(m)
+			w.Values["x"] = act(2, 3)
+			err := w.Walk()
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("error %v, want %q", err, tc.err)
+			}
+		})
 	}
 }

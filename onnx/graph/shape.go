@@ -35,7 +35,7 @@ func constantOfShape(c *Call) ([]*Value, error) {
 	if onnx.Numel(shape) < 0 {
 		return nil, c.Errorf("invalid shape %v", shape)
 	}
-	fill := &Value{Shape: []int64{1}, Known: true, Floats: []float32{0}}
+	fill := &Value{Shape: []int64{1}, Known: true, Floats: []float32{0}, Type: onnx.Float}
 	t, err := c.Node.Tensor("value")
 	if err != nil {
 		return nil, c.Wrap(err)
@@ -47,11 +47,14 @@ func constantOfShape(c *Call) ([]*Value, error) {
 		fill = Const(t)
 		fill.Shape = []int64{1}
 	}
+	// The output has the type of the fill value, not of the shape.
 	out := slices.Clone(shape)
 	if onnx.Numel(out) > maxArith {
-		return []*Value{{Shape: out}}, nil
+		return []*Value{{Shape: out, Type: fill.Type}}, nil
 	}
-	return []*Value{remap(fill, out, func([]int64) int64 { return 0 })}, nil
+	r := remap(fill, out, func([]int64) int64 { return 0 })
+	r.Type = fill.Type
+	return []*Value{r}, nil
 }
 
 func expand(c *Call) ([]*Value, error) {

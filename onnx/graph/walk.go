@@ -121,14 +121,14 @@ func (w *Walker) Fail(format string, args ...any) error {
 
 // Node infers the outputs of n from the values of its inputs.
 func (w *Walker) Node(n *onnx.Node) error {
-	if n.Domain != "" {
+	if n.Domain != "" && n.Domain != "ai.onnx" {
 		return w.Errorf(n, "op domain %q is not supported", n.Domain)
 	}
 	op, lowered := w.Lower[n.OpType]
 	if !lowered {
 		var ok bool
 		if op, ok = ops[n.OpType]; !ok {
-			return w.Errorf(n, "unsupported op type (supported: %s)", strings.Join(w.Supported(), ", "))
+			return w.Errorf(n, "op type %s is not supported (supported: %s)", n.OpType, strings.Join(w.Supported(), ", "))
 		}
 	}
 	if !slices.ContainsFunc(n.Outputs, func(o string) bool { return o != "" }) {

@@ -271,7 +271,7 @@ func TestImportErrors(t *testing.T) {
 			g.AddNode("NonMaxSuppression", []string{"x"}, []string{"y"}).Name = "nms"
 			return m
 		},
-		err: `onnx: m.onnx: node "nms" (NonMaxSuppression): unsupported op type (supported: Abs, Add, And, ArgMax,`,
+		err: `onnx: m.onnx: node "nms" (NonMaxSuppression): op type NonMaxSuppression is not supported (supported: Abs, Add, And, ArgMax,`,
 	}, {
 		name: "custom domain",
 		build: func() *onnx.Model {
