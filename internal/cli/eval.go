@@ -188,7 +188,11 @@ func fmtF(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec,
 func evalRow(name string, r *report.Figures) []string {
 	row := []string{name, siCount(r.MACs), fmtF(r.EnergyPJ/1e6, 2), fmtF(r.EnergyPJPerMAC, 2)}
 	if d := r.Dense; d != nil {
-		row = append(row, fmtF(d.EnergyPJ/1e6, 2), pct(d.EnergyPJ-r.EnergyPJ, d.EnergyPJ), i64(d.Cycles))
+		dense := fmtF(d.EnergyPJ/1e6, 2)
+		if d.BeyondLimits {
+			dense += "*"
+		}
+		row = append(row, dense, pct(d.EnergyPJ-r.EnergyPJ, d.EnergyPJ), i64(d.Cycles))
 	}
 	for _, l := range r.Levels {
 		row = append(row, pct(l.EnergyPJ, r.EnergyPJ))
@@ -217,6 +221,9 @@ func writeEvalTable(w io.Writer, rep *report.Eval) error {
 	fmt.Fprintf(w, "%s on %s, %s, dataflow %s, clock %.0f MHz\n\n", rep.Model, rep.Arch, batchText(rep.Batch, rep.BatchUnknown), mappingText(rep), rep.ClockHz/1e6)
 	if err := t.write(w); err != nil {
 		return err
+	}
+	if tot.Dense != nil && tot.Dense.BeyondLimits {
+		fmt.Fprintf(w, "\n* dense tiles exceed the capacities the mapping was chosen for (compressed); the dense figures count the same traffic as if they fit\n")
 	}
 	if s := rep.Search; s != nil {
 		fmt.Fprintf(w, "\n%d unique layer shapes searched: %d evaluations in %.1f s, %d proven optimal for their space\n", s.Searches, s.Evaluations, s.Seconds, s.Optimal)

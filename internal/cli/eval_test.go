@@ -296,6 +296,12 @@ func TestEvalPrunedFC(t *testing.T) {
 			if d == "0.1" && !search && (rep.Total.Dense == nil || !rep.Total.Dense.BeyondLimits) {
 				t.Errorf("weights=0.1, builder: dense %+v, want beyond_limits", rep.Total.Dense)
 			}
+			if d == "0.1" && !search {
+				_, table, _ := runNnergy(t, args[:len(args)-2]...) // the table, not JSON
+				if !strings.Contains(table, "* dense tiles exceed the capacities") {
+					t.Errorf("weights=0.1, builder: the table does not mark the dense figures:\n%s", table)
+				}
+			}
 		}
 	}
 }
