@@ -309,9 +309,11 @@ func (ex *exporter) linearRows(n *nn.Node, l *nn.Linear) error {
 		ex.g.AddNode("MatMul", []string{n.Inputs[0], w}, []string{n.Name}).Name = n.Name
 		return nil
 	}
+	// The MatMul node carries the layer's name, which the importer gives
+	// the linear layer it makes of MatMul and Add.
 	mm := ex.name(n.Name + "/matmul")
-	ex.g.AddNode("MatMul", []string{n.Inputs[0], w}, []string{mm}).Name = mm
-	ex.g.AddNode("Add", []string{mm, ex.weight(n.Name, "bias", l.Bias.Data, l.Out)}, []string{n.Name}).Name = n.Name
+	ex.g.AddNode("MatMul", []string{n.Inputs[0], w}, []string{mm}).Name = n.Name
+	ex.g.AddNode("Add", []string{mm, ex.weight(n.Name, "bias", l.Bias.Data, l.Out)}, []string{n.Name}).Name = ex.name(n.Name + "/bias")
 	return nil
 }
 

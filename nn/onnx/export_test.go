@@ -342,3 +342,45 @@ func TestExportNames(t *testing.T) {
 		t.Errorf("ONNX Runtime and nnergy differ by %g", d)
 	}
 }
+
+// TestExportKeepsTokenLinearNames: a linear layer over tokens (exported as
+// MatMul and Add) comes back under its own name, so that a pruned
+// transformer's layers keep their names through ONNX.
+func TestExportKeepsTokenLinearNames(t *testing.T) {
+	for _, file := range []string{"testdata/tf.onnx", "testdata/tf_ln.onnx"} {
+		m, err := nnonnx.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		om, err := nnonnx.Export(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := onnx.Marshal(om)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := onnx.Parse(file, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := nnonnx.Import(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got []string
+		for _, n := range m.Nodes {
+			if _, ok := n.Layer.(*nn.Linear); ok {
+				want = append(want, n.Name)
+			}
+		}
+		for _, n := range m2.Nodes {
+			if _, ok := n.Layer.(*nn.Linear); ok {
+				got = append(got, n.Name)
+			}
+		}
+		if len(want) == 0 || strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: linear layers %v after the round trip, want %v", file, got, want)
+		}
+	}
+}
