@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"github.com/nnergy/nnergy/nn"
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/onnxtest"
 )
 
 // The ONNX Runtime reference: scripts/ort_run.js runs a model in the npm
@@ -201,5 +203,21 @@ func randomize(m *nn.Model, seed uint64) {
 				l.Mean[i], l.Var[i] = u(-0.5, 0.5), u(0.5, 1.5)
 			}
 		}
+	}
+}
+
+// exportMatchesORT exports m, checks the file with the ONNX checker and
+// holds ONNX Runtime's output on x to got, nnergy's, within ortTol absolute
+// and ortRel relative.
+func exportMatchesORT(t *testing.T, m *nn.Model, x, got *nn.Tensor) {
+	t.Helper()
+	om, err := nnonnx.Export(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onnxtest.Check(t, om)
+	ort := runORT(t, om, x)
+	if d, r := maxDiff(t, ort, got), relDiff(t, got, ort); d > ortTol || r > ortRel {
+		t.Errorf("ONNX Runtime and nnergy differ on the exported model by %.3g, %.3g relative (> %g, %g)", d, r, ortTol, ortRel)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
-	"github.com/nnergy/nnergy/onnx/onnxtest"
 )
 
 // The transformer fixtures prune the way transformers are pruned
@@ -65,15 +64,7 @@ func TestTransformerPruneFFN(t *testing.T) {
 			if d := maxDiff(t, got, want); d > 1e-5 {
 				t.Errorf("pruning changed the outputs by %.3g", d)
 			}
-			om, err := nnonnx.Export(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			onnxtest.Check(t, om)
-			ort := runORT(t, om, x)
-			if d, r := maxDiff(t, ort, got), relDiff(t, got, ort); d > ortTol || r > ortRel {
-				t.Errorf("ONNX Runtime and nnergy differ on the pruned transformer by %.3g, %.3g relative (> %g, %g)", d, r, ortTol, ortRel)
-			}
+			exportMatchesORT(t, m, x, got)
 		})
 	}
 }
@@ -191,15 +182,7 @@ func TestTransformerRemoveHeads(t *testing.T) {
 			if d := maxDiff(t, got, want); d > 1e-5 {
 				t.Errorf("removing heads changed the outputs by %.3g", d)
 			}
-			om, err := nnonnx.Export(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			onnxtest.Check(t, om)
-			ort := runORT(t, om, x)
-			if d, r := maxDiff(t, ort, got), relDiff(t, got, ort); d > ortTol || r > ortRel {
-				t.Errorf("ONNX Runtime and nnergy differ on the pruned transformer by %.3g, %.3g relative (> %g, %g)", d, r, ortTol, ortRel)
-			}
+			exportMatchesORT(t, m, x, got)
 			if _, err := nn.RemoveHeads(m, "/enc/layers.1/self_attn/MatMul_1", []int{0, 1}); err == nil || !strings.Contains(err.Error(), "would lose all") {
 				t.Errorf("removing the last heads: %v", err)
 			}
