@@ -459,3 +459,33 @@ func TestConcurrentUpserts(t *testing.T) {
 		}
 	})
 }
+
+// TestSchemaEnums checks the run kinds and statuses of the report schema
+// against the store's.
+func TestSchemaEnums(t *testing.T) {
+	b, err := os.ReadFile("../docs/format/report.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Defs map[string]struct {
+			Properties map[string]struct{ Enum []string }
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	var kinds, statuses []string
+	for k := store.KindEval; k <= store.KindFit; k++ {
+		kinds = append(kinds, k.String())
+	}
+	for st := store.Running; st <= store.Failed; st++ {
+		statuses = append(statuses, st.String())
+	}
+	for _, def := range []string{"run", "run_record"} {
+		p := s.Defs[def].Properties
+		if !slices.Equal(p["run_kind"].Enum, kinds) || !slices.Equal(p["status"].Enum, statuses) {
+			t.Errorf("schema %s: run_kind %v, status %v; the store writes %v and %v", def, p["run_kind"].Enum, p["status"].Enum, kinds, statuses)
+		}
+	}
+}
