@@ -144,8 +144,10 @@ type Diff struct {
 	// Figures are the figures of both, in the order of A's (then those
 	// only B has).
 	Figures []FigureDiff
-	// Settings are the inputs (kind, nnergy_version, arch, workload,
-	// workload_digest) and settings that differ, by name.
+	// Inputs are the inputs that differ, in this order: kind,
+	// nnergy_version, arch (ArchSummary), workload, workload_digest.
+	Inputs []SettingDiff
+	// Settings are the settings that differ, by name.
 	Settings []SettingDiff
 }
 
@@ -185,7 +187,7 @@ func NewDiff(a, b *Run) (*Diff, error) {
 	ia, ib := inputs(a), inputs(b)
 	for _, k := range []string{"kind", "nnergy_version", "arch", "workload", "workload_digest"} {
 		if ia[k] != ib[k] {
-			d.Settings = append(d.Settings, SettingDiff{Name: k, A: ia[k], B: ib[k]})
+			d.Inputs = append(d.Inputs, SettingDiff{Name: k, A: ia[k], B: ib[k]})
 		}
 	}
 	sa, err := settings(a)
