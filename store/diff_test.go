@@ -44,7 +44,9 @@ func TestFigures(t *testing.T) {
 	mp := report.Map{Header: h(report.KindMap), Layer: report.Layer{Name: "c3", Figures: report.Figures{EnergyPJ: 5, LatencySeconds: 0.5}}}
 	cmp := report.Compare{Header: h(report.KindCompare), Groups: []report.Group{{Name: report.GroupConv,
 		Results: []report.CompareResult{{Dataflow: "rs", EnergyPJ: 7}, {Dataflow: "ws", EnergyPJ: 9}}}}}
-	step := func(e float64) report.PruneStep { return report.PruneStep{EnergyPJ: e, LatencySeconds: e / 10, Accuracy: &acc} }
+	step := func(e float64) report.PruneStep {
+		return report.PruneStep{EnergyPJ: e, LatencySeconds: e / 10, Accuracy: &acc}
+	}
 	prune1 := report.Prune{Header: h(report.KindPrune), Runs: []report.PruneRun{{Method: "magnitude", Steps: []report.PruneStep{step(100), step(50)}}}}
 	prune2 := prune1
 	prune2.Runs = append(prune2.Runs, report.PruneRun{Method: "energy-aware", Steps: []report.PruneStep{step(100), step(40)}})
