@@ -211,6 +211,27 @@ func TestRecording(t *testing.T) {
 		t.Errorf("failed run:\n%s", show)
 	}
 
+	// prune and adapt record their histories as their reports.
+	mustRun(t, "prune", "--store", env, "--model", "lenet5", "--data", "synthetic", "--method", "magnitude", "--target", "sparsity=0.3",
+		"--increment", "0.3", "--finetune-epochs", "0", "--density-images", "0", "--calibration", "8", "--eval-images", "10", "--workers", "1")
+	mustRun(t, "adapt", "--store", env, "--model", "lenet5", "--data", "synthetic", "--measure", "macs", "--budget", "macs=0.9",
+		"--init-reduction", "0.1", "--short-steps", "1", "--long-epochs", "0", "--batch", "8", "--holdout", "50", "--eval-images", "10", "--workers", "1")
+	export := mustRun(t, "runs", "export", "--store", env, "3", "4")
+	var runs report.Runs
+	if err := json.Unmarshal([]byte(export), &runs); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []report.Kind{report.KindAdapt, report.KindPrune} {
+		r := runs.Runs[i]
+		v, err := report.Decode(r.Report)
+		if err != nil || r.RunKind != string(want) || r.Status != "done" || len(r.WorkloadDigest) != 64 {
+			t.Errorf("%s run %d: %s, %s, digest %q, report %T (%v)", want, r.ID, r.RunKind, r.Status, r.WorkloadDigest, v, err)
+		}
+	}
+	if !strings.Contains(runs.Runs[1].Arch, "name: eyeriss\n") || runs.Runs[0].Arch != "" {
+		t.Errorf("archs of prune %q and adapt --measure macs %q", runs.Runs[1].Arch, runs.Runs[0].Arch)
+	}
+
 	// A store that cannot record fails the command before its work.
 	code, out, errOut := runNnergy(t, "eval", "--store", t.TempDir(), "--model", "lenet5")
 	if code != 1 || out != "" || !strings.Contains(errOut, "recording the run (--store none turns recording off): store: ") || !strings.Contains(errOut, "is a directory") {
