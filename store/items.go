@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -35,34 +34,14 @@ func (s *Store) PutItems(ctx context.Context, items ...Item) (int, error) {
 			return 0, err
 		}
 	}
-	notDone := `items.done = 0`
-	if s.backend == Postgres {
-		notDone = `NOT items.done`
+	t := now()
+	args := make([][]any, len(items))
+	for i, it := range items {
+		args[i] = []any{it.RunKey, it.Index, string(it.Value), it.Done, t}
 	}
-	n := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		n = 0
-		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO items (run_key, idx, value, done, updated) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (run_key, idx) DO UPDATE SET value = excluded.value, done = excluded.done, updated = excluded.updated WHERE `+notDone))
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		t := now()
-		for _, it := range items {
-			res, err := st.ExecContext(ctx, it.RunKey, it.Index, string(it.Value), it.Done, t)
-			if err != nil {
-				return fmt.Errorf("item %s/%d: %v", it.RunKey, it.Index, err)
-			}
-			k, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			n += int(k)
-		}
-		return nil
-	})
-	return n, err
+	return s.writeRows(ctx, `INSERT INTO items (run_key, idx, value, done, updated) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (run_key, idx) DO UPDATE SET value = excluded.value, done = excluded.done, updated = excluded.updated WHERE items.done = FALSE`,
+		args, func(i int) string { return fmt.Sprintf("item %s/%d", items[i].RunKey, items[i].Index) })
 }
 
 // Items returns the items of runKey in index order.

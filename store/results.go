@@ -57,29 +57,13 @@ func (s *Store) PutResults(ctx context.Context, rs ...Result) (int, error) {
 			return 0, err
 		}
 	}
-	n := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		n = 0
-		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO results (key, value, created) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`))
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		t := now()
-		for _, r := range rs {
-			res, err := st.ExecContext(ctx, r.Key, string(r.Value), t)
-			if err != nil {
-				return fmt.Errorf("result %s: %v", r.Key, err)
-			}
-			k, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			n += int(k)
-		}
-		return nil
-	})
-	return n, err
+	t := now()
+	args := make([][]any, len(rs))
+	for i, r := range rs {
+		args[i] = []any{r.Key, string(r.Value), t}
+	}
+	return s.writeRows(ctx, `INSERT INTO results (key, value, created) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`, args,
+		func(i int) string { return "result " + rs[i].Key })
 }
 
 // Result returns the value stored under key; ok is false when there is none.
@@ -97,18 +81,33 @@ func (s *Store) Result(ctx context.Context, key string) (value []byte, ok bool, 
 	return []byte(v), true, nil
 }
 
-// inTx runs f in a transaction and commits it.
-func (s *Store) inTx(ctx context.Context, f func(*sql.Tx) error) error {
+// writeRows runs query once per row of args, in one transaction, and
+// returns how many rows it changed; what names a row in errors.
+func (s *Store) writeRows(ctx context.Context, query string, args [][]any, what func(i int) string) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return s.errorf("%v", err)
+		return 0, s.errorf("%v", err)
 	}
 	defer tx.Rollback()
-	if err := f(tx); err != nil {
-		return s.errorf("%v", err)
+	st, err := tx.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return 0, s.errorf("%v", err)
+	}
+	defer st.Close()
+	n := 0
+	for i, a := range args {
+		res, err := st.ExecContext(ctx, a...)
+		if err != nil {
+			return 0, s.errorf("%s: %v", what(i), err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return 0, s.errorf("%s: %v", what(i), err)
+		}
+		n += int(k)
 	}
 	if err := tx.Commit(); err != nil {
-		return s.errorf("%v", err)
+		return 0, s.errorf("%v", err)
 	}
-	return nil
+	return n, nil
 }

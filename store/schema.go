@@ -4,15 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// migration is one step of the schema: its statements for each backend.
-// Version n is migrations[n-1]; a step is never changed once released, a
-// change of schema is a new step.
+// migration is one step of the schema. Its statements name the types
+// that differ between the backends as tokens (see ddl). Version n is
+// migrations[n-1]; a step is never changed once released, a change of
+// schema is a new step.
 type migration struct {
-	what             string
-	sqlite, postgres []string
+	what  string
+	stmts []string
 }
 
 // migrations are the schema's steps, oldest first: SchemaVersion is their
@@ -20,22 +22,8 @@ type migration struct {
 var migrations = []migration{
 	{
 		what: "runs",
-		sqlite: []string{`CREATE TABLE runs (
-	id INTEGER PRIMARY KEY AUTOINCREMENT,
-	kind TEXT NOT NULL,
-	created TEXT NOT NULL,
-	nnergy_version TEXT NOT NULL,
-	command TEXT NOT NULL,
-	arch TEXT NOT NULL,
-	workload TEXT NOT NULL,
-	workload_digest TEXT NOT NULL,
-	settings TEXT NOT NULL,
-	report TEXT,
-	status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
-	error TEXT NOT NULL DEFAULT ''
-)`, `CREATE INDEX runs_kind ON runs (kind, id)`},
-		postgres: []string{`CREATE TABLE runs (
-	id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		stmts: []string{`CREATE TABLE runs (
+	id @ID,
 	kind TEXT NOT NULL,
 	created TEXT NOT NULL,
 	nnergy_version TEXT NOT NULL,
@@ -51,19 +39,7 @@ var migrations = []migration{
 	},
 	{
 		what: "results and items",
-		sqlite: []string{`CREATE TABLE results (
-	key TEXT PRIMARY KEY CHECK (length(key) = 64),
-	value TEXT NOT NULL,
-	created TEXT NOT NULL
-)`, `CREATE TABLE items (
-	run_key TEXT NOT NULL,
-	idx INTEGER NOT NULL CHECK (idx >= 0),
-	value TEXT NOT NULL,
-	done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),
-	updated TEXT NOT NULL,
-	PRIMARY KEY (run_key, idx)
-)`},
-		postgres: []string{`CREATE TABLE results (
+		stmts: []string{`CREATE TABLE results (
 	key TEXT PRIMARY KEY CHECK (length(key) = 64),
 	value TEXT NOT NULL,
 	created TEXT NOT NULL
@@ -71,11 +47,21 @@ var migrations = []migration{
 	run_key TEXT NOT NULL,
 	idx BIGINT NOT NULL CHECK (idx >= 0),
 	value TEXT NOT NULL,
-	done BOOLEAN NOT NULL DEFAULT FALSE,
+	done @BOOL NOT NULL DEFAULT FALSE CHECK (done IN (FALSE, TRUE)),
 	updated TEXT NOT NULL,
 	PRIMARY KEY (run_key, idx)
 )`},
 	},
+}
+
+// ddl returns a migration statement for the backend: @ID is an integer key
+// whose values are never given again, @BOOL a boolean (SQLite: 0 or 1).
+func (s *Store) ddl(stmt string) string {
+	r := strings.NewReplacer("@ID", "INTEGER PRIMARY KEY AUTOINCREMENT", "@BOOL", "INTEGER")
+	if s.backend == Postgres {
+		r = strings.NewReplacer("@ID", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "@BOOL", "BOOLEAN")
+	}
+	return r.Replace(stmt)
 }
 
 // SchemaVersion is the version of the schema this nnergy reads and writes.
@@ -120,12 +106,8 @@ func (s *Store) migrate(ctx context.Context, target int) (int, error) {
 	}
 	for v := from + 1; v <= target; v++ {
 		m := migrations[v-1]
-		stmts := m.sqlite
-		if s.backend == Postgres {
-			stmts = m.postgres
-		}
-		for _, st := range stmts {
-			if _, err := tx.ExecContext(ctx, st); err != nil {
+		for _, st := range m.stmts {
+			if _, err := tx.ExecContext(ctx, s.ddl(st)); err != nil {
 				return from, s.errorf("migration %d (%s): %v", v, m.what, err)
 			}
 		}

@@ -23,28 +23,38 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m))
 }
 
-// backend makes empty stores of one kind; dsn returns the DSN of a new
-// one, its schema created.
+// backend makes stores of one kind: empty returns the DSN of a new, empty
+// one (no schema).
 type backend struct {
-	name string
-	dsn  func(t testing.TB) string
+	name  string
+	empty func(t testing.TB) string
 }
 
 var backends = []backend{
 	{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "results.db") }},
-	{"postgres", func(t testing.TB) string {
-		dsn := pgtest.DSN(t)
-		if _, _, err := store.Migrate(context.Background(), dsn); err != nil {
-			t.Fatal(err)
-		}
-		return dsn
-	}},
+	{"postgres", func(t testing.TB) string { return pgtest.DSN(t) }},
 }
 
-// forEach runs f as a subtest on every backend.
+// dsn returns the DSN of a new store, its schema created.
+func (b backend) dsn(t testing.TB) string {
+	dsn := b.empty(t)
+	if _, _, err := store.Migrate(context.Background(), dsn); err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
+
+// forEach runs f as a subtest on a new store of every backend.
 func forEach(t *testing.T, f func(t *testing.T, dsn string)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) { f(t, b.dsn(t)) })
+	}
+}
+
+// forEachEmpty runs f as a subtest on an empty database of every backend.
+func forEachEmpty(t *testing.T, f func(t *testing.T, b backend, dsn string)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { f(t, b, b.empty(t)) })
 	}
 }
 
@@ -303,83 +313,67 @@ func TestItems(t *testing.T) {
 // TestMigrateFromOlder migrates a store of schema version 1 (runs only)
 // with a run in it to the current schema.
 func TestMigrateFromOlder(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
-			var dsn string
-			if b.name == "postgres" {
-				dsn = pgtest.DSN(t)
-			} else {
-				dsn = filepath.Join(t.TempDir(), "old.db")
-			}
-			if err := store.MigrateTo(ctx, dsn, 1); err != nil {
-				t.Fatal(err)
-			}
-			// What nnergy of schema 1 wrote.
-			if err := store.Exec(ctx, dsn, `INSERT INTO runs (kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status)
+	forEachEmpty(t, func(t *testing.T, b backend, dsn string) {
+		ctx := context.Background()
+		if err := store.MigrateTo(ctx, dsn, 1); err != nil {
+			t.Fatal(err)
+		}
+		// What nnergy of schema 1 wrote.
+		if err := store.Exec(ctx, dsn, `INSERT INTO runs (kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status)
 VALUES ('eval', '2025-01-02T03:04:05.000000Z', 'v0.1.0', '["nnergy","eval"]', '', 'alexnet', '', '{}', '{"kind":"eval"}', 'done')`); err != nil {
-				t.Fatal(err)
+			t.Fatal(err)
+		}
+		if b.name == "postgres" {
+			_, err := store.Open(ctx, dsn)
+			wantErr(t, err, "schema version 1, this nnergy uses")
+			from, to, err := store.Migrate(ctx, dsn)
+			if err != nil || from != 1 || to != store.SchemaVersion {
+				t.Fatalf("Migrate = %d, %d, %v", from, to, err)
 			}
-			if b.name == "postgres" {
-				_, err := store.Open(ctx, dsn)
-				wantErr(t, err, "schema version 1, this nnergy uses")
-				from, to, err := store.Migrate(ctx, dsn)
-				if err != nil || from != 1 || to != store.SchemaVersion {
-					t.Fatalf("Migrate = %d, %d, %v", from, to, err)
-				}
-			}
-			s := open(t, dsn)
-			if v, err := s.Version(ctx); err != nil || v != store.SchemaVersion {
-				t.Errorf("version %d, %v after migrating", v, err)
-			}
-			rs, err := s.Runs(ctx, store.Filter{})
-			if err != nil || len(rs) != 1 || rs[0].Workload != "alexnet" || rs[0].Version != "v0.1.0" || rs[0].Status != store.Done {
-				t.Fatalf("runs after migrating: %v, %v", rs, err)
-			}
-			if _, err := s.PutResults(ctx, store.Result{Key: store.Key(nil), Value: []byte(`1`)}); err != nil {
-				t.Error(err)
-			}
-			if _, err := s.Check(ctx); err != nil {
-				t.Error(err)
-			}
-			// Migrating again finds nothing to do.
-			if from, _, err := store.Migrate(ctx, dsn); err != nil || from != store.SchemaVersion {
-				t.Errorf("second Migrate from %d, %v", from, err)
-			}
-		})
-	}
+		}
+		s := open(t, dsn)
+		if v, err := s.Version(ctx); err != nil || v != store.SchemaVersion {
+			t.Errorf("version %d, %v after migrating", v, err)
+		}
+		rs, err := s.Runs(ctx, store.Filter{})
+		if err != nil || len(rs) != 1 || rs[0].Workload != "alexnet" || rs[0].Version != "v0.1.0" || rs[0].Status != store.Done {
+			t.Fatalf("runs after migrating: %v, %v", rs, err)
+		}
+		if _, err := s.PutResults(ctx, store.Result{Key: store.Key(nil), Value: []byte(`1`)}); err != nil {
+			t.Error(err)
+		}
+		if _, err := s.Check(ctx); err != nil {
+			t.Error(err)
+		}
+		// Migrating again finds nothing to do.
+		if from, _, err := store.Migrate(ctx, dsn); err != nil || from != store.SchemaVersion {
+			t.Errorf("second Migrate from %d, %v", from, err)
+		}
+	})
 }
 
 // TestNewerSchemaRefused opens a store a newer nnergy wrote: refused, and
 // left as it was.
 func TestNewerSchemaRefused(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
-			var dsn string
-			if b.name == "postgres" {
-				dsn = pgtest.DSN(t)
-			} else {
-				dsn = filepath.Join(t.TempDir(), "new.db")
-			}
-			if err := store.Exec(ctx, dsn, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL, what TEXT NOT NULL)`); err != nil {
-				t.Fatal(err)
-			}
-			newer := store.SchemaVersion + 5
-			if err := store.Exec(ctx, dsn, `INSERT INTO schema_version VALUES (?, 'later', 'everything')`, newer); err != nil {
-				t.Fatal(err)
-			}
-			want := fmt.Sprintf("schema version %d is newer than this nnergy's (%d)", newer, store.SchemaVersion)
-			_, err := store.Open(ctx, dsn)
-			wantErr(t, err, want)
-			_, _, err = store.Migrate(ctx, dsn)
-			wantErr(t, err, want)
-			// Nothing was created: the runs table of version 1 is not there.
-			if err := store.Exec(ctx, dsn, `SELECT 1 FROM runs`); err == nil {
-				t.Error("refusing a newer store created table runs")
-			}
-		})
-	}
+	forEachEmpty(t, func(t *testing.T, b backend, dsn string) {
+		ctx := context.Background()
+		if err := store.Exec(ctx, dsn, `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL, what TEXT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		newer := store.SchemaVersion + 5
+		if err := store.Exec(ctx, dsn, `INSERT INTO schema_version VALUES (?, 'later', 'everything')`, newer); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("schema version %d is newer than this nnergy's (%d)", newer, store.SchemaVersion)
+		_, err := store.Open(ctx, dsn)
+		wantErr(t, err, want)
+		_, _, err = store.Migrate(ctx, dsn)
+		wantErr(t, err, want)
+		// Nothing was created: the runs table of version 1 is not there.
+		if err := store.Exec(ctx, dsn, `SELECT 1 FROM runs`); err == nil {
+			t.Error("refusing a newer store created table runs")
+		}
+	})
 }
 
 func TestPostgresNeedsInit(t *testing.T) {

@@ -62,23 +62,10 @@ func (e *env) runsListCmd() *cobra.Command {
 		Short: "List recorded runs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f := store.Filter{Limit: limit}
 			if limit < 0 {
 				return usagef("runs list: --limit must not be negative, got %d", limit)
 			}
-			for _, k := range kinds {
-				kind, err := store.ParseKind(k)
-				if err != nil {
-					return usageError{err}
-				}
-				f.Kinds = append(f.Kinds, kind)
-			}
-			st, err := e.openStore(cmd.Context(), "runs list")
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			runs, err := st.Runs(cmd.Context(), f)
+			runs, where, err := e.selectRuns(cmd, "runs list", nil, kinds, store.Filter{Limit: limit})
 			if err != nil {
 				return err
 			}
@@ -89,7 +76,7 @@ func (e *env) runsListCmd() *cobra.Command {
 				t.rows = append(t.rows, []string{i64(r.ID), r.Kind.String(), r.Created.Local().Format("2006-01-02 15:04:05"), r.Status.String(),
 					r.Workload, archNames(r.Arch), optF(tot.EnergyPJ/1e6, 2), optF(tot.LatencySeconds*1e3, 3), shellJoin(r.Command[1:])})
 			}
-			fmt.Fprintf(e.stdout, "%d runs in %s\n\n", len(runs), st.Location())
+			fmt.Fprintf(e.stdout, "%d runs in %s\n\n", len(runs), where)
 			if len(runs) == 0 {
 				return nil
 			}
@@ -99,6 +86,30 @@ func (e *env) runsListCmd() *cobra.Command {
 	c.Flags().StringSliceVar(&kinds, "kind", nil, "only runs of these kinds (eval, map, compare, prune, adapt, sweep, codesign, fit)")
 	c.Flags().IntVar(&limit, "limit", 20, "at most N runs, the newest (0: all)")
 	return c
+}
+
+// selectRuns returns the runs of the results store that f, the IDs in
+// args and the kinds named select, and where the store is.
+func (e *env) selectRuns(cmd *cobra.Command, name string, args, kinds []string, f store.Filter) ([]*store.Run, string, error) {
+	ids, err := parseIDs(name, args)
+	if err != nil {
+		return nil, "", err
+	}
+	f.IDs = ids
+	for _, k := range kinds {
+		kind, err := store.ParseKind(k)
+		if err != nil {
+			return nil, "", usageError{err}
+		}
+		f.Kinds = append(f.Kinds, kind)
+	}
+	st, err := e.openStore(cmd.Context(), name)
+	if err != nil {
+		return nil, "", err
+	}
+	defer st.Close()
+	runs, err := st.Runs(cmd.Context(), f)
+	return runs, st.Location(), err
 }
 
 // totalFigure returns a run's total figure (NaN figures when it has none
@@ -157,19 +168,11 @@ func (e *env) runsShowCmd() *cobra.Command {
 			if format != formatTable && format != formatJSON {
 				return usagef("runs show: --format %q: want table or json", format)
 			}
-			ids, err := parseIDs("runs show", args)
+			runs, _, err := e.selectRuns(cmd, "runs show", args, nil, store.Filter{})
 			if err != nil {
 				return err
 			}
-			st, err := e.openStore(cmd.Context(), "runs show")
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			r, err := st.Run(cmd.Context(), ids[0])
-			if err != nil {
-				return err
-			}
+			r := runs[0]
 			if format == formatJSON {
 				return writeJSON(e.stdout, report.NewRun(r.Record()))
 			}
@@ -231,16 +234,7 @@ func (e *env) runsDiffCmd() *cobra.Command {
 		Short: "Compare two recorded runs: energy and latency, in total and per layer, and the settings that differ",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := parseIDs("runs diff", args)
-			if err != nil {
-				return err
-			}
-			st, err := e.openStore(cmd.Context(), "runs diff")
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			runs, err := st.Runs(cmd.Context(), store.Filter{IDs: ids})
+			runs, _, err := e.selectRuns(cmd, "runs diff", args, nil, store.Filter{})
 			if err != nil {
 				return err
 			}
@@ -248,7 +242,9 @@ func (e *env) runsDiffCmd() *cobra.Command {
 			for _, r := range runs {
 				byID[r.ID] = r
 			}
-			d, err := store.NewDiff(byID[ids[0]], byID[ids[1]])
+			a, _ := strconv.ParseInt(args[0], 10, 64) // selectRuns checked them
+			b, _ := strconv.ParseInt(args[1], 10, 64)
+			d, err := store.NewDiff(byID[a], byID[b])
 			if err != nil {
 				return err
 			}
@@ -321,24 +317,7 @@ func (e *env) runsExportCmd() *cobra.Command {
 			if format != formatJSON && format != formatCSV {
 				return usagef("runs export: --format %q: want json or csv", format)
 			}
-			ids, err := parseIDs("runs export", args)
-			if err != nil {
-				return err
-			}
-			f := store.Filter{IDs: ids}
-			for _, k := range kinds {
-				kind, err := store.ParseKind(k)
-				if err != nil {
-					return usageError{err}
-				}
-				f.Kinds = append(f.Kinds, kind)
-			}
-			st, err := e.openStore(cmd.Context(), "runs export")
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			runs, err := st.Runs(cmd.Context(), f)
+			runs, _, err := e.selectRuns(cmd, "runs export", args, kinds, store.Filter{})
 			if err != nil {
 				return err
 			}
