@@ -120,18 +120,22 @@ func parseDSN(dsn string) (target, error) {
 		return target{backend: SQLite, path: p}, nil
 	}
 	if m := schemeRE.FindStringSubmatch(dsn); m != nil {
-		return target{}, fmt.Errorf("store: DSN %s: unknown scheme %q (want a file path, sqlite:PATH, postgres://... or postgresql://...)", redact(dsn), m[1])
+		return target{}, fmt.Errorf("store: DSN %s: unknown scheme %q (want a file path, sqlite:PATH, postgres://... or postgresql://...)", Redact(dsn), m[1])
 	}
 	return target{backend: SQLite, path: dsn}, nil
 }
 
-// redact returns a PostgreSQL URL without its password.
-func redact(dsn string) string {
+// Redact returns a DSN for people: the password of a URL replaced by
+// xxxxx (a URL that does not parse is not shown); a file path as it is.
+func Redact(dsn string) string {
+	if !schemeRE.MatchString(dsn) {
+		return dsn
+	}
 	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		if err != nil {
-			return "(unparsable URL)"
-		}
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User == nil {
 		return dsn
 	}
 	if _, ok := u.User.Password(); ok {
@@ -188,9 +192,9 @@ func connect(ctx context.Context, dsn string) (*Store, error) {
 	if t.backend == Postgres {
 		db, err := sql.Open("pgx", t.dsn)
 		if err != nil {
-			return nil, fmt.Errorf("store: %s: %v", redact(t.dsn), err)
+			return nil, fmt.Errorf("store: %s: %v", Redact(t.dsn), err)
 		}
-		s := &Store{db: db, backend: Postgres, where: redact(t.dsn)}
+		s := &Store{db: db, backend: Postgres, where: Redact(t.dsn)}
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: %s: %v", s.where, err)

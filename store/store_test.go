@@ -483,3 +483,17 @@ func TestSchemaEnums(t *testing.T) {
 		}
 	}
 }
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://u:secret@h:5432/db?sslmode=disable", "postgres://u:xxxxx@h:5432/db?sslmode=disable"},
+		{"postgresql://u@h/db", "postgresql://u@h/db"},
+		{"/data/100% results?.db", "/data/100% results?.db"},
+		{"sqlite:/tmp/r.db", "sqlite:/tmp/r.db"},
+		{"postgres://u:sec ret@h:x/%zz", "(unparsable URL)"},
+	} {
+		if got := store.Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

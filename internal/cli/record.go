@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -78,7 +79,7 @@ func (e *env) begin(cmd *cobra.Command, kind store.Kind, in runInputs) (*recordi
 		st.Close()
 		return nil, err
 	}
-	r := &recording{st: st, run: store.Run{Kind: kind, Version: store.BuildVersion(), Command: append([]string{"nnergy"}, e.args...),
+	r := &recording{st: st, run: store.Run{Kind: kind, Version: store.BuildVersion(), Command: append([]string{"nnergy"}, redactStore(e.args)...),
 		Arch: in.arch, Workload: in.workload, WorkloadDigest: in.digest, Settings: settings}}
 	if err := st.Begin(cmd.Context(), &r.run); err != nil {
 		st.Close()
@@ -120,6 +121,20 @@ func (r *recording) end(ctx context.Context, err error) error {
 		return fmt.Errorf("recording the run: %w", err)
 	}
 	return nil
+}
+
+// redactStore returns args with the password of a --store DSN replaced,
+// so that the store does not keep it.
+func redactStore(args []string) []string {
+	out := append([]string(nil), args...)
+	for i, a := range out {
+		if v, ok := strings.CutPrefix(a, "--store="); ok {
+			out[i] = "--store=" + store.Redact(v)
+		} else if a == "--store" && i+1 < len(out) {
+			out[i+1] = store.Redact(out[i+1])
+		}
+	}
+	return out
 }
 
 // flagSettings returns every flag of cmd but --store and --help, by name,
