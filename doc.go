@@ -13,7 +13,7 @@
 // The layers, lowest first:
 //
 //	layer 0: internal/enum
-//	layer 1: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden nn/data nn/internal/gemm nn/internal/vec
+//	layer 1: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden internal/pgtest nn/data nn/internal/gemm nn/internal/vec
 //	layer 2: workload onnx nn
 //	layer 3: arch mapping workload/zoo workload/engine nn/zoo onnx/onnxtest onnx/graph
 //	layer 4: nest workload/onnx nn/onnx
@@ -23,8 +23,9 @@
 //	layer 8: measure
 //	layer 9: prune netadapt
 //	layer 10: report
-//	layer 11: internal/cli
-//	layer 12: cmd/nnergy
+//	layer 11: store
+//	layer 12: internal/cli
+//	layer 13: cmd/nnergy
 //
 // What each package is for:
 //
@@ -35,6 +36,7 @@
 //	internal/enum     names of small enumerations: String, Parse, and the choices in errors
 //	internal/golden   test output held to files under testdata/, rewritten with -update
 //	internal/chart    the plots' drawing surface, written as SVG or PNG
+//	internal/pgtest   a throwaway PostgreSQL server (or NNERGY_POSTGRES) for tests
 //	nn/data           data sets (IDX, MNIST, synthetic)
 //	workload          dimensions, tensors, layers (loop nests), networks
 //	onnx              ONNX model reader and writer
@@ -59,6 +61,7 @@
 //	prune             magnitude and energy-aware pruning
 //	netadapt          NetAdapt over any measurer
 //	report            the versioned reports every command emits, and their schema
+//	store             recorded runs, content-addressed results and run items: SQLite or PostgreSQL
 //	internal/cli      every subcommand and its flags
 //	cmd/nnergy        the binary
 package nnergy

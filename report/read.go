@@ -9,7 +9,7 @@ import (
 )
 
 // Decode reads a report of this version, with no unknown fields, into a
-// value of its kind: *Eval, *Map, *Compare, *Prune or *Adapt.
+// value of its kind: *Eval, *Map, *Compare, *Prune, *Adapt, *Run or *Runs.
 func Decode(b []byte) (any, error) {
 	var h Header
 	if err := json.Unmarshal(b, &h); err != nil {
@@ -33,8 +33,12 @@ func Decode(b []byte) (any, error) {
 		v = &Prune{}
 	case KindAdapt:
 		v = &Adapt{}
+	case KindRun:
+		v = &Run{}
+	case KindRuns:
+		v = &Runs{}
 	default:
-		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune or adapt)", h.Kind)
+		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune, adapt, run or runs)", h.Kind)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

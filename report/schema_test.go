@@ -29,7 +29,14 @@ var roots = []struct {
 	{KindCompare, reflect.TypeFor[Compare]()},
 	{KindPrune, reflect.TypeFor[Prune]()},
 	{KindAdapt, reflect.TypeFor[Adapt]()},
+	{KindRun, reflect.TypeFor[Run]()},
+	{KindRuns, reflect.TypeFor[Runs]()},
 }
+
+// rawJSON is the type of an embedded JSON document (a run's settings and
+// report): an object whose fields the report does not fix, described in the
+// schema with additionalProperties true.
+var rawJSON = reflect.TypeFor[json.RawMessage]()
 
 // A field line is "kind path type required|optional", path like
 // .layers[].levels[].tensors.weights.read_words.
@@ -40,6 +47,10 @@ func goFields(kind Kind, t reflect.Type) []string {
 	var walk func(path string, t reflect.Type, required bool)
 	walk = func(path string, t reflect.Type, required bool) {
 		nullable := false
+		if t == rawJSON {
+			out = append(out, line(kind, path, "object", required))
+			return
+		}
 		if t.Kind() == reflect.Pointer {
 			t = t.Elem()
 			// A pointer to a struct is an optional object (omitempty) or
@@ -174,6 +185,13 @@ func schemaFields(t *testing.T, root schemaNode, kind Kind) []string {
 		case "object":
 			if ap, ok := n["additionalProperties"].(schemaNode); ok {
 				walk(path+".*", ap, true)
+			} else if n["additionalProperties"] == true {
+				// An embedded document (rawJSON): its fields are not
+				// the report's.
+				if _, ok := n["properties"]; ok {
+					t.Errorf("schema: %s %s: an open object (additionalProperties true) lists properties", kind, path)
+				}
+				return
 			} else if n["additionalProperties"] != false {
 				t.Errorf("schema: %s %s: additionalProperties must be false or a schema", kind, path)
 			}

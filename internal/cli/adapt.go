@@ -21,6 +21,7 @@ import (
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/nn/data"
 	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/store"
 )
 
 type adaptFlags struct {
@@ -123,7 +124,7 @@ func metricList(ms []measure.Metric) string {
 	return strings.Join(s, ", ")
 }
 
-func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
+func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	budget, err := netadapt.ParseBudget(f.budget)
 	if err != nil {
 		return usageError{err}
@@ -209,6 +210,19 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 	if err != nil {
 		return err
 	}
+	var archText string
+	if pick.Arch != nil {
+		archText = archYAML(pick.Arch)
+	}
+	digest, err := modelDigest(m)
+	if err != nil {
+		return err
+	}
+	rec, err := e.begin(c, store.KindAdapt, runInputs{arch: archText, workload: name, digest: digest})
+	if err != nil {
+		return err
+	}
+	defer func() { err = rec.end(c.Context(), err) }()
 	what := fmt.Sprintf("%s on %s", budget.Metric, on)
 	if kind == measure.CountKind {
 		what = budget.Metric.String()
@@ -280,15 +294,14 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) error {
 		}
 		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
 	}
-	if len(f.history) > 0 {
-		h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: f.measure, Arch: archName}, res)
-		if err != nil {
+	h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: f.measure, Arch: archName}, res)
+	if err != nil {
+		return err
+	}
+	rec.setReport(h)
+	for _, path := range f.history {
+		if err := writeAdaptHistory(path, h); err != nil {
 			return err
-		}
-		for _, path := range f.history {
-			if err := writeAdaptHistory(path, h); err != nil {
-				return err
-			}
 		}
 	}
 	if f.plot != "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Main runs nnergy with the given arguments and streams, and returns the
@@ -20,7 +21,7 @@ import (
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	root := newRoot(stdin, stdout, stderr)
+	root := newRoot(args, stdin, stdout, stderr)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		// Every problem of a spec file on a line of its own, not the
@@ -42,14 +43,21 @@ func (u usageError) Unwrap() error { return u.error }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-// env carries the standard streams to every subcommand.
+// env carries the standard streams, the command line and the global flags
+// to every subcommand.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// args is the command line after the program name, as the run records
+	// it.
+	args []string
+	// store is --store; storeFlag tells whether it was given.
+	store     string
+	storeFlag *pflag.Flag
 }
 
-func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+func newRoot(args []string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, args: args}
 	root := &cobra.Command{
 		Use:           "nnergy",
 		Short:         "Energy-efficient deep learning across the hardware/software divide",
@@ -62,6 +70,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%s: %w", c.CommandPath(), err)}
 	})
+	root.PersistentFlags().StringVar(&e.store, "store", "", "results store that records the run: a SQLite file or sqlite:PATH, postgres://..., or none (default $"+storeEnv+", else the SQLite file under the user's data directory)")
+	e.storeFlag = root.PersistentFlags().Lookup("store")
 	root.AddCommand(
 		// Each subcommand lives in a file of its own.
 		e.commands()...,

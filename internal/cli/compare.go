@@ -14,6 +14,7 @@ import (
 	"github.com/nnergy/nnergy/explore"
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/store"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -74,7 +75,7 @@ explore/isca16.go.`,
 	return c
 }
 
-func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
+func (e *env) compare(cmd *cobra.Command, f *compareFlags) (err error) {
 	if err := checkFormat("compare", f.format); err != nil {
 		return err
 	}
@@ -132,6 +133,17 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 			fmt.Fprintf(e.stderr, "\r\033[K%s %s: %v\n", df, l.Name, st)
 		}
 	}
+	specs := make([]*arch.Spec, len(dfs))
+	for i, df := range dfs {
+		if specs[i], _, err = area.Spec(df); err != nil {
+			return err
+		}
+	}
+	rec, err := e.begin(cmd, store.KindCompare, runInputs{arch: archYAML(specs...), workload: f.model, digest: layersDigest(sub.Layers)})
+	if err != nil {
+		return err
+	}
+	defer func() { err = rec.end(cmd.Context(), err) }()
 	res, err := explore.Compare(cmd.Context(), sub, dfs, area, set, onStats)
 	clearProgress(set, e.stderr)
 	if err != nil {
@@ -142,6 +154,7 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) error {
 	if err != nil {
 		return err
 	}
+	rec.setReport(rep)
 	if f.chart != "" {
 		if err := writePlot(f.chart, compareChart(rep)); err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/store"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -47,7 +48,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 		Example: `  nnergy eval --arch eyeriss --model alexnet --batch 4
   nnergy eval --arch systolic --model resnet50 --dataflow ws --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if err := checkFormat("eval", f.format); err != nil {
 				return err
 			}
@@ -128,6 +129,11 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				mapFn = func(context.Context, *workload.Layer) (*mapping.Mapping, error) { return mp, nil }
 				opt = report.EvalOptions{Source: report.SourceFile, MappingFile: f.mapping}
 			}
+			rec, err := e.begin(cmd, store.KindEval, runInputs{arch: archYAML(spec), workload: f.model, digest: layersDigest(net.Layers)})
+			if err != nil {
+				return err
+			}
+			defer func() { err = rec.end(cmd.Context(), err) }()
 			res, err := explore.Evaluate(cmd.Context(), m, net, mapFn)
 			clearProgress(set, e.stderr)
 			if err != nil {
@@ -137,6 +143,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if err != nil {
 				return err
 			}
+			rec.setReport(rep)
 			switch f.format {
 			case formatJSON:
 				return writeJSON(e.stdout, rep)

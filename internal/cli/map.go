@@ -16,6 +16,7 @@ import (
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/store"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -104,7 +105,7 @@ mapping found so far.`,
 		Example: `  nnergy map --arch eyeriss --model alexnet --layer conv3 --batch 4
   nnergy map --model resnet50 --layer layer3.0.conv2 --dataflow best --objective edp`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if err := checkFormat("map", format); err != nil {
 				return err
 			}
@@ -126,6 +127,11 @@ mapping found so far.`,
 					set.Start = []*mapping.Mapping{b}
 				}
 			}
+			rec, err := e.begin(cmd, store.KindMap, runInputs{arch: archYAML(spec), workload: lf.model, digest: layersDigest([]*workload.Layer{l})})
+			if err != nil {
+				return err
+			}
+			defer func() { err = rec.end(cmd.Context(), err) }()
 			best, st, err := mapper.Search(cmd.Context(), s, m, set)
 			clearProgress(set, e.stderr)
 			if err != nil {
@@ -135,6 +141,7 @@ mapping found so far.`,
 			if err != nil {
 				return err
 			}
+			rec.setReport(rep)
 			switch format {
 			case formatJSON:
 				return writeJSON(e.stdout, rep)

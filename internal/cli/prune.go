@@ -20,6 +20,7 @@ import (
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/prune"
 	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/store"
 )
 
 type pruneFlags struct {
@@ -98,7 +99,7 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	return c
 }
 
-func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
+func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 	var methods []prune.Method
 	for _, name := range strings.Split(f.method, ",") {
 		method, err := prune.ParseMethod(strings.TrimSpace(name))
@@ -180,6 +181,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 	}
 	var runs []pruneRun
 	var also []*measure.Hardware
+	specs := []*arch.Spec{hw.Spec()}
 	for _, a := range f.also {
 		h, err := hwFor(a)
 		if err != nil {
@@ -187,8 +189,18 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 		}
 		if h.Spec().Name != hw.Spec().Name { // --arch has its column already
 			also = append(also, h)
+			specs = append(specs, h.Spec())
 		}
 	}
+	digest, err := modelDigest(m)
+	if err != nil {
+		return err
+	}
+	rec, err := e.begin(c, store.KindPrune, runInputs{arch: archYAML(specs...), workload: name, digest: digest})
+	if err != nil {
+		return err
+	}
+	defer func() { err = rec.end(c.Context(), err) }()
 	for i, method := range methods {
 		cfg := prune.Config{Method: method, Granularity: gran, Target: target, Milestones: milestones, PerLayer: f.perLayer,
 			Increment: f.increment, Tolerance: f.tolerance, Measurer: hw, Calibration: measure.Batch(train, f.calib),
@@ -253,22 +265,21 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) error {
 			}
 		}
 	}
-	if len(f.history) > 0 {
-		src := report.SourceBuilder
-		if f.search {
-			src = report.SourceMapper
-		}
-		info := report.PruneInfo{Model: name, Data: f.data, Arch: hw.Spec().Name, Dataflow: df.String(), MappingSource: src,
-			Granularity: gran, Targets: append(append([]prune.Target(nil), milestones...), target)}
-		mr := make([]report.MethodResult, len(runs))
-		for i, r := range runs {
-			mr[i] = report.MethodResult{Method: r.method, Result: r.res}
-		}
-		h := report.NewPrune(info, mr)
-		for _, path := range f.history {
-			if err := writePruneHistory(path, h); err != nil {
-				return err
-			}
+	src := report.SourceBuilder
+	if f.search {
+		src = report.SourceMapper
+	}
+	info := report.PruneInfo{Model: name, Data: f.data, Arch: hw.Spec().Name, Dataflow: df.String(), MappingSource: src,
+		Granularity: gran, Targets: append(append([]prune.Target(nil), milestones...), target)}
+	mr := make([]report.MethodResult, len(runs))
+	for i, r := range runs {
+		mr[i] = report.MethodResult{Method: r.method, Result: r.res}
+	}
+	h := report.NewPrune(info, mr)
+	rec.setReport(h)
+	for _, path := range f.history {
+		if err := writePruneHistory(path, h); err != nil {
+			return err
 		}
 	}
 	if f.plot != "" {

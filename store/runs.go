@@ -1,0 +1,354 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/nnergy/nnergy/internal/enum"
+)
+
+// Kind is the command a run was.
+type Kind uint8
+
+// The kinds of run.
+const (
+	KindEval Kind = iota
+	KindMap
+	KindCompare
+	KindPrune
+	KindAdapt
+	KindSweep
+	KindCodesign
+	KindFit
+)
+
+var kindNames = enum.New[Kind]("store", "run kind", "eval", "map", "compare", "prune", "adapt", "sweep", "codesign", "fit")
+
+func (k Kind) String() string { return kindNames.String(k) }
+
+// ParseKind returns the kind named s.
+func ParseKind(s string) (Kind, error) { return kindNames.Parse(s) }
+
+// Status says where a run is.
+type Status uint8
+
+// The statuses.
+const (
+	// Running: begun and neither finished nor failed (a run whose process
+	// was killed stays running).
+	Running Status = iota
+	Done
+	Failed
+)
+
+var statusNames = enum.New[Status]("store", "run status", "running", "done", "failed")
+
+func (s Status) String() string { return statusNames.String(s) }
+
+// Run is one recorded command.
+type Run struct {
+	// ID is given by the store when the run begins; IDs of removed runs are
+	// not given again.
+	ID   int64
+	Kind Kind
+	// Created is when the run began (UTC, microseconds).
+	Created time.Time
+	// Version is the nnergy version that ran it (BuildVersion).
+	Version string
+	// Command is the command line, the program name first.
+	Command []string
+	// Arch is the architecture's canonical YAML (several documents for a
+	// command of several architectures; empty for none).
+	Arch string
+	// Workload names the network or model, WorkloadDigest is the hex
+	// SHA-256 of what of it determines the results.
+	Workload, WorkloadDigest string
+	// Settings is a JSON object of the settings the run used (flags).
+	Settings json.RawMessage
+	// Report is the run's report (package report's JSON), nil until done.
+	Report json.RawMessage
+	Status Status
+	// Error says why a failed run failed.
+	Error string
+}
+
+// BuildVersion returns the version of the running nnergy from its build
+// information: the module version, or "devel" (with the VCS revision when
+// the build recorded one) for a build from a source tree.
+func BuildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	v := "devel"
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev != "" {
+		v += "+" + rev[:min(12, len(rev))] + dirty
+	}
+	return v
+}
+
+// checkJSON checks that b is one JSON value, an object when object is set.
+func checkJSON(what string, b []byte, object bool) error {
+	if !json.Valid(b) {
+		return fmt.Errorf("store: %s is not valid JSON", what)
+	}
+	if object && !strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
+		return fmt.Errorf("store: %s is not a JSON object", what)
+	}
+	return nil
+}
+
+// Begin records r as running and sets its ID and Created. Kind, Version
+// and Command are required; Settings is a JSON object (nil is stored as
+// {}); Report, Status and Error are ignored.
+func (s *Store) Begin(ctx context.Context, r *Run) error {
+	if int(r.Kind) >= len(kindNames.List()) {
+		return fmt.Errorf("store: run kind %d unknown", r.Kind)
+	}
+	if r.Version == "" || len(r.Command) == 0 {
+		return fmt.Errorf("store: a run needs its nnergy version and command line")
+	}
+	settings := r.Settings
+	if settings == nil {
+		settings = json.RawMessage("{}")
+	}
+	if err := checkJSON("run settings", settings, true); err != nil {
+		return err
+	}
+	cmd, _ := json.Marshal(r.Command)
+	created := time.Now().UTC().Truncate(time.Microsecond)
+	var id int64
+	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO runs (kind, created, nnergy_version, command, arch, workload, workload_digest, settings, status)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running') RETURNING id`),
+		r.Kind.String(), created.Format(timeFormat), r.Version, string(cmd), r.Arch, r.Workload, r.WorkloadDigest, string(settings)).Scan(&id)
+	if err != nil {
+		return s.errorf("recording a %s run: %v", r.Kind, err)
+	}
+	r.ID, r.Created, r.Settings, r.Status = id, created, settings, Running
+	return nil
+}
+
+// Finish marks running run id done with its report.
+func (s *Store) Finish(ctx context.Context, id int64, report []byte) error {
+	if err := checkJSON(fmt.Sprintf("report of run %d", id), report, true); err != nil {
+		return err
+	}
+	return s.end(ctx, id, Done, report, "")
+}
+
+// Fail marks running run id failed with the error that ended it.
+func (s *Store) Fail(ctx context.Context, id int64, cause error) error {
+	msg := "failed"
+	if cause != nil {
+		msg = cause.Error()
+	}
+	return s.end(ctx, id, Failed, nil, msg)
+}
+
+func (s *Store) end(ctx context.Context, id int64, st Status, report []byte, msg string) error {
+	var rep any
+	if report != nil {
+		rep = string(report)
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, report = ?, error = ? WHERE id = ? AND status = 'running'`), st.String(), rep, msg, id)
+	if err != nil {
+		return s.errorf("run %d: %v", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var cur string
+	switch err := s.db.QueryRowContext(ctx, s.q(`SELECT status FROM runs WHERE id = ?`), id).Scan(&cur); {
+	case errors.Is(err, sql.ErrNoRows):
+		return s.errorf("no run %d", id)
+	case err != nil:
+		return s.errorf("run %d: %v", id, err)
+	}
+	return s.errorf("run %d is %s, not running", id, cur)
+}
+
+const runColumns = `id, kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status, error`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func (s *Store) scanRun(row scanner) (*Run, error) {
+	var r Run
+	var kind, created, cmd, settings, status string
+	var rep sql.NullString
+	if err := row.Scan(&r.ID, &kind, &created, &r.Version, &cmd, &r.Arch, &r.Workload, &r.WorkloadDigest, &settings, &rep, &status, &r.Error); err != nil {
+		return nil, err
+	}
+	var err error
+	if r.Kind, err = ParseKind(kind); err != nil {
+		return nil, fmt.Errorf("run %d: %v", r.ID, err)
+	}
+	if r.Status, err = statusNames.Parse(status); err != nil {
+		return nil, fmt.Errorf("run %d: %v", r.ID, err)
+	}
+	if r.Created, err = time.Parse(timeFormat, created); err != nil {
+		return nil, fmt.Errorf("run %d: created %q: %v", r.ID, created, err)
+	}
+	if err := json.Unmarshal([]byte(cmd), &r.Command); err != nil {
+		return nil, fmt.Errorf("run %d: command %q: %v", r.ID, cmd, err)
+	}
+	r.Settings = json.RawMessage(settings)
+	if rep.Valid {
+		r.Report = json.RawMessage(rep.String)
+	}
+	return &r, nil
+}
+
+// Run returns run id.
+func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
+	r, err := s.scanRun(s.db.QueryRowContext(ctx, s.q(`SELECT `+runColumns+` FROM runs WHERE id = ?`), id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, s.errorf("no run %d", id)
+	case err != nil:
+		return nil, s.errorf("%v", err)
+	}
+	return r, nil
+}
+
+// Filter selects runs.
+type Filter struct {
+	// Kinds keeps runs of these kinds (none: every kind).
+	Kinds []Kind
+	// IDs keeps these runs (none: every run); each must exist.
+	IDs []int64
+	// Limit keeps the newest Limit runs (0: all).
+	Limit int
+}
+
+// Runs returns the runs f selects, newest first.
+func (s *Store) Runs(ctx context.Context, f Filter) ([]*Run, error) {
+	if f.Limit < 0 {
+		return nil, fmt.Errorf("store: limit %d is negative", f.Limit)
+	}
+	var where []string
+	var args []any
+	if len(f.Kinds) > 0 {
+		ph := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			ph[i] = "?"
+			args = append(args, k.String())
+		}
+		where = append(where, "kind IN ("+strings.Join(ph, ", ")+")")
+	}
+	if len(f.IDs) > 0 {
+		ph := make([]string, len(f.IDs))
+		for i, id := range f.IDs {
+			ph[i] = "?"
+			args = append(args, id)
+		}
+		where = append(where, "id IN ("+strings.Join(ph, ", ")+")")
+	}
+	query := `SELECT ` + runColumns + ` FROM runs`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.errorf("%v", err)
+	}
+	defer rows.Close()
+	var out []*Run
+	for rows.Next() {
+		r, err := s.scanRun(rows)
+		if err != nil {
+			return nil, s.errorf("%v", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("%v", err)
+	}
+	if err := missing(f.IDs, out); err != nil {
+		return nil, s.errorf("%v", err)
+	}
+	return out, nil
+}
+
+// missing names the ids not among runs.
+func missing(ids []int64, runs []*Run) error {
+	have := map[int64]bool{}
+	for _, r := range runs {
+		have[r.ID] = true
+	}
+	var no []string
+	for _, id := range ids {
+		if !have[id] {
+			no = append(no, fmt.Sprint(id))
+			have[id] = true
+		}
+	}
+	switch len(no) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("no run %s", no[0])
+	}
+	return fmt.Errorf("no runs %s", strings.Join(no, ", "))
+}
+
+// Delete removes runs ids, all or none: an id not in the store is an error
+// and removes nothing.
+func (s *Store) Delete(ctx context.Context, ids ...int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.errorf("%v", err)
+	}
+	defer tx.Rollback()
+	var gone []string
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE id = ?`), id)
+		if err != nil {
+			return s.errorf("run %d: %v", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s.errorf("run %d: %v", id, err)
+		} else if n == 0 {
+			gone = append(gone, fmt.Sprint(id))
+		}
+	}
+	switch len(gone) {
+	case 0:
+	case 1:
+		return s.errorf("no run %s (nothing removed)", gone[0])
+	default:
+		return s.errorf("no runs %s (nothing removed)", strings.Join(gone, ", "))
+	}
+	if err := tx.Commit(); err != nil {
+		return s.errorf("%v", err)
+	}
+	return nil
+}
