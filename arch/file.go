@@ -84,10 +84,10 @@ type networkYAML struct {
 }
 
 type computeYAML struct {
-	Mesh   *[2]int  `yaml:"mesh"`
-	Bits   *int     `yaml:"bits"`
-	Tech   string   `yaml:"tech"`
-	MACPJ  *float64 `yaml:"mac_pj"`
+	Mesh         *[2]int  `yaml:"mesh"`
+	Bits         *int     `yaml:"bits"`
+	Tech         string   `yaml:"tech"`
+	MACPJ        *float64 `yaml:"mac_pj"`
 	GateOn       []string `yaml:"gate_on"`
 	SkipOn       []string `yaml:"skip_on"`
 	AreaUM2      *float64 `yaml:"area_um2"`
