@@ -13,7 +13,7 @@ package report
 import "github.com/nnergy/nnergy/workload"
 
 // Version is the schema version of every report.
-const Version = "nnergy.report/v1"
+const Version = "nnergy.report/v2"
 
 // Kind says which command made a report.
 type Kind string
