@@ -23,7 +23,7 @@ func staticSpec(gate bool) *arch.Spec {
 	}
 	return &arch.Spec{
 		Name: "static", ClockHz: 100e6, GateUnused: gate,
-		Levels: []arch.Level{lv("DRAM", 100, 1, 0), lv("GLB", 2, 1, 1e-3), lv("RF", 1, 8, 1e-4)},
+		Levels:  []arch.Level{lv("DRAM", 100, 1, 0), lv("GLB", 2, 1, 1e-3), lv("RF", 1, 8, 1e-4)},
 		Compute: arch.Compute{MeshX: 1, MeshY: 1, EnergyPJ: 1, Bits: 16, LeakageWatts: 1e-5},
 	}
 }

@@ -66,7 +66,7 @@ type Eval struct {
 	MappingFile string `json:"mapping_file,omitempty"`
 	Chip
 	Layers []Layer `json:"layers"`
-	Total       Total   `json:"total"`
+	Total  Total   `json:"total"`
 	// Search sums the searches of the unique layer shapes (mapper).
 	Search *SearchTotal `json:"search,omitempty"`
 }
@@ -114,9 +114,9 @@ type Figures struct {
 	EnergyPJ  float64 `json:"energy_pj"`
 	DynamicPJ float64 `json:"dynamic_pj"`
 	// StaticPJ is the leakage energy over the latency.
-	StaticPJ    float64 `json:"static_pj"`
-	MACEnergyPJ float64 `json:"mac_energy_pj"`
-	MACStaticPJ float64 `json:"mac_static_pj"`
+	StaticPJ             float64 `json:"static_pj"`
+	MACEnergyPJ          float64 `json:"mac_energy_pj"`
+	MACStaticPJ          float64 `json:"mac_static_pj"`
 	EnergyPJPerMAC       float64 `json:"energy_pj_per_mac"`
 	LowerBoundPJ         float64 `json:"lower_bound_pj"`
 	EnergyOverLowerBound float64 `json:"energy_over_lower_bound"`

@@ -19,8 +19,8 @@ type Map struct {
 	Dataflow  string   `json:"dataflow"`
 	Objective []string `json:"objective"`
 	Chip
-	Layer Layer `json:"layer"`
-	Search    Search   `json:"search"`
+	Layer  Layer  `json:"layer"`
+	Search Search `json:"search"`
 }
 
 // NewMap returns the report of best, the result of a search of layer l's
