@@ -29,8 +29,8 @@ import (
 //   - Registers: memories of fewer than RegisterWords words, which no SRAM
 //     compiler (nor CACTI) builds, are flip-flops: Aladdin's register,
 //     5.98 µm² per bit at 40 nm (Shao et al., ISCA 2014, as tabulated in
-//     Accelergy's Aladdin plug-in). A register bit costs 7 to 17 times an
-//     SRAM bit.
+//     Accelergy's Aladdin plug-in). A register bit costs 9 to 17 times an
+//     SRAM bit at 65 nm, 12 to 24 times at 45 nm.
 //   - Logic: Aladdin's 40 nm 32-bit integer multiplier (6350 µm²) and adder
 //     (278 µm²), and its single-precision floating-point multiplier (8970
 //     µm²) and adder (4360 µm²). A multiplier scales with the square of
