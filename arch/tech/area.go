@@ -18,9 +18,10 @@ import (
 //     periphery at 300 K, optimized for area (the density objective of a
 //     memory compiler), at capacities from 64 B to 8 MiB and words of 16,
 //     32, 64 and 128 bits, at 65 nm (sramTable cacti65) and 45 nm
-//     (cacti45). Between the points the area and leakage are interpolated
-//     on log-log axes in capacity and linearly in log2 of the word width;
-//     beyond them they are extrapolated with the nearest segment's slope.
+//     (cacti45); cacti_gen.sh regenerates them. Between the points the
+//     area and leakage are interpolated on log-log axes in capacity and
+//     linearly in log2 of the word width; beyond them they are
+//     extrapolated with the nearest segment's slope.
 //     Words narrower than 16 bits use the 16-bit column (the same bits in
 //     half as many words), wider than 128 bits split into 128-bit arrays.
 //     The periphery (decoders, sense amplifiers, drivers) makes small
