@@ -30,7 +30,7 @@
 // What each package is for:
 //
 //	sparse            compressed formats (RLC, CSC, bitmask, COO), densities, gating and skipping
-//	arch/tech         technology tables: energy per access and per MAC
+//	arch/tech         technology tables: energy per access and per MAC, area and leakage per instance
 //	internal/yamlspec strict YAML decoding with file:line:col: path errors
 //	internal/onnxpb   generated protobuf types of the ONNX format
 //	internal/enum     names of small enumerations: String, Parse, and the choices in errors

@@ -58,6 +58,73 @@ type builder struct {
 	macPJ float64
 }
 
+// techCost is techEnergy for the area and leakage of one instance.
+func (b *builder) techCost(path, class string, a tech.Access) tech.Cost {
+	c, err := b.table.Cost(class, a)
+	if err != nil {
+		b.d.Errorf(path, "%s", strings.TrimPrefix(err.Error(), "tech: "))
+		return tech.Cost{}
+	}
+	return c
+}
+
+// override returns the area and leakage of c, each replaced by the value
+// the file gives, if any.
+func override(c tech.Cost, area, leakage *float64) (float64, float64) {
+	if area != nil {
+		c.AreaUM2 = *area
+	}
+	if leakage != nil {
+		c.LeakageWatts = *leakage
+	}
+	return c.AreaUM2, c.LeakageWatts
+}
+
+// levelCost returns the area and leakage of one instance of level l: one
+// memory per partition, and one for the words the tensors without a
+// partition share, each priced by the technology class that gives its
+// tensor's energy (the level's, or the tensor's override; the first sharing
+// tensor's for the shared words). A memory without a class (energies in pJ)
+// or without a bound (size_words 0) costs nothing.
+func (b *builder) levelCost(l *Level, ly *levelYAML, path string) tech.Cost {
+	var c tech.Cost
+	if b.table == nil {
+		return c
+	}
+	var parts int64
+	shared, sharing := "", false
+	for _, t := range workload.Tensors {
+		if !l.Keeps[t] {
+			continue
+		}
+		class, cp := ly.Energy.Tech, yamlspec.Join(path, "energy.tech")
+		if o := ly.Energy.tensor(t); o != nil && o.Tech != "" {
+			class, cp = o.Tech, yamlspec.Join(yamlspec.Join(path, "energy"), t.String()+".tech")
+		}
+		if p := l.Partition[t]; p > 0 {
+			parts += p
+			c = c.Add(b.memoryCost(cp, class, p, l.WordBits))
+			continue
+		}
+		if !sharing {
+			shared, sharing = class, true
+		}
+	}
+	if sharing && l.SizeWords > 0 {
+		c = c.Add(b.memoryCost(yamlspec.Join(path, "energy.tech"), shared, l.SizeWords-parts, l.WordBits))
+	}
+	return c
+}
+
+// memoryCost returns the cost of a memory of words words of bits bits of
+// class (nothing without a class).
+func (b *builder) memoryCost(path, class string, words int64, bits int) tech.Cost {
+	if class == "" {
+		return tech.Cost{}
+	}
+	return b.techCost(path, class, tech.Access{WordBits: bits, SizeBytes: (words*int64(bits) + 7) / 8})
+}
+
 func (b *builder) techEnergy(path, class string, a tech.Access) float64 {
 	e, err := b.table.Energy(class, a)
 	if err != nil {
@@ -80,12 +147,16 @@ func (f *fileYAML) build(d *yamlspec.Doc) *Spec {
 		ClockHz:     *f.ClockMHz * 1e6,
 		Levels:      make([]Level, len(f.Levels)),
 		Compute:     Compute{MeshX: c.Mesh[0], MeshY: c.Mesh[1], Bits: *c.Bits, GateOn: tensorSet(c.GateOn), SkipOn: tensorSet(c.SkipOn)},
+		GateUnused:  f.GateUnused,
 	}
+	var mac tech.Cost
 	if c.Tech != "" {
 		s.Compute.EnergyPJ = b.techEnergy("compute.tech", c.Tech, tech.Access{WordBits: *c.Bits})
+		mac = b.techCost("compute.tech", c.Tech, tech.Access{WordBits: *c.Bits})
 	} else {
 		s.Compute.EnergyPJ = *c.MACPJ
 	}
+	s.Compute.AreaUM2, s.Compute.LeakageWatts = override(mac, c.AreaUM2, c.LeakageWatts)
 	b.macPJ = s.Compute.EnergyPJ
 	for _, t := range workload.Tensors {
 		if v := f.DataBits.Get(int(t)); v != nil {
@@ -134,6 +205,7 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 			l.Energy[t] = b.resolveActions(&l, t, ep, &ly.Energy.actionsYAML, ly.Energy.tensor(t))
 		}
 	}
+	l.AreaUM2, l.LeakageWatts = override(b.levelCost(&l, ly, path), ly.AreaUM2, ly.LeakageWatts)
 	if n := ly.Network; n != nil {
 		np := yamlspec.Join(path, "network")
 		l.Network = Network{Name: n.Name, Multicast: n.Multicast, Reduction: n.Reduction}

@@ -1,6 +1,8 @@
 // Package arch describes accelerators: a chain of storage levels from the
 // off-chip memory to the per-PE storage, the networks between them, and the
-// MAC units, with the energy of every action in pJ.
+// MAC units, with the energy of every action in pJ and the area (µm²) and
+// leakage (W) of every level instance and MAC unit ([Spec.Area],
+// [Spec.LeakageWatts]).
 //
 // # Specs
 //

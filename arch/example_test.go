@@ -65,3 +65,23 @@ func ExamplePreset() {
 	// RF: 168 instance(s), read 1 pJ
 	// MAC 1 pJ
 }
+
+// The area of the Eyeriss preset per level and in total, and its leakage:
+// the spads (RF) are one 224-word SRAM and two register files per PE.
+func ExampleSpec_Area() {
+	s, err := arch.Preset("eyeriss")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	a := s.Area()
+	for _, l := range a.Levels {
+		fmt.Printf("%s: %d × %.0f µm² = %.3f mm²\n", l.Name, l.Instances, l.PerInstanceUM2, l.TotalUM2/1e6)
+	}
+	fmt.Printf("MACs %.3f mm², total %.3f mm², leakage %.2f mW\n", a.ComputeUM2/1e6, a.TotalUM2/1e6, s.LeakageWatts()*1e3)
+	// Output:
+	// DRAM: 1 × 0 µm² = 0.000 mm²
+	// GLB: 1 × 625282 µm² = 0.625 mm²
+	// RF: 168 × 9969 µm² = 1.675 mm²
+	// MACs 0.551 mm², total 2.851 mm², leakage 2.12 mW
+}

@@ -21,6 +21,7 @@ type fileYAML struct {
 	ClockMHz    *float64                 `yaml:"clock_mhz"`
 	Tech        string                   `yaml:"tech"`
 	WordBits    *int                     `yaml:"word_bits"`
+	GateUnused  bool                     `yaml:"gate_unused"`
 	Levels      []levelYAML              `yaml:"levels"`
 	Compute     *computeYAML             `yaml:"compute"`
 }
@@ -38,6 +39,8 @@ type levelYAML struct {
 	Format         *yamlspec.PerTensor[string] `yaml:"format"`
 	GateOn         []string                    `yaml:"gate_on"`
 	SkipOn         []string                    `yaml:"skip_on"`
+	AreaUM2        *float64                    `yaml:"area_um2"`
+	LeakageWatts   *float64                    `yaml:"leakage_watts"`
 }
 
 // actionsYAML gives the energy of each action: all three from a technology
@@ -81,12 +84,14 @@ type networkYAML struct {
 }
 
 type computeYAML struct {
-	Mesh   *[2]int  `yaml:"mesh"`
-	Bits   *int     `yaml:"bits"`
-	Tech   string   `yaml:"tech"`
-	MACPJ  *float64 `yaml:"mac_pj"`
-	GateOn []string `yaml:"gate_on"`
-	SkipOn []string `yaml:"skip_on"`
+	Mesh         *[2]int  `yaml:"mesh"`
+	Bits         *int     `yaml:"bits"`
+	Tech         string   `yaml:"tech"`
+	MACPJ        *float64 `yaml:"mac_pj"`
+	GateOn       []string `yaml:"gate_on"`
+	SkipOn       []string `yaml:"skip_on"`
+	AreaUM2      *float64 `yaml:"area_um2"`
+	LeakageWatts *float64 `yaml:"leakage_watts"`
 }
 
 // action names one of the three per-word actions of a storage level.

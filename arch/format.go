@@ -10,8 +10,8 @@ import (
 	"github.com/nnergy/nnergy/workload"
 )
 
-// Format returns the canonical YAML of s: every value explicit and every
-// energy in pJ, so that Parse reads it back to a Spec equal to s except for
+// Format returns the canonical YAML of s: every value explicit, every
+// energy in pJ and every area and leakage given per instance, so that Parse reads it back to a Spec equal to s except for
 // Source. Energies of tensors a level does not keep are not written (they
 // are zero in parsed specs).
 func Format(s *Spec) []byte {
@@ -31,6 +31,7 @@ func Format(s *Spec) []byte {
 	if len(db) > 0 {
 		fmt.Fprintf(&b, "data_bits: {%s}\n", strings.Join(db, ", "))
 	}
+	fmt.Fprintf(&b, "gate_unused: %t\n", s.GateUnused)
 	b.WriteString("levels:\n")
 	for i := range s.Levels {
 		formatLevel(&b, &s.Levels[i], i)
@@ -40,6 +41,8 @@ func Format(s *Spec) []byte {
 	fmt.Fprintf(&b, "  mesh: [%d, %d]\n", c.MeshX, c.MeshY)
 	fmt.Fprintf(&b, "  bits: %d\n", c.Bits)
 	fmt.Fprintf(&b, "  mac_pj: %s\n", num(c.EnergyPJ))
+	fmt.Fprintf(&b, "  area_um2: %s\n", num(c.AreaUM2))
+	fmt.Fprintf(&b, "  leakage_watts: %s\n", num(c.LeakageWatts))
 	formatTensors(&b, "  gate_on", c.GateOn)
 	formatTensors(&b, "  skip_on", c.SkipOn)
 	return b.Bytes()
@@ -81,6 +84,8 @@ func formatLevel(b *bytes.Buffer, l *Level, i int) {
 	fmt.Fprintf(b, "    mesh: [%d, %d]\n", l.MeshX, l.MeshY)
 	formatEnergy(b, l)
 	fmt.Fprintf(b, "    bandwidth_words: %s\n", num(l.BandwidthWords))
+	fmt.Fprintf(b, "    area_um2: %s\n", num(l.AreaUM2))
+	fmt.Fprintf(b, "    leakage_watts: %s\n", num(l.LeakageWatts))
 	var fs []string
 	for _, t := range workload.Tensors {
 		if f := l.Format[t]; f != nil {

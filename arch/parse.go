@@ -257,6 +257,8 @@ func (v *validator) level(l *levelYAML, i int, names map[string]int) {
 		}
 	}
 	checkNonNegative(d, at("bandwidth_words"), l.BandwidthWords)
+	checkNonNegative(d, at("area_um2"), l.AreaUM2)
+	checkNonNegative(d, at("leakage_watts"), l.LeakageWatts)
 	if l.Network != nil {
 		if i == 0 {
 			d.Errorf(at("network"), "the outermost level has no parent network")
@@ -330,6 +332,8 @@ func (v *validator) compute(c *computeYAML) {
 		d.Errorf("compute.mac_pj", "give tech or mac_pj, not both")
 	}
 	checkNonNegative(d, "compute.mac_pj", c.MACPJ)
+	checkNonNegative(d, "compute.area_um2", c.AreaUM2)
+	checkNonNegative(d, "compute.leakage_watts", c.LeakageWatts)
 	checkTensors(d, "compute.gate_on", c.GateOn)
 	checkTensors(d, "compute.skip_on", c.SkipOn)
 }

@@ -48,6 +48,25 @@ const header = "version: 1\nname: t\nclock_mhz: 100\n"
 
 func TestParse(t *testing.T) {
 	sram := func(words int64, bits int) float64 { return tech.SRAMPJ(words*int64(bits)/8, bits) }
+	// cost is the area and leakage of memories of words words of bits bits,
+	// at nm nanometres.
+	cost := func(nm, bits int, words ...int64) tech.Cost {
+		var c tech.Cost
+		for _, w := range words {
+			m, err := tech.SRAMCost(nm, w*int64(bits)/8, bits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c = c.Add(m)
+		}
+		return c
+	}
+	h, _ := tech.Lookup("horowitz-45nm")
+	mac8, _ := h.Cost("mac", tech.Access{WordBits: 8})
+	e, _ := tech.Lookup("eyeriss-65nm")
+	mac16, _ := e.Cost("mac", tech.Access{WordBits: 16})
+	glb := cost(45, 16, 4096, 61440)
+	spads := cost(65, 16, 224, 12, 24)
 	tests := []struct {
 		name string
 		in   string
@@ -113,8 +132,35 @@ compute: {tech: mac, bits: 8}
 					{sram(61440, 16), sram(61440, 16), sram(61440, 16)},
 					{sram(61440, 16), 3, sram(61440, 16)},
 				},
-				Network: Network{WordPJ: tech.SRAMPJ(2, 16)}},
-		}, Compute: Compute{MeshX: 1, MeshY: 1, EnergyPJ: tech.MACPJ(8), Bits: 8}},
+				Network: Network{WordPJ: tech.SRAMPJ(2, 16)},
+				AreaUM2: glb.AreaUM2, LeakageWatts: glb.LeakageWatts},
+		}, Compute: Compute{MeshX: 1, MeshY: 1, EnergyPJ: tech.MACPJ(8), Bits: 8, AreaUM2: mac8.AreaUM2, LeakageWatts: mac8.LeakageWatts}},
+	}, {
+		name: "area and leakage: a memory per partition, overrides, gating",
+		in: header + `tech: eyeriss-65nm
+gate_unused: true
+levels:
+  - name: DRAM
+    energy: {tech: dram}
+  - name: RF
+    size_words: 260
+    partition_words: {Weights: 224, Inputs: 12, Outputs: 24}
+    mesh: [2, 1]
+    energy: {tech: rf}
+  - name: Reg
+    keeps: [Outputs]
+    size_words: 8
+    energy: {read_pj: 1}
+    area_um2: 100
+compute: {tech: mac, leakage_watts: 1e-6}
+`,
+		want: &Spec{Name: "t", ClockHz: 100e6, GateUnused: true, Levels: []Level{
+			{Name: "DRAM", Keeps: all, WordBits: 16, MeshX: 1, MeshY: 1, Energy: same(Actions{200, 200, 200})},
+			{Name: "RF", Keeps: all, SizeWords: 260, Partition: [3]int64{224, 12, 24}, WordBits: 16, MeshX: 2, MeshY: 1,
+				Energy: same(Actions{1, 1, 1}), AreaUM2: spads.AreaUM2, LeakageWatts: spads.LeakageWatts},
+			{Name: "Reg", Keeps: [3]bool{false, false, true}, SizeWords: 8, WordBits: 16, MeshX: 1, MeshY: 1,
+				Energy: [3]Actions{{}, {}, {1, 1, 1}}, AreaUM2: 100},
+		}, Compute: Compute{MeshX: 1, MeshY: 1, EnergyPJ: 1, Bits: 16, AreaUM2: mac16.AreaUM2, LeakageWatts: 1e-6}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -182,3 +182,52 @@ func TestLoad(t *testing.T) {
 		t.Errorf("Preset(unknown) = %v, want ErrUnknown", err)
 	}
 }
+
+// TestEyerissArea holds the eyeriss preset's area model to the published
+// split of the chip (JSSC 2017 §VI, figures.md §1a): the spads take about
+// half of the core and 2.5× the GLB's area, all storage about 2/3 of it, the
+// multipliers and adders 7.4%. The model has only storage and MACs (no
+// control, NoC, clock tree or pads: about a quarter of the core by the same
+// split), so it is compared on ratios among those parts. The tolerances are
+// what the model reaches (see README, "Area and static power"): the spads
+// and the GLB within 20% of the published ratio, the MACs within a factor
+// 2.5 of their published share of storage (the model's MACs are about 2×
+// too large next to its storage).
+func TestEyerissArea(t *testing.T) {
+	s, err := Preset("eyeriss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Area()
+	spads, glb, macs := a.Levels[s.Level("RF")].TotalUM2, a.Levels[s.Level("GLB")].TotalUM2, a.ComputeUM2
+	if a.Levels[0].TotalUM2 != 0 || spads <= 0 || glb <= 0 || macs <= 0 || a.TotalUM2 != spads+glb+macs {
+		t.Fatalf("area %+v: want DRAM 0 and the GLB, spads and MACs adding up to the total", a)
+	}
+	// Published shares of the core.
+	const pubSpads, pubStorage, pubMACs = 0.5, 2.0 / 3, 0.074
+	pubGLB := pubSpads / 2.5
+	storage := spads + glb
+	checks := []struct {
+		what       string
+		model, pub float64
+		lo, hi     float64 // model / pub must lie in [lo, hi]
+	}{
+		{"spads / GLB", spads / glb, 2.5, 0.8, 1.2},
+		{"spads / storage", spads / storage, pubSpads / (pubSpads + pubGLB), 0.93, 1.07},
+		{"storage / (storage + MACs)", storage / a.TotalUM2, pubStorage / (pubStorage + pubMACs), 0.85, 1.15},
+		{"MACs / storage", macs / storage, pubMACs / pubStorage, 1 / 2.5, 2.5},
+	}
+	for _, c := range checks {
+		r := c.model / c.pub
+		t.Logf("%-28s model %.3f, published %.3f (%.2fx)", c.what, c.model, c.pub, r)
+		if r < c.lo || r > c.hi {
+			t.Errorf("%s: model %.3f, published %.3f: ratio %.2f outside [%.2f, %.2f]", c.what, c.model, c.pub, r, c.lo, c.hi)
+		}
+	}
+	// The chip's level sizes: 168 PEs, a 108 kB GLB, spads of 12 + 224 + 24
+	// 16-bit words (figures.md §1a), as TestEyeriss checks in detail.
+	rf := s.Levels[s.Level("RF")]
+	if n := a.Levels[s.Level("RF")].Instances; n != 168 || rf.SizeWords != 260 || rf.WordBits != 16 {
+		t.Errorf("RF: %d instances of %d %d-bit words", n, rf.SizeWords, rf.WordBits)
+	}
+}

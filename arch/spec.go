@@ -24,6 +24,10 @@ type Spec struct {
 	// (0: the layer's own width). An 8-bit accelerator runs every network
 	// quantized to 8 bits, whatever its layers say.
 	DataBits [workload.NumTensors]int
+	// GateUnused says that instances a mapping leaves unused (of a level, or
+	// MAC units) are power-gated and do not leak; otherwise every instance
+	// leaks for the whole latency.
+	GateUnused bool
 }
 
 // Bits returns the width in bits of tensor t of layer l on this
@@ -85,6 +89,10 @@ type Level struct {
 	// of) or skip (save energy and time of) this level's reads and updates
 	// of the other tensors for its children.
 	GateOn, SkipOn [workload.NumTensors]bool
+	// AreaUM2 is the area of one instance in µm² (its memories; the network
+	// into it is not counted), and LeakageWatts its static power in watts.
+	// Both are 0 for an off-chip level.
+	AreaUM2, LeakageWatts float64
 }
 
 // Network is the on-chip network that delivers words from a parent level to
@@ -118,6 +126,9 @@ type Compute struct {
 	// GateOn and SkipOn name the operands whose zeros gate a MAC (no
 	// energy, the cycle still spent) or skip it (neither).
 	GateOn, SkipOn [workload.NumTensors]bool
+	// AreaUM2 is the area of one MAC unit in µm², and LeakageWatts its static
+	// power in watts.
+	AreaUM2, LeakageWatts float64
 }
 
 // Instances returns the total number of instances of level i.

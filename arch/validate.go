@@ -12,7 +12,7 @@ import (
 // built in Go as well as parsed ones: at least one level, unique names, an
 // outermost level with one instance that keeps every tensor, positive
 // meshes and word widths, partitions that fit, and finite, non-negative
-// energies and bandwidths. The error lists every violation by its YAML key
+// energies, bandwidths, areas and leakages. The error lists every violation by its YAML key
 // path (a yamlspec.ErrorList without positions, wrapped with the spec's
 // name).
 func (s *Spec) Validate() error {
@@ -23,6 +23,11 @@ func (s *Spec) Validate() error {
 	energy := func(path string, v float64) {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			bad(path, "must be a finite non-negative energy, got %g", v)
+		}
+	}
+	finite := func(path string, v float64) {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			bad(path, "must be finite and non-negative, got %g", v)
 		}
 	}
 	if s.Name == "" {
@@ -83,6 +88,8 @@ func (s *Spec) Validate() error {
 		if l.BandwidthWords < 0 || math.IsNaN(l.BandwidthWords) || math.IsInf(l.BandwidthWords, 0) {
 			bad(at("bandwidth_words"), "must be finite and non-negative, got %g", l.BandwidthWords)
 		}
+		finite(at("area_um2"), l.AreaUM2)
+		finite(at("leakage_watts"), l.LeakageWatts)
 		for _, t := range workload.Tensors {
 			if l.Format[t] != nil && !l.Keeps[t] {
 				bad(yamlspec.Join(at("format"), t.String()), "the level does not keep %s", t)
@@ -116,6 +123,8 @@ func (s *Spec) Validate() error {
 		bad("compute.bits", "must be between 1 and 64 bits, got %d", c.Bits)
 	}
 	energy("compute.mac_pj", c.EnergyPJ)
+	finite("compute.area_um2", c.AreaUM2)
+	finite("compute.leakage_watts", c.LeakageWatts)
 	if len(errs) == 0 {
 		return nil
 	}

@@ -24,6 +24,10 @@ type Model struct {
 	netNames []string
 	// macUnits is spec.MACUnits().
 	macUnits int64
+	// instances[i] is spec.Instances(i); leaks says whether anything of
+	// the spec leaks.
+	instances []float64
+	leaks     bool
 	// tiles caches measured tile statistics (tileKey -> sparse.TileStats).
 	tiles sync.Map
 }
@@ -41,6 +45,10 @@ func New(spec *arch.Spec) (*Model, error) {
 		m.zeros = m.zeros || l.GateOn != [workload.NumTensors]bool{} || l.SkipOn != [workload.NumTensors]bool{}
 	}
 	m.macUnits = int64(spec.MACUnits())
+	for i := range spec.Levels {
+		m.instances = append(m.instances, float64(spec.Instances(i)))
+	}
+	m.leaks = spec.LeakageWatts() > 0
 	m.zeros = m.zeros || spec.Compute.GateOn != [workload.NumTensors]bool{} || spec.Compute.SkipOn != [workload.NumTensors]bool{}
 	m.pool.New = func() any { return m.NewEvaluator() }
 	return m, nil
@@ -309,8 +317,52 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 	}
 	r.MACEnergyPJ = float64(c.MACs) * s.Compute.EnergyPJ * per.energy
 	r.EnergyPJ += r.MACEnergyPJ
+	r.DynamicPJ = r.EnergyPJ
 	r.LowerBoundPJ = per.lb
 	r.LowerBoundCycles = int64(math.Ceil(float64(c.MACs) * per.cycles / float64(r.MACUnits)))
+	m.static(c, r, detail)
+}
+
+// static adds to r the leakage energy over its latency (r.Cycles): every
+// instance of every level and every MAC unit leaks, or, when the spec gates
+// unused instances, those the mapping uses. The lower bound gets the
+// leakage over its cycles: of the whole chip, or when gated of one MAC
+// unit per busy MAC cycle.
+func (m *Model) static(c *nest.Counts, r *Result, detail bool) {
+	r.StaticPJ, r.MACStaticPJ = 0, 0
+	if !m.leaks {
+		return
+	}
+	s := m.spec
+	pjPerWattCycle := 1e12 / s.ClockHz
+	perCycle := 0.0 // watts of what leaks
+	for i := range s.Levels {
+		n := m.instances[i]
+		if s.GateUnused {
+			n = float64(c.Levels[i].Instances)
+		}
+		w := n * s.Levels[i].LeakageWatts
+		perCycle += w
+		if detail {
+			lr := &r.Levels[i]
+			lr.StaticPJ = w * float64(r.Cycles) * pjPerWattCycle
+			lr.EnergyPJ += lr.StaticPJ
+		}
+	}
+	units := float64(m.macUnits)
+	if s.GateUnused {
+		units = float64(c.MACUnits)
+	}
+	macW := units * s.Compute.LeakageWatts
+	cyc := float64(r.Cycles) * pjPerWattCycle
+	r.MACStaticPJ = macW * cyc
+	r.StaticPJ = (perCycle + macW) * cyc
+	r.EnergyPJ = r.DynamicPJ + r.StaticPJ
+	if s.GateUnused {
+		r.LowerBoundPJ += float64(r.BusyMACs) * s.Compute.LeakageWatts * pjPerWattCycle
+	} else {
+		r.LowerBoundPJ += s.LeakageWatts() * float64(r.LowerBoundCycles) * pjPerWattCycle
+	}
 }
 
 // lowerBound returns the compulsory energy of l: every weight and input read
@@ -330,10 +382,20 @@ func (m *Model) lowerBound(l *workload.Layer) float64 {
 }
 
 // LowerBound returns the compulsory energy (pJ) and cycles of layer l on the
-// model's architecture.
+// model's architecture: the dynamic bound and the leakage over the bound's
+// cycles (as Result.LowerBoundPJ).
 func (m *Model) LowerBound(l *workload.Layer) (energyPJ float64, cycles int64) {
 	u := float64(m.spec.MACUnits())
-	return m.lowerBound(l), int64(math.Ceil(float64(l.MACs()) * m.computeSplit(l).Cycles() / u))
+	split := m.computeSplit(l)
+	cycles = int64(math.Ceil(float64(l.MACs()) * split.Cycles() / u))
+	energyPJ = m.lowerBound(l)
+	pj := 1e12 / m.spec.ClockHz
+	if m.spec.GateUnused {
+		energyPJ += math.Round(float64(l.MACs())*split.Cycles()) * m.spec.Compute.LeakageWatts * pj
+	} else {
+		energyPJ += m.spec.LeakageWatts() * float64(cycles) * pj
+	}
+	return energyPJ, cycles
 }
 
 // Bound returns an energy no mapping with the same factors and keep masks

@@ -32,12 +32,15 @@ type TensorResult struct {
 // LevelResult is the breakdown of one level.
 type LevelResult struct {
 	Name string `json:"name"`
-	// EnergyPJ = StoragePJ + NetworkPJ.
+	// EnergyPJ = StoragePJ + NetworkPJ + StaticPJ.
 	EnergyPJ float64 `json:"energy_pj"`
 	// StoragePJ is the energy of reads and writes of the level's storage.
 	StoragePJ float64 `json:"storage_pj"`
 	// NetworkPJ is the energy of the network into the level.
 	NetworkPJ float64 `json:"network_pj"`
+	// StaticPJ is the leakage energy of the level's instances over the
+	// latency (those in use when the architecture gates unused ones).
+	StaticPJ float64 `json:"static_pj"`
 	// Instances is the number of instances in use.
 	Instances int64 `json:"instances"`
 	// Cycles is the bandwidth-bound cycles of the level (0 = unlimited).
@@ -62,9 +65,18 @@ type Result struct {
 	// which take neither a cycle nor a unit. It equals MACs when nothing
 	// is skipped.
 	BusyMACs int64 `json:"busy_macs"`
-	// EnergyPJ is the total energy: levels, networks and MACs.
-	EnergyPJ    float64 `json:"energy_pj"`
+	// EnergyPJ is the total energy, DynamicPJ + StaticPJ: levels, networks
+	// and MACs.
+	EnergyPJ float64 `json:"energy_pj"`
+	// DynamicPJ is the energy of the accesses, network transfers and MACs
+	// (what Timeloop and the ISCA 2016 model count).
+	DynamicPJ float64 `json:"dynamic_pj"`
+	// StaticPJ is the leakage energy over the latency: the levels' StaticPJ
+	// and MACStaticPJ.
+	StaticPJ float64 `json:"static_pj"`
+	// MACEnergyPJ is the MACs' dynamic energy, MACStaticPJ their leakage.
 	MACEnergyPJ float64 `json:"mac_energy_pj"`
+	MACStaticPJ float64 `json:"mac_static_pj"`
 	// Cycles is the largest of ComputeCycles and the levels' cycles.
 	Cycles        int64  `json:"cycles"`
 	ComputeCycles int64  `json:"compute_cycles"`
@@ -140,7 +152,10 @@ func (r Result) Add(o Result) Result {
 	s.MACs += o.MACs
 	s.BusyMACs += o.BusyMACs
 	s.EnergyPJ += o.EnergyPJ
+	s.DynamicPJ += o.DynamicPJ
+	s.StaticPJ += o.StaticPJ
 	s.MACEnergyPJ += o.MACEnergyPJ
+	s.MACStaticPJ += o.MACStaticPJ
 	s.Cycles += o.Cycles
 	s.ComputeCycles += o.ComputeCycles
 	s.LowerBoundPJ += o.LowerBoundPJ
@@ -158,6 +173,7 @@ func (r Result) Add(o Result) Result {
 		a.EnergyPJ += b.EnergyPJ
 		a.StoragePJ += b.StoragePJ
 		a.NetworkPJ += b.NetworkPJ
+		a.StaticPJ += b.StaticPJ
 		a.Cycles += b.Cycles
 		a.NetworkCycles += b.NetworkCycles
 		a.Instances = max(a.Instances, b.Instances)
@@ -217,7 +233,10 @@ func (r Result) Scale(k int64) Result {
 	s.MACs *= k
 	s.BusyMACs *= k
 	s.EnergyPJ *= f
+	s.DynamicPJ *= f
+	s.StaticPJ *= f
 	s.MACEnergyPJ *= f
+	s.MACStaticPJ *= f
 	s.Cycles *= k
 	s.ComputeCycles *= k
 	s.LowerBoundPJ *= f
@@ -228,6 +247,7 @@ func (r Result) Scale(k int64) Result {
 		a.EnergyPJ *= f
 		a.StoragePJ *= f
 		a.NetworkPJ *= f
+		a.StaticPJ *= f
 		a.Cycles *= k
 		a.NetworkCycles *= k
 		for t := range a.Tensors {

@@ -63,18 +63,60 @@ type Eval struct {
 	// Objective is the mapper's lexicographic objective (mapper).
 	Objective []string `json:"objective,omitempty"`
 	// MappingFile is the file the mapping was read from (file).
-	MappingFile string  `json:"mapping_file,omitempty"`
-	Layers      []Layer `json:"layers"`
-	Total       Total   `json:"total"`
+	MappingFile string `json:"mapping_file,omitempty"`
+	Chip
+	Layers []Layer `json:"layers"`
+	Total  Total   `json:"total"`
 	// Search sums the searches of the unique layer shapes (mapper).
 	Search *SearchTotal `json:"search,omitempty"`
 }
 
+// Chip is the silicon of the architecture: its area and leakage.
+type Chip struct {
+	Area Area `json:"area"`
+	// LeakageWatts is the static power with every instance powered.
+	LeakageWatts float64 `json:"leakage_watts"`
+	// GateUnused: instances a mapping leaves unused are power-gated and do
+	// not leak.
+	GateUnused bool `json:"gate_unused"`
+}
+
+// Area is the area of an architecture per level and in total (the
+// outermost level is off-chip and has none; networks are not counted).
+type Area struct {
+	Levels     []LevelArea `json:"levels"`
+	ComputeUM2 float64     `json:"compute_um2"`
+	TotalUM2   float64     `json:"total_um2"`
+}
+
+// LevelArea is one level's area.
+type LevelArea struct {
+	Name           string  `json:"name"`
+	PerInstanceUM2 float64 `json:"per_instance_um2"`
+	Instances      int     `json:"instances"`
+	TotalUM2       float64 `json:"total_um2"`
+}
+
+func newChip(spec *arch.Spec) Chip {
+	a := spec.Area()
+	c := Chip{Area: Area{Levels: []LevelArea{}, ComputeUM2: a.ComputeUM2, TotalUM2: a.TotalUM2},
+		LeakageWatts: spec.LeakageWatts(), GateUnused: spec.GateUnused}
+	for _, l := range a.Levels {
+		c.Area.Levels = append(c.Area.Levels, LevelArea(l))
+	}
+	return c
+}
+
 // Figures are what layers and totals share.
 type Figures struct {
-	MACs                 int64   `json:"macs"`
-	EnergyPJ             float64 `json:"energy_pj"`
+	MACs int64 `json:"macs"`
+	// EnergyPJ = DynamicPJ + StaticPJ.
+	EnergyPJ  float64 `json:"energy_pj"`
+	DynamicPJ float64 `json:"dynamic_pj"`
+	// StaticPJ is the leakage energy over the latency.
+	StaticPJ             float64 `json:"static_pj"`
 	MACEnergyPJ          float64 `json:"mac_energy_pj"`
+	MACStaticPJ          float64 `json:"mac_static_pj"`
 	EnergyPJPerMAC       float64 `json:"energy_pj_per_mac"`
 	LowerBoundPJ         float64 `json:"lower_bound_pj"`
 	EnergyOverLowerBound float64 `json:"energy_over_lower_bound"`
@@ -82,6 +124,9 @@ type Figures struct {
 	ComputeCycles        int64   `json:"compute_cycles"`
 	LowerBoundCycles     int64   `json:"lower_bound_cycles"`
 	LatencySeconds       float64 `json:"latency_seconds"`
+	// PowerWatts is the average power, energy over latency (0 without a
+	// latency).
+	PowerWatts float64 `json:"power_watts"`
 	// Utilization is MACs over cycles × MAC units.
 	Utilization float64 `json:"utilization"`
 	// Levels is the breakdown per storage level, outermost first.
@@ -117,7 +162,6 @@ type Total struct {
 	Figures
 	EnergyPerInferencePJ float64 `json:"energy_per_inference_pj"`
 	InferencesPerSecond  float64 `json:"inferences_per_second"`
-	PowerWatts           float64 `json:"power_watts"`
 	// DRAMWords and DRAMBytes are the words read and written at the
 	// outermost level (bytes at each tensor's width and compression).
 	DRAMWords        int64   `json:"dram_words"`
@@ -130,9 +174,10 @@ type Total struct {
 type Level struct {
 	Name     string  `json:"name"`
 	EnergyPJ float64 `json:"energy_pj"`
-	// StoragePJ + NetworkPJ = EnergyPJ.
+	// StoragePJ + NetworkPJ + StaticPJ = EnergyPJ.
 	StoragePJ float64 `json:"storage_pj"`
 	NetworkPJ float64 `json:"network_pj"`
+	StaticPJ  float64 `json:"static_pj"`
 	Instances int64   `json:"instances"`
 	// Cycles is the level's bandwidth-bound cycles, NetworkCycles its
 	// network's (0: unlimited).
@@ -211,7 +256,7 @@ type EvalOptions struct {
 func NewEval(ctx context.Context, m *cost.Model, res *explore.Network, o EvalOptions) (*Eval, error) {
 	spec := m.Spec()
 	rep := &Eval{Header: header(KindEval), Arch: spec.Name, Model: res.Name, Batch: res.Batch, BatchUnknown: res.BatchUnknown, ClockHz: spec.ClockHz,
-		MACUnits: int64(spec.MACUnits()), MappingSource: o.Source, Layers: []Layer{}}
+		MACUnits: int64(spec.MACUnits()), MappingSource: o.Source, Chip: newChip(spec), Layers: []Layer{}}
 	switch o.Source {
 	case SourceBuilder, SourceMapper:
 		rep.Dataflow = DataflowBest
@@ -305,12 +350,16 @@ func newDense(f *Figures, r *cost.Result) *Dense {
 }
 
 func newFigures(spec *arch.Spec, r *cost.Result) Figures {
-	f := Figures{MACs: r.MACs, EnergyPJ: r.EnergyPJ, MACEnergyPJ: r.MACEnergyPJ, EnergyPJPerMAC: r.PJPerMAC(),
+	f := Figures{MACs: r.MACs, EnergyPJ: r.EnergyPJ, DynamicPJ: r.DynamicPJ, StaticPJ: r.StaticPJ,
+		MACEnergyPJ: r.MACEnergyPJ, MACStaticPJ: r.MACStaticPJ, EnergyPJPerMAC: r.PJPerMAC(),
 		LowerBoundPJ: r.LowerBoundPJ, EnergyOverLowerBound: r.BoundRatio(), Cycles: r.Cycles, ComputeCycles: r.ComputeCycles,
 		LowerBoundCycles: r.LowerBoundCycles, LatencySeconds: float64(r.Cycles) / spec.ClockHz, Utilization: r.Utilization(),
 		Levels: []Level{}}
+	if f.LatencySeconds > 0 {
+		f.PowerWatts = r.EnergyPJ * 1e-12 / f.LatencySeconds
+	}
 	for _, lr := range r.Levels {
-		lv := Level{Name: lr.Name, EnergyPJ: lr.EnergyPJ, StoragePJ: lr.StoragePJ, NetworkPJ: lr.NetworkPJ,
+		lv := Level{Name: lr.Name, EnergyPJ: lr.EnergyPJ, StoragePJ: lr.StoragePJ, NetworkPJ: lr.NetworkPJ, StaticPJ: lr.StaticPJ,
 			Instances: lr.Instances, Cycles: lr.Cycles, NetworkCycles: lr.NetworkCycles}
 		for _, t := range workload.Tensors {
 			tr := &lr.Tensors[t]
@@ -359,7 +408,6 @@ func newTotal(spec *arch.Spec, res *explore.Network) Total {
 	tot.EnergyPerInferencePJ = t.EnergyPJ / batch
 	if tot.LatencySeconds > 0 {
 		tot.InferencesPerSecond = batch / tot.LatencySeconds
-		tot.PowerWatts = t.EnergyPJ * 1e-12 / tot.LatencySeconds
 	}
 	for _, el := range res.Layers {
 		if len(el.Result.Levels) == 0 {

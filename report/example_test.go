@@ -16,7 +16,8 @@ import (
 )
 
 // The report nnergy eval --model lenet5 --density inputs=0.5 prints, from a
-// Go program: per-inference totals and the dense twin come with it.
+// Go program: per-inference totals, the dense twin and the chip's area and
+// leakage come with it.
 func ExampleNewEval() {
 	spec, _ := arch.Preset("eyeriss")
 	m, _ := cost.New(spec)
@@ -41,10 +42,12 @@ func ExampleNewEval() {
 	fmt.Printf("dense twin %.3f uJ: %.1f%% saved\n", t.Dense.EnergyPJ/1e6, 100*t.Dense.SavedFraction)
 	fmt.Printf("%s is bound by %s %s\n", rep.Layers[0].Name, rep.Layers[0].BoundBy, rep.Layers[0].BoundLevel)
 	json.NewEncoder(os.Stdout).Encode(rep.Layers[0].Mapping.Levels[2])
+	fmt.Printf("static %.3f uJ of leakage; chip %.2f mm2, %.2f mW leakage\n", t.StaticPJ/1e6, rep.Area.TotalUM2/1e6, rep.LeakageWatts*1e3)
 	// Output:
 	// nnergy.report/v2 eval: lenet5 on eyeriss, 5 layers
-	// 15.807 uJ per inference, 3435 inferences/s, 54.3 mW
-	// dense twin 16.804 uJ: 5.9% saved
+	// 16.425 uJ per inference, 3435 inferences/s, 56.4 mW
+	// dense twin 17.430 uJ: 5.8% saved
 	// c1 is bound by level DRAM
 	// {"name":"RF","keep":["weights","inputs","outputs"],"temporal":[{"dim":"M","factor":6},{"dim":"S","factor":5}],"spatial":[]}
+	// static 0.618 uJ of leakage; chip 2.85 mm2, 2.12 mW leakage
 }

@@ -109,6 +109,8 @@ func TestReadHistory(t *testing.T) {
 		{`{"version": "nnergy.report/v2", "kind": "eval", "arch": "eyeriss"}`, "report: eval report, not a pruning or NetAdapt history"},
 		{`{"version": "nnergy.report/v2", "kind": "run", "id": 1}`, "report: run report, not a pruning or NetAdapt history"},
 		{`{"version": "nnergy.report/v2", "kind": "prune", "runs": [], "colour": 1}`, `report: prune report: json: unknown field "colour"`},
+		{`{"version": "nnergy.report/v1", "kind": "eval", "arch": "eyeriss"}`, `report: version "nnergy.report/v1", this nnergy reads "nnergy.report/v2"`},
+		{`{"version": "nnergy.report/v1", "kind": "prune", "runs": [], "colour": 1}`, `report: prune report: json: unknown field "colour"`},
 		{`"prune"`, "report: json: cannot unmarshal string into Go value of type map[string]json.RawMessage"},
 	} {
 		_, _, err := ReadHistory([]byte(tc.in))

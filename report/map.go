@@ -18,8 +18,9 @@ type Map struct {
 	// Dataflow is ws, os, is, rs, nlr, or best for the whole mapspace.
 	Dataflow  string   `json:"dataflow"`
 	Objective []string `json:"objective"`
-	Layer     Layer    `json:"layer"`
-	Search    Search   `json:"search"`
+	Chip
+	Layer  Layer  `json:"layer"`
+	Search Search `json:"search"`
 }
 
 // NewMap returns the report of best, the result of a search of layer l's
@@ -31,7 +32,7 @@ func NewMap(m *cost.Model, l *workload.Layer, df *dataflow.Dataflow, obj mapper.
 		return nil, err
 	}
 	rep := &Map{Header: header(KindMap), Arch: spec.Name, Batch: l.Shape[workload.N], ClockHz: spec.ClockHz,
-		MACUnits: int64(spec.MACUnits()), Dataflow: DataflowBest, Objective: objective(obj), Layer: lr, Search: *NewSearch(st)}
+		MACUnits: int64(spec.MACUnits()), Dataflow: DataflowBest, Objective: objective(obj), Chip: newChip(spec), Layer: lr, Search: *NewSearch(st)}
 	if df != nil {
 		rep.Dataflow = df.String()
 	}

@@ -8,14 +8,31 @@ import (
 	"github.com/nnergy/nnergy/netadapt"
 )
 
+// sameSince names, per kind, the oldest version whose fields of that kind
+// are those of this version: Decode reads it too.
+var sameSince = map[Kind]string{
+	// nnergy.report/v2 added area, leakage and static energy to eval and
+	// map; compare, prune and adapt reports are unchanged since v1.
+	KindCompare: "nnergy.report/v1",
+	KindPrune:   "nnergy.report/v1",
+	KindAdapt:   "nnergy.report/v1",
+}
+
+// readable reports whether Decode reads a report of kind k at version v.
+func readable(k Kind, v string) bool {
+	return v == Version || v != "" && v == sameSince[k]
+}
+
 // Decode reads a report of this version, with no unknown fields, into a
 // value of its kind: *Eval, *Map, *Compare, *Prune, *Adapt, *Run or *Runs.
+// It also reads compare, prune and adapt reports of nnergy.report/v1, whose
+// fields are those of this version.
 func Decode(b []byte) (any, error) {
 	var h Header
 	if err := json.Unmarshal(b, &h); err != nil {
 		return nil, fmt.Errorf("report: %v", err)
 	}
-	if h.Version != Version {
+	if !readable(h.Kind, h.Version) {
 		if h.Version == "" {
 			return nil, fmt.Errorf("report: no version (want %q)", Version)
 		}

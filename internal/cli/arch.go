@@ -108,11 +108,13 @@ func (e *env) archShowCmd() *cobra.Command {
 	var format string
 	c := &cobra.Command{
 		Use:   "show NAME|FILE",
-		Short: "Print an architecture: levels, sizes, energies, bandwidths, networks",
+		Short: "Print an architecture: levels, sizes, energies, bandwidths, networks, area, leakage",
 		Long: `Print an architecture, a preset (see "nnergy archs") or a YAML file in the
 format of docs/format/arch.md: its storage levels from DRAM inwards with the
 tensors each keeps, capacity, word width, mesh and instances, bandwidth,
-energy per word of each action, the networks between levels and the MACs.
+energy per word of each action, the networks between levels and the MACs,
+and the area (per instance, in total and as a share of the chip) and
+leakage power of every level and of the MACs.
 
 --format yaml prints the canonical YAML of the architecture instead: every
 value explicit and every energy in pJ. It parses back to the same
@@ -206,7 +208,8 @@ func writeArch(w io.Writer, s *arch.Spec) error {
 				archYesNo(n.Multicast), archYesNo(n.Reduction), reduce})
 		}
 	}
-	for i, t := range []*textTable{&levels, &energies, &networks} {
+	area := areaTable(s)
+	for i, t := range []*textTable{&levels, &energies, &networks, &area} {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
@@ -217,7 +220,37 @@ func writeArch(w io.Writer, s *arch.Spec) error {
 			return err
 		}
 	}
-	return nil
+	gate := "every instance leaks, used or not"
+	if s.GateUnused {
+		gate = "instances a mapping leaves unused are power-gated"
+	}
+	_, err := fmt.Fprintf(w, "\nleakage %s mW with every instance on (%s); networks, control and I/O have no area here\n",
+		archPJ(s.LeakageWatts()*1e3), gate)
+	return err
+}
+
+// areaTable lists the area and leakage of each level and of the MACs.
+func areaTable(s *arch.Spec) textTable {
+	a := s.Area()
+	t := textTable{
+		header: []string{"AREA", "PER INSTANCE (UM2)", "INSTANCES", "TOTAL (MM2)", "SHARE", "LEAKAGE (MW)"},
+		left:   map[int]bool{0: true},
+	}
+	share := func(um2 float64) string {
+		if a.TotalUM2 == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(100*um2/a.TotalUM2, 'f', 1, 64) + "%"
+	}
+	for i, l := range a.Levels {
+		t.rows = append(t.rows, []string{l.Name, archPJ(l.PerInstanceUM2), itoa(l.Instances), archPJ(l.TotalUM2 / 1e6), share(l.TotalUM2),
+			archPJ(s.Levels[i].LeakageWatts * float64(l.Instances) * 1e3)})
+	}
+	c := s.Compute
+	t.rows = append(t.rows,
+		[]string{"MACs", archPJ(c.AreaUM2), itoa(s.MACUnits()), archPJ(a.ComputeUM2 / 1e6), share(a.ComputeUM2), archPJ(c.LeakageWatts * float64(s.MACUnits()) * 1e3)},
+		[]string{"total", "", "", archPJ(a.TotalUM2 / 1e6), share(a.TotalUM2), archPJ(s.LeakageWatts() * 1e3)})
+	return t
 }
 
 // energyGroups groups the kept tensors of l by equal energies, in tensor

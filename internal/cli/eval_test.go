@@ -53,9 +53,19 @@ func TestEvalJSON(t *testing.T) {
 				t.Errorf("layer %s level %s: tensors %g pJ, storage %g pJ", l.Name, lv.Name, tensorSum, lv.StoragePJ)
 			}
 		}
-		// Levels plus MACs add up to the layer's energy.
-		if got, want := levelSum+l.MACEnergyPJ, l.EnergyPJ; abs(got-want) > 1e-6*want {
+		// Levels plus MACs (dynamic and static) add up to the layer's
+		// energy, and so do its dynamic and static energies; the chip
+		// leaks, so the static energy is positive.
+		if got, want := levelSum+l.MACEnergyPJ+l.MACStaticPJ, l.EnergyPJ; abs(got-want) > 1e-6*want {
 			t.Errorf("layer %v: levels + MACs = %g pJ, energy_pj = %g", l.Name, got, want)
+		}
+		if got, want := l.DynamicPJ+l.StaticPJ, l.EnergyPJ; abs(got-want) > 1e-6*want || l.StaticPJ <= 0 {
+			t.Errorf("layer %v: dynamic %g + static %g pJ, energy_pj = %g", l.Name, l.DynamicPJ, l.StaticPJ, want)
+		}
+		// Static energy is the leakage over the latency (no power gating on
+		// eyeriss).
+		if got, want := l.StaticPJ, rep.LeakageWatts*l.LatencySeconds*1e12; abs(got-want) > 1e-6*want {
+			t.Errorf("layer %v: static %g pJ, leakage × latency %g", l.Name, got, want)
 		}
 		sum += l.EnergyPJ
 	}
@@ -64,6 +74,12 @@ func TestEvalJSON(t *testing.T) {
 	}
 	if len(rep.Total.Levels) != 3 {
 		t.Error("total lacks levels")
+	}
+	// The area: DRAM has none, the levels and MACs add up to the total.
+	a := rep.Area
+	if len(a.Levels) != 3 || a.Levels[0].TotalUM2 != 0 || a.Levels[2].Instances != 168 ||
+		abs(a.Levels[1].TotalUM2+a.Levels[2].TotalUM2+a.ComputeUM2-a.TotalUM2) > 1e-9*a.TotalUM2 || a.ComputeUM2 <= 0 {
+		t.Errorf("area %+v", a)
 	}
 }
 
@@ -83,7 +99,7 @@ func TestEvalCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(recs[0], ","); got != "layer,macs,energy_pj,lower_bound_pj,cycles,utilization,DRAM_pj,GLB_pj,RF_pj,mac_pj" {
+	if got := strings.Join(recs[0], ","); got != "layer,macs,energy_pj,dynamic_pj,static_pj,lower_bound_pj,cycles,utilization,DRAM_pj,GLB_pj,RF_pj,mac_pj" {
 		t.Errorf("header %s", got)
 	}
 	if recs[len(recs)-1][0] != "total" {

@@ -170,7 +170,9 @@ func writeMap(w io.Writer, rep *report.Map) error {
 		row = append(row, fmtF(l.NetworkPJ/1e6, 3), i64(l.Cycles))
 		t.rows = append(t.rows, row)
 	}
-	t.rows = append(t.rows, []string{"MAC", fmtF(r.MACEnergyPJ/1e6, 3), pct(r.MACEnergyPJ, r.EnergyPJ), "", "", "", "", "", "", "", i64(r.ComputeCycles)})
+	// Level and MAC energies include their leakage, so the rows add up.
+	mac := r.MACEnergyPJ + r.MACStaticPJ
+	t.rows = append(t.rows, []string{"MAC", fmtF(mac/1e6, 3), pct(mac, r.EnergyPJ), "", "", "", "", "", "", "", i64(r.ComputeCycles)})
 	if err := t.write(w); err != nil {
 		return err
 	}
@@ -181,8 +183,8 @@ func writeMap(w io.Writer, rep *report.Map) error {
 	case report.BoundNetwork:
 		bound = r.BoundLevel + " network"
 	}
-	_, err := fmt.Fprintf(w, "\nenergy %.3f uJ (%.2f pJ/MAC, %.2fx the lower bound of %.3f uJ), %d cycles (%.3f ms, bound by %s), utilization %.1f%%\n%v\n",
-		r.EnergyPJ/1e6, r.EnergyPJPerMAC, r.EnergyOverLowerBound, r.LowerBoundPJ/1e6, r.Cycles, r.LatencySeconds*1e3, bound, 100*r.Utilization, rep.Search.Stats())
+	_, err := fmt.Fprintf(w, "\nenergy %.3f uJ (%.2f pJ/MAC, %.2fx the lower bound of %.3f uJ; static %.3f uJ), %d cycles (%.3f ms, bound by %s), utilization %.1f%%\n%v\n",
+		r.EnergyPJ/1e6, r.EnergyPJPerMAC, r.EnergyOverLowerBound, r.LowerBoundPJ/1e6, r.StaticPJ/1e6, r.Cycles, r.LatencySeconds*1e3, bound, 100*r.Utilization, rep.Search.Stats())
 	return err
 }
 
