@@ -211,7 +211,7 @@ func TestOpErrors(t *testing.T) {
 		{"conv group", "Conv", []*graph.Value{act(1, 3, 8, 8), floats([]int64{4, 3, 3, 3})}, []onnx.Attribute{onnx.IntAttr("group", 2)}, "weights of shape [4 3 3 3] with group 2 do not fit input of shape [1 3 8 8]"},
 		{"conv kernel too large", "Conv", []*graph.Value{act(1, 1, 6, 3), floats([]int64{1, 1, 3, 3})}, []onnx.Attribute{onnx.IntsAttr("dilations", 2, 2)}, "kernel [3 3] with dilations [2 2] does not fit input of shape [1 1 6 3]"},
 		{"conv bias", "Conv", []*graph.Value{act(1, 1, 3, 3), floats([]int64{2, 1, 1, 1}), floats([]int64{3})}, nil, "bias has shape [3], want [2]"},
-		{"gemm inner", "Gemm", []*graph.Value{act(2, 4), floats([]int64{4, 2})}, []onnx.Attribute{onnx.IntAttr("transB", 1)}, "inner dimensions of [2 4] and [2 4] differ (transA 0, transB 1)"},
+		{"gemm inner", "Gemm", []*graph.Value{act(2, 4), floats([]int64{4, 2})}, []onnx.Attribute{onnx.IntAttr("transB", 1)}, "A of shape [2 4] and B of shape [4 2] do not multiply (transA 0, transB 1)"},
 		{"gemm C", "Gemm", []*graph.Value{act(2, 4), floats([]int64{4, 2}), floats([]int64{3})}, nil, "C of shape [3] does not broadcast to the output's [2 2]"},
 		{"matmul batch", "MatMul", []*graph.Value{act(2, 5, 3), act(4, 3, 7)}, nil, "batch dimensions of [2 5 3] and [4 3 7] do not broadcast"},
 	}

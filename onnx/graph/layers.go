@@ -125,7 +125,7 @@ func gemm(c *Call) ([]*Value, error) {
 	}
 	out, err := MatMulShape(as, bs)
 	if err != nil {
-		return nil, c.Errorf("%v (transA %d, transB %d)", err, t[0], t[1])
+		return nil, c.Errorf("A of shape %v and B of shape %v do not multiply (transA %d, transB %d)", a.Shape, b.Shape, t[0], t[1])
 	}
 	if y := c.Arg(2); y != nil {
 		if s, err := Broadcast(y.Shape, out); err != nil || !slices.Equal(s, out) {
