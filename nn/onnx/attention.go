@@ -67,21 +67,20 @@ func (im *importer) sliceAct(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	starts, ends, axes, steps, err := im.sliceArgs(n)
+	for i := 1; i < len(n.Inputs); i++ {
+		if _, err := im.constant(n, i, false); err != nil {
+			return err
+		}
+	}
+	starts, ends, axes, steps, err := im.call.SliceArgs()
 	if err != nil {
 		return err
 	}
 	d := v.dims()
-	if axes == nil {
-		axes = []int64{0}
-	}
-	if len(starts) != 1 || len(ends) != 1 || len(axes) != 1 || len(steps) > 1 || len(steps) == 1 && steps[0] != 1 {
+	if len(starts) != 1 || steps[0] != 1 {
 		return im.errorf(n, "starts %v, ends %v, axes %v and steps %v: only slicing one dimension of an activation with step 1 is supported", starts, ends, axes, steps)
 	}
-	ax, axErr := graph.Axis(axes[0], len(d))
-	if axErr != nil {
-		return im.errorf(n, "axis %d out of range for shape %s", axes[0], d)
-	}
+	ax := axes[0]
 	if d[ax] < 0 {
 		return im.errorf(n, "slicing dimension %d of %s, which holds the batch, is not supported", ax, d)
 	}
@@ -207,19 +206,9 @@ func (im *importer) reduceMean(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	var axes []int64
-	if im.opset < 18 {
-		if axes, err = n.Ints("axes", -1, nil); err != nil {
-			return im.inFile(err)
-		}
-	} else {
-		t, err := im.intConst(n, 1, false)
-		if err != nil {
-			return err
-		}
-		if t != nil {
-			axes = t.Ints
-		}
+	axes, err := im.ints(n, 1, "axes")
+	if err != nil {
+		return err
 	}
 	keep, err := n.Int("keepdims", 1)
 	if err != nil {

@@ -225,6 +225,15 @@ var importCases = []struct {
 		y = b.node("Flatten", "flat", []string{y})
 		return b.output(b.node("Gemm", "fc", []string{y, b.w("W", -0.2, 0.2, 4, 3*5*5)}, i1("transB", 1)))
 	}},
+	{"pad-then-same-conv", 2, func() *onnx.Model {
+		// SAME_UPPER pads the 7×7 the Pad makes, not the 6×6 before it:
+		// ONNX's Conv sees the padded input.
+		b := newBuilder(13, -1, 2, 6, 6)
+		p := b.node("Pad", "pad", []string{"x", b.ints("p", 0, 0, 1, 1, 0, 0, 0, 0)})
+		y := b.node("Conv", "conv", []string{p, b.w("w", -0.5, 0.5, 3, 2, 3, 3)}, onnx.StringAttr("auto_pad", "SAME_UPPER"), ia("strides", 2, 2))
+		y = b.node("Flatten", "flat", []string{y})
+		return b.output(b.node("Gemm", "fc", []string{y, b.w("W", -0.2, 0.2, 2, 3*4*4)}, i1("transB", 1)))
+	}},
 	{"gelu-decomposed", 2, func() *onnx.Model {
 		b := newBuilder(13, -1, 5)
 		x := b.node("Gemm", "fc1", []string{"x", b.w("W1", -1, 1, 6, 5)}, i1("transB", 1))
@@ -315,6 +324,8 @@ func TestImportFolds(t *testing.T) {
 		"gelu-decomposed": "linear act linear",
 		// A Pad read through an Identity is still absorbed by the Conv.
 		"identity-of-pad": "conv flatten linear",
+		// The Pad goes into the Conv, whose own pads are SAME's for 7×7.
+		"pad-then-same-conv": "conv flatten linear",
 		// Transpose, Neg and Reshape of constants are folded into the weights.
 		"front-end-folds": "linear",
 		// A constant Add after a MatMul whose output is read elsewhere is

@@ -51,10 +51,11 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 }
 
 // window reads the 2-D window attributes shared by Conv and the pooling
-// ops (see graph.ReadWindow) for input x [C H W]. kernel is the default
-// kernel shape (Conv takes it from the weights; pools require it).
-func (im *importer) window(n *onnx.Node, x *value, kernel []int64) (k, s, d [2]int, pad [4]int, err error) {
-	w, err := graph.ReadWindow(n, []int64{int64(x.shape[1]), int64(x.shape[2])}, kernel)
+// ops (see graph.ReadWindow) for the node's input [N C H W] as ONNX has it,
+// after any Pad the node absorbs. kernel is the default kernel shape (Conv
+// takes it from the weights; pools require it).
+func (im *importer) window(n *onnx.Node, kernel []int64) (k, s, d [2]int, pad [4]int, err error) {
+	w, err := graph.ReadWindow(n, im.call.In[0].Shape[2:], kernel)
 	if err != nil {
 		return k, s, d, pad, im.inFile(err)
 	}
@@ -80,16 +81,13 @@ func (im *importer) conv(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	group, err := n.Int("group", 1)
+	group, err := n.Int("group", 1) // positive: the front-end has checked it
 	if err != nil {
 		return im.inFile(err)
 	}
-	k, s, d, pad, err := im.window(n, x, w.Dims[2:])
+	k, s, d, pad, err := im.window(n, w.Dims[2:])
 	if err != nil {
 		return err
-	}
-	if group < 1 {
-		return im.inFile(n.AttrErrorf("group", "must be positive, is %d", group))
 	}
 	for i := range pad {
 		pad[i] += extra[i]
@@ -282,7 +280,7 @@ func (im *importer) pool(n *onnx.Node, absorb bool) (x *value, extra [4]int, k, 
 		return
 	}
 	var d [2]int
-	if k, s, d, pad, err = im.window(n, x, nil); err != nil {
+	if k, s, d, pad, err = im.window(n, nil); err != nil {
 		return
 	}
 	if d != [2]int{1, 1} {
@@ -345,27 +343,19 @@ func (im *importer) padOp(n *onnx.Node) error {
 	if mode != "constant" {
 		return im.inFile(n.AttrErrorf("mode", "only constant padding is supported, got %q", mode))
 	}
-	var pads []int64
-	fill := float32(0)
-	if im.opset < 11 {
-		if pads, err = n.Ints("pads", -1, nil); err != nil {
-			return im.inFile(err)
-		}
-		if fill, err = n.Float("value", 0); err != nil {
-			return im.inFile(err)
-		}
-	} else {
-		t, err := im.intConst(n, 1, true)
-		if err != nil {
-			return err
-		}
-		pads = t.Ints
-		if fill, err = im.scalar(n, 2, 0); err != nil {
-			return err
-		}
-		if n.Input(3) != "" {
-			return im.errorf(n, "padding chosen axes (input \"axes\") is not supported")
-		}
+	pads, err := im.ints(n, 1, "pads")
+	if err != nil {
+		return err
+	}
+	fill, err := n.Float("value", 0) // an attribute before opset 11, input 2 from 11
+	if err != nil {
+		return im.inFile(err)
+	}
+	if fill, err = im.scalar(n, 2, fill); err != nil {
+		return err
+	}
+	if n.Input(3) != "" {
+		return im.errorf(n, "padding chosen axes (input \"axes\") is not supported")
 	}
 	r := len(x.shape) + 1
 	if len(pads) != 2*r || pads[0] != 0 || pads[r] != 0 || slices.Min(pads) < 0 {
@@ -623,41 +613,13 @@ func (im *importer) cast(n *onnx.Node) error {
 	return im.alias(n, v)
 }
 
-// intConst returns constant input i as int64 values.
-func (im *importer) intConst(n *onnx.Node, i int, want bool) (*onnx.Tensor, error) {
-	t, err := im.constant(n, i, want)
-	if t == nil || err != nil {
-		return t, err
+// ints returns integer input i of n, or, when it is absent, the INTS
+// attribute attr that it was before it became an input (nil when neither
+// is given). The input must be a constant that does not depend on the
+// batch size.
+func (im *importer) ints(n *onnx.Node, i int, attr string) ([]int64, error) {
+	if _, err := im.constant(n, i, false); err != nil {
+		return nil, err
 	}
-	if t.DataType.IsFloat() {
-		return nil, im.errorf(n, "input %q must be an integer constant", n.Input(i))
-	}
-	return t, nil
-}
-
-// sliceArgs reads the starts, ends, axes and steps of a Slice: attributes
-// before opset 10, inputs from 10 (axes and steps nil when omitted).
-func (im *importer) sliceArgs(n *onnx.Node) (starts, ends, axes, steps []int64, err error) {
-	if im.opset < 10 {
-		if starts, err = n.Ints("starts", -1, nil); err != nil {
-			return nil, nil, nil, nil, im.inFile(err)
-		}
-		if ends, err = n.Ints("ends", -1, nil); err != nil {
-			return nil, nil, nil, nil, im.inFile(err)
-		}
-		if axes, err = n.Ints("axes", -1, nil); err != nil {
-			return nil, nil, nil, nil, im.inFile(err)
-		}
-		return starts, ends, axes, nil, nil
-	}
-	for i, dst := range []*[]int64{&starts, &ends, &axes, &steps} {
-		c, err := im.intConst(n, i+1, i < 2)
-		if err != nil {
-			return nil, nil, nil, nil, err
-		}
-		if c != nil {
-			*dst = c.Ints
-		}
-	}
-	return starts, ends, axes, steps, nil
+	return im.call.IntsInputOrAttr(i, attr)
 }
