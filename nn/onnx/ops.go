@@ -599,7 +599,7 @@ func (im *importer) identity(n *onnx.Node) error {
 // cast imports Cast of an activation to FLOAT, which changes nothing (the
 // front-end folds Cast of constants).
 func (im *importer) cast(n *onnx.Node) error {
-	v, err := im.act(n, 0)
+	v, err := im.get(n, 0) // an activation, as it is laid out
 	if err != nil {
 		return err
 	}
