@@ -21,79 +21,33 @@ func (im *importer) transpose(n *onnx.Node) error {
 	}
 	g := v.groups()
 	r := len(g)
-	perm, err := n.Ints("perm", -1, nil)
+	var def []int64
+	for i := r - 1; i >= 0; i-- {
+		def = append(def, int64(i))
+	}
+	perm, err := n.Ints("perm", r, def)
 	if err != nil {
 		return im.inFile(err)
 	}
-	if perm == nil {
-		for i := r - 1; i >= 0; i-- {
-			perm = append(perm, int64(i))
-		}
-	}
-	if len(perm) != r {
-		return im.inFile(n.AttrErrorf("perm", "%v does not permute %d dimensions", perm, r))
+	p, err := graph.Axes(perm, r) // a permutation: the front-end has checked it
+	if err != nil {
+		return im.inFile(n.AttrErrorf("perm", "%v", err))
 	}
 	ng := make(view, r)
-	seen := make([]bool, r)
-	for i, p := range perm {
-		if p < 0 || p >= int64(r) || seen[p] {
-			return im.inFile(n.AttrErrorf("perm", "%v is not a permutation", perm))
-		}
-		seen[p] = true
-		ng[i] = g[p]
+	for i, a := range p {
+		ng[i] = g[a]
 	}
 	im.define(n, &value{act: v.act, shape: v.shape, view: normalize(ng, v.shape)})
 	return nil
 }
 
 // reshapeView imports a Reshape that the per-sample forms cannot express:
-// it regroups v's axes into target (with 0 copying a dimension and one -1
-// inferred), splitting axes with a copy where needed.
-func (im *importer) reshapeView(n *onnx.Node, v *value, target []int64) error {
-	d := v.dims()
-	per := int64(1)
-	for _, x := range v.shape {
-		per *= int64(x)
-	}
-	t := slices.Clone(target)
-	infer := -1
-	known, symk := int64(1), int64(0)
-	for i, x := range t {
-		switch {
-		case x == 0 && i < len(d):
-			t[i] = d[i]
-		case x == -1 && infer < 0:
-			infer = i
-			continue
-		}
-		if k, ok := symK(t[i]); ok {
-			if symk != 0 {
-				return im.errorf(n, "shape %s has the batch twice", fmtDims(target))
-			}
-			symk = k
-		} else if t[i] < 1 {
-			return im.errorf(n, "shape %s is not supported", fmtDims(target))
-		} else {
-			known *= t[i]
-		}
-	}
-	if infer >= 0 {
-		if symk == 0 {
-			// -1 takes the batch.
-			if per%known != 0 {
-				return im.errorf(n, "cannot reshape %s to %s", fmtDims(d), fmtDims(target))
-			}
-			t[infer] = sym(per / known)
-		} else {
-			if per%(known*symk) != 0 {
-				return im.errorf(n, "cannot reshape %s to %s", fmtDims(d), fmtDims(target))
-			}
-			t[infer] = per / (known * symk)
-		}
-	}
-	shape, g, ok := regroup(v, t)
+// it regroups v's axes into out, the Reshape's output shape, splitting
+// axes with a copy where needed.
+func (im *importer) reshapeView(n *onnx.Node, v *value, out graph.Dims) error {
+	shape, g, ok := regroup(v, out)
 	if !ok {
-		return im.errorf(n, "reshaping %s to %s is not supported (the batch must stay whole and keep its place among the other dimensions)", fmtDims(d), fmtDims(t))
+		return im.errorf(n, "reshaping %s to %s is not supported (the batch must stay whole and keep its place among the other dimensions)", v.dims(), out)
 	}
 	if !slices.Equal(shape, v.shape) {
 		w, err := im.layer(n, "", &nn.Permute{Out: shape}, v.act)
@@ -113,23 +67,22 @@ func (im *importer) sliceAct(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	starts, ends, axes, steps, err := im.sliceArgs(n)
+	for i := 1; i < len(n.Inputs); i++ {
+		if _, err := im.constant(n, i, false); err != nil {
+			return err
+		}
+	}
+	starts, ends, axes, steps, err := im.call.SliceArgs()
 	if err != nil {
 		return err
 	}
 	d := v.dims()
-	if axes == nil {
-		axes = []int64{0}
-	}
-	if len(starts) != 1 || len(ends) != 1 || len(axes) != 1 || len(steps) > 1 || len(steps) == 1 && steps[0] != 1 {
+	if len(starts) != 1 || steps[0] != 1 {
 		return im.errorf(n, "starts %v, ends %v, axes %v and steps %v: only slicing one dimension of an activation with step 1 is supported", starts, ends, axes, steps)
 	}
-	ax, axErr := graph.Axis(axes[0], len(d))
-	if axErr != nil {
-		return im.errorf(n, "axis %d out of range for shape %s", axes[0], fmtDims(d))
-	}
-	if _, batch := symK(d[ax]); batch {
-		return im.errorf(n, "slicing dimension %d of %s, which holds the batch, is not supported", ax, fmtDims(d))
+	ax := axes[0]
+	if d[ax] < 0 {
+		return im.errorf(n, "slicing dimension %d of %s, which holds the batch, is not supported", ax, d)
 	}
 	size := d[ax]
 	clamp := func(i int64) int64 {
@@ -140,7 +93,7 @@ func (im *importer) sliceAct(n *onnx.Node) error {
 	}
 	lo, hi := clamp(starts[0]), clamp(ends[0])
 	if lo >= hi {
-		return im.errorf(n, "slice [%d, %d) of dimension %d of %s is empty", lo, hi, ax, fmtDims(d))
+		return im.errorf(n, "slice [%d, %d) of dimension %d of %s is empty", lo, hi, ax, d)
 	}
 	if ax == len(d)-1 {
 		if v, err = im.rows(n, n.Input(0), v); err != nil {
@@ -151,7 +104,7 @@ func (im *importer) sliceAct(n *onnx.Node) error {
 	}
 	g := v.groups()
 	if len(g[ax]) != 1 {
-		return im.errorf(n, "slicing dimension %d of %s is not supported", ax, fmtDims(d))
+		return im.errorf(n, "slicing dimension %d of %s is not supported", ax, d)
 	}
 	w, err := im.layer(n, "", &nn.Slice{Axis: g[ax][0] - 1, Start: int(lo), End: int(hi)}, v.act)
 	if err != nil {
@@ -171,7 +124,7 @@ func (im *importer) matmulActs(n *onnx.Node) error {
 			return err
 		}
 		if len(v.groups()) < 3 {
-			return im.errorf(n, "input %q has shape %s; only products of batches of matrices [N... M K] are supported", n.Input(i), fmtDims(v.dims()))
+			return im.errorf(n, "input %q has shape %s; only products of batches of matrices [N... M K] are supported", n.Input(i), v.dims())
 		}
 		if ops[i], err = im.batched(n, n.Input(i), v); err != nil {
 			return err
@@ -179,7 +132,7 @@ func (im *importer) matmulActs(n *onnx.Node) error {
 	}
 	a, b := ops[0].dims(), ops[1].dims()
 	if len(a) != len(b) || !slices.Equal(a[:len(a)-2], b[:len(b)-2]) || a[len(a)-1] != b[len(b)-2] {
-		return im.errorf(n, "inputs of shapes %s and %s do not multiply (no broadcasting)", fmtDims(a), fmtDims(b))
+		return im.errorf(n, "inputs of shapes %s and %s do not multiply (no broadcasting)", a, b)
 	}
 	w, err := im.layer(n, "", &nn.MatMul{}, ops[0].act, ops[1].act)
 	if err != nil {
@@ -253,19 +206,9 @@ func (im *importer) reduceMean(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	var axes []int64
-	if im.opset < 18 {
-		if axes, err = n.Ints("axes", -1, nil); err != nil {
-			return im.inFile(err)
-		}
-	} else {
-		t, err := im.intConst(n, 1, false)
-		if err != nil {
-			return err
-		}
-		if t != nil {
-			axes = t.Ints
-		}
+	axes, err := im.ints(n, 1, "axes")
+	if err != nil {
+		return err
 	}
 	keep, err := n.Int("keepdims", 1)
 	if err != nil {

@@ -80,15 +80,21 @@
 //     constant target such as [1, -1] (batch 1) or [-1, 400], or with the
 //     Shape → Gather → Unsqueeze → Concat chain that x.view(x.size(0), -1)
 //     becomes — is an [nn.Flatten];
-//   - a node whose inputs are all constants is folded by the ONNX
-//     front-end (package github.com/nnergy/nnergy/onnx/graph, whose op
-//     table covers Constant, ConstantOfShape, Shape, Gather, Unsqueeze,
-//     Concat, Slice, Cast, arithmetic and more); the shape of an activation
-//     holds the batch, and its multiples such as N·H, as symbols, which
-//     Gather, Unsqueeze, Squeeze, Concat, Slice and Identity move and Mul
-//     and Div by plain integers scale. Window attributes (auto_pad
-//     included), Reshape targets and layer names also come from the
-//     front-end.
+//   - a node whose outputs the ONNX front-end knows is folded: constants,
+//     and shapes computed from the Shape of an activation (package
+//     github.com/nnergy/nnergy/onnx/graph, whose op table covers Constant,
+//     ConstantOfShape, Shape, Gather, Unsqueeze, Concat, Slice, Cast,
+//     arithmetic and more).
+//
+// The front-end also gives the nodes their order (topological, the stored
+// one when it is), the graph input's batch (graph.NewPlan), every value's
+// shape, window attributes (auto_pad included) and layer names. It walks
+// the graph at the file's batch size (1 when symbolic) and, in step, at
+// the next one, and so tells which dimensions grow with the batch: a
+// Reshape's output [L N·H E/H] is known to hold N·H however its target was
+// computed, and a constant the engine reads (a weight, pads, a slice's
+// bounds) must be the same at both sizes. The importer checks that the
+// layout it keeps of every output has the front-end's shape.
 //
 // This covers what PyTorch exports for the layers of package nn, with batch
 // normalization either kept as separate nodes (TrainingMode.PRESERVE) or

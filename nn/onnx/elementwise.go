@@ -86,8 +86,8 @@ func (im *importer) pow(n *onnx.Node) error {
 
 // binary imports Add, Sub, Mul and Div; Add first tries to be a bias
 // ([importer.addOp]). The operands are two activations, broadcast against
-// each other, or an activation and a constant. Constant operands of
-// integer type (shape arithmetic) are folded.
+// each other, or an activation and a constant (the front-end folds
+// arithmetic on constants).
 func binary(op nn.Op) func(*importer, *onnx.Node) error {
 	return func(im *importer, n *onnx.Node) error {
 		a, err := im.get(n, 0)
@@ -97,9 +97,6 @@ func binary(op nn.Op) func(*importer, *onnx.Node) error {
 		b, err := im.get(n, 1)
 		if err != nil {
 			return err
-		}
-		if a.act == "" && b.act == "" {
-			return im.foldArith(n, op, a.c, b.c)
 		}
 		if a.act != "" && b.act != "" {
 			if a, err = im.anyAct(n, 0); err != nil {

@@ -24,61 +24,43 @@ func ReadFile(path string) (*nn.Model, error) {
 // Import builds a trainable model with the weights of om (see the package
 // documentation for what it accepts). Errors about one node are
 // *onnx.NodeError values naming the node and its op_type.
+//
+// The ONNX front-end (package onnx/graph) walks the graph in topological
+// order, at the file's own batch size (1 when it is symbolic) and, in
+// step, at the next one: it infers every value's shape, folds constants
+// and shape computations, and tells the dimensions that are multiples of
+// the batch (graph.Call.Dims). Import lowers each node from those facts
+// (visit).
 func Import(om *onnx.Model) (*nn.Model, error) {
 	im := &importer{om: om, file: om.Source, vals: map[string]*value{}, shapes: map[string][]int{},
 		names: graph.Names{}, uses: map[string]int{}}
 	if om.Graph == nil {
 		return nil, im.fail("model has no graph")
 	}
-	im.opset = om.Opset("")
-	if im.opset == 0 {
-		im.opset = onnx.DefaultOpset
-	}
-	// Decode returns the nodes in topological order; a graph built in
-	// memory may not have them so.
-	g := &onnx.Graph{Nodes: slices.Clone(om.Graph.Nodes), Initializers: om.Graph.Initializers,
-		Inputs: om.Graph.Inputs, Outputs: om.Graph.Outputs}
-	if err := g.Sort(); err != nil {
-		var ne *onnx.NodeError
-		if errors.As(err, &ne) {
-			return nil, im.inFile(err)
+	for _, n := range om.Graph.Nodes {
+		if _, ok := graph.Lookup(n.OpType); !ok && (n.Domain == "" || n.Domain == "ai.onnx") {
+			return nil, im.unsupported(n)
 		}
-		return nil, im.fail("%v", err)
-	}
-	if err := im.input(); err != nil {
-		return nil, err
-	}
-	for _, t := range g.Initializers {
-		im.vals[t.Name] = &value{c: t}
-	}
-	for _, n := range g.Nodes {
 		for _, in := range n.Inputs {
 			im.uses[in]++
 		}
 	}
-	for _, o := range g.Outputs {
+	for _, o := range om.Graph.Outputs {
 		im.uses[o.Name]++
 	}
-	for _, n := range g.Nodes {
-		if n.Domain != "" && n.Domain != "ai.onnx" {
-			return nil, im.errorf(n, "op domain %q is not supported", n.Domain)
-		}
-		if len(n.Outputs) == 0 || n.Outputs[0] == "" {
-			return nil, im.errorf(n, "has no output")
-		}
-		if folded, err := im.fold(n); folded || err != nil {
-			if err != nil {
-				return nil, im.inFile(err)
-			}
-			continue
-		}
-		conv, ok := converters[n.OpType]
-		if !ok {
-			return nil, im.errorf(n, "op type %s is not supported (supported: %s)", n.OpType, strings.Join(supported(), ", "))
-		}
-		if err := conv(im, n); err != nil {
-			return nil, err
-		}
+	p, err := im.input()
+	if err != nil {
+		return nil, err
+	}
+	im.w = graph.NewWalker(om)
+	im.w.Ref = graph.NewWalker(om)
+	batch := max(p.Own, 1)
+	p.Feed(im.w, batch)
+	p.Feed(im.w.Ref, batch+1)
+	im.opset = im.w.Opset
+	im.w.Visit = im.visit
+	if err := im.w.Walk(); err != nil {
+		return nil, err
 	}
 	if err := im.output(); err != nil {
 		return nil, err
@@ -89,23 +71,76 @@ func Import(om *onnx.Model) (*nn.Model, error) {
 	return im.m, nil
 }
 
-// supported returns the names of the operators Import converts, sorted.
-func supported() []string {
-	s := make([]string, 0, len(converters))
+// shapeOps are the ops the engine runs on constants and shapes only, which
+// the front-end folds.
+var shapeOps = []string{"Constant", "ConstantOfShape", "Gather", "Shape", "Squeeze", "Unsqueeze"}
+
+// unsupported returns the error for a node whose op type Import does not
+// convert.
+func (im *importer) unsupported(n *onnx.Node) error {
+	s := slices.Clone(shapeOps)
 	for op := range converters {
 		s = append(s, op)
 	}
 	sort.Strings(s)
-	return s
+	return im.errorf(n, "op type %s is not supported (supported: %s)", n.OpType, strings.Join(s, ", "))
 }
 
-// batchDim stands for the batch size in folded shape values (the result of
-// Shape on an activation), so that a Reshape target built from it can be
-// recognised.
-const batchDim = -1 << 62
+// visit lowers node n once the front-end has inferred its outputs. A node
+// whose outputs the front-end knows (constants, and shapes of activations)
+// is folded: it adds nothing. Any other node reads an activation and is
+// converted, or refused.
+func (im *importer) visit(c *graph.Call, outs []*graph.Value) error {
+	n := c.Node
+	im.call = c
+	unknown := -1 // an output the front-end does not know
+	for i, o := range n.Outputs {
+		if o == "" {
+			continue // the walker has a value for every named output
+		}
+		switch v := outs[i]; {
+		case !v.Known:
+			unknown = i
+		case v.Type != onnx.Undefined && (v.Floats != nil) != v.Type.IsFloat():
+			return im.errorf(n, "output %q of type %s is computed from inputs of other element types", o, v.Type)
+		}
+	}
+	if unknown < 0 {
+		return nil
+	}
+	act := slices.IndexFunc(n.Inputs, func(s string) bool { return im.vals[s] != nil })
+	conv, ok := converters[n.OpType]
+	switch {
+	case act < 0:
+		return im.errorf(n, "output %q of shape %v cannot be folded (the front-end computes %s on small constants only, or not at all)", n.Outputs[unknown], outs[unknown].Shape, n.OpType)
+	case slices.Contains(shapeOps, n.OpType):
+		return im.errorf(n, "input %q must be a constant (an initializer or computed from constants)", n.Inputs[act])
+	case !ok:
+		return im.unsupported(n)
+	}
+	if err := conv(im, n); err != nil {
+		return err
+	}
+	// The engine's layout of each output must have the front-end's shape.
+	for _, o := range n.Outputs {
+		v := im.vals[o]
+		if o == "" || v == nil || v.act == "" || v.pad != nil {
+			continue
+		}
+		want, err := c.Dims(o)
+		if err != nil {
+			return err
+		}
+		if got := v.dims(); !slices.Equal(got, want) {
+			return im.errorf(n, "output %q has shape %s, which the engine would compute as %s: not supported", o, want, got)
+		}
+	}
+	return nil
+}
 
 // value is what an ONNX value is while importing: an activation (a tensor
-// of the nn model, with its per-sample shape), a constant, or unusable.
+// of the nn model, with its per-sample shape), a constant (from the
+// front-end), or unusable.
 type value struct {
 	act   string       // nn tensor name; "" for constants
 	shape []int        // per-sample shape of the activation
@@ -127,13 +162,13 @@ type importer struct {
 	om     *onnx.Model
 	file   string
 	opset  int64
-	batch  int64 // the graph input's fixed batch size, or -1
 	m      *nn.Model
-	vals   map[string]*value
-	shapes map[string][]int // per-sample shape of every nn tensor
-	names  graph.Names      // nn tensor names in use
-	uses   map[string]int   // readers of each ONNX value (nodes and graph outputs)
-	fw     *graph.Walker    // folds nodes of constants (see fold)
+	vals   map[string]*value // activations (and unusable values) by ONNX name
+	shapes map[string][]int  // per-sample shape of every nn tensor
+	names  graph.Names       // nn tensor names in use
+	uses   map[string]int    // readers of each ONNX value (nodes and graph outputs)
+	w      *graph.Walker     // the front-end's walk, with its Ref at another batch
+	call   *graph.Call       // the node being lowered
 }
 
 // fail returns an error about the model as a whole.
@@ -160,42 +195,51 @@ func (im *importer) inFile(err error) error {
 	return err
 }
 
-// input sets up the model from the one graph input.
-func (im *importer) input() error {
+// input sets up the model from the one graph input, whose batch and feeds
+// the front-end's plan gives. The engine needs the input FLOAT, [N C H W]
+// or [N F], with every dimension but the batch fixed.
+func (im *importer) input() (*graph.Plan, error) {
 	g := im.om.Graph
-	if len(g.Inputs) != 1 {
-		names := make([]string, len(g.Inputs))
-		for i, in := range g.Inputs {
-			names[i] = fmt.Sprintf("%q", in.Name)
+	inits := map[string]bool{}
+	for _, t := range g.Initializers {
+		inits[t.Name] = true
+	}
+	var ins []onnx.ValueInfo
+	var names []string
+	for _, in := range g.Inputs {
+		if !inits[in.Name] {
+			ins = append(ins, in)
+			names = append(names, fmt.Sprintf("%q", in.Name))
 		}
-		return im.fail("the graph must have one input besides the initializers, has %d (%s)", len(g.Inputs), strings.Join(names, ", "))
 	}
-	in := g.Inputs[0]
+	if len(ins) != 1 {
+		return nil, im.fail("the graph must have one input besides the initializers, has %d (%s)", len(ins), strings.Join(names, ", "))
+	}
+	in := ins[0]
 	if in.DataType != onnx.Float {
-		return im.fail("graph input %q has type %s, want FLOAT", in.Name, in.DataType)
+		return nil, im.fail("graph input %q has type %s, want FLOAT", in.Name, in.DataType)
 	}
-	if in.Unranked || len(in.Shape) < 2 {
-		return im.fail("graph input %q must have shape [N C H W] or [N F], has %s", in.Name, dims(in))
+	if in.Unranked || len(in.Shape) != 2 && len(in.Shape) != 4 {
+		return nil, im.fail("graph input %q must have shape [N C H W] or [N F], has %s", in.Name, dims(in))
 	}
-	shape := make([]int, len(in.Shape)-1)
 	for i, d := range in.Shape[1:] {
 		if d < 1 {
-			return im.fail("graph input %q: dimension %d must be fixed, shape is %s", in.Name, i+1, dims(in))
+			return nil, im.fail("graph input %q: dimension %d must be fixed, shape is %s", in.Name, i+1, dims(in))
 		}
-		shape[i] = int(d)
 	}
-	if len(shape) != 1 && len(shape) != 3 {
-		return im.fail("graph input %q must have shape [N C H W] or [N F], has %s", in.Name, dims(in))
+	p, err := graph.NewPlan(im.om, nil, nil)
+	if err != nil {
+		return nil, err
 	}
-	im.batch = in.Shape[0]
-	if im.batch < 1 {
-		im.batch = -1
+	if !p.Known || p.Feeds[0].Axis != 0 {
+		return nil, im.fail("graph input %q: dimension 0 must be the batch, shape is %s", in.Name, dims(in))
 	}
+	shape := toInts(in.Shape[1:])
 	im.m = nn.New(in.Name, shape...)
 	im.names[in.Name] = true
 	im.shapes[in.Name] = shape
 	im.vals[in.Name] = &value{act: in.Name, shape: shape}
-	return nil
+	return p, nil
 }
 
 // dims formats a value's shape, symbolic dimensions by name.
@@ -227,7 +271,7 @@ func (im *importer) output() error {
 	v := im.vals[name]
 	if v != nil && v.view != nil {
 		if g := v.view; len(g) < 2 || !slices.Equal(g[0], []int{0}) {
-			return im.fail("graph output %q has shape %s; its first dimension must be the batch alone", name, fmtDims(v.dims()))
+			return im.fail("graph output %q has shape %s; its first dimension must be the batch alone", name, v.dims())
 		}
 		c, err := im.canonical(&onnx.Node{Name: name, OpType: "output", Outputs: []string{name}}, name, v)
 		if err != nil {
@@ -236,12 +280,12 @@ func (im *importer) output() error {
 		v = c
 	}
 	switch {
+	case v == nil && im.w.Values[name] != nil:
+		return im.fail("graph output %q is a constant", name)
 	case v == nil:
 		return im.fail("graph output %q is not defined", name)
 	case v.bad != "":
 		return im.fail("graph output %q: %s", name, v.bad)
-	case v.act == "":
-		return im.fail("graph output %q is a constant", name)
 	case v.act == im.m.Input:
 		return im.fail("graph output %q is the graph input", name)
 	}
@@ -257,14 +301,27 @@ func (im *importer) get(n *onnx.Node, i int) (*value, error) {
 	if name == "" {
 		return nil, im.errorf(n, "input %d is missing", i)
 	}
-	v := im.vals[name]
-	if v == nil {
+	if v := im.vals[name]; v != nil {
+		if v.bad != "" {
+			return nil, im.errorf(n, "input %q: %s", name, v.bad)
+		}
+		return v, nil
+	}
+	// A constant: the front-end has folded it.
+	c := im.w.Values[name]
+	switch {
+	case c == nil:
 		return nil, im.errorf(n, "input %q is not defined", name)
+	case !c.Known:
+		return nil, im.errorf(n, "input %q cannot be computed at import", name)
+	case !im.w.Fixed(name):
+		return nil, im.errorf(n, "input %q is computed from the batch size", name)
 	}
-	if v.bad != "" {
-		return nil, im.errorf(n, "input %q: %s", name, v.bad)
+	t := &onnx.Tensor{Name: name, DataType: c.Type, Dims: c.Shape, Ints: c.Ints, Floats: c.Floats}
+	if c.Floats != nil {
+		t.DataType = onnx.Float // the engine computes in float32, as the front-end holds it
 	}
-	return v, nil
+	return &value{c: t}, nil
 }
 
 // act returns input i, which must be an activation.
@@ -419,7 +476,7 @@ func (im *importer) define(n *onnx.Node, v *value) {
 // alias defines n's first output as the activation or constant v (an
 // operation that changes nothing).
 func (im *importer) alias(n *onnx.Node, v *value) error {
-	im.define(n, &value{act: v.act, shape: v.shape, c: v.c, view: v.view, canon: v.canon})
+	im.define(n, &value{act: v.act, shape: v.shape, c: v.c, pad: v.pad, view: v.view, canon: v.canon})
 	return nil
 }
 

@@ -46,22 +46,16 @@ var converters = map[string]func(*importer, *onnx.Node) error{
 	"Dropout":            (*importer).dropout,
 	"Identity":           (*importer).identity,
 	"Pad":                (*importer).padOp,
-	// On constants and shapes (which the front-end folds) only.
-	"Constant":        (*importer).constOnly,
-	"Shape":           (*importer).shapeOp,
-	"Gather":          (*importer).constOnly,
-	"Unsqueeze":       (*importer).constOnly,
-	"Squeeze":         (*importer).constOnly,
-	"Slice":           (*importer).sliceAct,
-	"Cast":            (*importer).cast,
-	"ConstantOfShape": (*importer).constOnly,
+	"Slice":              (*importer).sliceAct,
+	"Cast":               (*importer).cast,
 }
 
 // window reads the 2-D window attributes shared by Conv and the pooling
-// ops (see graph.ReadWindow) for input x [C H W]. kernel is the default
-// kernel shape (Conv takes it from the weights; pools require it).
-func (im *importer) window(n *onnx.Node, x *value, kernel []int64) (k, s, d [2]int, pad [4]int, err error) {
-	w, err := graph.ReadWindow(n, []int64{int64(x.shape[1]), int64(x.shape[2])}, kernel)
+// ops (see graph.ReadWindow) for the node's input [N C H W] as ONNX has it,
+// after any Pad the node absorbs. kernel is the default kernel shape (Conv
+// takes it from the weights; pools require it).
+func (im *importer) window(n *onnx.Node, kernel []int64) (k, s, d [2]int, pad [4]int, err error) {
+	w, err := graph.ReadWindow(n, im.call.In[0].Shape[2:], kernel)
 	if err != nil {
 		return k, s, d, pad, im.inFile(err)
 	}
@@ -87,24 +81,16 @@ func (im *importer) conv(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	group, err := n.Int("group", 1)
+	group, err := n.Int("group", 1) // positive: the front-end has checked it
 	if err != nil {
 		return im.inFile(err)
 	}
-	k, s, d, pad, err := im.window(n, x, w.Dims[2:])
+	k, s, d, pad, err := im.window(n, w.Dims[2:])
 	if err != nil {
 		return err
 	}
-	if group < 1 {
-		return im.inFile(n.AttrErrorf("group", "must be positive, is %d", group))
-	}
 	for i := range pad {
 		pad[i] += extra[i]
-	}
-	for i := range 2 {
-		if span, in := (k[i]-1)*d[i]+1, x.shape[1+i]+pad[i]+pad[2+i]; span > in {
-			return im.errorf(n, "the %d×%d kernel with dilations %v spans %d, more than the padded input's %d", k[0], k[1], d, span, in)
-		}
 	}
 	c := &nn.Conv{InC: x.shape[0], OutC: int(w.Dims[0]), Kernel: k, Stride: s, Pad: pad, Dilation: d, Groups: int(group),
 		Weight: nn.NewParam(clone32(w.Floats), toInts(w.Dims)...)}
@@ -120,7 +106,7 @@ func (im *importer) gemm(n *onnx.Node) error {
 		return err
 	}
 	if d := x.dims(); len(d) != 2 {
-		return im.errorf(n, "input %q has shape %s, want [N F]", n.Input(0), fmtDims(d))
+		return im.errorf(n, "input %q has shape %s, want [N F]", n.Input(0), d)
 	}
 	if x, err = im.rows(n, n.Input(0), x); err != nil {
 		return err
@@ -147,9 +133,6 @@ func (im *importer) gemm(n *onnx.Node) error {
 		return err
 	}
 	l := linear(w, attr[1] != 0, alpha)
-	if l.In != x.shape[len(x.shape)-1] {
-		return im.errorf(n, "weight %q has shape %v for %d input features (transB %d)", n.Input(1), w.Dims, x.shape[len(x.shape)-1], attr[1])
-	}
 	c, err := im.weight(n, 2, -1, false)
 	if err != nil {
 		return err
@@ -230,9 +213,6 @@ func (im *importer) matmul(n *onnx.Node) error {
 		return err
 	}
 	l := linear(w, false, 1)
-	if f := x.shape[len(x.shape)-1]; l.In != f {
-		return im.errorf(n, "weight %q has shape %v for an input of shape %s", n.Input(1), w.Dims, fmtDims(x.dims()))
-	}
 	v, err := im.layer(n, "", l, x.act)
 	if err != nil {
 		return err
@@ -300,7 +280,7 @@ func (im *importer) pool(n *onnx.Node, absorb bool) (x *value, extra [4]int, k, 
 		return
 	}
 	var d [2]int
-	if k, s, d, pad, err = im.window(n, x, nil); err != nil {
+	if k, s, d, pad, err = im.window(n, nil); err != nil {
 		return
 	}
 	if d != [2]int{1, 1} {
@@ -363,27 +343,19 @@ func (im *importer) padOp(n *onnx.Node) error {
 	if mode != "constant" {
 		return im.inFile(n.AttrErrorf("mode", "only constant padding is supported, got %q", mode))
 	}
-	var pads []int64
-	fill := float32(0)
-	if im.opset < 11 {
-		if pads, err = n.Ints("pads", -1, nil); err != nil {
-			return im.inFile(err)
-		}
-		if fill, err = n.Float("value", 0); err != nil {
-			return im.inFile(err)
-		}
-	} else {
-		t, err := im.intConst(n, 1, true)
-		if err != nil {
-			return err
-		}
-		pads = t.Ints
-		if fill, err = im.scalar(n, 2, 0); err != nil {
-			return err
-		}
-		if n.Input(3) != "" {
-			return im.errorf(n, "padding chosen axes (input \"axes\") is not supported")
-		}
+	pads, err := im.ints(n, 1, "pads")
+	if err != nil {
+		return err
+	}
+	fill, err := n.Float("value", 0) // an attribute before opset 11, input 2 from 11
+	if err != nil {
+		return im.inFile(err)
+	}
+	if fill, err = im.scalar(n, 2, fill); err != nil {
+		return err
+	}
+	if n.Input(3) != "" {
+		return im.errorf(n, "padding chosen axes (input \"axes\") is not supported")
 	}
 	r := len(x.shape) + 1
 	if len(pads) != 2*r || pads[0] != 0 || pads[r] != 0 || slices.Min(pads) < 0 {
@@ -461,7 +433,7 @@ func (im *importer) addOp(n *onnx.Node) error {
 	if err != nil {
 		return err
 	}
-	if a.act != "" && b.act != "" || a.act == "" && b.act == "" {
+	if a.act != "" && b.act != "" {
 		return binary(nn.OpAdd)(im, n)
 	}
 	if a.act == "" {
@@ -534,26 +506,20 @@ func (im *importer) sum(n *onnx.Node) error {
 }
 
 func (im *importer) concat(n *onnx.Node) error {
-	ax, err := n.Int("axis", math.MinInt64)
-	if err != nil {
-		return im.inFile(err)
-	}
-	if ax == math.MinInt64 {
-		return im.errorf(n, "attribute \"axis\" is required")
-	}
-	first, err := im.get(n, 0)
-	if err != nil {
-		return err
-	}
 	var ins []string
+	var x *value
 	for i := range n.Inputs {
-		x, err := im.act(n, i)
-		if err != nil {
+		var err error
+		if x, err = im.act(n, i); err != nil {
 			return err
 		}
 		ins = append(ins, x.act)
 	}
-	if a, err := graph.Axis(ax, len(first.shape)+1); err != nil || a != 1 {
+	ax, err := n.Int("axis", 0) // present: the front-end requires it
+	if err != nil {
+		return im.inFile(err)
+	}
+	if a, err := graph.Axis(ax, len(x.shape)+1); err != nil || a != 1 {
 		return im.inFile(n.AttrErrorf("axis", "only the channel axis (1) is supported, got %d", ax))
 	}
 	return im.add(n, &nn.Concat{}, ins...)
@@ -577,48 +543,27 @@ func (im *importer) flatten(n *onnx.Node) error {
 	return im.add(n, &nn.Flatten{}, x.act)
 }
 
-// reshape imports a Reshape that flattens each sample, or that does not
-// change the shape.
+// reshape imports Reshape from the output shape the front-end infers: one
+// that keeps the batch first and alone changes the per-sample shape (not
+// at all, a flatten, or a permute's reshape); any other regroups the
+// input's view (reshapeView).
 func (im *importer) reshape(n *onnx.Node) error {
 	x, err := im.anyAct(n, 0)
 	if err != nil {
 		return err
 	}
-	t, err := im.constant(n, 1, true)
+	out, err := im.call.Dims(n.Outputs[0])
 	if err != nil {
 		return err
 	}
-	if t.DataType != onnx.Int64 || len(t.Dims) != 1 || len(t.Ints) < 1 {
-		return im.errorf(n, "shape %q must be a 1-D INT64 constant", n.Input(1))
+	if x.view != nil || len(out) == 0 || out[0] != -1 || slices.ContainsFunc(out[1:], func(d int64) bool { return d < 0 }) {
+		return im.reshapeView(n, x, out)
 	}
-	target := t.Ints
-	if x.view != nil || len(target) > 1 && slices.ContainsFunc(target[1:], func(d int64) bool { _, ok := symK(d); return ok }) {
-		return im.reshapeView(n, x, target)
-	}
-	explicit := !slices.ContainsFunc(target[1:], func(d int64) bool { return d == -1 || d == 0 || d == batchDim })
-	switch b := target[0]; {
-	case b == batchDim, b == 0, b == im.batch && im.batch > 0, b == -1 && explicit:
-	default:
-		if im.batch < 0 {
-			return im.reshapeView(n, x, target)
-		}
-		return im.errorf(n, "shape %s: the first dimension must be the batch", fmtDims(target))
-	}
-	// The per-sample target, with 0 copying the input's dimension and one
-	// -1 inferred.
-	per := make([]int64, len(x.shape))
-	for i, d := range x.shape {
-		per[i] = int64(d)
-	}
-	out, err := graph.Reshape(per, target[1:], false)
-	if err != nil {
-		return im.errorf(n, "shape %s, per sample: %v", fmtDims(target), err)
-	}
-	rest, size := toInts(out), int(onnx.Numel(per))
+	rest := toInts(out[1:])
 	switch {
 	case slices.Equal(rest, x.shape):
 		return im.alias(n, x)
-	case slices.Equal(rest, []int{size}):
+	case len(rest) == 1:
 		return im.add(n, &nn.Flatten{}, x.act)
 	}
 	return im.add(n, &nn.Permute{Out: rest}, x.act)
@@ -649,4 +594,32 @@ func (im *importer) identity(n *onnx.Node) error {
 		return err
 	}
 	return im.alias(n, v)
+}
+
+// cast imports Cast of an activation to FLOAT, which changes nothing (the
+// front-end folds Cast of constants).
+func (im *importer) cast(n *onnx.Node) error {
+	v, err := im.get(n, 0) // an activation, as it is laid out
+	if err != nil {
+		return err
+	}
+	to, err := n.Int("to", 0)
+	if err != nil {
+		return im.inFile(err)
+	}
+	if dt := onnx.DataType(to); dt != onnx.Float {
+		return im.inFile(n.AttrErrorf("to", "casting an activation to %s is not supported", dt))
+	}
+	return im.alias(n, v)
+}
+
+// ints returns integer input i of n, or, when it is absent, the INTS
+// attribute attr that it was before it became an input (nil when neither
+// is given). The input must be a constant that does not depend on the
+// batch size.
+func (im *importer) ints(n *onnx.Node, i int, attr string) ([]int64, error) {
+	if _, err := im.constant(n, i, false); err != nil {
+		return nil, err
+	}
+	return im.call.IntsInputOrAttr(i, attr)
 }

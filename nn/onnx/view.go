@@ -1,12 +1,11 @@
 package onnx
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/onnx"
+	"github.com/nnergy/nnergy/onnx/graph"
 )
 
 // Attention blocks as PyTorch exports them move the batch away from the
@@ -41,11 +40,11 @@ func (v *value) groups() view {
 	return g
 }
 
-// dims returns the ONNX shape of activation v, with multiples of the batch
-// as sym values.
-func (v *value) dims() []int64 {
+// dims returns the ONNX shape of activation v as its view lays it out,
+// multiples of the batch as the front-end writes them (graph.Dims).
+func (v *value) dims() graph.Dims {
 	g := v.groups()
-	out := make([]int64, len(g))
+	out := make(graph.Dims, len(g))
 	for i, axes := range g {
 		k, batch := int64(1), false
 		for _, a := range axes {
@@ -57,7 +56,7 @@ func (v *value) dims() []int64 {
 		}
 		out[i] = k
 		if batch {
-			out[i] = sym(k)
+			out[i] = -k
 		}
 	}
 	return out
@@ -83,22 +82,6 @@ func flatten(g view) []int {
 		out = append(out, axes...)
 	}
 	return out
-}
-
-// fmtDims formats an ONNX shape, multiples of the batch as N or N*k.
-func fmtDims(d []int64) string {
-	p := make([]string, len(d))
-	for i, x := range d {
-		if k, ok := symK(x); ok {
-			p[i] = "N"
-			if k != 1 {
-				p[i] = fmt.Sprintf("N*%d", k)
-			}
-		} else {
-			p[i] = fmt.Sprint(x)
-		}
-	}
-	return "[" + strings.Join(p, " ") + "]"
 }
 
 // arrange appends a Permute that lays v's tensor out in the given order of
@@ -148,7 +131,7 @@ func (im *importer) canonical(n *onnx.Node, name string, v *value) (*value, erro
 	}
 	g := v.view
 	if len(g) < 2 || !slices.Equal(g[0], []int{0}) {
-		return nil, im.errorf(n, "input %q has shape %s; here the first dimension must be the batch alone", name, fmtDims(v.dims()))
+		return nil, im.errorf(n, "input %q has shape %s; here the first dimension must be the batch alone", name, v.dims())
 	}
 	d := v.dims()
 	out := make([]int, len(d)-1)
@@ -170,14 +153,13 @@ func (im *importer) batched(n *onnx.Node, name string, v *value) (*value, error)
 	g := v.groups()
 	order := flatten(g)
 	if len(g) < 2 || len(g[0]) == 0 || g[0][0] != 0 {
-		return nil, im.errorf(n, "input %q has shape %s; here the batch must lead the first dimension", name, fmtDims(v.dims()))
+		return nil, im.errorf(n, "input %q has shape %s; here the batch must lead the first dimension", name, v.dims())
 	}
 	d := v.dims()
 	var out []int
 	var ng view
-	k, _ := symK(d[0])
 	if len(g[0]) > 1 {
-		out = append(out, int(k))
+		out = append(out, int(-d[0]))
 		ng = append(ng, []int{0, 1})
 	} else {
 		ng = append(ng, []int{0})
@@ -198,7 +180,7 @@ func (im *importer) rows(n *onnx.Node, name string, v *value) (*value, error) {
 		return v, nil
 	}
 	if slices.Contains(last, 0) {
-		return nil, im.errorf(n, "input %q has shape %s; the batch cannot be in the last dimension", name, fmtDims(v.dims()))
+		return nil, im.errorf(n, "input %q has shape %s; the batch cannot be in the last dimension", name, v.dims())
 	}
 	order := []int{0}
 	for _, a := range flatten(g[:len(g)-1]) {
@@ -248,10 +230,10 @@ func (im *importer) defineView(n *onnx.Node, w *value, g view) {
 	im.define(n, w)
 }
 
-// regroup maps the dimensions target (with multiples of the batch as sym
-// values) onto v's axes, splitting axes where a dimension needs part of
-// one. It returns the refined per-sample shape and the new view.
-func regroup(v *value, target []int64) ([]int, view, bool) {
+// regroup maps the dimensions target onto v's axes, splitting axes where a
+// dimension needs part of one. It returns the refined per-sample shape and
+// the new view.
+func regroup(v *value, target graph.Dims) ([]int, view, bool) {
 	type piece struct {
 		axis int // original axis; 0 the batch
 		size int
@@ -266,9 +248,9 @@ func regroup(v *value, target []int64) ([]int, view, bool) {
 	}
 	var taken [][]piece
 	for _, t := range target {
-		k, isSym := symK(t)
-		if !isSym {
-			k = t
+		k, isSym := t, t < 0
+		if isSym {
+			k = -t
 		}
 		if k < 1 {
 			return nil, nil, false

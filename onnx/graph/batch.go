@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -263,7 +265,7 @@ func list(set map[string]bool) string {
 // dimensions at batch (ignored when the batch is not known), and the
 // walker's OwnBatch.
 func (p *Plan) Feed(w *Walker, batch int64) {
-	w.OwnBatch = p.Own
+	w.OwnBatch, w.Batch = p.Own, batch
 	for _, f := range p.Feeds {
 		v := &Value{Shape: slices.Clone(f.Shape), Type: f.Type}
 		if f.Axis >= 0 {
@@ -272,4 +274,92 @@ func (p *Plan) Feed(w *Walker, batch int64) {
 		}
 		w.Values[f.Name] = v
 	}
+}
+
+// Dims is a shape in the batch model: a dimension d >= 0 has size d, and
+// d < 0 is −d times the batch size.
+type Dims []int64
+
+// String formats d as [N*4 3 5]: N for the batch, N*k for k times it.
+func (d Dims) String() string {
+	parts := make([]string, len(d))
+	for i, x := range d {
+		switch {
+		case x == -1:
+			parts[i] = "N"
+		case x < 0:
+			parts[i] = fmt.Sprintf("N*%d", -x)
+		default:
+			parts[i] = strconv.FormatInt(x, 10)
+		}
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// Dims returns the shape of the value named name in the batch model, from
+// its shapes in the call's walker and in that walker's Ref: a dimension of
+// the same size in both is that size; one that is k times the batch size
+// in both is −k. Any other dimension is an error about the node, as is a
+// value the Ref could not walk the node to (the graph's shapes then depend
+// on the batch too). Without a Ref, the shape is taken as it is.
+func (c *Call) Dims(name string) (Dims, error) {
+	w := c.w
+	v := w.Values[name]
+	if v == nil {
+		return nil, c.Errorf("value %q is not defined", name)
+	}
+	if w.Ref == nil {
+		return Dims(slices.Clone(v.Shape)), nil
+	}
+	r := w.Ref.Values[name]
+	if r == nil && w.refErr != nil {
+		return nil, w.refErr
+	}
+	if r == nil {
+		return nil, c.Errorf("value %q is not defined at batch %d", name, w.Ref.Batch)
+	}
+	d := make(Dims, len(v.Shape))
+	ok := len(r.Shape) == len(v.Shape) && w.Batch > 0
+	for i := 0; ok && i < len(d); i++ {
+		switch a, b := v.Shape[i], r.Shape[i]; {
+		case a == b:
+			d[i] = a
+		case a%w.Batch == 0 && a/w.Batch*w.Ref.Batch == b:
+			d[i] = -a / w.Batch
+		default:
+			ok = false
+		}
+	}
+	if !ok {
+		return nil, c.Errorf("%q has shape %v at batch %d but %v at batch %d: it does not scale with the batch", name, v.Shape, w.Batch, r.Shape, w.Ref.Batch)
+	}
+	return d, nil
+}
+
+// Fixed reports whether the value named name is a constant that does not
+// depend on the batch size: known, and (with a Ref) of the same shape and
+// data in the Ref.
+func (w *Walker) Fixed(name string) bool {
+	v := w.Values[name]
+	if v == nil || !v.Known {
+		return false
+	}
+	if w.Ref == nil {
+		return true
+	}
+	r := w.Ref.Values[name]
+	same := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
+	return r != nil && r.Known && slices.Equal(v.Shape, r.Shape) && slices.Equal(v.Ints, r.Ints) && slices.EqualFunc(v.Floats, r.Floats, same)
+}
+
+// atRef returns the error of the Ref on a node this walker walks: the
+// node error, saying at which batch sizes it fails and walks.
+func (w *Walker) atRef(err error) error {
+	var ne *onnx.NodeError
+	if !errors.As(err, &ne) {
+		return err
+	}
+	e := *ne
+	e.Msg = fmt.Sprintf("at batch %d: %s (at batch %d it walks: its shapes do not scale with the batch)", w.Ref.Batch, ne.Msg, w.Batch)
+	return &e
 }

@@ -8,11 +8,17 @@
 // data (elementwise arithmetic and activations, shape ops, pooling,
 // normalization, Resize, quantization); an importer lowers the ops it
 // owns (Conv, Gemm, MatMul... in workload/onnx) by giving the Walker an Op
-// for each of them, called with the same facts. Window attributes
-// (ReadWindow), Reshape targets (Reshape) and unique names (Names) are
-// exported for the importers' own lowerings. NewPlan is the batch and
-// symbolic-dimension model: which axis of each graph input is the batch,
-// and the sizes of the other symbolic dimensions.
+// for each of them, called with the same facts, or lowers every node once
+// it is inferred (Walker.Visit, the training engine's importer). Window
+// attributes (ReadWindow, ConvOf), products (MatMulShape), Slice's
+// arguments (Call.SliceArgs) and unique names (Names) are exported for the
+// importers' own lowerings.
+//
+// NewPlan is the batch and symbolic-dimension model: which axis of each
+// graph input is the batch, and the sizes of the other symbolic
+// dimensions. A walk with a Ref at a second batch size tells which
+// dimensions of any value are multiples of the batch (Call.Dims: N, or
+// N·H in attention) and which constants depend on it (Walker.Fixed).
 //
 // Errors about a node are *onnx.NodeError values naming the file and the
 // node; Walker.Errorf and Call.Errorf make them.

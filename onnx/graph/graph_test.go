@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -154,6 +155,13 @@ func TestOps(t *testing.T) {
 		{"scatter nd adds", "ScatterND", []*graph.Value{vec(1, 2), ints([]int64{1, 1}, 1), vec(5)}, []onnx.Attribute{onnx.StringAttr("reduction", "add")}, 0, []want{{shape: []int64{2}, ints: []int64{1, 7}}}, 0},
 		{"dequantize per axis", "DequantizeLinear", []*graph.Value{ints([]int64{2, 2}, 1, 2, 3, 4), floats([]int64{2}, 0.5, 2), vec(1, 0)}, []onnx.Attribute{onnx.IntAttr("axis", 0)}, 0, []want{{shape: []int64{2, 2}, floats: []float32{0, 0.5, 6, 8}}}, 0},
 		{"identity keeps data", "Identity", []*graph.Value{vec(3, 4)}, nil, 0, []want{{shape: []int64{2}, ints: []int64{3, 4}}}, 0},
+		// Conv: 8×8 by a 3×3 kernel, stride 2, pads 1 → 4×4; grouped.
+		{"conv", "Conv", []*graph.Value{act(2, 4, 8, 8), floats([]int64{6, 2, 3, 3})}, []onnx.Attribute{onnx.IntAttr("group", 2), onnx.IntsAttr("strides", 2, 2), onnx.IntsAttr("pads", 1, 1, 1, 1)}, 0, []want{{shape: []int64{2, 6, 4, 4}, batch: true}}, 0},
+		{"conv 1-d dilated", "Conv", []*graph.Value{act(2, 3, 10), floats([]int64{5, 3, 3})}, []onnx.Attribute{onnx.IntsAttr("dilations", 2)}, 0, []want{{shape: []int64{2, 5, 6}, batch: true}}, 0},
+		{"gemm transposed", "Gemm", []*graph.Value{act(2, 6), floats([]int64{4, 6}), floats([]int64{4})}, []onnx.Attribute{onnx.IntAttr("transB", 1)}, 0, []want{{shape: []int64{2, 4}, batch: true}}, 0},
+		{"gemm transA is not the batch", "Gemm", []*graph.Value{act(6, 2), floats([]int64{6, 4})}, []onnx.Attribute{onnx.IntAttr("transA", 1)}, 0, []want{{shape: []int64{2, 4}}}, 0},
+		{"matmul broadcasts", "MatMul", []*graph.Value{act(2, 1, 5, 3), act(4, 3, 7)}, nil, 0, []want{{shape: []int64{2, 4, 5, 7}, batch: true}}, 0},
+		{"matmul vectors", "MatMul", []*graph.Value{act(2, 3), floats([]int64{3})}, nil, 0, []want{{shape: []int64{2}, batch: true}}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -200,6 +208,12 @@ func TestOpErrors(t *testing.T) {
 		{"gather axis out of range", "Gather", []*graph.Value{act(2, 3), vec(0)}, []onnx.Attribute{onnx.IntAttr("axis", -3)}, `attribute "axis": axis -3 out of range for rank 2`},
 		{"concat without axis", "Concat", []*graph.Value{act(2, 3)}, nil, `attribute "axis" is missing`},
 		{"split does not add up", "Split", []*graph.Value{act(2, 6), vec(1, 2)}, []onnx.Attribute{onnx.IntAttr("axis", 1)}, "split [1 2] does not add up to dimension 1 of size 6"},
+		{"conv group", "Conv", []*graph.Value{act(1, 3, 8, 8), floats([]int64{4, 3, 3, 3})}, []onnx.Attribute{onnx.IntAttr("group", 2)}, "weights of shape [4 3 3 3] with group 2 do not fit input of shape [1 3 8 8]"},
+		{"conv kernel too large", "Conv", []*graph.Value{act(1, 1, 6, 3), floats([]int64{1, 1, 3, 3})}, []onnx.Attribute{onnx.IntsAttr("dilations", 2, 2)}, "kernel [3 3] with dilations [2 2] does not fit input of shape [1 1 6 3]"},
+		{"conv bias", "Conv", []*graph.Value{act(1, 1, 3, 3), floats([]int64{2, 1, 1, 1}), floats([]int64{3})}, nil, "bias has shape [3], want [2]"},
+		{"gemm inner", "Gemm", []*graph.Value{act(2, 4), floats([]int64{4, 2})}, []onnx.Attribute{onnx.IntAttr("transB", 1)}, "A of shape [2 4] and B of shape [4 2] do not multiply (transA 0, transB 1)"},
+		{"gemm C", "Gemm", []*graph.Value{act(2, 4), floats([]int64{4, 2}), floats([]int64{3})}, nil, "C of shape [3] does not broadcast to the output's [2 2]"},
+		{"matmul batch", "MatMul", []*graph.Value{act(2, 5, 3), act(4, 3, 7)}, nil, "batch dimensions of [2 5 3] and [4 3 7] do not broadcast"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -311,5 +325,72 @@ func TestDomain(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tc.err)
 			}
 		})
+	}
+}
+
+// TestDims checks the batch model of a walk with a Ref: dimensions that
+// grow with the batch are multiples of it, others keep their sizes, and
+// constants computed from the batch are not Fixed; a graph whose shapes do
+// not scale with the batch is refused at the node where they stop.
+func TestDims(t *testing.T) {
+	// x [N, 4, 6] → Transpose [4, N, 6] → Reshape [4, N·2, 3] (the target
+	// computed from Shape) → Reshape [4·N·2, 3] with a constant target.
+	build := func(last []int64) *onnx.Model {
+		m := onnx.NewModel("g")
+		g := m.Graph
+		g.Inputs = append(g.Inputs, onnx.ValueInfo{Name: "x", DataType: onnx.Float, Shape: []int64{-1, 4, 6}, Params: []string{"batch", "", ""}})
+		g.AddInt64Initializer("i1", []int64{1}, []int64{1})
+		g.AddInt64Initializer("two", []int64{1}, []int64{2})
+		g.AddInt64Initializer("head", []int64{2}, []int64{4, -1})
+		g.AddInt64Initializer("three", []int64{1}, []int64{3})
+		g.AddInt64Initializer("last", []int64{int64(len(last))}, last)
+		g.AddNode("Transpose", []string{"x"}, []string{"t"}, onnx.IntsAttr("perm", 1, 0, 2)).Name = "t"
+		g.AddNode("Shape", []string{"t"}, []string{"s"}).Name = "s"
+		g.AddNode("Gather", []string{"s", "i1"}, []string{"n"}).Name = "n"
+		g.AddNode("Mul", []string{"n", "two"}, []string{"n2"}).Name = "n2"
+		g.AddNode("Concat", []string{"head", "three"}, []string{"target"}, onnx.IntAttr("axis", 0)).Name = "target"
+		g.AddNode("Reshape", []string{"t", "target"}, []string{"heads"}).Name = "heads"
+		g.AddNode("Reshape", []string{"heads", "last"}, []string{"rows"}).Name = "rows"
+		return m
+	}
+	walk := func(m *onnx.Model, visit func(c *graph.Call, outs []*graph.Value) error) error {
+		p, err := graph.NewPlan(m, nil, nil)
+		if err != nil {
+			return err
+		}
+		w, ref := graph.NewWalker(m), graph.NewWalker(m)
+		p.Feed(w, 1)
+		p.Feed(ref, 3)
+		w.Ref, w.Visit = ref, visit
+		return w.Walk()
+	}
+	got := map[string]string{}
+	fixed := map[string]bool{}
+	err := walk(build([]int64{-1, 3}), func(c *graph.Call, outs []*graph.Value) error {
+		o := c.Node.Outputs[0]
+		d, err := c.Dims(o)
+		if err != nil {
+			return err
+		}
+		got[o] = d.String()
+		fixed[o] = c.Walker().Fixed(o)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"t": "[4 N 6]", "s": "[3]", "n": "[1]", "n2": "[1]", "target": "[3]", "heads": "[4 N*2 3]", "rows": "[N*8 3]"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: dims %s, want %s", k, got[k], v)
+		}
+	}
+	if want := map[string]bool{"s": false, "n": false, "n2": false, "target": true, "t": false}; !maps.Equal(want, map[string]bool{"s": fixed["s"], "n": fixed["n"], "n2": fixed["n2"], "target": fixed["target"], "t": fixed["t"]}) {
+		t.Errorf("fixed %v, want %v", fixed, want)
+	}
+	// A target that fixes the batch at 1: [8, 3] walks at batch 1 only.
+	err = walk(build([]int64{8, 3}), func(*graph.Call, []*graph.Value) error { return nil })
+	if want := `onnx: node "rows" (Reshape): at batch 3: cannot reshape input of shape [4 6 3] (72 elements) to [8 3] (at batch 1 it walks: its shapes do not scale with the batch)`; err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant %s", err, want)
 	}
 }

@@ -7,9 +7,15 @@ import (
 )
 
 // ops is the front-end's table of operator types (default domain): every
-// op that only carries shapes and constants. The ops that become layers
-// (Conv, Gemm, MatMul...) are the importers' (Walker.Lower).
+// op that only carries shapes and constants, and the shapes of Conv, Gemm
+// and MatMul (layers.go). The other ops that become layers (ConvTranspose,
+// Einsum, LSTM...) are workload/onnx's (Walker.Lower).
 var ops = map[string]Op{
+	// Layers: their shapes (see layers.go).
+	"Conv":   {conv, 2},
+	"Gemm":   {gemm, 2},
+	"MatMul": {matmul, 2},
+
 	// Quantization (see ops_quant.go).
 	"QuantizeLinear":        {quantizeLinear, 2},
 	"DequantizeLinear":      {dequantizeLinear, 2},

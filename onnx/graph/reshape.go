@@ -7,16 +7,11 @@ import (
 	"github.com/nnergy/nnergy/onnx"
 )
 
-// Reshape returns the shape a Reshape of an input of shape in to target
+// reshape returns the shape a Reshape of an input of shape in to target
 // gives: 0 copies the input's dimension at the same index (unless
 // allowZero, when it is a dimension of size 0), -1 is inferred from the
-// number of elements. The error says what is wrong with target.
-func Reshape(in, target []int64, allowZero bool) ([]int64, error) {
-	return reshape(in, target, target, allowZero)
-}
-
-// reshape is Reshape whose messages show the target as the file gives it,
-// shown, when target has been adjusted (the batch).
+// number of elements. The error says what is wrong with target, shown as
+// the file gives it (shown) when target has been adjusted (the batch).
 func reshape(in, target, shown []int64, allowZero bool) ([]int64, error) {
 	out := slices.Clone(target)
 	infer := -1

@@ -382,34 +382,48 @@ func sliceOf(x *Value, ax []int, starts, ends, steps []int64) *Value {
 
 func slice(c *Call) ([]*Value, error) {
 	x := c.In[0]
-	var starts, ends, as, steps []int64
-	var err error
+	starts, ends, ax, steps, err := c.SliceArgs()
+	if err != nil {
+		return nil, err
+	}
+	r := sliceOf(x, ax, starts, ends, steps)
+	r.Batch = x.Batch && r.Shape[0] == x.Shape[0]
+	return []*Value{r}, nil
+}
+
+// SliceArgs reads the starts, ends, axes and steps of a Slice node: inputs
+// from opset 10, attributes before. The axes (by default the first
+// len(starts)) are normalized against the rank of input 0; the steps
+// default to 1 and must not be 0.
+func (c *Call) SliceArgs() (starts, ends []int64, axes []int, steps []int64, err error) {
+	fail := func(err error) ([]int64, []int64, []int, []int64, error) { return nil, nil, nil, nil, err }
+	var as []int64
 	if len(c.In) > 1 { // opset 10: inputs
 		if starts, err = c.Ints(1, "starts"); err != nil {
-			return nil, err
+			return fail(err)
 		}
 		if ends, err = c.Ints(2, "ends"); err != nil {
-			return nil, err
+			return fail(err)
 		}
 		if c.Arg(3) != nil {
 			if as, err = c.Ints(3, "axes"); err != nil {
-				return nil, err
+				return fail(err)
 			}
 		}
 		if c.Arg(4) != nil {
 			if steps, err = c.Ints(4, "steps"); err != nil {
-				return nil, err
+				return fail(err)
 			}
 		}
 	} else {
 		if starts, err = c.Node.Ints("starts", -1, nil); err != nil {
-			return nil, c.Wrap(err)
+			return fail(c.Wrap(err))
 		}
 		if ends, err = c.Node.Ints("ends", len(starts), nil); err != nil {
-			return nil, c.Wrap(err)
+			return fail(c.Wrap(err))
 		}
 		if as, err = c.Node.Ints("axes", len(starts), nil); err != nil {
-			return nil, c.Wrap(err)
+			return fail(c.Wrap(err))
 		}
 	}
 	if as == nil {
@@ -423,18 +437,15 @@ func slice(c *Call) ([]*Value, error) {
 		}
 	}
 	if len(ends) != len(starts) || len(as) != len(starts) || len(steps) != len(starts) {
-		return nil, c.Errorf("starts, ends, axes and steps differ in length")
+		return fail(c.Errorf("starts, ends, axes and steps differ in length"))
 	}
-	ax, err := Axes(as, len(x.Shape))
-	if err != nil {
-		return nil, c.Errorf("%v", err)
+	if axes, err = Axes(as, len(c.In[0].Shape)); err != nil {
+		return fail(c.Errorf("%v", err))
 	}
 	if slices.Contains(steps, 0) {
-		return nil, c.Errorf("a step is 0")
+		return fail(c.Errorf("a step is 0"))
 	}
-	r := sliceOf(x, ax, starts, ends, steps)
-	r.Batch = x.Batch && r.Shape[0] == x.Shape[0]
-	return []*Value{r}, nil
+	return starts, ends, axes, steps, nil
 }
 
 func split(c *Call) ([]*Value, error) {

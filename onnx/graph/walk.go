@@ -44,7 +44,14 @@ type Walker struct {
 	// OwnBatch is the file's static batch size (0 when symbolic): a
 	// Reshape whose target starts with it keeps the batch of its input.
 	OwnBatch int64
-	Values   map[string]*Value
+	// Batch is the batch size the graph inputs are fed at (Plan.Feed).
+	Batch  int64
+	Values map[string]*Value
+	// Ref, when set, walks the same graph with its inputs fed at another
+	// batch size: Walk takes it through every node just before this
+	// walker, so that Dims and Fixed can tell the dimensions and constants
+	// that depend on the batch from those that do not.
+	Ref *Walker
 	// Lower holds the ops the importer lowers itself, by op type. They
 	// take precedence over the front-end's; the values they return set
 	// their own From (the front-end's ops pass on the union of their
@@ -55,6 +62,8 @@ type Walker struct {
 	// that lowers every node (the training engine's) builds from the
 	// front-end's facts there, constants already folded.
 	Visit func(c *Call, outs []*Value) error
+
+	refErr error // Ref's error on the node being walked
 }
 
 // NewWalker returns a walker of m's graph whose opset is m's (or
@@ -69,15 +78,27 @@ func NewWalker(m *onnx.Model) *Walker {
 
 // Walk gives the initializers and then every node's outputs their values,
 // visiting the nodes in topological order (the stored order when it is
-// one, as ONNX requires; see order).
+// one, as ONNX requires; see order). With a Ref, a node that Ref cannot
+// walk is an error (see Dims) once this walker has walked it.
 func (w *Walker) Walk() error {
 	for _, t := range w.Model.Graph.Initializers {
 		w.Values[t.Name] = Const(t)
+		if w.Ref != nil {
+			w.Ref.Values[t.Name] = Const(t)
+		}
 	}
 	defined := func(name string) bool { return w.Values[name] != nil }
 	for _, n := range order(w.Model.Graph, defined) {
+		if w.Ref != nil {
+			if err := w.Ref.Node(n); err != nil {
+				w.refErr = w.atRef(err)
+			}
+		}
 		if err := w.Node(n); err != nil {
 			return err
+		}
+		if w.refErr != nil {
+			return w.refErr
 		}
 	}
 	return nil

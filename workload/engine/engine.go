@@ -14,10 +14,13 @@ import (
 )
 
 // Lower returns the accelerator workload of m at the given batch size:
-// one layer per convolution (grouped and depthwise included) and linear
-// layer (a fully connected layer), named after its node, in model order,
-// with graph edges traced through the layers without MACs (activations,
-// pooling, batch norm, flatten, adds, concatenations). Each layer's weight
+// one layer per convolution (grouped and depthwise included), linear
+// layer (a fully connected layer, or a GEMM over tokens) and product of
+// two activations (a batched matmul, batch × heads on G), named after its
+// node, in model order, with graph edges (From, in model order) traced
+// through the layers without MACs (activations, pooling, batch norm,
+// flatten, adds, concatenations). These are the layers package
+// workload/onnx makes of the model's ONNX export. Each layer's weight
 // density is its fraction of nonzero weights (masked or not; at least one
 // nonzero, as in package workload/onnx), and a convolution's weights are
 // kept as measured values (sparse.Measured), so a pruned model's sparsity,
@@ -72,13 +75,15 @@ func Lower(m *nn.Model, batch int) (*workload.Network, error) {
 			}
 		case nn.KindMatMul:
 			// Two activations, [... rows inner] × [... inner cols]: one
-			// product per leading index (attention heads) per sample.
+			// product per leading index (attention heads) per sample, all
+			// on G, as package workload/onnx lowers a product of two
+			// activations that both vary along the batch.
 			a, b := shapes[li.Inputs[0]], shapes[li.Inputs[1]]
 			if len(a) < 2 || len(b) < 2 {
 				return nil, fmt.Errorf("engine: node %q: matmul of shapes %v and %v, want at least 2 axes each", li.Name, a, b)
 			}
 			heads := numel(a[:len(a)-2])
-			l, err = workload.NewMatMul(li.Name, batch, heads, a[len(a)-2], a[len(a)-1], b[len(b)-1])
+			l, err = workload.NewMatMul(li.Name, 1, batch*heads, a[len(a)-2], a[len(a)-1], b[len(b)-1])
 			if err == nil {
 				l.From = from
 				producers[li.Name] = []string{li.Name}
@@ -113,6 +118,13 @@ func Lower(m *nn.Model, batch int) (*workload.Network, error) {
 	}
 	if len(net.Layers) == 0 {
 		return nil, fmt.Errorf("engine: the model has no convolution or linear layer")
+	}
+	at := map[string]int{} // From lists layers in model order
+	for i, l := range net.Layers {
+		at[l.Name] = i
+	}
+	for _, l := range net.Layers {
+		slices.SortFunc(l.From, func(a, b string) int { return at[a] - at[b] })
 	}
 	return net, nil
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,11 +41,19 @@ func layersOf(n *workload.Network) []loweredLayer {
 }
 
 // TestLoweringsAgree: for every model the project can make (the trainable
-// zoo, whole and with filters removed), the engine's lowering
-// (engine.Lower) and the analysis import of the model's ONNX export
-// (workload/onnx) give the same layers, shapes, MACs, edges and weight
-// densities, at batch 1 and 3.
+// zoo, whole and with filters removed, and the ONNX test graphs the engine
+// imports: PyTorch CNNs, MobileNetV3, EfficientNet-B0 and transformers),
+// the engine's lowering (engine.Lower) and the analysis import of the
+// model's ONNX export (workload/onnx) give the same layers, shapes, MACs,
+// edges and weight densities, at batch 1 and 3. Their MACs are also the
+// engine's own count (nn.Describe) and, for a test graph, those of the
+// analysis import of the graph as PyTorch wrote it.
 func TestLoweringsAgree(t *testing.T) {
+	type model struct {
+		name, file string // file: the ONNX test graph the model is imported from
+		m          *nn.Model
+	}
+	var models []model
 	for _, name := range zoo.Names() {
 		for _, pruned := range []bool{false, true} {
 			m, err := zoo.New(name, 1)
@@ -54,35 +63,71 @@ func TestLoweringsAgree(t *testing.T) {
 			if pruned {
 				removeFirstFilters(t, m)
 			}
-			data, err := exported(m)
-			if err != nil {
-				t.Fatalf("%s: export: %v", name, err)
-			}
-			for _, batch := range []int{1, 3} {
-				t.Run(fmt.Sprintf("%s/pruned=%v/batch=%d", name, pruned, batch), func(t *testing.T) {
-					lowered, err := engine.Lower(m, batch)
-					if err != nil {
-						t.Fatal(err)
-					}
-					om, err := onnx.Parse(name+".onnx", data)
-					if err != nil {
-						t.Fatal(err)
-					}
-					analysis, err := wonnx.Import(om, batch)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if diff := cmp.Diff(layersOf(lowered), layersOf(analysis)); diff != "" {
-						t.Errorf("engine lowering (-) and ONNX import (+) differ:\n%s", diff)
-					}
-					if len(lowered.Layers) == 0 {
-						t.Fatal("no layers")
-					}
-					if e, a := lowered.MACs(), analysis.MACs(); e != a {
-						t.Errorf("MACs: engine %d, ONNX import %d", e, a)
-					}
-				})
-			}
+			models = append(models, model{name: fmt.Sprintf("%s/pruned=%v", name, pruned), m: m})
+		}
+	}
+	files, err := filepath.Glob("../../nn/onnx/testdata/*.onnx")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no ONNX test graphs (%v)", err)
+	}
+	for _, f := range files {
+		m, err := nnonnx.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, model{name: filepath.Base(f), file: f, m: m})
+	}
+	for _, mm := range models {
+		data, err := exported(mm.m)
+		if err != nil {
+			t.Fatalf("%s: export: %v", mm.name, err)
+		}
+		infos, err := nn.Describe(mm.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var engineMACs int64
+		for _, li := range infos {
+			engineMACs += li.MACs
+		}
+		for _, batch := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/batch=%d", mm.name, batch), func(t *testing.T) {
+				lowered, err := engine.Lower(mm.m, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := lowered.Validate(); err != nil {
+					t.Error(err)
+				}
+				om, err := onnx.Parse("model.onnx", data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				analysis, err := wonnx.Import(om, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(layersOf(lowered), layersOf(analysis)); diff != "" {
+					t.Errorf("engine lowering (-) and ONNX import (+) differ:\n%s", diff)
+				}
+				if len(lowered.Layers) == 0 {
+					t.Fatal("no layers")
+				}
+				got := lowered.MACs()
+				if a := analysis.MACs(); got != a || got != engineMACs*int64(batch) {
+					t.Errorf("MACs: lowered %d, ONNX import of the export %d, engine count %d", got, a, engineMACs*int64(batch))
+				}
+				if mm.file == "" {
+					return
+				}
+				orig, err := wonnx.ReadFile(mm.file, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o := orig.MACs(); got != o {
+					t.Errorf("MACs: lowered %d, ONNX import of %s %d", got, mm.file, o)
+				}
+			})
 		}
 	}
 }
@@ -115,43 +160,6 @@ func exported(m *nn.Model) ([]byte, error) {
 		return nil, err
 	}
 	return onnx.Marshal(om)
-}
-
-// TestLowerTransformer: a transformer the engine imports from PyTorch (two
-// encoder layers over 28 tokens) lowers with the MACs the engine counts and
-// the analysis import of the same file finds: linear layers once per token,
-// attention's products of activations included.
-func TestLowerTransformer(t *testing.T) {
-	for _, file := range []string{"../../nn/onnx/testdata/tf.onnx", "../../nn/onnx/testdata/tf_ln.onnx"} {
-		m, err := nnonnx.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		infos, err := nn.Describe(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var engineMACs int64
-		for _, li := range infos {
-			engineMACs += li.MACs
-		}
-		for _, batch := range []int{1, 3} {
-			lowered, err := engine.Lower(m, batch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			analysis, err := wonnx.ReadFile(file, batch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := lowered.MACs(); got != engineMACs*int64(batch) || got != analysis.MACs() {
-				t.Errorf("%s batch %d: lowered %d MACs, engine counts %d, ONNX import %d", file, batch, got, engineMACs*int64(batch), analysis.MACs())
-			}
-			if err := lowered.Validate(); err != nil {
-				t.Error(err)
-			}
-		}
-	}
 }
 
 // TestLowerPrunedTransformer: once the hidden width of its feed-forward

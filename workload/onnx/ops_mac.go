@@ -1,7 +1,6 @@
 package onnx
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/nnergy/nnergy/onnx/graph"
@@ -24,18 +23,11 @@ func (im *importer) convOf(c *call, x, w *value, wi int) ([]*value, error) {
 	if len(w.Shape) != len(x.Shape) {
 		return nil, im.errorf(c.Node, "weights %q have shape %v, want rank %d", c.Node.Inputs[wi], w.Shape, len(x.Shape))
 	}
-	group, err := c.Node.Int("group", 1)
+	group, win, shape, err := graph.ConvOf(c.Node, x.Shape, w.Shape)
 	if err != nil {
 		return nil, im.wrap(err)
 	}
 	inC, outC := x.Shape[1], w.Shape[0]
-	if group <= 0 || inC%group != 0 || outC%group != 0 || w.Shape[1]*group != inC {
-		return nil, im.errorf(c.Node, "weights of shape %v with group %d do not fit input of shape %v", w.Shape, group, x.Shape)
-	}
-	win, err := graph.ReadWindow(c.Node, x.Shape[2:], w.Shape[2:])
-	if err != nil {
-		return nil, im.wrap(err)
-	}
 	// A 1-D convolution is a 2-D one of height 1.
 	if len(x.Shape) == 3 {
 		win = graph.Window{
@@ -61,13 +53,8 @@ func (im *importer) convOf(c *call, x, w *value, wi int) ([]*value, error) {
 	if err != nil {
 		return nil, im.errorf(c.Node, "%s", trimPrefix(err))
 	}
-	p, q := int64(l.Shape[workload.P]), int64(l.Shape[workload.Q])
-	if p != win.Out(0, h, false) || q != win.Out(1, wd, false) {
+	if p, q := int64(l.Shape[workload.P]), int64(l.Shape[workload.Q]); q != shape[len(shape)-1] || len(shape) == 4 && p != shape[2] {
 		return nil, im.errorf(c.Node, "output size %dx%d disagrees with the ONNX rule", p, q)
-	}
-	shape := []int64{x.Shape[0], outC, p, q}
-	if len(x.Shape) == 3 {
-		shape = []int64{x.Shape[0], outC, q}
 	}
 	return []*value{im.addLayer(c, l, w, shape, x.Batch)}, nil
 }
@@ -137,34 +124,19 @@ func (im *importer) product(c *call, a, b *value, as, bs []int64, batch bool) ([
 // productLayer builds the layer of product, and returns it with its
 // constant operand and the shape of its output.
 func (im *importer) productLayer(c *call, a, b *value, as, bs []int64) (*workload.Layer, *value, []int64, error) {
-	dropM, dropN := len(as) == 1, len(bs) == 1
-	if dropM {
+	out, err := graph.MatMulShape(as, bs)
+	if err != nil {
+		return nil, nil, nil, im.errorf(c.Node, "%v", err)
+	}
+	if len(as) == 1 {
 		as = []int64{1, as[0]}
 	}
-	if dropN {
+	if len(bs) == 1 {
 		bs = []int64{bs[0], 1}
 	}
 	m, k, n := as[len(as)-2], as[len(as)-1], bs[len(bs)-1]
-	if bs[len(bs)-2] != k {
-		return nil, nil, nil, im.errorf(c.Node, "inner dimensions of %v and %v differ", a.Shape, b.Shape)
-	}
 	ab, bb := as[:len(as)-2], bs[:len(bs)-2]
-	ob, err := graph.Broadcast(ab, bb)
-	if err != nil {
-		return nil, nil, nil, im.errorf(c.Node, "batch dimensions of %v and %v do not broadcast", a.Shape, b.Shape)
-	}
-	out := slices.Clone(ob)
-	if !dropM {
-		out = append(out, m)
-	}
-	if !dropN {
-		out = append(out, n)
-	}
-	for _, d := range slices.Concat(as, bs) {
-		if d <= 0 {
-			return nil, nil, nil, im.errorf(c.Node, "empty operand: shapes %v and %v", a.Shape, b.Shape)
-		}
-	}
+	ob, _ := graph.Broadcast(ab, bb)
 	bConst := b.Known && b.Floats != nil && len(bs) == 2
 	aConst := a.Known && a.Floats != nil && len(as) == 2 && !bConst
 	shape := workload.Ones()

@@ -296,7 +296,7 @@ func TestImportErrors(t *testing.T) {
 			g.AddNode("Conv", []string{"x", weight(g, "w", 0, 4, 3, 9, 9)}, []string{"y"}).Name = "c"
 			return m
 		},
-		err: `onnx: m.onnx: node "c" (Conv): kernel 9x9 does not fit input 4x4`,
+		err: `onnx: m.onnx: node "c" (Conv): kernel [9 9] with dilations [1 1] does not fit input of shape [1 3 4 4]`,
 	}, {
 		name: "conv3d",
 		build: func() *onnx.Model {
