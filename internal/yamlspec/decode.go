@@ -38,7 +38,9 @@ type Doc struct {
 // (allocated when the key is present, so nil means absent), slices and
 // arrays (sequences; an array needs exactly its length), string (any
 // scalar), bool, signed integers and float64 (finite numbers; integers are
-// accepted where floats are wanted). A key given without a value is an error.
+// accepted where floats are wanted), and yaml.Node, which takes any value
+// as it is (aliases resolved) for the caller to check: a value whose type
+// depends on other values. A key given without a value is an error.
 func Decode(file string, data []byte, v any) (*Doc, error) {
 	d := &Doc{File: file, pos: map[string]Pos{"": {File: file}}}
 	rv := reflect.ValueOf(v)
@@ -153,6 +155,9 @@ func (d *Doc) errAt(n *yaml.Node, path, format string, args ...any) {
 	d.Errs.Add(d.nodePos(n), path, fmt.Sprintf(format, args...))
 }
 
+// nodeType is the type of a field that takes any value as it is.
+var nodeType = reflect.TypeFor[yaml.Node]()
+
 func isNull(n *yaml.Node) bool {
 	return n.Kind == 0 || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
@@ -180,6 +185,12 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 			at = key
 		}
 		d.errAt(at, path, "missing value")
+		return
+	}
+	if v.Type() == nodeType {
+		// A raw value: the caller checks it (its type may depend on other
+		// values), positioned at path.
+		v.Set(reflect.ValueOf(*n))
 		return
 	}
 	if v.Kind() == reflect.Pointer {
