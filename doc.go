@@ -54,7 +54,7 @@
 //	mapspace          the space of legal mappings under constraints
 //	mapper            exhaustive and annealing searches over a mapspace
 //	dataflow          WS, OS, IS, RS, NLR as constraints and as a builder
-//	explore           whole networks, per-shape caching, comparisons
+//	explore           whole networks, per-shape caching, comparisons, Pareto fronts
 //	measure           nn models scored on an accelerator, on this CPU, or by counts
 //	prune             magnitude and energy-aware pruning
 //	netadapt          NetAdapt over any measurer
