@@ -42,7 +42,7 @@ func ExampleNewEval() {
 	fmt.Printf("%s is bound by %s %s\n", rep.Layers[0].Name, rep.Layers[0].BoundBy, rep.Layers[0].BoundLevel)
 	json.NewEncoder(os.Stdout).Encode(rep.Layers[0].Mapping.Levels[2])
 	// Output:
-	// nnergy.report/v1 eval: lenet5 on eyeriss, 5 layers
+	// nnergy.report/v2 eval: lenet5 on eyeriss, 5 layers
 	// 15.807 uJ per inference, 3435 inferences/s, 54.3 mW
 	// dense twin 16.804 uJ: 5.9% saved
 	// c1 is bound by level DRAM

@@ -9,7 +9,7 @@ import (
 )
 
 // Decode reads a report of this version, with no unknown fields, into a
-// value of its kind: *Eval, *Map, *Compare, *Prune or *Adapt.
+// value of its kind: *Eval, *Map, *Compare, *Prune, *Adapt or *Sweep.
 func Decode(b []byte) (any, error) {
 	var h Header
 	if err := json.Unmarshal(b, &h); err != nil {
@@ -33,8 +33,10 @@ func Decode(b []byte) (any, error) {
 		v = &Prune{}
 	case KindAdapt:
 		v = &Adapt{}
+	case KindSweep:
+		v = &Sweep{}
 	default:
-		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune or adapt)", h.Kind)
+		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune, adapt or sweep)", h.Kind)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -1,6 +1,6 @@
 // Package report holds the result types that nnergy's commands emit as JSON
-// (eval, map, compare, and the prune and adapt histories), built from the
-// results of packages explore, cost, mapper, prune and netadapt. The types
+// (eval, map, compare, sweep, and the prune and adapt histories), built from
+// the results of packages explore, cost, mapper, sweep, prune and netadapt. The types
 // are the schema: docs/format/report.md describes every field and
 // docs/format/report.schema.json checks it. Every report carries Version;
 // renaming, removing or retyping a field changes it.
@@ -13,7 +13,7 @@ package report
 import "github.com/nnergy/nnergy/workload"
 
 // Version is the schema version of every report.
-const Version = "nnergy.report/v1"
+const Version = "nnergy.report/v2"
 
 // Kind says which command made a report.
 type Kind string
@@ -25,6 +25,7 @@ const (
 	KindCompare Kind = "compare"
 	KindPrune   Kind = "prune"
 	KindAdapt   Kind = "adapt"
+	KindSweep   Kind = "sweep"
 )
 
 // Header starts every report: the schema version and the kind.
