@@ -27,11 +27,23 @@ type (
 		name string
 		slot int
 	}
-	negExpr   struct{ x expr }
-	binExpr   struct{ op byte; l, r expr }
-	callExpr  struct{ fn string; args []expr }
-	cmpExpr   struct{ op string; l, r expr }
-	parseErr  struct{ col int; msg string }
+	negExpr struct{ x expr }
+	binExpr struct {
+		op   byte
+		l, r expr
+	}
+	callExpr struct {
+		fn   string
+		args []expr
+	}
+	cmpExpr struct {
+		op   string
+		l, r expr
+	}
+	parseErr struct {
+		col int
+		msg string
+	}
 	exprToken struct {
 		col  int // 1-based column in the expression
 		text string

@@ -462,16 +462,18 @@ func (v *validator) workloads(nets []string, batches []int) {
 	} else if len(batches) == 0 {
 		d.Errorf("batches", "empty (leave it out for batch 1)")
 	}
-	ok := true
+	// The networks load at the valid batches, so that their own problems
+	// show with the batches'.
+	var good []int
 	for i, b := range batches {
 		p := yamlspec.Index("batches", i)
 		switch {
 		case b < 1:
 			d.Errorf(p, "must be at least 1, got %d", b)
-			ok = false
 		case slices.Index(batches, b) < i:
 			d.Errorf(p, "batch %d listed twice", b)
-			ok = false
+		default:
+			good = append(good, b)
 		}
 	}
 	seen := map[string]int{}
@@ -482,13 +484,15 @@ func (v *validator) workloads(nets []string, batches []int) {
 			continue
 		}
 		seen[m] = i
-		if !ok {
-			continue
-		}
-		for _, b := range batches {
+		for k, b := range good {
 			net, err := load.Network(v.modelPath(m), load.Options{Batch: b})
+			switch {
+			case err != nil && k == 0:
+				d.Errorf(p, "%v", err)
+			case err != nil:
+				d.Errorf(p, "at batch %d: %v", b, err)
+			}
 			if err != nil {
-				d.Errorf(p, "batch %d: %v", b, err)
 				break
 			}
 			v.s.Workloads = append(v.s.Workloads, Workload{Model: m, Batch: b, Network: net})
