@@ -14,5 +14,6 @@ func (e *env) commands() []*cobra.Command {
 		e.pruneCmd(), // prune.go
 		e.adaptCmd(), // adapt.go
 		e.plotCmd(),  // plot.go
+		e.sweepCmd(), // sweep.go
 	}
 }
