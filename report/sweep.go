@@ -33,7 +33,7 @@ type Sweep struct {
 	TotalPoints  int        `json:"total_points"`
 	Shard        SweepShard `json:"shard"`
 	// Points are the points of the shard, in index order.
-	Points []SweepPoint  `json:"points"`
+	Points []SweepPoint `json:"points"`
 	Pareto *SweepPareto `json:"pareto,omitempty"`
 }
 

@@ -605,10 +605,22 @@ func (v *validator) param(a *paramYAML, p string, axis int, levels []string) int
 	}
 	prm.numeric = true
 	if a.Range != nil {
-		if variable {
-			prm.kind = kindNumber
+		rk := prm.kind
+		switch {
+		case variable:
+			rk = kindNumber
+		case prm.target.mapper == "max_evaluations":
+			rk = kindInt
 		}
-		vals, msg := rangeValues(a.Range, prm.kind)
+		vals, msg := rangeValues(a.Range, rk)
+		if msg == "" && prm.kind == kindMapper {
+			for _, v := range vals {
+				var m Mapper
+				if msg = setMapper(&m, prm.target.mapper, v.Text); msg != "" {
+					break
+				}
+			}
+		}
 		if msg != "" {
 			d.Errorf(yamlspec.Join(p, "range"), "%s", msg)
 			return -1

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/nnergy/nnergy/cost"
-	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/workload"
@@ -219,13 +218,4 @@ func ownLayers(n *workload.Network) *workload.Network {
 		c.Layers[i] = &lc
 	}
 	return &c
-}
-
-// Dataflows lists the dataflow names a mapper parameter may take.
-func Dataflows() []string {
-	var out []string
-	for _, d := range dataflow.Dataflows {
-		out = append(out, d.String())
-	}
-	return append(out, DataflowBest)
 }

@@ -741,3 +741,28 @@ func TestExamples(t *testing.T) {
 		t.Errorf("%d example sweeps, want 3", n)
 	}
 }
+
+// The search budget can be a range; other mapper settings cannot.
+func TestMapperRanges(t *testing.T) {
+	s := mustParse(t, head+"parameters:\n  - {name: b, key: mapper.max_evaluations, range: {from: 1000, to: 4000, factor: 2}}\n")
+	var got []int64
+	for i := range s.Points {
+		d, reason := s.Design(&s.Points[i])
+		if reason != "" {
+			t.Fatal(reason)
+		}
+		got = append(got, d.Mapper.Search.MaxEvaluations)
+	}
+	if !slices.Equal(got, []int64{1000, 2000, 4000}) {
+		t.Errorf("budgets %v", got)
+	}
+	for src, want := range map[string]string{
+		"{key: mapper.max_evaluations, range: {from: 0, to: 4, step: 1}}": `t.yaml:6:35: parameters[0].range: want an integer of at least 1, got "0"`,
+		"{key: mapper.dataflow, range: {from: 1, to: 4, step: 1}}":        "t.yaml:6:28: parameters[0].range: a range gives numbers; the key takes a mapper setting",
+	} {
+		_, err := Parse("t.yaml", []byte(head+"parameters:\n  - "+src+"\n"))
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %s", src, err, want)
+		}
+	}
+}
