@@ -188,14 +188,13 @@ func NewSweep(res *sweep.Result, objs []sweep.Objective) (*Sweep, error) {
 		pr := &res.Points[i]
 		p := pr.Point
 		sp := SweepPoint{Index: p.Index, ID: p.ID, Values: []SweepValue{}, Valid: pr.Valid(), Reason: pr.Reason,
-			Method: s.Mapper.Method.String(), Dataflow: s.Mapper.DataflowName(), Results: []SweepResult{}}
+			Method: pr.Design.Mapper.Method.String(), Dataflow: pr.Design.Mapper.DataflowName(), Results: []SweepResult{}}
 		for k, v := range p.Values {
 			sp.Values = append(sp.Values, SweepValue{Name: names[k], Value: v.Text})
 		}
 		if pr.Valid() {
 			d := &pr.Design
 			sp.MACUnits, sp.ClockHz = int64(d.Arch.MACUnits()), d.Arch.ClockHz
-			sp.Method, sp.Dataflow = d.Mapper.Method.String(), d.Mapper.DataflowName()
 			sp.Searches, sp.Evaluations = pr.Cache.Searches, pr.Evaluations
 		}
 		for w := range pr.Workloads {

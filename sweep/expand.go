@@ -162,19 +162,22 @@ type Design struct {
 // Design returns p's architecture, built from the base architecture's
 // file with p's values set so that the architecture's own validation
 // applies, and its mapper settings; or why p is invalid.
+//
+// The Design of an invalid point has its Mapper but no Arch.
 func (s *Sweep) Design(p *Point) (Design, string) {
-	if p.Reason != "" {
-		return Design{}, p.Reason
-	}
 	d := Design{Mapper: s.Mapper}
 	for i, prm := range s.Params {
 		if prm.target.kind == kindMapper {
 			setMapper(&d.Mapper, prm.target.mapper, p.Values[i].Text) // validated
 		}
 	}
+	bad := Design{Mapper: d.Mapper}
+	if p.Reason != "" {
+		return bad, p.Reason
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(s.archYAML, &root); err != nil {
-		return Design{}, fmt.Sprintf("the base architecture: %v", err) // it parsed before
+		return bad, fmt.Sprintf("the base architecture: %v", err) // it parsed before
 	}
 	set := func(t target, v Value) string {
 		if t.kind == kindMapper || len(t.path) == 0 {
@@ -187,26 +190,26 @@ func (s *Sweep) Design(p *Point) (Design, string) {
 	}
 	for i, prm := range s.Params {
 		if msg := set(prm.target, p.Values[i]); msg != "" {
-			return Design{}, fmt.Sprintf("%s: %s", prm.Key, msg)
+			return bad, fmt.Sprintf("%s: %s", prm.Key, msg)
 		}
 	}
 	for j, dr := range s.Derived {
 		if msg := set(dr.target, p.Values[len(s.Params)+j]); msg != "" {
-			return Design{}, fmt.Sprintf("%s: %s", dr.Key, msg)
+			return bad, fmt.Sprintf("%s: %s", dr.Key, msg)
 		}
 	}
 	b, err := yaml.Marshal(&root)
 	if err != nil {
-		return Design{}, fmt.Sprintf("the point's architecture: %v", err)
+		return bad, fmt.Sprintf("the point's architecture: %v", err)
 	}
 	spec, err := arch.Parse(s.archFile, b)
 	if err != nil {
-		return Design{}, "architecture: " + errorText(err)
+		return bad, "architecture: " + errorText(err)
 	}
 	spec.Source = fmt.Sprintf("%s, point %s of sweep %s", s.Arch.Source, p.ID, s.Name)
 	d.Arch, d.YAML = spec, b
 	if d.Mapper.Method == Builder && d.Mapper.Dataflow == nil {
-		return Design{}, fmt.Sprintf("the builder needs a dataflow (%s), not best", dataflow.Choices())
+		return bad, fmt.Sprintf("the builder needs a dataflow (%s), not best", dataflow.Choices())
 	}
 	return d, ""
 }

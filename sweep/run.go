@@ -36,7 +36,7 @@ type Result struct {
 type PointResult struct {
 	Point *Point
 	// Design is the point's architecture and mapper (Arch nil when Reason
-	// is set).
+	// is set; the mapper is the point's all the same).
 	Design Design
 	// Reason says why the point is invalid: its architecture does not
 	// validate, or a derived value cannot be computed.
@@ -169,13 +169,14 @@ func (s *Sweep) Evaluate(ctx context.Context, p *Point) (PointResult, error) {
 		return r, err
 	}
 	d, reason := s.Design(p)
+	r.Design = d
 	if reason != "" {
 		r.Reason = reason
 		return r, nil
 	}
-	r.Design = d
 	m, err := cost.New(d.Arch)
 	if err != nil {
+		r.Design.Arch = nil
 		r.Reason = "architecture: " + strings.TrimPrefix(err.Error(), "cost: ")
 		return r, nil
 	}
