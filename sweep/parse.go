@@ -3,15 +3,12 @@ package sweep
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
@@ -140,17 +137,6 @@ type Workload struct {
 	Model   string
 	Batch   int
 	Network *workload.Network
-}
-
-// Value is one value of a parameter or derived value.
-type Value struct {
-	// Text is the value as labels, IDs and reports write it: 16, 0.5, rs,
-	// [Weights, Inputs].
-	Text string
-	// Num is the value of a number (IsNum).
-	Num   float64
-	IsNum bool
-	node  *yaml.Node
 }
 
 // Point is one design point: a value of every parameter, and the derived
@@ -566,29 +552,12 @@ func (v *validator) axis(a *paramYAML, i int, levels []string) {
 func (v *validator) param(a *paramYAML, p string, axis int, levels []string) int {
 	d := v.d
 	prm := Param{Name: a.Name, Key: a.Key, Axis: axis, kind: kindNumber}
-	if prm.Name == "" {
-		prm.Name = a.Key
-	}
-	ok := true
-	if a.Key == "" && a.Name == "" {
-		d.Errorf(p, "needs a key (what it sets) or a name (a variable for expressions and labels)")
-		ok = false
+	var ok bool
+	prm.Name, prm.target, ok = v.nameAndKey(a.Name, a.Key, p, levels, false)
+	if prm.target.path != nil || prm.target.mapper != "" {
+		prm.kind = prm.target.kind
 	}
 	variable := a.Key == ""
-	if !variable {
-		t, msg := parseKey(a.Key, levels)
-		switch {
-		case msg != "" && v.s.Arch != nil:
-			d.Errorf(yamlspec.Join(p, "key"), "%s", msg)
-			ok = false
-		case msg != "":
-			ok = false // the architecture is invalid: reported already
-		default:
-			prm.target, prm.kind = t, t.kind
-			v.claimKey(t, a.Key, yamlspec.Join(p, "key"))
-		}
-	}
-	ok = v.claimName(prm.Name, p, a.Name != "") && ok
 	switch {
 	case a.Values != nil && a.Range != nil:
 		d.Errorf(p, "give values or range, not both")
@@ -645,6 +614,42 @@ func (v *validator) param(a *paramYAML, p string, axis int, levels []string) int
 	v.names[prm.Name] = nameInfo{slot: len(v.s.Params), path: p, numeric: prm.numeric}
 	v.s.Params = append(v.s.Params, prm)
 	return len(v.s.Params) - 1
+}
+
+// nameAndKey checks the name and key of a parameter or derived value at
+// path p: one of them is needed, the name defaults to the key, and a key
+// must be one a parameter (or, when number, a number) can set. It claims
+// both, and ok is false when either is wrong.
+func (v *validator) nameAndKey(name, key, p string, levels []string, number bool) (string, target, bool) {
+	d := v.d
+	var t target
+	ok := true
+	if name == "" {
+		name = key
+	}
+	if name == "" {
+		d.Errorf(p, "needs a key (what it sets) or a name (a variable for expressions and labels)")
+		return "", t, false
+	}
+	if key != "" {
+		kp := yamlspec.Join(p, "key")
+		kt, msg := parseKey(key, levels)
+		switch {
+		case msg != "" && v.s.Arch != nil:
+			d.Errorf(kp, "%s", msg)
+			ok = false
+		case msg != "":
+			ok = false // the architecture is invalid: reported already
+		case number && !kt.kind.numeric():
+			d.Errorf(kp, "%s takes %s; a derived value is a number", key, kt.kind)
+			ok = false
+		default:
+			t = kt
+			v.claimKey(t, key, kp)
+		}
+	}
+	ok = v.claimName(name, p, name != key) && ok
+	return name, t, ok
 }
 
 // claimName reserves a parameter or derived name; given says the file
@@ -731,31 +736,11 @@ func (v *validator) derived(dv *derivedYAML, i int, levels []string) {
 	d := v.d
 	p := yamlspec.Index("derived", i)
 	dr := Derived{Name: dv.Name, Key: dv.Key, Expr: dv.Expr, kind: kindNumber}
-	if dr.Name == "" {
-		dr.Name = dv.Key
+	var ok bool
+	dr.Name, dr.target, ok = v.nameAndKey(dv.Name, dv.Key, p, levels, true)
+	if dr.target.path != nil {
+		dr.kind = dr.target.kind
 	}
-	ok := true
-	if dv.Key == "" && dv.Name == "" {
-		d.Errorf(p, "needs a key (what it sets) or a name (a variable for expressions)")
-		ok = false
-	}
-	if dv.Key != "" {
-		t, msg := parseKey(dv.Key, levels)
-		switch {
-		case msg != "" && v.s.Arch != nil:
-			d.Errorf(yamlspec.Join(p, "key"), "%s", msg)
-			ok = false
-		case msg != "":
-			ok = false
-		case !t.kind.numeric():
-			d.Errorf(yamlspec.Join(p, "key"), "%s takes %s; a derived value is a number", dv.Key, t.kind)
-			ok = false
-		default:
-			dr.target, dr.kind = t, t.kind
-			v.claimKey(t, dv.Key, yamlspec.Join(p, "key"))
-		}
-	}
-	ok = v.claimName(dr.Name, p, dv.Name != "") && ok
 	slot := len(v.s.Params) + len(v.s.Derived)
 	if dv.Expr == "" {
 		d.Errorf(yamlspec.Join(p, "expr"), "required: the expression that computes it")
@@ -783,157 +768,4 @@ func (v *validator) axisLengths() []int {
 		out[p.Axis] = len(p.Values)
 	}
 	return out
-}
-
-// nodeValue checks a value as written in the file against the kind of its
-// key (or, for a variable, a number or a string).
-func nodeValue(n *yaml.Node, k kind, variable bool, mapperKey string) (Value, string) {
-	if variable {
-		if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") {
-			k = kindNumber
-		} else {
-			k = kindString
-		}
-	}
-	scalar := n.Kind == yaml.ScalarNode
-	switch k {
-	case kindInt, kindNumber:
-		var f float64
-		tag := n.ShortTag()
-		if !scalar || (tag != "!!int" && (k == kindInt || tag != "!!float")) || n.Decode(&f) != nil {
-			return Value{}, fmt.Sprintf("want %s, got %s", k, describe(n))
-		}
-		return numValue(f, k)
-	case kindBool:
-		var b bool
-		if !scalar || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
-			return Value{}, fmt.Sprintf("want true or false, got %s", describe(n))
-		}
-		return Value{Text: strconv.FormatBool(b), node: &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}}, ""
-	case kindString, kindMapper:
-		if !scalar {
-			return Value{}, fmt.Sprintf("want a string, got %s", describe(n))
-		}
-		if k == kindMapper {
-			var m Mapper
-			if msg := setMapper(&m, mapperKey, n.Value); msg != "" {
-				return Value{}, msg
-			}
-			if mapperKey == "max_evaluations" {
-				return Value{Text: n.Value, Num: float64(m.Search.MaxEvaluations), IsNum: true}, ""
-			}
-		}
-		return Value{Text: n.Value, node: &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: n.Value}}, ""
-	case kindTensors:
-		if n.Kind != yaml.SequenceNode {
-			return Value{}, fmt.Sprintf("want a list of tensors (Weights, Inputs, Outputs), got %s", describe(n))
-		}
-		seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
-		var names []string
-		for _, c := range n.Content {
-			if _, ok := tensorByName(c.Value); c.Kind != yaml.ScalarNode || !ok {
-				return Value{}, fmt.Sprintf("unknown tensor %s (want Weights, Inputs or Outputs)", describe(c))
-			}
-			if slices.Contains(names, c.Value) {
-				return Value{}, fmt.Sprintf("%s listed twice", c.Value)
-			}
-			names = append(names, c.Value)
-			seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: c.Value})
-		}
-		return Value{Text: "[" + strings.Join(names, ", ") + "]", node: seq}, ""
-	case kindPair:
-		var xy [2]int64
-		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
-			return Value{}, fmt.Sprintf("want a pair [x, y] of integers, got %s", describe(n))
-		}
-		for i, c := range n.Content {
-			if c.Kind != yaml.ScalarNode || c.ShortTag() != "!!int" || c.Decode(&xy[i]) != nil {
-				return Value{}, fmt.Sprintf("want a pair [x, y] of integers, got %s in it", describe(c))
-			}
-		}
-		seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Content: []*yaml.Node{intNode(xy[0]), intNode(xy[1])}}
-		return Value{Text: fmt.Sprintf("[%d, %d]", xy[0], xy[1]), node: seq}, ""
-	}
-	return Value{}, fmt.Sprintf("cannot set %s", k)
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a sequence"
-	}
-	return strconv.Quote(n.Value)
-}
-
-// numValue returns the number f as a value of kind k (an integer kind
-// needs a whole number).
-func numValue(f float64, k kind) (Value, string) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return Value{}, fmt.Sprintf("want a finite number, got %g", f)
-	}
-	if k == kindInt {
-		if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-			return Value{}, fmt.Sprintf("want an integer, got %s", strconv.FormatFloat(f, 'f', -1, 64))
-		}
-		t := strconv.FormatInt(int64(f), 10)
-		return Value{Text: t, Num: f, IsNum: true, node: &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: t}}, ""
-	}
-	t := strconv.FormatFloat(f, 'f', -1, 64)
-	tag := "!!float"
-	if f == math.Trunc(f) {
-		tag = "!!int"
-	}
-	return Value{Text: t, Num: f, IsNum: true, node: &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: t}}, ""
-}
-
-// rangeValues expands a range: from, from+step, ... up to to, or from,
-// from·factor, ... up to to.
-func rangeValues(r *rangeYAML, k kind) ([]Value, string) {
-	if !k.numeric() {
-		return nil, fmt.Sprintf("a range gives numbers; the key takes %s", k)
-	}
-	switch {
-	case r.From == nil || r.To == nil:
-		return nil, "needs from and to"
-	case (r.Step == nil) == (r.Factor == nil):
-		return nil, "needs step or factor (one of them)"
-	case *r.To < *r.From:
-		return nil, fmt.Sprintf("to (%g) is below from (%g)", *r.To, *r.From)
-	case r.Step != nil && *r.Step <= 0:
-		return nil, fmt.Sprintf("step must be positive, got %g", *r.Step)
-	case r.Factor != nil && *r.Factor <= 1:
-		return nil, fmt.Sprintf("factor must be more than 1, got %g", *r.Factor)
-	case r.Factor != nil && *r.From <= 0:
-		return nil, fmt.Sprintf("a range by factor starts from a positive number, got %g", *r.From)
-	}
-	var out []Value
-	// A relative tolerance keeps float steps from missing to.
-	limit := *r.To + 1e-9*math.Max(1, math.Abs(*r.To))
-	for i := 0; ; i++ {
-		var x float64
-		if r.Step != nil {
-			x = *r.From + float64(i)*(*r.Step)
-			// 0.1 + 2 × 0.1 is 0.30000000000000004: keep 12 digits.
-			x, _ = strconv.ParseFloat(strconv.FormatFloat(x, 'g', 12, 64), 64)
-		} else {
-			x = *r.From * math.Pow(*r.Factor, float64(i))
-			if rx := math.Round(x); math.Abs(x-rx) <= 1e-9*math.Abs(x) {
-				x = rx
-			}
-		}
-		if x > limit {
-			break
-		}
-		if len(out) == maxRange {
-			return nil, fmt.Sprintf("more than %d values", maxRange)
-		}
-		val, msg := numValue(x, k)
-		if msg != "" {
-			return nil, fmt.Sprintf("value %d: %s", i, msg)
-		}
-		out = append(out, val)
-	}
-	return out, ""
 }

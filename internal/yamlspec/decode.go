@@ -204,7 +204,7 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		d.mapping(n, path, v)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.errAt(n, path, "want a sequence, got %s", describe(n))
+			d.errAt(n, path, "want a sequence, got %s", Describe(n))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -214,7 +214,7 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		v.Set(s)
 	case reflect.Array:
 		if n.Kind != yaml.SequenceNode || len(n.Content) != v.Len() {
-			got := describe(n)
+			got := Describe(n)
 			if n.Kind == yaml.SequenceNode {
 				got = strconv.Itoa(len(n.Content))
 			}
@@ -226,21 +226,21 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			d.errAt(n, path, "want a string, got %s", describe(n))
+			d.errAt(n, path, "want a string, got %s", Describe(n))
 			return
 		}
 		v.SetString(n.Value)
 	case reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
-			d.errAt(n, path, "want true or false, got %s", describe(n))
+			d.errAt(n, path, "want true or false, got %s", Describe(n))
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		var i int64
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
-			d.errAt(n, path, "want an integer, got %s", describe(n))
+			d.errAt(n, path, "want an integer, got %s", Describe(n))
 			return
 		}
 		if v.OverflowInt(i) {
@@ -252,7 +252,7 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		var f float64
 		tag := n.ShortTag()
 		if n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float") || n.Decode(&f) != nil {
-			d.errAt(n, path, "want a number, got %s", describe(n))
+			d.errAt(n, path, "want a number, got %s", Describe(n))
 			return
 		}
 		if math.IsInf(f, 0) || math.IsNaN(f) {
@@ -267,7 +267,7 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 
 func (d *Doc) mapping(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
-		d.errAt(n, path, "want a mapping, got %s", describe(n))
+		d.errAt(n, path, "want a mapping, got %s", Describe(n))
 		return
 	}
 	fields := fieldsOf(v.Type())
@@ -276,7 +276,7 @@ func (d *Doc) mapping(n *yaml.Node, path string, v reflect.Value) {
 		k, val := n.Content[i], n.Content[i+1]
 		kp := Join(path, k.Value)
 		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
-			d.errAt(k, Join(path, k.Value), "want a plain key, got %s", describe(k))
+			d.errAt(k, Join(path, k.Value), "want a plain key, got %s", Describe(k))
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
@@ -301,7 +301,10 @@ func hint(key string, keys []string) string {
 	return "want one of " + strings.Join(keys, ", ")
 }
 
-func describe(n *yaml.Node) string {
+// Describe names a value for an error message: "a mapping", "a sequence",
+// "nothing", or the quoted scalar. Callers that check a yaml.Node field
+// themselves describe what they got the same way.
+func Describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
