@@ -443,10 +443,13 @@ func (v *validator) workloads(nets []string, batches []int) {
 	if len(nets) == 0 {
 		d.Errorf("networks", "required: at least one network (a zoo name, workload YAML or ONNX file)")
 	}
-	if batches == nil {
+	// Without batches, a network runs at batch 1 and an ONNX file at its
+	// own batch (0 asks load for it), as on the command line.
+	own := batches == nil
+	if own {
 		batches = []int{1}
 	} else if len(batches) == 0 {
-		d.Errorf("batches", "empty (leave it out for batch 1)")
+		d.Errorf("batches", "empty (leave it out for batch 1, or an ONNX file's own)")
 	}
 	// The networks load at the valid batches, so that their own problems
 	// show with the batches'.
@@ -470,8 +473,12 @@ func (v *validator) workloads(nets []string, batches []int) {
 			continue
 		}
 		seen[m] = i
+		path := v.modelPath(m)
 		for k, b := range good {
-			net, err := load.Network(v.modelPath(m), load.Options{Batch: b})
+			if own && load.KindOf(path) == load.ONNX {
+				b = 0
+			}
+			net, err := load.Network(path, load.Options{Batch: b})
 			switch {
 			case err != nil && k == 0:
 				d.Errorf(p, "%v", err)
@@ -480,6 +487,9 @@ func (v *validator) workloads(nets []string, batches []int) {
 			}
 			if err != nil {
 				break
+			}
+			if b == 0 {
+				b = max(net.Batch, 1)
 			}
 			v.s.Workloads = append(v.s.Workloads, Workload{Model: m, Batch: b, Network: net})
 		}

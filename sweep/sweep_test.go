@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -764,5 +765,27 @@ func TestMapperRanges(t *testing.T) {
 		if err == nil || err.Error() != want {
 			t.Errorf("%s: %v, want %s", src, err, want)
 		}
+	}
+}
+
+// ONNX files run at their own batch without batches, and are imported at
+// each batch given; one whose batch cannot be told apart takes no batch.
+func TestONNXNetworks(t *testing.T) {
+	const dir = "../workload/onnx/testdata/batch/"
+	s := mustParse(t, "version: 1\nname: t\narch: eyeriss\nnetworks: ["+dir+"cnn_b2.onnx, "+dir+"enc_sf_b1.onnx, lenet5]\n")
+	var got []string
+	for _, w := range s.Workloads {
+		got = append(got, fmt.Sprintf("%s %d %v", w.Network.Name, w.Batch, w.Network.BatchUnknown))
+	}
+	if want := []string{"cnn_b2 2 false", "enc_sf_b1 1 true", "lenet5 1 false"}; !slices.Equal(got, want) {
+		t.Errorf("workloads %v, want %v", got, want)
+	}
+	s = mustParse(t, "version: 1\nname: t\narch: eyeriss\nnetworks: ["+dir+"cnn_b2.onnx]\nbatches: [1, 4]\n")
+	if len(s.Workloads) != 2 || s.Workloads[1].Batch != 4 || s.Workloads[1].Network.Layers[0].Shape[workload.N] != 4 {
+		t.Errorf("cnn_b2 at batches 1 and 4: %+v", s.Workloads)
+	}
+	_, err := Parse("t.yaml", []byte("version: 1\nname: t\narch: eyeriss\nnetworks: ["+dir+"enc_sf_b1.onnx]\nbatches: [2]\n"))
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:4:12: networks[0]: onnx: ") || !strings.Contains(err.Error(), "cannot import at batch 2") {
+		t.Errorf("a batch for a file without one: %v", err)
 	}
 }

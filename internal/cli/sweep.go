@@ -213,7 +213,7 @@ func sweepPoints(rep *report.Sweep) []*report.SweepPoint {
 }
 
 func sweepHeader(w io.Writer, rep *report.Sweep) {
-	fmt.Fprintf(w, "sweep %s: %d points", rep.Name, rep.TotalPoints)
+	fmt.Fprintf(w, "sweep %s: %s", rep.Name, plural(rep.TotalPoints, "point"))
 	if rep.Excluded > 0 {
 		fmt.Fprintf(w, " (%d combinations, %d left out by the constraints)", rep.Combinations, rep.Excluded)
 	}
@@ -236,16 +236,14 @@ func sweepHeader(w io.Writer, rep *report.Sweep) {
 		}
 		return value
 	}
-	method := m.Method
-	if name, ok := vary["method"]; ok {
-		method = "by " + name + ":"
+	_, methodVaries := vary["method"]
+	fmt.Fprintf(w, "mapping: %s, dataflow %s", setting("method", m.Method), setting("dataflow", m.Dataflow))
+	if m.Method == "search" || methodVaries {
+		fmt.Fprintf(w, "; searches: objective %s, %s evaluations per layer shape, seed %d, %s per search",
+			setting("objective", strings.Join(m.Objective, ",")), setting("max_evaluations", i64(m.MaxEvaluations)),
+			m.Seed, plural(m.Workers, "worker"))
 	}
-	fmt.Fprintf(w, "mapping: %s, dataflow %s; searches: objective %s, %d evaluations per layer shape, seed %d, %s per search\n",
-		method, setting("dataflow", m.Dataflow), setting("objective", strings.Join(m.Objective, ",")),
-		m.MaxEvaluations, m.Seed, plural(m.Workers, "worker"))
-	if name, ok := vary["max_evaluations"]; ok {
-		fmt.Fprintf(w, "evaluations per layer shape by %s\n", name)
-	}
+	fmt.Fprintln(w)
 }
 
 func writeSweepTable(w io.Writer, rep *report.Sweep) error {
@@ -342,7 +340,7 @@ func pointLabel(p *report.SweepPoint, params int) string {
 
 func writeSweepList(w io.Writer, s *sweep.Sweep, shard sweep.Shard) error {
 	idx := shard.Indices(len(s.Points), s.ShardSeed)
-	fmt.Fprintf(w, "sweep %s: %d points", s.Name, len(s.Points))
+	fmt.Fprintf(w, "sweep %s: %s", s.Name, plural(len(s.Points), "point"))
 	if s.Excluded > 0 {
 		fmt.Fprintf(w, " (%d combinations, %d left out by the constraints)", s.Combinations, s.Excluded)
 	}
