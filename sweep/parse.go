@@ -200,11 +200,13 @@ type validator struct {
 	set  []keySet
 }
 
+// nameInfo is a name's slot in the environment of expressions (-1 while
+// its parameter is checked), where it is defined, and whether it is a
+// number.
 type nameInfo struct {
 	slot    int
 	path    string
 	numeric bool
-	derived bool
 }
 
 type keySet struct {
@@ -765,7 +767,7 @@ func (v *validator) derived(dv *derivedYAML, i int, levels []string) {
 		return
 	}
 	dr.e = e
-	v.names[dr.Name] = nameInfo{slot: slot, path: p, numeric: true, derived: true}
+	v.names[dr.Name] = nameInfo{slot: slot, path: p, numeric: true}
 	v.s.Derived = append(v.s.Derived, dr)
 }
 
