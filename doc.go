@@ -20,7 +20,7 @@
 //	layer 5: cost mapspace workload/load
 //	layer 6: mapper dataflow
 //	layer 7: explore
-//	layer 8: measure
+//	layer 8: measure sweep
 //	layer 9: prune netadapt
 //	layer 10: report
 //	layer 11: store
@@ -56,8 +56,9 @@
 //	mapspace          the space of legal mappings under constraints
 //	mapper            exhaustive and annealing searches over a mapspace
 //	dataflow          WS, OS, IS, RS, NLR as constraints and as a builder
-//	explore           whole networks, per-shape caching, comparisons
+//	explore           whole networks, per-shape caching, comparisons, Pareto fronts
 //	measure           nn models scored on an accelerator, on this CPU, or by counts
+//	sweep             design spaces: arch parameters x networks x mapper settings, shards
 //	prune             magnitude and energy-aware pruning
 //	netadapt          NetAdapt over any measurer
 //	report            the versioned reports every command emits, and their schema

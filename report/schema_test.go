@@ -29,6 +29,7 @@ var roots = []struct {
 	{KindCompare, reflect.TypeFor[Compare]()},
 	{KindPrune, reflect.TypeFor[Prune]()},
 	{KindAdapt, reflect.TypeFor[Adapt]()},
+	{KindSweep, reflect.TypeFor[Sweep]()},
 	{KindRun, reflect.TypeFor[Run]()},
 	{KindRuns, reflect.TypeFor[Runs]()},
 }

@@ -88,6 +88,20 @@ var testCharts = []struct {
 			}})
 	}},
 	{"compare", func() chart.Drawing { return compareChart(testCompareReport()) }},
+	{"sweep", func() chart.Drawing { return sweepChart(testSweepReport()) }},
+}
+
+// testSweepReport is a sweep of four points on one workload, three on the
+// front, with energies over a factor of ten (a log axis).
+func testSweepReport() *report.Sweep {
+	point := func(id string, x int, energy, latency float64) report.SweepPoint {
+		return report.SweepPoint{ID: id, Valid: true, Values: []report.SweepValue{{Name: "x", Value: strconv.Itoa(x)}},
+			Results: []report.SweepResult{{OK: true, EnergyPJ: energy, LatencySeconds: latency, EDPJouleSeconds: energy * 1e-12 * latency}}}
+	}
+	return &report.Sweep{Name: "test", Parameters: []report.SweepParameter{{Name: "x"}},
+		Workloads: []report.SweepWorkload{{Model: "lenet5", Network: "lenet5", Batch: 1}},
+		Points:    []report.SweepPoint{point("a", 1, 2e6, 3e-3), point("b", 2, 5e6, 1e-3), point("c", 3, 6e6, 2e-3), point("d", 4, 40e6, 0.5e-3)},
+		Pareto:    &report.SweepPareto{Objectives: []string{"energy", "latency"}, Fronts: []report.SweepFront{{Points: []string{"a", "b", "d"}}}}}
 }
 
 // TestChartPNG draws each chart as SVG and as PNG and checks the PNG

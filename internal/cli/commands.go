@@ -15,5 +15,6 @@ func (e *env) commands() []*cobra.Command {
 		e.adaptCmd(), // adapt.go
 		e.plotCmd(),  // plot.go
 		e.runsCmd(),  // runs.go
+		e.sweepCmd(), // sweep.go
 	}
 }

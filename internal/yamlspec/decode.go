@@ -38,7 +38,9 @@ type Doc struct {
 // (allocated when the key is present, so nil means absent), slices and
 // arrays (sequences; an array needs exactly its length), string (any
 // scalar), bool, signed integers and float64 (finite numbers; integers are
-// accepted where floats are wanted). A key given without a value is an error.
+// accepted where floats are wanted), and yaml.Node, which takes any value
+// as it is (aliases resolved) for the caller to check: a value whose type
+// depends on other values. A key given without a value is an error.
 func Decode(file string, data []byte, v any) (*Doc, error) {
 	d := &Doc{File: file, pos: map[string]Pos{"": {File: file}}}
 	rv := reflect.ValueOf(v)
@@ -153,6 +155,9 @@ func (d *Doc) errAt(n *yaml.Node, path, format string, args ...any) {
 	d.Errs.Add(d.nodePos(n), path, fmt.Sprintf(format, args...))
 }
 
+// nodeType is the type of a field that takes any value as it is.
+var nodeType = reflect.TypeFor[yaml.Node]()
+
 func isNull(n *yaml.Node) bool {
 	return n.Kind == 0 || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
@@ -182,6 +187,12 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		d.errAt(at, path, "missing value")
 		return
 	}
+	if v.Type() == nodeType {
+		// A raw value: the caller checks it (its type may depend on other
+		// values), positioned at path.
+		v.Set(reflect.ValueOf(*n))
+		return
+	}
 	if v.Kind() == reflect.Pointer {
 		e := reflect.New(v.Type().Elem())
 		d.valueAt(n, path, key, e.Elem())
@@ -193,7 +204,7 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		d.mapping(n, path, v)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.errAt(n, path, "want a sequence, got %s", describe(n))
+			d.errAt(n, path, "want a sequence, got %s", Describe(n))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -203,7 +214,7 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		v.Set(s)
 	case reflect.Array:
 		if n.Kind != yaml.SequenceNode || len(n.Content) != v.Len() {
-			got := describe(n)
+			got := Describe(n)
 			if n.Kind == yaml.SequenceNode {
 				got = strconv.Itoa(len(n.Content))
 			}
@@ -215,21 +226,21 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			d.errAt(n, path, "want a string, got %s", describe(n))
+			d.errAt(n, path, "want a string, got %s", Describe(n))
 			return
 		}
 		v.SetString(n.Value)
 	case reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
-			d.errAt(n, path, "want true or false, got %s", describe(n))
+			d.errAt(n, path, "want true or false, got %s", Describe(n))
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		var i int64
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
-			d.errAt(n, path, "want an integer, got %s", describe(n))
+			d.errAt(n, path, "want an integer, got %s", Describe(n))
 			return
 		}
 		if v.OverflowInt(i) {
@@ -241,7 +252,7 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 		var f float64
 		tag := n.ShortTag()
 		if n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float") || n.Decode(&f) != nil {
-			d.errAt(n, path, "want a number, got %s", describe(n))
+			d.errAt(n, path, "want a number, got %s", Describe(n))
 			return
 		}
 		if math.IsInf(f, 0) || math.IsNaN(f) {
@@ -256,7 +267,7 @@ func (d *Doc) valueAt(n *yaml.Node, path string, key *yaml.Node, v reflect.Value
 
 func (d *Doc) mapping(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
-		d.errAt(n, path, "want a mapping, got %s", describe(n))
+		d.errAt(n, path, "want a mapping, got %s", Describe(n))
 		return
 	}
 	fields := fieldsOf(v.Type())
@@ -265,7 +276,7 @@ func (d *Doc) mapping(n *yaml.Node, path string, v reflect.Value) {
 		k, val := n.Content[i], n.Content[i+1]
 		kp := Join(path, k.Value)
 		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
-			d.errAt(k, Join(path, k.Value), "want a plain key, got %s", describe(k))
+			d.errAt(k, Join(path, k.Value), "want a plain key, got %s", Describe(k))
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
@@ -290,7 +301,10 @@ func hint(key string, keys []string) string {
 	return "want one of " + strings.Join(keys, ", ")
 }
 
-func describe(n *yaml.Node) string {
+// Describe names a value for an error message: "a mapping", "a sequence",
+// "nothing", or the quoted scalar. Callers that check a yaml.Node field
+// themselves describe what they got the same way.
+func Describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"

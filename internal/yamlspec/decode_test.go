@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 )
 
 type testEnergy struct {
@@ -248,5 +249,42 @@ func TestClosest(t *testing.T) {
 		if got := Closest(tt.in, opts); got != tt.want {
 			t.Errorf("Closest(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A yaml.Node field takes any value as it is, positioned like any other.
+func TestDecodeNode(t *testing.T) {
+	type raw struct {
+		Values []yaml.Node `yaml:"values"`
+		One    yaml.Node   `yaml:"one"`
+	}
+	in := "values: [1, x, [a, b], {k: v}]\none: &a 2.5\nvalues2: 1\n"
+	var got raw
+	doc, err := Decode("t.yaml", []byte(in), &got)
+	var errs []string
+	for _, e := range err.(ErrorList) {
+		errs = append(errs, e.Error())
+	}
+	if diff := cmp.Diff([]string{"t.yaml:3:1: values2: unknown key (did you mean values?)"}, errs); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+	kinds := []yaml.Kind{yaml.ScalarNode, yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode}
+	if len(got.Values) != len(kinds) {
+		t.Fatalf("%d values", len(got.Values))
+	}
+	for i, k := range kinds {
+		if got.Values[i].Kind != k {
+			t.Errorf("values[%d]: kind %v, want %v", i, got.Values[i].Kind, k)
+		}
+	}
+	if got.One.Value != "2.5" || got.One.ShortTag() != "!!float" {
+		t.Errorf("one = %q %s", got.One.Value, got.One.ShortTag())
+	}
+	if p := doc.Pos("values[2]"); p.Line != 1 || p.Col != 16 {
+		t.Errorf("values[2] at %v, want 1:16", p)
+	}
+	var missing raw
+	if _, err := Decode("t.yaml", []byte("one:\n"), &missing); err == nil || err.Error() != "t.yaml:1:1: one: missing value" {
+		t.Errorf("missing value: %v", err)
 	}
 }

@@ -1,0 +1,222 @@
+package sweep
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/nnergy/nnergy/cost"
+	"github.com/nnergy/nnergy/explore"
+	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/workload"
+)
+
+// Options say how to run a sweep.
+type Options struct {
+	// Workers is the number of points evaluated at once (0: GOMAXPROCS).
+	// Each point's searches use the sweep's mapper workers on top.
+	Workers int
+	// Shard is the part of the points to evaluate (the zero Shard: all).
+	Shard Shard
+	// Progress, when not nil, is called after each point with the number
+	// of points done and to do, from one goroutine at a time.
+	Progress func(done, total int, r *PointResult)
+}
+
+// Result is the evaluation of a sweep's points (of one shard).
+type Result struct {
+	Sweep *Sweep
+	Shard Shard
+	// Points are the points evaluated, in index order.
+	Points []PointResult
+}
+
+// PointResult is one point evaluated on every workload.
+type PointResult struct {
+	Point *Point
+	// Design is the point's architecture and mapper (Arch nil when Reason
+	// is set; the mapper is the point's all the same).
+	Design Design
+	// Reason says why the point is invalid: its architecture does not
+	// validate, or a derived value cannot be computed.
+	Reason string
+	// Workloads holds a result per workload of the sweep, in its order
+	// (none when Reason is set).
+	Workloads []WorkloadResult
+	// Cache counts the layers the point's cache served; Evaluations the
+	// cost-model evaluations of its searches.
+	Cache       explore.CacheStats
+	Evaluations int64
+}
+
+// Valid reports whether the point's architecture is valid.
+func (r *PointResult) Valid() bool { return r.Reason == "" }
+
+// WorkloadResult is one network at one batch on one point.
+type WorkloadResult struct {
+	Workload *Workload
+	// Network is every layer's mapping and result; nil when Reason is set.
+	Network *explore.Network
+	// Reason says why the point cannot run the network: a layer without a
+	// legal mapping, or whose mapping breaks the architecture's limits.
+	Reason string
+	Figures
+}
+
+// OK reports whether the workload ran.
+func (w *WorkloadResult) OK() bool { return w.Reason == "" }
+
+// Figures are the totals of a network at one batch on one point: its
+// layers one after the other.
+type Figures struct {
+	MACs     int64
+	EnergyPJ float64
+	Cycles   int64
+	// LatencySeconds is Cycles over the clock.
+	LatencySeconds float64
+	// EDPJouleSeconds is the energy in joules times the latency.
+	EDPJouleSeconds float64
+	// Utilization is the busy MACs over cycles × MAC units.
+	Utilization float64
+	// MACUnits is the point's number of MAC units.
+	MACUnits int64
+	// LevelsEnergyPJ is each storage level's energy, outermost first.
+	LevelsEnergyPJ []float64
+}
+
+func figures(t *cost.Result, clockHz float64, macUnits int) Figures {
+	f := Figures{MACs: t.MACs, EnergyPJ: t.EnergyPJ, Cycles: t.Cycles, LatencySeconds: float64(t.Cycles) / clockHz,
+		Utilization: t.Utilization(), MACUnits: int64(macUnits)}
+	f.EDPJouleSeconds = t.EnergyPJ * 1e-12 * f.LatencySeconds
+	for _, l := range t.Levels {
+		f.LevelsEnergyPJ = append(f.LevelsEnergyPJ, l.EnergyPJ)
+	}
+	return f
+}
+
+// Run evaluates the points of o.Shard on a pool of o.Workers goroutines.
+// The result does not depend on the number of workers. It returns an error
+// only when ctx ends first; points and workloads that cannot be evaluated
+// carry their reasons.
+func (s *Sweep) Run(ctx context.Context, o Options) (*Result, error) {
+	if err := o.Shard.Check(); err != nil {
+		return nil, err
+	}
+	idx := o.Shard.Indices(len(s.Points), s.ShardSeed)
+	res := &Result{Sweep: s, Shard: o.Shard, Points: make([]PointResult, len(idx))}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, max(len(idx), 1))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var mu sync.Mutex
+	var firstErr error
+	done := 0
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				r, err := s.Evaluate(ctx, &s.Points[idx[j]])
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+					}
+					cancel()
+				} else {
+					res.Points[j] = r
+					done++
+					if o.Progress != nil {
+						o.Progress(done, len(idx), &res.Points[j])
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for j := range idx {
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Evaluate maps and costs every workload on point p with one explore.Cache:
+// one search (or build) per unique layer shape and density on the point.
+// The error is ctx's when it ends; everything else is a reason in the
+// result.
+func (s *Sweep) Evaluate(ctx context.Context, p *Point) (PointResult, error) {
+	r := PointResult{Point: p}
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	d, reason := s.Design(p)
+	r.Design = d
+	if reason != "" {
+		r.Reason = reason
+		return r, nil
+	}
+	m, err := cost.New(d.Arch)
+	if err != nil {
+		r.Design.Arch = nil
+		r.Reason = "architecture: " + strings.TrimPrefix(err.Error(), "cost: ")
+		return r, nil
+	}
+	var mp explore.Mapper
+	switch d.Mapper.Method {
+	case Builder:
+		mp = explore.DataflowMapper(m, *d.Mapper.Dataflow)
+	default:
+		mp = explore.DataflowSearch(m, d.Mapper.Dataflow, d.Mapper.Search, func(_ *workload.Layer, st mapper.Stats) {
+			r.Evaluations += st.Evaluated // the cache searches one layer at a time
+		})
+	}
+	cache := explore.NewCache(m, mp)
+	for i := range s.Workloads {
+		w := &s.Workloads[i]
+		wr := WorkloadResult{Workload: w}
+		net, err := cache.Evaluate(ctx, ownLayers(w.Network))
+		switch {
+		case ctx.Err() != nil:
+			return r, ctx.Err()
+		case err != nil:
+			wr.Reason = strings.TrimPrefix(err.Error(), "explore: ")
+		default:
+			wr.Network = net
+			wr.Figures = figures(&net.Total, d.Arch.ClockHz, d.Arch.MACUnits())
+		}
+		r.Workloads = append(r.Workloads, wr)
+	}
+	r.Cache = cache.Stats()
+	return r, nil
+}
+
+// ownLayers returns n with copies of its layers: a cache interns measured
+// tensors into the layers it sees, and points run at the same time.
+func ownLayers(n *workload.Network) *workload.Network {
+	c := *n
+	c.Layers = make([]*workload.Layer, len(n.Layers))
+	for i, l := range n.Layers {
+		lc := *l
+		c.Layers[i] = &lc
+	}
+	return &c
+}
