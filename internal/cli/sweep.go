@@ -223,6 +223,15 @@ func sweepHeader(w io.Writer, rep *report.Sweep) {
 		fmt.Fprintf(w, "; shard %d/%d: %d points", rep.Shard.Index, rep.Shard.Count, len(rep.Points))
 	}
 	fmt.Fprintln(w)
+	if rep.AreaBudgetUM2 > 0 {
+		fmt.Fprintf(w, "area budget %s mm2", g4(rep.AreaBudgetUM2/1e6))
+		if rep.AreaFill != "" {
+			fmt.Fprintf(w, "; %s fills what the rest leaves, in steps of %d words", rep.AreaFill, rep.AreaFillStepWords)
+		} else {
+			fmt.Fprint(w, "; points over it are marked over")
+		}
+		fmt.Fprintln(w)
+	}
 	// Settings that a parameter varies are the point's.
 	m := rep.Mapper
 	vary := map[string]string{}
@@ -283,6 +292,9 @@ func writeSweepTable(w io.Writer, rep *report.Sweep) error {
 			t.header = append(t.header, valueName(rep, k))
 			t.left[len(t.header)-1] = true
 		}
+		if rep.AreaFill != "" {
+			t.header = append(t.header, rep.AreaFill+" words")
+		}
 		t.header = append(t.header, "energy uJ", "pJ/MAC", "latency ms", "EDP J*s", "util", "area mm2", "power mW", "note")
 		t.left[len(t.header)-1] = true
 		for _, p := range rows {
@@ -292,6 +304,9 @@ func writeSweepTable(w io.Writer, rep *report.Sweep) error {
 			row := []string{p.ID}
 			for _, k := range cols {
 				row = append(row, valueAt(p, k))
+			}
+			if rep.AreaFill != "" {
+				row = append(row, i64(p.FillWords))
 			}
 			r := p.Results[wi]
 			if !r.OK {
