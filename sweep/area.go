@@ -89,9 +89,11 @@ func (v *validator) area(a *areaYAML, levels []string) {
 // an area at most the budget, such that k+step is over it. It returns the
 // architecture built at that capacity, or why there is none.
 //
-// The search is a bisection that keeps the invariant "lo fits, hi does
-// not", so its answer is within one step of the budget even where area is
-// not monotone in capacity (a register file turning into an SRAM).
+// The smallest valid capacity is found by doubling from one step (a level
+// with partitions needs room for them); then a bisection keeps the
+// invariant "lo fits, hi does not", so the answer is within one step of
+// the budget even where area is not monotone in capacity (a register file
+// turning into an SRAM).
 func (s *Sweep) fill(root *yaml.Node) (*arch.Spec, []byte, string) {
 	a := &s.Area
 	build := func(k int64) (*arch.Spec, []byte, string) {
@@ -108,16 +110,22 @@ func (s *Sweep) fill(root *yaml.Node) (*arch.Spec, []byte, string) {
 		}
 		return spec, b, ""
 	}
+	// The smallest valid capacity, by doubling: a level with partitions
+	// needs room for them.
 	lo := int64(1)
 	spec, _, reason := build(lo)
-	if reason != "" {
-		return nil, nil, reason
+	for reason != "" {
+		if lo*a.FillStep >= maxFillWords/2 {
+			return nil, nil, reason
+		}
+		lo *= 2
+		spec, _, reason = build(lo)
 	}
 	if area := spec.Area().TotalUM2; area > a.BudgetUM2 {
 		return nil, nil, fmt.Sprintf("area: %s at its smallest (%d words) the chip takes %.4g mm², over the budget of %.4g mm²",
-			a.Fill, a.FillStep, area/1e6, a.BudgetUM2/1e6)
+			a.Fill, lo*a.FillStep, area/1e6, a.BudgetUM2/1e6)
 	}
-	hi := int64(2)
+	hi := 2 * lo
 	for {
 		sp, _, reason := build(hi)
 		if reason != "" {
