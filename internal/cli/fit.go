@@ -275,20 +275,20 @@ func writeFitTable(w io.Writer, rep *report.Fit, misses int) error {
 	}
 	fmt.Fprintf(w, "); budget %s\n", budgetText(rep.Budget))
 	fmt.Fprintf(w, "power at the frame rate = %s\n", rep.PowerRule)
-	fmt.Fprintf(w, "\n%s fit, cheapest first (%s):\n", plural(len(s.Fits), "design"), s.Order)
+	fmt.Fprintf(w, "\ndesigns that fit: %d, cheapest first (%s):\n", len(s.Fits), s.Order)
 	if err := writeFitList(w, rep, s.Fits, false); err != nil {
 		return err
 	}
 	n := min(misses, len(s.Misses))
 	switch {
 	case len(s.Misses) == 0:
-		fmt.Fprintln(w, "\nno design misses")
+		fmt.Fprintln(w, "\ndesigns that miss: none")
 		return nil
 	case n == 0:
-		fmt.Fprintf(w, "\n%s miss (--misses lists the closest)\n", plural(len(s.Misses), "design"))
+		fmt.Fprintf(w, "\ndesigns that miss: %d (--misses lists the closest)\n", len(s.Misses))
 		return nil
 	}
-	fmt.Fprintf(w, "\n%s miss; the closest %d (%s):\n", plural(len(s.Misses), "design"), n, s.MissOrder)
+	fmt.Fprintf(w, "\ndesigns that miss: %d; the closest %d (%s):\n", len(s.Misses), n, s.MissOrder)
 	return writeFitList(w, rep, s.Misses[:n], true)
 }
 
