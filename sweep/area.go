@@ -100,15 +100,7 @@ func (s *Sweep) fill(root *yaml.Node) (*arch.Spec, []byte, string) {
 		if err := a.fillKey.set(root, intNode(k*a.FillStep)); err != nil {
 			return nil, nil, fmt.Sprintf("%s: %v", a.Fill, err)
 		}
-		b, err := yaml.Marshal(root)
-		if err != nil {
-			return nil, nil, fmt.Sprintf("the point's architecture: %v", err)
-		}
-		spec, err := arch.Parse(s.archFile, b)
-		if err != nil {
-			return nil, nil, "architecture: " + errorText(err)
-		}
-		return spec, b, ""
+		return s.parseDoc(root)
 	}
 	// The smallest valid capacity, by doubling: a level with partitions
 	// needs room for them.

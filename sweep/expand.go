@@ -216,6 +216,11 @@ func (s *Sweep) build(root *yaml.Node) (*arch.Spec, []byte, string) {
 	if s.Area.Fill != "" {
 		return s.fill(root)
 	}
+	return s.parseDoc(root)
+}
+
+// parseDoc parses a point's architecture document.
+func (s *Sweep) parseDoc(root *yaml.Node) (*arch.Spec, []byte, string) {
 	b, err := yaml.Marshal(root)
 	if err != nil {
 		return nil, nil, fmt.Sprintf("the point's architecture: %v", err)
