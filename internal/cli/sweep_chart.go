@@ -92,9 +92,14 @@ func (a *sweepAxis) ticks() ([]float64, []string) {
 		if decades <= 2 {
 			mults = []float64{1, 2, 5}
 		}
-		for e := math.Log10(a.lo); e <= math.Log10(a.hi)+1e-9; e++ {
+		// Whole exponents, and tenths as divisions, so that the ticks
+		// below 1 are the decimals they name (0.2, not 0.20000000000000004).
+		for e := math.Round(math.Log10(a.lo)); e <= math.Round(math.Log10(a.hi)); e++ {
 			for _, m := range mults {
 				v := m * math.Pow(10, e)
+				if e < 0 {
+					v = m / math.Pow(10, -e)
+				}
 				if v <= a.hi*(1+1e-9) {
 					vs = append(vs, v)
 					ls = append(ls, logTick(v))
