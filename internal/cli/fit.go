@@ -37,9 +37,10 @@ at --fps frames per second, and optionally --area (mm2 or um2).
 
 With --arch, the network is mapped and costed on that architecture (as
 nnergy eval: the builder of --dataflow, or a search with --search or
---dataflow best) and fit reports the margin on each axis, 1 - use/limit:
-power at the required frame rate, throughput (the frame rate against the
-highest the design reaches, batch / latency) and area; the limiter (the
+--dataflow best, under the search flags) and fit reports the margin on
+each axis, 1 - use/limit: power at the required frame rate, throughput
+(the frame rate against the highest the design reaches, batch / latency)
+and area; the limiter (the
 axis of least margin, or capacity when a layer has no legal mapping);
 what bounds the cycles (compute, a named level's bandwidth, DRAM
 bandwidth, the network into a level), from the cost model's per-layer
@@ -52,13 +53,14 @@ the instances in use leak while they run (the static energy per frame
 times the frame rate). A frame is one inference: --batch N counts N.
 
 With --sweep, every point of the sweep file runs the --model at --batch
-(the file's networks and batches are replaced; its mapper settings apply)
+(the file's networks and batches are replaced; its mapper settings apply,
+and the mapping flags are for --arch only)
 and fit lists the designs that fit, cheapest first (lowest power at the
 required frame rate, then smallest area), and the closest --misses misses
 with what they miss by.`,
 		Example: `  nnergy fit --model mobilenet --power 1W --fps 30 --arch eyeriss
   nnergy fit --model lenet5 --power 5mW --fps 10 --area 1mm2 --arch edge-npu
-  nnergy fit --model mobilenet --power 1W --fps 30 --area 2mm2 --sweep examples/sweeps/phone.yaml`,
+  nnergy fit --model mobilenet --power 1W --fps 30 --area 6.5mm2 --sweep examples/sweeps/phone.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.fit(cmd, &f)
@@ -78,6 +80,17 @@ with what they miss by.`,
 	fl.IntVar(&f.misses, "misses", 5, "with --sweep: the closest misses to list in the table (JSON lists them all)")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table or json")
 	return c
+}
+
+// mappingFlag returns the first mapping flag given (they apply to --arch
+// only), or "".
+func mappingFlag(cmd *cobra.Command) string {
+	for _, name := range []string{"dataflow", "search", "objective", "algorithm", "max-evals", "victory", "timeout", "workers", "seed"} {
+		if cmd.Flags().Changed(name) {
+			return name
+		}
+	}
+	return ""
 }
 
 // budget reads the budget flags.
@@ -115,8 +128,8 @@ func (e *env) fit(cmd *cobra.Command, f *fitFlags) (err error) {
 	switch {
 	case (f.arch == "") == (f.sweep == ""):
 		return usagef("fit: give --arch (one architecture) or --sweep (a sweep file's design points)")
-	case f.sweep != "" && (cmd.Flags().Changed("dataflow") || f.search):
-		return usagef("fit: --dataflow and --search apply to --arch; a sweep maps as its file says")
+	case f.sweep != "" && mappingFlag(cmd) != "":
+		return usagef("fit: --%s applies to --arch; a sweep maps as its file says", mappingFlag(cmd))
 	case f.misses < 0:
 		return usagef("fit: --misses must not be negative, got %d", f.misses)
 	}

@@ -25,7 +25,8 @@ func TestFitErrors(t *testing.T) {
 		{[]string{"--model", "lenet5", "--power", "1W", "--fps", "30", "--area", "10cm2", "--arch", "eyeriss"}, `fit: --area: area "10cm2": unknown unit "cm2" (want mm2 or um2)`},
 		{[]string{"--model", "lenet5", "--power", "1W", "--fps", "30"}, "fit: give --arch (one architecture) or --sweep"},
 		{[]string{"--model", "lenet5", "--power", "1W", "--fps", "30", "--arch", "eyeriss", "--sweep", areaSweep}, "fit: give --arch (one architecture) or --sweep"},
-		{[]string{"--model", "lenet5", "--power", "1W", "--fps", "30", "--sweep", areaSweep, "--dataflow", "ws"}, "fit: --dataflow and --search apply to --arch"},
+		{[]string{"--model", "lenet5", "--power", "1W", "--fps", "30", "--sweep", areaSweep, "--dataflow", "ws"}, "fit: --dataflow applies to --arch; a sweep maps as its file says"},
+		{[]string{"--model", "lenet5", "--power", "1W", "--fps", "30", "--sweep", areaSweep, "--max-evals", "10"}, "fit: --max-evals applies to --arch"},
 		{[]string{"--model", "lenet5", "--power", "1W", "--fps", "30", "--arch", "eyeriss", "--format", "csv"}, `fit: unknown format "csv" (want table or json)`},
 	} {
 		code, _, errOut := runNnergy(t, append([]string{"fit", "--store", "none"}, tc.args...)...)
