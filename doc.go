@@ -21,7 +21,7 @@
 //	layer 6: mapper dataflow
 //	layer 7: explore
 //	layer 8: measure sweep
-//	layer 9: prune netadapt
+//	layer 9: prune netadapt fit
 //	layer 10: report
 //	layer 11: store
 //	layer 12: internal/cli
@@ -61,6 +61,7 @@
 //	sweep             design spaces: arch parameters x networks x mapper settings, shards
 //	prune             magnitude and energy-aware pruning
 //	netadapt          NetAdapt over any measurer
+//	fit               device budgets: power at a frame rate, throughput, area; what limits a design
 //	report            the versioned reports every command emits, and their schema
 //	store             recorded runs, content-addressed results and run items: SQLite or PostgreSQL
 //	internal/cli      every subcommand and its flags

@@ -1,7 +1,7 @@
 // Package report holds the result types that nnergy's commands emit as JSON
-// (eval, map, compare, sweep, the prune and adapt histories, and the runs
+// (eval, map, compare, sweep, fit, the prune and adapt histories, and the runs
 // of the results store), built from the results of packages explore, cost,
-// mapper, sweep, prune and netadapt. The types
+// mapper, sweep, fit, prune and netadapt. The types
 // are the schema: docs/format/report.md describes every field and
 // docs/format/report.schema.json checks it. Every report carries Version;
 // renaming, removing or retyping a field changes it.
@@ -29,6 +29,7 @@ const (
 	KindRun     Kind = "run"  // one run of the results store
 	KindRuns    Kind = "runs" // runs of the results store
 	KindSweep   Kind = "sweep"
+	KindFit     Kind = "fit"
 )
 
 // Header starts every report: the schema version and the kind.

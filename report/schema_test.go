@@ -30,6 +30,7 @@ var roots = []struct {
 	{KindPrune, reflect.TypeFor[Prune]()},
 	{KindAdapt, reflect.TypeFor[Adapt]()},
 	{KindSweep, reflect.TypeFor[Sweep]()},
+	{KindFit, reflect.TypeFor[Fit]()},
 	{KindRun, reflect.TypeFor[Run]()},
 	{KindRuns, reflect.TypeFor[Runs]()},
 }

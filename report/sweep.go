@@ -32,6 +32,12 @@ type Sweep struct {
 	Excluded     int        `json:"excluded"`
 	TotalPoints  int        `json:"total_points"`
 	Shard        SweepShard `json:"shard"`
+	// AreaBudgetUM2 is the sweep's area budget, µm² (0: none); AreaFill
+	// the level whose capacity fills it ("" : none), in steps of
+	// AreaFillStepWords.
+	AreaBudgetUM2     float64 `json:"area_budget_um2"`
+	AreaFill          string  `json:"area_fill"`
+	AreaFillStepWords int64   `json:"area_fill_step_words"`
 	// Points are the points of the shard, in index order.
 	Points []SweepPoint `json:"points"`
 	Pareto *SweepPareto `json:"pareto,omitempty"`
@@ -100,6 +106,14 @@ type SweepPoint struct {
 	// MACUnits and ClockHz are the point's (0 when invalid).
 	MACUnits int64   `json:"mac_units"`
 	ClockHz  float64 `json:"clock_hz"`
+	// AreaUM2 is the chip's area and LeakageWatts its static power with
+	// every instance powered (0 when invalid); OverAreaBudget is set when
+	// the area is over the sweep's budget (the point is evaluated all the
+	// same); FillWords is the filled level's solved capacity (0: none).
+	AreaUM2        float64 `json:"area_um2"`
+	LeakageWatts   float64 `json:"leakage_watts"`
+	OverAreaBudget bool    `json:"over_area_budget"`
+	FillWords      int64   `json:"fill_words"`
 	// Method and Dataflow are the point's mapper settings.
 	Method   string `json:"method"`
 	Dataflow string `json:"dataflow"`
@@ -134,13 +148,20 @@ type SweepResult struct {
 	// EDPJouleSeconds is the energy in joules times the latency.
 	EDPJouleSeconds float64 `json:"edp_joule_seconds"`
 	Utilization     float64 `json:"utilization"`
+	// DynamicPJ and StaticPJ split EnergyPJ; PowerWatts is EnergyPJ over
+	// the latency: the dynamic energy per inference times the inferences
+	// per second plus the leakage.
+	DynamicPJ  float64 `json:"dynamic_pj"`
+	StaticPJ   float64 `json:"static_pj"`
+	PowerWatts float64 `json:"power_watts"`
 	// LevelsEnergyPJ is each level's energy, in the order of levels.
 	LevelsEnergyPJ []float64 `json:"levels_energy_pj"`
 }
 
 // SweepPareto holds the Pareto front of every workload.
 type SweepPareto struct {
-	// Objectives are minimized, all of them: energy, latency or edp.
+	// Objectives are minimized, all of them: energy, latency, edp, area or
+	// power.
 	Objectives []string     `json:"objectives"`
 	Fronts     []SweepFront `json:"fronts"`
 }
@@ -165,7 +186,11 @@ func NewSweep(res *sweep.Result, objs []sweep.Objective) (*Sweep, error) {
 			Workers: m.Search.Workers},
 		Parameters: []SweepParameter{}, Derived: []SweepDerived{}, Constraints: append([]string{}, s.Constraints...),
 		Workloads: []SweepWorkload{}, Combinations: s.Combinations, Excluded: s.Excluded, TotalPoints: len(s.Points),
-		Shard: SweepShard{Index: res.Shard.Index, Count: max(res.Shard.Count, 1), Seed: s.ShardSeed}, Points: []SweepPoint{}}
+		Shard: SweepShard{Index: res.Shard.Index, Count: max(res.Shard.Count, 1), Seed: s.ShardSeed}, Points: []SweepPoint{},
+		AreaBudgetUM2: s.Area.BudgetUM2, AreaFill: s.Area.Fill}
+	if s.Area.Fill != "" {
+		rep.AreaFillStepWords = s.Area.FillStep
+	}
 	for _, l := range s.Arch.Levels {
 		rep.Levels = append(rep.Levels, l.Name)
 	}
@@ -196,6 +221,10 @@ func NewSweep(res *sweep.Result, objs []sweep.Objective) (*Sweep, error) {
 			d := &pr.Design
 			sp.MACUnits, sp.ClockHz = int64(d.Arch.MACUnits()), d.Arch.ClockHz
 			sp.Searches, sp.Evaluations = pr.Cache.Searches, pr.Evaluations
+			sp.AreaUM2, sp.LeakageWatts, sp.OverAreaBudget = pr.AreaUM2, pr.LeakageWatts, pr.OverArea
+			if s.Area.Fill != "" {
+				sp.FillWords = d.Arch.Levels[d.Arch.Level(s.Area.Fill)].SizeWords
+			}
 		}
 		for w := range pr.Workloads {
 			sp.Results = append(sp.Results, newSweepResult(w, &pr.Workloads[w]))
@@ -239,6 +268,7 @@ func newSweepResult(w int, r *sweep.WorkloadResult) SweepResult {
 		out.InferencesPerSecond = batch / f.LatencySeconds
 	}
 	out.EDPJouleSeconds, out.Utilization = f.EDPJouleSeconds, f.Utilization
+	out.DynamicPJ, out.StaticPJ, out.PowerWatts = f.DynamicPJ, f.StaticPJ, f.PowerWatts
 	out.LevelsEnergyPJ = append(out.LevelsEnergyPJ, f.LevelsEnergyPJ...)
 	return out
 }

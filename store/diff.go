@@ -120,6 +120,22 @@ func Figures(rep []byte) ([]Figure, error) {
 		}
 		f.Accuracy = r.FinalAccuracy
 		out = append(out, f)
+	case report.KindFit:
+		var r report.Fit
+		if err := read(&r); err != nil {
+			return nil, err
+		}
+		// The design of --arch, or the cheapest design of a sweep that
+		// fits: its energy and latency of a run of the network.
+		d := r.Design
+		if r.Sweep != nil && len(r.Sweep.Fits) > 0 {
+			d = &r.Sweep.Fits[0]
+		}
+		if d != nil && d.Reason == "" {
+			f := figure(Total)
+			f.EnergyPJ, f.LatencySeconds = d.EnergyPerFramePJ*float64(max(r.Batch, 1)), d.LatencySeconds
+			out = append(out, f)
+		}
 	}
 	return out, nil
 }

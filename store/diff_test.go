@@ -51,6 +51,10 @@ func TestFigures(t *testing.T) {
 	prune2 := prune1
 	prune2.Runs = append(prune2.Runs, report.PruneRun{Method: "energy-aware", Steps: []report.PruneStep{step(100), step(40)}})
 	adapt := report.Adapt{Header: h(report.KindAdapt), ResourceUnit: "seconds", FinalResource: 0.25, FinalAccuracy: 0.9}
+	fitArch := report.Fit{Header: h(report.KindFit), Batch: 2, Design: &report.FitDesign{EnergyPerFramePJ: 6, LatencySeconds: 0.5}}
+	fitSweep := report.Fit{Header: h(report.KindFit), Batch: 1, Sweep: &report.FitSweep{
+		Fits: []report.FitDesign{{EnergyPerFramePJ: 4, LatencySeconds: 2}, {EnergyPerFramePJ: 3, LatencySeconds: 1}}}}
+	fitNone := report.Fit{Header: h(report.KindFit), Batch: 1, Sweep: &report.FitSweep{Misses: []report.FitDesign{{EnergyPerFramePJ: 1}}}}
 	for _, tc := range []struct {
 		name string
 		rep  []byte
@@ -62,6 +66,9 @@ func TestFigures(t *testing.T) {
 		{"prune", mustJSON(t, prune1), "total:50/5/0.97 "},
 		{"prune two methods", mustJSON(t, prune2), "magnitude:50/5/0.97 energy-aware:40/4/0.97 "},
 		{"adapt", mustJSON(t, adapt), "total:-/0.25/0.9 "},
+		{"fit an architecture", mustJSON(t, fitArch), "total:12/0.5/- "},
+		{"fit a sweep: the cheapest that fits", mustJSON(t, fitSweep), "total:4/2/- "},
+		{"fit a sweep: none fits", mustJSON(t, fitNone), ""},
 		{"an older version", []byte(`{"version":"nnergy.report/v1","kind":"map","layer":{"name":"x","energy_pj":2,"latency_seconds":1}}`), "total:2/1/- x:2/1/- "},
 		{"a kind it does not know", []byte(`{"version":"nnergy.report/v9","kind":"sweep"}`), ""},
 		{"no report", nil, ""},

@@ -198,13 +198,9 @@ func (s *Sweep) Design(p *Point) (Design, string) {
 			return bad, fmt.Sprintf("%s: %s", dr.Key, msg)
 		}
 	}
-	b, err := yaml.Marshal(&root)
-	if err != nil {
-		return bad, fmt.Sprintf("the point's architecture: %v", err)
-	}
-	spec, err := arch.Parse(s.archFile, b)
-	if err != nil {
-		return bad, "architecture: " + errorText(err)
+	spec, b, reason := s.build(&root)
+	if reason != "" {
+		return bad, reason
 	}
 	spec.Source = fmt.Sprintf("%s, point %s of sweep %s", s.Arch.Source, p.ID, s.Name)
 	d.Arch, d.YAML = spec, b
@@ -212,6 +208,28 @@ func (s *Sweep) Design(p *Point) (Design, string) {
 		return bad, fmt.Sprintf("the builder needs a dataflow (%s), not best", dataflow.Choices())
 	}
 	return d, ""
+}
+
+// build parses the point's architecture document, solving the filled
+// level's capacity first when the sweep has one.
+func (s *Sweep) build(root *yaml.Node) (*arch.Spec, []byte, string) {
+	if s.Area.Fill != "" {
+		return s.fill(root)
+	}
+	return s.parseDoc(root)
+}
+
+// parseDoc parses a point's architecture document.
+func (s *Sweep) parseDoc(root *yaml.Node) (*arch.Spec, []byte, string) {
+	b, err := yaml.Marshal(root)
+	if err != nil {
+		return nil, nil, fmt.Sprintf("the point's architecture: %v", err)
+	}
+	spec, err := arch.Parse(s.archFile, b)
+	if err != nil {
+		return nil, nil, "architecture: " + errorText(err)
+	}
+	return spec, b, ""
 }
 
 // cloneNode copies n and its children, so that each point's document owns

@@ -21,6 +21,14 @@ type fileYAML struct {
 	Derived     []derivedYAML `yaml:"derived"`
 	Constraints []string      `yaml:"constraints"`
 	ShardSeed   *int64        `yaml:"shard_seed"`
+	Area        *areaYAML     `yaml:"area"`
+}
+
+// areaYAML is the area budget and the level that fills it.
+type areaYAML struct {
+	BudgetMM2     *float64 `yaml:"budget_mm2"`
+	Fill          string   `yaml:"fill"`
+	FillStepWords *int64   `yaml:"fill_step_words"`
 }
 
 type mapperYAML struct {

@@ -17,9 +17,11 @@ const (
 	Energy  Objective = iota // EnergyPJ
 	Latency                  // LatencySeconds
 	EDP                      // EDPJouleSeconds
+	Area                     // AreaUM2
+	Power                    // PowerWatts
 )
 
-var objectiveNames = enum.New[Objective]("sweep", "objective", "energy", "latency", "edp")
+var objectiveNames = enum.New[Objective]("sweep", "objective", "energy", "latency", "edp", "area", "power")
 
 func (o Objective) String() string { return objectiveNames.String(o) }
 
@@ -30,6 +32,10 @@ func (o Objective) Value(f *Figures) float64 {
 		return f.LatencySeconds
 	case EDP:
 		return f.EDPJouleSeconds
+	case Area:
+		return f.AreaUM2
+	case Power:
+		return f.PowerWatts
 	}
 	return f.EnergyPJ
 }

@@ -101,6 +101,8 @@ type Sweep struct {
 	Combinations int
 	Excluded     int
 	Points       []Point
+	// Area is the area budget and the level that fills it (zero: none).
+	Area AreaBudget
 
 	archFile string
 	archYAML []byte
@@ -257,6 +259,7 @@ func (v *validator) validate(f *fileYAML) {
 		}
 		v.s.Constraints = append(v.s.Constraints, c)
 	}
+	v.area(f.Area, levels)
 	v.overlaps()
 	combos := 1
 	for _, n := range v.axisLengths() {

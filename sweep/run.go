@@ -48,6 +48,12 @@ type PointResult struct {
 	// cost-model evaluations of its searches.
 	Cache       explore.CacheStats
 	Evaluations int64
+	// AreaUM2 is the chip's area (µm²) and LeakageWatts its static power
+	// with every instance powered (0 when Reason is set).
+	AreaUM2, LeakageWatts float64
+	// OverArea is set when the area is over the sweep's area budget: the
+	// point is evaluated and reported all the same.
+	OverArea bool
 }
 
 // Valid reports whether the point's architecture is valid.
@@ -83,12 +89,26 @@ type Figures struct {
 	MACUnits int64
 	// LevelsEnergyPJ is each storage level's energy, outermost first.
 	LevelsEnergyPJ []float64
+	// DynamicPJ and StaticPJ split EnergyPJ: accesses, transfers and MACs,
+	// and leakage over the latency.
+	DynamicPJ, StaticPJ float64
+	// PowerWatts is the average power running the network back to back:
+	// EnergyPJ over the latency, which is the dynamic energy per inference
+	// times the inferences per second plus the leakage (of the instances
+	// in use when the architecture gates unused ones).
+	PowerWatts float64
+	// AreaUM2 is the point's chip area, µm² (the same for every workload).
+	AreaUM2 float64
 }
 
 func figures(t *cost.Result, clockHz float64, macUnits int) Figures {
 	f := Figures{MACs: t.MACs, EnergyPJ: t.EnergyPJ, Cycles: t.Cycles, LatencySeconds: float64(t.Cycles) / clockHz,
 		Utilization: t.Utilization(), MACUnits: int64(macUnits)}
 	f.EDPJouleSeconds = t.EnergyPJ * 1e-12 * f.LatencySeconds
+	f.DynamicPJ, f.StaticPJ = t.DynamicPJ, t.StaticPJ
+	if f.LatencySeconds > 0 {
+		f.PowerWatts = t.EnergyPJ * 1e-12 / f.LatencySeconds
+	}
 	for _, l := range t.Levels {
 		f.LevelsEnergyPJ = append(f.LevelsEnergyPJ, l.EnergyPJ)
 	}
@@ -174,6 +194,8 @@ func (s *Sweep) Evaluate(ctx context.Context, p *Point) (PointResult, error) {
 		r.Reason = reason
 		return r, nil
 	}
+	r.AreaUM2, r.LeakageWatts = d.Arch.Area().TotalUM2, d.Arch.LeakageWatts()
+	r.OverArea = s.Area.OverBudget(r.AreaUM2)
 	m, err := cost.New(d.Arch)
 	if err != nil {
 		r.Design.Arch = nil
@@ -202,6 +224,7 @@ func (s *Sweep) Evaluate(ctx context.Context, p *Point) (PointResult, error) {
 		default:
 			wr.Network = net
 			wr.Figures = figures(&net.Total, d.Arch.ClockHz, d.Arch.MACUnits())
+			wr.AreaUM2 = r.AreaUM2
 		}
 		r.Workloads = append(r.Workloads, wr)
 	}

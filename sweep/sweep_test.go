@@ -661,9 +661,11 @@ func TestParseObjectives(t *testing.T) {
 	}{
 		{"energy,latency", []Objective{Energy, Latency}, ""},
 		{"edp, energy, latency", []Objective{EDP, Energy, Latency}, ""},
-		{"energy", nil, `sweep: a Pareto front needs two or three objectives (energy, latency or edp), got "energy"`},
+		{"energy", nil, `sweep: a Pareto front needs two or three objectives (energy, latency, edp, area or power), got "energy"`},
 		{"energy,energy", nil, "sweep: objective energy listed twice"},
-		{"energy,area", nil, `sweep: unknown objective "area" (want energy, latency or edp)`},
+		{"energy,area", []Objective{Energy, Area}, ""},
+		{"power, area, latency", []Objective{Power, Area, Latency}, ""},
+		{"energy,watts", nil, `sweep: unknown objective "watts" (want energy, latency, edp, area or power)`},
 	}
 	for _, tt := range tests {
 		got, err := ParseObjectives(tt.in)

@@ -16,5 +16,6 @@ func (e *env) commands() []*cobra.Command {
 		e.plotCmd(),  // plot.go
 		e.runsCmd(),  // runs.go
 		e.sweepCmd(), // sweep.go
+		e.fitCmd(),   // fit.go
 	}
 }

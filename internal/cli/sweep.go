@@ -33,7 +33,8 @@ architecture's file with the point's values set, so the architecture's
 own validation applies: an invalid point, and a network a point cannot
 run, are reported with the reason.
 
---pareto energy,latency (any two or three of energy, latency, edp) adds the
+--pareto energy,latency (any two or three of energy, latency, edp, area,
+power) adds the
 Pareto front of every network and batch: the table then lists the front,
 JSON and CSV mark it. --plot draws the first two objectives (energy and
 latency by default) as a scatter with the front joined and each front
@@ -55,7 +56,7 @@ one point's architecture file.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.pareto, "pareto", "", "Pareto front of every network and batch over two or three of energy, latency, edp, comma-separated")
+	fl.StringVar(&f.pareto, "pareto", "", "Pareto front of every network and batch over two or three of energy, latency, edp, area, power, comma-separated")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
 	fl.StringVar(&f.plot, "plot", "", "write a scatter of the first two --pareto objectives (default energy,latency) with the front to this SVG or PNG file")
 	fl.IntVar(&f.workers, "workers", 0, "points evaluated at once (0: all cores); each point's searches use the sweep file's mapper workers")
@@ -222,6 +223,15 @@ func sweepHeader(w io.Writer, rep *report.Sweep) {
 		fmt.Fprintf(w, "; shard %d/%d: %d points", rep.Shard.Index, rep.Shard.Count, len(rep.Points))
 	}
 	fmt.Fprintln(w)
+	if rep.AreaBudgetUM2 > 0 {
+		fmt.Fprintf(w, "area budget %s mm2", g4(rep.AreaBudgetUM2/1e6))
+		if rep.AreaFill != "" {
+			fmt.Fprintf(w, "; %s fills what the rest leaves, in steps of %d words", rep.AreaFill, rep.AreaFillStepWords)
+		} else {
+			fmt.Fprint(w, "; points over it are marked over")
+		}
+		fmt.Fprintln(w)
+	}
 	// Settings that a parameter varies are the point's.
 	m := rep.Mapper
 	vary := map[string]string{}
@@ -282,7 +292,10 @@ func writeSweepTable(w io.Writer, rep *report.Sweep) error {
 			t.header = append(t.header, valueName(rep, k))
 			t.left[len(t.header)-1] = true
 		}
-		t.header = append(t.header, "energy uJ", "pJ/MAC", "latency ms", "EDP J*s", "util", "note")
+		if rep.AreaFill != "" {
+			t.header = append(t.header, rep.AreaFill+" words")
+		}
+		t.header = append(t.header, "energy uJ", "pJ/MAC", "latency ms", "EDP J*s", "util", "area mm2", "power mW", "note")
 		t.left[len(t.header)-1] = true
 		for _, p := range rows {
 			if !p.Valid {
@@ -292,12 +305,15 @@ func writeSweepTable(w io.Writer, rep *report.Sweep) error {
 			for _, k := range cols {
 				row = append(row, valueAt(p, k))
 			}
+			if rep.AreaFill != "" {
+				row = append(row, i64(p.FillWords))
+			}
 			r := p.Results[wi]
 			if !r.OK {
-				row = append(row, "-", "-", "-", "-", "-", r.Reason)
+				row = append(row, "-", "-", "-", "-", "-", pointAreaText(p), "-", r.Reason)
 			} else {
 				row = append(row, fmtF(r.EnergyPJ/1e6, 2), fmtF(r.EnergyPJPerMAC, 3), fmtF(r.LatencySeconds*1e3, 3),
-					strconv.FormatFloat(r.EDPJouleSeconds, 'g', 4, 64), fmtF(100*r.Utilization, 1)+"%", "")
+					strconv.FormatFloat(r.EDPJouleSeconds, 'g', 4, 64), fmtF(100*r.Utilization, 1)+"%", pointAreaText(p), fmtF(r.PowerWatts*1e3, 1), "")
 			}
 			t.rows = append(t.rows, row)
 		}
@@ -313,6 +329,19 @@ func writeSweepTable(w io.Writer, rep *report.Sweep) error {
 	}
 	return nil
 }
+
+// pointAreaText is a point's area in mm², marked "over" when it is over the
+// sweep's area budget.
+func pointAreaText(p *report.SweepPoint) string {
+	t := strconv.FormatFloat(p.AreaUM2/1e6, 'g', 4, 64)
+	if p.OverAreaBudget {
+		t += " over"
+	}
+	return t
+}
+
+// g4 writes v with 4 significant digits.
+func g4(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 
 // valueName is the name of value k of a point (parameters, then derived).
 func valueName(rep *report.Sweep, k int) string {
@@ -386,7 +415,7 @@ func plural(n int, thing string) string {
 
 // sweepCSVHeader is the columns of sweep --format csv around the values'.
 var sweepCSVHeader = [2][]string{{"id", "index"}, {"model", "batch", "status", "macs", "energy_pj", "energy_pj_per_mac", "cycles",
-	"latency_seconds", "edp_joule_seconds", "utilization", "pareto", "reason"}}
+	"latency_seconds", "edp_joule_seconds", "utilization", "area_mm2", "power_watts", "over_area_budget", "pareto", "reason"}}
 
 func writeSweepCSV(w io.Writer, rep *report.Sweep) error {
 	cw := csv.NewWriter(w)
@@ -421,14 +450,14 @@ func writeSweepCSV(w io.Writer, rep *report.Sweep) error {
 			}
 			switch {
 			case !p.Valid:
-				row = append(row, "invalid", "", "", "", "", "", "", "", pareto, p.Reason)
+				row = append(row, "invalid", "", "", "", "", "", "", "", "", "", "", pareto, p.Reason)
 			case !p.Results[wi].OK:
-				row = append(row, "failed", "", "", "", "", "", "", "", pareto, p.Results[wi].Reason)
+				row = append(row, "failed", "", "", "", "", "", "", "", g4(p.AreaUM2/1e6), "", strconv.FormatBool(p.OverAreaBudget), pareto, p.Results[wi].Reason)
 			default:
 				r := p.Results[wi]
 				row = append(row, "ok", i64(r.MACs), fmtF(r.EnergyPJ, 1), fmtF(r.EnergyPJPerMAC, 4), i64(r.Cycles),
 					strconv.FormatFloat(r.LatencySeconds, 'g', 6, 64), strconv.FormatFloat(r.EDPJouleSeconds, 'g', 6, 64),
-					fmtF(r.Utilization, 4), pareto, "")
+					fmtF(r.Utilization, 4), g4(p.AreaUM2/1e6), g4(r.PowerWatts), strconv.FormatBool(p.OverAreaBudget), pareto, "")
 			}
 			cw.Write(row)
 		}

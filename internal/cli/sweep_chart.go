@@ -44,6 +44,10 @@ func objectiveAxis(obj string, batch int, vals []float64) sweepAxis {
 		a.unit, a.scale = fmt.Sprintf("energy of a batch of %d, uJ", batch), 1e-6
 	case "latency":
 		a.unit, a.scale = fmt.Sprintf("latency of a batch of %d, ms", batch), 1e3
+	case "area":
+		a.unit, a.scale = "chip area, mm2", 1e-6
+	case "power":
+		a.unit, a.scale = "average power, W", 1
 	default:
 		a.unit, a.scale = "energy x latency, J*s", 1
 	}
@@ -88,9 +92,14 @@ func (a *sweepAxis) ticks() ([]float64, []string) {
 		if decades <= 2 {
 			mults = []float64{1, 2, 5}
 		}
-		for e := math.Log10(a.lo); e <= math.Log10(a.hi)+1e-9; e++ {
+		// Whole exponents, and tenths as divisions, so that the ticks
+		// below 1 are the decimals they name (0.2, not 0.20000000000000004).
+		for e := math.Round(math.Log10(a.lo)); e <= math.Round(math.Log10(a.hi)); e++ {
 			for _, m := range mults {
 				v := m * math.Pow(10, e)
+				if e < 0 {
+					v = m / math.Pow(10, -e)
+				}
 				if v <= a.hi*(1+1e-9) {
 					vs = append(vs, v)
 					ls = append(ls, logTick(v))
@@ -147,12 +156,17 @@ func sweepPanel(c chart.Canvas, top float64, rep *report.Sweep, wi int) {
 		objs = rep.Pareto.Objectives
 		front = rep.Pareto.Fronts[wi].Points
 	}
-	value := func(r *report.SweepResult, obj string) float64 {
+	value := func(p *report.SweepPoint, obj string) float64 {
+		r := &p.Results[wi]
 		switch obj {
 		case "latency":
 			return r.LatencySeconds
 		case "edp":
 			return r.EDPJouleSeconds
+		case "area":
+			return p.AreaUM2
+		case "power":
+			return r.PowerWatts
 		}
 		return r.EnergyPJ
 	}
@@ -162,8 +176,8 @@ func sweepPanel(c chart.Canvas, top float64, rep *report.Sweep, wi int) {
 		p := &rep.Points[i]
 		if p.Valid && p.Results[wi].OK {
 			pts = append(pts, p)
-			xs = append(xs, value(&p.Results[wi], objs[0]))
-			ys = append(ys, value(&p.Results[wi], objs[1]))
+			xs = append(xs, value(p, objs[0]))
+			ys = append(ys, value(p, objs[1]))
 		}
 	}
 	ax, ay := objectiveAxis(objs[0], wl.Batch, xs), objectiveAxis(objs[1], wl.Batch, ys)
@@ -209,17 +223,17 @@ func sweepPanel(c chart.Canvas, top float64, rep *report.Sweep, wi int) {
 		}
 	}
 	slices.SortFunc(fp, func(a, b *report.SweepPoint) int {
-		return cmp.Compare(value(&a.Results[wi], objs[0]), value(&b.Results[wi], objs[0]))
+		return cmp.Compare(value(a, objs[0]), value(b, objs[0]))
 	})
 	for _, p := range pts {
 		if _, ok := onFront[p.ID]; !ok {
-			c.Circle(px(value(&p.Results[wi], objs[0])), py(value(&p.Results[wi], objs[1])), 3, "#bab0ac", p.ID+" "+pointLabel(p, len(rep.Parameters)))
+			c.Circle(px(value(p, objs[0])), py(value(p, objs[1])), 3, "#bab0ac", p.ID+" "+pointLabel(p, len(rep.Parameters)))
 		}
 	}
 	const red = "#e15759"
 	if len(objs) == 2 {
 		for i := 1; i < len(fp); i++ {
-			a, b := &fp[i-1].Results[wi], &fp[i].Results[wi]
+			a, b := fp[i-1], fp[i]
 			c.Line(px(value(a, objs[0])), py(value(a, objs[1])), px(value(b, objs[0])), py(value(b, objs[1])), red, 1.2)
 		}
 	}
@@ -231,7 +245,7 @@ func sweepPanel(c chart.Canvas, top float64, rep *report.Sweep, wi int) {
 	}
 	cols, _ := varying(rep, diff)
 	for i, p := range fp {
-		x, y := px(value(&p.Results[wi], objs[0])), py(value(&p.Results[wi], objs[1]))
+		x, y := px(value(p, objs[0])), py(value(p, objs[1]))
 		c.Circle(x, y, 4.5, red, p.ID+" "+pointLabel(p, len(rep.Parameters)))
 		var parts []string
 		for _, k := range cols {

@@ -257,7 +257,7 @@ func TestSweepShards(t *testing.T) {
 func TestSweepErrors(t *testing.T) {
 	cases := [][]string{
 		{smallSweep, "--pareto", "energy"},
-		{smallSweep, "--pareto", "energy,area"},
+		{smallSweep, "--pareto", "energy,watts"},
 		{smallSweep, "--format", "xml"},
 		{smallSweep, "--plot", "front.pdf"},
 		{smallSweep, "--workers", "-1"},
