@@ -30,6 +30,7 @@ var roots = []struct {
 	{KindPrune, reflect.TypeFor[Prune]()},
 	{KindAdapt, reflect.TypeFor[Adapt]()},
 	{KindSweep, reflect.TypeFor[Sweep]()},
+	{KindCodesign, reflect.TypeFor[Codesign]()},
 	{KindRun, reflect.TypeFor[Run]()},
 	{KindRuns, reflect.TypeFor[Runs]()},
 }
