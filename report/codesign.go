@@ -196,5 +196,3 @@ func (cj *CodesignJob) histories(info CodesignInfo, d *codesign.Design, out *cod
 	}
 	return nil
 }
-
-
