@@ -69,7 +69,7 @@ func ParseMethods(s string) ([]Method, error) {
 	}
 	m, err := methodNames.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("%w, or both", err)
+		return nil, fmt.Errorf("codesign: unknown method %q (want netadapt, energy-aware or both)", s)
 	}
 	return []Method{m}, nil
 }
