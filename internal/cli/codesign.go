@@ -244,12 +244,11 @@ func (e *env) codesign(c *cobra.Command, f *codesignFlags) (err error) {
 	if err != nil {
 		return err
 	}
-	files, err := writeCodesignOut(f.out, res)
+	rep, err := report.NewCodesign(report.CodesignInfo{Model: name, Data: f.data, Budget: f.budget, ModelFiles: codesignFiles(f.out, res)}, res)
 	if err != nil {
 		return err
 	}
-	rep, err := report.NewCodesign(report.CodesignInfo{Model: name, Data: f.data, Budget: f.budget, ModelFiles: files}, res)
-	if err != nil {
+	if err := writeCodesignOut(f.out, res, rep); err != nil {
 		return err
 	}
 	rec.setReport(rep)
@@ -343,62 +342,59 @@ func (r *recording) codesignItems(ctx context.Context, key string, o *codesign.O
 	return nil
 }
 
-// writeCodesignOut writes every done job's model and history, and every
-// candidate's architecture, to dir; it returns each job's model file.
-func writeCodesignOut(dir string, res *codesign.Result) ([]string, error) {
+// codesignFiles returns the model file of every done job under dir
+// (none without dir).
+func codesignFiles(dir string, res *codesign.Result) []string {
 	files := make([]string, len(res.Jobs))
+	for j, jb := range res.Jobs {
+		if dir != "" && res.Outcomes[j] != nil {
+			files[j] = filepath.Join(dir, res.Designs[jb.Design].Point.ID+"-"+jb.Method.String()+".onnx")
+		}
+	}
+	return files
+}
+
+// writeCodesignOut writes every done job's model and history (its adapt
+// or prune report), and every candidate's architecture, to dir.
+func writeCodesignOut(dir string, res *codesign.Result, rep *report.Codesign) error {
 	if dir == "" {
-		return files, nil
+		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return err
 	}
 	for i := range res.Designs {
 		d := &res.Designs[i]
 		if d.Candidate {
 			if err := os.WriteFile(filepath.Join(dir, d.Point.ID+".yaml"), d.Design.YAML, 0o644); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	for j, jb := range res.Jobs {
-		out := res.Outcomes[j]
-		if out == nil {
+	for j, cj := range rep.Jobs {
+		if cj.ModelFile == "" {
 			continue
 		}
-		base := filepath.Join(dir, res.Designs[jb.Design].Point.ID+"-"+jb.Method.String())
-		if err := saveNNModel(base+".onnx", out.Model); err != nil {
-			return nil, err
+		if err := saveNNModel(cj.ModelFile, res.Outcomes[j].Model); err != nil {
+			return err
 		}
-		files[j] = base + ".onnx"
-		if err := writeCodesignHistory(base+".json", res, j); err != nil {
-			return nil, err
+		var v any = cj.Prune
+		if cj.Adapt != nil {
+			v = cj.Adapt
+		}
+		fh, err := os.Create(strings.TrimSuffix(cj.ModelFile, ".onnx") + ".json")
+		if err != nil {
+			return err
+		}
+		if err := writeJSON(fh, v); err != nil {
+			fh.Close()
+			return err
+		}
+		if err := fh.Close(); err != nil {
+			return err
 		}
 	}
-	return files, nil
-}
-
-// writeCodesignHistory writes job j's history as its own report (adapt or
-// prune).
-func writeCodesignHistory(path string, res *codesign.Result, j int) error {
-	rep, err := report.NewCodesign(report.CodesignInfo{}, &codesign.Result{Options: res.Options, Designs: res.Designs,
-		Jobs: res.Jobs[j : j+1], Outcomes: res.Outcomes[j : j+1]})
-	if err != nil {
-		return err
-	}
-	var v any = rep.Jobs[0].Prune
-	if a := rep.Jobs[0].Adapt; a != nil {
-		v = a
-	}
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := writeJSON(fh, v); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return nil
 }
 
 // writeCodesignTable prints the designs, the jobs and the front.
