@@ -25,6 +25,7 @@
 package codesign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -485,7 +486,7 @@ func (r *Result) candidates() error {
 	}
 	if o.Top > 0 {
 		slices.SortStableFunc(ok, func(a, b int) int {
-			return cmpFloat(r.Designs[a].Resource.Value(o.Budget.Metric), r.Designs[b].Resource.Value(o.Budget.Metric))
+			return cmp.Compare(r.Designs[a].Resource.Value(o.Budget.Metric), r.Designs[b].Resource.Value(o.Budget.Metric))
 		})
 		for _, i := range ok[:min(o.Top, len(ok))] {
 			r.Designs[i].Candidate = true
@@ -506,16 +507,6 @@ func (r *Result) candidates() error {
 		r.Designs[ok[k]].Candidate = true
 	}
 	return nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // run runs job j.
