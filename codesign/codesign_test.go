@@ -33,7 +33,7 @@ parameters:
       - {name: y, key: levels.RF.mesh.y, values: [2, 6, 12]}
 `
 
-func tiny(t *testing.T) *sweep.Sweep {
+func tiny(t testing.TB) *sweep.Sweep {
 	t.Helper()
 	s, err := sweep.Parse(filepath.Join(t.TempDir(), "tiny.yaml"), []byte(tinySweep))
 	if err != nil {
@@ -44,7 +44,7 @@ func tiny(t *testing.T) *sweep.Sweep {
 
 // options returns a small run: LeNet-5 (untrained) on synthetic digits,
 // NetAdapt to 80 % of each design's energy with two-step fine-tunes.
-func options(t *testing.T) codesign.Options {
+func options(t testing.TB) codesign.Options {
 	t.Helper()
 	m, err := zoo.New("lenet5", 1)
 	if err != nil {
