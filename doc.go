@@ -22,10 +22,11 @@
 //	layer 7: explore
 //	layer 8: measure sweep
 //	layer 9: prune netadapt fit
-//	layer 10: report
-//	layer 11: store
-//	layer 12: internal/cli
-//	layer 13: cmd/nnergy
+//	layer 10: codesign
+//	layer 11: report
+//	layer 12: store
+//	layer 13: internal/cli
+//	layer 14: cmd/nnergy
 //
 // What each package is for:
 //
@@ -62,6 +63,7 @@
 //	prune             magnitude and energy-aware pruning
 //	netadapt          NetAdapt over any measurer
 //	fit               device budgets: power at a frame rate, throughput, area; what limits a design
+//	codesign          joint hardware-network search: a sweep's designs x NetAdapt and energy-aware pruning
 //	report            the versioned reports every command emits, and their schema
 //	store             recorded runs, content-addressed results and run items: SQLite or PostgreSQL
 //	internal/cli      every subcommand and its flags

@@ -24,6 +24,10 @@ type HardwareConfig struct {
 	// Search maps each unique layer with the mapper (package mapper)
 	// instead of the builder, starting from the builder's mapping.
 	Search bool
+	// Unconstrained, with Search, searches the whole mapspace, without the
+	// Dataflow's constraints or its builder's mapping as a start (a
+	// sweep's dataflow best).
+	Unconstrained bool
 	// Settings of the searches (default: 2,000 evaluations per layer,
 	// objective energy). Their Progress is ignored.
 	Settings mapper.Settings
@@ -78,8 +82,11 @@ func NewHardware(spec *arch.Spec, cfg HardwareConfig) (*Hardware, error) {
 	if cfg.Search {
 		set := cfg.Settings
 		set.Progress = nil
-		df := cfg.Dataflow
-		mapFn = explore.DataflowSearch(m, &df, set, nil)
+		df := &cfg.Dataflow
+		if cfg.Unconstrained {
+			df = nil
+		}
+		mapFn = explore.DataflowSearch(m, df, set, nil)
 	}
 	h.cache = explore.NewCache(m, mapFn)
 	return h, nil

@@ -24,7 +24,7 @@ func readable(k Kind, v string) bool {
 }
 
 // Decode reads a report of this version, with no unknown fields, into a
-// value of its kind: *Eval, *Map, *Compare, *Prune, *Adapt, *Sweep, *Fit, *Run or *Runs.
+// value of its kind: *Eval, *Map, *Compare, *Prune, *Adapt, *Sweep, *Fit, *Codesign, *Run or *Runs.
 // It also reads compare, prune and adapt reports of nnergy.report/v1, whose
 // fields are those of this version.
 func Decode(b []byte) (any, error) {
@@ -54,12 +54,14 @@ func Decode(b []byte) (any, error) {
 		v = &Sweep{}
 	case KindFit:
 		v = &Fit{}
+	case KindCodesign:
+		v = &Codesign{}
 	case KindRun:
 		v = &Run{}
 	case KindRuns:
 		v = &Runs{}
 	default:
-		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune, adapt, sweep, fit, run or runs)", h.Kind)
+		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune, adapt, sweep, fit, codesign, run or runs)", h.Kind)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

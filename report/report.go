@@ -1,7 +1,7 @@
 // Package report holds the result types that nnergy's commands emit as JSON
 // (eval, map, compare, sweep, fit, the prune and adapt histories, and the runs
 // of the results store), built from the results of packages explore, cost,
-// mapper, sweep, fit, prune and netadapt. The types
+// mapper, sweep, fit, prune, netadapt and codesign. The types
 // are the schema: docs/format/report.md describes every field and
 // docs/format/report.schema.json checks it. Every report carries Version;
 // renaming, removing or retyping a field changes it.
@@ -21,15 +21,16 @@ type Kind string
 
 // The kinds of report.
 const (
-	KindEval    Kind = "eval"
-	KindMap     Kind = "map"
-	KindCompare Kind = "compare"
-	KindPrune   Kind = "prune"
-	KindAdapt   Kind = "adapt"
-	KindRun     Kind = "run"  // one run of the results store
-	KindRuns    Kind = "runs" // runs of the results store
-	KindSweep   Kind = "sweep"
-	KindFit     Kind = "fit"
+	KindEval     Kind = "eval"
+	KindMap      Kind = "map"
+	KindCompare  Kind = "compare"
+	KindPrune    Kind = "prune"
+	KindAdapt    Kind = "adapt"
+	KindRun      Kind = "run"  // one run of the results store
+	KindRuns     Kind = "runs" // runs of the results store
+	KindSweep    Kind = "sweep"
+	KindCodesign Kind = "codesign"
+	KindFit      Kind = "fit"
 )
 
 // Header starts every report: the schema version and the kind.

@@ -31,6 +31,7 @@ var roots = []struct {
 	{KindAdapt, reflect.TypeFor[Adapt]()},
 	{KindSweep, reflect.TypeFor[Sweep]()},
 	{KindFit, reflect.TypeFor[Fit]()},
+	{KindCodesign, reflect.TypeFor[Codesign]()},
 	{KindRun, reflect.TypeFor[Run]()},
 	{KindRuns, reflect.TypeFor[Runs]()},
 }

@@ -11,11 +11,12 @@ func (e *env) commands() []*cobra.Command {
 		e.archsCmd(), e.archCmd(), // arch.go
 		e.compareCmd(),                            // compare.go
 		e.trainCmd(), e.testCmd(), e.latencyCmd(), // train.go, test.go, latency.go
-		e.pruneCmd(), // prune.go
-		e.adaptCmd(), // adapt.go
-		e.plotCmd(),  // plot.go
-		e.runsCmd(),  // runs.go
-		e.sweepCmd(), // sweep.go
-		e.fitCmd(),   // fit.go
+		e.pruneCmd(),    // prune.go
+		e.adaptCmd(),    // adapt.go
+		e.plotCmd(),     // plot.go
+		e.runsCmd(),     // runs.go
+		e.sweepCmd(),    // sweep.go
+		e.fitCmd(),      // fit.go
+		e.codesignCmd(), // codesign.go
 	}
 }
