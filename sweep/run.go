@@ -44,10 +44,12 @@ type Result struct {
 	Points []PointResult
 	// RunKey is the sweep's RunKey when it ran with a Store; Stored counts
 	// the points taken from the store, and Missing lists the indices of
-	// the points of the shard not in it (StoredOnly).
-	RunKey  string
-	Stored  int
-	Missing []int
+	// the points of the shard not in it (StoredOnly, which is set when
+	// the sweep evaluated nothing).
+	RunKey     string
+	Stored     int
+	StoredOnly bool
+	Missing    []int
 }
 
 // PointResult is one point evaluated on every workload.
@@ -127,7 +129,7 @@ func (s *Sweep) Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	idx := o.Shard.Indices(len(s.Points), s.ShardSeed)
-	res := &Result{Sweep: s, Shard: o.Shard, Points: make([]PointResult, len(idx))}
+	res := &Result{Sweep: s, Shard: o.Shard, Points: make([]PointResult, len(idx)), StoredOnly: o.StoredOnly}
 	if o.StoredOnly && o.Store == nil {
 		return nil, fmt.Errorf("sweep: the points of a sweep are read from a store, and there is none")
 	}
