@@ -133,7 +133,7 @@ func TestShardContract(t *testing.T) {
 			if killed {
 				if _, code, errOut := collectJSON(t, dsn); code == 0 {
 					t.Errorf("collect succeeds with shard 1 killed: %s", errOut)
-				} else if !strings.Contains(errOut, "run shards 1 of 3 again") {
+				} else if !strings.Contains(errOut, "run shard 1 of 3 again (--shard 1/3)") {
 					t.Errorf("collect with shard 1 killed: %s", errOut)
 				}
 			}

@@ -153,7 +153,7 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) 
 	}
 	defer func() { err = rec.end(cmd.Context(), err) }()
 	if rec != nil {
-		o.Store = sweepStore{rec.st}
+		o.Store = rec.st.Sweep()
 	}
 	progress := !f.quiet && isTerminal(e.stderr)
 	if progress {

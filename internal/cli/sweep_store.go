@@ -1,47 +1,13 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/nnergy/nnergy/report"
-	"github.com/nnergy/nnergy/store"
 	"github.com/nnergy/nnergy/sweep"
 )
-
-// sweepStore is a results store as a sweep.Store: a sweep's points are
-// items under its run key, its layer searches results.
-type sweepStore struct{ st *store.Store }
-
-func (s sweepStore) Items(ctx context.Context, runKey string) (map[int][]byte, error) {
-	items, err := s.st.Items(ctx, runKey)
-	if err != nil {
-		return nil, err
-	}
-	done := map[int][]byte{}
-	for _, it := range items {
-		if it.Done {
-			done[it.Index] = it.Value
-		}
-	}
-	return done, nil
-}
-
-func (s sweepStore) PutItem(ctx context.Context, runKey string, index int, value []byte) error {
-	_, err := s.st.PutItems(ctx, store.Item{RunKey: runKey, Index: index, Value: value, Done: true})
-	return err
-}
-
-func (s sweepStore) Result(ctx context.Context, key string) ([]byte, bool, error) {
-	return s.st.Result(ctx, key)
-}
-
-func (s sweepStore) PutResult(ctx context.Context, key string, value []byte) error {
-	_, err := s.st.PutResults(ctx, store.Result{Key: key, Value: value})
-	return err
-}
 
 // sweepModels names a sweep's networks for its run record.
 func sweepModels(s *sweep.Sweep) string {
@@ -96,7 +62,11 @@ func missingError(s *sweep.Sweep, res *sweep.Result, shards int) error {
 				}
 			}
 		}
-		msg += fmt.Sprintf("; run shards %s of %d again (--shard i/%d)", strings.Join(parts, ","), shards, shards)
+		if len(parts) == 1 {
+			msg += fmt.Sprintf("; run shard %s of %d again (--shard %s/%d)", parts[0], shards, parts[0], shards)
+		} else {
+			msg += fmt.Sprintf("; run shards %s of %d again (--shard i/%d)", strings.Join(parts, ", "), shards, shards)
+		}
 	} else {
 		msg += "; run their shards again (--collect --shards N names them)"
 	}
