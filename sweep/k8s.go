@@ -120,8 +120,9 @@ func (s *Sweep) K8sJob(o JobOptions) ([]byte, error) {
 					Resources:    &resources{Requests: map[string]string{"cpu": "1", "memory": "1Gi"}, Limits: map[string]string{"cpu": "1"}}}},
 				Volumes: []volume{{Name: "sweep", ConfigMap: configMapVolume{Name: name, Items: items}}}}}}}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Sweep %s: %d points in %d shards, %d at a time (nnergy sweep %s --emit-k8s-job).\n", s.Name, len(s.Points), n, job.Spec.Parallelism, files[0].path)
-	fmt.Fprintf(&b, "# The secret %s must hold the store's DSN under %s. After the Job completes:\n", o.Secret, o.SecretKey)
+	fmt.Fprintf(&b, "# Written by nnergy sweep %s --emit-k8s-job: sweep %s, %d points in %d shards, %d at a time.\n",
+		files[0].path, s.Name, len(s.Points), n, job.Spec.Parallelism)
+	fmt.Fprintf(&b, "# The secret %s must hold the PostgreSQL store's DSN under the key %s. After the Job completes:\n", o.Secret, o.SecretKey)
 	fmt.Fprintf(&b, "#   NNERGY_STORE=postgres://... nnergy sweep %s --collect --shards %d\n", files[0].path, n)
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
