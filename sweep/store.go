@@ -2,9 +2,7 @@ package sweep
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/explore"
+	"github.com/nnergy/nnergy/internal/contentkey"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -41,19 +40,6 @@ type Store interface {
 	PutResult(ctx context.Context, key string, value []byte) error
 }
 
-// contentKey returns the hex SHA-256 of parts, each preceded by its length
-// as 8 bytes big-endian: the scheme of store.Key.
-func contentKey(parts ...[]byte) string {
-	h := sha256.New()
-	var n [8]byte
-	for _, p := range parts {
-		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-		h.Write(n[:])
-		h.Write(p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // RunKey returns the key of the sweep's expansion: the model version, the
 // base architecture (its file and canonical form), the mapper settings,
 // every workload's layers, and every point's index, ID, values and reason.
@@ -73,7 +59,7 @@ func (s *Sweep) RunKey() string {
 		}
 		parts = append(parts, b)
 	}
-	return contentKey(parts...)
+	return contentkey.Of(parts...)
 }
 
 // mapperBytes is the canonical text of the mapper settings that determine a
@@ -180,7 +166,7 @@ func storedSearch(st Store, d *Design, search explore.Mapper, readOnly bool, ser
 	prefix := [][]byte{fmt.Appendf(nil, "nnergy layer search model %d", ModelVersion), arch.Format(d.Arch), mapperBytes(&d.Mapper)}
 	var mu sync.Mutex
 	return func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error) {
-		key := contentKey(append(prefix[:len(prefix):len(prefix)], fmt.Appendf(nil, "%+v", explore.KeyOf(l)))...)
+		key := contentkey.Of(append(prefix[:len(prefix):len(prefix)], fmt.Appendf(nil, "%+v", explore.KeyOf(l)))...)
 		v, ok, err := st.Result(ctx, key)
 		if err != nil {
 			return nil, serr.set(err)
