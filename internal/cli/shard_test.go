@@ -248,3 +248,39 @@ func resultCount(t *testing.T, st *store.Store) int {
 	}
 	return c.Results
 }
+
+// TestSweepStoreFlags checks the flags of --collect and --emit-k8s-job:
+// what they refuse, and what they print.
+func TestSweepStoreFlags(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "results.db")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // in stderr, or stdout when code is 0
+	}{
+		{[]string{"--image", "img"}, 2, "--image goes with --emit-k8s-job"},
+		{[]string{"--parallelism", "3"}, 2, "--parallelism goes with --emit-k8s-job"},
+		{[]string{"--emit-k8s-job"}, 2, "needs --image"},
+		{[]string{"--emit-k8s-job", "--image", "img", "--shard", "1/2"}, 2, "--shard does not go with --emit-k8s-job"},
+		{[]string{"--emit-k8s-job", "--image", "img", "--parallelism", "0"}, 1, "parallelism of at least 1"},
+		{[]string{"--emit-k8s-job", "--image", "img", "--parallelism", "2", "--completions", "5"}, 0, "completions: 5\n  parallelism: 2\n"},
+		{[]string{"--collect", "--store", "none"}, 2, "--store none names none"},
+		{[]string{"--collect", "--list"}, 2, "--list and --print-arch read none"},
+		{[]string{"--collect", "--store", db, "--shards", "4"}, 1, "12 of 12 points are not in the results store"},
+		{[]string{"--collect", "--store", db, "--shard", "1/4"}, 1, "3 of 3 points are not in the results store"},
+	} {
+		code, out, errOut := runNnergy(t, append([]string{"sweep", shardSweep}, tc.args...)...)
+		got := errOut
+		if tc.code == 0 {
+			got = out
+		}
+		if code != tc.code || !strings.Contains(got, tc.want) {
+			t.Errorf("sweep %s: exit %d, %q; want exit %d and %q", strings.Join(tc.args, " "), code, got, tc.code, tc.want)
+		}
+	}
+	// Four shards missing, all named.
+	_, _, errOut := runNnergy(t, "sweep", shardSweep, "--collect", "--store", db, "--shards", "4")
+	if !strings.Contains(errOut, "run shards 0, 1, 2, 3 of 4 again") {
+		t.Errorf("collect of an empty store: %s", errOut)
+	}
+}

@@ -40,7 +40,7 @@ func checkK8sFlags(cmd *cobra.Command, f *sweepFlags) error {
 		}
 		return nil
 	}
-	for _, n := range []string{"shard", "collect", "list", "print-arch", "pareto", "plot", "format", "workers"} {
+	for _, n := range []string{"shard", "shards", "collect", "list", "print-arch", "pareto", "plot", "format", "workers"} {
 		if fl.Changed(n) {
 			return usagef("sweep: --%s does not go with --emit-k8s-job (the Job's pods run nnergy sweep --shards N)", n)
 		}
