@@ -67,8 +67,7 @@ func (m *memStore) PutResult(_ context.Context, key string, v []byte) error {
 	return m.fail
 }
 
-// storeSweep searches LeNet-5 on 6 PE arrays; a 64-word RF... keeps one
-// invalid mapping reason among the points.
+// storeSweep searches LeNet-5 on 6 PE arrays.
 const storeSweep = head + `mapper: {method: search, dataflow: rs, max_evaluations: 300, workers: 1}
 parameters:
   - {name: x, key: levels.RF.mesh.x, values: [2, 7, 14]}
@@ -93,14 +92,43 @@ func figuresOf(r *Result) []string {
 // that the k stored points are not evaluated again and that the result is
 // a clean run's.
 func TestResume(t *testing.T) {
-	s := mustParse(t, storeSweep)
-	clean, err := s.Run(context.Background(), Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
+	for _, src := range []string{storeSweep, failSweep} {
+		s := mustParse(t, src)
+		clean, err := s.Run(context.Background(), Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testResume(t, s, clean)
+	}
+}
+
+// failSweep has points whose layers have no legal mapping (a one-word RF
+// cannot hold a weight under WS): their reasons are stored as figures
+// are.
+const failSweep = `version: 1
+name: fail
+arch: testdata/base.yaml
+networks: [lenet5]
+mapper: {method: search, dataflow: ws, max_evaluations: 300, workers: 1}
+parameters:
+  - {name: rf, key: levels.RF.size_words, values: [1, 64]}
+  - {name: bits, key: levels.RF.word_bits, values: [8]}
+  - {name: x, key: levels.RF.mesh.x, values: [2, 4, 7]}
+`
+
+func testResume(t *testing.T, s *Sweep, clean *Result) {
+	reasons := 0
+	for _, p := range clean.Points {
+		if !p.Valid() || !p.Workloads[0].OK() {
+			reasons++
+		}
+	}
+	if s.Name == "fail" && reasons == 0 {
+		t.Fatal("sweep fail: no point with a reason")
 	}
 	n := len(s.Points)
 	for _, k := range []int{1, 3, n - 1} {
-		t.Run(fmt.Sprint(k), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%d", s.Name, k), func(t *testing.T) {
 			st := newMemStore()
 			ctx, cancel := context.WithCancel(context.Background())
 			_, err := s.Run(ctx, Options{Workers: 1, Store: st, Progress: func(done, _ int, _ *PointResult) {
@@ -132,6 +160,12 @@ func TestResume(t *testing.T) {
 				t.Errorf("resumed run differs from a clean one (-clean +resumed):\n%s", d)
 			}
 			for i := range res.Points {
+				// A point from the store runs no search: the store serves
+				// every one (and the failed ones, which Searches does not
+				// count).
+				if p := &res.Points[i]; p.FromStore && p.StoredLayers < p.Cache.Searches {
+					t.Errorf("point %s from the store: %d of its %d searches served by the store", p.Point.ID, p.StoredLayers, p.Cache.Searches)
+				}
 				if p := &res.Points[i]; p.FromStore && (p.Evaluations != clean.Points[i].Evaluations || p.Cache.Searches != clean.Points[i].Cache.Searches) {
 					t.Errorf("point %s from the store: %d searches, %d evaluations; the clean run's %d, %d", p.Point.ID,
 						p.Cache.Searches, p.Evaluations, clean.Points[i].Cache.Searches, clean.Points[i].Evaluations)
