@@ -1,9 +1,11 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -245,6 +247,14 @@ func TestStoredOnly(t *testing.T) {
 	}
 	if st.resultWrites+st.itemWrites != writes {
 		t.Error("StoredOnly wrote to the store")
+	}
+	// A stored point whose figures its stored searches do not give (a
+	// model changed without a new ModelVersion) fails the sweep.
+	key := s.RunKey()
+	i := in[0]
+	st.items[key][i] = bytes.Replace(st.items[key][i], []byte(`"energy_pj":`), []byte(`"energy_pj":1`), 1)
+	if _, err := s.Run(context.Background(), Options{Store: st, StoredOnly: true}); err == nil || !strings.Contains(err.Error(), "ModelVersion") {
+		t.Errorf("a stored point of other figures: %v", err)
 	}
 	st.fail = errors.New("store down")
 	if _, err := s.Run(context.Background(), Options{Store: st}); err == nil || err.Error() != "store down" {
