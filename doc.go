@@ -13,7 +13,7 @@
 // The layers, lowest first:
 //
 //	layer 0: internal/enum
-//	layer 1: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden internal/pgtest nn/data nn/internal/gemm nn/internal/vec
+//	layer 1: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden internal/contentkey internal/pgtest nn/data nn/internal/gemm nn/internal/vec
 //	layer 2: workload onnx nn
 //	layer 3: arch mapping workload/zoo workload/engine nn/zoo onnx/onnxtest onnx/graph
 //	layer 4: nest workload/onnx nn/onnx
@@ -37,6 +37,7 @@
 //	internal/enum     names of small enumerations: String, Parse, and the choices in errors
 //	internal/golden   test output held to files under testdata/, rewritten with -update
 //	internal/chart    the plots' drawing surface, written as SVG or PNG
+//	internal/contentkey keys of values by the content of what determines them (SHA-256 of length-prefixed parts)
 //	internal/pgtest   a throwaway PostgreSQL server (or NNERGY_POSTGRES) for tests
 //	nn/data           data sets (IDX, MNIST, synthetic)
 //	workload          dimensions, tensors, layers (loop nests), networks

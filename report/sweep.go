@@ -41,6 +41,22 @@ type Sweep struct {
 	// Points are the points of the shard, in index order.
 	Points []SweepPoint `json:"points"`
 	Pareto *SweepPareto `json:"pareto,omitempty"`
+	// Store says what the results store gave, when the sweep ran with one.
+	Store *SweepStore `json:"store,omitempty"`
+}
+
+// SweepStore is what a sweep took from the results store.
+type SweepStore struct {
+	// RunKey is the key of the sweep's expansion, under which the store
+	// keeps its points (sweep.Sweep.RunKey).
+	RunKey string `json:"run_key"`
+	// Stored counts the points taken from the store.
+	Stored int `json:"stored"`
+	// Collected is set for nnergy sweep --collect, which evaluates
+	// nothing; Missing then lists the IDs of the points of the shard the
+	// store does not hold.
+	Collected bool     `json:"collected"`
+	Missing   []string `json:"missing"`
 }
 
 // SweepMapper is the mapper settings of the sweep file, before a point's
@@ -119,9 +135,14 @@ type SweepPoint struct {
 	Dataflow string `json:"dataflow"`
 	// Searches counts the mapper's searches (or builds) of the point,
 	// Evaluations their cost-model evaluations.
-	Searches    int64         `json:"searches"`
-	Evaluations int64         `json:"evaluations"`
-	Results     []SweepResult `json:"results"`
+	Searches    int64 `json:"searches"`
+	Evaluations int64 `json:"evaluations"`
+	// FromStore is set for a point taken from the results store, whose
+	// searches and evaluations are those of the run that stored it;
+	// StoredSearches counts the searches the store served.
+	FromStore      bool          `json:"from_store,omitempty"`
+	StoredSearches int64         `json:"stored_searches"`
+	Results        []SweepResult `json:"results"`
 }
 
 // SweepValue is one parameter's or derived value's value at a point.
@@ -226,10 +247,17 @@ func NewSweep(res *sweep.Result, objs []sweep.Objective) (*Sweep, error) {
 				sp.FillWords = d.Arch.Levels[d.Arch.Level(s.Area.Fill)].SizeWords
 			}
 		}
+		sp.FromStore, sp.StoredSearches = pr.FromStore, pr.StoredLayers
 		for w := range pr.Workloads {
 			sp.Results = append(sp.Results, newSweepResult(w, &pr.Workloads[w]))
 		}
 		rep.Points = append(rep.Points, sp)
+	}
+	if res.RunKey != "" {
+		rep.Store = &SweepStore{RunKey: res.RunKey, Stored: res.Stored, Collected: res.StoredOnly, Missing: []string{}}
+		for _, i := range res.Missing {
+			rep.Store.Missing = append(rep.Store.Missing, s.Points[i].ID)
+		}
 	}
 	if len(objs) == 0 {
 		return rep, nil

@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
+
+	"github.com/nnergy/nnergy/internal/contentkey"
 )
 
 // Key returns the key of a result: the hex SHA-256 of parts, each
@@ -15,16 +15,7 @@ import (
 // parts are the canonical bytes of what determines the result (an
 // architecture's canonical YAML, a layer's shape and densities, the mapper's
 // settings, the model's version); the caller chooses them.
-func Key(parts ...[]byte) string {
-	h := sha256.New()
-	var n [8]byte
-	for _, p := range parts {
-		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-		h.Write(n[:])
-		h.Write(p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
+func Key(parts ...[]byte) string { return contentkey.Of(parts...) }
 
 // checkKey checks that k is a Key.
 func checkKey(k string) error {

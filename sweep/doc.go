@@ -37,5 +37,19 @@
 // [Shard.Indices] splits the points of a sweep into parts for batch
 // schedulers: a seeded shuffle cut into nearly equal parts, disjoint and
 // together the whole sweep. [ShardFromEnv] reads a part's index from a
-// Kubernetes Indexed Job or a Slurm array.
+// Kubernetes Indexed Job or a Slurm array. [Sweep.K8sJob] writes the
+// Indexed Job (and the ConfigMap of the sweep file) that runs them.
+//
+// # Store
+//
+// With a [Store] in [Options] (package store's, through store.Store.Sweep)
+// every point is stored when done under the sweep's [Sweep.RunKey], and
+// every layer search under a key of [ModelVersion], the point's
+// architecture, the mapper settings and the layer: a point stored is taken
+// from the store (evaluated again from its stored searches, which must
+// give its stored figures), so an interrupted sweep resumes and a shard
+// run again changes nothing; a search stored is taken by any sweep that
+// maps the same layer on the same architecture. [Options.StoredOnly]
+// evaluates nothing and lists the points missing: the reduction after the
+// shards. docs/scale-out.md describes the keys and what is idempotent.
 package sweep

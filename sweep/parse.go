@@ -436,11 +436,17 @@ func setMapper(m *Mapper, name, text string) string {
 // separator, or a model file suffix) against the file's directory; any
 // other name is a zoo name.
 func (v *validator) modelPath(m string) string {
-	if strings.ContainsRune(m, '/') || strings.ContainsRune(m, filepath.Separator) || load.KindOf(m) == load.ONNX || load.KindOf(m) == load.NNW ||
-		strings.HasSuffix(m, ".yaml") || strings.HasSuffix(m, ".yml") {
+	if isModelFile(m) {
 		return v.path(m)
 	}
 	return m
+}
+
+// isModelFile reports whether a network of a sweep file names a file
+// rather than a zoo network.
+func isModelFile(m string) bool {
+	return strings.ContainsRune(m, '/') || strings.ContainsRune(m, filepath.Separator) || load.KindOf(m) == load.ONNX || load.KindOf(m) == load.NNW ||
+		strings.HasSuffix(m, ".yaml") || strings.HasSuffix(m, ".yml")
 }
 
 func (v *validator) workloads(nets []string, batches []int) {

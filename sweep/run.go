@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -22,6 +23,17 @@ type Options struct {
 	// Progress, when not nil, is called after each point with the number
 	// of points done and to do, from one goroutine at a time.
 	Progress func(done, total int, r *PointResult)
+	// Store, when not nil, keeps the sweep's points and layer searches
+	// (see Store): a point stored under the sweep's RunKey is taken from
+	// it, re-evaluated from its stored layers without a search; another is
+	// evaluated, each layer search first looked up in the store, and
+	// stored when done. So an interrupted sweep resumes where it stopped,
+	// and a sweep reuses the layer searches of every earlier one.
+	Store Store
+	// StoredOnly evaluates nothing: the result holds the points of the
+	// shard that Store holds, and Missing the others (the reduction after
+	// the shards of a sweep ran).
+	StoredOnly bool
 }
 
 // Result is the evaluation of a sweep's points (of one shard).
@@ -30,6 +42,14 @@ type Result struct {
 	Shard Shard
 	// Points are the points evaluated, in index order.
 	Points []PointResult
+	// RunKey is the sweep's RunKey when it ran with a Store; Stored counts
+	// the points taken from the store, and Missing lists the indices of
+	// the points of the shard not in it (StoredOnly, which is set when
+	// the sweep evaluated nothing).
+	RunKey     string
+	Stored     int
+	StoredOnly bool
+	Missing    []int
 }
 
 // PointResult is one point evaluated on every workload.
@@ -54,6 +74,11 @@ type PointResult struct {
 	// OverArea is set when the area is over the sweep's area budget: the
 	// point is evaluated and reported all the same.
 	OverArea bool
+	// FromStore is set for a point taken from the store (its searches and
+	// evaluations are those of the run that stored it); StoredLayers counts
+	// the layer searches the store served instead of the mapper.
+	FromStore    bool
+	StoredLayers int64
 }
 
 // Valid reports whether the point's architecture is valid.
@@ -124,7 +149,19 @@ func (s *Sweep) Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	idx := o.Shard.Indices(len(s.Points), s.ShardSeed)
-	res := &Result{Sweep: s, Shard: o.Shard, Points: make([]PointResult, len(idx))}
+	res := &Result{Sweep: s, Shard: o.Shard, Points: make([]PointResult, len(idx)), StoredOnly: o.StoredOnly}
+	if o.StoredOnly && o.Store == nil {
+		return nil, fmt.Errorf("sweep: the points of a sweep are read from a store, and there is none")
+	}
+	var done map[int][]byte
+	if o.Store != nil {
+		res.RunKey = s.RunKey()
+		var err error
+		if done, err = o.Store.Items(ctx, res.RunKey); err != nil {
+			return nil, err
+		}
+	}
+	missing := make([]bool, len(idx))
 	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -135,14 +172,32 @@ func (s *Sweep) Run(ctx context.Context, o Options) (*Result, error) {
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var firstErr error
-	done := 0
+	ndone := 0
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				r, err := s.Evaluate(ctx, &s.Points[idx[j]])
+				p := &s.Points[idx[j]]
+				var r PointResult
+				var err error
+				value, stored := done[p.Index]
+				switch {
+				case stored:
+					r, err = s.stored(ctx, o.Store, p, value)
+				case o.StoredOnly:
+					mu.Lock()
+					missing[j] = true
+					mu.Unlock()
+					continue
+				case o.Store != nil:
+					if r, err = s.evaluate(ctx, p, o.Store, false); err == nil {
+						err = s.put(ctx, o.Store, res.RunKey, &r)
+					}
+				default:
+					r, err = s.Evaluate(ctx, p)
+				}
 				mu.Lock()
 				if err != nil {
 					if firstErr == nil {
@@ -151,9 +206,12 @@ func (s *Sweep) Run(ctx context.Context, o Options) (*Result, error) {
 					cancel()
 				} else {
 					res.Points[j] = r
-					done++
+					ndone++
+					if r.FromStore {
+						res.Stored++
+					}
 					if o.Progress != nil {
-						o.Progress(done, len(idx), &res.Points[j])
+						o.Progress(ndone, len(idx), &res.Points[j])
 					}
 				}
 				mu.Unlock()
@@ -176,6 +234,17 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if o.StoredOnly {
+		kept := res.Points[:0]
+		for j, r := range res.Points {
+			if missing[j] {
+				res.Missing = append(res.Missing, idx[j])
+			} else {
+				kept = append(kept, r)
+			}
+		}
+		res.Points = kept
+	}
 	return res, nil
 }
 
@@ -184,6 +253,13 @@ feed:
 // The error is ctx's when it ends; everything else is a reason in the
 // result.
 func (s *Sweep) Evaluate(ctx context.Context, p *Point) (PointResult, error) {
+	return s.evaluate(ctx, p, nil, false)
+}
+
+// evaluate is Evaluate with the layer searches looked up in st, when not
+// nil, and stored there (storedSearch); readOnly fails on a search st does
+// not hold.
+func (s *Sweep) evaluate(ctx context.Context, p *Point, st Store, readOnly bool) (PointResult, error) {
 	r := PointResult{Point: p}
 	if err := ctx.Err(); err != nil {
 		return r, err
@@ -211,6 +287,10 @@ func (s *Sweep) Evaluate(ctx context.Context, p *Point) (PointResult, error) {
 			r.Evaluations += st.Evaluated // the cache searches one layer at a time
 		})
 	}
+	var serr storeErr
+	if st != nil && d.Mapper.Method == Search {
+		mp = storedSearch(st, &d, mp, readOnly, &serr, &r.StoredLayers)
+	}
 	cache := explore.NewCache(m, mp)
 	for i := range s.Workloads {
 		w := &s.Workloads[i]
@@ -219,6 +299,8 @@ func (s *Sweep) Evaluate(ctx context.Context, p *Point) (PointResult, error) {
 		switch {
 		case ctx.Err() != nil:
 			return r, ctx.Err()
+		case serr.get() != nil:
+			return r, serr.get()
 		case err != nil:
 			wr.Reason = strings.TrimPrefix(err.Error(), "explore: ")
 		default:

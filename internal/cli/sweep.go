@@ -11,13 +11,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/store"
 	"github.com/nnergy/nnergy/sweep"
 )
 
 type sweepFlags struct {
 	pareto, format, plot, shard, printArch string
 	workers, shards                        int
-	list, quiet                            bool
+	list, quiet, collect                   bool
+	k8s                                    k8sFlags
 }
 
 func (e *env) sweepCmd() *cobra.Command {
@@ -45,11 +47,25 @@ split into N nearly equal parts, whose union is the sweep. Without --shard,
 --shards N takes the index from JOB_COMPLETION_INDEX (Kubernetes Indexed
 Jobs) or SLURM_ARRAY_TASK_ID (a Slurm array run as 0-(N-1)).
 --list prints the points without evaluating them; --print-arch ID prints
-one point's architecture file.`,
+one point's architecture file.
+
+With a results store (--store, NNERGY_STORE or the default SQLite file;
+--store none turns it off) the sweep is a run of kind sweep, and its points
+and layer searches are kept under the key of its expansion: a sweep
+interrupted (Ctrl-C, SIGKILL) resumes where it stopped, a shard run again
+changes nothing it had finished, and a later sweep reuses the layer
+searches of earlier ones. --collect evaluates nothing: it reads the
+points (of --shard, or all) from the store, reports them as a sweep would,
+and fails naming the points missing (and their shards, with --shards N).
+
+--emit-k8s-job writes a Kubernetes Indexed Job that runs the sweep's shards
+against the PostgreSQL store of a secret (docs/scale-out.md).`,
 		Example: `  nnergy sweep examples/sweeps/isca16.yaml
   nnergy sweep examples/sweeps/glb-rf.yaml --pareto energy,latency --plot front.svg
   nnergy sweep examples/sweeps/eyeriss-v2-pes.yaml --format csv --workers 2
-  nnergy sweep examples/sweeps/glb-rf.yaml --shard 3/10 --format json`,
+  nnergy sweep examples/sweeps/glb-rf.yaml --shard 3/10 --format json
+  nnergy sweep examples/sweeps/glb-rf.yaml --collect --shards 10 --pareto energy,latency
+  nnergy sweep examples/sweeps/glb-rf.yaml --emit-k8s-job --parallelism 4 --image ghcr.io/nnergy/nnergy:latest`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.sweep(cmd, args[0], &f)
@@ -65,10 +81,12 @@ one point's architecture file.`,
 	fl.BoolVar(&f.list, "list", false, "list the points (of the shard) without evaluating them")
 	fl.StringVar(&f.printArch, "print-arch", "", "print the architecture file of the point with this ID and exit")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress line, even on a terminal")
+	fl.BoolVar(&f.collect, "collect", false, "evaluate nothing: report the points the results store holds, and fail naming those missing")
+	k8sFlagsOn(fl, &f.k8s)
 	return c
 }
 
-func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) error {
+func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) {
 	if err := checkFormat("sweep", f.format); err != nil {
 		return err
 	}
@@ -91,13 +109,24 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) error {
 			return err
 		}
 	}
-	shard, err := sweepShard(f)
+	if err := checkK8sFlags(cmd, f); err != nil {
+		return err
+	}
+	var shard sweep.Shard
+	if f.collect || f.k8s.emit {
+		shard, err = collectShard(f)
+	} else {
+		shard, err = sweepShard(f)
+	}
 	if err != nil {
 		return err
 	}
 	s, err := sweep.Load(file)
 	if err != nil {
 		return err
+	}
+	if f.k8s.emit {
+		return e.emitK8sJob(s, &f.k8s)
 	}
 	if f.printArch != "" {
 		p := s.Point(f.printArch)
@@ -115,7 +144,18 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) error {
 	if f.list {
 		return writeSweepList(e.stdout, s, shard)
 	}
-	o := sweep.Options{Workers: f.workers, Shard: shard}
+	o := sweep.Options{Workers: f.workers, Shard: shard, StoredOnly: f.collect}
+	if _, on := e.storeDSN(); !on && f.collect {
+		return usagef("sweep: --collect reads the points from the results store, and --store none names none")
+	}
+	rec, err := e.begin(cmd, store.KindSweep, runInputs{arch: archYAML(s.Arch), workload: sweepModels(s), digest: s.RunKey()})
+	if err != nil {
+		return err
+	}
+	defer func() { err = rec.end(cmd.Context(), err) }()
+	if rec != nil {
+		o.Store = rec.st.Sweep()
+	}
 	progress := !f.quiet && isTerminal(e.stderr)
 	if progress {
 		o.Progress = func(done, total int, r *sweep.PointResult) {
@@ -133,6 +173,7 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) error {
 	if err != nil {
 		return err
 	}
+	rec.setReport(rep)
 	if f.plot != "" {
 		if err := writePlot(f.plot, sweepChart(rep)); err != nil {
 			return err
@@ -140,11 +181,16 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) error {
 	}
 	switch f.format {
 	case formatJSON:
-		return writeJSON(e.stdout, rep)
+		err = writeJSON(e.stdout, rep)
 	case formatCSV:
-		return writeSweepCSV(e.stdout, rep)
+		err = writeSweepCSV(e.stdout, rep)
+	default:
+		err = writeSweepTable(e.stdout, rep)
 	}
-	return writeSweepTable(e.stdout, rep)
+	if err != nil || len(res.Missing) == 0 {
+		return err
+	}
+	return missingError(s, res, f.shards)
 }
 
 // sweepShard reads --shard, or --shards with the index from the
@@ -223,6 +269,7 @@ func sweepHeader(w io.Writer, rep *report.Sweep) {
 		fmt.Fprintf(w, "; shard %d/%d: %d points", rep.Shard.Index, rep.Shard.Count, len(rep.Points))
 	}
 	fmt.Fprintln(w)
+	writeStoreLine(w, rep)
 	if rep.AreaBudgetUM2 > 0 {
 		fmt.Fprintf(w, "area budget %s mm2", g4(rep.AreaBudgetUM2/1e6))
 		if rep.AreaFill != "" {
