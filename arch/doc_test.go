@@ -2,11 +2,8 @@ package arch
 
 import (
 	"os"
-	"regexp"
-	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/nnergy/nnergy/internal/yamlspec"
 )
 
@@ -19,16 +16,10 @@ func TestFormatDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := yamlspec.Keys(&fileYAML{})
-	got := yamlspec.DocumentedKeys(md)
-	slices.Sort(want)
-	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("keys accepted by Parse (-) and documented in %s (+):\n%s", formatDoc, diff)
+	if diff := yamlspec.DocDiff(&fileYAML{}, md); diff != "" {
+		t.Errorf("%s and Parse disagree:\n%s", formatDoc, diff)
 	}
 }
-
-var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
 
 // TestFormatDocExamples parses every YAML example of the format description.
 func TestFormatDocExamples(t *testing.T) {
@@ -36,12 +27,12 @@ func TestFormatDocExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := yamlBlock.FindAllSubmatch(md, -1)
+	blocks := yamlspec.Examples(md)
 	if len(blocks) == 0 {
 		t.Fatal("no YAML examples")
 	}
 	for _, b := range blocks {
-		if _, err := Parse(formatDoc, b[1]); err != nil {
+		if _, err := Parse(formatDoc, b); err != nil {
 			t.Errorf("example does not parse: %v", err)
 		}
 	}

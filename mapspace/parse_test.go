@@ -2,11 +2,9 @@ package mapspace_test
 
 import (
 	"os"
-	"regexp"
 	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
@@ -15,26 +13,20 @@ import (
 
 const formatDoc = "../docs/format/constraints.md"
 
-var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
-
 func TestConstraintsDoc(t *testing.T) {
 	md, err := os.ReadFile(formatDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := yamlspec.Keys(mapspace.ConstraintKeys())
-	got := yamlspec.DocumentedKeys(md)
-	slices.Sort(want)
-	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("keys accepted (-) and documented in %s (+):\n%s", formatDoc, diff)
+	if diff := yamlspec.DocDiff(mapspace.ConstraintKeys(), md); diff != "" {
+		t.Errorf("%s and the decoder disagree:\n%s", formatDoc, diff)
 	}
-	blocks := yamlBlock.FindAllSubmatch(md, -1)
+	blocks := yamlspec.Examples(md)
 	if len(blocks) == 0 {
 		t.Fatal("no YAML example")
 	}
 	for _, b := range blocks {
-		c, err := mapspace.ParseConstraints(formatDoc, b[1])
+		c, err := mapspace.ParseConstraints(formatDoc, b)
 		if err != nil {
 			t.Fatalf("example does not parse: %v", err)
 		}

@@ -690,19 +690,15 @@ func TestFormatDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := yamlspec.Keys(&fileYAML{})
-	got := yamlspec.DocumentedKeys(md)
-	slices.Sort(want)
-	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("keys accepted by Parse (-) and documented in %s (+):\n%s", formatDoc, diff)
+	if diff := yamlspec.DocDiff(&fileYAML{}, md); diff != "" {
+		t.Errorf("%s and Parse disagree:\n%s", formatDoc, diff)
 	}
-	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(md, -1)
+	blocks := yamlspec.Examples(md)
 	if len(blocks) == 0 {
 		t.Fatal("no YAML example")
 	}
 	for _, b := range blocks {
-		s, err := Parse(formatDoc, b[1])
+		s, err := Parse(formatDoc, b)
 		if err != nil {
 			t.Errorf("example does not parse: %v", err)
 			continue

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -133,19 +131,15 @@ func TestWorkloadFormatDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := yamlspec.Keys(&yamlNetwork{})
-	got := yamlspec.DocumentedKeys(md)
-	slices.Sort(want)
-	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("keys accepted by Parse (-) and documented in %s (+):\n%s", workloadDoc, diff)
+	if diff := yamlspec.DocDiff(&yamlNetwork{}, md); diff != "" {
+		t.Errorf("%s and Parse disagree:\n%s", workloadDoc, diff)
 	}
-	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(md, -1)
+	blocks := yamlspec.Examples(md)
 	if len(blocks) == 0 {
 		t.Fatal("no YAML examples")
 	}
 	for _, b := range blocks {
-		if _, err := Parse(workloadDoc, b[1]); err != nil {
+		if _, err := Parse(workloadDoc, b); err != nil {
 			t.Errorf("example does not parse: %v", err)
 		}
 	}

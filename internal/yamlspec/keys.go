@@ -1,7 +1,10 @@
 package yamlspec
 
 import (
+	"fmt"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -122,6 +125,54 @@ func DocumentedKeys(markdown []byte) []string {
 		if keyTable && len(cell) > 2 && cell[0] == '`' && cell[len(cell)-1] == '`' && !strings.ContainsAny(cell[1:len(cell)-1], "` ") {
 			out = append(out, cell[1:len(cell)-1])
 		}
+	}
+	return out
+}
+
+// DocDiff compares the keys that decoding into v accepts (Keys) with those
+// a Markdown format description documents (DocumentedKeys). It returns ""
+// when they are the same set, else one line per side naming the keys the
+// other lacks, for a documentation test to report.
+func DocDiff(v any, markdown []byte) string {
+	accepted, documented := set(Keys(v)), set(DocumentedKeys(markdown))
+	var b strings.Builder
+	for _, side := range []struct {
+		what     string
+		from, in map[string]bool
+	}{
+		{"accepted but not documented", accepted, documented},
+		{"documented but not accepted", documented, accepted},
+	} {
+		var keys []string
+		for k := range side.from {
+			if !side.in[k] {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) > 0 {
+			slices.Sort(keys)
+			fmt.Fprintf(&b, "%s: %s\n", side.what, strings.Join(keys, ", "))
+		}
+	}
+	return b.String()
+}
+
+func set(keys []string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+
+// Examples returns the bodies of a Markdown document's ```yaml blocks, in
+// order, for documentation tests to parse.
+func Examples(markdown []byte) [][]byte {
+	var out [][]byte
+	for _, m := range yamlBlock.FindAllSubmatch(markdown, -1) {
+		out = append(out, m[1])
 	}
 	return out
 }
