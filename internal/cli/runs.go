@@ -76,7 +76,7 @@ func (e *env) runsListCmd() *cobra.Command {
 				t.rows = append(t.rows, []string{i64(r.ID), r.Kind.String(), r.Created.Local().Format("2006-01-02 15:04:05"), r.Status.String(),
 					r.Workload, archNames(r.Arch), optF(tot.EnergyPJ/1e6, 2), optF(tot.LatencySeconds*1e3, 3), shellJoin(r.Command[1:])})
 			}
-			fmt.Fprintf(e.stdout, "%d runs in %s\n\n", len(runs), where)
+			fmt.Fprintf(e.stdout, "%s in %s\n\n", plural(len(runs), "run"), where)
 			if len(runs) == 0 {
 				return nil
 			}

@@ -64,7 +64,7 @@ func TestRunsCommands(t *testing.T) {
 	if !strings.HasPrefix(list, "3 runs in "+db) || !matches(t, `(?m)^ 3  map  .* done .*lenet5 .*map --store=.* --model lenet5 --layer c3`, list) {
 		t.Errorf("runs list:\n%s", list)
 	}
-	if got := mustRun(t, "runs", "list", st, "--kind", "map,compare"); !strings.HasPrefix(got, "1 runs") {
+	if got := mustRun(t, "runs", "list", st, "--kind", "map,compare"); !strings.HasPrefix(got, "1 run in") {
 		t.Errorf("runs list --kind map,compare:\n%s", got)
 	}
 	if got := mustRun(t, "runs", "list", st, "--limit", "2"); !strings.HasPrefix(got, "2 runs") || strings.Contains(got, "\n 1 ") {
@@ -154,7 +154,7 @@ func TestRunsCommands(t *testing.T) {
 	if got := mustRun(t, "runs", "rm", st, "1", "3"); !strings.HasPrefix(got, "removed 2 runs") {
 		t.Errorf("runs rm 1 3: %s", got)
 	}
-	if got := mustRun(t, "runs", "list", st); !strings.HasPrefix(got, "1 runs") {
+	if got := mustRun(t, "runs", "list", st); !strings.HasPrefix(got, "1 run in") {
 		t.Errorf("after rm:\n%s", got)
 	}
 	for _, tc := range []struct {
@@ -184,19 +184,19 @@ func TestRecording(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("XDG_DATA_HOME", data)
 	mustRun(t, "eval", "--model", "lenet5", "--layer", "c1")
-	if got := mustRun(t, "runs", "list"); !strings.HasPrefix(got, "1 runs in "+filepath.Join(data, "nnergy", "results.db")) {
+	if got := mustRun(t, "runs", "list"); !strings.HasPrefix(got, "1 run in "+filepath.Join(data, "nnergy", "results.db")) {
 		t.Errorf("default store: %s", got)
 	}
 	env := filepath.Join(t.TempDir(), "env.db")
 	t.Setenv(storeEnv, env)
 	mustRun(t, "eval", "--model", "lenet5", "--layer", "c1")
 	mustRun(t, "eval", "--model", "lenet5", "--layer", "c1", "--store", "none")
-	if got := mustRun(t, "runs", "list"); !strings.HasPrefix(got, "1 runs in "+env) {
+	if got := mustRun(t, "runs", "list"); !strings.HasPrefix(got, "1 run in "+env) {
 		t.Errorf("$%s: %s", storeEnv, got)
 	}
 	t.Setenv(storeEnv, "none")
 	mustRun(t, "eval", "--model", "lenet5", "--layer", "c1")
-	if got := mustRun(t, "runs", "list", "--store", env); !strings.HasPrefix(got, "1 runs") {
+	if got := mustRun(t, "runs", "list", "--store", env); !strings.HasPrefix(got, "1 run in") {
 		t.Errorf("%s=none recorded a run: %s", storeEnv, got)
 	}
 
