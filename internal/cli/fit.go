@@ -208,17 +208,7 @@ func (e *env) fitSweep(cmd *cobra.Command, f *fitFlags, b fit.Budget, net *workl
 		return nil, err
 	}
 	defer func() { err = rec.end(cmd.Context(), err) }()
-	o := sweep.Options{}
-	progress := !f.sf.quiet && isTerminal(e.stderr)
-	if progress {
-		o.Progress = func(done, total int, _ *sweep.PointResult) {
-			fmt.Fprintf(e.stderr, "\r\033[Kfit: sweep %s: %d of %d points", s.Name, done, total)
-		}
-	}
-	res, err := s.Run(cmd.Context(), o)
-	if progress {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
+	res, err := e.runSweep(cmd.Context(), s, sweep.Options{}, f.sf.quiet, "fit: sweep")
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -156,16 +157,7 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) 
 	if rec != nil {
 		o.Store = rec.st.Sweep()
 	}
-	progress := !f.quiet && isTerminal(e.stderr)
-	if progress {
-		o.Progress = func(done, total int, r *sweep.PointResult) {
-			fmt.Fprintf(e.stderr, "\r\033[Ksweep %s: %d of %d points", s.Name, done, total)
-		}
-	}
-	res, err := s.Run(cmd.Context(), o)
-	if progress {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
+	res, err := e.runSweep(cmd.Context(), s, o, f.quiet, "sweep")
 	if err != nil {
 		return err
 	}
@@ -511,4 +503,20 @@ func writeSweepCSV(w io.Writer, rep *report.Sweep) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// runSweep runs s, showing its progress on a terminal unless quiet; what
+// names the command in the progress line.
+func (e *env) runSweep(ctx context.Context, s *sweep.Sweep, o sweep.Options, quiet bool, what string) (*sweep.Result, error) {
+	progress := !quiet && isTerminal(e.stderr)
+	if progress {
+		o.Progress = func(done, total int, _ *sweep.PointResult) {
+			fmt.Fprintf(e.stderr, "\r\033[K%s %s: %d of %d points", what, s.Name, done, total)
+		}
+	}
+	res, err := s.Run(ctx, o)
+	if progress {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	return res, err
 }
