@@ -208,7 +208,11 @@ func (e *env) fitSweep(cmd *cobra.Command, f *fitFlags, b fit.Budget, net *workl
 		return nil, err
 	}
 	defer func() { err = rec.end(cmd.Context(), err) }()
-	res, err := e.runSweep(cmd.Context(), s, sweep.Options{}, f.sf.quiet, "fit: sweep")
+	o := sweep.Options{}
+	if rec != nil { // points and layer searches stored, as by nnergy sweep
+		o.Store = rec.st.Sweep()
+	}
+	res, err := e.runSweep(cmd.Context(), s, o, f.sf.quiet, "fit: sweep")
 	if err != nil {
 		return nil, err
 	}
