@@ -24,7 +24,7 @@
 //	layer 9: prune netadapt fit
 //	layer 10: codesign
 //	layer 11: report
-//	layer 12: store
+//	layer 12: store page
 //	layer 13: internal/cli
 //	layer 14: cmd/nnergy
 //
@@ -66,6 +66,7 @@
 //	fit               device budgets: power at a frame rate, throughput, area; what limits a design
 //	codesign          joint hardware-network search: a sweep's designs x NetAdapt and energy-aware pruning
 //	report            the versioned reports every command emits, and their schema
+//	page              reports as self-contained HTML pages: tables, inline SVG charts, loop nests
 //	store             recorded runs, content-addressed results and run items: SQLite or PostgreSQL
 //	internal/cli      every subcommand and its flags
 //	cmd/nnergy        the binary
