@@ -22,6 +22,11 @@ type bar struct {
 // stackedBars draws horizontal bars, each split into series, with a legend,
 // as inline SVG.
 func stackedBars(title, unit string, series []string, bars []bar) (template.HTML, error) {
+	return svg(barsDrawing(title, unit, series, bars))
+}
+
+// barsDrawing is the drawing of stackedBars.
+func barsDrawing(title, unit string, series []string, bars []bar) chart.Drawing {
 	const (
 		left, right, rowH, top = 150.0, 30.0, 22.0, 54.0
 		width                  = 720
@@ -71,7 +76,7 @@ func stackedBars(title, unit string, series []string, bars []bar) (template.HTML
 		}
 		c.Text(left+plotW/2, base+32, unit, chart.TextStyle{Size: 11, Anchor: chart.Middle})
 	}}
-	return svg(d)
+	return d
 }
 
 // curvePoint is one point of a curve, with its tooltip.
@@ -83,6 +88,11 @@ type curvePoint struct {
 // curve draws points joined by a line, x and y axes from their ranges, as
 // inline SVG.
 func curve(title, xLabel, yLabel string, pts []curvePoint) (template.HTML, error) {
+	return svg(curveDrawing(title, xLabel, yLabel, pts))
+}
+
+// curveDrawing is the drawing of curve.
+func curveDrawing(title, xLabel, yLabel string, pts []curvePoint) chart.Drawing {
 	const (
 		width, height            = 640, 400
 		left, right, top, bottom = 70.0, 30.0, 40.0, 50.0
@@ -98,9 +108,9 @@ func curve(title, xLabel, yLabel string, pts []curvePoint) (template.HTML, error
 		c.Rect(left, top, pw, ph, "", "#000000")
 		for k := 0; k <= 4; k++ {
 			xv := x0 + (x1-x0)*float64(k)/4
-			c.Text(px(xv), top+ph+16, short(xv), chart.TextStyle{Size: 10, Anchor: chart.Middle})
+			c.Text(px(xv), top+ph+16, plain(xv), chart.TextStyle{Size: 10, Anchor: chart.Middle})
 			yv := y0 + (y1-y0)*float64(k)/4
-			c.Text(left-6, py(yv)+4, short(yv), chart.TextStyle{Size: 10, Anchor: chart.End})
+			c.Text(left-6, py(yv)+4, plain(yv), chart.TextStyle{Size: 10, Anchor: chart.End})
 		}
 		c.Text(left+pw/2, height-12, xLabel, chart.TextStyle{Size: 11, Anchor: chart.Middle})
 		c.Text(16, top+ph/2, yLabel, chart.TextStyle{Size: 11, Anchor: chart.Middle, Up: true})
@@ -111,7 +121,7 @@ func curve(title, xLabel, yLabel string, pts []curvePoint) (template.HTML, error
 			c.Circle(px(p.X), py(p.Y), 4, palette[1], p.Title)
 		}
 	}}
-	return svg(d)
+	return d
 }
 
 // span returns the range of f over pts, widened by 5% each side (and to a
@@ -164,3 +174,7 @@ func si(v float64, unit string) string {
 	}
 	return s + " " + unit
 }
+
+// plain formats v in 3 significant digits without a prefix, for ratios and
+// accuracies.
+func plain(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }

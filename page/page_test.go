@@ -92,6 +92,22 @@ func adaptReport(t *testing.T) *report.Adapt {
 	return a
 }
 
+// pruneReport is the history of nnergy prune --model lenet5 --data
+// synthetic --method magnitude,energy-aware --target sparsity=0.5,0.8
+// --arch eyeriss --history testdata/prune_lenet5.json.
+func pruneReport(t *testing.T) *report.Prune {
+	t.Helper()
+	b, err := os.ReadFile("testdata/prune_lenet5.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := report.ReadHistory(b)
+	if err != nil || p == nil {
+		t.Fatalf("prune history: %v", err)
+	}
+	return p
+}
+
 // pages renders the three pages the tests hold to golden files.
 func pages(t *testing.T) map[string][]byte {
 	t.Helper()
@@ -100,6 +116,7 @@ func pages(t *testing.T) map[string][]byte {
 		"eval_lenet5.html":  func(b *bytes.Buffer) error { return page.Eval(b, evalReport(t)) },
 		"sweep_small.html":  func(b *bytes.Buffer) error { return page.Sweep(b, sweepReport(t)) },
 		"adapt_lenet5.html": func(b *bytes.Buffer) error { return page.Adapt(b, adaptReport(t)) },
+		"prune_lenet5.html": func(b *bytes.Buffer) error { return page.Prune(b, pruneReport(t)) },
 	} {
 		var b bytes.Buffer
 		if err := render(&b); err != nil {
@@ -258,6 +275,31 @@ func TestAdaptNumbers(t *testing.T) {
 		want["proposal-"+strconv.Itoa(i)+"-accuracy"] = pr.Accuracy
 	}
 	checkValues(t, values(t, b.Bytes()), want)
+}
+
+func TestPruneNumbers(t *testing.T) {
+	rep := pruneReport(t)
+	var b bytes.Buffer
+	if err := page.Prune(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{}
+	got := values(t, b.Bytes())
+	for r, run := range rep.Runs {
+		for i, s := range run.Steps {
+			p := "step-" + strconv.Itoa(r) + "-" + strconv.Itoa(i)
+			want[p+"-sparsity"], want[p+"-energy-pj"] = s.Sparsity, s.EnergyPJ
+			if s.Accuracy != nil {
+				want[p+"-accuracy"] = *s.Accuracy
+			} else if _, ok := got[p+"-accuracy"]; ok {
+				t.Errorf("%s shows an accuracy the report does not have", p)
+			}
+		}
+	}
+	if len(want) < 10 {
+		t.Fatalf("%d figures: too few to test", len(want))
+	}
+	checkValues(t, got, want)
 }
 
 func TestWrongKind(t *testing.T) {
