@@ -79,68 +79,6 @@ func barsDrawing(title, unit string, series []string, bars []bar) chart.Drawing 
 	return d
 }
 
-// curvePoint is one point of a curve, with its tooltip.
-type curvePoint struct {
-	X, Y  float64
-	Title string
-}
-
-// curve draws points joined by a line, x and y axes from their ranges, as
-// inline SVG.
-func curve(title, xLabel, yLabel string, pts []curvePoint) (template.HTML, error) {
-	return svg(curveDrawing(title, xLabel, yLabel, pts))
-}
-
-// curveDrawing is the drawing of curve.
-func curveDrawing(title, xLabel, yLabel string, pts []curvePoint) chart.Drawing {
-	const (
-		width, height            = 640, 400
-		left, right, top, bottom = 70.0, 30.0, 40.0, 50.0
-	)
-	xs, ys := span(pts, func(p curvePoint) float64 { return p.X }), span(pts, func(p curvePoint) float64 { return p.Y })
-	x0, x1, y0, y1 := xs[0], xs[1], ys[0], ys[1]
-	pw, ph := width-left-right, height-top-bottom
-	px := func(v float64) float64 { return left + (v-x0)/(x1-x0)*pw }
-	py := func(v float64) float64 { return top + ph - (v-y0)/(y1-y0)*ph }
-	d := chart.Drawing{W: width, H: height, Draw: func(c chart.Canvas) {
-		c.Rect(0, 0, width, height, "#ffffff", "")
-		c.Text(width/2, 20, title, chart.TextStyle{Size: 14, Anchor: chart.Middle, Bold: true})
-		c.Rect(left, top, pw, ph, "", "#000000")
-		for k := 0; k <= 4; k++ {
-			xv := x0 + (x1-x0)*float64(k)/4
-			c.Text(px(xv), top+ph+16, plain(xv), chart.TextStyle{Size: 10, Anchor: chart.Middle})
-			yv := y0 + (y1-y0)*float64(k)/4
-			c.Text(left-6, py(yv)+4, plain(yv), chart.TextStyle{Size: 10, Anchor: chart.End})
-		}
-		c.Text(left+pw/2, height-12, xLabel, chart.TextStyle{Size: 11, Anchor: chart.Middle})
-		c.Text(16, top+ph/2, yLabel, chart.TextStyle{Size: 11, Anchor: chart.Middle, Up: true})
-		for i := 1; i < len(pts); i++ {
-			c.Line(px(pts[i-1].X), py(pts[i-1].Y), px(pts[i].X), py(pts[i].Y), palette[0], 1.5)
-		}
-		for _, p := range pts {
-			c.Circle(px(p.X), py(p.Y), 4, palette[1], p.Title)
-		}
-	}}
-	return d
-}
-
-// span returns the range of f over pts, widened by 5% each side (and to a
-// unit around a single value).
-func span(pts []curvePoint, f func(curvePoint) float64) [2]float64 {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range pts {
-		lo, hi = min(lo, f(p)), max(hi, f(p))
-	}
-	if len(pts) == 0 {
-		return [2]float64{0, 1}
-	}
-	if hi-lo <= 0 {
-		return [2]float64{lo - 0.5, hi + 0.5}
-	}
-	pad := (hi - lo) * 0.05
-	return [2]float64{lo - pad, hi + pad}
-}
-
 func svg(d chart.Drawing) (template.HTML, error) {
 	b, err := d.Encode(chart.SVG)
 	if err != nil {
@@ -174,7 +112,3 @@ func si(v float64, unit string) string {
 	}
 	return s + " " + unit
 }
-
-// plain formats v in 3 significant digits without a prefix, for ratios and
-// accuracies.
-func plain(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }

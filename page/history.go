@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 
+	"github.com/nnergy/nnergy/prune"
 	"github.com/nnergy/nnergy/report"
 )
 
@@ -22,12 +24,7 @@ func Adapt(w io.Writer, rep *report.Adapt) error {
 	if rep == nil || rep.Kind != report.KindAdapt {
 		return fmt.Errorf("page: not an adapt report")
 	}
-	pts := []curvePoint{{X: 1, Y: rep.InitialAccuracy, Title: fmt.Sprintf("start: %s %s, accuracy %.4f", short(rep.InitialResource), rep.ResourceUnit, rep.InitialAccuracy)}}
-	for _, it := range rep.Iterations {
-		pts = append(pts, curvePoint{X: it.ResourceRatio, Y: it.Accuracy,
-			Title: fmt.Sprintf("iteration %d: %s to %d filters, %s %s, accuracy %.4f", it.Iteration, it.Layer, it.KeptFilters, short(it.Resource), rep.ResourceUnit, it.Accuracy)})
-	}
-	c, err := curve("Accuracy against "+rep.Metric, rep.Metric+" over the start's", "accuracy", pts)
+	c, err := svg(AdaptChart(fmt.Sprintf("%s: NetAdapt to %s %s", rep.Model, short(rep.BudgetResource), rep.ResourceUnit), rep.Result()))
 	if err != nil {
 		return err
 	}
@@ -36,32 +33,30 @@ func Adapt(w io.Writer, rep *report.Adapt) error {
 
 // pruneView is what the prune page shows.
 type pruneView struct {
-	Title  string
-	Rep    *report.Prune
-	Curves []template.HTML
+	Title string
+	Rep   *report.Prune
+	Curve template.HTML
 }
 
-// Prune writes the page of a pruning report: for each method the accuracy
-// against the energy ratio of its steps, and the steps.
+// Prune writes the page of a pruning report: the accuracy against the
+// energy ratio of every step of every method, and each method's steps.
 func Prune(w io.Writer, rep *report.Prune) error {
 	if rep == nil || rep.Kind != report.KindPrune {
 		return fmt.Errorf("page: not a prune report")
 	}
 	v := pruneView{Title: "prune " + rep.Model, Rep: rep}
-	for _, run := range rep.Runs {
-		var pts []curvePoint
-		for _, s := range run.Steps {
-			if s.Accuracy == nil {
-				continue
-			}
-			pts = append(pts, curvePoint{X: s.EnergyRatio, Y: *s.Accuracy,
-				Title: fmt.Sprintf("step %d (%s): %s, sparsity %.3f, accuracy %.4f", s.Step, s.Phase, s.Action, s.Sparsity, *s.Accuracy)})
+	var runs []PruneRun
+	for _, r := range rep.Runs {
+		run := PruneRun{Result: &prune.Result{Reached: r.Reached}, Label: r.Method}
+		for i := range r.Steps {
+			run.Result.Steps = append(run.Result.Steps, r.Steps[i].ToPrune())
 		}
-		c, err := curve("Accuracy against energy: "+run.Method, "energy over the start's", "accuracy", pts)
-		if err != nil {
-			return err
-		}
-		v.Curves = append(v.Curves, c)
+		runs = append(runs, run)
 	}
+	c, err := svg(PruneChart(fmt.Sprintf("%s: %s pruning to %s, energy on %s", rep.Model, rep.Granularity, strings.Join(rep.Targets, ", "), rep.Arch), runs))
+	if err != nil {
+		return err
+	}
+	v.Curve = c
 	return render(w, "prune.html", v)
 }

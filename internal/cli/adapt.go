@@ -314,7 +314,7 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	}
 	if f.plot != "" {
 		title := fmt.Sprintf("%s: NetAdapt to %s, %s", filepath.Base(name), budget, what)
-		if err := writePlot(f.plot, adaptChart(title, res)); err != nil {
+		if err := writePlot(f.plot, page.AdaptChart(title, res)); err != nil {
 			return err
 		}
 	}

@@ -292,7 +292,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 	}
 	if f.plot != "" {
 		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", filepath.Base(name), f.method, gran, f.target, hw.Spec().Name)
-		if err := writePlot(f.plot, pruneChart(title, runs)); err != nil {
+		if err := writePlot(f.plot, page.PruneChart(title, pageRuns(runs))); err != nil {
 			return err
 		}
 	}
@@ -428,4 +428,13 @@ func printPrunable(w io.Writer, m *nn.Model, heads bool) ([]string, error) {
 		fmt.Fprintf(w, "  skipping %s: %v\n", r.Node, r.Err)
 	}
 	return ok, nil
+}
+
+// pageRuns returns runs as page.PruneChart draws them.
+func pageRuns(runs []pruneRun) []page.PruneRun {
+	out := make([]page.PruneRun, len(runs))
+	for i, r := range runs {
+		out[i] = page.PruneRun{Method: r.method, Result: r.res, Label: r.label}
+	}
+	return out
 }
