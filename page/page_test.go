@@ -75,19 +75,29 @@ func sweepReport(t *testing.T) *report.Sweep {
 	return rep
 }
 
+// history reads a pruning or NetAdapt history from testdata.
+func history(t *testing.T, name string) (*report.Prune, *report.Adapt) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, a, err := report.ReadHistory(b)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return p, a
+}
+
 // adaptReport is the history of a NetAdapt run of LeNet-5 on synthetic
 // data (nnergy adapt --model lenet5 --data synthetic --measure macs
 // --budget macs=0.7 --init-reduction 0.1 --short-steps 3 --batch 32
 // --holdout 500 --eval-images 200 --history testdata/adapt_lenet5.json).
 func adaptReport(t *testing.T) *report.Adapt {
 	t.Helper()
-	b, err := os.ReadFile("testdata/adapt_lenet5.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, a, err := report.ReadHistory(b)
-	if err != nil || a == nil {
-		t.Fatalf("adapt history: %v", err)
+	_, a := history(t, "adapt_lenet5.json")
+	if a == nil {
+		t.Fatal("adapt_lenet5.json is not a NetAdapt history")
 	}
 	return a
 }
@@ -97,18 +107,14 @@ func adaptReport(t *testing.T) *report.Adapt {
 // --arch eyeriss --history testdata/prune_lenet5.json.
 func pruneReport(t *testing.T) *report.Prune {
 	t.Helper()
-	b, err := os.ReadFile("testdata/prune_lenet5.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _, err := report.ReadHistory(b)
-	if err != nil || p == nil {
-		t.Fatalf("prune history: %v", err)
+	p, _ := history(t, "prune_lenet5.json")
+	if p == nil {
+		t.Fatal("prune_lenet5.json is not a pruning history")
 	}
 	return p
 }
 
-// pages renders the three pages the tests hold to golden files.
+// pages renders the four pages the tests hold to golden files.
 func pages(t *testing.T) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
