@@ -24,7 +24,7 @@ import (
 
 // evalReport is nnergy eval --model lenet5 --density inputs=0.5 on
 // eyeriss: a sparse evaluation, so the page has its dense twin.
-func evalReport(t *testing.T) *report.Eval {
+func evalReport(t testing.TB) *report.Eval {
 	t.Helper()
 	spec, err := arch.Preset("eyeriss")
 	if err != nil {
