@@ -105,6 +105,18 @@ func objectiveValue(obj string, p *report.SweepPoint, r *report.SweepResult) (fl
 	return 0, false
 }
 
+// objectiveText says an objective's value with its unit for people:
+// "84.2 mJ", "317 ms".
+func objectiveText(obj string, v float64) string {
+	switch obj {
+	case "energy":
+		return si(v*1e-12, "J")
+	case "area":
+		return si(v*1e-6, "mm²")
+	}
+	return si(v, objectiveUnits[obj])
+}
+
 var objectiveUnits = map[string]string{"energy": "pJ", "latency": "s", "edp": "J·s", "area": "µm²", "power": "W"}
 
 // logAxis maps positive values onto [0, 1] by their logarithm.
@@ -190,7 +202,7 @@ func scatter(wi int, name string, axes [2]string, rows []pointRow) (template.HTM
 		if p.row.Front {
 			fill, r = "#d62728", 5.5
 		}
-		title := fmt.Sprintf("%s: %s; %s %s %s, %s %s %s", p.row.ID, p.row.Params, axes[0], short(p.x), objectiveUnits[axes[0]], axes[1], short(p.y), objectiveUnits[axes[1]])
+		title := fmt.Sprintf("%s: %s; %s %s, %s %s", p.row.ID, p.row.Params, axes[0], objectiveText(axes[0], p.x), axes[1], objectiveText(axes[1], p.y))
 		fmt.Fprintf(&b, `<a href="#point-%d-%d"><circle id="dot-%d-%d" cx="%.1f" cy="%.1f" r="%g" fill="%s"><title>%s</title></circle></a>`+"\n",
 			wi, p.row.Index, wi, p.row.Index, left+pw*ax.frac(p.x), top+ph-ph*ay.frac(p.y), r, fill, html.EscapeString(title))
 	}
