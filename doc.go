@@ -24,7 +24,7 @@
 //	layer 9: prune netadapt fit
 //	layer 10: codesign
 //	layer 11: report
-//	layer 12: store
+//	layer 12: store page
 //	layer 13: internal/cli
 //	layer 14: cmd/nnergy
 //
@@ -36,7 +36,7 @@
 //	internal/onnxpb   generated protobuf types of the ONNX format
 //	internal/enum     names of small enumerations: String, Parse, and the choices in errors
 //	internal/golden   test output held to files under testdata/, rewritten with -update
-//	internal/chart    the plots' drawing surface, written as SVG or PNG
+//	internal/chart    the plots' drawing surface, written as SVG or PNG, and nice axis ticks
 //	internal/contentkey keys of values by the content of what determines them (SHA-256 of length-prefixed parts)
 //	internal/pgtest   a throwaway PostgreSQL server (or NNERGY_POSTGRES) for tests
 //	nn/data           data sets (IDX, MNIST, synthetic)
@@ -66,6 +66,7 @@
 //	fit               device budgets: power at a frame rate, throughput, area; what limits a design
 //	codesign          joint hardware-network search: a sweep's designs x NetAdapt and energy-aware pruning
 //	report            the versioned reports every command emits, and their schema
+//	page              reports as self-contained HTML pages (tables, inline SVG charts, loop nests); the adapt and prune plots
 //	store             recorded runs, content-addressed results and run items: SQLite or PostgreSQL
 //	internal/cli      every subcommand and its flags
 //	cmd/nnergy        the binary

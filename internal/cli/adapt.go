@@ -20,13 +20,14 @@ import (
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/nn/data"
+	"github.com/nnergy/nnergy/page"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
 )
 
 type adaptFlags struct {
 	model, data, dataDir, arch, dataflow, budget, measure, selection string
-	checkpoint, resume, finetuneCmd, out, plot                       string
+	checkpoint, resume, finetuneCmd, out, plot, report               string
 	history                                                          []string
 	initReduction, decay, lr, longLR                                 float64
 	shortSteps, longEpochs, batch, holdout, evalImages, workers      int
@@ -113,6 +114,7 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	fl.StringVar(&f.out, "out", "", "write the adapted model (.onnx or .nnw)")
 	fl.StringSliceVar(&f.history, "history", nil, "write the run to FILE.json (everything) or FILE.csv (every proposal); repeatable")
 	fl.StringVar(&f.plot, "plot", "", "write accuracy against resource of every proposal as SVG or PNG (by the extension)")
+	registerReportFlag(fl, &f.report)
 	return c
 }
 
@@ -169,6 +171,9 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		if err := plotFormat("adapt", "--plot", f.plot); err != nil {
 			return err
 		}
+	}
+	if err := checkReportPath("adapt", f.report); err != nil {
+		return err
 	}
 	if f.resume != "" {
 		if _, err := os.Stat(f.resume); err != nil {
@@ -304,9 +309,12 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 			return err
 		}
 	}
+	if err := writeReportPage("adapt", f.report, func(w io.Writer) error { return page.Adapt(w, h) }); err != nil {
+		return err
+	}
 	if f.plot != "" {
 		title := fmt.Sprintf("%s: NetAdapt to %s, %s", filepath.Base(name), budget, what)
-		if err := writePlot(f.plot, adaptChart(title, res)); err != nil {
+		if err := writePlot(f.plot, page.AdaptChart(title, res)); err != nil {
 			return err
 		}
 	}

@@ -8,13 +8,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/nnergy/nnergy/internal/chart"
 	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/page"
 	"github.com/nnergy/nnergy/prune"
 	"github.com/nnergy/nnergy/report"
 )
@@ -62,7 +62,7 @@ var testCharts = []struct {
 	drawing func() chart.Drawing
 }{
 	{"prune", func() chart.Drawing {
-		return pruneChart("lenet5: magnitude,energy-aware filter pruning", []pruneRun{
+		return page.PruneChart("lenet5: magnitude,energy-aware filter pruning", pageRuns([]pruneRun{
 			{method: prune.EnergyAware, res: &prune.Result{Steps: []prune.Step{
 				{Step: 0, Action: "start", EnergyRatio: 1, Accuracy: 0.98},
 				{Step: 1, Action: "prune c1", EnergyRatio: 0.8, Accuracy: 0.95},
@@ -76,10 +76,10 @@ var testCharts = []struct {
 				{Step: 2, Action: "remove", EnergyRatio: 0.4, Accuracy: 0.3},
 				{Step: 3, Action: "fine-tune", EnergyRatio: 0.4, Accuracy: 0.85, Target: "energy=0.55"},
 			}}},
-		})
+		}))
 	}},
 	{"adapt", func() chart.Drawing {
-		return adaptChart("lenet5: NetAdapt to energy=0.5", &netadapt.Result{Metric: "energy",
+		return page.AdaptChart("lenet5: NetAdapt to energy=0.5", &netadapt.Result{Metric: "energy",
 			Initial: 10, Resource: 5, InitialAccuracy: 0.97, Accuracy: 0.96,
 			Iterations: []netadapt.Iteration{{Iteration: 1}},
 			Proposals: []netadapt.Proposal{
@@ -224,23 +224,6 @@ func TestPlotExtension(t *testing.T) {
 		code, out, errOut := runNnergy(t, c.args...)
 		if code != 2 || out != "" || errOut != c.want+"\n" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, out, errOut, c.want)
-		}
-	}
-}
-
-func TestWrapTitle(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		max  int
-		want []string
-	}{
-		{"short", 10, []string{"short"}},
-		{"exactly ten", 11, []string{"exactly ten"}},
-		{"one two three four", 10, []string{"one two", "three four"}},
-		{"averyveryverylongword", 5, []string{"averyveryverylongword"}},
-	} {
-		if got := wrapTitle(tc.in, tc.max); !slices.Equal(got, tc.want) {
-			t.Errorf("wrapTitle(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
 		}
 	}
 }

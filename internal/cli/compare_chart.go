@@ -72,34 +72,6 @@ func writePlot(path string, d chart.Drawing) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
-// niceAxis returns the top of a y axis at or above v and its tick step:
-// steps of 1, 2, 2.5 or 5 times a power of ten, at most 6 of them.
-func niceAxis(v float64) (top, step float64) {
-	if !(v > 0) {
-		return 1, 0.2
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v/6)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		step = m * p
-		if v/step <= 6 {
-			break
-		}
-	}
-	return math.Ceil(v/step-1e-9) * step, step
-}
-
-// tickText formats a tick value with the decimals its step needs.
-func tickText(v, step float64) string {
-	dec := 0
-	for d := step; d < 1-1e-9 && dec < 4; d *= 10 {
-		dec++
-	}
-	if math.Abs(step*math.Pow(10, float64(dec))-math.Round(step*math.Pow(10, float64(dec)))) > 1e-9 {
-		dec++
-	}
-	return strconv.FormatFloat(v, 'f', dec, 64)
-}
-
 // compareChart returns the chart of a comparison report.
 func compareChart(rep *report.Compare) chart.Drawing {
 	w := 2 * chartPanelW
@@ -118,7 +90,7 @@ func compareChart(rep *report.Compare) chart.Drawing {
 			for _, r := range g.Results {
 				top = max(top, r.EnergyPerMAC.Total)
 			}
-			axisTop, step := niceAxis(top * 1.12)
+			axisTop, step := chart.NiceAxis(top * 1.12)
 			py := float64(chartTitleH + gi*chartPanelH)
 			name := groupName(g.Name) + " layers"
 			if g.Name == report.GroupLayers {
@@ -159,7 +131,7 @@ func chartPanel(c chart.Canvas, px, py float64, title string, g *report.Group, s
 			c.Line(x0, yy, x1, yy, "#e3e3e3", 1)
 		}
 		c.Line(x0-4, yy, x0, yy, "#333333", 1)
-		c.Text(x0-7, yy+4, tickText(v, step), chart.TextStyle{Size: 11, Anchor: chart.End})
+		c.Text(x0-7, yy+4, chart.TickText(v, step), chart.TextStyle{Size: 11, Anchor: chart.End})
 	}
 	c.Line(x0, y0, x0, y1, "#333333", 1)
 	c.Line(x0, y1, x1, y1, "#333333", 1)

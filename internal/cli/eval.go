@@ -18,6 +18,7 @@ import (
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
+	"github.com/nnergy/nnergy/page"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
 	"github.com/nnergy/nnergy/workload"
@@ -25,7 +26,7 @@ import (
 
 type evalFlags struct {
 	arch, model, dataflow, format, mapping, constraints string
-	density, sparsityFrom, calibrate                    string
+	density, sparsityFrom, calibrate, report            string
 	calibrateImages                                     int
 	layers                                              []string
 	mf                                                  modelFlags
@@ -50,6 +51,9 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if err := checkFormat("eval", f.format); err != nil {
+				return err
+			}
+			if err := checkReportPath("eval", f.report); err != nil {
 				return err
 			}
 			df, err := parseDataflowFlag(f.dataflow)
@@ -144,6 +148,9 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				return err
 			}
 			rec.setReport(rep)
+			if err := writeReportPage("eval", f.report, func(w io.Writer) error { return page.Eval(w, rep) }); err != nil {
+				return err
+			}
 			switch f.format {
 			case formatJSON:
 				return writeJSON(e.stdout, rep)
@@ -168,6 +175,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl.StringSliceVar(&f.layers, "layer", nil, "evaluate only these layers (comma-separated or repeated)")
 	fl.StringVar(&f.mapping, "mapping", "", "evaluate the one --layer under the mapping in this file (loop-nest text, see docs/format/mapping.md)")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
+	registerReportFlag(fl, &f.report)
 	return c
 }
 

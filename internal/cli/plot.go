@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/page"
 	"github.com/nnergy/nnergy/prune"
 	"github.com/nnergy/nnergy/report"
 )
@@ -57,7 +58,7 @@ PNG file.`,
 				if title == "" {
 					title = fmt.Sprintf("%s: NetAdapt, %s", filepath.Base(args[0]), adapts[0].Metric)
 				}
-				return writePlot(out, adaptChart(title, adapts[0]))
+				return writePlot(out, page.AdaptChart(title, adapts[0]))
 			}
 			if title == "" {
 				names := make([]string, len(args))
@@ -66,7 +67,7 @@ PNG file.`,
 				}
 				title = "pruning: " + strings.Join(names, ", ")
 			}
-			return writePlot(out, pruneChart(title, runs))
+			return writePlot(out, page.PruneChart(title, pageRuns(runs)))
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "write the plot to FILE.svg or FILE.png")

@@ -18,6 +18,7 @@ import (
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
+	"github.com/nnergy/nnergy/page"
 	"github.com/nnergy/nnergy/prune"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
@@ -25,7 +26,7 @@ import (
 
 type pruneFlags struct {
 	model, data, dataDir, method, target, arch, dataflow, granularity string
-	out, plot                                                         string
+	out, plot, report                                                 string
 	history, also                                                     []string
 	increment, tolerance, lr                                          float64
 	finetune, batch, calib, densityImages, evalImages, limit, workers int
@@ -96,6 +97,7 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	fl.StringVar(&f.out, "out", "", "write the pruned model (.nnw, or .onnx); with several targets, {target} in the name writes each")
 	fl.StringSliceVar(&f.history, "history", nil, "write the steps to FILE.json or FILE.csv (repeatable)")
 	fl.StringVar(&f.plot, "plot", "", "write accuracy against modelled energy of every step as SVG or PNG (by the extension)")
+	registerReportFlag(fl, &f.report)
 	return c
 }
 
@@ -145,6 +147,9 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 		if err := plotFormat("prune", "--plot", f.plot); err != nil {
 			return err
 		}
+	}
+	if err := checkReportPath("prune", f.report); err != nil {
+		return err
 	}
 
 	train, test, err := loadNNData(f.data, f.dataDir)
@@ -282,9 +287,12 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 			return err
 		}
 	}
+	if err := writeReportPage("prune", f.report, func(w io.Writer) error { return page.Prune(w, h) }); err != nil {
+		return err
+	}
 	if f.plot != "" {
 		title := fmt.Sprintf("%s: %s %s pruning, target %s, energy on %s", filepath.Base(name), f.method, gran, f.target, hw.Spec().Name)
-		if err := writePlot(f.plot, pruneChart(title, runs)); err != nil {
+		if err := writePlot(f.plot, page.PruneChart(title, pageRuns(runs))); err != nil {
 			return err
 		}
 	}
@@ -420,4 +428,13 @@ func printPrunable(w io.Writer, m *nn.Model, heads bool) ([]string, error) {
 		fmt.Fprintf(w, "  skipping %s: %v\n", r.Node, r.Err)
 	}
 	return ok, nil
+}
+
+// pageRuns returns runs as page.PruneChart draws them.
+func pageRuns(runs []pruneRun) []page.PruneRun {
+	out := make([]page.PruneRun, len(runs))
+	for i, r := range runs {
+		out[i] = page.PruneRun{Method: r.method, Result: r.res, Label: r.label}
+	}
+	return out
 }

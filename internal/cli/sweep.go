@@ -11,16 +11,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnergy/nnergy/page"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
 	"github.com/nnergy/nnergy/sweep"
 )
 
 type sweepFlags struct {
-	pareto, format, plot, shard, printArch string
-	workers, shards                        int
-	list, quiet, collect                   bool
-	k8s                                    k8sFlags
+	pareto, format, plot, shard, printArch, report string
+	workers, shards                                int
+	list, quiet, collect                           bool
+	k8s                                            k8sFlags
 }
 
 func (e *env) sweepCmd() *cobra.Command {
@@ -76,6 +77,7 @@ against the PostgreSQL store of a secret (docs/scale-out.md).`,
 	fl.StringVar(&f.pareto, "pareto", "", "Pareto front of every network and batch over two or three of energy, latency, edp, area, power, comma-separated")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
 	fl.StringVar(&f.plot, "plot", "", "write a scatter of the first two --pareto objectives (default energy,latency) with the front to this SVG or PNG file")
+	registerReportFlag(fl, &f.report)
 	fl.IntVar(&f.workers, "workers", 0, "points evaluated at once (0: all cores); each point's searches use the sweep file's mapper workers")
 	fl.StringVar(&f.shard, "shard", "", "evaluate part i (from 0) of N of the points, i/N")
 	fl.IntVar(&f.shards, "shards", 0, "number of shards when JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID gives the index")
@@ -109,6 +111,9 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) 
 		if err := plotFormat("sweep", "--plot", f.plot); err != nil {
 			return err
 		}
+	}
+	if err := checkReportPath("sweep", f.report); err != nil {
+		return err
 	}
 	if err := checkK8sFlags(cmd, f); err != nil {
 		return err
@@ -166,6 +171,9 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) 
 		return err
 	}
 	rec.setReport(rep)
+	if err := writeReportPage("sweep", f.report, func(w io.Writer) error { return page.Sweep(w, rep) }); err != nil {
+		return err
+	}
 	if f.plot != "" {
 		if err := writePlot(f.plot, sweepChart(rep)); err != nil {
 			return err

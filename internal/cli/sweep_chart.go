@@ -68,7 +68,7 @@ func objectiveAxis(obj string, batch int, vals []float64) sweepAxis {
 	if span <= 0 {
 		span = math.Max(math.Abs(a.hi), 1) * 0.1
 	}
-	_, a.step = niceAxis(span * 1.2)
+	_, a.step = chart.NiceAxis(span * 1.2)
 	a.lo = math.Max(0, math.Floor((a.lo-0.1*span)/a.step)*a.step) // the objectives are not negative
 	a.hi = math.Ceil((a.hi+0.1*span)/a.step) * a.step
 	return a
@@ -114,7 +114,7 @@ func (a *sweepAxis) ticks() ([]float64, []string) {
 			break
 		}
 		vs = append(vs, v)
-		ls = append(ls, tickText(v, a.step))
+		ls = append(ls, chart.TickText(v, a.step))
 	}
 	return vs, ls
 }

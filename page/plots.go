@@ -1,4 +1,4 @@
-package cli
+package page
 
 import (
 	"fmt"
@@ -6,7 +6,17 @@ import (
 
 	"github.com/nnergy/nnergy/internal/chart"
 	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/prune"
 )
+
+// PruneRun is one pruning method's run as PruneChart draws it.
+type PruneRun struct {
+	Method prune.Method
+	Result *prune.Result
+	// Label names the run in the legend (default: the method, when there
+	// are several runs).
+	Label string
+}
 
 // scatterPoint is one point of a scatterChart.
 type scatterPoint struct {
@@ -49,7 +59,7 @@ func scatterChart(title, xLabel string, pts []scatterPoint, paths []scatterPath,
 			xMax = max(xMax, p.X)
 			lo, hi = min(lo, p.Y), max(hi, p.Y)
 		}
-		xTop, xStep := niceAxis(xMax)
+		xTop, xStep := chart.NiceAxis(xMax)
 		if math.IsInf(lo, 1) {
 			lo, hi = 0, 1
 		}
@@ -59,7 +69,7 @@ func scatterChart(title, xLabel string, pts []scatterPoint, paths []scatterPath,
 		if yHi <= yLo {
 			yHi = yLo + 0.01
 		}
-		_, yStep := niceAxis(yHi - yLo)
+		_, yStep := chart.NiceAxis(yHi - yLo)
 		px := func(v float64) float64 { return left + v/xTop*plotW }
 		py := func(a float64) float64 { return top + (yHi-a)/(yHi-yLo)*plotH }
 		tick := chart.TextStyle{Size: 11, Anchor: chart.Middle}
@@ -74,7 +84,7 @@ func scatterChart(title, xLabel string, pts []scatterPoint, paths []scatterPath,
 				v = 0 // not -0, which would print as "-0%"
 			}
 			c.Line(left, py(v), left+plotW, py(v), "#eeeeee", 1)
-			c.Text(left-6, py(v)+4, fmt.Sprintf("%s%%", tickText(100*v, 100*yStep)), tick)
+			c.Text(left-6, py(v)+4, fmt.Sprintf("%s%%", chart.TickText(100*v, 100*yStep)), tick)
 		}
 		c.Text(left+plotW/2, h-24, xLabel, chart.TextStyle{Size: 12, Anchor: chart.Middle})
 		c.Text(18, top+plotH/2, "accuracy", chart.TextStyle{Size: 12, Anchor: chart.Middle, Up: true})
@@ -104,10 +114,10 @@ type legendEntry struct {
 	name  string
 }
 
-// adaptChart returns the plot of `nnergy adapt --plot`: held-out accuracy
+// AdaptChart returns the plot of `nnergy adapt --plot` and of the adapt page: held-out accuracy
 // against the resource (a fraction of the start) of the start and of every
 // proposal, the chosen ones joined in order.
-func adaptChart(title string, res *netadapt.Result) chart.Drawing {
+func AdaptChart(title string, res *netadapt.Result) chart.Drawing {
 	const start, chosen, other, final = "#4e79a7", "#e15759", "#bab0ac", "#59a14f"
 	pts := []scatterPoint{{X: 1, Y: res.InitialAccuracy, Title: "start", Fill: start, R: 5}}
 	path := []int{0}
@@ -147,3 +157,63 @@ func wrapTitle(title string, max int) []string {
 }
 
 func distance(a, b int) int { return max(a-b, b-a) }
+
+// PruneChart returns the plot of `nnergy prune --plot` and of the prune page: accuracy against
+// modelled energy (as a fraction of the original) of every pruning step of
+// each method, joined in order from the start, and the fine-tuned model at
+// every target apart (the last pruning step is marked when nothing was
+// fine-tuned). Each method has its colours.
+func PruneChart(title string, runs []PruneRun) chart.Drawing {
+	const start = "#555555"
+	palette := []struct{ steps, path, tuned chart.Color }{
+		{"#76b7b2", "#9c9c9c", "#e15759"}, // the first run: teal steps, red results
+		{"#f1ce63", "#d4a017", "#4e79a7"}, // the second: yellow steps, blue results
+		{"#d4a6c8", "#b07aa1", "#59a14f"}, // the third: pink steps, green results
+		{"#9d7660", "#7f5f4d", "#ff9da7"}, // the fourth: brown steps, rose results
+	}
+	var pts []scatterPoint
+	var paths []scatterPath
+	legend := []legendEntry{{start, "start"}}
+	first := -1 // the start's point, drawn once
+	for ri, r := range runs {
+		col := palette[ri%len(palette)]
+		name := ""
+		switch {
+		case r.Label != "":
+			name = r.Label + ": "
+		case len(runs) > 1:
+			name = r.Method.String() + ": "
+		}
+		path := scatterPath{Color: col.path}
+		lastPruned, anyTuned := -1, false
+		for _, st := range r.Result.Steps {
+			if math.IsNaN(st.Accuracy) {
+				continue
+			}
+			p := scatterPoint{X: st.EnergyRatio, Y: st.Accuracy, Fill: col.steps, R: 3, Title: fmt.Sprintf("%sstep %d: %s", name, st.Step, st.Action)}
+			switch {
+			case st.Target != "":
+				p.Fill, p.R, anyTuned = col.tuned, 5, true
+			case st.Step == 0 && first >= 0: // every method starts from the same model
+				path.Idx = append(path.Idx, first)
+				continue
+			case st.Step == 0:
+				p.Fill, p.R, first = start, 5, len(pts)
+				fallthrough
+			default:
+				path.Idx = append(path.Idx, len(pts))
+				lastPruned = len(pts)
+			}
+			pts = append(pts, p)
+		}
+		paths = append(paths, path)
+		legend = append(legend, legendEntry{col.steps, name + "pruning steps"})
+		if anyTuned {
+			legend = append(legend, legendEntry{col.tuned, name + "fine-tuned at each target"})
+		} else if lastPruned > 0 {
+			pts[lastPruned].Fill, pts[lastPruned].R = col.tuned, 5
+			legend = append(legend, legendEntry{col.tuned, name + "last step"})
+		}
+	}
+	return scatterChart(title, "modelled energy, % of the original", pts, paths, legend)
+}
