@@ -171,4 +171,3 @@ func ArtifactDir(t testing.TB) string {
 	}
 	return dir
 }
-

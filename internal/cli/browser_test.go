@@ -3,13 +3,17 @@ package cli
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -72,7 +76,68 @@ func checkShown(t *testing.T, got map[string]shown, want map[string]float64) {
 			t.Errorf("%s: page shows %v (%q), report says %v", id, v, s.Text, w)
 		case !s.Visible || s.Text == "":
 			t.Errorf("%s: not shown (visible %v, text %q)", id, s.Visible, s.Text)
+		default:
+			r, half, err := readShown(s.Text)
+			if err != nil {
+				t.Errorf("%s: %v", id, err)
+			} else if math.Abs(r-w) > half*(1+1e-9) {
+				t.Errorf("%s: text %q reads %v, report says %v (off by more than half its last digit, %v)", id, s.Text, r, w, half)
+			}
 		}
+	}
+}
+
+// shownNumber is the number at the start of an element's text: digits, an
+// optional SI prefix and a unit, as package page rounds them ("16.4 µJ",
+// "843µ", "4.3%", "1.16× (bound 14.2 µJ)").
+var shownNumber = regexp.MustCompile(`^(-?\d+(?:\.(\d+))?)(?:e([+-]\d+))? ?(T|G|M|k|m|µ|n|p)?(\S*)`)
+
+// prefixes are the SI prefixes' factors.
+var prefixes = map[string]float64{"": 1, "T": 1e12, "G": 1e9, "M": 1e6, "k": 1e3, "m": 1e-3, "µ": 1e-6, "n": 1e-9, "p": 1e-12}
+
+// readShown reads a shown number back in the report's unit (energies in J
+// become pJ, percentages fractions) with half its last digit's value, the
+// most rounding can have moved it.
+func readShown(text string) (v, half float64, err error) {
+	m := shownNumber.FindStringSubmatch(text)
+	if m == nil {
+		return 0, 0, fmt.Errorf("text %q: no number", text)
+	}
+	mant, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0, 0, err
+	}
+	exp := 0
+	if m[3] != "" {
+		if exp, err = strconv.Atoi(m[3]); err != nil {
+			return 0, 0, err
+		}
+	}
+	scale := prefixes[m[4]] * math.Pow10(exp)
+	switch {
+	case strings.HasPrefix(m[5], "J"):
+		scale *= 1e12
+	case strings.HasPrefix(m[5], "%"):
+		scale /= 100
+	}
+	return mant * scale, 0.5 * math.Pow10(-len(m[2])) * scale, nil
+}
+
+func TestReadShown(t *testing.T) {
+	for _, c := range []struct {
+		text    string
+		v, half float64
+	}{
+		{"16.4 µJ", 16.4e6, 0.05e6}, {"843µ", 843e-6, 0.5e-6}, {"4.3%", 0.043, 0.0005}, {"1.16× (bound 14.2 µJ)", 1.16, 0.005},
+		{"39.434 pJ", 39.434, 0.0005}, {"140 kB", 140e3, 500}, {"1e+03k", 1e6, 500e3}, {"416520", 416520, 0.5}, {"0.8750", 0.875, 0.00005},
+	} {
+		v, half, err := readShown(c.text)
+		if err != nil || math.Abs(v-c.v) > 1e-9*math.Abs(c.v) || math.Abs(half-c.half) > 1e-9*c.half {
+			t.Errorf("readShown(%q) = %v, %v, %v; want %v, %v", c.text, v, half, err, c.v, c.half)
+		}
+	}
+	if _, _, err := readShown("front"); err == nil {
+		t.Error("readShown(front): no error")
 	}
 }
 
