@@ -169,6 +169,24 @@ func saveScreenshot(t *testing.T, png []byte, name string) {
 	}
 }
 
+// writeReport runs nnergy args with --report DIR/COMMAND.html in a new
+// directory DIR, which it returns, and decodes the JSON it prints into rep
+// unless rep is nil.
+func writeReport(t *testing.T, rep any, args ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	code, stdout, stderr := runNnergy(t, append(args, "--report", filepath.Join(dir, args[0]+".html"))...)
+	if code != 0 {
+		t.Fatalf("%s: exit %d: %s", args[0], code, stderr)
+	}
+	if rep != nil {
+		if err := json.Unmarshal([]byte(stdout), rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 func readJSON(t *testing.T, path string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -182,15 +200,8 @@ func readJSON(t *testing.T, path string, v any) {
 
 func TestBrowserEvalPage(t *testing.T) {
 	tab := browser.New(t)
-	dir := t.TempDir()
-	code, stdout, stderr := runNnergy(t, "eval", "--model", "lenet5", "--density", "inputs=0.5", "--format", "json", "--report", filepath.Join(dir, "eval.html"))
-	if code != 0 {
-		t.Fatalf("eval: exit %d: %s", code, stderr)
-	}
 	var rep report.Eval
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeReport(t, &rep, "eval", "--model", "lenet5", "--density", "inputs=0.5", "--format", "json")
 	tot := rep.Total
 	want := map[string]float64{
 		"batch": float64(rep.Batch), "total-energy-pj": tot.EnergyPJ, "total-energy-per-inference-pj": tot.EnergyPerInferencePJ,
@@ -243,15 +254,8 @@ func TestBrowserEvalPage(t *testing.T) {
 
 func TestBrowserSweepPage(t *testing.T) {
 	tab := browser.New(t)
-	dir := t.TempDir()
-	code, stdout, stderr := runNnergy(t, "sweep", "../../page/testdata/small.yaml", "--pareto", "energy,latency", "--quiet", "--format", "json", "--report", filepath.Join(dir, "sweep.html"))
-	if code != 0 {
-		t.Fatalf("sweep: exit %d: %s", code, stderr)
-	}
 	var rep report.Sweep
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeReport(t, &rep, "sweep", "../../page/testdata/small.yaml", "--pareto", "energy,latency", "--quiet", "--format", "json")
 	want := map[string]float64{"total-points": float64(rep.TotalPoints)}
 	index := map[string]int{}
 	for _, p := range rep.Points {
@@ -304,16 +308,13 @@ func TestBrowserSweepPage(t *testing.T) {
 
 func TestBrowserAdaptPage(t *testing.T) {
 	tab := browser.New(t)
-	dir := t.TempDir()
 	script, err := filepath.Abs("testdata/adapt_finetune.sh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hist := filepath.Join(dir, "adapt.json")
-	if code, _, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "macs", "--budget", "macs=0.8",
-		"--init-reduction", "0.1", "--finetune-cmd", script, "--workers", "2", "--history", hist, "--report", filepath.Join(dir, "adapt.html")); code != 0 {
-		t.Fatalf("adapt: exit %d: %s", code, stderr)
-	}
+	hist := filepath.Join(t.TempDir(), "adapt.json")
+	dir := writeReport(t, nil, "adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "macs", "--budget", "macs=0.8",
+		"--init-reduction", "0.1", "--finetune-cmd", script, "--workers", "2", "--history", hist)
 	var rep report.Adapt
 	readJSON(t, hist, &rep)
 	want := map[string]float64{
