@@ -13,7 +13,7 @@
 // The layers, lowest first:
 //
 //	layer 0: internal/enum
-//	layer 1: sparse arch/tech internal/yamlspec internal/onnxpb internal/chart internal/golden internal/contentkey internal/pgtest nn/data nn/internal/gemm nn/internal/vec
+//	layer 1: sparse arch/tech internal/browser internal/yamlspec internal/onnxpb internal/chart internal/golden internal/contentkey internal/pgtest nn/data nn/internal/gemm nn/internal/vec
 //	layer 2: workload onnx nn
 //	layer 3: arch mapping workload/zoo workload/engine nn/zoo onnx/onnxtest onnx/graph
 //	layer 4: nest workload/onnx nn/onnx
@@ -35,6 +35,7 @@
 //	internal/yamlspec strict YAML decoding with file:line:col: path errors
 //	internal/onnxpb   generated protobuf types of the ONNX format
 //	internal/enum     names of small enumerations: String, Parse, and the choices in errors
+//	internal/browser  a headless Chromium tab for tests: requests recorded, screenshots kept as artifacts
 //	internal/golden   test output held to files under testdata/, rewritten with -update
 //	internal/chart    the plots' drawing surface, written as SVG or PNG, and nice axis ticks
 //	internal/contentkey keys of values by the content of what determines them (SHA-256 of length-prefixed parts)
