@@ -306,7 +306,11 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	j := &job{id: run.ID, cancel: cancel, changed: make(chan struct{})}
+	shapes := map[workload.ShapeKey]bool{}
+	for _, l := range in.net.Layers {
+		shapes[l.Key()] = true
+	}
+	j := &job{id: run.ID, cancel: cancel, total: len(shapes), changed: make(chan struct{})}
 	s.mu.Lock()
 	s.jobs[run.ID] = j
 	s.mu.Unlock()
@@ -324,13 +328,14 @@ func (s *Server) runEval(ctx context.Context, j *job, m *cost.Model, in *evalInp
 	bg := context.WithoutCancel(ctx)
 	s.mu.Lock()
 	cancelled := j.cancelled
-	delete(s.jobs, j.id)
 	s.mu.Unlock()
 	switch {
 	case err == nil:
 		b, merr := json.Marshal(rep)
 		if merr == nil {
-			st.Finish(bg, j.id, b)
+			if ferr := st.Finish(bg, j.id, b); ferr != nil {
+				st.Fail(bg, j.id, fmt.Errorf("recording the report: %v", ferr))
+			}
 		} else {
 			st.Fail(bg, j.id, merr)
 		}
@@ -341,6 +346,11 @@ func (s *Server) runEval(ctx context.Context, j *job, m *cost.Model, in *evalInp
 	default:
 		st.Fail(bg, j.id, err)
 	}
+	// The job leaves the table once its run is recorded, so that whoever
+	// finds it gone reads the run as it ended.
+	s.mu.Lock()
+	delete(s.jobs, j.id)
+	s.mu.Unlock()
 	j.cancel()
 	j.mu.Lock()
 	close(j.changed)
@@ -355,13 +365,6 @@ func (s *Server) evaluate(ctx context.Context, j *job, m *cost.Model, in *evalIn
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	shapes := map[workload.ShapeKey]bool{}
-	for _, l := range in.net.Layers {
-		shapes[l.Key()] = true
-	}
-	j.mu.Lock()
-	j.total = len(shapes)
-	j.mu.Unlock()
 	inner := explore.DataflowMapper(m, in.df)
 	mapFn := func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error) {
 		if err := ctx.Err(); err != nil {
@@ -405,8 +408,9 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 }
 
 // events answers GET /api/v1/jobs/{id}/events with server-sent events: a
-// progress event (Progress) on every change, then one run event (the
-// report of the run) when the job is over.
+// progress event (Progress) when it opens and on changes (several changes
+// between two events make one), the last with the job over, then one run
+// event (the report of the run).
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	id, ok := runID(w, r)
 	if !ok {
@@ -431,10 +435,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	for j != nil {
 		p, changed := j.progress()
+		send("progress", p)
 		if changed == nil {
 			break
 		}
-		send("progress", p)
 		select {
 		case <-changed:
 		case <-r.Context().Done():

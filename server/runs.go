@@ -36,10 +36,22 @@ func (s *Server) routes() {
 		"GET /api/v1/jobs/{id}/events": s.events,
 	}
 	s.mux = http.NewServeMux()
+	// paths knows the paths without their methods, to tell 405 from 404.
+	paths := http.NewServeMux()
+	allow := map[string][]string{}
 	for _, r := range routes {
 		s.mux.HandleFunc(r.method+" "+r.path, h[r.method+" "+r.path])
+		if allow[r.path] == nil {
+			paths.HandleFunc(r.path, func(http.ResponseWriter, *http.Request) {})
+		}
+		allow[r.path] = append(allow[r.path], r.method)
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if _, p := paths.Handler(r); p != "" {
+			w.Header().Set("Allow", strings.Join(allow[p], ", "))
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("server: %s %s: want %s", r.Method, r.URL.Path, strings.Join(allow[p], " or ")))
+			return
+		}
 		writeError(w, http.StatusNotFound, fmt.Sprintf("server: no endpoint %s %s (see docs/api.md)", r.Method, r.URL.Path))
 	})
 }
