@@ -25,14 +25,14 @@ const reportSchema = "../docs/format/report.schema.json"
 
 // fixture is a server over a fresh store, behind httptest.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	st  *store.Store
 	srv *Server
 	ts  *httptest.Server
 	sch *jsonschema.Schema
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "runs.db"))
 	if err != nil {
@@ -42,7 +42,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	return startOn(t, st, cfg)
 }
 
-func startOn(t *testing.T, st *store.Store, cfg Config) *fixture {
+func startOn(t testing.TB, st *store.Store, cfg Config) *fixture {
 	t.Helper()
 	cfg.Store = st
 	srv, err := New(context.Background(), cfg)
