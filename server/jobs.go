@@ -52,8 +52,10 @@ type job struct {
 	cancelled bool
 
 	mu sync.Mutex
-	// done and total count the unique layer shapes mapped.
+	// done and total count the unique layer shapes mapped; evaluated the
+	// mappings a search evaluated.
 	done, total int
+	evaluated   int64
 	// changed is closed and replaced on every change of progress.
 	changed chan struct{}
 }
@@ -64,17 +66,22 @@ type Progress struct {
 	// ShapesDone of Shapes unique layer shapes are mapped.
 	ShapesDone int `json:"shapes_done"`
 	Shapes     int `json:"shapes"`
+	// Evaluated counts the mappings a map job's search has evaluated.
+	Evaluated int64 `json:"evaluated,omitempty"`
 }
 
 func (j *job) progress() (Progress, <-chan struct{}) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return Progress{ID: j.id, ShapesDone: j.done, Shapes: j.total}, j.changed
+	return Progress{ID: j.id, ShapesDone: j.done, Shapes: j.total, Evaluated: j.evaluated}, j.changed
 }
 
-func (j *job) step() {
+func (j *job) step() { j.update(func() { j.done++ }) }
+
+// update changes the progress with f.
+func (j *job) update(f func()) {
 	j.mu.Lock()
-	j.done++
+	f()
 	close(j.changed)
 	j.changed = make(chan struct{})
 	j.mu.Unlock()
@@ -86,9 +93,9 @@ const (
 	ONNXPart    = "onnx"
 )
 
-// readEval reads an eval request: a JSON body, or a multipart form with the
-// JSON in part "request" and the ONNX model in part "onnx".
-func readEval(r *http.Request) (*EvalRequest, []byte, int, error) {
+// readRequest reads a job request: a JSON body, or a multipart form with
+// the JSON in part "request" and the ONNX model in part "onnx".
+func readRequest[T any](r *http.Request) (*T, []byte, int, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
 		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", r.Header.Get("Content-Type"))
@@ -131,7 +138,7 @@ func readEval(r *http.Request) (*EvalRequest, []byte, int, error) {
 	default:
 		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", ct)
 	}
-	req, err := decodeJSON(body)
+	req, err := decodeJSON[T](body)
 	if err != nil {
 		return nil, nil, http.StatusBadRequest, err
 	}
@@ -149,10 +156,10 @@ func bodyStatus(err error) int {
 
 // decodeJSON reads an EvalRequest strictly: unknown fields and trailing
 // data are errors naming their offset.
-func decodeJSON(b []byte) (*EvalRequest, error) {
+func decodeJSON[T any](b []byte) (*T, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
-	var req EvalRequest
+	var req T
 	if err := d.Decode(&req); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
@@ -190,6 +197,8 @@ type evalInputs struct {
 	command []string
 	model   string
 	digest  string
+	// settings are the run's settings, as flags with their values.
+	settings map[string]string
 }
 
 // resolve builds the inputs of req and an ONNX model (nil for none), with
@@ -258,13 +267,14 @@ func resolve(req *EvalRequest, model []byte) (*evalInputs, error) {
 		}
 	}
 	in.command = append(cmd, "--dataflow", in.df.String())
+	in.settings = map[string]string{"arch": cmd[3], "model": in.model, "batch": strconv.Itoa(batch), "dataflow": in.df.String()}
 	return &in, nil
 }
 
 // startEval answers POST /api/v1/jobs/eval: 202 with the report of the run
 // the job is recorded as, 429 when the queue is full.
 func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
-	req, model, code, err := readEval(r)
+	req, model, code, err := readRequest[EvalRequest](r)
 	if err != nil {
 		writeError(w, code, err.Error())
 		return
@@ -279,14 +289,42 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	shapes := map[workload.ShapeKey]bool{}
+	for _, l := range in.net.Layers {
+		shapes[l.Key()] = true
+	}
+	s.start(w, r, store.KindEval, in, len(shapes), func(ctx context.Context, j *job) (any, error) {
+		inner := explore.DataflowMapper(m, in.df)
+		mapFn := func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			mp, err := inner(ctx, l)
+			j.step()
+			return mp, err
+		}
+		res, err := explore.Evaluate(ctx, m, in.net, mapFn)
+		if err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return report.NewEval(ctx, m, res, report.EvalOptions{Source: report.SourceBuilder, Dataflow: &in.df})
+	})
+}
+
+// start admits a job of kind on inputs in, recorded as a run, that work
+// does, and answers 202 with the run (429 when the queue is full).
+func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, in *evalInputs, total int, work func(context.Context, *job) (any, error)) {
 	select {
 	case s.slots <- struct{}{}:
 	default:
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("server: the job queue is full (%d running or waiting)", cap(s.slots)))
 		return
 	}
-	settings, _ := json.Marshal(map[string]string{"arch": in.command[3], "model": in.model, "batch": strconv.Itoa(max(req.Batch, 1)), "dataflow": in.df.String()})
-	run := store.Run{Kind: store.KindEval, Version: store.BuildVersion(), Command: in.command, Arch: string(arch.Format(in.spec)),
+	settings, _ := json.Marshal(in.settings)
+	run := store.Run{Kind: kind, Version: store.BuildVersion(), Command: in.command, Arch: string(arch.Format(in.spec)),
 		Workload: in.model, WorkloadDigest: in.digest, Settings: settings}
 	s.mu.Lock()
 	closed := s.closed
@@ -306,24 +344,28 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	shapes := map[workload.ShapeKey]bool{}
-	for _, l := range in.net.Layers {
-		shapes[l.Key()] = true
-	}
-	j := &job{id: run.ID, cancel: cancel, total: len(shapes), changed: make(chan struct{})}
+	j := &job{id: run.ID, cancel: cancel, total: total, changed: make(chan struct{})}
 	s.mu.Lock()
 	s.jobs[run.ID] = j
 	s.mu.Unlock()
-	go s.runEval(ctx, j, m, in)
+	go s.run(ctx, j, work)
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/jobs/%d", run.ID))
 	writeJSON(w, http.StatusAccepted, report.NewRun(run.Record()))
 }
 
-// runEval runs job j and records how it ended.
-func (s *Server) runEval(ctx context.Context, j *job, m *cost.Model, in *evalInputs) {
+// run runs job j when a running slot is free and records how it ended.
+func (s *Server) run(ctx context.Context, j *job, work func(context.Context, *job) (any, error)) {
 	defer s.wg.Done()
 	defer func() { <-s.slots }()
-	rep, err := s.evaluate(ctx, j, m, in)
+	var rep any
+	var err error
+	select {
+	case s.running <- struct{}{}:
+		rep, err = work(ctx, j)
+		<-s.running
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
 	st := s.cfg.Store
 	bg := context.WithoutCancel(ctx)
 	s.mu.Lock()
@@ -356,32 +398,6 @@ func (s *Server) runEval(ctx context.Context, j *job, m *cost.Model, in *evalInp
 	close(j.changed)
 	j.changed = nil
 	j.mu.Unlock()
-}
-
-func (s *Server) evaluate(ctx context.Context, j *job, m *cost.Model, in *evalInputs) (*report.Eval, error) {
-	select {
-	case s.run <- struct{}{}:
-		defer func() { <-s.run }()
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	inner := explore.DataflowMapper(m, in.df)
-	mapFn := func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		mp, err := inner(ctx, l)
-		j.step()
-		return mp, err
-	}
-	res, err := explore.Evaluate(ctx, m, in.net, mapFn)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return report.NewEval(ctx, m, res, report.EvalOptions{Source: report.SourceBuilder, Dataflow: &in.df})
 }
 
 // cancelJob answers DELETE /api/v1/jobs/{id}: 202 when the job was

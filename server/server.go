@@ -55,8 +55,8 @@ type Server struct {
 	cfg Config
 	mux *http.ServeMux
 	// slots holds a token per job admitted (running or waiting); run
-	// holds one per job running.
-	slots, run chan struct{}
+	// running holds one per job running.
+	slots, running chan struct{}
 	// ctx is cancelled by Shutdown; every job's context derives from it.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if _, err := interruptRunning(ctx, cfg.Store); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, slots: make(chan struct{}, 2*cfg.Jobs), run: make(chan struct{}, cfg.Jobs), jobs: map[int64]*job{}}
+	s := &Server{cfg: cfg, slots: make(chan struct{}, 2*cfg.Jobs), running: make(chan struct{}, cfg.Jobs), jobs: map[int64]*job{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes()
 	return s, nil

@@ -271,6 +271,34 @@ func TestRunsAPI(t *testing.T) {
 	}
 }
 
+func TestMapJob(t *testing.T) {
+	f := newFixture(t, Config{})
+	for _, c := range []struct{ req, dataflow string }{
+		{`{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "max_evals": 300}`, "rs"},
+		{`{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "max_evals": 300, "dataflow": "best", "objective": "edp"}`, "best"},
+	} {
+		code, b := f.do("POST", "/api/v1/jobs/map", "application/json", []byte(c.req))
+		var r report.Run
+		if code != http.StatusAccepted || json.Unmarshal(b, &r) != nil {
+			t.Fatalf("map job %s: %d %s", c.req, code, b)
+		}
+		ps, done := f.wait(r.ID)
+		if done.Status != "done" || done.RunKind != "map" {
+			t.Fatalf("map job %s: %s %s %q", c.req, done.RunKind, done.Status, done.Error)
+		}
+		var m report.Map
+		if err := json.Unmarshal(done.Report, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Layer.Name != "c3" || m.Dataflow != c.dataflow || m.Search.Evaluations == 0 || m.Search.Evaluations > 300 {
+			t.Errorf("map report: layer %s dataflow %s evaluations %d", m.Layer.Name, m.Dataflow, m.Search.Evaluations)
+		}
+		if last := ps[len(ps)-1]; last.ShapesDone != 1 || last.Evaluated != m.Search.Evaluations {
+			t.Errorf("last progress %+v, want 1 shape and %d evaluated", last, m.Search.Evaluations)
+		}
+	}
+}
+
 func TestBadRequests(t *testing.T) {
 	f := newFixture(t, Config{})
 	onnxBody, onnxType := multipartBody(t, `{"arch": "eyeriss"}`, []byte("not an onnx model"))
@@ -306,6 +334,12 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "/api/v1/jobs/eval", "application/json", `{"arch": "eyeriss", "model": "lenet5", "dataflow": "xs"}`, 400, `dataflow "xs"`},
 		{"POST", "/api/v1/jobs/eval", "application/json", `{"arch": "eyeriss", "model": "lenet5", "batch": -1}`, 400, "batch -1"},
 		{"POST", "/api/v1/jobs/eval", onnxType, onnxBody, 400, "onnx"},
+		{"POST", "/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5"}`, 400, "layer is required"},
+		{"POST", "/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5", "layer": "c9"}`, 400, "c9"},
+		{"POST", "/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "objective": "joy"}`, 400, "objective"},
+		{"POST", "/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "algorithm": "magic"}`, 400, `algorithm "magic"`},
+		{"POST", "/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "max_evals": -3}`, 400, "max_evals -3"},
+		{"POST", "/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "bogus": 1}`, 400, `unknown field "bogus"`},
 	} {
 		code, body := f.do(c.method, c.path, c.ctype, []byte(c.body))
 		var e Error
@@ -379,12 +413,12 @@ func TestBodyLimit(t *testing.T) {
 // hold fills the running slots, so that jobs admitted wait; the returned
 // function frees them.
 func hold(s *Server) func() {
-	for range cap(s.run) {
-		s.run <- struct{}{}
+	for range cap(s.running) {
+		s.running <- struct{}{}
 	}
 	return func() {
-		for range cap(s.run) {
-			<-s.run
+		for range cap(s.running) {
+			<-s.running
 		}
 	}
 }
