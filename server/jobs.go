@@ -192,6 +192,7 @@ func lineCol(b []byte, off int64) (int, int) {
 // evalInputs are what an eval request resolves to.
 type evalInputs struct {
 	spec    *arch.Spec
+	cost    *cost.Model
 	net     *workload.Network
 	df      dataflow.Dataflow
 	command []string
@@ -268,6 +269,9 @@ func resolve(req *EvalRequest, model []byte) (*evalInputs, error) {
 	}
 	in.command = append(cmd, "--dataflow", in.df.String())
 	in.settings = map[string]string{"arch": cmd[3], "model": in.model, "batch": strconv.Itoa(batch), "dataflow": in.df.String()}
+	if in.cost, err = cost.New(in.spec); err != nil {
+		return nil, err
+	}
 	return &in, nil
 }
 
@@ -284,11 +288,7 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	m, err := cost.New(in.spec)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	m := in.cost
 	shapes := map[workload.ShapeKey]bool{}
 	for _, l := range in.net.Layers {
 		shapes[l.Key()] = true
@@ -400,6 +400,18 @@ func (s *Server) run(ctx context.Context, j *job, work func(context.Context, *jo
 	j.mu.Unlock()
 }
 
+// job returns job id (nil when none runs), calling f on it under the
+// server's lock when f is not nil.
+func (s *Server) job(id int64, f func(*job)) *job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j := s.jobs[id]
+	if j != nil && f != nil {
+		f(j)
+	}
+	return j
+}
+
 // cancelJob answers DELETE /api/v1/jobs/{id}: 202 when the job was
 // cancelled (it is recorded failed, "cancelled"), 409 when it is over.
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
@@ -407,13 +419,10 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	j := s.jobs[id]
-	if j != nil {
+	j := s.job(id, func(j *job) {
 		j.cancelled = true
 		j.cancel()
-	}
-	s.mu.Unlock()
+	})
 	if j == nil {
 		if run := s.lookup(w, r, id); run != nil {
 			writeError(w, http.StatusConflict, fmt.Sprintf("server: run %d is %s, not a job of this server that is running", id, run.Status))
@@ -432,9 +441,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	j := s.jobs[id]
-	s.mu.Unlock()
+	j := s.job(id, nil)
 	if j == nil && s.lookup(w, r, id) == nil {
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapping"
@@ -83,11 +82,7 @@ func (s *Server) startMap(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	m, err := cost.New(in.spec)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	m := in.cost
 	var df *dataflow.Dataflow
 	var cons mapspace.Constraints
 	if !best {

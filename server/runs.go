@@ -213,10 +213,7 @@ func (s *Server) deleteRun(w http.ResponseWriter, r *http.Request) {
 	if s.lookup(w, r, id) == nil {
 		return
 	}
-	s.mu.Lock()
-	_, busy := s.jobs[id]
-	s.mu.Unlock()
-	if busy {
+	if s.job(id, nil) != nil {
 		writeError(w, http.StatusConflict, fmt.Sprintf("server: run %d %v", id, errBusy))
 		return
 	}
