@@ -17,6 +17,9 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
+	nnzoo "github.com/nnergy/nnergy/nn/zoo"
+	"github.com/nnergy/nnergy/onnx"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
 )
@@ -296,6 +299,33 @@ func TestMapJob(t *testing.T) {
 		if last := ps[len(ps)-1]; last.ShapesDone != 1 || last.Evaluated != m.Search.Evaluations {
 			t.Errorf("last progress %+v, want 1 shape and %d evaluated", last, m.Search.Evaluations)
 		}
+	}
+}
+
+// TestONNXUpload evaluates a model uploaded as ONNX in a multipart body.
+func TestONNXUpload(t *testing.T) {
+	om, err := nnonnx.Export(nnzoo.LeNet5())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := onnx.Marshal(om)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, Config{})
+	body, ctype := multipartBody(t, `{"arch": "eyeriss", "batch": 3}`, b)
+	code, resp := f.do("POST", "/api/v1/jobs/eval", ctype, []byte(body))
+	var r report.Run
+	if code != http.StatusAccepted || json.Unmarshal(resp, &r) != nil {
+		t.Fatalf("ONNX upload: %d %s", code, resp)
+	}
+	_, done := f.wait(r.ID)
+	var ev report.Eval
+	if done.Status != "done" || json.Unmarshal(done.Report, &ev) != nil {
+		t.Fatalf("ONNX job: %s %q", done.Status, done.Error)
+	}
+	if ev.Batch != 3 || len(ev.Layers) == 0 || done.Workload != "onnx" {
+		t.Errorf("ONNX job: batch %d, %d layers, workload %q", ev.Batch, len(ev.Layers), done.Workload)
 	}
 }
 
