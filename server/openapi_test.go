@@ -52,6 +52,8 @@ func TestOpenAPI(t *testing.T) {
 				case code == "200" && strings.HasSuffix(path, "/events"), code == "202" && method == "delete", code == "204":
 				case code == "200" && path == "/api/v1/runs":
 					want = "#/components/responses/Runs"
+				case code == "200" && strings.Contains(path, "/diff/"):
+					want = "#/components/responses/Diff"
 				case code[0] == '2':
 					want = "#/components/responses/Run"
 				default:
@@ -63,7 +65,7 @@ func TestOpenAPI(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"Runs", "Run"} {
+	for _, name := range []string{"Runs", "Run", "Diff"} {
 		if ref := doc.Components.Responses[name].Content["application/json"].Schema.Ref; ref != "../format/report.schema.json" {
 			t.Errorf("response %s: schema %q, want the report schema", name, ref)
 		}

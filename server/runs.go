@@ -19,6 +19,7 @@ var routes = []struct{ method, path string }{
 	{"GET", "/api/v1/runs"},
 	{"GET", "/api/v1/runs/{id}"},
 	{"DELETE", "/api/v1/runs/{id}"},
+	{"GET", "/api/v1/runs/{id}/diff/{other}"},
 	{"POST", "/api/v1/jobs/eval"},
 	{"POST", "/api/v1/jobs/map"},
 	{"GET", "/api/v1/jobs/{id}"},
@@ -28,14 +29,15 @@ var routes = []struct{ method, path string }{
 
 func (s *Server) routes() {
 	h := map[string]http.HandlerFunc{
-		"GET /api/v1/runs":             s.listRuns,
-		"GET /api/v1/runs/{id}":        s.getRun,
-		"DELETE /api/v1/runs/{id}":     s.deleteRun,
-		"POST /api/v1/jobs/eval":       s.startEval,
-		"POST /api/v1/jobs/map":        s.startMap,
-		"GET /api/v1/jobs/{id}":        s.getRun,
-		"DELETE /api/v1/jobs/{id}":     s.cancelJob,
-		"GET /api/v1/jobs/{id}/events": s.events,
+		"GET /api/v1/runs":                   s.listRuns,
+		"GET /api/v1/runs/{id}":              s.getRun,
+		"DELETE /api/v1/runs/{id}":           s.deleteRun,
+		"GET /api/v1/runs/{id}/diff/{other}": s.diffRuns,
+		"POST /api/v1/jobs/eval":             s.startEval,
+		"POST /api/v1/jobs/map":              s.startMap,
+		"GET /api/v1/jobs/{id}":              s.getRun,
+		"DELETE /api/v1/jobs/{id}":           s.cancelJob,
+		"GET /api/v1/jobs/{id}/events":       s.events,
 	}
 	s.mux = http.NewServeMux()
 	// paths knows the paths without their methods, to tell 405 from 404.
@@ -165,8 +167,11 @@ func archNames(yaml string) []string {
 
 // runID reads the {id} of a path; it writes the error and returns false
 // when it is not a positive integer.
-func runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	v := r.PathValue("id")
+func runID(w http.ResponseWriter, r *http.Request) (int64, bool) { return pathID(w, r, "id") }
+
+// pathID reads the path's {name} as runID reads {id}.
+func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	v := r.PathValue(name)
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 1 {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("server: run ID %q: want a positive integer", v))
@@ -222,4 +227,31 @@ func (s *Server) deleteRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// diffRuns answers GET /api/v1/runs/{id}/diff/{other} with a report of
+// kind diff: the figures, inputs and settings nnergy runs diff shows.
+func (s *Server) diffRuns(w http.ResponseWriter, r *http.Request) {
+	a, ok := runID(w, r)
+	if !ok {
+		return
+	}
+	b, ok := pathID(w, r, "other")
+	if !ok {
+		return
+	}
+	ra := s.lookup(w, r, a)
+	if ra == nil {
+		return
+	}
+	rb := s.lookup(w, r, b)
+	if rb == nil {
+		return
+	}
+	d, err := store.NewDiff(ra, rb)
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, d.Report())
 }

@@ -263,6 +263,24 @@ func TestRunsAPI(t *testing.T) {
 			t.Errorf("GET %s: %d %s", fmt.Sprintf(path, a.ID), code, body)
 		}
 	}
+	// The diff of the two: the total's energies as the reports give them,
+	// and the inputs and settings that differ.
+	code, body := f.do("GET", fmt.Sprintf("/api/v1/runs/%d/diff/%d", a.ID, b.ID), "", nil)
+	var d report.Diff
+	if code != http.StatusOK || json.Unmarshal(body, &d) != nil {
+		t.Fatalf("GET diff: %d %s", code, body)
+	}
+	if len(d.Figures) == 0 || d.Figures[0].Name != "total" || d.Figures[0].A.EnergyPJ == nil || *d.Figures[0].A.EnergyPJ != energy(ra) ||
+		*d.Figures[0].B.EnergyPJ != energy(rb) || d.Figures[0].A.Accuracy != nil {
+		t.Errorf("diff figures: %s", body)
+	}
+	var names []string
+	for _, s := range append(d.Inputs, d.Settings...) {
+		names = append(names, s.Name)
+	}
+	if got := strings.Join(names, ","); got != "arch,workload_digest,arch,batch,dataflow" {
+		t.Errorf("diff inputs and settings %s, want arch,workload_digest,arch,batch,dataflow", got)
+	}
 	if code, body := f.do("DELETE", fmt.Sprintf("/api/v1/runs/%d", a.ID), "", nil); code != http.StatusNoContent {
 		t.Errorf("DELETE run: %d %s", code, body)
 	}
@@ -345,6 +363,8 @@ func TestBadRequests(t *testing.T) {
 		{"DELETE", "/api/v1/jobs/7", "", "", 404, "no run 7"},
 		{"GET", "/api/v1/jobs/7/events", "", "", 404, "no run 7"},
 		{"GET", "/api/v1/runs?kind=evil", "", "", 400, "kind"},
+		{"GET", "/api/v1/runs/7/diff/8", "", "", 404, "no run 7"},
+		{"GET", "/api/v1/runs/7/diff/x", "", "", 400, `run ID "x"`},
 		{"GET", "/api/v1/runs?sort=size", "", "", 400, `sort "size"`},
 		{"GET", "/api/v1/runs?limit=-1", "", "", 400, `limit "-1"`},
 		{"GET", "/api/v1/nothing", "", "", 404, "no endpoint GET /api/v1/nothing"},
