@@ -1,8 +1,8 @@
 package report
 
-// Diff is the report of GET /api/v1/runs/{id}/diff/{other} (nnergy serve):
-// what differs between two recorded runs, the figures nnergy runs diff
-// shows.
+// Diff is the report of nnergy runs diff --format json and of GET
+// /api/v1/runs/{id}/diff/{other} (nnergy serve): what differs between two
+// recorded runs, the figures nnergy runs diff shows.
 type Diff struct {
 	Header
 	// A and B are the IDs of the runs compared.
