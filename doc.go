@@ -25,8 +25,9 @@
 //	layer 10: codesign
 //	layer 11: report
 //	layer 12: store page
-//	layer 13: internal/cli
-//	layer 14: cmd/nnergy
+//	layer 13: server
+//	layer 14: internal/cli
+//	layer 15: cmd/nnergy
 //
 // What each package is for:
 //
@@ -69,6 +70,7 @@
 //	report            the versioned reports every command emits, and their schema
 //	page              reports as self-contained HTML pages (tables, inline SVG charts, loop nests); the adapt and prune plots
 //	store             recorded runs, content-addressed results and run items: SQLite or PostgreSQL
+//	server            the HTTP API: runs of the store, evaluation jobs in a bounded queue
 //	internal/cli      every subcommand and its flags
 //	cmd/nnergy        the binary
 package nnergy

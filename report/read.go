@@ -60,8 +60,10 @@ func Decode(b []byte) (any, error) {
 		v = &Run{}
 	case KindRuns:
 		v = &Runs{}
+	case KindDiff:
+		v = &Diff{}
 	default:
-		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune, adapt, sweep, fit, codesign, run or runs)", h.Kind)
+		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune, adapt, sweep, fit, codesign, run, runs or diff)", h.Kind)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

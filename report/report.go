@@ -28,6 +28,7 @@ const (
 	KindAdapt    Kind = "adapt"
 	KindRun      Kind = "run"  // one run of the results store
 	KindRuns     Kind = "runs" // runs of the results store
+	KindDiff     Kind = "diff" // what differs between two runs
 	KindSweep    Kind = "sweep"
 	KindCodesign Kind = "codesign"
 	KindFit      Kind = "fit"

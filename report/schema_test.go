@@ -34,6 +34,7 @@ var roots = []struct {
 	{KindCodesign, reflect.TypeFor[Codesign]()},
 	{KindRun, reflect.TypeFor[Run]()},
 	{KindRuns, reflect.TypeFor[Runs]()},
+	{KindDiff, reflect.TypeFor[Diff]()},
 }
 
 // rawJSON is the type of an embedded JSON document (a run's settings and

@@ -18,5 +18,6 @@ func (e *env) commands() []*cobra.Command {
 		e.sweepCmd(),    // sweep.go
 		e.fitCmd(),      // fit.go
 		e.codesignCmd(), // codesign.go
+		e.serveCmd(),    // serve.go
 	}
 }

@@ -229,11 +229,15 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func (e *env) runsDiffCmd() *cobra.Command {
-	return &cobra.Command{
+	var format string
+	c := &cobra.Command{
 		Use:   "diff ID1 ID2",
 		Short: "Compare two recorded runs: energy and latency, in total and per layer, and the settings that differ",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != formatTable && format != formatJSON {
+				return usagef("runs diff: --format %q: want table or json", format)
+			}
 			runs, _, err := e.selectRuns(cmd, "runs diff", args, nil, store.Filter{})
 			if err != nil {
 				return err
@@ -248,9 +252,14 @@ func (e *env) runsDiffCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if format == formatJSON {
+				return writeJSON(e.stdout, d.Report())
+			}
 			return writeDiff(e.stdout, d)
 		},
 	}
+	c.Flags().StringVar(&format, "format", formatTable, "output format: table or json (report kind diff)")
+	return c
 }
 
 // change formats b - a and its percentage of a.

@@ -125,6 +125,12 @@ func TestRunsCommands(t *testing.T) {
 	if matches(t, `(?m)^(--model|--dataflow|workload|kind) `, diff) {
 		t.Errorf("runs diff 1 2 lists what is the same:\n%s", diff)
 	}
+	djson := mustRun(t, "runs", "diff", st, "1", "2", "--format", "json")
+	d, ok := checkReport(t, sch, "runs diff --format json", []byte(djson)).(*report.Diff)
+	if !ok || d.A != 1 || d.B != 2 || len(d.Figures) != len(repA.Layers)+1 || d.Figures[0].Name != "total" ||
+		d.Figures[0].A.EnergyPJ == nil || *d.Figures[0].A.EnergyPJ != repA.Total.EnergyPJ || *d.Figures[0].B.EnergyPJ != repB.Total.EnergyPJ {
+		t.Errorf("runs diff --format json: %s", djson)
+	}
 
 	// export: JSON of every run, CSV with the documented columns.
 	export := mustRun(t, "runs", "export", st)

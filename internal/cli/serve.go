@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnergy/nnergy/server"
+)
+
+// tokenEnv holds the API token when --token is not given.
+const tokenEnv = "NNERGY_TOKEN"
+
+func (e *env) serveCmd() *cobra.Command {
+	var addr, token string
+	var jobs int
+	var maxBody int64
+	var timeout time.Duration
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP API over the results store",
+		Long: `Serve the HTTP API (docs/api.md, docs/api/openapi.yaml) over the results
+store (--store): list, read and remove runs, and start evaluations as jobs
+that run --jobs at a time and are recorded as runs.
+
+The server listens on the loopback address by default. Any other address
+needs a token (--token, else $` + tokenEnv + `), which every request then
+carries as "Authorization: Bearer TOKEN". At start, runs a previous
+process left running are marked failed (interrupted); on SIGTERM or
+SIGINT the server stops accepting requests and jobs, cancels the jobs
+still running and records them as interrupted.`,
+		Example: `  nnergy serve
+  NNERGY_TOKEN=secret nnergy serve --addr 0.0.0.0:8080 --jobs 2`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("token") {
+				token = os.Getenv(tokenEnv)
+			}
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return usagef("serve: --addr %q: %v", addr, err)
+			}
+			if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" && token == "" {
+				return usagef("serve: --addr %s is not a loopback address: give a --token (or $%s)", addr, tokenEnv)
+			}
+			if jobs < 0 {
+				return usagef("serve: --jobs must not be negative, got %d", jobs)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			st, err := e.openStore(ctx, "serve")
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			srv, err := server.New(ctx, server.Config{Store: st, Token: token, Jobs: jobs, MaxBody: maxBody, Timeout: timeout})
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: timeout}
+			fmt.Fprintf(e.stderr, "nnergy: serving the API on http://%s/api/v1 over %s\n", ln.Addr(), st.Location())
+			served := make(chan error, 1)
+			go func() { served <- hs.Serve(ln) }()
+			select {
+			case err := <-served:
+				return err
+			case <-ctx.Done():
+			}
+			fmt.Fprintf(e.stderr, "nnergy: shutting down\n")
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			// Jobs first: their event streams end with them.
+			jerr := srv.Shutdown(sctx)
+			herr := hs.Shutdown(sctx)
+			if errors.Is(herr, http.ErrServerClosed) {
+				herr = nil
+			}
+			return errors.Join(jerr, herr)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port); a non-loopback host needs --token")
+	fl.StringVar(&token, "token", "", "bearer token every request must carry (default $"+tokenEnv+")")
+	fl.IntVar(&jobs, "jobs", 0, "jobs that run at once, as many more wait (0: GOMAXPROCS)")
+	fl.Int64Var(&maxBody, "max-body", server.DefaultMaxBody, "largest request body in bytes (larger: 413)")
+	fl.DurationVar(&timeout, "timeout", server.DefaultTimeout, "longest time a request takes (jobs run on)")
+	return c
+}

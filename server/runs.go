@@ -1,0 +1,257 @@
+package server
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/store"
+)
+
+// routes lists every endpoint; the OpenAPI test reads it.
+var routes = []struct{ method, path string }{
+	{"GET", "/api/v1/runs"},
+	{"GET", "/api/v1/runs/{id}"},
+	{"DELETE", "/api/v1/runs/{id}"},
+	{"GET", "/api/v1/runs/{id}/diff/{other}"},
+	{"POST", "/api/v1/jobs/eval"},
+	{"POST", "/api/v1/jobs/map"},
+	{"GET", "/api/v1/jobs/{id}"},
+	{"DELETE", "/api/v1/jobs/{id}"},
+	{"GET", "/api/v1/jobs/{id}/events"},
+}
+
+func (s *Server) routes() {
+	h := map[string]http.HandlerFunc{
+		"GET /api/v1/runs":                   s.listRuns,
+		"GET /api/v1/runs/{id}":              s.getRun,
+		"DELETE /api/v1/runs/{id}":           s.deleteRun,
+		"GET /api/v1/runs/{id}/diff/{other}": s.diffRuns,
+		"POST /api/v1/jobs/eval":             s.startEval,
+		"POST /api/v1/jobs/map":              s.startMap,
+		"GET /api/v1/jobs/{id}":              s.getRun,
+		"DELETE /api/v1/jobs/{id}":           s.cancelJob,
+		"GET /api/v1/jobs/{id}/events":       s.events,
+	}
+	s.mux = http.NewServeMux()
+	// paths knows the paths without their methods, to tell 405 from 404.
+	paths := http.NewServeMux()
+	allow := map[string][]string{}
+	for _, r := range routes {
+		s.mux.HandleFunc(r.method+" "+r.path, h[r.method+" "+r.path])
+		if allow[r.path] == nil {
+			paths.HandleFunc(r.path, func(http.ResponseWriter, *http.Request) {})
+		}
+		allow[r.path] = append(allow[r.path], r.method)
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if _, p := paths.Handler(r); p != "" {
+			w.Header().Set("Allow", strings.Join(allow[p], ", "))
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("server: %s %s: want %s", r.Method, r.URL.Path, strings.Join(allow[p], " or ")))
+			return
+		}
+		writeError(w, http.StatusNotFound, fmt.Sprintf("server: no endpoint %s %s (see docs/api.md)", r.Method, r.URL.Path))
+	})
+}
+
+// Sorts of run lists.
+var sorts = []string{"date", "energy", "latency"}
+
+// listRuns answers GET /api/v1/runs?kind=K&model=M&arch=A&sort=S&limit=N
+// with a report of kind runs.
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f store.Filter
+	for _, k := range q["kind"] {
+		for k := range strings.SplitSeq(k, ",") {
+			kind, err := store.ParseKind(k)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "server: query kind: "+err.Error())
+				return
+			}
+			f.Kinds = append(f.Kinds, kind)
+		}
+	}
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("server: query limit %q: want a non-negative integer", v))
+			return
+		}
+		limit = n
+	}
+	sortBy := cmp.Or(q.Get("sort"), "date")
+	if !slices.Contains(sorts, sortBy) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("server: query sort %q: want %s", sortBy, strings.Join(sorts, ", ")))
+		return
+	}
+	model, archName := q.Get("model"), q.Get("arch")
+	if model == "" && archName == "" && sortBy == "date" {
+		f.Limit = limit
+	}
+	runs, err := s.cfg.Store.Runs(r.Context(), f)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	runs = slices.DeleteFunc(runs, func(run *store.Run) bool {
+		return model != "" && run.Workload != model || archName != "" && !slices.Contains(archNames(run.Arch), archName)
+	})
+	if sortBy != "date" {
+		key := make(map[int64]float64, len(runs))
+		for _, run := range runs {
+			key[run.ID] = total(run, sortBy)
+		}
+		// Lowest first, runs without the figure last, newest first among
+		// equals.
+		slices.SortStableFunc(runs, func(a, b *store.Run) int {
+			ka, kb := key[a.ID], key[b.ID]
+			if math.IsNaN(ka) || math.IsNaN(kb) {
+				return cmp.Compare(b2i(math.IsNaN(ka)), b2i(math.IsNaN(kb)))
+			}
+			return cmp.Compare(ka, kb)
+		})
+	}
+	if limit > 0 && len(runs) > limit {
+		runs = runs[:limit]
+	}
+	recs := make([]report.RunRecord, len(runs))
+	for i, run := range runs {
+		recs[i] = run.Record()
+	}
+	writeJSON(w, http.StatusOK, report.NewRuns(recs))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// total returns a run's total energy (pJ) or latency (s), NaN when it has
+// none.
+func total(r *store.Run, what string) float64 {
+	fs, err := store.Figures(r.Report)
+	if err != nil {
+		return math.NaN()
+	}
+	for _, f := range fs {
+		if f.Name == store.Total {
+			if what == "energy" {
+				return f.EnergyPJ
+			}
+			return f.LatencySeconds
+		}
+	}
+	return math.NaN()
+}
+
+// archNames returns the names of the architectures in canonical arch YAML.
+func archNames(yaml string) []string {
+	var out []string
+	for line := range strings.SplitSeq(yaml, "\n") {
+		if v, ok := strings.CutPrefix(line, "name: "); ok {
+			out = append(out, strings.Trim(strings.TrimSpace(v), `"'`))
+		}
+	}
+	return out
+}
+
+// runID reads the {id} of a path; it writes the error and returns false
+// when it is not a positive integer.
+func runID(w http.ResponseWriter, r *http.Request) (int64, bool) { return pathID(w, r, "id") }
+
+// pathID reads the path's {name} as runID reads {id}.
+func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	v := r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("server: run ID %q: want a positive integer", v))
+		return 0, false
+	}
+	return id, true
+}
+
+// lookup returns run id, or writes 404 or 500 and returns nil.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request, id int64) *store.Run {
+	runs, err := s.cfg.Store.Runs(r.Context(), store.Filter{IDs: []int64{id}})
+	if err != nil {
+		if strings.Contains(err.Error(), fmt.Sprintf("no run %d", id)) {
+			writeError(w, http.StatusNotFound, err.Error())
+		} else {
+			writeError(w, http.StatusInternalServerError, err.Error())
+		}
+		return nil
+	}
+	return runs[0]
+}
+
+// getRun answers GET /api/v1/runs/{id} and /api/v1/jobs/{id} with a report
+// of kind run.
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
+	id, ok := runID(w, r)
+	if !ok {
+		return
+	}
+	if run := s.lookup(w, r, id); run != nil {
+		writeJSON(w, http.StatusOK, report.NewRun(run.Record()))
+	}
+}
+
+// errBusy refuses to remove a run whose job is still going.
+var errBusy = errors.New("is a job still running: cancel it first (DELETE /api/v1/jobs/{id})")
+
+// deleteRun answers DELETE /api/v1/runs/{id} with 204.
+func (s *Server) deleteRun(w http.ResponseWriter, r *http.Request) {
+	id, ok := runID(w, r)
+	if !ok {
+		return
+	}
+	if s.lookup(w, r, id) == nil {
+		return
+	}
+	if s.job(id, nil) != nil {
+		writeError(w, http.StatusConflict, fmt.Sprintf("server: run %d %v", id, errBusy))
+		return
+	}
+	if err := s.cfg.Store.Delete(r.Context(), id); err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// diffRuns answers GET /api/v1/runs/{id}/diff/{other} with a report of
+// kind diff: the figures, inputs and settings nnergy runs diff shows.
+func (s *Server) diffRuns(w http.ResponseWriter, r *http.Request) {
+	a, ok := runID(w, r)
+	if !ok {
+		return
+	}
+	b, ok := pathID(w, r, "other")
+	if !ok {
+		return
+	}
+	ra := s.lookup(w, r, a)
+	if ra == nil {
+		return
+	}
+	rb := s.lookup(w, r, b)
+	if rb == nil {
+		return
+	}
+	d, err := store.NewDiff(ra, rb)
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, d.Report())
+}

@@ -1,0 +1,176 @@
+// Package server is nnergy's HTTP API over the results store and the same
+// library calls as the command line: runs recorded in a store.Store are
+// listed, read and removed, and evaluations start as jobs that run in a
+// bounded queue and are recorded as runs. Every response body is a report
+// of package report (or an error object). docs/api.md describes the API
+// and docs/api/openapi.yaml specifies it.
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nnergy/nnergy/store"
+)
+
+// Interrupted is the error recorded for a run that a server left running:
+// one of a previous process found at start, or one still running at
+// Shutdown.
+const Interrupted = "interrupted: the server stopped before the run finished"
+
+// DefaultMaxBody is the default bound on a request body (bytes).
+const DefaultMaxBody = 32 << 20
+
+// DefaultTimeout is the default bound on the time a request takes (jobs
+// run on after the request that started them).
+const DefaultTimeout = 30 * time.Second
+
+// Config configures a Server.
+type Config struct {
+	// Store records the runs; required. The server does not close it.
+	Store *store.Store
+	// Token, when not empty, is required on every request as
+	// "Authorization: Bearer TOKEN".
+	Token string
+	// Jobs is how many jobs run at once; 0 means GOMAXPROCS. As many more
+	// wait; a job beyond those is refused with 429.
+	Jobs int
+	// MaxBody bounds request bodies in bytes (0: DefaultMaxBody); a larger
+	// body is refused with 413.
+	MaxBody int64
+	// Timeout bounds each request (0: DefaultTimeout).
+	Timeout time.Duration
+}
+
+// Server is the HTTP API. It is an http.Handler.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+	// slots holds a token per job admitted (running or waiting); run
+	// running holds one per job running.
+	slots, running chan struct{}
+	// ctx is cancelled by Shutdown; every job's context derives from it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu   sync.Mutex
+	jobs map[int64]*job
+	// closed is set by Shutdown: no job starts after it.
+	closed bool
+}
+
+// New returns the server cfg describes. It marks every run the store holds
+// as running, left by a previous process, failed with Interrupted: call it
+// with the store no other process is writing runs to.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	if cfg.Jobs < 0 || cfg.MaxBody < 0 || cfg.Timeout < 0 {
+		return nil, fmt.Errorf("server: jobs %d, max body %d and timeout %v must not be negative", cfg.Jobs, cfg.MaxBody, cfg.Timeout)
+	}
+	if cfg.Jobs == 0 {
+		cfg.Jobs = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if _, err := interruptRunning(ctx, cfg.Store); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, slots: make(chan struct{}, 2*cfg.Jobs), running: make(chan struct{}, cfg.Jobs), jobs: map[int64]*job{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.routes()
+	return s, nil
+}
+
+// interruptRunning marks every running run failed with Interrupted and
+// returns how many it marked.
+func interruptRunning(ctx context.Context, st *store.Store) (int, error) {
+	runs, err := st.Runs(ctx, store.Filter{})
+	if err != nil {
+		return 0, fmt.Errorf("server: %v", err)
+	}
+	n := 0
+	for _, r := range runs {
+		if r.Status != store.Running {
+			continue
+		}
+		if err := st.Fail(ctx, r.ID, errors.New(Interrupted)); err != nil {
+			return n, fmt.Errorf("server: %v", err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Shutdown stops accepting jobs, cancels the running and waiting ones and
+// waits for them to be recorded (failed with Interrupted) or for ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("server: shutdown: %v", ctx.Err())
+	}
+}
+
+// ServeHTTP checks the token and bounds the request, then routes it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Token != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="nnergy"`)
+			writeError(w, http.StatusUnauthorized, "server: missing or wrong token (Authorization: Bearer TOKEN)")
+			return
+		}
+	}
+	if r.ContentLength > s.cfg.MaxBody {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("server: request body of %d bytes exceeds the limit of %d", r.ContentLength, s.cfg.MaxBody))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	if !strings.HasSuffix(r.URL.Path, "/events") {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// Error is the body of every error response.
+type Error struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, Error{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code, b = http.StatusInternalServerError, []byte(`{"error": "server: encoding the response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
