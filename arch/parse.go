@@ -68,12 +68,7 @@ func parseTensor(name string) (workload.Tensor, string, bool) {
 
 // validate reports every problem of the file as decoded, before defaults.
 func (f *fileYAML) validate(d *yamlspec.Doc) {
-	switch {
-	case f.Version == nil:
-		d.Errorf("version", "required (this format is version %d)", FormatVersion)
-	case *f.Version != FormatVersion:
-		d.Errorf("version", "unsupported version %d (want %d)", *f.Version, FormatVersion)
-	}
+	d.CheckVersion(f.Version, FormatVersion)
 	if f.Name == "" {
 		d.Errorf("name", "required")
 	}

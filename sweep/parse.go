@@ -219,12 +219,7 @@ type keySet struct {
 
 func (v *validator) validate(f *fileYAML) {
 	d := v.d
-	switch {
-	case f.Version == nil:
-		d.Errorf("version", "required (this format is version %d)", FormatVersion)
-	case *f.Version != FormatVersion:
-		d.Errorf("version", "unsupported version %d (want %d)", *f.Version, FormatVersion)
-	}
+	d.CheckVersion(f.Version, FormatVersion)
 	if f.Name == "" {
 		d.Errorf("name", "required")
 	}

@@ -88,12 +88,7 @@ func (l *yamlLayer) frameworkKeys() []keySet {
 }
 
 func (f *yamlNetwork) validate(d *yamlspec.Doc) {
-	switch {
-	case f.Version == nil:
-		d.Errorf("version", "required (this format is version %d)", FormatVersion)
-	case *f.Version != FormatVersion:
-		d.Errorf("version", "unsupported version %d (want %d)", *f.Version, FormatVersion)
-	}
+	d.CheckVersion(f.Version, FormatVersion)
 	if f.Name == "" {
 		d.Errorf("name", "required")
 	}

@@ -391,3 +391,14 @@ func (d *Doc) CheckBits(path string, bits *int) {
 		d.Errorf(path, "must be between 1 and 64 bits, got %d", *bits)
 	}
 }
+
+// CheckVersion reports a format version that is absent or other than want
+// under the top-level key "version".
+func (d *Doc) CheckVersion(version *int, want int) {
+	switch {
+	case version == nil:
+		d.Errorf("version", "required (this format is version %d)", want)
+	case *version != want:
+		d.Errorf("version", "unsupported version %d (want %d)", *version, want)
+	}
+}
