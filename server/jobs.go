@@ -16,7 +16,6 @@ import (
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
-	"github.com/nnergy/nnergy/internal/contentkey"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/onnx"
 	"github.com/nnergy/nnergy/report"
@@ -259,7 +258,7 @@ func resolve(req *EvalRequest, model []byte) (*evalInputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	in.digest = contentkey.Of([]byte(in.model), []byte(req.WorkloadYAML), model, []byte(strconv.Itoa(batch)))
+	in.digest = workload.Digest(in.net.Layers)
 	cmd = append(cmd, "--model", in.model, "--batch", strconv.Itoa(batch))
 	in.df = dataflow.RS
 	if req.Dataflow != "" {

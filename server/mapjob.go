@@ -12,6 +12,7 @@ import (
 	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
+	"github.com/nnergy/nnergy/workload"
 )
 
 // MapRequest is the body of POST /api/v1/jobs/map: the inputs of nnergy
@@ -82,6 +83,7 @@ func (s *Server) startMap(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	in.digest = workload.Digest([]*workload.Layer{l}) // as nnergy map records it
 	m := in.cost
 	var df *dataflow.Dataflow
 	var cons mapspace.Constraints

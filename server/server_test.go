@@ -22,6 +22,8 @@ import (
 	"github.com/nnergy/nnergy/onnx"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
+	"github.com/nnergy/nnergy/workload"
+	"github.com/nnergy/nnergy/workload/zoo"
 )
 
 const reportSchema = "../docs/format/report.schema.json"
@@ -196,6 +198,20 @@ func TestRunsAPI(t *testing.T) {
 			t.Fatalf("run %d: %s %q, want done with a report", r.ID, r.Status, r.Error)
 		}
 	}
+	// The digest is the layers', as nnergy eval records it, whichever
+	// route gave them.
+	lenet, err := zoo.Get("lenet5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		r     *report.Run
+		batch int
+	}{{ra, 1}, {rb, 2}} {
+		if want := workload.Digest(lenet.WithBatch(c.batch).Layers); c.r.WorkloadDigest != want {
+			t.Errorf("run %d at batch %d: workload digest %s, want %s", c.r.ID, c.batch, c.r.WorkloadDigest, want)
+		}
+	}
 	if len(ps) < 2 || ps[0].ShapesDone != 0 || ps[len(ps)-1].ShapesDone != ps[len(ps)-1].Shapes || ps[0].Shapes == 0 {
 		t.Errorf("progress events %+v: want them to end with every shape done", ps)
 	}
@@ -294,6 +310,14 @@ func TestRunsAPI(t *testing.T) {
 
 func TestMapJob(t *testing.T) {
 	f := newFixture(t, Config{})
+	lenet, err := zoo.Get("lenet5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c3, err := lenet.Layer("c3")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct{ req, dataflow string }{
 		{`{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "max_evals": 300}`, "rs"},
 		{`{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "max_evals": 300, "dataflow": "best", "objective": "edp"}`, "best"},
@@ -306,6 +330,9 @@ func TestMapJob(t *testing.T) {
 		ps, done := f.wait(r.ID)
 		if done.Status != "done" || done.RunKind != "map" {
 			t.Fatalf("map job %s: %s %s %q", c.req, done.RunKind, done.Status, done.Error)
+		}
+		if want := workload.Digest([]*workload.Layer{c3}); done.WorkloadDigest != want {
+			t.Errorf("map job %s: workload digest %s, want layer c3's %s", c.req, done.WorkloadDigest, want)
 		}
 		var m report.Map
 		if err := json.Unmarshal(done.Report, &m); err != nil {

@@ -139,7 +139,7 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) (err error) {
 			return err
 		}
 	}
-	rec, err := e.begin(cmd, store.KindCompare, runInputs{arch: archYAML(specs...), workload: f.model, digest: layersDigest(sub.Layers)})
+	rec, err := e.begin(cmd, store.KindCompare, runInputs{arch: archYAML(specs...), workload: f.model, digest: workload.Digest(sub.Layers)})
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				mapFn = func(context.Context, *workload.Layer) (*mapping.Mapping, error) { return mp, nil }
 				opt = report.EvalOptions{Source: report.SourceFile, MappingFile: f.mapping}
 			}
-			rec, err := e.begin(cmd, store.KindEval, runInputs{arch: archYAML(spec), workload: f.model, digest: layersDigest(net.Layers)})
+			rec, err := e.begin(cmd, store.KindEval, runInputs{arch: archYAML(spec), workload: f.model, digest: workload.Digest(net.Layers)})
 			if err != nil {
 				return err
 			}

@@ -175,7 +175,7 @@ func (e *env) fitArch(cmd *cobra.Command, f *fitFlags, b fit.Budget, name string
 	} else {
 		mp = explore.DataflowMapper(m, *df)
 	}
-	rec, err := e.begin(cmd, store.KindFit, runInputs{arch: archYAML(spec), workload: f.model, digest: layersDigest(net.Layers)})
+	rec, err := e.begin(cmd, store.KindFit, runInputs{arch: archYAML(spec), workload: f.model, digest: workload.Digest(net.Layers)})
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (e *env) fitSweep(cmd *cobra.Command, f *fitFlags, b fit.Budget, net *workl
 		return nil, err
 	}
 	s.Workloads = []sweep.Workload{{Model: f.model, Batch: max(net.Batch, 1), Network: net}}
-	rec, err := e.begin(cmd, store.KindFit, runInputs{arch: archYAML(s.Arch), workload: f.model, digest: layersDigest(net.Layers)})
+	rec, err := e.begin(cmd, store.KindFit, runInputs{arch: archYAML(s.Arch), workload: f.model, digest: workload.Digest(net.Layers)})
 	if err != nil {
 		return nil, err
 	}

@@ -127,7 +127,7 @@ mapping found so far.`,
 					set.Start = []*mapping.Mapping{b}
 				}
 			}
-			rec, err := e.begin(cmd, store.KindMap, runInputs{arch: archYAML(spec), workload: lf.model, digest: layersDigest([]*workload.Layer{l})})
+			rec, err := e.begin(cmd, store.KindMap, runInputs{arch: archYAML(spec), workload: lf.model, digest: workload.Digest([]*workload.Layer{l})})
 			if err != nil {
 				return err
 			}

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 
@@ -19,7 +17,6 @@ import (
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/store"
-	"github.com/nnergy/nnergy/workload"
 )
 
 // storeEnv names the store when --store is not given.
@@ -160,30 +157,6 @@ func archYAML(specs ...*arch.Spec) string {
 		b.Write(arch.Format(s))
 	}
 	return b.String()
-}
-
-// layersDigest returns the hex SHA-256 of what of layers determines their
-// results: kind, shape, strides, dilations, word widths, densities, edges
-// and any measured values.
-func layersDigest(layers []*workload.Layer) string {
-	h := sha256.New()
-	for _, l := range layers {
-		fmt.Fprintf(h, "%q %s shape=%v stride=%v dilation=%v bits=%v density=%v from=%q shares=%q\n",
-			l.Name, l.Kind, [workload.NumDims]int(l.Shape), l.Stride, l.Dilation, l.Bits, l.Density, l.From, l.SharesWeights)
-		for t, m := range l.Measured {
-			if m == nil {
-				continue
-			}
-			mt := m.Tensor()
-			fmt.Fprintf(h, "measured %s %v\n", workload.Tensor(t), mt.Shape)
-			var w [4]byte
-			for _, v := range mt.Values {
-				binary.LittleEndian.PutUint32(w[:], math.Float32bits(v))
-				h.Write(w[:])
-			}
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // modelDigest returns the hex SHA-256 of a training-engine model as it
