@@ -93,18 +93,7 @@ func (o Objective) String() string { return objectiveNames.String(o) }
 // ParseObjectives reads a comma-separated list of one to four distinct
 // objectives, such as "energy,latency".
 func ParseObjectives(s string) ([]Objective, error) {
-	var out []Objective
-	for _, f := range strings.Split(s, ",") {
-		o, err := objectiveNames.Parse(strings.TrimSpace(f))
-		if err != nil {
-			return nil, err
-		}
-		if slices.Contains(out, o) {
-			return nil, fmt.Errorf("codesign: objective %s listed twice", o)
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return objectiveNames.ParseSet(s)
 }
 
 // Value returns the objective's figure of d.

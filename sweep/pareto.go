@@ -3,7 +3,6 @@ package sweep
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/nnergy/nnergy/explore"
 	"github.com/nnergy/nnergy/internal/enum"
@@ -43,16 +42,9 @@ func (o Objective) Value(f *Figures) float64 {
 // ParseObjectives reads a comma-separated list of two or three distinct
 // objectives, such as "energy,latency".
 func ParseObjectives(text string) ([]Objective, error) {
-	var out []Objective
-	for _, f := range strings.Split(text, ",") {
-		o, err := objectiveNames.Parse(strings.TrimSpace(f))
-		if err != nil {
-			return nil, err
-		}
-		if slices.Contains(out, o) {
-			return nil, fmt.Errorf("sweep: objective %s listed twice", o)
-		}
-		out = append(out, o)
+	out, err := objectiveNames.ParseSet(text)
+	if err != nil {
+		return nil, err
 	}
 	if len(out) < 2 || len(out) > 3 {
 		return nil, fmt.Errorf("sweep: a Pareto front needs two or three objectives (%s), got %q", objectiveNames.Choices(), text)

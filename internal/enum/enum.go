@@ -54,3 +54,23 @@ func (n Names[E]) Choices() string {
 
 // List returns the names in value order.
 func (n Names[E]) List() []string { return append([]string(nil), n.names...) }
+
+// ParseSet reads a comma-separated list of distinct names, in order:
+// an unknown name is reported as Parse does, a repeated one as
+// `pkg: what "s" listed twice`.
+func (n Names[E]) ParseSet(s string) ([]E, error) {
+	var out []E
+	for _, f := range strings.Split(s, ",") {
+		e, err := n.Parse(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range out {
+			if o == e {
+				return nil, fmt.Errorf("%s: %s %s listed twice", n.pkg, n.what, n.String(e))
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -30,3 +30,35 @@ func TestNames(t *testing.T) {
 		t.Errorf("List = %v", l)
 	}
 }
+
+func TestParseSet(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []color
+		err  string
+	}{
+		{"blue", []color{2}, ""},
+		{"green, red,blue", []color{1, 0, 2}, ""},
+		{"red,Red", nil, "paint: color red listed twice"},
+		{"red,pink", nil, `paint: unknown color "pink" (want red, green or blue)`},
+		{"", nil, `paint: unknown color "" (want red, green or blue)`},
+	} {
+		got, err := colors.ParseSet(tc.in)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("ParseSet(%q) = %v, %v; want error %q", tc.in, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tc.want) {
+			t.Errorf("ParseSet(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("ParseSet(%q) = %v, want %v", tc.in, got, tc.want)
+				break
+			}
+		}
+	}
+}
