@@ -12,7 +12,7 @@
 //
 // The layers, lowest first:
 //
-//	layer 0: internal/enum
+//	layer 0: internal/enum internal/pool
 //	layer 1: sparse arch/tech internal/browser internal/yamlspec internal/onnxpb internal/chart internal/golden internal/contentkey internal/pgtest nn/data nn/internal/gemm nn/internal/vec
 //	layer 2: workload onnx nn
 //	layer 3: arch mapping workload/zoo workload/engine nn/zoo onnx/onnxtest onnx/graph
@@ -36,6 +36,7 @@
 //	internal/yamlspec strict YAML decoding with file:line:col: path errors
 //	internal/onnxpb   generated protobuf types of the ONNX format
 //	internal/enum     names of small enumerations: String, Parse, and the choices in errors
+//	internal/pool     a fixed number of goroutines over a job list, stopping at the first error
 //	internal/browser  a headless Chromium tab for tests: requests recorded, screenshots kept as artifacts
 //	internal/golden   test output held to files under testdata/, rewritten with -update
 //	internal/chart    the plots' drawing surface, written as SVG or PNG, and nice axis ticks

@@ -36,6 +36,7 @@ import (
 
 	"github.com/nnergy/nnergy/explore"
 	"github.com/nnergy/nnergy/internal/enum"
+	"github.com/nnergy/nnergy/internal/pool"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/nn"
@@ -366,7 +367,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			todo = append(todo, j)
 		}
 	}
-	if err := pool(ctx, o.Workers, todo, func(ctx context.Context, k int) error {
+	if err := pool.Run(ctx, o.Workers, len(todo), func(ctx context.Context, k int) error {
 		j := todo[k]
 		if o.Progress != nil {
 			res.progress("job", j, len(res.Jobs))
@@ -414,13 +415,9 @@ func (r *Result) measure(ctx context.Context) error {
 	o := r.Options
 	s := o.Sweep
 	r.Designs = make([]Design, len(s.Points))
-	idx := make([]int, len(s.Points))
-	for i := range idx {
-		idx[i] = i
-	}
-	return pool(ctx, o.Workers, idx, func(ctx context.Context, i int) error {
+	return pool.Run(ctx, o.Workers, len(s.Points), func(ctx context.Context, i int) error {
 		if o.Progress != nil {
-			r.progress("design", i, len(idx))
+			r.progress("design", i, len(s.Points))
 		}
 		d := &r.Designs[i]
 		d.Point = &s.Points[i]
@@ -575,45 +572,4 @@ func (r *Result) front() error {
 		r.Front[k] = all[i]
 	}
 	return nil
-}
-
-// pool runs fn(k) for every k of items on workers goroutines; the first
-// error cancels the others and is returned.
-func pool(ctx context.Context, workers int, items []int, fn func(ctx context.Context, k int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	jobs := make(chan int)
-	var mu sync.Mutex
-	var first error
-	var wg sync.WaitGroup
-	for range min(workers, max(len(items), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range jobs {
-				if err := fn(ctx, k); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					cancel()
-				}
-			}
-		}()
-	}
-feed:
-	for k := range items {
-		select {
-		case jobs <- k:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/explore"
+	"github.com/nnergy/nnergy/internal/pool"
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -166,72 +167,44 @@ func (s *Sweep) Run(ctx context.Context, o Options) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, max(len(idx), 1))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	jobs := make(chan int)
 	var mu sync.Mutex
-	var firstErr error
 	ndone := 0
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				p := &s.Points[idx[j]]
-				var r PointResult
-				var err error
-				value, stored := done[p.Index]
-				switch {
-				case stored:
-					r, err = s.stored(ctx, o.Store, p, value)
-				case o.StoredOnly:
-					mu.Lock()
-					missing[j] = true
-					mu.Unlock()
-					continue
-				case o.Store != nil:
-					if r, err = s.evaluate(ctx, p, o.Store, false); err == nil {
-						err = s.put(ctx, o.Store, res.RunKey, &r)
-					}
-				default:
-					r, err = s.Evaluate(ctx, p)
-				}
-				mu.Lock()
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					cancel()
-				} else {
-					res.Points[j] = r
-					ndone++
-					if r.FromStore {
-						res.Stored++
-					}
-					if o.Progress != nil {
-						o.Progress(ndone, len(idx), &res.Points[j])
-					}
-				}
-				mu.Unlock()
+	err := pool.Run(ctx, workers, len(idx), func(ctx context.Context, j int) error {
+		p := &s.Points[idx[j]]
+		var r PointResult
+		var err error
+		value, stored := done[p.Index]
+		switch {
+		case stored:
+			r, err = s.stored(ctx, o.Store, p, value)
+		case o.StoredOnly:
+			mu.Lock()
+			missing[j] = true
+			mu.Unlock()
+			return nil
+		case o.Store != nil:
+			if r, err = s.evaluate(ctx, p, o.Store, false); err == nil {
+				err = s.put(ctx, o.Store, res.RunKey, &r)
 			}
-		}()
-	}
-feed:
-	for j := range idx {
-		select {
-		case jobs <- j:
-		case <-ctx.Done():
-			break feed
+		default:
+			r, err = s.Evaluate(ctx, p)
 		}
-	}
-	close(jobs)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		res.Points[j] = r
+		ndone++
+		if r.FromStore {
+			res.Stored++
+		}
+		if o.Progress != nil {
+			o.Progress(ndone, len(idx), &res.Points[j])
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if o.StoredOnly {
