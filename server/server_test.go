@@ -322,12 +322,16 @@ func TestMapJob(t *testing.T) {
 		{`{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "max_evals": 300}`, "rs"},
 		{`{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "max_evals": 300, "dataflow": "best", "objective": "edp"}`, "best"},
 	} {
+		// The job waits until the event stream is open, so that the stream
+		// sees its progress rather than only the finished run.
+		release := hold(f.srv)
 		code, b := f.do("POST", "/api/v1/jobs/map", "application/json", []byte(c.req))
 		var r report.Run
 		if code != http.StatusAccepted || json.Unmarshal(b, &r) != nil {
+			release()
 			t.Fatalf("map job %s: %d %s", c.req, code, b)
 		}
-		ps, done := f.wait(r.ID)
+		ps, done := f.watch(r.ID, release)
 		if done.Status != "done" || done.RunKind != "map" {
 			t.Fatalf("map job %s: %s %s %q", c.req, done.RunKind, done.Status, done.Error)
 		}
