@@ -33,6 +33,7 @@ var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 	"runURL":   runURL,
 	"pointURL": pointURL,
 	"ratio":    ratio,
+	"when":     shortTime,
 	"cell":     cell,
 	"mul":      func(a, b float64) float64 { return a * b },
 }).ParseFS(files, "templates/*.html"))
