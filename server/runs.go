@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -237,16 +238,24 @@ func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 
 // lookup returns run id, or writes 404 or 500 and returns nil.
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, id int64) *store.Run {
-	runs, err := s.cfg.Store.Runs(r.Context(), store.Filter{IDs: []int64{id}})
+	run, code, err := s.findRun(r.Context(), id)
+	if err != nil {
+		writeError(w, code, err.Error())
+	}
+	return run
+}
+
+// findRun returns run id, or the error with its status: 404 for no such
+// run, else 500.
+func (s *Server) findRun(ctx context.Context, id int64) (*store.Run, int, error) {
+	runs, err := s.cfg.Store.Runs(ctx, store.Filter{IDs: []int64{id}})
 	if err != nil {
 		if strings.Contains(err.Error(), fmt.Sprintf("no run %d", id)) {
-			writeError(w, http.StatusNotFound, err.Error())
-		} else {
-			writeError(w, http.StatusInternalServerError, err.Error())
+			return nil, http.StatusNotFound, err
 		}
-		return nil
+		return nil, http.StatusInternalServerError, err
 	}
-	return runs[0]
+	return runs[0], 0, nil
 }
 
 // getRun answers GET /api/v1/runs/{id} and /api/v1/jobs/{id} with a report

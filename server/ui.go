@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -123,14 +124,7 @@ func (s *Server) uiRuns(w http.ResponseWriter, r *http.Request) {
 	writePage(w, http.StatusOK, func(wr io.Writer) error { return page.Runs(wr, p) })
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+func sortedKeys(m map[string]bool) []string { return slices.Sorted(maps.Keys(m)) }
 
 // uiRunID reads the {id} of a UI path and finds the run, or writes a 404
 // page and returns nil.
@@ -146,16 +140,11 @@ func (s *Server) uiRunID(w http.ResponseWriter, r *http.Request, name string) *s
 
 // uiLookup finds run id, or writes a 404 (or 500) page and returns nil.
 func (s *Server) uiLookup(w http.ResponseWriter, r *http.Request, id int64) *store.Run {
-	runs, err := s.cfg.Store.Runs(r.Context(), store.Filter{IDs: []int64{id}})
+	run, code, err := s.findRun(r.Context(), id)
 	if err != nil {
-		if strings.Contains(err.Error(), fmt.Sprintf("no run %d", id)) {
-			writeErrorPage(w, http.StatusNotFound, err.Error())
-		} else {
-			writeErrorPage(w, http.StatusInternalServerError, err.Error())
-		}
-		return nil
+		writeErrorPage(w, code, err.Error())
 	}
-	return runs[0]
+	return run
 }
 
 // uiRun answers GET /runs/{id}?x=&y= with the run's page by its kind and

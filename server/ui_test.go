@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"html"
@@ -156,7 +157,16 @@ func (f *fixture) get(path string, header ...string) uiResponse {
 
 func (f *fixture) send(method, path, contentType, body string, header ...string) uiResponse {
 	f.t.Helper()
-	req, err := http.NewRequest(method, f.ts.URL+path, strings.NewReader(body))
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, b := f.roundTrip(c, method, path, contentType, []byte(body), header...)
+	return uiResponse{resp.StatusCode, resp.Header, string(b)}
+}
+
+// roundTrip sends a request with c and returns the response with its body
+// read; header holds name, value pairs.
+func (f *fixture) roundTrip(c *http.Client, method, path, contentType string, body []byte, header ...string) (*http.Response, []byte) {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.ts.URL+path, bytes.NewReader(body))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -166,7 +176,6 @@ func (f *fixture) send(method, path, contentType, body string, header ...string)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
@@ -176,7 +185,7 @@ func (f *fixture) send(method, path, contentType, body string, header ...string)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return uiResponse{resp.StatusCode, resp.Header, string(b)}
+	return resp, b
 }
 
 var dataValue = regexp.MustCompile(`id="([^"]+)" data-value="([^"]+)"`)
