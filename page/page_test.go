@@ -55,7 +55,7 @@ func evalReport(t testing.TB) *report.Eval {
 }
 
 // sweepReport is testdata/small.yaml with its energy-latency fronts.
-func sweepReport(t *testing.T) *report.Sweep {
+func sweepReport(t testing.TB) *report.Sweep {
 	t.Helper()
 	s, err := sweep.Load("testdata/small.yaml")
 	if err != nil {
@@ -327,7 +327,7 @@ func TestWrongKind(t *testing.T) {
 }
 
 // record is a run record of a fixed date holding rep as its report.
-func record(t *testing.T, id int64, kind string, rep any) report.RunRecord {
+func record(t testing.TB, id int64, kind string, rep any) report.RunRecord {
 	t.Helper()
 	r := report.RunRecord{ID: id, RunKind: kind, Created: "2026-12-07T19:00:0" + strconv.FormatInt(id%10, 10) + "Z", NnergyVersion: "test",
 		Command: []string{"nnergy", kind, "--model", "lenet5"}, Status: "done", Arch: "name: eyeriss\n", Workload: "lenet5", Settings: []byte("{}")}
@@ -469,5 +469,26 @@ func TestUIValues(t *testing.T) {
 	}
 	if err := page.Point(&b, page.PointPage{Run: record(t, 2, "sweep", sw), Sweep: sw, Point: "nope"}); err == nil {
 		t.Error("an unknown point: no error")
+	}
+}
+
+func TestRunWithoutPage(t *testing.T) {
+	for name, c := range map[string]struct {
+		rep  string
+		note string
+	}{
+		"unreadable": {`{"version": "nnergy.report/v9", "kind": "eval"}`, "cannot read the report"},
+		"no page":    {`{"version": "nnergy.report/v2", "kind": "runs", "runs": []}`, "has no page for a runs report"},
+	} {
+		rec := record(t, 9, "runs", nil)
+		rec.Report = []byte(c.rep)
+		var b bytes.Buffer
+		if err := page.Run(&b, page.RunPage{Run: rec}); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !bytes.Contains(b.Bytes(), []byte(c.note)) || !bytes.Contains(b.Bytes(), []byte(`<pre id="report-json">`)) {
+			t.Errorf("%s: the page does not show the report as JSON with %q", name, c.note)
+		}
 	}
 }

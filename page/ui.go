@@ -1,6 +1,7 @@
 package page
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -90,7 +91,10 @@ func Run(w io.Writer, p RunPage) error {
 	}
 	rep, err := report.Decode(r.Report)
 	if err != nil {
-		return fmt.Errorf("page: run %d: %v", r.ID, err)
+		// A report this nnergy cannot read (another version) is shown
+		// as it is.
+		return render(w, "status.html", statusView{Title: fmt.Sprintf("run %d (%s)", r.ID, r.RunKind), UI: ui, Run: r,
+			JSON: indentJSON(r.Report), Note: fmt.Sprintf("This nnergy cannot read the report (%v); here it is as JSON.", err)})
 	}
 	switch rep := rep.(type) {
 	case *report.Eval:
@@ -104,12 +108,18 @@ func Run(w io.Writer, p RunPage) error {
 	case *report.Map:
 		return mapPage(w, rep, ui)
 	}
-	var pretty []byte
-	var v any
-	if json.Unmarshal(r.Report, &v) == nil {
-		pretty, _ = json.MarshalIndent(v, "", "  ")
+	return render(w, "status.html", statusView{Title: fmt.Sprintf("run %d (%s)", r.ID, r.RunKind), UI: ui, Run: r,
+		JSON: indentJSON(r.Report), Note: fmt.Sprintf("The web UI has no page for a %s report; here it is as JSON.", r.RunKind)})
+}
+
+// indentJSON indents a JSON value for people, or returns it as it is when
+// it does not parse.
+func indentJSON(b []byte) string {
+	var out bytes.Buffer
+	if json.Indent(&out, b, "", "  ") != nil {
+		return string(b)
 	}
-	return render(w, "status.html", statusView{Title: fmt.Sprintf("run %d (%s)", r.ID, r.RunKind), UI: ui, Run: r, JSON: string(pretty)})
+	return out.String()
 }
 
 // statusView is the page of a run without a page of its report: running,
@@ -119,7 +129,8 @@ type statusView struct {
 	UI     *uiData
 	Run    *report.RunRecord
 	Shards []Shard
-	JSON   string
+	// JSON is the report shown as it is, with Note saying why.
+	JSON, Note string
 }
 
 // mapView is what the page of a map run shows.
