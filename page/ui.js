@@ -184,7 +184,9 @@
 
   function main() {
     const job = document.body.dataset.job;
-    if (job) follow(job, showProgress, () => location.reload());
+    // The run's page once the job is over; a second later when the stream
+    // broke without saying so, not to reload in a loop.
+    if (job) follow(job, showProgress, run => setTimeout(() => location.reload(), run ? 0 : 1000));
     const form = document.getElementById('new-eval');
     if (form) newEval(form);
     const axes = document.getElementById('axes');
