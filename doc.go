@@ -69,9 +69,9 @@
 //	fit               device budgets: power at a frame rate, throughput, area; what limits a design
 //	codesign          joint hardware-network search: a sweep's designs x NetAdapt and energy-aware pruning
 //	report            the versioned reports every command emits, and their schema
-//	page              reports as self-contained HTML pages (tables, inline SVG charts, loop nests); the adapt and prune plots
+//	page              reports as self-contained HTML pages (tables, inline SVG charts, loop nests); the adapt and prune plots; the web UI's pages and script
 //	store             recorded runs, content-addressed results and run items: SQLite or PostgreSQL
-//	server            the HTTP API: runs of the store, evaluation jobs in a bounded queue
+//	server            the HTTP API and the web UI: runs of the store, evaluation jobs in a bounded queue
 //	internal/cli      every subcommand and its flags
 //	cmd/nnergy        the binary
 package nnergy

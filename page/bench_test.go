@@ -21,3 +21,20 @@ func BenchmarkEval(b *testing.B) {
 	b.ReportMetric(float64(len(rep.Layers))*float64(b.N)/b.Elapsed().Seconds(), "layers/s")
 	b.ReportMetric(float64(buf.Len()), "page_bytes")
 }
+
+// BenchmarkRunSweepUI renders a stored sweep run's page inside the web UI
+// (decoding its report, every dot with its figures); points/s is what the
+// server sustains per core for GET /runs/{id} of a sweep.
+func BenchmarkRunSweepUI(b *testing.B) {
+	rep := sweepReport(b)
+	rec := record(b, 2, "sweep", rep)
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := page.Run(&buf, page.RunPage{Run: rec}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(rep.Points))*float64(b.N)/b.Elapsed().Seconds(), "points/s")
+	b.ReportMetric(float64(buf.Len()), "page_bytes")
+}

@@ -46,13 +46,7 @@ func barsDrawing(title, unit string, series []string, bars []bar) chart.Drawing 
 	plotW := float64(width) - left - right
 	d := chart.Drawing{W: width, H: h, Draw: func(c chart.Canvas) {
 		c.Rect(0, 0, width, float64(h), "#ffffff", "")
-		c.Text(float64(width)/2, 18, title, chart.TextStyle{Size: 14, Anchor: chart.Middle, Bold: true})
-		x := left
-		for i, s := range series {
-			c.Rect(x, 28, 10, 10, palette[i%len(palette)], "")
-			c.Text(x+14, 37, s, chart.TextStyle{Size: 11})
-			x += 14 + 7*float64(len(s)) + 16
-		}
+		heading(c, width, left, title, series)
 		for i, b := range bars {
 			y := top + rowH*float64(i)
 			c.Text(left-6, y+rowH*0.65, b.Label, chart.TextStyle{Size: 11, Anchor: chart.End})
@@ -66,15 +60,7 @@ func barsDrawing(title, unit string, series []string, bars []bar) chart.Drawing 
 				x += w
 			}
 		}
-		base := top + rowH*float64(len(bars))
-		c.Line(left, base, left+plotW, base, "#000000", 1)
-		for k := 0; k <= 4; k++ {
-			v := peak * float64(k) / 4
-			x := left + plotW*float64(k)/4
-			c.Line(x, base, x, base+4, "#000000", 1)
-			c.Text(x, base+16, short(v), chart.TextStyle{Size: 10, Anchor: chart.Middle})
-		}
-		c.Text(left+plotW/2, base+32, unit, chart.TextStyle{Size: 11, Anchor: chart.Middle})
+		valueAxis(c, left, top+rowH*float64(len(bars)), plotW, peak, unit)
 	}}
 	return d
 }
@@ -111,4 +97,64 @@ func si(v float64, unit string) string {
 		return s[:i+1] + " " + s[i+1:] + unit
 	}
 	return s + " " + unit
+}
+
+// groupedDrawing draws, for each bar, its parts as thin bars side by side
+// (one per series, in the palette's colours) from a common zero, with a
+// legend: one group per figure of two runs.
+func groupedDrawing(title, unit string, series []string, bars []bar) chart.Drawing {
+	const (
+		left, right, top = 150.0, 30.0, 54.0
+		width            = 720
+	)
+	rowH := 8.0*float64(len(series)) + 8
+	var peak float64
+	for _, b := range bars {
+		for _, p := range b.Parts {
+			peak = max(peak, p)
+		}
+	}
+	if peak <= 0 {
+		peak = 1
+	}
+	h := int(top + rowH*float64(len(bars)) + 40)
+	plotW := float64(width) - left - right
+	return chart.Drawing{W: width, H: h, Draw: func(c chart.Canvas) {
+		c.Rect(0, 0, width, float64(h), "#ffffff", "")
+		heading(c, width, left, title, series)
+		for i, b := range bars {
+			y := top + rowH*float64(i)
+			c.Text(left-6, y+rowH*0.6, b.Label, chart.TextStyle{Size: 11, Anchor: chart.End})
+			for k, p := range b.Parts {
+				if p > 0 {
+					c.Rect(left, y+4+8*float64(k), p/peak*plotW, 7, palette[k%len(palette)], "")
+				}
+			}
+		}
+		valueAxis(c, left, top+rowH*float64(len(bars)), plotW, peak, unit)
+	}}
+}
+
+// heading draws a bar chart's title and the legend of its series.
+func heading(c chart.Canvas, width, left float64, title string, series []string) {
+	c.Text(width/2, 18, title, chart.TextStyle{Size: 14, Anchor: chart.Middle, Bold: true})
+	x := left
+	for i, s := range series {
+		c.Rect(x, 28, 10, 10, palette[i%len(palette)], "")
+		c.Text(x+14, 37, s, chart.TextStyle{Size: 11})
+		x += 14 + 7*float64(len(s)) + 16
+	}
+}
+
+// valueAxis draws a bar chart's value axis from 0 to peak at height base,
+// with five ticks and the unit.
+func valueAxis(c chart.Canvas, left, base, plotW, peak float64, unit string) {
+	c.Line(left, base, left+plotW, base, "#000000", 1)
+	for k := 0; k <= 4; k++ {
+		v := peak * float64(k) / 4
+		x := left + plotW*float64(k)/4
+		c.Line(x, base, x, base+4, "#000000", 1)
+		c.Text(x, base+16, short(v), chart.TextStyle{Size: 10, Anchor: chart.Middle})
+	}
+	c.Text(left+plotW/2, base+32, unit, chart.TextStyle{Size: 11, Anchor: chart.Middle})
 }

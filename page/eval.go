@@ -12,6 +12,7 @@ import (
 // evalView is what the eval page shows.
 type evalView struct {
 	Title       string
+	UI          *uiData
 	Rep         *report.Eval
 	LevelChart  template.HTML
 	TensorChart template.HTML
@@ -37,11 +38,14 @@ type nestLine struct {
 // per-layer table, the energy per level and per tensor as stacked bars,
 // dense against sparse when the network has zeros, and each layer's mapping
 // as a loop nest with its tile sizes.
-func Eval(w io.Writer, rep *report.Eval) error {
+func Eval(w io.Writer, rep *report.Eval) error { return evalPage(w, rep, nil) }
+
+// evalPage writes the eval page, inside the web UI when ui is not nil.
+func evalPage(w io.Writer, rep *report.Eval, ui *uiData) error {
 	if rep == nil || rep.Kind != report.KindEval {
 		return fmt.Errorf("page: not an eval report")
 	}
-	v := evalView{Title: fmt.Sprintf("%s on %s", rep.Model, rep.Arch), Rep: rep, Dense: rep.Total.Dense != nil}
+	v := evalView{Title: fmt.Sprintf("%s on %s", rep.Model, rep.Arch), UI: ui, Rep: rep, Dense: rep.Total.Dense != nil}
 	var levels []string
 	for _, l := range rep.Total.Levels {
 		levels = append(levels, l.Name)

@@ -13,6 +13,7 @@ import (
 // adaptView is what the adapt page shows.
 type adaptView struct {
 	Title string
+	UI    *uiData
 	Rep   *report.Adapt
 	Curve template.HTML
 }
@@ -20,7 +21,10 @@ type adaptView struct {
 // Adapt writes the page of a NetAdapt report: the accuracy against the
 // resource ratio of the start and every iteration, the iterations and
 // every proposal.
-func Adapt(w io.Writer, rep *report.Adapt) error {
+func Adapt(w io.Writer, rep *report.Adapt) error { return adaptPage(w, rep, nil) }
+
+// adaptPage writes the adapt page, inside the web UI when ui is not nil.
+func adaptPage(w io.Writer, rep *report.Adapt, ui *uiData) error {
 	if rep == nil || rep.Kind != report.KindAdapt {
 		return fmt.Errorf("page: not an adapt report")
 	}
@@ -28,23 +32,27 @@ func Adapt(w io.Writer, rep *report.Adapt) error {
 	if err != nil {
 		return err
 	}
-	return render(w, "adapt.html", adaptView{Title: "adapt " + rep.Model, Rep: rep, Curve: c})
+	return render(w, "adapt.html", adaptView{Title: "adapt " + rep.Model, UI: ui, Rep: rep, Curve: c})
 }
 
 // pruneView is what the prune page shows.
 type pruneView struct {
 	Title string
+	UI    *uiData
 	Rep   *report.Prune
 	Curve template.HTML
 }
 
 // Prune writes the page of a pruning report: the accuracy against the
 // energy ratio of every step of every method, and each method's steps.
-func Prune(w io.Writer, rep *report.Prune) error {
+func Prune(w io.Writer, rep *report.Prune) error { return prunePage(w, rep, nil) }
+
+// prunePage writes the prune page, inside the web UI when ui is not nil.
+func prunePage(w io.Writer, rep *report.Prune, ui *uiData) error {
 	if rep == nil || rep.Kind != report.KindPrune {
 		return fmt.Errorf("page: not a prune report")
 	}
-	v := pruneView{Title: "prune " + rep.Model, Rep: rep}
+	v := pruneView{Title: "prune " + rep.Model, UI: ui, Rep: rep}
 	var runs []PruneRun
 	for _, r := range rep.Runs {
 		run := PruneRun{Result: &prune.Result{Reached: r.Reached}, Label: r.Method}

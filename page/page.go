@@ -22,13 +22,20 @@ import (
 var files embed.FS
 
 var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-	"exact":  exact,
-	"short":  short,
-	"si":     func(v float64, unit string) string { return si(v, unit) },
-	"pj":     func(v float64) string { return si(v*1e-12, "J") },
-	"pct":    func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" },
-	"indent": func(n int) string { return strings.Repeat("  ", n) },
-	"deref":  func(p *float64) float64 { return *p },
+	"exact":    exact,
+	"short":    short,
+	"si":       func(v float64, unit string) string { return si(v, unit) },
+	"pj":       func(v float64) string { return si(v*1e-12, "J") },
+	"pct":      func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" },
+	"indent":   func(n int) string { return strings.Repeat("  ", n) },
+	"deref":    func(p *float64) float64 { return *p },
+	"join":     strings.Join,
+	"runURL":   runURL,
+	"pointURL": pointURL,
+	"ratio":    ratio,
+	"when":     shortTime,
+	"cell":     cell,
+	"mul":      func(a, b float64) float64 { return a * b },
 }).ParseFS(files, "templates/*.html"))
 
 // exact formats v so that strconv.ParseFloat gives v back.

@@ -3,6 +3,7 @@ package page_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"html"
 	"os"
 	"path/filepath"
@@ -54,7 +55,7 @@ func evalReport(t testing.TB) *report.Eval {
 }
 
 // sweepReport is testdata/small.yaml with its energy-latency fronts.
-func sweepReport(t *testing.T) *report.Sweep {
+func sweepReport(t testing.TB) *report.Sweep {
 	t.Helper()
 	s, err := sweep.Load("testdata/small.yaml")
 	if err != nil {
@@ -322,5 +323,172 @@ func TestWrongKind(t *testing.T) {
 	}
 	if b.Len() != 0 {
 		t.Errorf("wrote %d bytes for bad reports", b.Len())
+	}
+}
+
+// record is a run record of a fixed date holding rep as its report.
+func record(t testing.TB, id int64, kind string, rep any) report.RunRecord {
+	t.Helper()
+	r := report.RunRecord{ID: id, RunKind: kind, Created: "2026-12-07T19:00:0" + strconv.FormatInt(id%10, 10) + "Z", NnergyVersion: "test",
+		Command: []string{"nnergy", kind, "--model", "lenet5"}, Status: "done", Arch: "name: eyeriss\n", Workload: "lenet5", Settings: []byte("{}")}
+	if rep != nil {
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Report = b
+	}
+	return r
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// uiPages renders the web UI's pages the tests hold to golden files.
+func uiPages(t *testing.T) map[string][]byte {
+	t.Helper()
+	ev, sw, ad := evalReport(t), sweepReport(t), adaptReport(t)
+	evRec, swRec, adRec := record(t, 1, "eval", ev), record(t, 2, "sweep", sw), record(t, 3, "adapt", ad)
+	running := record(t, 4, "eval", nil)
+	running.Status = "running"
+	failed := record(t, 5, "eval", nil)
+	failed.Status, failed.Error, failed.Workload = "failed", "eval: <bad> & worse", `<script>x</script>`
+	other := evRec
+	other.ID, other.Report = 6, nil
+	front := sw.Pareto.Fronts[0].Points[0]
+	var figs []report.DiffFigure
+	figs = append(figs, report.DiffFigure{Name: "total", A: report.DiffValues{EnergyPJ: ptr(ev.Total.EnergyPJ), LatencySeconds: ptr(ev.Total.LatencySeconds)},
+		B: report.DiffValues{EnergyPJ: ptr(ev.Total.EnergyPJ * 1.5), LatencySeconds: ptr(ev.Total.LatencySeconds / 2)}})
+	for _, l := range ev.Layers {
+		figs = append(figs, report.DiffFigure{Name: l.Name, A: report.DiffValues{EnergyPJ: ptr(l.EnergyPJ), LatencySeconds: ptr(l.LatencySeconds)},
+			B: report.DiffValues{EnergyPJ: ptr(l.EnergyPJ * 1.5)}})
+	}
+	b := "eyeriss-v2"
+	diff := report.NewDiff(1, 6, figs, []report.DiffSetting{{Name: "arch", A: ptr2("eyeriss"), B: &b}}, nil)
+	out := map[string][]byte{}
+	for name, render := range map[string]func(*bytes.Buffer) error{
+		"ui_runs.html": func(b *bytes.Buffer) error {
+			return page.Runs(b, page.RunsPage{Kind: "eval", Sort: "energy", Models: []string{"lenet5", failed.Workload}, Archs: []string{"eyeriss"}, Kinds: []string{"adapt", "eval", "sweep"},
+				Rows: []page.RunRow{{Run: evRec, Arch: "eyeriss", EnergyPJ: ptr(ev.Total.EnergyPJ), LatencySeconds: ptr(ev.Total.LatencySeconds)}, {Run: failed, Arch: "eyeriss"}}})
+		},
+		"ui_eval_run.html": func(b *bytes.Buffer) error {
+			return page.Run(b, page.RunPage{Run: evRec, Others: []report.RunRecord{other}})
+		},
+		"ui_sweep_run.html": func(b *bytes.Buffer) error {
+			return page.Run(b, page.RunPage{Run: swRec, X: "area", Shards: []page.Shard{{Run: 2, Shard: "all", Status: "done", Done: 9, Total: 9}}})
+		},
+		"ui_adapt_run.html": func(b *bytes.Buffer) error { return page.Run(b, page.RunPage{Run: adRec}) },
+		"ui_running.html":   func(b *bytes.Buffer) error { return page.Run(b, page.RunPage{Run: running, Live: true}) },
+		"ui_failed.html":    func(b *bytes.Buffer) error { return page.Run(b, page.RunPage{Run: failed}) },
+		"ui_point.html": func(b *bytes.Buffer) error {
+			return page.Point(b, page.PointPage{Run: swRec, Sweep: sw, Point: front, ArchYAML: "name: eyeriss\n# a <point>\n"})
+		},
+		"ui_compare.html": func(b *bytes.Buffer) error {
+			return page.Compare(b, page.ComparePage{A: evRec, B: other, Diff: diff, ArchA: "eyeriss (abc)", ArchB: "eyeriss-v2 (def)"})
+		},
+		"ui_new.html": func(b *bytes.Buffer) error {
+			return page.NewEval(b, page.NewEvalPage{Presets: []string{"eyeriss", "simba"}, Models: []string{"alexnet", "lenet5"}, Dataflows: []string{"ws", "rs"},
+				Arch: "eyeriss", Model: "lenet5", Dataflow: "rs", Error: "arch_yaml:1:1: <oops>"})
+		},
+		"ui_error.html": func(b *bytes.Buffer) error { return page.Error(b, 404, `server: no run "<7>"`) },
+	} {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = b.Bytes()
+	}
+	return out
+}
+
+func ptr2(s string) *string { return &s }
+
+func TestUIGolden(t *testing.T) {
+	for name, b := range uiPages(t) {
+		golden.Check(t, filepath.Join("testdata", name), b)
+		// Every page of the UI has the nav bar and the script, and names
+		// from the store are escaped.
+		for _, w := range []string{`<nav id="nav">`, `<script src="/ui.js" defer></script>`} {
+			if !bytes.Contains(b, []byte(w)) {
+				t.Errorf("%s: no %s", name, w)
+			}
+		}
+		if bytes.Contains(b, []byte("<script>x")) || bytes.Contains(b, []byte("<bad>")) || bytes.Contains(b, []byte("<point>")) || bytes.Contains(b, []byte("<oops>")) || bytes.Contains(b, []byte("<7>")) {
+			t.Errorf("%s: a name is not escaped", name)
+		}
+	}
+}
+
+// The standalone pages stay without the UI's nav bar and script.
+func TestStandaloneHasNoUI(t *testing.T) {
+	for name, b := range pages(t) {
+		for _, w := range []string{`<nav`, `/ui.js`, `/runs/`, `data-job`} {
+			if bytes.Contains(b, []byte(w)) {
+				t.Errorf("%s has %s", name, w)
+			}
+		}
+	}
+}
+
+func TestUIValues(t *testing.T) {
+	ev, sw := evalReport(t), sweepReport(t)
+	var b bytes.Buffer
+	if err := page.Run(&b, page.RunPage{Run: record(t, 1, "eval", ev)}); err != nil {
+		t.Fatal(err)
+	}
+	got := values(t, b.Bytes())
+	checkValues(t, got, map[string]float64{"total-energy-pj": ev.Total.EnergyPJ, "layer-0-cycles": float64(ev.Layers[0].Cycles)})
+	// The sweep's dots carry every figure for the script and link to
+	// their designs.
+	b.Reset()
+	if err := page.Run(&b, page.RunPage{Run: record(t, 2, "sweep", sw), X: "edp", Y: "power"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sw.Points {
+		for _, r := range p.Results {
+			if !r.OK {
+				continue
+			}
+			dot := regexp.MustCompile(`<a href="/runs/2/points/` + p.ID + `"><circle id="dot-` + strconv.Itoa(r.Workload) + `-` + strconv.Itoa(p.Index) + `" class="dot" data-point="` + p.ID + `" data-params="[^"]*" data-front="(true|false)" data-energy="([^"]+)" data-latency="([^"]+)" data-edp="([^"]+)" data-power="([^"]+)" data-area="([^"]+)"`)
+			m := dot.FindSubmatch(b.Bytes())
+			if m == nil {
+				t.Errorf("point %s: no dot linking to its design with its figures", p.ID)
+				continue
+			}
+			for i, w := range []float64{r.EnergyPJ, r.LatencySeconds, r.EDPJouleSeconds, r.PowerWatts, p.AreaUM2} {
+				if v, err := strconv.ParseFloat(html.UnescapeString(string(m[i+2])), 64); err != nil || v != w {
+					t.Errorf("point %s: figure %d is %s, report %v", p.ID, i, m[i+2], w)
+				}
+			}
+		}
+	}
+	if !bytes.Contains(b.Bytes(), []byte(`>edp (J·s, log)</text>`)) || !bytes.Contains(b.Bytes(), []byte(`>power (W, log)</text>`)) {
+		t.Error("the sweep's axes are not edp and power")
+	}
+	if err := page.Run(&b, page.RunPage{Run: record(t, 2, "sweep", sw), X: "colour"}); err == nil {
+		t.Error("an unknown axis: no error")
+	}
+	if err := page.Point(&b, page.PointPage{Run: record(t, 2, "sweep", sw), Sweep: sw, Point: "nope"}); err == nil {
+		t.Error("an unknown point: no error")
+	}
+}
+
+func TestRunWithoutPage(t *testing.T) {
+	for name, c := range map[string]struct {
+		rep  string
+		note string
+	}{
+		"unreadable": {`{"version": "nnergy.report/v9", "kind": "eval"}`, "cannot read the report"},
+		"no page":    {`{"version": "nnergy.report/v2", "kind": "runs", "runs": []}`, "has no page for a runs report"},
+	} {
+		rec := record(t, 9, "runs", nil)
+		rec.Report = []byte(c.rep)
+		var b bytes.Buffer
+		if err := page.Run(&b, page.RunPage{Run: rec}); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !bytes.Contains(b.Bytes(), []byte(c.note)) || !bytes.Contains(b.Bytes(), []byte(`<pre id="report-json">`)) {
+			t.Errorf("%s: the page does not show the report as JSON with %q", name, c.note)
+		}
 	}
 }

@@ -14,10 +14,13 @@ import (
 
 // sweepView is what the sweep page shows.
 type sweepView struct {
-	Title     string
-	Rep       *report.Sweep
-	Axes      [2]string
-	Workloads []workloadView
+	Title string
+	UI    *uiData
+	// Objectives are the axes a reader may choose in the web UI.
+	Objectives []string
+	Rep        *report.Sweep
+	Axes       [2]string
+	Workloads  []workloadView
 }
 
 // workloadView is one workload of a sweep: its scatter and its points.
@@ -40,13 +43,36 @@ type pointRow struct {
 // the points over the first two Pareto objectives (energy and latency
 // without a front), each point a link to its row in the points table with
 // its parameters as its tooltip, the front marked, and the table.
-func Sweep(w io.Writer, rep *report.Sweep) error {
+func Sweep(w io.Writer, rep *report.Sweep) error { return sweepPage(w, rep, nil) }
+
+// objectives are the figures a sweep's scatter can put on its axes.
+var objectives = []string{"energy", "latency", "edp", "power", "area"}
+
+// Objectives returns the figures a sweep's scatter can put on its axes in
+// the web UI: energy, latency, edp, power and area.
+func Objectives() []string { return slices.Clone(objectives) }
+
+// sweepPage writes the sweep page, inside the web UI when ui is not nil:
+// there the scatter's axes are ui.X and ui.Y when set, each dot links to
+// the point's design page and carries every figure for the UI's script.
+func sweepPage(w io.Writer, rep *report.Sweep, ui *uiData) error {
 	if rep == nil || rep.Kind != report.KindSweep {
 		return fmt.Errorf("page: not a sweep report")
 	}
-	v := sweepView{Title: "sweep " + rep.Name, Rep: rep, Axes: [2]string{"energy", "latency"}}
+	v := sweepView{Title: "sweep " + rep.Name, UI: ui, Objectives: objectives, Rep: rep, Axes: [2]string{"energy", "latency"}}
 	if rep.Pareto != nil && len(rep.Pareto.Objectives) >= 2 {
 		v.Axes = [2]string{rep.Pareto.Objectives[0], rep.Pareto.Objectives[1]}
+	}
+	if ui != nil {
+		for i, a := range []string{ui.X, ui.Y} {
+			if a == "" {
+				continue
+			}
+			if !slices.Contains(objectives, a) {
+				return fmt.Errorf("page: sweep axis %q: want one of %s", a, strings.Join(objectives, ", "))
+			}
+			v.Axes[i] = a
+		}
 	}
 	for wi, wl := range rep.Workloads {
 		wv := workloadView{Index: wi, Name: fmt.Sprintf("%s, batch %d", wl.Network, wl.Batch)}
@@ -68,7 +94,7 @@ func Sweep(w io.Writer, rep *report.Sweep) error {
 			}
 			wv.Rows = append(wv.Rows, row)
 		}
-		s, err := scatter(wi, wv.Name, v.Axes, wv.Rows)
+		s, err := scatter(wi, wv.Name, v.Axes, wv.Rows, ui)
 		if err != nil {
 			return err
 		}
@@ -144,7 +170,11 @@ func (a logAxis) frac(v float64) float64 { return (math.Log10(v) - a.lo) / (a.hi
 // scatter draws workload wi's points on log axes as inline SVG: grey for
 // every point that ran, red for the front, each circle a link to the
 // point's row with its parameters and figures as the tooltip.
-func scatter(wi int, name string, axes [2]string, rows []pointRow) (template.HTML, error) {
+//
+// Inside the web UI (ui not nil) each dot links to its design page instead,
+// carries its figures in data- attributes, and the tick labels and axis
+// titles have ids, so that the UI's script can move the dots to other axes.
+func scatter(wi int, name string, axes [2]string, rows []pointRow, ui *uiData) (template.HTML, error) {
 	const (
 		width, height            = 640.0, 420.0
 		left, right, top, bottom = 80.0, 20.0, 36.0, 56.0
@@ -182,11 +212,11 @@ func scatter(wi int, name string, axes [2]string, rows []pointRow) (template.HTM
 		f := float64(k) / 4
 		xv := math.Pow(10, ax.lo+(ax.hi-ax.lo)*f)
 		yv := math.Pow(10, ay.lo+(ay.hi-ay.lo)*f)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle">%s</text>`+"\n", left+pw*f, top+ph+16, short(xv))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="end">%s</text>`+"\n", left-6, top+ph-ph*f+4, short(yv))
+		fmt.Fprintf(&b, `<text%s x="%.1f" y="%.1f" font-size="10" text-anchor="middle">%s</text>`+"\n", uiID(ui, "xtick-%d-%d", wi, k), left+pw*f, top+ph+16, short(xv))
+		fmt.Fprintf(&b, `<text%s x="%.1f" y="%.1f" font-size="10" text-anchor="end">%s</text>`+"\n", uiID(ui, "ytick-%d-%d", wi, k), left-6, top+ph-ph*f+4, short(yv))
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle">%s (%s, log)</text>`+"\n", left+pw/2, height-20, axes[0], objectiveUnits[axes[0]])
-	fmt.Fprintf(&b, `<text x="16" y="%.1f" font-size="11" text-anchor="middle" transform="rotate(-90 16 %.1f)">%s (%s, log)</text>`+"\n", top+ph/2, top+ph/2, axes[1], objectiveUnits[axes[1]])
+	fmt.Fprintf(&b, `<text%s x="%.1f" y="%.1f" font-size="11" text-anchor="middle">%s (%s, log)</text>`+"\n", uiID(ui, "xlabel-%d", wi), left+pw/2, height-20, axes[0], objectiveUnits[axes[0]])
+	fmt.Fprintf(&b, `<text%s x="16" y="%.1f" font-size="11" text-anchor="middle" transform="rotate(-90 16 %.1f)">%s (%s, log)</text>`+"\n", uiID(ui, "ylabel-%d", wi), top+ph/2, top+ph/2, axes[1], objectiveUnits[axes[1]])
 	// The front is drawn last, on top.
 	slices.SortStableFunc(pts, func(a, c pt) int {
 		switch {
@@ -203,10 +233,38 @@ func scatter(wi int, name string, axes [2]string, rows []pointRow) (template.HTM
 			fill, r = "#d62728", 5.5
 		}
 		title := fmt.Sprintf("%s: %s; %s %s, %s %s", p.row.ID, p.row.Params, axes[0], objectiveText(axes[0], p.x), axes[1], objectiveText(axes[1], p.y))
-		fmt.Fprintf(&b, `<a href="#point-%d-%d"><circle id="dot-%d-%d" cx="%.1f" cy="%.1f" r="%g" fill="%s"><title>%s</title></circle></a>`+"\n",
-			wi, p.row.Index, wi, p.row.Index, left+pw*ax.frac(p.x), top+ph-ph*ay.frac(p.y), r, fill, html.EscapeString(title))
+		href, data := fmt.Sprintf("#point-%d-%d", wi, p.row.Index), ""
+		if ui != nil && ui.Run != nil {
+			href = pointURL(ui.Run.ID, p.row.ID)
+			data = dotData(p.row)
+		}
+		fmt.Fprintf(&b, `<a href="%s"><circle id="dot-%d-%d"%s cx="%.1f" cy="%.1f" r="%g" fill="%s"><title>%s</title></circle></a>`+"\n",
+			html.EscapeString(href), wi, p.row.Index, data, left+pw*ax.frac(p.x), top+ph-ph*ay.frac(p.y), r, fill, html.EscapeString(title))
+	}
+	if ui != nil {
+		fmt.Fprintf(&b, `<g id="plot-%d" data-left="%g" data-top="%g" data-width="%g" data-height="%g"/>`+"\n", wi, left, top, pw, ph)
 	}
 	b.WriteString("</svg>\n")
 	// Every text in it is escaped above.
 	return template.HTML(b.String()), nil //nolint:gosec
+}
+
+// uiID is ` id="..."` of format and args inside the web UI, else nothing.
+func uiID(ui *uiData, format string, args ...any) string {
+	if ui == nil {
+		return ""
+	}
+	return ` id="` + fmt.Sprintf(format, args...) + `"`
+}
+
+// dotData is a dot's data- attributes for the web UI's script: the point's
+// ID, parameters, front membership and every objective's exact value.
+func dotData(r *pointRow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, ` class="dot" data-point="%s" data-params="%s" data-front="%t"`, html.EscapeString(r.ID), html.EscapeString(r.Params), r.Front)
+	for _, o := range objectives {
+		v, _ := objectiveValue(o, r.SweepPoint, r.Result)
+		fmt.Fprintf(&b, ` data-%s="%s"`, o, exact(v))
+	}
+	return b.String()
 }

@@ -2,10 +2,12 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +29,17 @@ var routes = []struct{ method, path string }{
 	{"GET", "/api/v1/jobs/{id}/events"},
 }
 
+// uiRoutes lists the web UI's pages (docs/ui.md); they answer in HTML.
+var uiRoutes = []struct{ method, path string }{
+	{"GET", "/{$}"},
+	{"GET", "/runs/{id}"},
+	{"GET", "/runs/{id}/points/{point}"},
+	{"GET", "/compare"},
+	{"GET", "/new"},
+	{"POST", "/new"},
+	{"GET", "/ui.js"},
+}
+
 func (s *Server) routes() {
 	h := map[string]http.HandlerFunc{
 		"GET /api/v1/runs":                   s.listRuns,
@@ -38,12 +51,19 @@ func (s *Server) routes() {
 		"GET /api/v1/jobs/{id}":              s.getRun,
 		"DELETE /api/v1/jobs/{id}":           s.cancelJob,
 		"GET /api/v1/jobs/{id}/events":       s.events,
+		"GET /{$}":                           s.uiRuns,
+		"GET /runs/{id}":                     s.uiRun,
+		"GET /runs/{id}/points/{point}":      s.uiPoint,
+		"GET /compare":                       s.uiCompare,
+		"GET /new":                           s.uiNew,
+		"POST /new":                          s.uiStart,
+		"GET /ui.js":                         s.uiScript,
 	}
 	s.mux = http.NewServeMux()
 	// paths knows the paths without their methods, to tell 405 from 404.
 	paths := http.NewServeMux()
 	allow := map[string][]string{}
-	for _, r := range routes {
+	for _, r := range slices.Concat(routes, uiRoutes) {
 		s.mux.HandleFunc(r.method+" "+r.path, h[r.method+" "+r.path])
 		if allow[r.path] == nil {
 			paths.HandleFunc(r.path, func(http.ResponseWriter, *http.Request) {})
@@ -53,7 +73,16 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if _, p := paths.Handler(r); p != "" {
 			w.Header().Set("Allow", strings.Join(allow[p], ", "))
-			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("server: %s %s: want %s", r.Method, r.URL.Path, strings.Join(allow[p], " or ")))
+			msg := fmt.Sprintf("server: %s %s: want %s", r.Method, r.URL.Path, strings.Join(allow[p], " or "))
+			if !isAPI(r.URL.Path) {
+				writeErrorPage(w, http.StatusMethodNotAllowed, msg)
+				return
+			}
+			writeError(w, http.StatusMethodNotAllowed, msg)
+			return
+		}
+		if !isAPI(r.URL.Path) {
+			s.uiNotFound(w, r)
 			return
 		}
 		writeError(w, http.StatusNotFound, fmt.Sprintf("server: no endpoint %s %s (see docs/api.md)", r.Method, r.URL.Path))
@@ -63,51 +92,47 @@ func (s *Server) routes() {
 // Sorts of run lists.
 var sorts = []string{"date", "energy", "latency"}
 
-// listRuns answers GET /api/v1/runs?kind=K&model=M&arch=A&sort=S&limit=N
-// with a report of kind runs.
-func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var f store.Filter
+// selection is the filter and order of a list of runs: GET /api/v1/runs
+// and the web UI's runs list.
+type selection struct {
+	kinds       []store.Kind
+	model, arch string
+	sort        string
+}
+
+// parseSelection reads kind, model, arch and sort of a query.
+func parseSelection(q url.Values) (selection, int, error) {
+	var sel selection
 	for _, k := range q["kind"] {
 		for k := range strings.SplitSeq(k, ",") {
+			if k == "" {
+				continue
+			}
 			kind, err := store.ParseKind(k)
 			if err != nil {
-				writeError(w, http.StatusBadRequest, "server: query kind: "+err.Error())
-				return
+				return sel, http.StatusBadRequest, errors.New("server: query kind: " + err.Error())
 			}
-			f.Kinds = append(f.Kinds, kind)
+			sel.kinds = append(sel.kinds, kind)
 		}
 	}
-	limit := 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("server: query limit %q: want a non-negative integer", v))
-			return
-		}
-		limit = n
+	sel.sort = cmp.Or(q.Get("sort"), "date")
+	if !slices.Contains(sorts, sel.sort) {
+		return sel, http.StatusBadRequest, fmt.Errorf("server: query sort %q: want %s", sel.sort, strings.Join(sorts, ", "))
 	}
-	sortBy := cmp.Or(q.Get("sort"), "date")
-	if !slices.Contains(sorts, sortBy) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("server: query sort %q: want %s", sortBy, strings.Join(sorts, ", ")))
-		return
-	}
-	model, archName := q.Get("model"), q.Get("arch")
-	if model == "" && archName == "" && sortBy == "date" {
-		f.Limit = limit
-	}
-	runs, err := s.cfg.Store.Runs(r.Context(), f)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
+	sel.model, sel.arch = q.Get("model"), q.Get("arch")
+	return sel, 0, nil
+}
+
+// apply returns the runs the selection keeps, in its order.
+func (sel selection) apply(runs []*store.Run) []*store.Run {
 	runs = slices.DeleteFunc(runs, func(run *store.Run) bool {
-		return model != "" && run.Workload != model || archName != "" && !slices.Contains(archNames(run.Arch), archName)
+		return len(sel.kinds) > 0 && !slices.Contains(sel.kinds, run.Kind) ||
+			sel.model != "" && run.Workload != sel.model || sel.arch != "" && !slices.Contains(archNames(run.Arch), sel.arch)
 	})
-	if sortBy != "date" {
+	if sel.sort != "date" {
 		key := make(map[int64]float64, len(runs))
 		for _, run := range runs {
-			key[run.ID] = total(run, sortBy)
+			key[run.ID] = total(run, sel.sort)
 		}
 		// Lowest first, runs without the figure last, newest first among
 		// equals.
@@ -119,6 +144,37 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 			return cmp.Compare(ka, kb)
 		})
 	}
+	return runs
+}
+
+// listRuns answers GET /api/v1/runs?kind=K&model=M&arch=A&sort=S&limit=N
+// with a report of kind runs.
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sel, code, err := parseSelection(q)
+	if err != nil {
+		writeError(w, code, err.Error())
+		return
+	}
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("server: query limit %q: want a non-negative integer", v))
+			return
+		}
+		limit = n
+	}
+	f := store.Filter{Kinds: sel.kinds}
+	if sel.model == "" && sel.arch == "" && sel.sort == "date" {
+		f.Limit = limit
+	}
+	runs, err := s.cfg.Store.Runs(r.Context(), f)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	runs = sel.apply(runs)
 	if limit > 0 && len(runs) > limit {
 		runs = runs[:limit]
 	}
@@ -182,16 +238,24 @@ func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 
 // lookup returns run id, or writes 404 or 500 and returns nil.
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, id int64) *store.Run {
-	runs, err := s.cfg.Store.Runs(r.Context(), store.Filter{IDs: []int64{id}})
+	run, code, err := s.findRun(r.Context(), id)
+	if err != nil {
+		writeError(w, code, err.Error())
+	}
+	return run
+}
+
+// findRun returns run id, or the error with its status: 404 for no such
+// run, else 500.
+func (s *Server) findRun(ctx context.Context, id int64) (*store.Run, int, error) {
+	runs, err := s.cfg.Store.Runs(ctx, store.Filter{IDs: []int64{id}})
 	if err != nil {
 		if strings.Contains(err.Error(), fmt.Sprintf("no run %d", id)) {
-			writeError(w, http.StatusNotFound, err.Error())
-		} else {
-			writeError(w, http.StatusInternalServerError, err.Error())
+			return nil, http.StatusNotFound, err
 		}
-		return nil
+		return nil, http.StatusInternalServerError, err
 	}
-	return runs[0]
+	return runs[0], 0, nil
 }
 
 // getRun answers GET /api/v1/runs/{id} and /api/v1/jobs/{id} with a report

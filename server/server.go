@@ -8,7 +8,6 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +37,8 @@ type Config struct {
 	// Store records the runs; required. The server does not close it.
 	Store *store.Store
 	// Token, when not empty, is required on every request as
-	// "Authorization: Bearer TOKEN".
+	// "Authorization: Bearer TOKEN", or as the cookie a browser gets by
+	// opening a page of the web UI with ?token=TOKEN once (docs/api.md).
 	Token string
 	// Jobs is how many jobs run at once; 0 means GOMAXPROCS. As many more
 	// wait; a job beyond those is refused with 429.
@@ -135,13 +135,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // ServeHTTP checks the token and bounds the request, then routes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Token != "" {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="nnergy"`)
-			writeError(w, http.StatusUnauthorized, "server: missing or wrong token (Authorization: Bearer TOKEN)")
-			return
-		}
+	if s.cfg.Token != "" && !s.authorize(w, r) {
+		return
 	}
 	if r.ContentLength > s.cfg.MaxBody {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("server: request body of %d bytes exceeds the limit of %d", r.ContentLength, s.cfg.MaxBody))

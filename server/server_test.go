@@ -70,25 +70,7 @@ func startOn(t testing.TB, st *store.Store, cfg Config) *fixture {
 // checked against the report schema.
 func (f *fixture) do(method, path, contentType string, body []byte, header ...string) (int, []byte) {
 	f.t.Helper()
-	req, err := http.NewRequest(method, f.ts.URL+path, bytes.NewReader(body))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	resp, b := f.roundTrip(http.DefaultClient, method, path, contentType, body, header...)
 	if resp.StatusCode/100 == 2 && len(b) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		f.checkReport(b)
 	}

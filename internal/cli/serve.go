@@ -26,14 +26,17 @@ func (e *env) serveCmd() *cobra.Command {
 	var timeout time.Duration
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the HTTP API over the results store",
-		Long: `Serve the HTTP API (docs/api.md, docs/api/openapi.yaml) over the results
-store (--store): list, read and remove runs, and start evaluations as jobs
-that run --jobs at a time and are recorded as runs.
+		Short: "Serve the HTTP API and the web UI over the results store",
+		Long: `Serve the HTTP API (docs/api.md, docs/api/openapi.yaml) and the web UI
+(docs/ui.md) over the results store (--store): list, read, compare and
+remove runs, and start evaluations as jobs that run --jobs at a time and
+are recorded as runs. The web UI is at / (runs list, a page per run, sweep
+points, compare, a form for new evals); its files are in the binary.
 
 The server listens on the loopback address by default. Any other address
 needs a token (--token, else $` + tokenEnv + `), which every request then
-carries as "Authorization: Bearer TOKEN". At start, runs a previous
+carries as "Authorization: Bearer TOKEN"; a browser opens the UI once
+with ?token=TOKEN and keeps it in a cookie. At start, runs a previous
 process left running are marked failed (interrupted); on SIGTERM or
 SIGINT the server stops accepting requests and jobs, cancels the jobs
 still running and records them as interrupted.`,
@@ -71,6 +74,11 @@ still running and records them as interrupted.`,
 			}
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: timeout}
 			fmt.Fprintf(e.stderr, "nnergy: serving the API on http://%s/api/v1 over %s\n", ln.Addr(), st.Location())
+			if token == "" {
+				fmt.Fprintf(e.stderr, "nnergy: the web UI is at http://%s/\n", ln.Addr())
+			} else {
+				fmt.Fprintf(e.stderr, "nnergy: the web UI is at http://%s/ (open it once with ?token=TOKEN)\n", ln.Addr())
+			}
 			served := make(chan error, 1)
 			go func() { served <- hs.Serve(ln) }()
 			select {

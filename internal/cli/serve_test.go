@@ -101,6 +101,10 @@ func TestServe(t *testing.T) {
 	if r.Status != "done" {
 		t.Errorf("eval job: %s %q", r.Status, r.Error)
 	}
+	// The same binary serves the web UI: the run's page shows the eval.
+	if code, b := get("GET", fmt.Sprintf("/runs/%d", r.ID), "", "tok"); code != 200 || !strings.Contains(string(b), `<nav id="nav">`) || !strings.Contains(string(b), `id="total-energy-pj"`) {
+		t.Errorf("GET /runs/%d: %d %.300s", r.ID, code, b)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve after the signal: %v", err)
