@@ -51,36 +51,52 @@ type job struct {
 	cancelled bool
 
 	mu sync.Mutex
-	// done and total count the unique layer shapes mapped; evaluated the
-	// mappings a search evaluated.
-	done, total int
-	evaluated   int64
+	// p is the progress so far (its ID unset).
+	p Progress
 	// changed is closed and replaced on every change of progress.
 	changed chan struct{}
 }
 
 // Progress is the data of a progress event of GET /api/v1/jobs/{id}/events.
+// Eval and map jobs count shapes; a sweep job counts points; prune and
+// adapt jobs count steps and iterations, with the figures of the last.
 type Progress struct {
 	ID int64 `json:"id"`
-	// ShapesDone of Shapes unique layer shapes are mapped.
+	// ShapesDone of Shapes unique layer shapes are mapped (0 of 0 for jobs
+	// other than eval and map).
 	ShapesDone int `json:"shapes_done"`
 	Shapes     int `json:"shapes"`
 	// Evaluated counts the mappings a map job's search has evaluated.
 	Evaluated int64 `json:"evaluated,omitempty"`
+	// PointsDone of Points design points of a sweep job are evaluated.
+	PointsDone int `json:"points_done,omitempty"`
+	Points     int `json:"points,omitempty"`
+	// Iterations counts the NetAdapt iterations (adapt) or pruning steps
+	// (prune) done; the fields below are those of the last one.
+	Iterations int `json:"iterations,omitempty"`
+	// Accuracy is the held-out (adapt) or test (prune) accuracy, 0..1;
+	// absent when the step was not scored.
+	Accuracy *float64 `json:"accuracy,omitempty"`
+	// Resource is the adapt job's resource, in ResourceUnit (as the adapt
+	// report's resource_unit), or the prune job's modelled energy in pJ.
+	Resource     float64 `json:"resource,omitempty"`
+	ResourceUnit string  `json:"resource_unit,omitempty"`
 }
 
 func (j *job) progress() (Progress, <-chan struct{}) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return Progress{ID: j.id, ShapesDone: j.done, Shapes: j.total, Evaluated: j.evaluated}, j.changed
+	p := j.p
+	p.ID = j.id
+	return p, j.changed
 }
 
-func (j *job) step() { j.update(func() { j.done++ }) }
+func (j *job) step() { j.update(func(p *Progress) { p.ShapesDone++ }) }
 
 // update changes the progress with f.
-func (j *job) update(f func()) {
+func (j *job) update(f func(*Progress)) {
 	j.mu.Lock()
-	f()
+	f(&j.p)
 	close(j.changed)
 	j.changed = make(chan struct{})
 	j.mu.Unlock()
@@ -188,17 +204,24 @@ func lineCol(b []byte, off int64) (int, int) {
 	return line, col
 }
 
-// evalInputs are what an eval request resolves to.
-type evalInputs struct {
-	spec    *arch.Spec
-	cost    *cost.Model
-	net     *workload.Network
-	df      dataflow.Dataflow
+// runInfo is what a job's run records besides its report.
+type runInfo struct {
+	// command is the command line that does what the job does.
 	command []string
-	model   string
-	digest  string
+	// arch is the canonical YAML of the architectures.
+	arch          string
+	model, digest string
 	// settings are the run's settings, as flags with their values.
 	settings map[string]string
+}
+
+// evalInputs are what an eval request resolves to.
+type evalInputs struct {
+	runInfo
+	spec *arch.Spec
+	cost *cost.Model
+	net  *workload.Network
+	df   dataflow.Dataflow
 }
 
 // resolve builds the inputs of req and an ONNX model (nil for none), with
@@ -271,6 +294,7 @@ func resolve(req *EvalRequest, model []byte) (*evalInputs, error) {
 	if in.cost, err = cost.New(in.spec); err != nil {
 		return nil, err
 	}
+	in.arch = string(arch.Format(in.spec))
 	return &in, nil
 }
 
@@ -292,7 +316,7 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 	for _, l := range in.net.Layers {
 		shapes[l.Key()] = true
 	}
-	s.start(w, r, store.KindEval, in, len(shapes), func(ctx context.Context, j *job) (any, error) {
+	s.start(w, r, store.KindEval, in.runInfo, Progress{Shapes: len(shapes)}, func(ctx context.Context, j *job) (any, error) {
 		inner := explore.DataflowMapper(m, in.df)
 		mapFn := func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error) {
 			if err := ctx.Err(); err != nil {
@@ -313,9 +337,10 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// start admits a job of kind on inputs in, recorded as a run, that work
-// does, and answers 202 with the run (429 when the queue is full).
-func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, in *evalInputs, total int, work func(context.Context, *job) (any, error)) {
+// start admits a job of kind, recorded as a run with in, that work does
+// from progress p, and answers 202 with the run (429 when the queue is
+// full).
+func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, in runInfo, p Progress, work func(context.Context, *job) (any, error)) {
 	select {
 	case s.slots <- struct{}{}:
 	default:
@@ -323,7 +348,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, 
 		return
 	}
 	settings, _ := json.Marshal(in.settings)
-	run := store.Run{Kind: kind, Version: store.BuildVersion(), Command: in.command, Arch: string(arch.Format(in.spec)),
+	run := store.Run{Kind: kind, Version: store.BuildVersion(), Command: in.command, Arch: in.arch,
 		Workload: in.model, WorkloadDigest: in.digest, Settings: settings}
 	s.mu.Lock()
 	closed := s.closed
@@ -343,7 +368,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, 
 		return
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	j := &job{id: run.ID, cancel: cancel, total: total, changed: make(chan struct{})}
+	j := &job{id: run.ID, cancel: cancel, p: p, changed: make(chan struct{})}
 	s.mu.Lock()
 	s.jobs[run.ID] = j
 	s.mu.Unlock()

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/server"
+	"github.com/nnergy/nnergy/store"
+)
+
+// apiJob runs a job through the HTTP API on a fresh store and returns the
+// report of its run.
+func apiJob(t *testing.T, path, contentType, body string) []byte {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "api.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := server.New(context.Background(), server.Config{Store: st, Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+	resp, err := http.Post(ts.URL+path, contentType, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var run report.Run
+	if resp.StatusCode != http.StatusAccepted || json.Unmarshal(b, &run) != nil {
+		t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+	}
+	ev, err := http.Get(fmt.Sprintf("%s/api/v1/jobs/%d/events", ts.URL, run.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Body.Close()
+	sc := bufio.NewScanner(ev.Body)
+	sc.Buffer(nil, 1<<26)
+	var last string
+	for sc.Scan() {
+		if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			last = d
+		}
+	}
+	var done report.Run
+	if err := json.Unmarshal([]byte(last), &done); err != nil {
+		t.Fatalf("last event %q: %v", last, err)
+	}
+	if done.Status != "done" {
+		t.Fatalf("job %s: %s %q", path, done.Status, done.Error)
+	}
+	return done.Report
+}
+
+// sameReports fails unless a and b are equal once clear is applied to each.
+func sameReports[T any](t *testing.T, what string, a, b []byte, clear func(*T)) {
+	t.Helper()
+	var x, y T
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatal(err)
+	}
+	clear(&x)
+	clear(&y)
+	ja, _ := json.MarshalIndent(x, "", " ")
+	jb, _ := json.MarshalIndent(y, "", " ")
+	if string(ja) != string(jb) {
+		t.Errorf("%s: the CLI's and the API's reports differ:\nCLI %s\nAPI %s", what, ja, jb)
+	}
+}
+
+// TestSweepCLIAndAPI runs one sweep with nnergy sweep and as an API job:
+// the reports are equal but for the name of the file.
+func TestSweepCLIAndAPI(t *testing.T) {
+	const text = "version: 1\nname: glb\narch: eyeriss\nnetworks: [lenet5]\nmapper: {method: builder, dataflow: ws}\n" +
+		"parameters:\n  - {name: glb, key: levels.GLB.size_words, values: [16384, 65536]}\n"
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, cli, stderr := runNnergy(t, "sweep", file, "--format", "json", "--pareto", "energy,edp", "--store", filepath.Join(dir, "cli.db"))
+	if code != 0 {
+		t.Fatalf("sweep: exit %d: %s", code, stderr)
+	}
+	req, _ := json.Marshal(server.SweepRequest{SweepYAML: text, Pareto: "energy,edp"})
+	api := apiJob(t, "/api/v1/jobs/sweep", "application/json", string(req))
+	sameReports(t, "sweep", []byte(cli), api, func(s *report.Sweep) { s.File = "" })
+}
