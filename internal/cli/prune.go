@@ -197,7 +197,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 			specs = append(specs, h.Spec())
 		}
 	}
-	digest, err := modelDigest(m)
+	digest, err := nn.Digest(m)
 	if err != nil {
 		return err
 	}
