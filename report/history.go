@@ -213,6 +213,10 @@ type AdaptInfo struct {
 
 var resourceUnits = map[string]string{"energy": "pj", "latency": "seconds", "edp": "pj_seconds", "macs": "macs", "params": "params"}
 
+// ResourceUnit is the resource_unit of an adapt report whose metric is
+// metric (energy, latency, edp, macs, params); "" for another.
+func ResourceUnit(metric string) string { return resourceUnits[metric] }
+
 // NewAdapt returns the history of res.
 func NewAdapt(info AdaptInfo, res *netadapt.Result) (*Adapt, error) {
 	switch info.Measurer {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -111,20 +112,28 @@ const (
 // readRequest reads a job request: a JSON body, or a multipart form with
 // the JSON in part "request" and the ONNX model in part "onnx".
 func readRequest[T any](r *http.Request) (*T, []byte, int, error) {
+	req := new(T)
+	model, code, err := readRequestInto(r, req)
+	return req, model, code, err
+}
+
+// readRequestInto is readRequest decoding onto req, whose fields hold
+// the defaults of those the request leaves out.
+func readRequestInto[T any](r *http.Request, req *T) ([]byte, int, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", r.Header.Get("Content-Type"))
+		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", r.Header.Get("Content-Type"))
 	}
 	var body, model []byte
 	switch ct {
 	case "application/json":
 		if body, err = io.ReadAll(r.Body); err != nil {
-			return nil, nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
+			return nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
 		}
 	case "multipart/form-data":
 		mr, err := r.MultipartReader()
 		if err != nil {
-			return nil, nil, http.StatusBadRequest, fmt.Errorf("server: %v", err)
+			return nil, http.StatusBadRequest, fmt.Errorf("server: %v", err)
 		}
 		for {
 			p, err := mr.NextPart()
@@ -132,11 +141,11 @@ func readRequest[T any](r *http.Request) (*T, []byte, int, error) {
 				break
 			}
 			if err != nil {
-				return nil, nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
+				return nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
 			}
 			b, err := io.ReadAll(p)
 			if err != nil {
-				return nil, nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
+				return nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
 			}
 			switch p.FormName() {
 			case RequestPart:
@@ -144,20 +153,19 @@ func readRequest[T any](r *http.Request) (*T, []byte, int, error) {
 			case ONNXPart:
 				model = b
 			default:
-				return nil, nil, http.StatusBadRequest, fmt.Errorf("server: unknown part %q (want %s and %s)", p.FormName(), RequestPart, ONNXPart)
+				return nil, http.StatusBadRequest, fmt.Errorf("server: unknown part %q (want %s and %s)", p.FormName(), RequestPart, ONNXPart)
 			}
 		}
 		if body == nil {
 			body = []byte("{}")
 		}
 	default:
-		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", ct)
+		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", ct)
 	}
-	req, err := decodeJSON[T](body)
-	if err != nil {
-		return nil, nil, http.StatusBadRequest, err
+	if err := decodeJSON(body, req); err != nil {
+		return nil, http.StatusBadRequest, err
 	}
-	return req, model, 0, nil
+	return model, 0, nil
 }
 
 // bodyStatus is 413 for a body over the limit, else 400.
@@ -169,31 +177,30 @@ func bodyStatus(err error) int {
 	return http.StatusBadRequest
 }
 
-// decodeJSON reads an EvalRequest strictly: unknown fields and trailing
-// data are errors naming their offset.
-func decodeJSON[T any](b []byte) (*T, error) {
+// decodeJSON reads a request onto req strictly: unknown fields and
+// trailing data are errors naming their offset.
+func decodeJSON[T any](b []byte, req *T) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
-	var req T
-	if err := d.Decode(&req); err != nil {
+	if err := d.Decode(req); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
 			line, col := lineCol(b, se.Offset)
-			return nil, fmt.Errorf("server: request:%d:%d: %v", line, col, se)
+			return fmt.Errorf("server: request:%d:%d: %v", line, col, se)
 		case errors.As(err, &te):
 			line, col := lineCol(b, te.Offset)
-			return nil, fmt.Errorf("server: request:%d:%d: %s: want %s, got %s", line, col, te.Field, te.Type, te.Value)
+			return fmt.Errorf("server: request:%d:%d: %s: want %s, got %s", line, col, te.Field, te.Type, te.Value)
 		}
 		line, col := lineCol(b, d.InputOffset())
-		return nil, fmt.Errorf("server: request:%d:%d: %v", line, col, err)
+		return fmt.Errorf("server: request:%d:%d: %v", line, col, err)
 	}
 	if d.More() {
 		line, col := lineCol(b, d.InputOffset())
-		return nil, fmt.Errorf("server: request:%d:%d: data after the JSON object", line, col)
+		return fmt.Errorf("server: request:%d:%d: data after the JSON object", line, col)
 	}
-	return &req, nil
+	return nil
 }
 
 // lineCol returns the line and column (from 1) of byte offset off in b.
@@ -230,19 +237,10 @@ func resolve(req *EvalRequest, model []byte) (*evalInputs, error) {
 	var in evalInputs
 	cmd := []string{"nnergy", "eval"}
 	var err error
-	switch {
-	case (req.Arch == "") == (req.ArchYAML == ""):
-		return nil, errors.New("server: give exactly one of arch (a preset name) and arch_yaml")
-	case req.Arch != "":
-		in.spec, err = arch.Preset(req.Arch)
-		cmd = append(cmd, "--arch", req.Arch)
-	default:
-		in.spec, err = arch.Parse("arch_yaml", []byte(req.ArchYAML))
-		cmd = append(cmd, "--arch", "arch_yaml")
-	}
-	if err != nil {
+	if in.spec, err = archOf(req.Arch, req.ArchYAML); err != nil {
 		return nil, err
 	}
+	cmd = append(cmd, "--arch", cmp.Or(req.Arch, "arch_yaml"))
 	if req.Batch < 0 {
 		return nil, fmt.Errorf("server: batch %d is negative", req.Batch)
 	}

@@ -104,3 +104,27 @@ func TestSweepCLIAndAPI(t *testing.T) {
 	api := apiJob(t, "/api/v1/jobs/sweep", "application/json", string(req))
 	sameReports(t, "sweep", []byte(cli), api, func(s *report.Sweep) { s.File = "" })
 }
+
+// TestAdaptCLIAndAPI runs one NetAdapt with nnergy adapt and as an API job:
+// the reports are equal.
+func TestAdaptCLIAndAPI(t *testing.T) {
+	h := filepath.Join(t.TempDir(), "h.json")
+	code, _, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--arch", "eyeriss", "--dataflow", "ws",
+		"--budget", "energy=0.9", "--init-reduction", "0.05", "--short-steps", "2", "--batch", "16", "--holdout", "300",
+		"--eval-images", "100", "--long-epochs", "0", "--seed", "3", "--workers", "2", "--history", h, "--store", "none")
+	if code != 0 {
+		t.Fatalf("adapt: exit %d: %s", code, stderr)
+	}
+	cli, err := os.ReadFile(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := apiJob(t, "/api/v1/jobs/adapt", "application/json", `{"model": "lenet5", "data": "synthetic", "arch": "eyeriss", "dataflow": "ws",
+		"budget": "energy=0.9", "init_reduction": 0.05, "short_steps": 2, "batch": 16, "holdout": 300, "eval_images": 100,
+		"long_epochs": 0, "seed": 3, "workers": 1}`)
+	var a report.Adapt
+	if err := json.Unmarshal(api, &a); err != nil || len(a.Iterations) == 0 || a.Arch != "eyeriss" {
+		t.Fatalf("API adapt report: %v, %d iterations on %q", err, len(a.Iterations), a.Arch)
+	}
+	sameReports(t, "adapt", cli, api, func(*report.Adapt) {})
+}
