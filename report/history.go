@@ -84,6 +84,17 @@ type PruneInfo struct {
 	Targets                     []prune.Target
 }
 
+// NewPruneInfo describes a pruning run of s, of the model and data set so
+// named: its architecture, mapping, granularity and targets.
+func NewPruneInfo(model, data string, s *prune.Setup) PruneInfo {
+	src := SourceBuilder
+	if s.Search {
+		src = SourceMapper
+	}
+	return PruneInfo{Model: model, Data: data, Arch: s.Arch.Name, Dataflow: s.Dataflow.String(), MappingSource: src,
+		Granularity: s.Granularity, Targets: append(append([]prune.Target(nil), s.Milestones...), s.Target)}
+}
+
 // MethodResult is the result of one pruning method.
 type MethodResult struct {
 	Method prune.Method
