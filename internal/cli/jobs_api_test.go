@@ -128,3 +128,28 @@ func TestAdaptCLIAndAPI(t *testing.T) {
 	}
 	sameReports(t, "adapt", cli, api, func(*report.Adapt) {})
 }
+
+// TestPruneCLIAndAPI prunes with nnergy prune and as an API job, both
+// methods, with a fine-tune: the reports are equal.
+func TestPruneCLIAndAPI(t *testing.T) {
+	h := filepath.Join(t.TempDir(), "h.json")
+	code, _, stderr := runNnergy(t, "prune", "--model", "lenet5", "--data", "synthetic", "--method", "magnitude,energy-aware",
+		"--granularity", "filter", "--target", "energy=0.9,0.8", "--arch", "eyeriss-v2", "--eval-images", "100", "--calibration", "32",
+		"--density-images", "16", "--finetune-epochs", "1", "--limit", "200", "--batch", "32", "--seed", "2", "--workers", "1",
+		"--history", h, "--store", "none")
+	if code != 0 {
+		t.Fatalf("prune: exit %d: %s", code, stderr)
+	}
+	cli, err := os.ReadFile(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := apiJob(t, "/api/v1/jobs/prune", "application/json", `{"model": "lenet5", "data": "synthetic", "method": "magnitude,energy-aware",
+		"granularity": "filter", "target": "energy=0.9,0.8", "arch": "eyeriss-v2", "eval_images": 100, "calibration": 32,
+		"density_images": 16, "finetune_epochs": 1, "limit": 200, "batch": 32, "seed": 2, "workers": 1}`)
+	var p report.Prune
+	if err := json.Unmarshal(api, &p); err != nil || len(p.Runs) != 2 || len(p.Runs[1].Steps) < 2 {
+		t.Fatalf("API prune report: %v, %+v", err, p)
+	}
+	sameReports(t, "prune", cli, api, func(*report.Prune) {})
+}
