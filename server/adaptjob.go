@@ -84,18 +84,13 @@ func DefaultAdaptRequest() AdaptRequest {
 // startAdapt answers POST /api/v1/jobs/adapt as startEval does.
 func (s *Server) startAdapt(w http.ResponseWriter, r *http.Request) {
 	req := DefaultAdaptRequest()
-	model, code, err := readRequestInto(r, &req)
-	if err != nil {
-		writeError(w, code, err.Error())
+	a, ok := request(w, r, &req, resolveAdapt)
+	if !ok {
 		return
 	}
-	set, info, rinfo, err := resolveAdapt(&req, model)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	set := a.set
 	unit := report.ResourceUnit(set.Budget.Metric.String())
-	s.start(w, r, store.KindAdapt, rinfo, Progress{ResourceUnit: unit}, func(ctx context.Context, j *job) (any, error) {
+	s.start(w, r, store.KindAdapt, a.run, Progress{ResourceUnit: unit}, func(ctx context.Context, j *job) (any, error) {
 		set.OnIteration = func(it netadapt.Iteration, _ []netadapt.Proposal) {
 			j.update(func(p *Progress) {
 				acc := it.Accuracy
@@ -110,13 +105,20 @@ func (s *Server) startAdapt(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return report.NewAdapt(info, o.Result)
+		return report.NewAdapt(a.info, o.Result)
 	})
 }
 
-// resolveAdapt reads an adapt request: the setup, the report's
+// adaptJob is what an adapt request resolves to: the setup, the report's
 // description of the run and what the run records.
-func resolveAdapt(req *AdaptRequest, model []byte) (*netadapt.Setup, report.AdaptInfo, runInfo, error) {
+type adaptJob struct {
+	set  *netadapt.Setup
+	info report.AdaptInfo
+	run  runInfo
+}
+
+// resolveAdapt reads an adapt request.
+func resolveAdapt(req *AdaptRequest, model []byte) (*adaptJob, error) {
 	var info report.AdaptInfo
 	var rinfo runInfo
 	set := netadapt.DefaultSetup()
@@ -138,37 +140,31 @@ func resolveAdapt(req *AdaptRequest, model []byte) (*netadapt.Setup, report.Adap
 	set.InitReduction, set.Decay, set.ShortSteps, set.LongEpochs = req.InitReduction, req.Decay, req.ShortSteps, req.LongEpochs
 	set.Batch, set.LR, set.LongLR, set.Holdout, set.EvalImages = req.Batch, req.LR, req.LongLR, req.Holdout, req.EvalImages
 	set.MaxIterations, set.Workers, set.Seed = req.MaxIterations, max(req.Workers, 1), req.Seed
-	if cores := runtime.GOMAXPROCS(0); req.Workers > cores {
-		errs = append(errs, fmt.Errorf("workers %d: more than the server's %d cores", req.Workers, cores))
-	}
+	errs = append(errs, tooManyWorkers(req.Workers), set.Check(func(o string) string { return o }))
 	if err := errors.Join(errs...); err != nil {
-		return nil, info, rinfo, fmt.Errorf("server: adapt: %w", err)
+		return nil, fmt.Errorf("server: adapt: %w", err)
 	}
-	if err := set.Check(func(o string) string { return o }); err != nil {
-		return nil, info, rinfo, fmt.Errorf("server: adapt: %w", err)
+	if set.Measure == measure.ModelKind {
+		if set.Arch, err = archOf(presetOr(req.Arch, req.ArchYAML, defaultArch), req.ArchYAML); err != nil {
+			return nil, err
+		}
 	}
 	in, err := resolveNN(req.Model, model, req.Seed, req.Data)
 	if err != nil {
-		return nil, info, rinfo, err
+		return nil, err
 	}
 	set.Model, set.Train, set.Test = in.model, in.train, in.test
 	if err := set.Check(func(o string) string { return o }); err != nil {
-		return nil, info, rinfo, fmt.Errorf("server: adapt: %w", err)
+		return nil, fmt.Errorf("server: adapt: %w", err)
 	}
 	info = report.AdaptInfo{Model: in.name, Data: req.Data, Measurer: set.Measure.String()}
-	if set.Measure == measure.ModelKind {
-		if set.Arch, err = archOf(presetOr(req.Arch, req.ArchYAML, defaultArch), req.ArchYAML); err != nil {
-			return nil, info, rinfo, err
-		}
+	if set.Arch != nil {
 		info.Arch = set.Arch.Name
 		rinfo.arch = string(arch.Format(set.Arch))
 	}
-	if rinfo.digest, err = nn.Digest(set.Model); err != nil {
-		return nil, info, rinfo, err
-	}
-	rinfo.model = in.name
+	rinfo.model, rinfo.digest = in.name, in.digest
 	rinfo.command, rinfo.settings = flagsOf("adapt", req, in.name)
-	return &set, info, rinfo, nil
+	return &adaptJob{set: &set, info: info, run: rinfo}, nil
 }
 
 // presetOr returns preset, or def when neither preset nor text is given.
@@ -177,6 +173,22 @@ func presetOr(preset, text, def string) string {
 		return def
 	}
 	return preset
+}
+
+// request reads a job request onto req, which holds the defaults of the
+// fields it leaves out, and resolves it with its ONNX model (nil for
+// none); it writes the error and returns false when either fails.
+func request[T, J any](w http.ResponseWriter, r *http.Request, req *T, resolve func(*T, []byte) (*J, error)) (*J, bool) {
+	model, code, err := readRequestInto(r, req)
+	if err == nil {
+		var j *J
+		if j, err = resolve(req, model); err == nil {
+			return j, true
+		}
+		code = http.StatusBadRequest
+	}
+	writeError(w, code, err.Error())
+	return nil, false
 }
 
 // archOf returns the architecture of a request: a preset or arch YAML
@@ -194,9 +206,17 @@ func archOf(preset, text string) (*arch.Spec, error) {
 // nnInputs are the model and data of a prune or adapt request.
 type nnInputs struct {
 	model *nn.Model
-	// name is the zoo name, or onnx.
-	name        string
-	train, test *data.Set
+	// name is the zoo name, or onnx; digest the model's (nn.Digest).
+	name, digest string
+	train, test  *data.Set
+}
+
+// tooManyWorkers says why a job may not run n workers, or returns nil.
+func tooManyWorkers(n int) error {
+	if cores := runtime.GOMAXPROCS(0); n > cores {
+		return fmt.Errorf("workers %d: more than the server's %d cores", n, cores)
+	}
+	return nil
 }
 
 // resolveNN returns the model of a request (a zoo network initialised
@@ -218,6 +238,9 @@ func resolveNN(name string, model []byte, seed uint64, dataName string) (*nnInpu
 	default:
 		in.name = cmp.Or(name, defaultModel)
 		in.model, err = nnzoo.New(in.name, seed)
+	}
+	if err == nil {
+		in.digest, err = nn.Digest(in.model)
 	}
 	if err != nil {
 		return nil, err

@@ -62,8 +62,9 @@ func TestAdaptJob(t *testing.T) {
 	}
 }
 
-// TestAdaptJobONNX adapts a model uploaded as ONNX.
-func TestAdaptJobONNX(t *testing.T) {
+// lenetONNX returns LeNet-5 of the training engine as ONNX.
+func lenetONNX(t *testing.T) []byte {
+	t.Helper()
 	om, err := nnonnx.Export(nnzoo.LeNet5())
 	if err != nil {
 		t.Fatal(err)
@@ -72,8 +73,13 @@ func TestAdaptJobONNX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// TestAdaptJobONNX adapts a model uploaded as ONNX.
+func TestAdaptJobONNX(t *testing.T) {
 	f := newFixture(t, Config{})
-	body, ctype := multipartBody(t, smallAdapt, b)
+	body, ctype := multipartBody(t, smallAdapt, lenetONNX(t))
 	_, done := f.wait(f.startJob("/api/v1/jobs/adapt", ctype, body).ID)
 	var a report.Adapt
 	if done.Status != "done" || json.Unmarshal(done.Report, &a) != nil {
@@ -90,8 +96,14 @@ func TestAdaptJobCancel(t *testing.T) {
 	f := newFixture(t, Config{Jobs: 1})
 	long := strings.Replace(smallAdapt, `"macs=0.8"`, `"macs=0.05"`, 1)
 	long = strings.Replace(long, `"short_steps": 2`, `"short_steps": 40`, 1)
-	r := f.startJob("/api/v1/jobs/adapt", "application/json", long)
-	// Wait for the first iteration, then cancel.
+	f.cancelAfterFirstIteration("/api/v1/jobs/adapt", long)
+}
+
+// cancelAfterFirstIteration starts a job of body, waits for its first
+// iteration or step, cancels it and checks that it ends cancelled.
+func (f *fixture) cancelAfterFirstIteration(path, body string) {
+	f.t.Helper()
+	r := f.startJob(path, "application/json", body)
 	j := f.srv.job(r.ID, nil)
 	for j != nil {
 		p, changed := j.progress()
@@ -101,10 +113,22 @@ func TestAdaptJobCancel(t *testing.T) {
 		<-changed
 	}
 	if code, body := f.do("DELETE", fmt.Sprintf("/api/v1/jobs/%d", r.ID), "", nil); code != http.StatusAccepted {
-		t.Fatalf("cancel: %d %s", code, body)
+		f.t.Fatalf("cancel: %d %s", code, body)
 	}
 	if _, done := f.wait(r.ID); done.Status != "failed" || done.Error != "cancelled" {
-		t.Errorf("cancelled adapt job: %s %q, want failed, cancelled", done.Status, done.Error)
+		f.t.Errorf("cancelled job %s: %s %q, want failed, cancelled", path, done.Status, done.Error)
+	}
+}
+
+// wantError checks that a request is answered with code and an error
+// holding want.
+func (f *fixture) wantError(name, method, path, ctype, body string, code int, want string) {
+	f.t.Helper()
+	got, b := f.do(method, path, ctype, []byte(body))
+	var e Error
+	json.Unmarshal(b, &e)
+	if got != code || !strings.Contains(e.Error, want) {
+		f.t.Errorf("%s: %d %s, want %d containing %q", name, got, b, code, want)
 	}
 }
 
@@ -134,12 +158,7 @@ func badNNRequests(t *testing.T, f *fixture, path, good string) {
 		{"arch and arch yaml", "application/json", field(`"arch": "eyeriss", "arch_yaml": "name: x"`), 400, "exactly one of arch"},
 		{"too large", "application/json", field(`"arch_yaml": "` + strings.Repeat("#", 5000) + `"`), 413, "exceeds the limit"},
 	} {
-		code, body := f.do("POST", path, c.ctype, []byte(c.body))
-		var e Error
-		json.Unmarshal(body, &e)
-		if code != c.code || !strings.Contains(e.Error, c.want) {
-			t.Errorf("%s: %d %s, want %d containing %q", c.name, code, body, c.code, c.want)
-		}
+		f.wantError(c.name, "POST", path, c.ctype, c.body, c.code, c.want)
 	}
 }
 
@@ -158,11 +177,6 @@ func TestAdaptJobBadRequests(t *testing.T) {
 		{`{"data": "synthetic", "holdout": 6000}`, "holdout 6000 leaves no training images (the set has 6000)"},
 		{`{"data": "synthetic", "measure": "macs", "budget": "macs=0.5", "search": true}`, "search maps layers"},
 	} {
-		code, body := f.do("POST", "/api/v1/jobs/adapt", "application/json", []byte(c.body))
-		var e Error
-		json.Unmarshal(body, &e)
-		if code != http.StatusBadRequest || !strings.Contains(e.Error, c.want) {
-			t.Errorf("%s: %d %s, want 400 containing %q", c.body, code, body, c.want)
-		}
+		f.wantError(c.body, "POST", "/api/v1/jobs/adapt", "application/json", c.body, http.StatusBadRequest, c.want)
 	}
 }

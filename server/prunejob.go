@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"runtime"
 	"slices"
 	"strings"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
-	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/prune"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
@@ -64,17 +62,12 @@ func DefaultPruneRequest() PruneRequest {
 // startPrune answers POST /api/v1/jobs/prune as startEval does.
 func (s *Server) startPrune(w http.ResponseWriter, r *http.Request) {
 	req := DefaultPruneRequest()
-	model, code, err := readRequestInto(r, &req)
-	if err != nil {
-		writeError(w, code, err.Error())
+	pj, ok := request(w, r, &req, resolvePrune)
+	if !ok {
 		return
 	}
-	set, info, rinfo, err := resolvePrune(&req, model)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	s.start(w, r, store.KindPrune, rinfo, Progress{ResourceUnit: "pj"}, func(ctx context.Context, j *job) (any, error) {
+	set := pj.set
+	s.start(w, r, store.KindPrune, pj.run, Progress{ResourceUnit: "pj"}, func(ctx context.Context, j *job) (any, error) {
 		set.OnStep = func(_ prune.Method, st prune.Step) {
 			j.update(func(p *Progress) {
 				p.Iterations++
@@ -97,14 +90,20 @@ func (s *Server) startPrune(w http.ResponseWriter, r *http.Request) {
 			}
 			runs = append(runs, report.MethodResult{Method: m, Result: res})
 		}
-		return report.NewPrune(info, runs), nil
+		return report.NewPrune(pj.info, runs), nil
 	})
 }
 
-// resolvePrune reads a prune request: the setup, the report's description
-// of the run and what the run records.
-func resolvePrune(req *PruneRequest, model []byte) (*prune.Setup, report.PruneInfo, runInfo, error) {
-	var info report.PruneInfo
+// pruneJob is what a prune request resolves to: the setup, the report's
+// description of the run and what the run records.
+type pruneJob struct {
+	set  *prune.Setup
+	info report.PruneInfo
+	run  runInfo
+}
+
+// resolvePrune reads a prune request.
+func resolvePrune(req *PruneRequest, model []byte) (*pruneJob, error) {
 	var rinfo runInfo
 	set := prune.DefaultSetup()
 	set.Methods = nil
@@ -127,31 +126,22 @@ func resolvePrune(req *PruneRequest, model []byte) (*prune.Setup, report.PruneIn
 	if set.Dataflow, err = dataflow.ParseDataflow(req.Dataflow); err != nil {
 		errs = append(errs, fmt.Errorf("dataflow %q: want %s", req.Dataflow, dataflow.Choices()))
 	}
-	if cores := runtime.GOMAXPROCS(0); req.Workers > cores {
-		errs = append(errs, fmt.Errorf("workers %d: more than the server's %d cores", req.Workers, cores))
-	}
 	set.PerLayer, set.Increment, set.Tolerance, set.Search, set.MaxEvals = req.PerLayer, req.Increment, req.Tolerance, req.Search, req.MaxEvals
 	set.Calibration, set.DensityImages, set.EvalImages, set.FinetuneEpochs = req.Calibration, req.DensityImages, req.EvalImages, req.FinetuneEpochs
 	set.Limit, set.Batch, set.LR, set.Workers, set.Seed = req.Limit, req.Batch, req.LR, max(req.Workers, 1), req.Seed
-	if err := set.Check(func(o string) string { return o }); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, tooManyWorkers(req.Workers), set.Check(func(o string) string { return o }))
 	if err := errors.Join(errs...); err != nil {
-		return nil, info, rinfo, fmt.Errorf("server: prune: %w", err)
+		return nil, fmt.Errorf("server: prune: %w", err)
+	}
+	if set.Arch, err = archOf(presetOr(req.Arch, req.ArchYAML, defaultArch), req.ArchYAML); err != nil {
+		return nil, err
 	}
 	in, err := resolveNN(req.Model, model, req.Seed, req.Data)
 	if err != nil {
-		return nil, info, rinfo, err
+		return nil, err
 	}
 	set.Model, set.Train, set.Test = in.model, in.train, in.test
-	if set.Arch, err = archOf(presetOr(req.Arch, req.ArchYAML, defaultArch), req.ArchYAML); err != nil {
-		return nil, info, rinfo, err
-	}
-	if rinfo.digest, err = nn.Digest(set.Model); err != nil {
-		return nil, info, rinfo, err
-	}
-	info = report.NewPruneInfo(in.name, req.Data, &set)
-	rinfo.model, rinfo.arch = in.name, string(arch.Format(set.Arch))
+	rinfo.model, rinfo.digest, rinfo.arch = in.name, in.digest, string(arch.Format(set.Arch))
 	rinfo.command, rinfo.settings = flagsOf("prune", req, in.name)
-	return &set, info, rinfo, nil
+	return &pruneJob{set: &set, info: report.NewPruneInfo(in.name, req.Data, &set), run: rinfo}, nil
 }

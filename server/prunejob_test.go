@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,21 +48,7 @@ func TestPruneJobCancel(t *testing.T) {
 	f := newFixture(t, Config{Jobs: 1})
 	long := strings.Replace(smallPrune, `"sparsity=0.3"`, `"sparsity=0.95"`, 1)
 	long = strings.Replace(long, `"finetune_epochs": 0`, `"finetune_epochs": 20`, 1)
-	r := f.startJob("/api/v1/jobs/prune", "application/json", long)
-	j := f.srv.job(r.ID, nil)
-	for j != nil {
-		p, changed := j.progress()
-		if p.Iterations >= 1 || changed == nil {
-			break
-		}
-		<-changed
-	}
-	if code, body := f.do("DELETE", fmt.Sprintf("/api/v1/jobs/%d", r.ID), "", nil); code != http.StatusAccepted {
-		t.Fatalf("cancel: %d %s", code, body)
-	}
-	if _, done := f.wait(r.ID); done.Status != "failed" || done.Error != "cancelled" {
-		t.Errorf("cancelled prune job: %s %q, want failed, cancelled", done.Status, done.Error)
-	}
+	f.cancelAfterFirstIteration("/api/v1/jobs/prune", long)
 }
 
 func TestPruneJobBadRequests(t *testing.T) {
@@ -78,11 +63,6 @@ func TestPruneJobBadRequests(t *testing.T) {
 		{`{"data": "synthetic", "calibration": 0, "lr": -1}`, "calibration 0: want at least 1\nlr and tolerance must be positive"},
 		{`{"data": "synthetic", "max_evals": 0}`, "max_evals 0"},
 	} {
-		code, body := f.do("POST", "/api/v1/jobs/prune", "application/json", []byte(c.body))
-		var e Error
-		json.Unmarshal(body, &e)
-		if code != http.StatusBadRequest || !strings.Contains(e.Error, c.want) {
-			t.Errorf("%s: %d %s, want 400 containing %q", c.body, code, body, c.want)
-		}
+		f.wantError(c.body, "POST", "/api/v1/jobs/prune", "application/json", c.body, http.StatusBadRequest, c.want)
 	}
 }

@@ -36,22 +36,14 @@ const sweepYAML = "sweep_yaml"
 // keeps the sweep's points and layer searches, so that a sweep sent again
 // resumes where an earlier one stopped (as nnergy sweep --store does).
 func (s *Server) startSweep(w http.ResponseWriter, r *http.Request) {
-	req, model, code, err := readRequest[SweepRequest](r)
-	if err == nil && model != nil {
-		code, err = http.StatusBadRequest, fmt.Errorf("server: a sweep job takes no ONNX model (its networks are zoo names)")
-	}
-	if err != nil {
-		writeError(w, code, err.Error())
+	sj, ok := request(w, r, new(SweepRequest), resolveSweep)
+	if !ok {
 		return
 	}
-	sw, o, objs, in, err := resolveSweep(req)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	sw, o := sj.sweep, sj.options
 	o.Store = s.cfg.Store.Sweep()
 	points := len(o.Shard.Indices(len(sw.Points), sw.ShardSeed))
-	s.start(w, r, store.KindSweep, in, Progress{Points: points}, func(ctx context.Context, j *job) (any, error) {
+	s.start(w, r, store.KindSweep, sj.run, Progress{Points: points}, func(ctx context.Context, j *job) (any, error) {
 		o.Progress = func(done, total int, _ *sweep.PointResult) {
 			j.update(func(p *Progress) { p.PointsDone, p.Points = done, total })
 		}
@@ -62,43 +54,53 @@ func (s *Server) startSweep(w http.ResponseWriter, r *http.Request) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return report.NewSweep(res, objs)
+		return report.NewSweep(res, sj.objectives)
 	})
 }
 
-// resolveSweep reads a sweep request: the sweep, how to run it, the Pareto
-// objectives and what its run records.
-func resolveSweep(req *SweepRequest) (*sweep.Sweep, sweep.Options, []sweep.Objective, runInfo, error) {
+// sweepJob is what a sweep request resolves to: the sweep, how to run it,
+// the Pareto objectives and what its run records.
+type sweepJob struct {
+	sweep      *sweep.Sweep
+	options    sweep.Options
+	objectives []sweep.Objective
+	run        runInfo
+}
+
+// resolveSweep reads a sweep request.
+func resolveSweep(req *SweepRequest, model []byte) (*sweepJob, error) {
 	var o sweep.Options
 	var objs []sweep.Objective
-	var in runInfo
+	if model != nil {
+		return nil, fmt.Errorf("server: a sweep job takes no ONNX model (its networks are zoo names)")
+	}
 	if req.SweepYAML == "" {
-		return nil, o, nil, in, fmt.Errorf("server: sweep_yaml is required: a sweep file (docs/format/sweep.md)")
+		return nil, fmt.Errorf("server: sweep_yaml is required: a sweep file (docs/format/sweep.md)")
 	}
 	var err error
 	if req.Shard != "" {
 		if o.Shard, err = sweep.ParseShard(req.Shard); err != nil {
-			return nil, o, nil, in, fmt.Errorf("server: shard: %s", strings.TrimPrefix(err.Error(), "sweep: "))
+			return nil, fmt.Errorf("server: shard: %s", strings.TrimPrefix(err.Error(), "sweep: "))
 		}
 	}
 	if req.Pareto != "" {
 		if objs, err = sweep.ParseObjectives(req.Pareto); err != nil {
-			return nil, o, nil, in, fmt.Errorf("server: pareto: %s", strings.TrimPrefix(err.Error(), "sweep: "))
+			return nil, fmt.Errorf("server: pareto: %s", strings.TrimPrefix(err.Error(), "sweep: "))
 		}
 	}
 	if req.Workers < 0 {
-		return nil, o, nil, in, fmt.Errorf("server: workers %d is negative", req.Workers)
+		return nil, fmt.Errorf("server: workers %d is negative", req.Workers)
 	}
 	o.Workers = max(req.Workers, 1)
 	sw, err := sweep.ParseNoFiles(sweepYAML, []byte(req.SweepYAML))
 	if err != nil {
-		return nil, o, nil, in, err
+		return nil, err
 	}
 	if cores, n := runtime.GOMAXPROCS(0), o.Workers*sw.Mapper.Search.Workers; n > cores {
-		return nil, o, nil, in, fmt.Errorf("server: workers %d x the sweep's mapper.workers %d = %d goroutines, more than the server's %d cores",
+		return nil, fmt.Errorf("server: workers %d x the sweep's mapper.workers %d = %d goroutines, more than the server's %d cores",
 			o.Workers, sw.Mapper.Search.Workers, n, cores)
 	}
-	in = runInfo{command: []string{"nnergy", "sweep", sweepYAML, "--workers", strconv.Itoa(o.Workers)},
+	in := runInfo{command: []string{"nnergy", "sweep", sweepYAML, "--workers", strconv.Itoa(o.Workers)},
 		arch: string(arch.Format(sw.Arch)), model: sw.Models(), digest: sw.RunKey(),
 		settings: map[string]string{"workers": strconv.Itoa(o.Workers), "shard": req.Shard, "pareto": req.Pareto}}
 	if req.Shard != "" {
@@ -107,5 +109,5 @@ func resolveSweep(req *SweepRequest) (*sweep.Sweep, sweep.Options, []sweep.Objec
 	if req.Pareto != "" {
 		in.command = append(in.command, "--pareto", req.Pareto)
 	}
-	return sw, o, objs, in, nil
+	return &sweepJob{sweep: sw, options: o, objectives: objs, run: in}, nil
 }

@@ -22,9 +22,9 @@ parameters:
   - {name: glb, key: levels.GLB.size_words, values: [16384, 32768, 65536]}
 `
 
-// sweepJob starts a sweep job of req and returns its progress events and
+// runSweepJob starts a sweep job of req and returns its progress events and
 // its finished run; the job waits until the event stream is open.
-func sweepJob(t *testing.T, f *fixture, req any) ([]Progress, *report.Run) {
+func runSweepJob(t *testing.T, f *fixture, req any) ([]Progress, *report.Run) {
 	t.Helper()
 	b, err := json.Marshal(req)
 	if err != nil {
@@ -46,7 +46,7 @@ func sweepJob(t *testing.T, f *fixture, req any) ([]Progress, *report.Run) {
 func TestSweepJob(t *testing.T) {
 	f := newFixture(t, Config{Jobs: 1})
 	req := SweepRequest{SweepYAML: testSweep, Pareto: "energy,latency"}
-	ps, run := sweepJob(t, f, req)
+	ps, run := runSweepJob(t, f, req)
 	if run.Status != "done" {
 		t.Fatalf("sweep job: %s %q", run.Status, run.Error)
 	}
@@ -82,7 +82,7 @@ func TestSweepJob(t *testing.T) {
 
 	// The store keeps the points: the same sweep again takes them all from
 	// it, with the same figures.
-	_, again := sweepJob(t, f, req)
+	_, again := runSweepJob(t, f, req)
 	var rep2 report.Sweep
 	if again.Status != "done" || json.Unmarshal(again.Report, &rep2) != nil {
 		t.Fatalf("second sweep job: %s %q", again.Status, again.Error)
@@ -97,7 +97,7 @@ func TestSweepJob(t *testing.T) {
 	}
 
 	// A shard evaluates its part of the points.
-	_, part := sweepJob(t, f, SweepRequest{SweepYAML: testSweep, Shard: "1/2"})
+	_, part := runSweepJob(t, f, SweepRequest{SweepYAML: testSweep, Shard: "1/2"})
 	var rep3 report.Sweep
 	if part.Status != "done" || json.Unmarshal(part.Report, &rep3) != nil {
 		t.Fatalf("shard job: %s %q", part.Status, part.Error)
@@ -133,12 +133,7 @@ func TestSweepJobBadRequests(t *testing.T) {
 		{"onnx part", onnxType, onnxBody, 400, "takes no ONNX model"},
 		{"too large", "application/json", yamlReq(testSweep + "# " + strings.Repeat("x", 5000) + "\n"), 413, "exceeds the limit"},
 	} {
-		code, body := f.do("POST", "/api/v1/jobs/sweep", c.ctype, []byte(c.body))
-		var e Error
-		json.Unmarshal(body, &e)
-		if code != c.code || !strings.Contains(e.Error, c.want) {
-			t.Errorf("%s: %d %s, want %d containing %q", c.name, code, body, c.code, c.want)
-		}
+		f.wantError(c.name, "POST", "/api/v1/jobs/sweep", c.ctype, c.body, c.code, c.want)
 	}
 }
 
