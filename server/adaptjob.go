@@ -187,7 +187,7 @@ func request[T, J any](w http.ResponseWriter, r *http.Request, req *T, resolve f
 		}
 		code = http.StatusBadRequest
 	}
-	writeError(w, code, err.Error())
+	writeError(w, code, errorText(err))
 	return nil, false
 }
 

@@ -11,12 +11,14 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
+	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/onnx"
 	"github.com/nnergy/nnergy/report"
@@ -168,6 +170,14 @@ func readRequestInto[T any](r *http.Request, req *T) ([]byte, int, error) {
 	return model, 0, nil
 }
 
+// errorText is err as the command line prints it: every error of a list
+// of spec errors, one a line.
+func errorText(err error) string {
+	var b strings.Builder
+	yamlspec.PrintError(&b, "", err)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 // bodyStatus is 413 for a body over the limit, else 400.
 func bodyStatus(err error) int {
 	var mb *http.MaxBytesError
@@ -306,7 +316,7 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := resolve(req, model)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, errorText(err))
 		return
 	}
 	m := in.cost

@@ -48,7 +48,7 @@ func (s *Server) startMap(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("server: layer is required")
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, errorText(err))
 		return
 	}
 	set := mapper.Settings{Algorithm: "auto", MaxEvaluations: 200000, Seed: 1, Workers: 1}

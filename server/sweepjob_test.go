@@ -124,6 +124,9 @@ func TestSweepJobBadRequests(t *testing.T) {
 		{"unknown key", "application/json", yamlReq(testSweep + "extra: 1\n"), 400, "sweep_yaml:8:1: extra: unknown key"},
 		{"arch file", "application/json", yamlReq(strings.Replace(testSweep, "arch: eyeriss", "arch: /etc/arch.yaml", 1)), 400, `sweep_yaml:3:7: arch: "/etc/arch.yaml" is not a preset`},
 		{"network file", "application/json", yamlReq(strings.Replace(testSweep, "[lenet5]", "[../../etc/passwd]", 1)), 400, "sweep_yaml:4:12: networks[0]: \"../../etc/passwd\" names a file"},
+		{"every error", "application/json", yamlReq(strings.Replace(strings.Replace(testSweep, "[lenet5]", "[w.yaml]", 1), "arch: eyeriss", "arch: a.yaml", 1)), 400,
+			"sweep_yaml:3:7: arch: \"a.yaml\" is not a preset (edge-npu, eyeriss, eyeriss-v2, systolic, systolic-16); a sweep sent over the network names no files\n" +
+				"sweep_yaml:4:12: networks[0]: \"w.yaml\" names a file"},
 		{"unknown zoo model", "application/json", yamlReq(strings.Replace(testSweep, "[lenet5]", "[lenet9]", 1)), 400, `networks[0]: zoo: unknown model "lenet9"`},
 		{"bad shard", "application/json", yamlReq(testSweep, `, "shard": "3/2"`), 400, "server: shard:"},
 		{"bad pareto", "application/json", yamlReq(testSweep, `, "pareto": "joy"`), 400, "server: pareto:"},
