@@ -71,7 +71,7 @@
 //	report            the versioned reports every command emits, and their schema
 //	page              reports as self-contained HTML pages (tables, inline SVG charts, loop nests); the adapt and prune plots; the web UI's pages and script
 //	store             recorded runs, content-addressed results and run items: SQLite or PostgreSQL
-//	server            the HTTP API and the web UI: runs of the store, evaluation jobs in a bounded queue
+//	server            the HTTP API and the web UI: runs of the store; eval, map, sweep, prune and adapt jobs in a bounded queue
 //	internal/cli      every subcommand and its flags
 //	cmd/nnergy        the binary
 package nnergy

@@ -3,7 +3,9 @@ package nn
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -440,4 +442,14 @@ func layerFromFile(fn fileNode) (Layer, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", fn.Kind)
+}
+
+// Digest returns the hex SHA-256 of m as Save writes it: its graph and
+// weights. Runs record it to tell models apart.
+func Digest(m *Model) (string, error) {
+	h := sha256.New()
+	if err := Save(h, m); err != nil {
+		return "", fmt.Errorf("nn: digest of the model: %v", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -84,6 +84,17 @@ type PruneInfo struct {
 	Targets                     []prune.Target
 }
 
+// NewPruneInfo describes a pruning run of s, of the model and data set so
+// named: its architecture, mapping, granularity and targets.
+func NewPruneInfo(model, data string, s *prune.Setup) PruneInfo {
+	src := SourceBuilder
+	if s.Search {
+		src = SourceMapper
+	}
+	return PruneInfo{Model: model, Data: data, Arch: s.Arch.Name, Dataflow: s.Dataflow.String(), MappingSource: src,
+		Granularity: s.Granularity, Targets: append(append([]prune.Target(nil), s.Milestones...), s.Target)}
+}
+
 // MethodResult is the result of one pruning method.
 type MethodResult struct {
 	Method prune.Method
@@ -212,6 +223,10 @@ type AdaptInfo struct {
 }
 
 var resourceUnits = map[string]string{"energy": "pj", "latency": "seconds", "edp": "pj_seconds", "macs": "macs", "params": "params"}
+
+// ResourceUnit is the resource_unit of an adapt report whose metric is
+// metric (energy, latency, edp, macs, params); "" for another.
+func ResourceUnit(metric string) string { return resourceUnits[metric] }
 
 // NewAdapt returns the history of res.
 func NewAdapt(info AdaptInfo, res *netadapt.Result) (*Adapt, error) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,12 +11,14 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
+	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/onnx"
 	"github.com/nnergy/nnergy/report"
@@ -51,36 +54,52 @@ type job struct {
 	cancelled bool
 
 	mu sync.Mutex
-	// done and total count the unique layer shapes mapped; evaluated the
-	// mappings a search evaluated.
-	done, total int
-	evaluated   int64
+	// p is the progress so far (its ID unset).
+	p Progress
 	// changed is closed and replaced on every change of progress.
 	changed chan struct{}
 }
 
 // Progress is the data of a progress event of GET /api/v1/jobs/{id}/events.
+// Eval and map jobs count shapes; a sweep job counts points; prune and
+// adapt jobs count steps and iterations, with the figures of the last.
 type Progress struct {
 	ID int64 `json:"id"`
-	// ShapesDone of Shapes unique layer shapes are mapped.
+	// ShapesDone of Shapes unique layer shapes are mapped (0 of 0 for jobs
+	// other than eval and map).
 	ShapesDone int `json:"shapes_done"`
 	Shapes     int `json:"shapes"`
 	// Evaluated counts the mappings a map job's search has evaluated.
 	Evaluated int64 `json:"evaluated,omitempty"`
+	// PointsDone of Points design points of a sweep job are evaluated.
+	PointsDone int `json:"points_done,omitempty"`
+	Points     int `json:"points,omitempty"`
+	// Iterations counts the NetAdapt iterations (adapt) or pruning steps
+	// (prune) done; the fields below are those of the last one.
+	Iterations int `json:"iterations,omitempty"`
+	// Accuracy is the held-out (adapt) or test (prune) accuracy, 0..1;
+	// absent when the step was not scored.
+	Accuracy *float64 `json:"accuracy,omitempty"`
+	// Resource is the adapt job's resource, in ResourceUnit (as the adapt
+	// report's resource_unit), or the prune job's modelled energy in pJ.
+	Resource     float64 `json:"resource,omitempty"`
+	ResourceUnit string  `json:"resource_unit,omitempty"`
 }
 
 func (j *job) progress() (Progress, <-chan struct{}) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return Progress{ID: j.id, ShapesDone: j.done, Shapes: j.total, Evaluated: j.evaluated}, j.changed
+	p := j.p
+	p.ID = j.id
+	return p, j.changed
 }
 
-func (j *job) step() { j.update(func() { j.done++ }) }
+func (j *job) step() { j.update(func(p *Progress) { p.ShapesDone++ }) }
 
 // update changes the progress with f.
-func (j *job) update(f func()) {
+func (j *job) update(f func(*Progress)) {
 	j.mu.Lock()
-	f()
+	f(&j.p)
 	close(j.changed)
 	j.changed = make(chan struct{})
 	j.mu.Unlock()
@@ -95,20 +114,28 @@ const (
 // readRequest reads a job request: a JSON body, or a multipart form with
 // the JSON in part "request" and the ONNX model in part "onnx".
 func readRequest[T any](r *http.Request) (*T, []byte, int, error) {
+	req := new(T)
+	model, code, err := readRequestInto(r, req)
+	return req, model, code, err
+}
+
+// readRequestInto is readRequest decoding onto req, whose fields hold
+// the defaults of those the request leaves out.
+func readRequestInto[T any](r *http.Request, req *T) ([]byte, int, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", r.Header.Get("Content-Type"))
+		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", r.Header.Get("Content-Type"))
 	}
 	var body, model []byte
 	switch ct {
 	case "application/json":
 		if body, err = io.ReadAll(r.Body); err != nil {
-			return nil, nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
+			return nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
 		}
 	case "multipart/form-data":
 		mr, err := r.MultipartReader()
 		if err != nil {
-			return nil, nil, http.StatusBadRequest, fmt.Errorf("server: %v", err)
+			return nil, http.StatusBadRequest, fmt.Errorf("server: %v", err)
 		}
 		for {
 			p, err := mr.NextPart()
@@ -116,11 +143,11 @@ func readRequest[T any](r *http.Request) (*T, []byte, int, error) {
 				break
 			}
 			if err != nil {
-				return nil, nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
+				return nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
 			}
 			b, err := io.ReadAll(p)
 			if err != nil {
-				return nil, nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
+				return nil, bodyStatus(err), fmt.Errorf("server: reading the request: %v", err)
 			}
 			switch p.FormName() {
 			case RequestPart:
@@ -128,20 +155,27 @@ func readRequest[T any](r *http.Request) (*T, []byte, int, error) {
 			case ONNXPart:
 				model = b
 			default:
-				return nil, nil, http.StatusBadRequest, fmt.Errorf("server: unknown part %q (want %s and %s)", p.FormName(), RequestPart, ONNXPart)
+				return nil, http.StatusBadRequest, fmt.Errorf("server: unknown part %q (want %s and %s)", p.FormName(), RequestPart, ONNXPart)
 			}
 		}
 		if body == nil {
 			body = []byte("{}")
 		}
 	default:
-		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", ct)
+		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("server: Content-Type %q: want application/json or multipart/form-data", ct)
 	}
-	req, err := decodeJSON[T](body)
-	if err != nil {
-		return nil, nil, http.StatusBadRequest, err
+	if err := decodeJSON(body, req); err != nil {
+		return nil, http.StatusBadRequest, err
 	}
-	return req, model, 0, nil
+	return model, 0, nil
+}
+
+// errorText is err as the command line prints it: every error of a list
+// of spec errors, one a line.
+func errorText(err error) string {
+	var b strings.Builder
+	yamlspec.PrintError(&b, "", err)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // bodyStatus is 413 for a body over the limit, else 400.
@@ -153,31 +187,30 @@ func bodyStatus(err error) int {
 	return http.StatusBadRequest
 }
 
-// decodeJSON reads an EvalRequest strictly: unknown fields and trailing
-// data are errors naming their offset.
-func decodeJSON[T any](b []byte) (*T, error) {
+// decodeJSON reads a request onto req strictly: unknown fields and
+// trailing data are errors naming their offset.
+func decodeJSON[T any](b []byte, req *T) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
-	var req T
-	if err := d.Decode(&req); err != nil {
+	if err := d.Decode(req); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
 			line, col := lineCol(b, se.Offset)
-			return nil, fmt.Errorf("server: request:%d:%d: %v", line, col, se)
+			return fmt.Errorf("server: request:%d:%d: %v", line, col, se)
 		case errors.As(err, &te):
 			line, col := lineCol(b, te.Offset)
-			return nil, fmt.Errorf("server: request:%d:%d: %s: want %s, got %s", line, col, te.Field, te.Type, te.Value)
+			return fmt.Errorf("server: request:%d:%d: %s: want %s, got %s", line, col, te.Field, te.Type, te.Value)
 		}
 		line, col := lineCol(b, d.InputOffset())
-		return nil, fmt.Errorf("server: request:%d:%d: %v", line, col, err)
+		return fmt.Errorf("server: request:%d:%d: %v", line, col, err)
 	}
 	if d.More() {
 		line, col := lineCol(b, d.InputOffset())
-		return nil, fmt.Errorf("server: request:%d:%d: data after the JSON object", line, col)
+		return fmt.Errorf("server: request:%d:%d: data after the JSON object", line, col)
 	}
-	return &req, nil
+	return nil
 }
 
 // lineCol returns the line and column (from 1) of byte offset off in b.
@@ -188,17 +221,24 @@ func lineCol(b []byte, off int64) (int, int) {
 	return line, col
 }
 
-// evalInputs are what an eval request resolves to.
-type evalInputs struct {
-	spec    *arch.Spec
-	cost    *cost.Model
-	net     *workload.Network
-	df      dataflow.Dataflow
+// runInfo is what a job's run records besides its report.
+type runInfo struct {
+	// command is the command line that does what the job does.
 	command []string
-	model   string
-	digest  string
+	// arch is the canonical YAML of the architectures.
+	arch          string
+	model, digest string
 	// settings are the run's settings, as flags with their values.
 	settings map[string]string
+}
+
+// evalInputs are what an eval request resolves to.
+type evalInputs struct {
+	runInfo
+	spec *arch.Spec
+	cost *cost.Model
+	net  *workload.Network
+	df   dataflow.Dataflow
 }
 
 // resolve builds the inputs of req and an ONNX model (nil for none), with
@@ -207,19 +247,10 @@ func resolve(req *EvalRequest, model []byte) (*evalInputs, error) {
 	var in evalInputs
 	cmd := []string{"nnergy", "eval"}
 	var err error
-	switch {
-	case (req.Arch == "") == (req.ArchYAML == ""):
-		return nil, errors.New("server: give exactly one of arch (a preset name) and arch_yaml")
-	case req.Arch != "":
-		in.spec, err = arch.Preset(req.Arch)
-		cmd = append(cmd, "--arch", req.Arch)
-	default:
-		in.spec, err = arch.Parse("arch_yaml", []byte(req.ArchYAML))
-		cmd = append(cmd, "--arch", "arch_yaml")
-	}
-	if err != nil {
+	if in.spec, err = archOf(req.Arch, req.ArchYAML); err != nil {
 		return nil, err
 	}
+	cmd = append(cmd, "--arch", cmp.Or(req.Arch, "arch_yaml"))
 	if req.Batch < 0 {
 		return nil, fmt.Errorf("server: batch %d is negative", req.Batch)
 	}
@@ -271,6 +302,7 @@ func resolve(req *EvalRequest, model []byte) (*evalInputs, error) {
 	if in.cost, err = cost.New(in.spec); err != nil {
 		return nil, err
 	}
+	in.arch = string(arch.Format(in.spec))
 	return &in, nil
 }
 
@@ -284,7 +316,7 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := resolve(req, model)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, errorText(err))
 		return
 	}
 	m := in.cost
@@ -292,7 +324,7 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 	for _, l := range in.net.Layers {
 		shapes[l.Key()] = true
 	}
-	s.start(w, r, store.KindEval, in, len(shapes), func(ctx context.Context, j *job) (any, error) {
+	s.start(w, r, store.KindEval, in.runInfo, Progress{Shapes: len(shapes)}, func(ctx context.Context, j *job) (any, error) {
 		inner := explore.DataflowMapper(m, in.df)
 		mapFn := func(ctx context.Context, l *workload.Layer) (*mapping.Mapping, error) {
 			if err := ctx.Err(); err != nil {
@@ -313,9 +345,10 @@ func (s *Server) startEval(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// start admits a job of kind on inputs in, recorded as a run, that work
-// does, and answers 202 with the run (429 when the queue is full).
-func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, in *evalInputs, total int, work func(context.Context, *job) (any, error)) {
+// start admits a job of kind, recorded as a run with in, that work does
+// from progress p, and answers 202 with the run (429 when the queue is
+// full).
+func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, in runInfo, p Progress, work func(context.Context, *job) (any, error)) {
 	select {
 	case s.slots <- struct{}{}:
 	default:
@@ -323,7 +356,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, 
 		return
 	}
 	settings, _ := json.Marshal(in.settings)
-	run := store.Run{Kind: kind, Version: store.BuildVersion(), Command: in.command, Arch: string(arch.Format(in.spec)),
+	run := store.Run{Kind: kind, Version: store.BuildVersion(), Command: in.command, Arch: in.arch,
 		Workload: in.model, WorkloadDigest: in.digest, Settings: settings}
 	s.mu.Lock()
 	closed := s.closed
@@ -343,7 +376,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, kind store.Kind, 
 		return
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	j := &job{id: run.ID, cancel: cancel, total: total, changed: make(chan struct{})}
+	j := &job{id: run.ID, cancel: cancel, p: p, changed: make(chan struct{})}
 	s.mu.Lock()
 	s.jobs[run.ID] = j
 	s.mu.Unlock()

@@ -48,7 +48,7 @@ func (s *Server) startMap(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("server: layer is required")
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, errorText(err))
 		return
 	}
 	set := mapper.Settings{Algorithm: "auto", MaxEvaluations: 200000, Seed: 1, Workers: 1}
@@ -108,8 +108,8 @@ func (s *Server) startMap(w http.ResponseWriter, r *http.Request) {
 		"max-evals": strconv.FormatInt(set.MaxEvaluations, 10), "seed": strconv.FormatUint(set.Seed, 10), "workers": "1"} {
 		in.settings[k] = v
 	}
-	s.start(w, r, store.KindMap, in, 1, func(ctx context.Context, j *job) (any, error) {
-		set.Progress = func(st mapper.Stats) { j.update(func() { j.evaluated = st.Evaluated }) }
+	s.start(w, r, store.KindMap, in.runInfo, Progress{Shapes: 1}, func(ctx context.Context, j *job) (any, error) {
+		set.Progress = func(st mapper.Stats) { j.update(func(p *Progress) { p.Evaluated = st.Evaluated }) }
 		bestMap, st, err := mapper.Search(ctx, space, m, set)
 		if err != nil {
 			return nil, fmt.Errorf("%w for layer %q (%v)", err, l.Name, st)
@@ -117,7 +117,7 @@ func (s *Server) startMap(w http.ResponseWriter, r *http.Request) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		j.update(func() { j.done, j.evaluated = 1, st.Evaluated })
+		j.update(func(p *Progress) { p.ShapesDone, p.Evaluated = 1, st.Evaluated })
 		return report.NewMap(m, l, df, set.Objective, &bestMap, st)
 	})
 }

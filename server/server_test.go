@@ -17,9 +17,6 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	nnonnx "github.com/nnergy/nnergy/nn/onnx"
-	nnzoo "github.com/nnergy/nnergy/nn/zoo"
-	"github.com/nnergy/nnergy/onnx"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
 	"github.com/nnergy/nnergy/workload"
@@ -335,16 +332,8 @@ func TestMapJob(t *testing.T) {
 
 // TestONNXUpload evaluates a model uploaded as ONNX in a multipart body.
 func TestONNXUpload(t *testing.T) {
-	om, err := nnonnx.Export(nnzoo.LeNet5())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := onnx.Marshal(om)
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := newFixture(t, Config{})
-	body, ctype := multipartBody(t, `{"arch": "eyeriss", "batch": 3}`, b)
+	body, ctype := multipartBody(t, `{"arch": "eyeriss", "batch": 3}`, lenetONNX(t))
 	code, resp := f.do("POST", "/api/v1/jobs/eval", ctype, []byte(body))
 	var r report.Run
 	if code != http.StatusAccepted || json.Unmarshal(resp, &r) != nil {

@@ -131,6 +131,18 @@ func (s *Sweep) Names() []string {
 	return out
 }
 
+// Models names the sweep's networks, comma-separated in their order, for
+// its run record.
+func (s *Sweep) Models() string {
+	var names []string
+	for _, w := range s.Workloads {
+		if len(names) == 0 || names[len(names)-1] != w.Model {
+			names = append(names, w.Model)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
 // Label returns name=value for every parameter of p, space-separated.
 func (s *Sweep) Label(p *Point) string {
 	var parts []string

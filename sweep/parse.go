@@ -17,6 +17,7 @@ import (
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/workload"
 	"github.com/nnergy/nnergy/workload/load"
+	"github.com/nnergy/nnergy/workload/zoo"
 )
 
 // Limits of a sweep.
@@ -175,12 +176,24 @@ func Load(path string) (*Sweep, error) {
 // and expands the design points. The error, if any, is a
 // yamlspec.ErrorList with every problem of the first step that failed.
 func Parse(file string, data []byte) (*Sweep, error) {
+	return parse(file, data, false)
+}
+
+// ParseNoFiles reads a sweep as Parse does, but one that names a file is an
+// error: its base architecture must be a preset and its networks zoo
+// names. Nothing it does reaches the file system, so it reads sweeps that
+// come from the network (the HTTP API); name names the input in errors.
+func ParseNoFiles(name string, data []byte) (*Sweep, error) {
+	return parse(name, data, true)
+}
+
+func parse(file string, data []byte, noFiles bool) (*Sweep, error) {
 	var f fileYAML
 	doc, err := yamlspec.Decode(file, data, &f)
 	if err != nil {
 		return nil, err
 	}
-	v := &validator{d: doc, dir: filepath.Dir(file), s: &Sweep{File: file, Name: f.Name, Description: f.Description, ArchRef: f.Arch}}
+	v := &validator{d: doc, dir: filepath.Dir(file), noFiles: noFiles, s: &Sweep{File: file, Name: f.Name, Description: f.Description, ArchRef: f.Arch}}
 	v.validate(&f)
 	if err := doc.Err(); err != nil {
 		return nil, err
@@ -194,7 +207,9 @@ func Parse(file string, data []byte) (*Sweep, error) {
 type validator struct {
 	d   *yamlspec.Doc
 	dir string
-	s   *Sweep
+	// noFiles refuses references to files (ParseNoFiles).
+	noFiles bool
+	s       *Sweep
 	// names maps parameter and derived names to their slot and path.
 	names map[string]nameInfo
 	// keys maps each key set to the path that sets it.
@@ -281,6 +296,9 @@ func (v *validator) arch(ref string) {
 	if slices.Contains(arch.Presets(), ref) {
 		data, err = arch.PresetYAML(ref)
 		file = presetFile(ref)
+	} else if v.noFiles {
+		d.Errorf("arch", "%q is not a preset (%s); a sweep sent over the network names no files", ref, strings.Join(arch.Presets(), ", "))
+		return
 	} else {
 		file = v.path(ref)
 		data, err = os.ReadFile(file)
@@ -479,12 +497,16 @@ func (v *validator) workloads(nets []string, batches []int) {
 			continue
 		}
 		seen[m] = i
+		if v.noFiles && isModelFile(m) {
+			d.Errorf(p, "%q names a file; a sweep sent over the network names zoo networks only (nnergy models lists them)", m)
+			continue
+		}
 		path := v.modelPath(m)
 		for k, b := range good {
-			if own && load.KindOf(path) == load.ONNX {
+			if own && !v.noFiles && load.KindOf(path) == load.ONNX {
 				b = 0
 			}
-			net, err := load.Network(path, load.Options{Batch: b})
+			net, err := v.network(path, b)
 			switch {
 			case err != nil && k == 0:
 				d.Errorf(p, "%v", err)
@@ -500,6 +522,19 @@ func (v *validator) workloads(nets []string, batches []int) {
 			v.s.Workloads = append(v.s.Workloads, Workload{Model: m, Batch: b, Network: net})
 		}
 	}
+}
+
+// network loads a network of the sweep at batch b: through package load,
+// or from the zoo alone without files.
+func (v *validator) network(m string, b int) (*workload.Network, error) {
+	if !v.noFiles {
+		return load.Network(m, load.Options{Batch: b})
+	}
+	n, err := zoo.Get(m)
+	if err != nil {
+		return nil, err
+	}
+	return n.WithBatch(max(b, 1)), nil
 }
 
 // axis validates one entry of parameters: a parameter or a zip.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -15,11 +14,9 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
-	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/nn"
-	"github.com/nnergy/nnergy/nn/data"
 	"github.com/nnergy/nnergy/page"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/store"
@@ -83,31 +80,32 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return e.adapt(c, &f) },
 	}
+	d := netadapt.DefaultSetup()
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
 	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
 	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
-	fl.StringVar(&f.budget, "budget", "energy=0.5", "METRIC=VALUE: a fraction of the start (energy=0.5) or absolute (energy=12uJ, latency=2ms, macs=1M)")
-	fl.StringVar(&f.measure, "measure", "model", "model (hardware model of --arch), cpu (latency tables on this CPU) or macs")
+	fl.StringVar(&f.budget, "budget", d.Budget.String(), "METRIC=VALUE: a fraction of the start (energy=0.5) or absolute (energy=12uJ, latency=2ms, macs=1M)")
+	fl.StringVar(&f.measure, "measure", d.Measure.String(), "model (hardware model of --arch), cpu (latency tables on this CPU) or macs")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "with --measure model: architecture preset or YAML file")
-	fl.StringVar(&f.dataflow, "dataflow", "rs", "with --measure model: dataflow of the mapping builder (ws, os, is, rs, nlr)")
+	fl.StringVar(&f.dataflow, "dataflow", d.Dataflow.String(), "with --measure model: dataflow of the mapping builder (ws, os, is, rs, nlr)")
 	fl.BoolVar(&f.search, "search", false, "with --measure model: map each unique layer shape with the mapper (--max-evals) instead of the builder")
-	fl.Int64Var(&f.maxEvals, "max-evals", 2000, "with --search: evaluations per unique layer shape")
+	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: evaluations per unique layer shape")
 	fl.IntVar(&f.densityImages, "density-images", 0, "with --measure model: model activation sparsity measured on N training images (0: dense, as nnergy eval)")
-	fl.IntVar(&f.cpuSamples, "cpu-samples", 5, "with --measure cpu: input channel counts timed per layer (output counts: every one, up to 256)")
-	fl.Float64Var(&f.initReduction, "init-reduction", 0.025, "first iteration's reduction, fraction of the starting resource")
-	fl.Float64Var(&f.decay, "decay", 0.96, "per-iteration decay of the reduction")
-	fl.StringVar(&f.selection, "select", "accuracy", "accuracy (highest) or ratio (least accuracy lost per resource saved)")
-	fl.IntVar(&f.shortSteps, "short-steps", 100, "mini-batches of each proposal's short-term fine-tune")
-	fl.IntVar(&f.longEpochs, "long-epochs", 1, "epochs of the long-term fine-tune at the end (0: none)")
-	fl.IntVar(&f.batch, "batch", 64, "fine-tuning batch size")
-	fl.Float64Var(&f.lr, "lr", 0.0005, "short-term learning rate (Adam, constant)")
-	fl.Float64Var(&f.longLR, "long-lr", 0.0005, "long-term learning rate (Adam, cosine)")
-	fl.IntVar(&f.holdout, "holdout", 5000, "training images held out to score proposals (not fine-tuned on)")
+	fl.IntVar(&f.cpuSamples, "cpu-samples", d.CPUSamples, "with --measure cpu: input channel counts timed per layer (output counts: every one, up to 256)")
+	fl.Float64Var(&f.initReduction, "init-reduction", d.InitReduction, "first iteration's reduction, fraction of the starting resource")
+	fl.Float64Var(&f.decay, "decay", d.Decay, "per-iteration decay of the reduction")
+	fl.StringVar(&f.selection, "select", d.Select.String(), "accuracy (highest) or ratio (least accuracy lost per resource saved)")
+	fl.IntVar(&f.shortSteps, "short-steps", d.ShortSteps, "mini-batches of each proposal's short-term fine-tune")
+	fl.IntVar(&f.longEpochs, "long-epochs", d.LongEpochs, "epochs of the long-term fine-tune at the end (0: none)")
+	fl.IntVar(&f.batch, "batch", d.Batch, "fine-tuning batch size")
+	fl.Float64Var(&f.lr, "lr", d.LR, "short-term learning rate (Adam, constant)")
+	fl.Float64Var(&f.longLR, "long-lr", d.LongLR, "long-term learning rate (Adam, cosine)")
+	fl.IntVar(&f.holdout, "holdout", d.Holdout, "training images held out to score proposals (not fine-tuned on)")
 	fl.IntVar(&f.evalImages, "eval-images", 0, "score the start and the result on the first N test images (0: all)")
-	fl.IntVar(&f.maxIterations, "max-iterations", 500, "stop after N iterations")
+	fl.IntVar(&f.maxIterations, "max-iterations", d.MaxIterations, "stop after N iterations")
 	fl.IntVar(&f.workers, "workers", 0, "proposals handled in parallel, one core each (0: one per CPU); the result does not depend on it")
-	fl.Uint64Var(&f.seed, "seed", 1, "seed for zoo weights and fine-tuning")
+	fl.Uint64Var(&f.seed, "seed", d.Seed, "seed for zoo weights and fine-tuning")
 	fl.StringVar(&f.checkpoint, "checkpoint", "", "save the model and history to DIR after every iteration")
 	fl.StringVar(&f.resume, "resume", "", "continue the run checkpointed in DIR")
 	fl.StringVar(&f.finetuneCmd, "finetune-cmd", "", "fine-tune and score with this shell command instead (see above)")
@@ -118,13 +116,8 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	return c
 }
 
-func metricList(ms []measure.Metric) string {
-	s := make([]string, len(ms))
-	for i, m := range ms {
-		s[i] = m.String()
-	}
-	return strings.Join(s, ", ")
-}
+// flagName is the flag of an option as the HTTP API names it.
+func flagName(option string) string { return "--" + strings.ReplaceAll(option, "_", "-") }
 
 func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	budget, err := netadapt.ParseBudget(f.budget)
@@ -139,28 +132,9 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	if err != nil {
 		return usageError{err}
 	}
-	if !kind.Reports(budget.Metric) {
-		return usagef("adapt: --measure %s does not report %s (it reports %s)", kind, budget.Metric, metricList(kind.Metrics()))
-	}
 	df, err := dataflow.ParseDataflow(f.dataflow)
 	if err != nil {
 		return usageError{err}
-	}
-	switch {
-	case !(f.initReduction > 0 && f.initReduction < 1):
-		return usagef("adapt: --init-reduction %v outside (0, 1)", f.initReduction)
-	case !(f.decay > 0 && f.decay <= 1):
-		return usagef("adapt: --decay %v outside (0, 1]", f.decay)
-	case f.shortSteps < 1 || f.batch < 1 || f.maxIterations < 1 || f.cpuSamples < 2:
-		return usagef("adapt: --short-steps, --batch and --max-iterations must be at least 1, --cpu-samples at least 2")
-	case f.longEpochs < 0 || f.holdout < 0 || f.evalImages < 0 || f.workers < 0 || f.densityImages < 0:
-		return usagef("adapt: counts must not be negative")
-	case f.maxEvals < 1:
-		return usagef("adapt: --max-evals must be at least 1")
-	case f.search && kind != measure.ModelKind:
-		return usagef("adapt: --search maps layers on --arch: it needs --measure model")
-	case !(f.lr > 0) || !(f.longLR > 0):
-		return usagef("adapt: --lr and --long-lr must be positive")
 	}
 	for _, h := range f.history {
 		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
@@ -180,46 +154,47 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 			return usagef("adapt: --resume: %v", err)
 		}
 	}
-	train, test, err := loadNNData(f.data, f.dataDir)
-	if err != nil {
+	s := netadapt.Setup{Budget: budget, Select: sel, Measure: kind, Dataflow: df, Search: f.search, MaxEvals: f.maxEvals,
+		DensityImages: f.densityImages, CPUSamples: f.cpuSamples, InitReduction: f.initReduction, Decay: f.decay,
+		ShortSteps: f.shortSteps, LongEpochs: f.longEpochs, Batch: f.batch, LR: f.lr, LongLR: f.longLR, Holdout: f.holdout,
+		EvalImages: f.evalImages, MaxIterations: f.maxIterations, Workers: f.workers, Seed: f.seed,
+		Checkpoint: f.checkpoint, Resume: f.resume}
+	// The options alone first, so that a bad one is told before the data
+	// loads; then the holdout against the data.
+	if err := s.Check(flagName); err != nil {
+		return usagef("adapt: %v", err)
+	}
+	if s.Train, s.Test, err = loadNNData(f.data, f.dataDir); err != nil {
 		return err
 	}
-	if f.holdout >= train.Len() {
-		return usagef("adapt: --holdout %d leaves no training images (the set has %d)", f.holdout, train.Len())
+	if err := s.Check(flagName); err != nil {
+		return usagef("adapt: %v", err)
 	}
-	fit, hold := splitTail(train, f.holdout)
-	test = test.Head(f.evalImages)
-	m, name, err := loadNNModel(f.model, f.seed)
-	if err != nil {
+	var name string
+	if s.Model, name, err = loadNNModel(f.model, f.seed); err != nil {
 		return err
 	}
-	workers := f.workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	pick := measure.Selection{Kind: kind, Base: m, Batch: 1,
-		CPU: measure.CPUConfig{Samples: f.cpuSamples, Latency: nn.LatencyConfig{Batch: 1, Workers: 1}},
-		Hardware: measure.HardwareConfig{Dataflow: df, Workers: 1, Search: f.search,
-			Settings: mapper.Settings{MaxEvaluations: f.maxEvals, Workers: 1, Seed: f.seed}}}
 	archName := ""
 	if kind == measure.ModelKind {
-		if pick.Arch, err = arch.Load(f.arch); err != nil {
+		if s.Arch, err = arch.Load(f.arch); err != nil {
 			return err
 		}
-		archName = pick.Arch.Name
-		if f.densityImages > 0 {
-			pick.Hardware.Calibration = measure.Batch(fit, f.densityImages)
-		}
+		archName = s.Arch.Name
 	}
-	ms, on, err := measure.New(pick)
+	if f.finetuneCmd != "" {
+		s.Tuner = &netadapt.Command{Cmd: f.finetuneCmd}
+	}
+	tw := &adaptTable{w: e.stdout, metric: budget.Metric}
+	s.OnIteration = tw.row
+	p, err := s.Prepare()
 	if err != nil {
 		return err
 	}
 	var archText string
-	if pick.Arch != nil {
-		archText = archYAML(pick.Arch)
+	if s.Arch != nil {
+		archText = archYAML(s.Arch)
 	}
-	digest, err := modelDigest(m)
+	digest, err := nn.Digest(s.Model)
 	if err != nil {
 		return err
 	}
@@ -228,45 +203,28 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		return err
 	}
 	defer func() { err = rec.end(c.Context(), err) }()
-	what := fmt.Sprintf("%s on %s", budget.Metric, on)
+	what := fmt.Sprintf("%s on %s", budget.Metric, p.Measurer)
 	if kind == measure.CountKind {
 		what = budget.Metric.String()
 	}
-	var tuner netadapt.Tuner = &netadapt.Trainer{Train: fit, Holdout: hold, ShortSteps: f.shortSteps, LongEpochs: f.longEpochs,
-		Batch: f.batch, LR: f.lr, LongLR: f.longLR, Workers: 1, LongWorkers: runtime.GOMAXPROCS(0)}
-	if f.finetuneCmd != "" {
-		tuner = &netadapt.Command{Cmd: f.finetuneCmd}
-	}
-	tw := &adaptTable{w: e.stdout, metric: budget.Metric}
-	cfg := netadapt.Config{Measurer: ms, Budget: budget, InitReduction: f.initReduction, Decay: f.decay, Select: sel,
-		Tuner: tuner, LongTerm: f.longEpochs > 0, Workers: workers, MaxIterations: f.maxIterations, Seed: f.seed,
-		Checkpoint: f.checkpoint, OnIteration: tw.row}
-	var before nn.Score
-	if f.finetuneCmd == "" {
-		if before, err = nn.Evaluate(m, test, 0, workers); err != nil {
-			return err
-		}
-	}
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "adapting %s on %s: budget %s, %s, select %s, %d proposals at once\n",
-		name, f.data, budget, what, sel, workers)
-	layers, err := printPrunable(e.stdout, m, true)
+		name, f.data, budget, what, sel, p.Workers)
+	layers, err := printPrunable(e.stdout, s.Model, true)
 	if err != nil {
 		return err
 	}
 	for _, l := range layers {
 		tw.layerW = max(tw.layerW, len(l))
 	}
-	var res *netadapt.Result
 	if f.resume != "" {
 		fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)
-		res, err = netadapt.Resume(c.Context(), f.resume, cfg)
-	} else {
-		res, err = netadapt.Run(c.Context(), m, cfg)
 	}
+	o, err := p.Run(c.Context())
 	if err != nil {
 		return err
 	}
+	res := o.Result
 	u := budget.Metric
 	fmt.Fprintf(e.stdout, "\n%d iterations, %d proposals in %s; %s\n", len(res.Iterations), len(res.Proposals),
 		time.Since(start).Round(time.Second), res.Stop)
@@ -281,15 +239,11 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		fmt.Fprintf(e.stdout, " (after the long-term fine-tune, %d epoch%s)", f.longEpochs, map[bool]string{true: "s"}[f.longEpochs != 1])
 	}
 	fmt.Fprintln(e.stdout)
-	if f.finetuneCmd == "" {
-		after, err := nn.Evaluate(res.Model, test, 0, workers)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "test accuracy %s -> %s on %d images\n", pctAcc(before.Accuracy), pctAcc(after.Accuracy), after.N)
+	if o.Tested {
+		fmt.Fprintf(e.stdout, "test accuracy %s -> %s on %d images\n", pctAcc(o.Before.Accuracy), pctAcc(o.After.Accuracy), o.After.N)
 	}
 	if kind == measure.CPUKind && budget.Metric == measure.Latency {
-		if err := e.adaptRemeasure(m, res, budget); err != nil {
+		if err := e.adaptRemeasure(s.Model, res, budget); err != nil {
 			return err
 		}
 	}
@@ -299,7 +253,7 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		}
 		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
 	}
-	h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: f.measure, Arch: archName}, res)
+	h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: kind.String(), Arch: archName}, res)
 	if err != nil {
 		return err
 	}
@@ -343,13 +297,6 @@ func (e *env) adaptRemeasure(start *nn.Model, res *netadapt.Result, budget netad
 	fmt.Fprintf(e.stdout, "re-measured (whole passes, interleaved, 1 worker, median of %d): %s -> %s (%.1f%%), budget %s %s\n",
 		runs, latencyMicro(d[0]), latencyMicro(d[1]), 100*ratio, budget, status)
 	return nil
-}
-
-// splitTail returns s without its last n samples, and those samples.
-func splitTail(s *data.Set, n int) (head, tail *data.Set) {
-	k, cut := s.SampleLen(), s.Len()-n
-	tail = &data.Set{Name: s.Name + " (held out)", Shape: s.Shape, Classes: s.Classes, X: s.X[cut*k:], Y: s.Y[cut:]}
-	return s.Head(cut), tail
 }
 
 // adaptTable prints the iterations as they come.

@@ -192,7 +192,7 @@ func (e *env) codesign(c *cobra.Command, f *codesignFlags) (err error) {
 	if f.holdout >= train.Len() {
 		return usagef("codesign: --holdout %d leaves no training images (the set has %d)", f.holdout, train.Len())
 	}
-	fit, hold := splitTail(train, f.holdout)
+	fit, hold := train.SplitTail(f.holdout)
 	o.Test = test.Head(f.evalImages)
 	m, name, err := loadNNModel(f.model, f.seed)
 	if err != nil {
@@ -213,7 +213,7 @@ func (e *env) codesign(c *cobra.Command, f *codesignFlags) (err error) {
 		o.Prune.Finetune = nn.TrainConfig{Epochs: f.longEpochs, Batch: f.batch, Optimizer: &nn.Adam{},
 			Schedule: nn.CosineLR{Base: f.longLR}, Workers: codesignTrainWorkers}
 	}
-	digest, err := modelDigest(m)
+	digest, err := nn.Digest(m)
 	if err != nil {
 		return err
 	}

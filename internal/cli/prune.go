@@ -14,7 +14,6 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
-	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
@@ -70,29 +69,30 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return e.prune(c, &f) },
 	}
+	d := prune.DefaultSetup()
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
 	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
 	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
-	fl.StringVar(&f.method, "method", "magnitude", "magnitude or energy-aware; both (magnitude,energy-aware) to compare them from the same start")
-	fl.StringVar(&f.target, "target", "energy=0.5", "energy=F (of the original modelled energy) or sparsity=F; several: energy=0.75,0.5,0.25")
-	fl.StringVar(&f.granularity, "granularity", "weight", "weight (masks) or filter (filters removed)")
+	fl.StringVar(&f.method, "method", d.Methods[0].String(), "magnitude or energy-aware; both (magnitude,energy-aware) to compare them from the same start")
+	fl.StringVar(&f.target, "target", d.Target.String(), "energy=F (of the original modelled energy) or sparsity=F; several: energy=0.75,0.5,0.25")
+	fl.StringVar(&f.granularity, "granularity", d.Granularity.String(), "weight (masks) or filter (filters removed)")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture of the energy model: preset name or YAML file")
-	fl.StringVar(&f.dataflow, "dataflow", "rs", "dataflow of the mapping builder: ws, os, is, rs or nlr")
+	fl.StringVar(&f.dataflow, "dataflow", d.Dataflow.String(), "dataflow of the mapping builder: ws, os, is, rs or nlr")
 	fl.BoolVar(&f.search, "search", false, "map each unique layer with the mapper (--max-evals) instead of the builder")
-	fl.Int64Var(&f.maxEvals, "max-evals", 2000, "with --search: evaluations per unique layer")
+	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: evaluations per unique layer")
 	fl.StringSliceVar(&f.also, "also-arch", nil, "also report the final model's energy on these architectures")
-	fl.Float64Var(&f.increment, "increment", 0.1, "sparsity per magnitude step, or fraction of a layer pruned per energy-aware or filter step")
+	fl.Float64Var(&f.increment, "increment", d.Increment, "sparsity per magnitude step, or fraction of a layer pruned per energy-aware or filter step")
 	fl.BoolVar(&f.perLayer, "per-layer", false, "magnitude weights: the same sparsity in every layer instead of a global threshold")
-	fl.Float64Var(&f.tolerance, "tolerance", 0.02, "energy-aware: initial relative output error a restored layer may keep")
-	fl.IntVar(&f.calib, "calibration", 512, "training images for the least-squares restoration")
-	fl.IntVar(&f.densityImages, "density-images", 64, "training images on which activation densities are measured (0: activations dense)")
+	fl.Float64Var(&f.tolerance, "tolerance", d.Tolerance, "energy-aware: initial relative output error a restored layer may keep")
+	fl.IntVar(&f.calib, "calibration", d.Calibration, "training images for the least-squares restoration")
+	fl.IntVar(&f.densityImages, "density-images", d.DensityImages, "training images on which activation densities are measured (0: activations dense)")
 	fl.IntVar(&f.evalImages, "eval-images", 0, "score accuracy on the first N test images (0: all)")
-	fl.IntVar(&f.finetune, "finetune-epochs", 1, "fine-tuning epochs at the end (0: none)")
+	fl.IntVar(&f.finetune, "finetune-epochs", d.FinetuneEpochs, "fine-tuning epochs at the end (0: none)")
 	fl.IntVar(&f.limit, "limit", 0, "fine-tune on the first N training images only (0: all)")
-	fl.Float64Var(&f.lr, "lr", 0.0005, "fine-tuning learning rate (Adam, cosine)")
-	fl.IntVar(&f.batch, "batch", 64, "fine-tuning batch size")
-	fl.Uint64Var(&f.seed, "seed", 1, "seed for zoo weights and fine-tuning")
+	fl.Float64Var(&f.lr, "lr", d.LR, "fine-tuning learning rate (Adam, cosine)")
+	fl.IntVar(&f.batch, "batch", d.Batch, "fine-tuning batch size")
+	fl.Uint64Var(&f.seed, "seed", d.Seed, "seed for zoo weights and fine-tuning")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU)")
 	fl.StringVar(&f.out, "out", "", "write the pruned model (.nnw, or .onnx); with several targets, {target} in the name writes each")
 	fl.StringSliceVar(&f.history, "history", nil, "write the steps to FILE.json or FILE.csv (repeatable)")
@@ -130,13 +130,12 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 	if err != nil {
 		return usageError{err}
 	}
-	switch {
-	case f.finetune < 0 || f.calib < 1 || f.densityImages < 0 || f.evalImages < 0 || f.limit < 0 || f.batch < 1 || f.workers < 0:
-		return usagef("prune: counts must not be negative (--calibration and --batch at least 1)")
-	case !(f.lr > 0) || !(f.tolerance > 0):
-		return usagef("prune: --lr and --tolerance must be positive")
-	case f.maxEvals < 1:
-		return usagef("prune: --max-evals must be at least 1")
+	s := prune.Setup{Methods: methods, Granularity: gran, Target: target, Milestones: milestones, PerLayer: f.perLayer,
+		Increment: f.increment, Tolerance: f.tolerance, Dataflow: df, Search: f.search, MaxEvals: f.maxEvals,
+		Calibration: f.calib, DensityImages: f.densityImages, EvalImages: f.evalImages, FinetuneEpochs: f.finetune,
+		Limit: f.limit, Batch: f.batch, LR: f.lr, Workers: f.workers, Seed: f.seed}
+	if err := s.Check(flagName); err != nil {
+		return usagef("prune: %v", err)
 	}
 	for _, h := range f.history {
 		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
@@ -152,43 +151,37 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 		return err
 	}
 
-	train, test, err := loadNNData(f.data, f.dataDir)
-	if err != nil {
+	if s.Train, s.Test, err = loadNNData(f.data, f.dataDir); err != nil {
 		return err
 	}
-	test = test.Head(f.evalImages)
-	var m *nn.Model
 	var name string
 	if strings.HasSuffix(f.model, ".onnx") {
-		m, err = nnonnx.ReadFile(f.model)
+		s.Model, err = nnonnx.ReadFile(f.model)
 		name = f.model
 	} else {
-		m, name, err = loadNNModel(f.model, f.seed)
+		s.Model, name, err = loadNNModel(f.model, f.seed)
 	}
 	if err != nil {
 		return err
 	}
-	hwFor := func(a string) (*measure.Hardware, error) {
-		spec, err := arch.Load(a)
-		if err != nil {
-			return nil, err
-		}
-		cfg := measure.HardwareConfig{Dataflow: df, Search: f.search, Workers: f.workers,
-			Settings: mapper.Settings{MaxEvaluations: f.maxEvals, Workers: f.workers, Seed: f.seed}}
-		if f.densityImages > 0 {
-			cfg.Calibration = measure.Batch(train, f.densityImages)
-		}
-		return measure.NewHardware(spec, cfg)
+	m := s.Model
+	if s.Arch, err = arch.Load(f.arch); err != nil {
+		return err
 	}
-	hw, err := hwFor(f.arch)
+	p, err := s.Prepare()
 	if err != nil {
 		return err
 	}
+	hw := p.Hardware
 	var runs []pruneRun
 	var also []*measure.Hardware
 	specs := []*arch.Spec{hw.Spec()}
 	for _, a := range f.also {
-		h, err := hwFor(a)
+		spec, err := arch.Load(a)
+		if err != nil {
+			return err
+		}
+		h, err := s.Hardware(spec)
 		if err != nil {
 			return err
 		}
@@ -197,7 +190,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 			specs = append(specs, h.Spec())
 		}
 	}
-	digest, err := modelDigest(m)
+	digest, err := nn.Digest(m)
 	if err != nil {
 		return err
 	}
@@ -206,15 +199,9 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 		return err
 	}
 	defer func() { err = rec.end(c.Context(), err) }()
+	var tw *pruneTable
+	s.OnStep = func(_ prune.Method, st prune.Step) { tw.row(st) }
 	for i, method := range methods {
-		cfg := prune.Config{Method: method, Granularity: gran, Target: target, Milestones: milestones, PerLayer: f.perLayer,
-			Increment: f.increment, Tolerance: f.tolerance, Measurer: hw, Calibration: measure.Batch(train, f.calib),
-			Test: test, Workers: f.workers}
-		if f.finetune > 0 {
-			cfg.Train = train.Head(f.limit)
-			cfg.Finetune = nn.TrainConfig{Epochs: f.finetune, Batch: f.batch, Optimizer: &nn.Adam{},
-				Schedule: nn.CosineLR{Base: f.lr}, Seed: f.seed, Workers: f.workers}
-		}
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
@@ -226,10 +213,9 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 			}
 		}
 		fmt.Fprintln(e.stdout)
-		tw := &pruneTable{w: e.stdout}
-		cfg.OnStep = tw.row
+		tw = &pruneTable{w: e.stdout}
 		before := hw.Stats()
-		res, err := prune.Run(c.Context(), m, cfg)
+		res, err := p.Run(c.Context(), method)
 		if err != nil {
 			return err
 		}
@@ -270,12 +256,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 			}
 		}
 	}
-	src := report.SourceBuilder
-	if f.search {
-		src = report.SourceMapper
-	}
-	info := report.PruneInfo{Model: name, Data: f.data, Arch: hw.Spec().Name, Dataflow: df.String(), MappingSource: src,
-		Granularity: gran, Targets: append(append([]prune.Target(nil), milestones...), target)}
+	info := report.NewPruneInfo(name, f.data, &s)
 	mr := make([]report.MethodResult, len(runs))
 	for i, r := range runs {
 		mr[i] = report.MethodResult{Method: r.method, Result: r.res}

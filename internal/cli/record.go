@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +13,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nnergy/nnergy/arch"
-	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/store"
 )
 
@@ -157,14 +154,4 @@ func archYAML(specs ...*arch.Spec) string {
 		b.Write(arch.Format(s))
 	}
 	return b.String()
-}
-
-// modelDigest returns the hex SHA-256 of a training-engine model as it
-// saves: its graph and weights.
-func modelDigest(m *nn.Model) (string, error) {
-	h := sha256.New()
-	if err := nn.Save(h, m); err != nil {
-		return "", fmt.Errorf("digest of the model: %v", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -154,7 +154,7 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) 
 	if _, on := e.storeDSN(); !on && f.collect {
 		return usagef("sweep: --collect reads the points from the results store, and --store none names none")
 	}
-	rec, err := e.begin(cmd, store.KindSweep, runInputs{arch: archYAML(s.Arch), workload: sweepModels(s), digest: s.RunKey()})
+	rec, err := e.begin(cmd, store.KindSweep, runInputs{arch: archYAML(s.Arch), workload: s.Models(), digest: s.RunKey()})
 	if err != nil {
 		return err
 	}

@@ -9,17 +9,6 @@ import (
 	"github.com/nnergy/nnergy/sweep"
 )
 
-// sweepModels names a sweep's networks for its run record.
-func sweepModels(s *sweep.Sweep) string {
-	var names []string
-	for _, w := range s.Workloads {
-		if len(names) == 0 || names[len(names)-1] != w.Model {
-			names = append(names, w.Model)
-		}
-	}
-	return strings.Join(names, ",")
-}
-
 // collectShard reads the shard of --collect and --emit-k8s-job: --shard
 // i/N or the whole sweep; --shards N is then a count, not a request for the
 // index from the environment.

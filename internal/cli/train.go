@@ -168,24 +168,12 @@ func saveNNModel(path string, m *nn.Model) error {
 	return nn.SaveFile(path, m)
 }
 
-// Synthetic set sizes for --data synthetic.
-const (
-	syntheticTrain = 6000
-	syntheticTest  = 1000
-)
-
 // loadNNData returns the training and test sets by name.
 func loadNNData(name, dir string) (train, test *data.Set, err error) {
-	switch name {
-	case "mnist":
-		if dir == "" {
-			dir = data.MNISTDir()
-		}
-		return data.MNIST(dir)
-	case "synthetic":
-		return data.Synthetic(syntheticTrain, 1), data.Synthetic(syntheticTest, 2), nil
+	if !slices.Contains(data.Names, name) {
+		return nil, nil, usagef("--data: unknown data set %q (have %s)", name, strings.Join(data.Names, ", "))
 	}
-	return nil, nil, usagef("--data: unknown data set %q (have mnist, synthetic)", name)
+	return data.Load(name, dir)
 }
 
 // loadNNModel returns a zoo network initialised from seed, or the model in

@@ -54,6 +54,14 @@ func (s *Set) Head(n int) *Set {
 	return &Set{Name: s.Name, Shape: slices.Clone(s.Shape), Classes: s.Classes, X: s.X[:n*k], Y: s.Y[:n]}
 }
 
+// SplitTail returns s without its last n samples, and those samples (named
+// "(held out)"), sharing storage with s; 0 <= n <= Len.
+func (s *Set) SplitTail(n int) (head, tail *Set) {
+	k, cut := s.SampleLen(), s.Len()-n
+	tail = &Set{Name: s.Name + " (held out)", Shape: s.Shape, Classes: s.Classes, X: s.X[cut*k:], Y: s.Y[cut:]}
+	return s.Head(cut), tail
+}
+
 // Check reports whether the set is consistent.
 func (s *Set) Check() error {
 	if len(s.X) != s.Len()*s.SampleLen() {

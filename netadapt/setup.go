@@ -1,0 +1,212 @@
+package netadapt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/measure"
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/nn/data"
+)
+
+// Setup is a whole NetAdapt run as nnergy adapt and the HTTP API's adapt
+// jobs take it: the model and data, how candidates are measured and
+// fine-tuned, and the run's bounds. Both go through Check, Prepare and
+// Run, so that they record the same run for the same inputs.
+type Setup struct {
+	// Model is the starting model. Train and Test are the data set's
+	// training and test sets: the last Holdout training images score
+	// proposals and the others fine-tune them; the first EvalImages test
+	// images (0: all) score the start and the result.
+	Model       *nn.Model
+	Train, Test *data.Set
+
+	Budget Budget
+	Select Selection
+	// Measure is the measurer: ModelKind on Arch (mapped by Dataflow's
+	// builder, or by the mapper with MaxEvals per unique layer shape when
+	// Search; activation densities measured on DensityImages training
+	// images, 0: dense), CPUKind (CPUSamples input channel counts timed
+	// per layer) or CountKind.
+	Measure       measure.Kind
+	Arch          *arch.Spec
+	Dataflow      dataflow.Dataflow
+	Search        bool
+	MaxEvals      int64
+	DensityImages int
+	CPUSamples    int
+
+	InitReduction, Decay float64
+	// ShortSteps mini-batches of Batch images fine-tune each proposal at
+	// LR; LongEpochs (0: none) fine-tune the result at LongLR.
+	ShortSteps, LongEpochs, Batch int
+	LR, LongLR                    float64
+	Holdout, EvalImages           int
+	MaxIterations                 int
+	// Workers is the proposals handled at once (0: GOMAXPROCS); the result
+	// does not depend on it. Seed seeds the fine-tunes and the mapper.
+	Workers int
+	Seed    uint64
+
+	// Tuner, when set, fine-tunes and scores instead of the built-in
+	// Trainer the fields above describe, and the test set is not used.
+	Tuner Tuner
+	// Checkpoint and Resume are directories (see Config and [Resume]).
+	Checkpoint, Resume string
+	OnIteration        func(Iteration, []Proposal)
+}
+
+// DefaultSetup returns the defaults of nnergy adapt (without a model or
+// data).
+func DefaultSetup() Setup {
+	return Setup{Budget: Budget{Metric: measure.Energy, Fraction: 0.5}, Select: HighestAccuracy, Measure: measure.ModelKind,
+		Dataflow: dataflow.RS, MaxEvals: 2000, CPUSamples: 5, InitReduction: 0.025, Decay: 0.96, ShortSteps: 100, LongEpochs: 1,
+		Batch: 64, LR: 0.0005, LongLR: 0.0005, Holdout: 5000, MaxIterations: 500, Seed: 1}
+}
+
+// Check returns every problem of s's options at once, or nil; the
+// holdout's only once Train is set. name turns the name of an option as
+// the HTTP API spells it (init_reduction) into the caller's
+// (--init-reduction).
+func (s *Setup) Check(name func(option string) string) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !s.Measure.Reports(s.Budget.Metric) {
+		bad("%s %s does not report %s (it reports %s)", name("measure"), s.Measure, s.Budget.Metric, metricList(s.Measure.Metrics()))
+	}
+	if !(s.InitReduction > 0 && s.InitReduction < 1) {
+		bad("%s %v outside (0, 1)", name("init_reduction"), s.InitReduction)
+	}
+	if !(s.Decay > 0 && s.Decay <= 1) {
+		bad("%s %v outside (0, 1]", name("decay"), s.Decay)
+	}
+	for _, c := range []struct {
+		option string
+		v, min int
+	}{{"short_steps", s.ShortSteps, 1}, {"batch", s.Batch, 1}, {"max_iterations", s.MaxIterations, 1}, {"cpu_samples", s.CPUSamples, 2},
+		{"long_epochs", s.LongEpochs, 0}, {"holdout", s.Holdout, 0}, {"eval_images", s.EvalImages, 0}, {"workers", s.Workers, 0},
+		{"density_images", s.DensityImages, 0}} {
+		if c.v < c.min {
+			bad("%s %d: want at least %d", name(c.option), c.v, c.min)
+		}
+	}
+	if s.MaxEvals < 1 {
+		bad("%s %d: want at least 1", name("max_evals"), s.MaxEvals)
+	}
+	if s.Search && s.Measure != measure.ModelKind {
+		bad("%s maps layers on the architecture: it needs %s model", name("search"), name("measure"))
+	}
+	if !(s.LR > 0) || !(s.LongLR > 0) {
+		bad("%s and %s must be positive", name("lr"), name("long_lr"))
+	}
+	if s.Train != nil && s.Holdout >= s.Train.Len() {
+		bad("%s %d leaves no training images (the set has %d)", name("holdout"), s.Holdout, s.Train.Len())
+	}
+	return errors.Join(errs...)
+}
+
+func metricList(ms []measure.Metric) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = m.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// Prepared is a Setup with its measurer built, ready to run.
+type Prepared struct {
+	s   *Setup
+	cfg Config
+	// Measurer describes the measurer for people ("eyeriss (rs
+	// builder)"); Workers is the proposals handled at once.
+	Measurer string
+	Workers  int
+	test     *data.Set
+}
+
+// Prepare checks s (naming its options as the HTTP API does) and builds
+// its measurer and tuner.
+func (s *Setup) Prepare() (*Prepared, error) {
+	if s.Model == nil || s.Train == nil || s.Test == nil {
+		return nil, errors.New("netadapt: a setup needs a model, a training and a test set")
+	}
+	if s.Measure == measure.ModelKind && s.Arch == nil {
+		return nil, errors.New("netadapt: measure model needs an architecture")
+	}
+	if err := s.Check(func(o string) string { return o }); err != nil {
+		return nil, fmt.Errorf("netadapt: %w", err)
+	}
+	fit, hold := s.Train.SplitTail(s.Holdout)
+	workers := s.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	pick := measure.Selection{Kind: s.Measure, Base: s.Model, Batch: 1,
+		CPU: measure.CPUConfig{Samples: s.CPUSamples, Latency: nn.LatencyConfig{Batch: 1, Workers: 1}},
+		Hardware: measure.HardwareConfig{Dataflow: s.Dataflow, Workers: 1, Search: s.Search,
+			Settings: mapper.Settings{MaxEvaluations: s.MaxEvals, Workers: 1, Seed: s.Seed}}}
+	if s.Measure == measure.ModelKind {
+		pick.Arch = s.Arch
+		if s.DensityImages > 0 {
+			pick.Hardware.Calibration = measure.Batch(fit, s.DensityImages)
+		}
+	}
+	ms, on, err := measure.New(pick)
+	if err != nil {
+		return nil, err
+	}
+	tuner := s.Tuner
+	if tuner == nil {
+		tuner = &Trainer{Train: fit, Holdout: hold, ShortSteps: s.ShortSteps, LongEpochs: s.LongEpochs,
+			Batch: s.Batch, LR: s.LR, LongLR: s.LongLR, Workers: 1, LongWorkers: runtime.GOMAXPROCS(0)}
+	}
+	cfg := Config{Measurer: ms, Budget: s.Budget, InitReduction: s.InitReduction, Decay: s.Decay, Select: s.Select,
+		Tuner: tuner, LongTerm: s.LongEpochs > 0, Workers: workers, MaxIterations: s.MaxIterations, Seed: s.Seed,
+		Checkpoint: s.Checkpoint, OnIteration: s.OnIteration}
+	return &Prepared{s: s, cfg: cfg, Measurer: on, Workers: workers, test: s.Test.Head(s.EvalImages)}, nil
+}
+
+// Outcome is a finished run and, with the built-in Trainer, the test
+// scores of its start and its result.
+type Outcome struct {
+	*Result
+	// Tested is set when Before and After were measured.
+	Tested        bool
+	Before, After nn.Score
+}
+
+// Run runs (or resumes) NetAdapt. Cancelling ctx stops it within a
+// mini-batch of fine-tuning or a measurement.
+func (p *Prepared) Run(ctx context.Context) (*Outcome, error) {
+	s := p.s
+	var o Outcome
+	var err error
+	if o.Tested = s.Tuner == nil; o.Tested {
+		if o.Before, err = nn.Evaluate(s.Model, p.test, 0, p.Workers); err != nil {
+			return nil, err
+		}
+	}
+	if s.Resume != "" {
+		o.Result, err = Resume(ctx, s.Resume, p.cfg)
+	} else {
+		o.Result, err = Run(ctx, s.Model, p.cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if o.Tested {
+		if o.After, err = nn.Evaluate(o.Model, p.test, 0, p.Workers); err != nil {
+			return nil, err
+		}
+	}
+	return &o, nil
+}
