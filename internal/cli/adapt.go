@@ -85,8 +85,8 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
+	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
 	fl.StringVar(&f.budget, "budget", "energy=0.5", "METRIC=VALUE: a fraction of the start (energy=0.5) or absolute (energy=12uJ, latency=2ms, macs=1M)")
 	fl.StringVar(&f.measure, "measure", "model", "model (hardware model of --arch), cpu (latency tables on this CPU) or macs")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "with --measure model: architecture preset or YAML file")

@@ -72,8 +72,8 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
+	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
 	fl.StringVar(&f.method, "method", "magnitude", "magnitude or energy-aware; both (magnitude,energy-aware) to compare them from the same start")
 	fl.StringVar(&f.target, "target", "energy=0.5", "energy=F (of the original modelled energy) or sparsity=F; several: energy=0.75,0.5,0.25")
 	fl.StringVar(&f.granularity, "granularity", "weight", "weight (masks) or filter (filters removed)")

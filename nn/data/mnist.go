@@ -27,15 +27,19 @@ const FetchCommand = "scripts/fetch-mnist.sh %s"
 
 // MissingError reports that a data set is not in its cache directory.
 type MissingError struct {
-	Set  string // "mnist"
-	Dir  string
-	File string // the first file not found
+	Set   string // "mnist"
+	Dir   string
+	File  string // the first file not found
+	Fetch string // the command that installs it; empty: [FetchCommand] on Dir
 }
 
 // Error names the directory and the command that fills it.
 func (e *MissingError) Error() string {
-	return fmt.Sprintf("data: %s not found in %s (no %s); fetch it with: "+FetchCommand,
-		e.Set, e.Dir, e.File, e.Dir)
+	fetch := e.Fetch
+	if fetch == "" {
+		fetch = fmt.Sprintf(FetchCommand, e.Dir)
+	}
+	return fmt.Sprintf("data: %s not found in %s (no %s); fetch it with: %s", e.Set, e.Dir, e.File, fetch)
 }
 
 // MNISTDir returns the default MNIST directory: $NNERGY_DATA/mnist when
