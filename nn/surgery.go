@@ -98,6 +98,18 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 	return s.apply(changes)
 }
 
+// PlanRemoval returns the changes [RemoveFilters] would make to remove
+// filters of node, without making them (no bypass: removing every filter
+// is refused).
+func PlanRemoval(m *Model, node string, filters []int) ([]Change, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, err
+	}
+	_, changes, err := planRemoval(m, shapes, node, filters)
+	return changes, err
+}
+
 // allFilters reports whether filters names every filter of a convolution
 // or linear node (each once, all in range).
 func allFilters(n *Node, filters []int) bool {
