@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,6 +19,7 @@ import (
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/netadaptv2"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/nn/data"
 	"github.com/nnergy/nnergy/page"
@@ -27,7 +29,7 @@ import (
 
 type adaptFlags struct {
 	model, data, dataDir, arch, dataflow, budget, measure, selection string
-	checkpoint, resume, finetuneCmd, out, plot, report               string
+	checkpoint, resume, finetuneCmd, out, plot, report, method       string
 	history                                                          []string
 	initReduction, decay, lr, longLR                                 float64
 	shortSteps, longEpochs, batch, holdout, evalImages, workers      int
@@ -35,13 +37,14 @@ type adaptFlags struct {
 	maxEvals                                                         int64
 	search                                                           bool
 	seed                                                             uint64
+	v2                                                               adaptV2Flags
 }
 
 func (e *env) adaptCmd() *cobra.Command {
 	var f adaptFlags
 	c := &cobra.Command{
 		Use:   "adapt",
-		Short: "Adapt a network to an energy, latency or MAC budget with NetAdapt",
+		Short: "Adapt a network to an energy, latency or MAC budget with NetAdapt or NetAdaptV2",
 		Long: `Adapt a trained network to a resource budget with NetAdapt (Yang et al.,
 ECCV 2018), measuring every candidate with --measure:
 
@@ -76,10 +79,13 @@ proposal; long: the final fine-tune, run when --long-epochs > 0),
 NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 
 --checkpoint DIR saves the model and history after every iteration;
---resume DIR continues such a run (give the same --model and options).`,
+--resume DIR continues such a run (give the same --model and options).
+
+` + adaptV2Help,
 		Example: `  nnergy adapt --model lenet.onnx --data mnist --arch eyeriss --budget energy=0.5 --out adapted.onnx --history h.json --history h.csv --plot pareto.svg
   nnergy adapt --model lenet.onnx --data mnist --measure cpu --budget latency=0.5 --select ratio
-  nnergy adapt --model model.onnx --data mnist --budget energy=12uJ --finetune-cmd 'python finetune.py'`,
+  nnergy adapt --model model.onnx --data mnist --budget energy=12uJ --finetune-cmd 'python finetune.py'
+  nnergy adapt --model lenet.onnx --data fashion-mnist --measure macs --budget macs=0.5 --method netadapt,netadaptv2 --plot both.svg`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return e.adapt(c, &f) },
 	}
@@ -115,6 +121,8 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	fl.StringSliceVar(&f.history, "history", nil, "write the run to FILE.json (everything) or FILE.csv (every proposal); repeatable")
 	fl.StringVar(&f.plot, "plot", "", "write accuracy against resource of every proposal as SVG or PNG (by the extension)")
 	registerReportFlag(fl, &f.report)
+	fl.StringVar(&f.method, "method", "netadapt", "netadapt, netadaptv2, or both comma-separated to compare them (see above)")
+	registerAdaptV2Flags(fl, &f.v2)
 	return c
 }
 
@@ -179,6 +187,10 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		if _, err := os.Stat(f.resume); err != nil {
 			return usagef("adapt: --resume: %v", err)
 		}
+	}
+	methods, err := adaptMethods(f)
+	if err != nil {
+		return err
 	}
 	train, test, err := loadNNData(f.data, f.dataDir)
 	if err != nil {
@@ -247,7 +259,6 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 			return err
 		}
 	}
-	start := time.Now()
 	fmt.Fprintf(e.stdout, "adapting %s on %s: budget %s, %s, select %s, %d proposals at once\n",
 		name, f.data, budget, what, sel, workers)
 	layers, err := printPrunable(e.stdout, m, true)
@@ -257,65 +268,89 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	for _, l := range layers {
 		tw.layerW = max(tw.layerW, len(l))
 	}
-	var res *netadapt.Result
-	if f.resume != "" {
-		fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)
-		res, err = netadapt.Resume(c.Context(), f.resume, cfg)
-	} else {
-		res, err = netadapt.Run(c.Context(), m, cfg)
-	}
-	if err != nil {
-		return err
-	}
-	u := budget.Metric
-	fmt.Fprintf(e.stdout, "\n%d iterations, %d proposals in %s; %s\n", len(res.Iterations), len(res.Proposals),
-		time.Since(start).Round(time.Second), res.Stop)
-	status := "met"
-	if !res.Met {
-		status = "NOT met"
-	}
-	fmt.Fprintf(e.stdout, "budget %s (%s) %s: %s -> %s (%.1f%%)\n", budget, netadapt.FormatValue(u, res.Budget), status,
-		netadapt.FormatValue(u, res.Initial), netadapt.FormatValue(u, res.Resource), 100*res.Resource/res.Initial)
-	fmt.Fprintf(e.stdout, "held-out accuracy %s -> %s", pctAcc(res.InitialAccuracy), pctAcc(res.Accuracy))
-	if f.longEpochs > 0 {
-		fmt.Fprintf(e.stdout, " (after the long-term fine-tune, %d epoch%s)", f.longEpochs, map[bool]string{true: "s"}[f.longEpochs != 1])
-	}
-	fmt.Fprintln(e.stdout)
-	if f.finetuneCmd == "" {
-		after, err := nn.Evaluate(res.Model, test, 0, workers)
+	var outs []adaptOutcome
+	for _, method := range methods {
+		n := len(methods)
+		if n > 1 {
+			fmt.Fprintf(e.stdout, "\n== %s\n", method)
+			tw.head = false
+		}
+		if method == netadaptv2.NetAdaptV2 {
+			tw.layerW = max(tw.layerW, 40)
+		}
+		mcfg := cfg
+		mcfg.Checkpoint = methodPath(f.checkpoint, method, n, true)
+		start, cpu0 := time.Now(), cpuTime()
+		res, err := e.adaptSearch(c.Context(), method, f, m, mcfg, fit, hold)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "test accuracy %s -> %s on %d images\n", pctAcc(before.Accuracy), pctAcc(after.Accuracy), after.N)
-	}
-	if kind == measure.CPUKind && budget.Metric == measure.Latency {
-		if err := e.adaptRemeasure(m, res, budget); err != nil {
+		u := budget.Metric
+		fmt.Fprintf(e.stdout, "\n%d iterations, %d proposals in %s; %s\n", len(res.Iterations), len(res.Proposals),
+			time.Since(start).Round(time.Second), res.Stop)
+		status := "met"
+		if !res.Met {
+			status = "NOT met"
+		}
+		fmt.Fprintf(e.stdout, "budget %s (%s) %s: %s -> %s (%.1f%%)\n", budget, netadapt.FormatValue(u, res.Budget), status,
+			netadapt.FormatValue(u, res.Initial), netadapt.FormatValue(u, res.Resource), 100*res.Resource/res.Initial)
+		fmt.Fprintf(e.stdout, "held-out accuracy %s -> %s", pctAcc(res.InitialAccuracy), pctAcc(res.Accuracy))
+		if f.longEpochs > 0 {
+			fmt.Fprintf(e.stdout, " (after the long-term fine-tune, %d epoch%s)", f.longEpochs, map[bool]string{true: "s"}[f.longEpochs != 1])
+		}
+		fmt.Fprintln(e.stdout)
+		o := adaptOutcome{method: method, res: res, test: math.NaN()}
+		if f.finetuneCmd == "" {
+			after, err := nn.Evaluate(res.Model, test, 0, workers)
+			if err != nil {
+				return err
+			}
+			o.test = after.Accuracy
+			fmt.Fprintf(e.stdout, "test accuracy %s -> %s on %d images\n", pctAcc(before.Accuracy), pctAcc(after.Accuracy), after.N)
+		}
+		if kind == measure.CPUKind && budget.Metric == measure.Latency {
+			if err := e.adaptRemeasure(m, res, budget); err != nil {
+				return err
+			}
+		}
+		o.wall, o.cpu = time.Since(start), cpuTime()-cpu0
+		fmt.Fprintf(e.stdout, "%s took %s wall, %s CPU\n", method, o.wall.Round(time.Millisecond), o.cpu.Round(time.Millisecond))
+		outs = append(outs, o)
+		if out := methodPath(f.out, method, n, false); out != "" {
+			if err := saveNNModel(out, res.Model); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "saved %s\n", out)
+		}
+		h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: f.measure, Arch: archName,
+			Method: method.String(), WallSeconds: o.wall.Seconds(), CPUSeconds: o.cpu.Seconds()}, res)
+		if err != nil {
 			return err
 		}
-	}
-	if f.out != "" {
-		if err := saveNNModel(f.out, res.Model); err != nil {
+		rec.setReport(h)
+		for _, path := range f.history {
+			if err := writeAdaptHistory(methodPath(path, method, n, false), h); err != nil {
+				return err
+			}
+		}
+		if err := writeReportPage("adapt", f.report, func(w io.Writer) error { return page.Adapt(w, h) }); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
-	}
-	h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: f.measure, Arch: archName}, res)
-	if err != nil {
-		return err
-	}
-	rec.setReport(h)
-	for _, path := range f.history {
-		if err := writeAdaptHistory(path, h); err != nil {
-			return err
+		if f.plot != "" && n == 1 {
+			title := fmt.Sprintf("%s: %s to %s, %s", filepath.Base(name), map[netadaptv2.Method]string{netadaptv2.NetAdapt: "NetAdapt",
+				netadaptv2.NetAdaptV2: "NetAdaptV2"}[method], budget, what)
+			if err := writePlot(f.plot, page.AdaptChart(title, res)); err != nil {
+				return err
+			}
 		}
 	}
-	if err := writeReportPage("adapt", f.report, func(w io.Writer) error { return page.Adapt(w, h) }); err != nil {
-		return err
-	}
-	if f.plot != "" {
-		title := fmt.Sprintf("%s: NetAdapt to %s, %s", filepath.Base(name), budget, what)
-		if err := writePlot(f.plot, page.AdaptChart(title, res)); err != nil {
-			return err
+	if len(outs) > 1 {
+		printAdaptComparison(e.stdout, budget.Metric.String(), outs)
+		if f.plot != "" {
+			title := fmt.Sprintf("%s: NetAdapt and NetAdaptV2 to %s, %s", filepath.Base(name), budget, what)
+			if err := writePlot(f.plot, page.AdaptCompareChart(title, adaptCompareRuns(outs))); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

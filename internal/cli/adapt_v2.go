@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/netadaptv2"
+	"github.com/nnergy/nnergy/nn"
+	"github.com/nnergy/nnergy/nn/data"
+	"github.com/nnergy/nnergy/page"
+)
+
+// adaptV2Flags are nnergy adapt's flags for --method netadaptv2.
+type adaptV2Flags struct {
+	proposals, layers, epochs, random, calibBatches int
+	minWidth, lr                                    float64
+	sandwich, shortTune                             bool
+}
+
+const adaptV2Help = `--method netadaptv2 searches with NetAdaptV2 (Yang, Liao and Sze, CVPR
+2021) instead: the model is first trained for --v2-epochs as a
+super-network with ordered dropout (every step trains --v2-random
+sub-networks, each layer keeping a prefix of its filters drawn uniformly
+from --v2-min-width of them to all, plus with --v2-sandwich the full and
+the smallest network); then each iteration samples --v2-proposals
+candidates, each shrinking --v2-layers layers at once by the least amount
+that meets the iteration's target, scores them by the super-network's
+held-out accuracy without fine-tuning (--v2-short-tune: after a
+--short-steps fine-tune), and keeps the best by --select. At the budget the
+discovered network is cut out and trained for --long-epochs. --method
+netadapt,netadaptv2 runs both from the same start and compares them: wall
+and CPU time, resource and accuracy; --plot draws both, and --history,
+--out and --checkpoint get the method in their names (h-netadapt.json,
+h-netadaptv2.json; DIR/netadapt, DIR/netadaptv2).`
+
+func registerAdaptV2Flags(fl *pflag.FlagSet, f *adaptV2Flags) {
+	fl.IntVar(&f.proposals, "v2-proposals", 8, "with netadaptv2: proposals per iteration")
+	fl.IntVar(&f.layers, "v2-layers", 2, "with netadaptv2: layers each proposal shrinks at once")
+	fl.IntVar(&f.epochs, "v2-epochs", 1, "with netadaptv2: epochs of ordered-dropout super-network training")
+	fl.Float64Var(&f.lr, "v2-lr", 0.001, "with netadaptv2: super-network learning rate (Adam, cosine)")
+	fl.Float64Var(&f.minWidth, "v2-min-width", 0.25, "with netadaptv2: smallest width of a layer, fraction of its filters (trained and searched)")
+	fl.IntVar(&f.random, "v2-random", 2, "with netadaptv2: random sub-networks trained per step")
+	fl.BoolVar(&f.sandwich, "v2-sandwich", true, "with netadaptv2: also train the full and the smallest network every step")
+	fl.IntVar(&f.calibBatches, "v2-calib-batches", 20, "with netadaptv2: training batches of 64 that recalibrate batch norm before scoring a sub-network")
+	fl.BoolVar(&f.shortTune, "v2-short-tune", false, "with netadaptv2: fine-tune each proposal for --short-steps before scoring it")
+}
+
+// adaptMethods checks --method and the V2 flags.
+func adaptMethods(f *adaptFlags) ([]netadaptv2.Method, error) {
+	methods, err := netadaptv2.ParseMethods(f.method)
+	if err != nil {
+		return nil, usagef("adapt: --method: %v", err)
+	}
+	v := f.v2
+	switch {
+	case v.proposals < 1 || v.layers < 1 || v.epochs < 1:
+		return nil, usagef("adapt: --v2-proposals, --v2-layers and --v2-epochs must be at least 1")
+	case v.random < 0 || v.calibBatches < 0:
+		return nil, usagef("adapt: --v2-random and --v2-calib-batches must not be negative")
+	case v.random == 0 && !v.sandwich:
+		return nil, usagef("adapt: --v2-random 0 with --v2-sandwich=false trains no sub-network")
+	case !(v.minWidth > 0 && v.minWidth <= 1):
+		return nil, usagef("adapt: --v2-min-width %v outside (0, 1]", v.minWidth)
+	case !(v.lr > 0):
+		return nil, usagef("adapt: --v2-lr must be positive")
+	case len(methods) > 1 && (f.resume != "" || f.report != "" || f.finetuneCmd != ""):
+		return nil, usagef("adapt: --resume, --report and --finetune-cmd take one --method")
+	case f.finetuneCmd != "" && methods[0] == netadaptv2.NetAdaptV2 && v.shortTune:
+		return nil, usagef("adapt: --v2-short-tune fine-tunes with the built-in trainer; it does not take --finetune-cmd")
+	}
+	return methods, nil
+}
+
+// methodPath returns path with "-METHOD" before its extension (a
+// directory: "/METHOD" appended) when a run compares several methods.
+func methodPath(path string, method netadaptv2.Method, n int, dir bool) string {
+	if path == "" || n < 2 {
+		return path
+	}
+	if dir {
+		return filepath.Join(path, method.String())
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + method.String() + ext
+}
+
+// cpuTime returns the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// adaptSearch runs one method with cfg (NetAdapt's settings; NetAdaptV2
+// takes the shared ones from it) and returns its result.
+func (e *env) adaptSearch(ctx context.Context, method netadaptv2.Method, f *adaptFlags, m *nn.Model, cfg netadapt.Config,
+	fit, hold *data.Set) (*netadapt.Result, error) {
+	if method == netadaptv2.NetAdapt {
+		if f.resume != "" {
+			fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)
+			return netadapt.Resume(ctx, f.resume, cfg)
+		}
+		return netadapt.Run(ctx, m, cfg)
+	}
+	v := f.v2
+	smp := netadaptv2.Sampling{MinWidth: v.minWidth, Random: v.random, Sandwich: v.sandwich}
+	vc := netadaptv2.Config{Measurer: cfg.Measurer, Budget: cfg.Budget, InitReduction: cfg.InitReduction, Decay: cfg.Decay,
+		Select: cfg.Select, Proposals: v.proposals, Layers: v.layers,
+		Super:   netadaptv2.TrainConfig{Train: fit, Epochs: v.epochs, Batch: f.batch, LR: v.lr, Seed: f.seed, Workers: cfg.Workers, Sampling: smp},
+		Holdout: hold, Calibration: fit, CalibBatches: v.calibBatches, Tuner: cfg.Tuner, LongTerm: cfg.LongTerm, ShortTune: v.shortTune,
+		Workers: cfg.Workers, MaxIterations: cfg.MaxIterations, Seed: cfg.Seed, Checkpoint: cfg.Checkpoint, OnIteration: cfg.OnIteration,
+		OnTrained: func(st netadaptv2.TrainStats) {
+			fmt.Fprintf(e.stdout, "super-network trained with ordered dropout (%s): %d steps, %d sub-networks each, %.0f images/s, %s\n",
+				smp, st.Steps, st.SubNetworks, st.ImagesPerSec(), st.Elapsed.Round(time.Millisecond))
+		}}
+	var res *netadaptv2.Result
+	var err error
+	if f.resume != "" {
+		fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)
+		res, err = netadaptv2.Resume(ctx, f.resume, vc)
+	} else {
+		res, err = netadaptv2.Run(ctx, m, vc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(e.stdout, "super-network held-out accuracy %s at full width; discovered widths:", pctAcc(res.SuperAccuracy))
+	for u, x := range res.Units {
+		fmt.Fprintf(e.stdout, " %s %d/%d", x.Node, res.Widths[u], x.Full)
+	}
+	fmt.Fprintln(e.stdout)
+	return res.Result, nil
+}
+
+// adaptOutcome is what a comparison of methods prints per method.
+type adaptOutcome struct {
+	method    netadaptv2.Method
+	res       *netadapt.Result
+	wall, cpu time.Duration
+	test      float64 // test accuracy, NaN without one
+}
+
+// printAdaptComparison prints the methods side by side and the speed-up
+// of the last over the first.
+func printAdaptComparison(w io.Writer, metric string, outs []adaptOutcome) {
+	fmt.Fprintf(w, "\n%-11s  %9s  %9s  %12s  %7s  %9s  %9s  %10s\n", "method", "wall", "CPU", metric, "ratio", "held-out", "test", "iterations")
+	for _, o := range outs {
+		fmt.Fprintf(w, "%-11s  %9s  %9s  %12.6g  %6.1f%%  %9s  %9s  %10d\n", o.method, o.wall.Round(time.Second), o.cpu.Round(time.Second),
+			o.res.Resource, 100*o.res.Resource/o.res.Initial, pctAcc(o.res.Accuracy), pctAcc(o.test), len(o.res.Iterations))
+	}
+	a, b := outs[0], outs[len(outs)-1]
+	if b.wall > 0 && b.cpu > 0 {
+		fmt.Fprintf(w, "%s over %s: %.2f× faster in wall time, %.2f× in CPU time\n", b.method, a.method,
+			a.wall.Seconds()/b.wall.Seconds(), a.cpu.Seconds()/b.cpu.Seconds())
+	}
+}
+
+// adaptCompareRuns returns the runs of a comparison for its plot.
+func adaptCompareRuns(outs []adaptOutcome) []page.AdaptRun {
+	runs := make([]page.AdaptRun, len(outs))
+	for i, o := range outs {
+		runs[i] = page.AdaptRun{Label: o.method.String(), Result: o.res}
+	}
+	return runs
+}
