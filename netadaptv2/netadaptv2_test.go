@@ -172,12 +172,12 @@ func TestRun(t *testing.T) {
 	targets := map[int]float64{}
 	for _, it := range res.Iterations {
 		targets[it.Iteration] = it.Target
-		if !meets(it.Resource, it.Target) {
+		if !netadapt.Meets(it.Resource, it.Target) {
 			t.Errorf("iteration %d: %g MACs above its target %g", it.Iteration, it.Resource, it.Target)
 		}
 	}
 	for _, p := range res.Proposals {
-		if !meets(p.Resource, targets[p.Iteration]) {
+		if !netadapt.Meets(p.Resource, targets[p.Iteration]) {
 			t.Errorf("iteration %d proposal %s: %g MACs above the target %g", p.Iteration, p.Layer, p.Resource, targets[p.Iteration])
 		}
 	}

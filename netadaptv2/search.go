@@ -34,8 +34,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sync"
 
+	"github.com/nnergy/nnergy/internal/pool"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/nn"
@@ -142,11 +142,7 @@ func Run(ctx context.Context, m *nn.Model, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := r.cfg.Budget
-	budget := b.Absolute
-	if b.Fraction > 0 {
-		budget = b.Fraction * init
-	}
+	budget := r.cfg.Budget.Resolve(init)
 	r.res = &Result{Result: &netadapt.Result{Metric: r.metric.String(), Initial: init, Budget: budget,
 		InitReduction: r.cfg.InitReduction * init, Decay: r.cfg.Decay, InitialAccuracy: acc,
 		Iterations: []netadapt.Iteration{}, Proposals: []netadapt.Proposal{}},
@@ -197,17 +193,11 @@ func newRun(ctx context.Context, cfg Config) (*run, error) {
 	if cfg.MaxIterations <= 0 {
 		cfg.MaxIterations = 500
 	}
-	switch b := cfg.Budget; {
-	case !(cfg.InitReduction > 0 && cfg.InitReduction < 1):
-		return nil, fmt.Errorf("netadaptv2: initial reduction %v outside (0, 1)", cfg.InitReduction)
-	case !(cfg.Decay > 0 && cfg.Decay <= 1):
-		return nil, fmt.Errorf("netadaptv2: decay %v outside (0, 1]", cfg.Decay)
-	case cfg.Proposals < 1 || cfg.Layers < 1:
+	if err := netadapt.CheckSchedule(cfg.Budget, cfg.InitReduction, cfg.Decay); err != nil {
+		return nil, err
+	}
+	if cfg.Proposals < 1 || cfg.Layers < 1 {
 		return nil, fmt.Errorf("netadaptv2: %d proposals of %d layers: both must be at least 1", cfg.Proposals, cfg.Layers)
-	case b.Fraction == 0 && !(b.Absolute > 0):
-		return nil, errors.New("netadaptv2: no budget")
-	case b.Fraction != 0 && !(b.Fraction > 0 && b.Fraction < 1):
-		return nil, fmt.Errorf("netadaptv2: budget fraction %v outside (0, 1)", b.Fraction)
 	}
 	return &run{ctx: ctx, cfg: cfg, metric: cfg.Budget.Metric}, nil
 }
@@ -243,14 +233,9 @@ func (r *run) measure(ctx context.Context, w Widths) (float64, error) {
 	return ms.Total.Value(r.metric), nil
 }
 
-// slack is the relative tolerance of "meets": measurements sum floats.
-const slack = 1e-12
-
-func meets(v, target float64) bool { return v <= target*(1+slack) }
-
 func (r *run) loop() (*Result, error) {
 	res := r.res
-	for ; !meets(r.cur, res.Budget); r.next++ {
+	for ; !netadapt.Meets(r.cur, res.Budget); r.next++ {
 		if r.next > r.cfg.MaxIterations {
 			res.Stop = fmt.Sprintf("stopped after %d iterations", r.cfg.MaxIterations)
 			break
@@ -298,7 +283,7 @@ func (r *run) loop() (*Result, error) {
 		return nil, err
 	}
 	res.Resource = ms.Total.Value(r.metric)
-	res.Met = meets(res.Resource, res.Budget)
+	res.Met = netadapt.Meets(res.Resource, res.Budget)
 	res.Model = m
 	return res, nil
 }
@@ -309,7 +294,6 @@ type proposal struct {
 	resource float64
 	acc      float64
 	ok       bool
-	err      error
 }
 
 // propose returns widths that shrink the units chosen from w, with
@@ -336,7 +320,7 @@ func (r *run) propose(ctx context.Context, w Widths, chosen []int, a []float64, 
 	}
 	hiW := at(1)
 	x, err := res(hiW)
-	if err != nil || !meets(x, target) {
+	if err != nil || !netadapt.Meets(x, target) {
 		return nil, 0, false, err
 	}
 	lo, hi := 0.0, 1.0
@@ -347,7 +331,7 @@ func (r *run) propose(ctx context.Context, w Widths, chosen []int, a []float64, 
 		if err != nil {
 			return nil, 0, false, err
 		}
-		if meets(x, target) {
+		if netadapt.Meets(x, target) {
 			hi = mid
 		} else {
 			lo = mid
@@ -397,51 +381,27 @@ func (r *run) iterate() (bool, error) {
 		draws[p] = d
 	}
 	outs := make([]proposal, len(draws))
-	ctx, cancel := context.WithCancel(r.ctx)
-	defer cancel()
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(r.cfg.Workers, len(draws)) {
-		wg.Go(func() {
-			for j := range jobs {
-				o := &outs[j]
-				o.w, o.resource, o.ok, o.err = r.propose(ctx, r.w, draws[j].units, draws[j].a, target)
-				if o.err == nil && o.ok {
-					if r.cfg.ShortTune {
-						var m *nn.Model
-						if m, o.err = r.s.Extract(o.w); o.err == nil {
-							_, o.acc, o.err = r.cfg.Tuner.Tune(ctx, m, netadapt.Job{Phase: netadapt.Short, Iteration: r.next,
-								Layer: r.s.Describe(r.w, o.w), Seed: seed(r.cfg.Seed, r.next, j)})
-						}
-					} else {
-						o.acc, o.err = r.score(ctx, o.w)
-					}
-				}
-				if o.err != nil {
-					cancel()
-				}
+	err := pool.Run(r.ctx, r.cfg.Workers, len(draws), func(ctx context.Context, j int) error {
+		o := &outs[j]
+		var err error
+		o.w, o.resource, o.ok, err = r.propose(ctx, r.w, draws[j].units, draws[j].a, target)
+		switch {
+		case err != nil || !o.ok:
+			return err
+		case r.cfg.ShortTune:
+			m, err := r.s.Extract(o.w)
+			if err != nil {
+				return err
 			}
-		})
-	}
-	for j := range draws {
-		if ctx.Err() != nil {
-			break
+			_, o.acc, err = r.cfg.Tuner.Tune(ctx, m, netadapt.Job{Phase: netadapt.Short, Iteration: r.next,
+				Layer: r.s.Describe(r.w, o.w), Seed: seed(r.cfg.Seed, r.next, j)})
+			return err
 		}
-		jobs <- j
-	}
-	close(jobs)
-	wg.Wait()
-	if err := r.ctx.Err(); err != nil {
+		o.acc, err = r.score(ctx, o.w)
+		return err
+	})
+	if err != nil {
 		return false, err
-	}
-	var first error
-	for j := range outs {
-		if err := outs[j].err; err != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
-			first = err
-		}
-	}
-	if first != nil {
-		return false, first
 	}
 	best := -1
 	for j := range outs {
@@ -484,24 +444,7 @@ func (r *run) change(w Widths) (removed, kept int) {
 }
 
 func (r *run) better(a, b proposal) bool {
-	if r.cfg.Select == netadapt.BestRatio {
-		la, lb := r.lossPerSaved(a), r.lossPerSaved(b)
-		if la != lb {
-			return la < lb
-		}
-	}
-	if a.acc != b.acc {
-		return a.acc > b.acc
-	}
-	return a.resource < b.resource
-}
-
-func (r *run) lossPerSaved(p proposal) float64 {
-	saved := r.cur - p.resource
-	if !(saved > 0) {
-		return math.Inf(1)
-	}
-	return (r.acc - p.acc) / saved
+	return r.cfg.Select.Better(r.acc, r.cur, a.acc, a.resource, b.acc, b.resource)
 }
 
 // The files of a checkpoint directory.

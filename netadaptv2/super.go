@@ -61,14 +61,8 @@ func NewSuper(m *nn.Model, minWidth float64) (*Super, error) {
 	s := &Super{Model: m}
 	seen := map[string]bool{} // the tied layers of each unit so far
 	for _, name := range ok {
-		n := m.Node(name)
-		full := 0
-		switch l := n.Layer.(type) {
-		case *nn.Conv:
-			full = l.OutC
-		case *nn.Linear:
-			full = l.Out
-		default:
+		full := filters(m.Node(name))
+		if full == 0 {
 			continue // attention heads are not searched
 		}
 		changes, err := nn.PlanRemoval(m, name, []int{0})
@@ -111,6 +105,18 @@ func NewSuper(m *nn.Model, minWidth float64) (*Super, error) {
 		return nil, fmt.Errorf("netadaptv2: the model has no convolution or linear layer whose filters can be removed")
 	}
 	return s, nil
+}
+
+// filters returns the filters of a convolution or linear node, 0 for
+// other nodes.
+func filters(n *nn.Node) int {
+	switch l := n.Layer.(type) {
+	case *nn.Conv:
+		return l.OutC
+	case *nn.Linear:
+		return l.Out
+	}
+	return 0
 }
 
 // markChange records filter f as the owner of the values c removes.
@@ -228,14 +234,7 @@ func (s *Super) Extract(w Widths) (*nn.Model, error) {
 	}
 	c := s.Model.Clone()
 	for u, x := range s.Units {
-		n := c.Node(x.Node)
-		have := 0
-		switch l := n.Layer.(type) {
-		case *nn.Conv:
-			have = l.OutC
-		case *nn.Linear:
-			have = l.Out
-		}
+		have := filters(c.Node(x.Node))
 		if w[u] >= have {
 			continue
 		}

@@ -30,33 +30,7 @@ func FashionMNIST(dir string) (train, test *Set, err error) {
 	if dir == "" {
 		dir = FashionMNISTDir
 	}
-	var paths [4]string
-	for i, name := range mnistFiles {
-		p, ok := findMNIST(dir, name)
-		if !ok {
-			return nil, nil, &MissingError{Set: "fashion-mnist", Dir: dir, File: name, Fetch: FashionMNISTInstall}
-		}
-		paths[i] = p
-	}
-	if train, err = fashionSet("fashion-mnist-train", paths[0], paths[1]); err != nil {
-		return nil, nil, err
-	}
-	if test, err = fashionSet("fashion-mnist-test", paths[2], paths[3]); err != nil {
-		return nil, nil, err
-	}
-	return train, test, nil
-}
-
-func fashionSet(name, images, labels string) (*Set, error) {
-	im, err := ReadIDXFile(images)
-	if err != nil {
-		return nil, err
-	}
-	lb, err := ReadIDXFile(labels)
-	if err != nil {
-		return nil, err
-	}
-	return FromIDX(name, im, lb, 10, FashionMNISTMean, FashionMNISTStd)
+	return idxSets("fashion-mnist", dir, FashionMNISTInstall, FashionMNISTMean, FashionMNISTStd)
 }
 
 // Synthetic set sizes for [Load] "synthetic".
