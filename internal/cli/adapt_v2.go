@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -35,7 +36,8 @@ candidates, each shrinking --v2-layers layers at once by the least amount
 that meets the iteration's target, scores them by the super-network's
 held-out accuracy without fine-tuning (--v2-short-tune: after a
 --short-steps fine-tune), and keeps the best by --select. At the budget the
-discovered network is cut out and trained for --long-epochs. --method
+discovered network is cut out and trained for --long-epochs. The
+super-network trains on every CPU, as the long-term fine-tune does. --method
 netadapt,netadaptv2 runs both from the same start and compares them: wall
 and CPU time, resource and accuracy; --plot draws both, and --history,
 --out and --checkpoint get the method in their names (h-netadapt.json,
@@ -116,7 +118,8 @@ func (e *env) adaptSearch(ctx context.Context, method netadaptv2.Method, f *adap
 	smp := netadaptv2.Sampling{MinWidth: v.minWidth, Random: v.random, Sandwich: v.sandwich}
 	vc := netadaptv2.Config{Measurer: cfg.Measurer, Budget: cfg.Budget, InitReduction: cfg.InitReduction, Decay: cfg.Decay,
 		Select: cfg.Select, Proposals: v.proposals, Layers: v.layers,
-		Super:   netadaptv2.TrainConfig{Train: fit, Epochs: v.epochs, Batch: f.batch, LR: v.lr, Seed: f.seed, Workers: cfg.Workers, Sampling: smp},
+		Super: netadaptv2.TrainConfig{Train: fit, Epochs: v.epochs, Batch: f.batch, LR: v.lr, Seed: f.seed,
+			Workers: runtime.GOMAXPROCS(0), Sampling: smp},
 		Holdout: hold, Calibration: fit, CalibBatches: v.calibBatches, Tuner: cfg.Tuner, LongTerm: cfg.LongTerm, ShortTune: v.shortTune,
 		Workers: cfg.Workers, MaxIterations: cfg.MaxIterations, Seed: cfg.Seed, Checkpoint: cfg.Checkpoint, OnIteration: cfg.OnIteration,
 		OnTrained: func(st netadaptv2.TrainStats) {
