@@ -237,3 +237,29 @@ func TestResume(t *testing.T) {
 		t.Errorf("resumed run differs:\n%+v\n%+v", res.Iterations, full.Iterations)
 	}
 }
+
+// TestRecalibrate checks that batch-norm statistics become the mean of the
+// calibration batches' statistics: for a batch norm right after the input,
+// the per-channel mean of the images.
+func TestRecalibrate(t *testing.T) {
+	m := nn.New("input", 1, 28, 28)
+	x := m.Add("bn", nn.NewBatchNorm(1), "input")
+	x = m.Add("flatten", &nn.Flatten{}, x)
+	m.Add("fc", nn.NewLinear(28*28, 10), x)
+	bn := m.Node("bn").Layer.(*nn.BatchNorm)
+	bn.Mean[0], bn.Var[0] = 7, 9
+	set := data.Synthetic(256, 3)
+	if err := Recalibrate(m, set, 4, 64, 1); err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, v := range set.X {
+		sum += float64(v)
+	}
+	if want := sum / float64(len(set.X)); math.Abs(float64(bn.Mean[0])-want) > 1e-4 {
+		t.Errorf("running mean %v, want the images' mean %v", bn.Mean[0], want)
+	}
+	if bn.Momentum != 0.1 {
+		t.Errorf("momentum left at %v", bn.Momentum)
+	}
+}
