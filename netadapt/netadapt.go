@@ -212,34 +212,21 @@ func newRun(ctx context.Context, cfg Config) (*run, error) {
 // long-term fine-tune.
 func (r *run) loop() (*Result, error) {
 	res := r.res
-	for ; !Meets(r.cur, res.Budget); r.next++ {
-		if r.next > r.cfg.MaxIterations {
-			res.Stop = fmt.Sprintf("stopped after %d iterations", r.cfg.MaxIterations)
-			break
-		}
-		if err := r.ctx.Err(); err != nil {
-			return nil, err
-		}
-		ok, err := r.iterate()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			res.Stop = fmt.Sprintf("no layer can meet iteration %d's target", r.next)
-			break
-		}
+	var err error
+	res.Stop, err = Iterate(r.ctx, &r.next, r.cfg.MaxIterations, func() bool { return Meets(r.cur, res.Budget) }, r.iterate, func() error {
 		if r.cfg.Checkpoint != "" {
 			if err := r.save(r.next + 1); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if r.cfg.OnIteration != nil {
 			it := res.Iterations[len(res.Iterations)-1]
 			r.cfg.OnIteration(it, res.Proposals[len(res.Proposals)-it.Proposals:])
 		}
-	}
-	if res.Stop == "" {
-		res.Stop = "budget met"
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	res.Accuracy, res.Resource = r.acc, r.cur
 	if r.cfg.LongTerm {
@@ -256,6 +243,35 @@ func (r *run) loop() (*Result, error) {
 	res.Met = Meets(res.Resource, res.Budget)
 	res.Model = r.m
 	return res, nil
+}
+
+// Iterate runs the iterations of a search from *next until done reports
+// the budget met: iterate runs iteration *next (ok false when no proposal
+// meets its target), after follows each successful one (checkpoints,
+// callbacks). It stops after maxIterations, and returns the reason, the
+// Result.Stop texts: "budget met", "stopped after N iterations" or "no
+// layer can meet iteration N's target"; or the first error, ctx's
+// included. *next is the iteration that did not run.
+func Iterate(ctx context.Context, next *int, maxIterations int, done func() bool, iterate func() (bool, error), after func() error) (string, error) {
+	for ; !done(); *next++ {
+		if *next > maxIterations {
+			return fmt.Sprintf("stopped after %d iterations", maxIterations), nil
+		}
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		ok, err := iterate()
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return fmt.Sprintf("no layer can meet iteration %d's target", *next), nil
+		}
+		if err := after(); err != nil {
+			return "", err
+		}
+	}
+	return "budget met", nil
 }
 
 // Layers returns the convolution and linear layers of m that can lose a

@@ -235,37 +235,25 @@ func (r *run) measure(ctx context.Context, w Widths) (float64, error) {
 
 func (r *run) loop() (*Result, error) {
 	res := r.res
-	for ; !netadapt.Meets(r.cur, res.Budget); r.next++ {
-		if r.next > r.cfg.MaxIterations {
-			res.Stop = fmt.Sprintf("stopped after %d iterations", r.cfg.MaxIterations)
-			break
-		}
-		if err := r.ctx.Err(); err != nil {
-			return nil, err
-		}
-		ok, err := r.iterate()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			res.Stop = fmt.Sprintf("no layer can meet iteration %d's target (no proposal of %d layers does)", r.next, r.cfg.Layers)
-			break
-		}
-		if r.cfg.Checkpoint != "" {
-			r.next++
-			err := r.save()
-			r.next--
-			if err != nil {
-				return nil, err
+	var err error
+	res.Stop, err = netadapt.Iterate(r.ctx, &r.next, r.cfg.MaxIterations, func() bool { return netadapt.Meets(r.cur, res.Budget) }, r.iterate,
+		func() error {
+			if r.cfg.Checkpoint != "" {
+				r.next++ // the checkpoint resumes at the next iteration
+				err := r.save()
+				r.next--
+				if err != nil {
+					return err
+				}
 			}
-		}
-		if r.cfg.OnIteration != nil {
-			it := res.Iterations[len(res.Iterations)-1]
-			r.cfg.OnIteration(it, res.Proposals[len(res.Proposals)-it.Proposals:])
-		}
-	}
-	if res.Stop == "" {
-		res.Stop = "budget met"
+			if r.cfg.OnIteration != nil {
+				it := res.Iterations[len(res.Iterations)-1]
+				r.cfg.OnIteration(it, res.Proposals[len(res.Proposals)-it.Proposals:])
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	m, err := r.s.Extract(r.w)
 	if err != nil {
