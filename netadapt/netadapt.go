@@ -213,18 +213,13 @@ func newRun(ctx context.Context, cfg Config) (*run, error) {
 func (r *run) loop() (*Result, error) {
 	res := r.res
 	var err error
-	res.Stop, err = Iterate(r.ctx, &r.next, r.cfg.MaxIterations, func() bool { return Meets(r.cur, res.Budget) }, r.iterate, func() error {
-		if r.cfg.Checkpoint != "" {
-			if err := r.save(r.next + 1); err != nil {
-				return err
+	res.Stop, err = Iterate(r.ctx, &r.next, r.cfg.MaxIterations, res, func() bool { return Meets(r.cur, res.Budget) }, r.iterate,
+		func() error {
+			if r.cfg.Checkpoint == "" {
+				return nil
 			}
-		}
-		if r.cfg.OnIteration != nil {
-			it := res.Iterations[len(res.Iterations)-1]
-			r.cfg.OnIteration(it, res.Proposals[len(res.Proposals)-it.Proposals:])
-		}
-		return nil
-	})
+			return r.save(r.next + 1)
+		}, r.cfg.OnIteration)
 	if err != nil {
 		return nil, err
 	}
@@ -247,12 +242,13 @@ func (r *run) loop() (*Result, error) {
 
 // Iterate runs the iterations of a search from *next until done reports
 // the budget met: iterate runs iteration *next (ok false when no proposal
-// meets its target), after follows each successful one (checkpoints,
-// callbacks). It stops after maxIterations, and returns the reason, the
-// Result.Stop texts: "budget met", "stopped after N iterations" or "no
-// layer can meet iteration N's target"; or the first error, ctx's
-// included. *next is the iteration that did not run.
-func Iterate(ctx context.Context, next *int, maxIterations int, done func() bool, iterate func() (bool, error), after func() error) (string, error) {
+// meets its target) and appends it to res; then save (checkpoints) and
+// onIteration, if set, follow. It stops after maxIterations, and returns
+// the reason, the Result.Stop texts: "budget met", "stopped after N
+// iterations" or "no layer can meet iteration N's target"; or the first
+// error, ctx's included. *next is the iteration that did not run.
+func Iterate(ctx context.Context, next *int, maxIterations int, res *Result, done func() bool, iterate func() (bool, error),
+	save func() error, onIteration func(Iteration, []Proposal)) (string, error) {
 	for ; !done(); *next++ {
 		if *next > maxIterations {
 			return fmt.Sprintf("stopped after %d iterations", maxIterations), nil
@@ -267,8 +263,12 @@ func Iterate(ctx context.Context, next *int, maxIterations int, done func() bool
 		if !ok {
 			return fmt.Sprintf("no layer can meet iteration %d's target", *next), nil
 		}
-		if err := after(); err != nil {
+		if err := save(); err != nil {
 			return "", err
+		}
+		if onIteration != nil {
+			it := res.Iterations[len(res.Iterations)-1]
+			onIteration(it, res.Proposals[len(res.Proposals)-it.Proposals:])
 		}
 	}
 	return "budget met", nil

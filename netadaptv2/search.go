@@ -236,22 +236,15 @@ func (r *run) measure(ctx context.Context, w Widths) (float64, error) {
 func (r *run) loop() (*Result, error) {
 	res := r.res
 	var err error
-	res.Stop, err = netadapt.Iterate(r.ctx, &r.next, r.cfg.MaxIterations, func() bool { return netadapt.Meets(r.cur, res.Budget) }, r.iterate,
-		func() error {
-			if r.cfg.Checkpoint != "" {
-				r.next++ // the checkpoint resumes at the next iteration
-				err := r.save()
-				r.next--
-				if err != nil {
-					return err
-				}
+	res.Stop, err = netadapt.Iterate(r.ctx, &r.next, r.cfg.MaxIterations, res.Result, func() bool { return netadapt.Meets(r.cur, res.Budget) },
+		r.iterate, func() error {
+			if r.cfg.Checkpoint == "" {
+				return nil
 			}
-			if r.cfg.OnIteration != nil {
-				it := res.Iterations[len(res.Iterations)-1]
-				r.cfg.OnIteration(it, res.Proposals[len(res.Proposals)-it.Proposals:])
-			}
-			return nil
-		})
+			r.next++ // the checkpoint resumes at the next iteration
+			defer func() { r.next-- }()
+			return r.save()
+		}, r.cfg.OnIteration)
 	if err != nil {
 		return nil, err
 	}
@@ -502,20 +495,12 @@ func Resume(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	if st.Version != 1 || st.Method != "netadaptv2" || st.Result == nil || st.Result.Result == nil || st.Next < 1 {
 		return nil, fmt.Errorf("netadaptv2: resume: %s is not a netadaptv2 checkpoint", path)
 	}
-	metric, err := measure.ParseMetric(st.Result.Metric)
-	if err != nil {
-		return nil, fmt.Errorf("netadaptv2: resume: %w", err)
-	}
-	if metric != cfg.Budget.Metric {
-		return nil, fmt.Errorf("netadaptv2: resume: the checkpoint's budget is on %s, not %s", metric, cfg.Budget.Metric)
-	}
-	if st.Seed != cfg.Seed {
-		return nil, fmt.Errorf("netadaptv2: resume: the checkpoint's seed is %d, not %d", st.Seed, cfg.Seed)
+	if cfg.Budget, err = netadapt.ResumeBudget(st.Result.Result, st.Seed, cfg.Budget.Metric, cfg.Seed); err != nil {
+		return nil, err
 	}
 	if cfg.Checkpoint == "" {
 		cfg.Checkpoint = dir
 	}
-	cfg.Budget = netadapt.Budget{Metric: metric, Absolute: st.Result.Budget}
 	cfg.Super.Sampling.MinWidth = st.MinWidth
 	r, err := newRun(ctx, cfg)
 	if err != nil {
