@@ -22,7 +22,7 @@
 //	layer 7: explore
 //	layer 8: measure sweep
 //	layer 9: prune netadapt fit
-//	layer 10: codesign
+//	layer 10: codesign netadaptv2
 //	layer 11: report
 //	layer 12: store page
 //	layer 13: server
@@ -42,7 +42,7 @@
 //	internal/chart    the plots' drawing surface, written as SVG or PNG, and nice axis ticks
 //	internal/contentkey keys of values by the content of what determines them (SHA-256 of length-prefixed parts)
 //	internal/pgtest   a throwaway PostgreSQL server (or NNERGY_POSTGRES) for tests
-//	nn/data           data sets (IDX, MNIST, synthetic)
+//	nn/data           data sets (IDX, MNIST, Fashion-MNIST, synthetic)
 //	workload          dimensions, tensors, layers (loop nests), networks
 //	onnx              ONNX model reader and writer
 //	nn                the CPU training engine: layers, training, surgery, latency
@@ -66,6 +66,7 @@
 //	sweep             design spaces: arch parameters x networks x mapper settings, shards
 //	prune             magnitude and energy-aware pruning
 //	netadapt          NetAdapt over any measurer
+//	netadaptv2        NetAdaptV2: an ordered-dropout super-network searched by multi-layer coordinate descent, over any measurer
 //	fit               device budgets: power at a frame rate, throughput, area; what limits a design
 //	codesign          joint hardware-network search: a sweep's designs x NetAdapt and energy-aware pruning
 //	report            the versioned reports every command emits, and their schema

@@ -96,12 +96,29 @@ func (b Budget) String() string {
 	return b.Metric.String() + "=" + FormatValue(b.Metric, b.Absolute)
 }
 
-// resolve returns the budget in the metric's unit for an initial resource.
-func (b Budget) resolve(initial float64) float64 {
+// Resolve returns the budget in the metric's unit for an initial resource.
+func (b Budget) Resolve(initial float64) float64 {
 	if b.Fraction > 0 {
 		return b.Fraction * initial
 	}
 	return b.Absolute
+}
+
+// CheckSchedule reports what is wrong with a budget and the schedule of
+// reductions (the first as a fraction of the start, and its decay), as
+// [Config] takes them after defaults.
+func CheckSchedule(b Budget, initReduction, decay float64) error {
+	switch {
+	case !(initReduction > 0 && initReduction < 1):
+		return fmt.Errorf("netadapt: initial reduction %v outside (0, 1)", initReduction)
+	case !(decay > 0 && decay <= 1):
+		return fmt.Errorf("netadapt: decay %v outside (0, 1]", decay)
+	case b.Fraction == 0 && !(b.Absolute > 0):
+		return fmt.Errorf("netadapt: no budget")
+	case b.Fraction != 0 && !(b.Fraction > 0 && b.Fraction < 1):
+		return fmt.Errorf("netadapt: budget fraction %v outside (0, 1)", b.Fraction)
+	}
+	return nil
 }
 
 // FormatValue prints v, in the unit of metric m, with a unit that suits

@@ -57,6 +57,23 @@ func (r *run) save(next int) error {
 	return nil
 }
 
+// ResumeBudget checks a checkpointed run's result and seed against the
+// metric and seed of the run that resumes it, and returns the budget to
+// resume with: the checkpoint's, absolute.
+func ResumeBudget(res *Result, seed uint64, metric measure.Metric, runSeed uint64) (Budget, error) {
+	m, err := measure.ParseMetric(res.Metric)
+	if err != nil {
+		return Budget{}, fmt.Errorf("netadapt: resume: %w", err)
+	}
+	if m != metric {
+		return Budget{}, fmt.Errorf("netadapt: resume: the checkpoint's budget is on %s, not %s", m, metric)
+	}
+	if seed != runSeed {
+		return Budget{}, fmt.Errorf("netadapt: resume: the checkpoint's seed is %d, not %d", seed, runSeed)
+	}
+	return Budget{Metric: m, Absolute: res.Budget}, nil
+}
+
 // Resume continues the run checkpointed in dir with cfg, which must have
 // the checkpoint's metric and seed (and, for the same result as an
 // uninterrupted run, its measurer and tuner). The budget, the schedule and
@@ -75,21 +92,12 @@ func Resume(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	if st.Version != 1 || st.Result == nil || st.Next < 1 {
 		return nil, fmt.Errorf("netadapt: resume: %s is not a netadapt checkpoint", filepath.Join(dir, checkpointState))
 	}
-	metric, err := measure.ParseMetric(st.Result.Metric)
-	if err != nil {
-		return nil, fmt.Errorf("netadapt: resume: %w", err)
-	}
-	if metric != cfg.Budget.Metric {
-		return nil, fmt.Errorf("netadapt: resume: the checkpoint's budget is on %s, not %s", metric, cfg.Budget.Metric)
-	}
-	if st.Seed != cfg.Seed {
-		return nil, fmt.Errorf("netadapt: resume: the checkpoint's seed is %d, not %d", st.Seed, cfg.Seed)
+	if cfg.Budget, err = ResumeBudget(st.Result, st.Seed, cfg.Budget.Metric, cfg.Seed); err != nil {
+		return nil, err
 	}
 	if cfg.Checkpoint == "" {
 		cfg.Checkpoint = dir
 	}
-	// The budget comes from the checkpoint; give newRun a valid one.
-	cfg.Budget = Budget{Metric: metric, Absolute: st.Result.Budget}
 	r, err := newRun(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -142,7 +142,9 @@ type Result struct {
 // slack is the relative tolerance of "meets": measurements sum floats.
 const slack = 1e-12
 
-func meets(v, target float64) bool { return v <= target*(1+slack) }
+// Meets reports whether resource v meets target, within a relative 1e-12
+// (measurements sum floats).
+func Meets(v, target float64) bool { return v <= target*(1+slack) }
 
 type run struct {
 	ctx    context.Context
@@ -174,7 +176,7 @@ func Run(ctx context.Context, m *nn.Model, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.res = &Result{Metric: r.metric.String(), Initial: init, Budget: r.cfg.Budget.resolve(init),
+	r.res = &Result{Metric: r.metric.String(), Initial: init, Budget: r.cfg.Budget.Resolve(init),
 		InitReduction: r.cfg.InitReduction * init, Decay: r.cfg.Decay, InitialAccuracy: acc,
 		Iterations: []Iteration{}, Proposals: []Proposal{}}
 	r.next, r.acc, r.cur = 1, acc, init
@@ -200,15 +202,8 @@ func newRun(ctx context.Context, cfg Config) (*run, error) {
 	if cfg.MaxIterations <= 0 {
 		cfg.MaxIterations = 500
 	}
-	switch b := cfg.Budget; {
-	case !(cfg.InitReduction > 0 && cfg.InitReduction < 1):
-		return nil, fmt.Errorf("netadapt: initial reduction %v outside (0, 1)", cfg.InitReduction)
-	case !(cfg.Decay > 0 && cfg.Decay <= 1):
-		return nil, fmt.Errorf("netadapt: decay %v outside (0, 1]", cfg.Decay)
-	case b.Fraction == 0 && !(b.Absolute > 0):
-		return nil, fmt.Errorf("netadapt: no budget")
-	case b.Fraction != 0 && !(b.Fraction > 0 && b.Fraction < 1):
-		return nil, fmt.Errorf("netadapt: budget fraction %v outside (0, 1)", b.Fraction)
+	if err := CheckSchedule(cfg.Budget, cfg.InitReduction, cfg.Decay); err != nil {
+		return nil, err
 	}
 	return &run{ctx: ctx, cfg: cfg, metric: cfg.Budget.Metric}, nil
 }
@@ -217,34 +212,16 @@ func newRun(ctx context.Context, cfg Config) (*run, error) {
 // long-term fine-tune.
 func (r *run) loop() (*Result, error) {
 	res := r.res
-	for ; !meets(r.cur, res.Budget); r.next++ {
-		if r.next > r.cfg.MaxIterations {
-			res.Stop = fmt.Sprintf("stopped after %d iterations", r.cfg.MaxIterations)
-			break
-		}
-		if err := r.ctx.Err(); err != nil {
-			return nil, err
-		}
-		ok, err := r.iterate()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			res.Stop = fmt.Sprintf("no layer can meet iteration %d's target", r.next)
-			break
-		}
-		if r.cfg.Checkpoint != "" {
-			if err := r.save(r.next + 1); err != nil {
-				return nil, err
+	var err error
+	res.Stop, err = Iterate(r.ctx, &r.next, r.cfg.MaxIterations, res, func() bool { return Meets(r.cur, res.Budget) }, r.iterate,
+		func() error {
+			if r.cfg.Checkpoint == "" {
+				return nil
 			}
-		}
-		if r.cfg.OnIteration != nil {
-			it := res.Iterations[len(res.Iterations)-1]
-			r.cfg.OnIteration(it, res.Proposals[len(res.Proposals)-it.Proposals:])
-		}
-	}
-	if res.Stop == "" {
-		res.Stop = "budget met"
+			return r.save(r.next + 1)
+		}, r.cfg.OnIteration)
+	if err != nil {
+		return nil, err
 	}
 	res.Accuracy, res.Resource = r.acc, r.cur
 	if r.cfg.LongTerm {
@@ -258,9 +235,43 @@ func (r *run) loop() (*Result, error) {
 		}
 		r.m, res.Accuracy, res.Resource = m, acc, ms.Total.Value(r.metric)
 	}
-	res.Met = meets(res.Resource, res.Budget)
+	res.Met = Meets(res.Resource, res.Budget)
 	res.Model = r.m
 	return res, nil
+}
+
+// Iterate runs the iterations of a search from *next until done reports
+// the budget met: iterate runs iteration *next (ok false when no proposal
+// meets its target) and appends it to res; then save (checkpoints) and
+// onIteration, if set, follow. It stops after maxIterations, and returns
+// the reason, the Result.Stop texts: "budget met", "stopped after N
+// iterations" or "no layer can meet iteration N's target"; or the first
+// error, ctx's included. *next is the iteration that did not run.
+func Iterate(ctx context.Context, next *int, maxIterations int, res *Result, done func() bool, iterate func() (bool, error),
+	save func() error, onIteration func(Iteration, []Proposal)) (string, error) {
+	for ; !done(); *next++ {
+		if *next > maxIterations {
+			return fmt.Sprintf("stopped after %d iterations", maxIterations), nil
+		}
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		ok, err := iterate()
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return fmt.Sprintf("no layer can meet iteration %d's target", *next), nil
+		}
+		if err := save(); err != nil {
+			return "", err
+		}
+		if onIteration != nil {
+			it := res.Iterations[len(res.Iterations)-1]
+			onIteration(it, res.Proposals[len(res.Proposals)-it.Proposals:])
+		}
+	}
+	return "budget met", nil
 }
 
 // Layers returns the convolution and linear layers of m that can lose a
@@ -352,7 +363,7 @@ func Propose(ctx context.Context, m *nn.Model, node string, ms measure.Measurer,
 	}
 	hi := total - 1
 	t, err := at(hi)
-	if err != nil || !meets(t.v, target) {
+	if err != nil || !Meets(t.v, target) {
 		return nil, 0, 0, false, err
 	}
 	lo := 0 // lo does not meet (0 removed: the current model is above the target)
@@ -362,7 +373,7 @@ func Propose(ctx context.Context, m *nn.Model, node string, ms measure.Measurer,
 		if err != nil {
 			return nil, 0, 0, false, err
 		}
-		if meets(t.v, target) {
+		if Meets(t.v, target) {
 			hi = mid
 		} else {
 			lo = mid
@@ -373,7 +384,7 @@ func Propose(ctx context.Context, m *nn.Model, node string, ms measure.Measurer,
 		if err != nil {
 			return nil, 0, 0, false, err
 		}
-		if !meets(t.v, target) {
+		if !Meets(t.v, target) {
 			break
 		}
 		hi--
@@ -471,24 +482,33 @@ func (r *run) iterate() (bool, error) {
 
 // better reports whether proposal a beats b (b earlier in layer order).
 func (r *run) better(a, b Proposal) bool {
-	if r.cfg.Select == BestRatio {
-		la, lb := r.lossPerSaved(a), r.lossPerSaved(b)
+	return r.cfg.Select.Better(r.acc, r.cur, a.Accuracy, a.Resource, b.Accuracy, b.Resource)
+}
+
+// Better reports whether a proposal of accuracy aAcc and resource aRes
+// beats one of bAcc and bRes under rule s, against a current model of
+// accuracy acc and resource cur: the higher accuracy (HighestAccuracy), or
+// the least accuracy lost per unit of resource saved (BestRatio); ties go
+// to the higher accuracy, then the lower resource.
+func (s Selection) Better(acc, cur, aAcc, aRes, bAcc, bRes float64) bool {
+	if s == BestRatio {
+		la, lb := lossPerSaved(acc, cur, aAcc, aRes), lossPerSaved(acc, cur, bAcc, bRes)
 		if la != lb {
 			return la < lb
 		}
 	}
-	if a.Accuracy != b.Accuracy {
-		return a.Accuracy > b.Accuracy
+	if aAcc != bAcc {
+		return aAcc > bAcc
 	}
-	return a.Resource < b.Resource
+	return aRes < bRes
 }
 
 // lossPerSaved is the accuracy lost per unit of resource saved against
 // the current model.
-func (r *run) lossPerSaved(p Proposal) float64 {
-	saved := r.cur - p.Resource
+func lossPerSaved(acc, cur, pAcc, pRes float64) float64 {
+	saved := cur - pRes
 	if !(saved > 0) {
 		return math.Inf(1)
 	}
-	return (r.acc - p.Accuracy) / saved
+	return (acc - pAcc) / saved
 }

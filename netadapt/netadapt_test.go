@@ -125,13 +125,13 @@ func TestPropose(t *testing.T) {
 				idx, _ := Smallest(c, l, filters(c, c.Node(l))-1)
 				nn.RemoveFilters(c, l, idx)
 				got, _ := ms.Measure(ctx, c)
-				if meets(float64(got.Total.MACs), target) {
+				if Meets(float64(got.Total.MACs), target) {
 					t.Errorf("%s at %v: no proposal, but keeping one filter meets the target", l, frac)
 				}
 				continue
 			}
 			got, _ := ms.Measure(ctx, p)
-			if float64(got.Total.MACs) != v || !meets(v, target) {
+			if float64(got.Total.MACs) != v || !Meets(v, target) {
 				t.Errorf("%s at %v: resource %v (re-measured %d) misses target %v", l, frac, v, got.Total.MACs, target)
 			}
 			if k > 1 {
@@ -141,7 +141,7 @@ func TestPropose(t *testing.T) {
 					t.Fatal(err)
 				}
 				fewer, _ := ms.Measure(ctx, c)
-				if meets(float64(fewer.Total.MACs), target) {
+				if Meets(float64(fewer.Total.MACs), target) {
 					t.Errorf("%s at %v: %d filters removed, but %d meet the target too", l, frac, k, k-1)
 				}
 			}
@@ -213,7 +213,7 @@ func checkHistory(t *testing.T, res *Result) {
 	var chosen int
 	for _, p := range res.Proposals {
 		it := res.Iterations[p.Iteration-1]
-		if !meets(p.Resource, it.Target) {
+		if !Meets(p.Resource, it.Target) {
 			t.Errorf("proposal %+v misses its target %v", p, it.Target)
 		}
 		if p.Chosen {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
@@ -128,6 +130,8 @@ type Prepared struct {
 	Measurer string
 	Workers  int
 	test     *data.Set
+	// fit fine-tunes proposals; hold scores them.
+	fit, hold *data.Set
 }
 
 // Prepare checks s (naming its options as the HTTP API does) and builds
@@ -169,7 +173,7 @@ func (s *Setup) Prepare() (*Prepared, error) {
 	cfg := Config{Measurer: ms, Budget: s.Budget, InitReduction: s.InitReduction, Decay: s.Decay, Select: s.Select,
 		Tuner: tuner, LongTerm: s.LongEpochs > 0, Workers: workers, MaxIterations: s.MaxIterations, Seed: s.Seed,
 		Checkpoint: s.Checkpoint, OnIteration: s.OnIteration}
-	return &Prepared{s: s, cfg: cfg, Measurer: on, Workers: workers, test: s.Test.Head(s.EvalImages)}, nil
+	return &Prepared{s: s, cfg: cfg, Measurer: on, Workers: workers, test: s.Test.Head(s.EvalImages), fit: fit, hold: hold}, nil
 }
 
 // Outcome is a finished run and, with the built-in Trainer, the test
@@ -179,12 +183,35 @@ type Outcome struct {
 	// Tested is set when Before and After were measured.
 	Tested        bool
 	Before, After nn.Score
+	// Wall and CPU are the search's wall-clock time and the process's CPU
+	// time (user and system) over it, the test scores excluded.
+	Wall, CPU time.Duration
 }
+
+// Search is a search method a Prepared run can run instead of NetAdapt's
+// own: from model m under cfg (the measurer, budget, schedule, tuner and
+// bounds a Setup builds), with fit the training images that fine-tune
+// and hold the held-out ones that score candidates. NetAdaptV2's comes
+// from package netadaptv2.
+type Search func(ctx context.Context, m *nn.Model, cfg Config, fit, hold *data.Set) (*Result, error)
 
 // Run runs (or resumes) NetAdapt. Cancelling ctx stops it within a
 // mini-batch of fine-tuning or a measurement.
-func (p *Prepared) Run(ctx context.Context) (*Outcome, error) {
+func (p *Prepared) Run(ctx context.Context) (*Outcome, error) { return p.RunSearch(ctx, nil) }
+
+// RunSearch runs search (nil: NetAdapt, resumed from the Setup's Resume
+// when set) on the prepared model, measurer and data, and scores its start
+// and its result on the test images as Run does.
+func (p *Prepared) RunSearch(ctx context.Context, search Search) (*Outcome, error) {
 	s := p.s
+	if search == nil {
+		search = func(ctx context.Context, m *nn.Model, cfg Config, _, _ *data.Set) (*Result, error) {
+			if s.Resume != "" {
+				return Resume(ctx, s.Resume, cfg)
+			}
+			return Run(ctx, m, cfg)
+		}
+	}
 	var o Outcome
 	var err error
 	if o.Tested = s.Tuner == nil; o.Tested {
@@ -192,14 +219,11 @@ func (p *Prepared) Run(ctx context.Context) (*Outcome, error) {
 			return nil, err
 		}
 	}
-	if s.Resume != "" {
-		o.Result, err = Resume(ctx, s.Resume, p.cfg)
-	} else {
-		o.Result, err = Run(ctx, s.Model, p.cfg)
-	}
-	if err != nil {
+	start, cpu0 := time.Now(), cpuTime()
+	if o.Result, err = search(ctx, s.Model, p.cfg, p.fit, p.hold); err != nil {
 		return nil, err
 	}
+	o.Wall, o.CPU = time.Since(start), cpuTime()-cpu0
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -209,4 +233,13 @@ func (p *Prepared) Run(ctx context.Context) (*Outcome, error) {
 		}
 	}
 	return &o, nil
+}
+
+// cpuTime returns the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -14,6 +14,9 @@ type Change struct {
 	Kind Kind
 	Out  []int
 	In   []int
+	// Bypassed lists the nodes removed when Node lost every filter and
+	// became a channel-level bypass ([Bypass]); Out and In are then empty.
+	Bypassed []string
 }
 
 // RemoveFilters removes the given output filters of a convolution or linear
@@ -62,9 +65,15 @@ type Change struct {
 // Node may also be a matmul [H L L] of attention, whose filters are then
 // its heads: see [RemoveHeads].
 //
+// Removing every filter of a convolution or linear node makes it a
+// channel-level bypass where the shapes allow ([Bypass]): the node (with
+// its batch norm and activation, or its whole residual branch) leaves the
+// model, and the one change returned lists them in Bypassed.
+//
 // Removal is refused, with nothing changed, if it would reach the model
 // input or output, split a grouped (non-depthwise) convolution, or leave a
-// layer with no channels. On success it returns the changes per node, in
+// layer with no channels (a node losing every filter that cannot be
+// bypassed: the error gives both reasons). On success it returns the changes per node, in
 // model order. Optimizer state for the changed parameters is reset on the
 // next step; masks are cut to match.
 func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
@@ -72,11 +81,55 @@ func RemoveFilters(m *Model, node string, filters []int) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := m.Node(node); n != nil && allFilters(n, filters) {
+		if _, err := planBypass(m, shapes, node); err != nil {
+			return nil, fmt.Errorf("nn: node %q would lose all its channels, and %w", node, err)
+		}
+		removed, err := Bypass(m, node)
+		if err != nil {
+			return nil, err
+		}
+		return []Change{{Node: node, Kind: n.Layer.Kind(), Bypassed: removed}}, nil
+	}
 	s, changes, err := planRemoval(m, shapes, node, filters)
 	if err != nil || len(changes) == 0 {
 		return nil, err
 	}
 	return s.apply(changes)
+}
+
+// PlanRemoval returns the changes [RemoveFilters] would make to remove
+// filters of node, without making them (no bypass: removing every filter
+// is refused).
+func PlanRemoval(m *Model, node string, filters []int) ([]Change, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, err
+	}
+	_, changes, err := planRemoval(m, shapes, node, filters)
+	return changes, err
+}
+
+// allFilters reports whether filters names every filter of a convolution
+// or linear node (each once, all in range).
+func allFilters(n *Node, filters []int) bool {
+	var k int
+	switch l := n.Layer.(type) {
+	case *Conv:
+		k = l.OutC
+	case *Linear:
+		k = l.Out
+	default:
+		return false
+	}
+	seen := map[int]bool{}
+	for _, f := range filters {
+		if f < 0 || f >= k {
+			return false
+		}
+		seen[f] = true
+	}
+	return len(seen) == k
 }
 
 // Refusal is a layer that [Prunable] found cannot lose filters, and why.

@@ -230,7 +230,7 @@ func TestRemoveFiltersErrors(t *testing.T) {
 		{"grouped source", grouped(), "g", []int{1}, `nn: node "g": cannot remove a filter of a grouped convolution (2 groups)`},
 		{"reaches input", residualInput(), "a", []int{0}, `nn: removing channel 0 would change the model input "x"`},
 		{"output", residualInput(), "fc", []int{0}, `nn: removing channel 0 would change the model output "fc"`},
-		{"all", grouped(), "fc", []int{0, 1}, `would change the model output`},
+		{"all", grouped(), "fc", []int{0, 1}, `nn: node "fc" would lose all its channels, and nn: node "fc" (linear) cannot be bypassed: its output "fc" is the model output`},
 		{"range", grouped(), "a", []int{4}, `nn: node "a": filter 4 outside [0, 4)`},
 		{"kind", grouped(), "f", []int{0}, `nn: node "f" is flatten; filters can be removed from conv and linear layers`},
 		{"everything", func() *Model {

@@ -182,6 +182,14 @@ type Adapt struct {
 	StopText   string           `json:"stop_text"`
 	Iterations []AdaptIteration `json:"iterations"`
 	Proposals  []AdaptProposal  `json:"proposals"`
+	// Method is netadapt or netadaptv2 (absent: netadapt). With
+	// netadaptv2 a proposal's Layer lists every layer it shrank, as
+	// "conv2 16→12, fc1 120→90", and its filter counts sum over them.
+	Method string `json:"method,omitempty"`
+	// SearchSeconds and SearchCPUSeconds are the wall and CPU time of the
+	// run (the process's user and system time), when recorded.
+	SearchSeconds    float64 `json:"search_seconds,omitempty"`
+	SearchCPUSeconds float64 `json:"search_cpu_seconds,omitempty"`
 }
 
 // AdaptIteration is what one iteration chose.
@@ -220,6 +228,10 @@ type AdaptInfo struct {
 	Model, Data string
 	// Measurer is model, cpu or macs; Arch is set with model.
 	Measurer, Arch string
+	// Method is netadapt or netadaptv2 (empty: netadapt, not recorded).
+	Method string
+	// WallSeconds and CPUSeconds are the run's times (0: not recorded).
+	WallSeconds, CPUSeconds float64
 }
 
 var resourceUnits = map[string]string{"energy": "pj", "latency": "seconds", "edp": "pj_seconds", "macs": "macs", "params": "params"}
@@ -235,7 +247,17 @@ func NewAdapt(info AdaptInfo, res *netadapt.Result) (*Adapt, error) {
 	default:
 		return nil, fmt.Errorf("report: NetAdapt measurer %q: want model, cpu or macs", info.Measurer)
 	}
-	return newAdapt(info, res, true)
+	switch info.Method {
+	case "", "netadapt", "netadaptv2":
+	default:
+		return nil, fmt.Errorf("report: NetAdapt method %q: want netadapt or netadaptv2", info.Method)
+	}
+	h, err := newAdapt(info, res, true)
+	if err != nil {
+		return nil, err
+	}
+	h.Method, h.SearchSeconds, h.SearchCPUSeconds = info.Method, info.WallSeconds, info.CPUSeconds
+	return h, nil
 }
 
 // newAdapt returns the history of res; when strict is false (a file of

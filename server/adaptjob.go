@@ -16,6 +16,7 @@ import (
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/netadaptv2"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/nn/data"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
@@ -69,16 +70,31 @@ type AdaptRequest struct {
 	// cores (0: 1).
 	Workers int    `json:"workers"`
 	Seed    uint64 `json:"seed"`
+	// Method is netadapt or netadaptv2 (one; the command line's
+	// comparison of both is two jobs here). The V2 fields are NetAdaptV2's
+	// options, named as nnergy adapt's --v2-* flags.
+	Method         string  `json:"method"`
+	V2Proposals    int     `json:"v2_proposals"`
+	V2Layers       int     `json:"v2_layers"`
+	V2Epochs       int     `json:"v2_epochs"`
+	V2LR           float64 `json:"v2_lr"`
+	V2MinWidth     float64 `json:"v2_min_width"`
+	V2Random       int     `json:"v2_random"`
+	V2Sandwich     bool    `json:"v2_sandwich"`
+	V2CalibBatches int     `json:"v2_calib_batches"`
+	V2ShortTune    bool    `json:"v2_short_tune"`
 }
 
 // DefaultAdaptRequest returns the request whose fields are the defaults
 // of nnergy adapt.
 func DefaultAdaptRequest() AdaptRequest {
-	d := netadapt.DefaultSetup()
+	d, v := netadapt.DefaultSetup(), netadaptv2.DefaultOptions()
 	return AdaptRequest{Data: defaultData, Dataflow: d.Dataflow.String(), MaxEvals: d.MaxEvals, CPUSamples: d.CPUSamples,
 		Budget: d.Budget.String(), Measure: d.Measure.String(), Select: d.Select.String(), InitReduction: d.InitReduction,
 		Decay: d.Decay, ShortSteps: d.ShortSteps, LongEpochs: d.LongEpochs, Batch: d.Batch, LR: d.LR, LongLR: d.LongLR,
-		Holdout: d.Holdout, EvalImages: d.EvalImages, MaxIterations: d.MaxIterations, Seed: d.Seed}
+		Holdout: d.Holdout, EvalImages: d.EvalImages, MaxIterations: d.MaxIterations, Seed: d.Seed,
+		Method: netadaptv2.NetAdapt.String(), V2Proposals: v.Proposals, V2Layers: v.Layers, V2Epochs: v.Epochs, V2LR: v.LR,
+		V2MinWidth: v.Sampling.MinWidth, V2Random: v.Sampling.Random, V2Sandwich: v.Sampling.Sandwich, V2CalibBatches: v.CalibBatches}
 }
 
 // startAdapt answers POST /api/v1/jobs/adapt as startEval does.
@@ -101,20 +117,24 @@ func (s *Server) startAdapt(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		o, err := p.Run(ctx)
+		o, err := p.RunSearch(ctx, a.search)
 		if err != nil {
 			return nil, err
 		}
-		return report.NewAdapt(a.info, o.Result)
+		info := a.info
+		info.WallSeconds, info.CPUSeconds = o.Wall.Seconds(), o.CPU.Seconds()
+		return report.NewAdapt(info, o.Result)
 	})
 }
 
 // adaptJob is what an adapt request resolves to: the setup, the report's
 // description of the run and what the run records.
 type adaptJob struct {
-	set  *netadapt.Setup
-	info report.AdaptInfo
-	run  runInfo
+	set *netadapt.Setup
+	// search is the method's search (nil: NetAdapt's).
+	search netadapt.Search
+	info   report.AdaptInfo
+	run    runInfo
 }
 
 // resolveAdapt reads an adapt request.
@@ -141,6 +161,20 @@ func resolveAdapt(req *AdaptRequest, model []byte) (*adaptJob, error) {
 	set.Batch, set.LR, set.LongLR, set.Holdout, set.EvalImages = req.Batch, req.LR, req.LongLR, req.Holdout, req.EvalImages
 	set.MaxIterations, set.Workers, set.Seed = req.MaxIterations, max(req.Workers, 1), req.Seed
 	errs = append(errs, tooManyWorkers(req.Workers), set.Check(func(o string) string { return o }))
+	var search netadapt.Search
+	method, err := netadaptv2.ParseMethod(req.Method)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("method: %v", err))
+	case method == netadaptv2.NetAdaptV2:
+		v := netadaptv2.Options{Proposals: req.V2Proposals, Layers: req.V2Layers, Epochs: req.V2Epochs, Batch: req.Batch, LR: req.V2LR,
+			Sampling: netadaptv2.Sampling{MinWidth: req.V2MinWidth, Random: req.V2Random, Sandwich: req.V2Sandwich}, Seed: req.Seed,
+			CalibBatches: req.V2CalibBatches, ShortTune: req.V2ShortTune}
+		if err := v.Check(func(o string) string { return o }); err != nil {
+			errs = append(errs, err)
+		}
+		search = v.Search()
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("server: adapt: %w", err)
 	}
@@ -157,14 +191,14 @@ func resolveAdapt(req *AdaptRequest, model []byte) (*adaptJob, error) {
 	if err := set.Check(func(o string) string { return o }); err != nil {
 		return nil, fmt.Errorf("server: adapt: %w", err)
 	}
-	info = report.AdaptInfo{Model: in.name, Data: req.Data, Measurer: set.Measure.String()}
+	info = report.AdaptInfo{Model: in.name, Data: req.Data, Measurer: set.Measure.String(), Method: method.String()}
 	if set.Arch != nil {
 		info.Arch = set.Arch.Name
 		rinfo.arch = string(arch.Format(set.Arch))
 	}
 	rinfo.model, rinfo.digest = in.name, in.digest
 	rinfo.command, rinfo.settings = flagsOf("adapt", req, in.name)
-	return &adaptJob{set: &set, info: info, run: rinfo}, nil
+	return &adaptJob{set: &set, search: search, info: info, run: rinfo}, nil
 }
 
 // presetOr returns preset, or def when neither preset nor text is given.
@@ -245,8 +279,8 @@ func resolveNN(name string, model []byte, seed uint64, dataName string) (*nnInpu
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(data.Names, dataName) {
-		return nil, fmt.Errorf("server: data %q: want %s", dataName, strings.Join(data.Names, " or "))
+	if !slices.Contains(data.Names(), dataName) {
+		return nil, fmt.Errorf("server: data %q: want %s", dataName, strings.Join(data.Names(), " or "))
 	}
 	if in.train, in.test, err = data.Load(dataName, ""); err != nil {
 		return nil, fmt.Errorf("server: %v", err)

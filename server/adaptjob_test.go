@@ -62,6 +62,22 @@ func TestAdaptJob(t *testing.T) {
 	}
 }
 
+// TestAdaptJobV2 runs NetAdaptV2 as a job: the report says the method and
+// meets the budget.
+func TestAdaptJobV2(t *testing.T) {
+	f := newFixture(t, Config{})
+	body := strings.Replace(smallAdapt, `"long_epochs": 0`, `"long_epochs": 0, "method": "netadaptv2", "v2_proposals": 2, "v2_epochs": 1`, 1)
+	_, done := f.wait(f.startJob("/api/v1/jobs/adapt", "application/json", body).ID)
+	var a report.Adapt
+	if done.Status != "done" || json.Unmarshal(done.Report, &a) != nil {
+		t.Fatalf("NetAdaptV2 job: %s %q", done.Status, done.Error)
+	}
+	if a.Method != "netadaptv2" || !a.Met || a.FinalResource > a.BudgetResource || len(a.Iterations) == 0 || !(a.SearchSeconds > 0) {
+		t.Errorf("NetAdaptV2 job: method %q met %t %g <= %g, %d iterations, %g s", a.Method, a.Met, a.FinalResource, a.BudgetResource,
+			len(a.Iterations), a.SearchSeconds)
+	}
+}
+
 // lenetONNX returns LeNet-5 of the training engine as ONNX.
 func lenetONNX(t *testing.T) []byte {
 	t.Helper()
@@ -149,7 +165,7 @@ func badNNRequests(t *testing.T, f *fixture, path, good string) {
 		{"model path", "application/json", field(`"model": "/tmp/m.onnx"`), 400, "unknown model"},
 		{"onnx garbage", garbageType, garbage, 400, "onnx"},
 		{"model and onnx", bothType, both, 400, "not both"},
-		{"unknown data", "application/json", strings.Replace(good, `"synthetic"`, `"cifar"`, 1), 400, `data "cifar": want mnist or synthetic`},
+		{"unknown data", "application/json", strings.Replace(good, `"synthetic"`, `"cifar"`, 1), 400, `data "cifar": want mnist or fashion-mnist or synthetic`},
 		{"mnist missing", "application/json", strings.Replace(good, `"synthetic"`, `"mnist"`, 1), 400, "fetch it with: scripts/fetch-mnist.sh"},
 		{"unknown field", "application/json", field(`"data_dir": "/etc"`), 400, `unknown field "data_dir"`},
 		{"malformed json", "application/json", "{\n\"data\": synthetic}", 400, "request:2:"},
@@ -176,6 +192,8 @@ func TestAdaptJobBadRequests(t *testing.T) {
 		{`{"data": "synthetic", "init_reduction": 1.5, "decay": 0}`, "init_reduction 1.5 outside (0, 1)\ndecay 0 outside (0, 1]"},
 		{`{"data": "synthetic", "holdout": 6000}`, "holdout 6000 leaves no training images (the set has 6000)"},
 		{`{"data": "synthetic", "measure": "macs", "budget": "macs=0.5", "search": true}`, "search maps layers"},
+		{`{"data": "synthetic", "method": "netadapt3"}`, `method: `},
+		{`{"data": "synthetic", "method": "netadaptv2", "v2_proposals": 0, "v2_min_width": 2}`, "v2_proposals 0: want at least 1\nv2_min_width 2 outside (0, 1]"},
 	} {
 		f.wantError(c.body, "POST", "/api/v1/jobs/adapt", "application/json", c.body, http.StatusBadRequest, c.want)
 	}

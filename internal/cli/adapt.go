@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
+	"github.com/nnergy/nnergy/netadaptv2"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/page"
 	"github.com/nnergy/nnergy/report"
@@ -24,7 +26,7 @@ import (
 
 type adaptFlags struct {
 	model, data, dataDir, arch, dataflow, budget, measure, selection string
-	checkpoint, resume, finetuneCmd, out, plot, report               string
+	checkpoint, resume, finetuneCmd, out, plot, report, method       string
 	history                                                          []string
 	initReduction, decay, lr, longLR                                 float64
 	shortSteps, longEpochs, batch, holdout, evalImages, workers      int
@@ -32,13 +34,14 @@ type adaptFlags struct {
 	maxEvals                                                         int64
 	search                                                           bool
 	seed                                                             uint64
+	v2                                                               adaptV2Flags
 }
 
 func (e *env) adaptCmd() *cobra.Command {
 	var f adaptFlags
 	c := &cobra.Command{
 		Use:   "adapt",
-		Short: "Adapt a network to an energy, latency or MAC budget with NetAdapt",
+		Short: "Adapt a network to an energy, latency or MAC budget with NetAdapt or NetAdaptV2",
 		Long: `Adapt a trained network to a resource budget with NetAdapt (Yang et al.,
 ECCV 2018), measuring every candidate with --measure:
 
@@ -73,18 +76,21 @@ proposal; long: the final fine-tune, run when --long-epochs > 0),
 NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 
 --checkpoint DIR saves the model and history after every iteration;
---resume DIR continues such a run (give the same --model and options).`,
+--resume DIR continues such a run (give the same --model and options).
+
+` + adaptV2Help,
 		Example: `  nnergy adapt --model lenet.onnx --data mnist --arch eyeriss --budget energy=0.5 --out adapted.onnx --history h.json --history h.csv --plot pareto.svg
   nnergy adapt --model lenet.onnx --data mnist --measure cpu --budget latency=0.5 --select ratio
-  nnergy adapt --model model.onnx --data mnist --budget energy=12uJ --finetune-cmd 'python finetune.py'`,
+  nnergy adapt --model model.onnx --data mnist --budget energy=12uJ --finetune-cmd 'python finetune.py'
+  nnergy adapt --model lenet.onnx --data fashion-mnist --measure macs --budget macs=0.5 --method netadapt,netadaptv2 --plot both.svg`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return e.adapt(c, &f) },
 	}
 	d := netadapt.DefaultSetup()
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
+	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
 	fl.StringVar(&f.budget, "budget", d.Budget.String(), "METRIC=VALUE: a fraction of the start (energy=0.5) or absolute (energy=12uJ, latency=2ms, macs=1M)")
 	fl.StringVar(&f.measure, "measure", d.Measure.String(), "model (hardware model of --arch), cpu (latency tables on this CPU) or macs")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "with --measure model: architecture preset or YAML file")
@@ -113,6 +119,8 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	fl.StringSliceVar(&f.history, "history", nil, "write the run to FILE.json (everything) or FILE.csv (every proposal); repeatable")
 	fl.StringVar(&f.plot, "plot", "", "write accuracy against resource of every proposal as SVG or PNG (by the extension)")
 	registerReportFlag(fl, &f.report)
+	fl.StringVar(&f.method, "method", "netadapt", "netadapt, netadaptv2, or both comma-separated to compare them (see above)")
+	registerAdaptV2Flags(fl, &f.v2)
 	return c
 }
 
@@ -154,6 +162,10 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 			return usagef("adapt: --resume: %v", err)
 		}
 	}
+	methods, err := adaptMethods(f)
+	if err != nil {
+		return err
+	}
 	s := netadapt.Setup{Budget: budget, Select: sel, Measure: kind, Dataflow: df, Search: f.search, MaxEvals: f.maxEvals,
 		DensityImages: f.densityImages, CPUSamples: f.cpuSamples, InitReduction: f.initReduction, Decay: f.decay,
 		ShortSteps: f.shortSteps, LongEpochs: f.longEpochs, Batch: f.batch, LR: f.lr, LongLR: f.longLR, Holdout: f.holdout,
@@ -186,10 +198,6 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	}
 	tw := &adaptTable{w: e.stdout, metric: budget.Metric}
 	s.OnIteration = tw.row
-	p, err := s.Prepare()
-	if err != nil {
-		return err
-	}
 	var archText string
 	if s.Arch != nil {
 		archText = archYAML(s.Arch)
@@ -203,73 +211,108 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		return err
 	}
 	defer func() { err = rec.end(c.Context(), err) }()
-	what := fmt.Sprintf("%s on %s", budget.Metric, p.Measurer)
-	if kind == measure.CountKind {
-		what = budget.Metric.String()
-	}
-	start := time.Now()
-	fmt.Fprintf(e.stdout, "adapting %s on %s: budget %s, %s, select %s, %d proposals at once\n",
-		name, f.data, budget, what, sel, p.Workers)
-	layers, err := printPrunable(e.stdout, s.Model, true)
-	if err != nil {
-		return err
-	}
-	for _, l := range layers {
-		tw.layerW = max(tw.layerW, len(l))
-	}
-	if f.resume != "" {
-		fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)
-	}
-	o, err := p.Run(c.Context())
-	if err != nil {
-		return err
-	}
-	res := o.Result
-	u := budget.Metric
-	fmt.Fprintf(e.stdout, "\n%d iterations, %d proposals in %s; %s\n", len(res.Iterations), len(res.Proposals),
-		time.Since(start).Round(time.Second), res.Stop)
-	status := "met"
-	if !res.Met {
-		status = "NOT met"
-	}
-	fmt.Fprintf(e.stdout, "budget %s (%s) %s: %s -> %s (%.1f%%)\n", budget, netadapt.FormatValue(u, res.Budget), status,
-		netadapt.FormatValue(u, res.Initial), netadapt.FormatValue(u, res.Resource), 100*res.Resource/res.Initial)
-	fmt.Fprintf(e.stdout, "held-out accuracy %s -> %s", pctAcc(res.InitialAccuracy), pctAcc(res.Accuracy))
-	if f.longEpochs > 0 {
-		fmt.Fprintf(e.stdout, " (after the long-term fine-tune, %d epoch%s)", f.longEpochs, map[bool]string{true: "s"}[f.longEpochs != 1])
-	}
-	fmt.Fprintln(e.stdout)
-	if o.Tested {
-		fmt.Fprintf(e.stdout, "test accuracy %s -> %s on %d images\n", pctAcc(o.Before.Accuracy), pctAcc(o.After.Accuracy), o.After.N)
-	}
-	if kind == measure.CPUKind && budget.Metric == measure.Latency {
-		if err := e.adaptRemeasure(s.Model, res, budget); err != nil {
+	var outs []adaptOutcome
+	n := len(methods)
+	for i, method := range methods {
+		s.Checkpoint = methodPath(f.checkpoint, method, n, true)
+		p, err := s.Prepare()
+		if err != nil {
 			return err
 		}
-	}
-	if f.out != "" {
-		if err := saveNNModel(f.out, res.Model); err != nil {
+		what := fmt.Sprintf("%s on %s", budget.Metric, p.Measurer)
+		if kind == measure.CountKind {
+			what = budget.Metric.String()
+		}
+		if i == 0 {
+			fmt.Fprintf(e.stdout, "adapting %s on %s: budget %s, %s, select %s, %d proposals at once\n",
+				name, f.data, budget, what, sel, p.Workers)
+			layers, err := printPrunable(e.stdout, s.Model, true)
+			if err != nil {
+				return err
+			}
+			for _, l := range layers {
+				tw.layerW = max(tw.layerW, len(l))
+			}
+		}
+		if n > 1 {
+			fmt.Fprintf(e.stdout, "\n== %s\n", method)
+			tw.head = false
+		}
+		if method == netadaptv2.NetAdaptV2 {
+			tw.layerW = max(tw.layerW, 40)
+		}
+		if f.resume != "" {
+			fmt.Fprintf(e.stdout, "resuming from %s\n", f.resume)
+		}
+		start := time.Now()
+		o, err := p.RunSearch(c.Context(), e.adaptSearch(method, f))
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "saved %s\n", f.out)
-	}
-	h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: kind.String(), Arch: archName}, res)
-	if err != nil {
-		return err
-	}
-	rec.setReport(h)
-	for _, path := range f.history {
-		if err := writeAdaptHistory(path, h); err != nil {
+		res := o.Result
+		u := budget.Metric
+		fmt.Fprintf(e.stdout, "\n%d iterations, %d proposals in %s; %s\n", len(res.Iterations), len(res.Proposals),
+			time.Since(start).Round(time.Second), res.Stop)
+		status := "met"
+		if !res.Met {
+			status = "NOT met"
+		}
+		fmt.Fprintf(e.stdout, "budget %s (%s) %s: %s -> %s (%.1f%%)\n", budget, netadapt.FormatValue(u, res.Budget), status,
+			netadapt.FormatValue(u, res.Initial), netadapt.FormatValue(u, res.Resource), 100*res.Resource/res.Initial)
+		fmt.Fprintf(e.stdout, "held-out accuracy %s -> %s", pctAcc(res.InitialAccuracy), pctAcc(res.Accuracy))
+		if f.longEpochs > 0 {
+			fmt.Fprintf(e.stdout, " (after the long-term fine-tune, %d epoch%s)", f.longEpochs, map[bool]string{true: "s"}[f.longEpochs != 1])
+		}
+		fmt.Fprintln(e.stdout)
+		out := adaptOutcome{method: method, res: res, test: math.NaN()}
+		if o.Tested {
+			out.test = o.After.Accuracy
+			fmt.Fprintf(e.stdout, "test accuracy %s -> %s on %d images\n", pctAcc(o.Before.Accuracy), pctAcc(o.After.Accuracy), o.After.N)
+		}
+		if kind == measure.CPUKind && budget.Metric == measure.Latency {
+			if err := e.adaptRemeasure(s.Model, res, budget); err != nil {
+				return err
+			}
+		}
+		out.wall, out.cpu = o.Wall, o.CPU
+		fmt.Fprintf(e.stdout, "%s took %s wall, %s CPU\n", method, out.wall.Round(time.Millisecond), out.cpu.Round(time.Millisecond))
+		outs = append(outs, out)
+		if path := methodPath(f.out, method, n, false); path != "" {
+			if err := saveNNModel(path, res.Model); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "saved %s\n", path)
+		}
+		h, err := report.NewAdapt(report.AdaptInfo{Model: name, Data: f.data, Measurer: kind.String(), Arch: archName,
+			Method: method.String(), WallSeconds: out.wall.Seconds(), CPUSeconds: out.cpu.Seconds()}, res)
+		if err != nil {
 			return err
 		}
-	}
-	if err := writeReportPage("adapt", f.report, func(w io.Writer) error { return page.Adapt(w, h) }); err != nil {
-		return err
-	}
-	if f.plot != "" {
-		title := fmt.Sprintf("%s: NetAdapt to %s, %s", filepath.Base(name), budget, what)
-		if err := writePlot(f.plot, page.AdaptChart(title, res)); err != nil {
+		rec.setReport(h)
+		for _, path := range f.history {
+			if err := writeAdaptHistory(methodPath(path, method, n, false), h); err != nil {
+				return err
+			}
+		}
+		if err := writeReportPage("adapt", f.report, func(w io.Writer) error { return page.Adapt(w, h) }); err != nil {
 			return err
+		}
+		if f.plot != "" && n == 1 {
+			title := fmt.Sprintf("%s: %s to %s, %s", filepath.Base(name), map[netadaptv2.Method]string{netadaptv2.NetAdapt: "NetAdapt",
+				netadaptv2.NetAdaptV2: "NetAdaptV2"}[method], budget, what)
+			if err := writePlot(f.plot, page.AdaptChart(title, res)); err != nil {
+				return err
+			}
+		}
+	}
+	if len(outs) > 1 {
+		what := budget.Metric.String()
+		printAdaptComparison(e.stdout, what, outs)
+		if f.plot != "" {
+			title := fmt.Sprintf("%s: NetAdapt and NetAdaptV2 to %s", filepath.Base(name), budget)
+			if err := writePlot(f.plot, page.AdaptCompareChart(title, adaptCompareRuns(outs))); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

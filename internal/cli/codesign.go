@@ -83,8 +83,8 @@ architecture as DIR/ID.yaml. The run is deterministic for a --seed.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
+	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
 	fl.StringVar(&f.sweepFile, "sweep", "", "sweep file whose design points are searched (required)")
 	fl.StringVar(&f.budget, "budget", "energy=0.5", "energy or latency budget on every candidate: a fraction of its unadapted figure (energy=0.5) or absolute (energy=2uJ, latency=50us)")
 	fl.StringVar(&f.method, "method", "netadapt", "netadapt, energy-aware or both")

@@ -168,7 +168,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl.StringVar(&f.constraints, "constraints", "", "with --search: YAML file of mapping constraints (docs/format/constraints.md), laid over the dataflow's")
 	fl.BoolVar(&f.search, "search", false, "search every unique layer's mapping with the mapper within --dataflow (default: the dataflow's deterministic builder)")
 	fl.StringVar(&f.density, "density", "", "tensor densities (fraction of nonzeros): weights=0.3,inputs=0.5 for every layer, conv2:inputs=0.6 for one")
-	fl.StringVar(&f.calibrate, "calibrate", "", "data set (mnist or synthetic) whose images run through the --model (.onnx or .nnw) to measure each layer's activation densities")
+	fl.StringVar(&f.calibrate, "calibrate", "", "data set (mnist, fashion-mnist or synthetic) whose images run through the --model (.onnx or .nnw) to measure each layer's activation densities")
 	fl.IntVar(&f.calibrateImages, "calibrate-images", 256, "images of the --calibrate set to run")
 	fl.StringVar(&f.sparsityFrom, "sparsity-from", "", "ONNX model whose weights' nonzero fractions become the layers' weight densities")
 	f.sf.register(fl)

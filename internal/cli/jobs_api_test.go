@@ -126,7 +126,10 @@ func TestAdaptCLIAndAPI(t *testing.T) {
 	if err := json.Unmarshal(api, &a); err != nil || len(a.Iterations) == 0 || a.Arch != "eyeriss" {
 		t.Fatalf("API adapt report: %v, %d iterations on %q", err, len(a.Iterations), a.Arch)
 	}
-	sameReports(t, "adapt", cli, api, func(*report.Adapt) {})
+	if a.Method != "netadapt" || !(a.SearchSeconds > 0) {
+		t.Errorf("API adapt report: method %q, search %v s; want netadapt and a time", a.Method, a.SearchSeconds)
+	}
+	sameReports(t, "adapt", cli, api, func(a *report.Adapt) { a.SearchSeconds, a.SearchCPUSeconds = 0, 0 })
 }
 
 // TestPruneCLIAndAPI prunes with nnergy prune and as an API job, both

@@ -22,8 +22,9 @@ func (e *env) plotCmd() *cobra.Command {
 		Long: `Draw again, or together, what nnergy prune --history and nnergy adapt
 --history wrote (the JSON files): one or more pruning histories on one
 plot, each method of each file as a series (to compare runs made
-separately, on different architectures or with different settings), or
-one NetAdapt history as nnergy adapt --plot draws it. --out names an SVG or
+separately, on different architectures or with different settings), one
+NetAdapt history as nnergy adapt --plot draws it, or several NetAdapt or
+NetAdaptV2 histories together, each file a series. --out names an SVG or
 PNG file.`,
 		Example: `  nnergy plot --out both.png magnitude.json energy-aware.json
   nnergy plot --out adapt.svg --title "LeNet-5 to 50% energy" h.json`,
@@ -52,8 +53,20 @@ PNG file.`,
 				}
 			}
 			switch {
-			case len(adapts) > 0 && (len(runs) > 0 || len(adapts) > 1):
-				return usagef("plot: a NetAdapt history is drawn alone (got %d NetAdapt and %d pruning histories)", len(adapts), len(runs))
+			case len(adapts) > 0 && len(runs) > 0:
+				return usagef("plot: NetAdapt histories are drawn without pruning histories (got %d NetAdapt and %d pruning histories)", len(adapts), len(runs))
+			case len(adapts) > 1:
+				cmp := make([]page.AdaptRun, len(adapts))
+				for i, a := range adapts {
+					cmp[i] = page.AdaptRun{Label: strings.TrimSuffix(filepath.Base(args[i]), ".json"), Result: a}
+				}
+				if title == "" {
+					title = "adapt: " + cmp[0].Label
+					for _, r := range cmp[1:] {
+						title += ", " + r.Label
+					}
+				}
+				return writePlot(out, page.AdaptCompareChart(title, cmp))
 			case len(adapts) == 1:
 				if title == "" {
 					title = fmt.Sprintf("%s: NetAdapt, %s", filepath.Base(args[0]), adapts[0].Metric)

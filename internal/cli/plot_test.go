@@ -54,6 +54,19 @@ func TestPlot(t *testing.T) {
 	if n := strings.Count(string(b), "<circle "); n != 5 {
 		t.Errorf("%d points, want 5", n)
 	}
+	// Two NetAdapt histories are drawn together, each a series.
+	adapt2 := write("adapt2.json", `{"metric": "energy", "initial": 10, "budget": 5, "init_reduction": 0.25, "decay": 0.96,
+ "initial_accuracy": 0.98, "iterations": [], "proposals": [{"iteration": 1, "layer": "conv1 6→5, fc1 120→100", "removed": 21,
+ "filters": 105, "resource": 8, "ratio": 0.8, "accuracy": 0.9, "chosen": true}], "resource": 8, "accuracy": 0.9, "met": false, "stop": "interrupted"}`)
+	if code, _, stderr := runNnergy(t, "plot", "--out", svg, adapt, adapt2); code != 0 {
+		t.Fatalf("plot two NetAdapt histories: exit %d: %s", code, stderr)
+	}
+	b, _ = os.ReadFile(svg)
+	for _, want := range []string{"adapt: adapt, adapt2", "adapt2: chosen proposals", "adapt: final"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the comparison plot lacks %q", want)
+		}
+	}
 	bad := write("bad.json", `[{"step": 0, "colour": "red"}]`)
 	for _, tc := range []struct {
 		args []string
@@ -61,7 +74,7 @@ func TestPlot(t *testing.T) {
 	}{
 		{[]string{"plot", both}, "--out is required"},
 		{[]string{"plot", "--out", "x.gif", both}, `--out "x.gif": want a .svg or .png file`},
-		{[]string{"plot", "--out", svg, adapt, both}, "a NetAdapt history is drawn alone"},
+		{[]string{"plot", "--out", svg, adapt, both}, "NetAdapt histories are drawn without pruning histories"},
 		{[]string{"plot", "--out", svg, bad}, "bad.json: not a pruning or NetAdapt history"},
 		{[]string{"plot", "--out", svg, filepath.Join(dir, "none.json")}, "none.json"},
 	} {

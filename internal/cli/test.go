@@ -23,9 +23,10 @@ weights) on the test set of MNIST (10,000 images) or of the synthetic set
 (1,000 images) and print its accuracy and mean cross-entropy loss. An ONNX
 model must take [N 1 28 28] images and return 10 scores per image.
 
-Pixels are scaled to 0..1 and then, by default, normalised as
-(x - 0.1307) / 0.3081, MNIST's mean and standard deviation (what
-'nnergy train' uses). --normalize MEAN,STD uses other values (0.5,0.5 for
+Pixels are scaled to 0..1 and then, by default, normalised with the data
+set's mean and standard deviation (what 'nnergy train' uses): MNIST and the
+synthetic set as (x - 0.1307) / 0.3081, Fashion-MNIST as
+(x - 0.2860) / 0.3530. --normalize MEAN,STD uses other values (0.5,0.5 for
 a model trained on [-1, 1] inputs), --normalize none feeds 0..1.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -38,15 +39,25 @@ a model trained on [-1, 1] inputs), --normalize none feeds 0..1.`,
 			if model == "" {
 				return usagef("test: --model is required")
 			}
-			mean, std, err := parseNormalize(normalize)
-			if err != nil {
-				return err
+			var mean, std float32
+			if normalize != "" {
+				var err error
+				if mean, std, err = parseNormalize(normalize); err != nil {
+					return err
+				}
 			}
 			_, set, err := loadNNData(dataName, dataDir)
 			if err != nil {
 				return err
 			}
-			renormalize(set, mean, std)
+			from, fromStd, err := data.Normalization(dataName)
+			if err != nil {
+				return err
+			}
+			if normalize == "" {
+				mean, std = from, fromStd
+			}
+			renormalize(set, from, fromStd, mean, std)
 			m, name, err := loadNNModel(model, 1)
 			if err != nil {
 				return err
@@ -62,9 +73,9 @@ a model trained on [-1, 1] inputs), --normalize none feeds 0..1.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&model, "model", "", "model file (.nnw or .onnx) or zoo network")
-	fl.StringVar(&dataName, "data", "mnist", "data set: mnist or synthetic")
-	fl.StringVar(&dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
-	fl.StringVar(&normalize, "normalize", "mnist", "input normalisation: mnist (mean 0.1307, std 0.3081), MEAN,STD, or none (pixels in 0..1)")
+	fl.StringVar(&dataName, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
+	fl.StringVar(&dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+	fl.StringVar(&normalize, "normalize", "", "input normalisation: the data set's own by default, mnist (mean 0.1307, std 0.3081), fashion-mnist (mean 0.2860, std 0.3530), MEAN,STD, or none (pixels in 0..1)")
 	fl.IntVar(&batch, "batch", 256, "batch size")
 	fl.IntVar(&workers, "workers", 0, "worker goroutines (0: one per CPU)")
 	return c
@@ -76,6 +87,8 @@ func parseNormalize(s string) (mean, std float32, err error) {
 	switch s {
 	case "mnist":
 		return data.MNISTMean, data.MNISTStd, nil
+	case "fashion-mnist":
+		return data.FashionMNISTMean, data.FashionMNISTStd, nil
 	case "none":
 		return 0, 1, nil
 	}
@@ -83,18 +96,18 @@ func parseNormalize(s string) (mean, std float32, err error) {
 	m, err1 := strconv.ParseFloat(strings.TrimSpace(a), 32)
 	d, err2 := strconv.ParseFloat(strings.TrimSpace(b), 32)
 	if !ok || err1 != nil || err2 != nil || !(d > 0) || math.IsInf(m, 0) || math.IsInf(d, 0) {
-		return 0, 0, usagef("test: --normalize: want mnist, none or MEAN,STD with a positive STD, got %q", s)
+		return 0, 0, usagef("test: --normalize: want mnist, fashion-mnist, none or MEAN,STD with a positive STD, got %q", s)
 	}
 	return float32(m), float32(d), nil
 }
 
-// renormalize changes a set loaded with MNIST's normalisation (MNIST and
-// the synthetic set) to (x - mean) / std of pixels in 0..1.
-func renormalize(set *data.Set, mean, std float32) {
-	if mean == data.MNISTMean && std == data.MNISTStd {
+// renormalize changes a set loaded with normalisation (from, fromStd) to
+// (x - mean) / std of pixels in 0..1.
+func renormalize(set *data.Set, from, fromStd, mean, std float32) {
+	if mean == from && std == fromStd {
 		return
 	}
 	for i, v := range set.X {
-		set.X[i] = (v*data.MNISTStd + data.MNISTMean - mean) / std
+		set.X[i] = (v*fromStd + from - mean) / std
 	}
 }

@@ -24,14 +24,18 @@ func TestTestNormalize(t *testing.T) {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
 	results := map[string]string{}
-	for _, norm := range []string{"mnist", "0.1307,0.3081", "none", "0.5,0.5"} {
-		code, stdout, stderr := runNnergy(t, "test", "--model", out, "--data", "synthetic", "--normalize", norm)
+	for _, norm := range []string{"", "mnist", "0.1307,0.3081", "none", "0.5,0.5"} {
+		args := []string{"test", "--model", out, "--data", "synthetic"}
+		if norm != "" {
+			args = append(args, "--normalize", norm)
+		}
+		code, stdout, stderr := runNnergy(t, args...)
 		if code != 0 {
 			t.Fatalf("--normalize %s: exit %d: %s", norm, code, stderr)
 		}
 		results[norm] = stdout
 	}
-	if results["mnist"] != results["0.1307,0.3081"] {
+	if results["mnist"] != results["0.1307,0.3081"] || results[""] != results["mnist"] {
 		t.Errorf("mnist and its values differ:\n%s%s", results["mnist"], results["0.1307,0.3081"])
 	}
 	if results["mnist"] == results["none"] || results["none"] == results["0.5,0.5"] {
@@ -39,7 +43,7 @@ func TestTestNormalize(t *testing.T) {
 	}
 	for _, bad := range []string{"0.5", "a,b", "0.5,0", "0.5,-1"} {
 		code, _, stderr := runNnergy(t, "test", "--model", out, "--data", "synthetic", "--normalize", bad)
-		if want := `nnergy: test: --normalize: want mnist, none or MEAN,STD with a positive STD, got "` + bad + "\"\n"; code != 2 || stderr != want {
+		if want := `nnergy: test: --normalize: want mnist, fashion-mnist, none or MEAN,STD with a positive STD, got "` + bad + "\"\n"; code != 2 || stderr != want {
 			t.Errorf("--normalize %s: exit %d, stderr %q", bad, code, stderr)
 		}
 	}
@@ -48,7 +52,7 @@ func TestTestNormalize(t *testing.T) {
 // TestRenormalize checks that none gives the pixels in 0..1.
 func TestRenormalize(t *testing.T) {
 	s := data.Synthetic(50, 1)
-	renormalize(s, 0, 1)
+	renormalize(s, data.MNISTMean, data.MNISTStd, 0, 1)
 	lo, hi := slices.Min(s.X), slices.Max(s.X)
 	if lo < -1e-6 || hi > 1+1e-6 || hi < 0.5 {
 		t.Errorf("pixels in [%v, %v], want within [0, 1]", lo, hi)

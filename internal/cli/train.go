@@ -32,7 +32,7 @@ func (e *env) trainCmd() *cobra.Command {
 	var f trainFlags
 	c := &cobra.Command{
 		Use:   "train",
-		Short: "Train a network on CPU (MNIST or the synthetic set)",
+		Short: "Train a network on CPU (MNIST, Fashion-MNIST or the synthetic set)",
 		Long: `Train a zoo network (or continue training a saved model) with softmax
 cross-entropy, evaluating on the test set after each epoch, and save it:
 as ONNX with its weights when --out ends in .onnx, else in nnergy's native
@@ -40,7 +40,10 @@ format (.nnw). --model also takes either kind of file; an ONNX file may come
 from another framework (see package nn/onnx for the operators it may use).
 
 MNIST is read from --data-dir (default $NNERGY_DATA/mnist, else
-~/.cache/nnergy/mnist); scripts/fetch-mnist.sh fills it. The synthetic set
+~/.cache/nnergy/mnist); scripts/fetch-mnist.sh fills it. Fashion-MNIST
+(--data fashion-mnist) is read from --data-dir (default
+/usr/share/datasets/fashion-mnist, where 'apt-get install
+dataset-fashion-mnist' puts it). The synthetic set
 is generated in memory (6,000 training and 1,000 test images of
 seven-segment digits).
 
@@ -52,8 +55,8 @@ in 2 epochs.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "zoo network ("+strings.Join(zoo.Names(), ", ")+") or a model file (.nnw or .onnx)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "MNIST directory (default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist)")
+	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
+	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
 	fl.IntVar(&f.epochs, "epochs", 2, "epochs")
 	fl.IntVar(&f.batch, "batch", 64, "batch size")
 	fl.IntVar(&f.limit, "limit", 0, "train on the first N images only (0: all)")
@@ -168,10 +171,10 @@ func saveNNModel(path string, m *nn.Model) error {
 	return nn.SaveFile(path, m)
 }
 
-// loadNNData returns the training and test sets by name.
+// loadNNData returns the training and test sets by name (see data.Load).
 func loadNNData(name, dir string) (train, test *data.Set, err error) {
-	if !slices.Contains(data.Names, name) {
-		return nil, nil, usagef("--data: unknown data set %q (have %s)", name, strings.Join(data.Names, ", "))
+	if !slices.Contains(data.Names(), name) {
+		return nil, nil, usagef("--data: unknown data set %q (have %s)", name, strings.Join(data.Names(), ", "))
 	}
 	return data.Load(name, dir)
 }

@@ -72,13 +72,30 @@ func TestTrainMissingMNIST(t *testing.T) {
 	}
 }
 
+// TestMissingFashionMNIST checks that every command taking --data names the
+// Debian package that installs Fashion-MNIST when it is not there.
+func TestMissingFashionMNIST(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fashion")
+	want := "nnergy: data: fashion-mnist not found in " + dir + " (no train-images-idx3-ubyte); fetch it with: apt-get install dataset-fashion-mnist\n"
+	for _, cmd := range []string{"train", "test", "prune", "adapt"} {
+		args := []string{cmd, "--data", "fashion-mnist", "--data-dir", dir}
+		if cmd == "test" {
+			args = append(args, "--model", "lenet5")
+		}
+		code, stdout, stderr := runNnergy(t, args...)
+		if code != 1 || stdout != "" || stderr != want {
+			t.Errorf("%v: exit %d, stderr %q\nwant %q", args, code, stderr, want)
+		}
+	}
+}
+
 func TestTrainTestLatencyFlagErrors(t *testing.T) {
 	tests := []struct {
 		args []string
 		want string
 	}{
 		{[]string{"train", "--epochs", "0"}, "nnergy: train: --epochs must be at least 1, got 0\n"},
-		{[]string{"train", "--data", "cifar"}, "nnergy: --data: unknown data set \"cifar\" (have mnist, synthetic)\n"},
+		{[]string{"train", "--data", "cifar"}, "nnergy: --data: unknown data set \"cifar\" (have mnist, fashion-mnist, synthetic)\n"},
 		{[]string{"train", "--data", "synthetic", "--optimizer", "lbfgs"}, "nnergy: train: --optimizer: unknown optimizer \"lbfgs\" (have adam, sgd)\n"},
 		{[]string{"train", "--schedule", "exp"}, "nnergy: train: --schedule: unknown schedule \"exp\" (have cosine, step, constant)\n"},
 		{[]string{"train", "--lr", "-1"}, "nnergy: train: --lr must be positive, got -1\n"},

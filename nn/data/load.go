@@ -5,19 +5,19 @@ import (
 	"strings"
 )
 
-// Sizes of the synthetic data set's training and test sets.
+// Synthetic set sizes for [Load] "synthetic".
 const (
 	SyntheticTrain = 6000
 	SyntheticTest  = 1000
 )
 
-// Names lists the data sets Load knows.
-var Names = []string{"mnist", "synthetic"}
+// Names lists the data sets [Load] knows, in the order errors name them.
+func Names() []string { return []string{"mnist", "fashion-mnist", "synthetic"} }
 
-// Load returns the training and test sets of the data set name: mnist
-// from dir (MNISTDir when dir is empty; a *MissingError names the command
-// that fetches it), or synthetic (SyntheticTrain and SyntheticTest
-// samples of Synthetic, seeds 1 and 2), which needs no file.
+// Load returns the training and test sets of the named data set: "mnist"
+// from dir (default [MNISTDir]), "fashion-mnist" from dir (default
+// [FashionMNISTDir]), or "synthetic" ([SyntheticTrain] and [SyntheticTest]
+// samples; dir unused).
 func Load(name, dir string) (train, test *Set, err error) {
 	switch name {
 	case "mnist":
@@ -25,8 +25,22 @@ func Load(name, dir string) (train, test *Set, err error) {
 			dir = MNISTDir()
 		}
 		return MNIST(dir)
+	case "fashion-mnist":
+		return FashionMNIST(dir)
 	case "synthetic":
 		return Synthetic(SyntheticTrain, 1), Synthetic(SyntheticTest, 2), nil
 	}
-	return nil, nil, fmt.Errorf("data: unknown data set %q (have %s)", name, strings.Join(Names, ", "))
+	return nil, nil, fmt.Errorf("data: unknown data set %q (have %s)", name, strings.Join(Names(), ", "))
+}
+
+// Normalization returns the mean and standard deviation the named data set
+// is normalised with (the synthetic set uses MNIST's).
+func Normalization(name string) (mean, std float32, err error) {
+	switch name {
+	case "mnist", "synthetic":
+		return MNISTMean, MNISTStd, nil
+	case "fashion-mnist":
+		return FashionMNISTMean, FashionMNISTStd, nil
+	}
+	return 0, 0, fmt.Errorf("data: unknown data set %q (have %s)", name, strings.Join(Names(), ", "))
 }

@@ -27,15 +27,19 @@ const FetchCommand = "scripts/fetch-mnist.sh %s"
 
 // MissingError reports that a data set is not in its cache directory.
 type MissingError struct {
-	Set  string // "mnist"
-	Dir  string
-	File string // the first file not found
+	Set   string // "mnist"
+	Dir   string
+	File  string // the first file not found
+	Fetch string // the command that installs it; empty: [FetchCommand] on Dir
 }
 
 // Error names the directory and the command that fills it.
 func (e *MissingError) Error() string {
-	return fmt.Sprintf("data: %s not found in %s (no %s); fetch it with: "+FetchCommand,
-		e.Set, e.Dir, e.File, e.Dir)
+	fetch := e.Fetch
+	if fetch == "" {
+		fetch = fmt.Sprintf(FetchCommand, e.Dir)
+	}
+	return fmt.Sprintf("data: %s not found in %s (no %s); fetch it with: %s", e.Set, e.Dir, e.File, fetch)
 }
 
 // MNISTDir returns the default MNIST directory: $NNERGY_DATA/mnist when
@@ -69,26 +73,31 @@ func findMNIST(dir, name string) (string, bool) {
 // (see [MNISTDir]), as [1 28 28] images normalised with [MNISTMean] and
 // [MNISTStd]. A missing file gives a [*MissingError].
 func MNIST(dir string) (train, test *Set, err error) {
+	return idxSets("mnist", dir, "", MNISTMean, MNISTStd)
+}
+
+// idxSets loads the four files of an MNIST-layout set from dir, named
+// set-train and set-test, normalised with mean and std; a missing file is
+// a [*MissingError] with fetch (empty: [FetchCommand]).
+func idxSets(set, dir, fetch string, mean, std float32) (train, test *Set, err error) {
 	var paths [4]string
 	for i, name := range mnistFiles {
 		p, ok := findMNIST(dir, name)
 		if !ok {
-			return nil, nil, &MissingError{Set: "mnist", Dir: dir, File: name}
+			return nil, nil, &MissingError{Set: set, Dir: dir, File: name, Fetch: fetch}
 		}
 		paths[i] = p
 	}
-	train, err = mnistSet("mnist-train", paths[0], paths[1])
-	if err != nil {
+	if train, err = idxSet(set+"-train", paths[0], paths[1], mean, std); err != nil {
 		return nil, nil, err
 	}
-	test, err = mnistSet("mnist-test", paths[2], paths[3])
-	if err != nil {
+	if test, err = idxSet(set+"-test", paths[2], paths[3], mean, std); err != nil {
 		return nil, nil, err
 	}
 	return train, test, nil
 }
 
-func mnistSet(name, images, labels string) (*Set, error) {
+func idxSet(name, images, labels string, mean, std float32) (*Set, error) {
 	im, err := ReadIDXFile(images)
 	if err != nil {
 		return nil, err
@@ -97,7 +106,7 @@ func mnistSet(name, images, labels string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return FromIDX(name, im, lb, 10, MNISTMean, MNISTStd)
+	return FromIDX(name, im, lb, 10, mean, std)
 }
 
 // FromIDX builds a set from an [N H W] image array and an [N] label array,

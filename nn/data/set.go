@@ -1,6 +1,8 @@
 // Package data provides the labelled image sets the nn training engine
 // learns from: an IDX reader, MNIST from a local cache filled by
-// scripts/fetch-mnist.sh, and a deterministic synthetic set for fast tests.
+// scripts/fetch-mnist.sh, Fashion-MNIST from Debian's dataset-fashion-mnist
+// package, and a deterministic synthetic set for fast tests; [Load] takes
+// them by name.
 //
 // Nothing here downloads: a missing data set is a [*MissingError] whose
 // message gives the command that fetches it.
