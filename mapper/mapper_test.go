@@ -223,3 +223,42 @@ func TestSearchIllegalStart(t *testing.T) {
 		}
 	}
 }
+
+// TestExhaustiveHonoursMaxEvaluations runs exhaustive searches of spaces
+// larger than their bound: they stop at it and say so (issue 15, item 6).
+func TestExhaustiveHonoursMaxEvaluations(t *testing.T) {
+	a, err := arch.Preset("eyeriss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cost.New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := workload.NewLayer("c", workload.Conv, workload.Shape{1, 1, 64, 32, 14, 14, 3, 3}, [2]int{1, 1}, [2]int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := mapspace.New(l, a, mapspace.Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		max     int64
+		workers int
+	}{{50, 1}, {1000, 1}, {999, 2}, {3000, 3}} {
+		if s.Size().Total() <= float64(tc.max) {
+			t.Fatalf("space of %g is not larger than %d", s.Size().Total(), tc.max)
+		}
+		_, st, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "exhaustive", MaxEvaluations: tc.max, Workers: tc.workers})
+		if err != nil && err != mapper.ErrNoMapping {
+			t.Fatal(err)
+		}
+		if st.Evaluated > tc.max {
+			t.Errorf("max %d, %d workers: %d evaluated", tc.max, tc.workers, st.Evaluated)
+		}
+		if st.Optimal || st.Stopped != "evaluations" {
+			t.Errorf("max %d, %d workers: optimal %v, stopped %q; want not optimal, stopped on evaluations", tc.max, tc.workers, st.Optimal, st.Stopped)
+		}
+	}
+}
