@@ -91,11 +91,21 @@ func Network(nameOrPath string, o Options) (*workload.Network, error) {
 		if err != nil {
 			return nil, err
 		}
-		return n.WithBatch(batch), nil
+		return atBatch(n, batch)
 	}
 	n, err := zoo.Get(nameOrPath)
 	if err != nil {
 		return nil, err
 	}
-	return n.WithBatch(batch), nil
+	return atBatch(n, batch)
+}
+
+// atBatch returns n at batch size b, checked against the size limits of
+// package workload (a large batch can push a layer past them).
+func atBatch(n *workload.Network, b int) (*workload.Network, error) {
+	nb := n.WithBatch(b)
+	if err := nb.Validate(); err != nil {
+		return nil, fmt.Errorf("load: at batch %d: %w", b, err)
+	}
+	return nb, nil
 }
