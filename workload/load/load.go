@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/workload"
 	"github.com/nnergy/nnergy/workload/engine"
@@ -83,7 +84,7 @@ func Network(nameOrPath string, o Options) (*workload.Network, error) {
 		}
 		return engine.Lower(m, batch)
 	case YAML:
-		b, err := os.ReadFile(nameOrPath)
+		b, err := yamlspec.ReadFile(nameOrPath)
 		if err != nil {
 			return nil, fmt.Errorf("load: %w", err)
 		}
