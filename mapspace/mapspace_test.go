@@ -15,7 +15,7 @@ import (
 	"github.com/nnergy/nnergy/workload/zoo"
 )
 
-func eyeriss(t *testing.T) *arch.Spec {
+func eyeriss(t testing.TB) *arch.Spec {
 	t.Helper()
 	a, err := arch.Preset("eyeriss")
 	if err != nil {

@@ -80,3 +80,47 @@ func TestIDXLarge(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadIDX checks that no input makes ReadIDX panic or allocate much
+// more than it holds, and that an array it accepts has as many values as
+// its dimensions say and writes back to the bytes it came from. Seeds are
+// in testdata/fuzz/FuzzReadIDX; run longer with
+//
+//	go test ./nn/data -run '^$' -fuzz FuzzReadIDX -fuzztime 60s
+func FuzzReadIDX(f *testing.F) {
+	f.Add(append(header(2, 3), 1, 2, 3, 4, 5, 6))
+	f.Add(gzipped(append(header(2, 2), 9, 8, 7, 6)))
+	f.Add(header(47000, 47000, 1))
+	f.Add([]byte{0, 0, 8, 0})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		x, err := ReadIDX(bytes.NewReader(in))
+		runtime.ReadMemStats(&after)
+		// gzip may hold far more than it takes: allow what a declared size
+		// of the input's worth of chunks costs.
+		if got := after.TotalAlloc - before.TotalAlloc; got > 4*idxChunk+64*uint64(len(in)) {
+			t.Fatalf("%d bytes allocated for %d bytes of input", got, len(in))
+		}
+		if err != nil {
+			return
+		}
+		n := 1
+		for _, d := range x.Dims {
+			n *= d
+		}
+		if n != len(x.Data) {
+			t.Fatalf("dims %v, %d values", x.Dims, len(x.Data))
+		}
+		var out bytes.Buffer
+		if err := WriteIDX(&out, x); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.HasPrefix(in, []byte{0x1f, 0x8b}) {
+			return
+		}
+		if !bytes.HasPrefix(in, out.Bytes()) {
+			t.Fatalf("written back differs from the input")
+		}
+	})
+}
