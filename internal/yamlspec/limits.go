@@ -64,15 +64,19 @@ func expansion(n *yaml.Node) (size, *yaml.Node) {
 	var worstSize size
 	var walk func(n *yaml.Node, depth int) size
 	walk = func(n *yaml.Node, depth int) size {
-		if s, ok := memo[n]; ok {
-			return s
+		// Only anchored nodes can be reached twice, so only they are
+		// remembered. An alias may not refer to a node that encloses it
+		// (the parser refuses that), so the walk ends; the placeholder
+		// and depth guard it all the same.
+		if n.Anchor != "" {
+			if s, ok := memo[n]; ok {
+				return s
+			}
+			memo[n] = size{MaxNodes + 1, MaxScalarBytes + 1}
 		}
-		// An alias may not refer to a node that encloses it (the parser
-		// refuses that), so the walk ends; depth guards it all the same.
-		memo[n] = size{MaxNodes + 1, MaxScalarBytes + 1}
 		s := size{nodes: 1, bytes: int64(len(n.Value))}
 		if depth > 10000 {
-			return memo[n]
+			return size{MaxNodes + 1, MaxScalarBytes + 1}
 		}
 		if n.Kind == yaml.AliasNode && n.Alias != nil {
 			s = walk(n.Alias, depth+1)
@@ -83,7 +87,9 @@ func expansion(n *yaml.Node) (size, *yaml.Node) {
 		for _, c := range n.Content {
 			s.add(walk(c, depth+1))
 		}
-		memo[n] = s
+		if n.Anchor != "" {
+			memo[n] = s
+		}
 		return s
 	}
 	return walk(n, 0), worst
@@ -101,10 +107,14 @@ func (d *Doc) checkExpansion(n *yaml.Node) bool {
 	if worst != nil {
 		at = worst
 	}
+	via := ""
+	if worst != nil {
+		via = " with its aliases expanded"
+	}
 	if s.nodes > MaxNodes {
-		d.errAt(at, "", "the document expands through its aliases to more than %d values (yamlspec.MaxNodes, docs/limits.md)", MaxNodes)
+		d.errAt(at, "", "the document holds more than %d values%s (yamlspec.MaxNodes, docs/limits.md)", MaxNodes, via)
 	} else {
-		d.errAt(at, "", "the document expands through its aliases to more than %d bytes of text (yamlspec.MaxScalarBytes, docs/limits.md)", MaxScalarBytes)
+		d.errAt(at, "", "the document holds more than %d bytes of text%s (yamlspec.MaxScalarBytes, docs/limits.md)", MaxScalarBytes, via)
 	}
 	return false
 }
