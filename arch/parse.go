@@ -98,6 +98,38 @@ func (f *fileYAML) validate(d *yamlspec.Doc) {
 		v.level(&f.Levels[i], i, names)
 	}
 	v.compute(f.Compute)
+	// The instances multiply down the tree: stop at the mesh that takes
+	// them past MaxMACUnits (before, 2^32 × 2^32 PEs wrapped to 0).
+	units := int64(1)
+	for i, m := range append(levelMeshes(f.Levels), f.Compute.mesh()) {
+		path := "compute.mesh"
+		if i < len(f.Levels) {
+			path = yamlspec.Join(yamlspec.Index("levels", i), "mesh")
+		}
+		if m == nil || m[0] < 1 || m[1] < 1 {
+			continue
+		}
+		if units = mulUnits(mulUnits(units, m[0]), m[1]); units > MaxMACUnits {
+			d.Errorf(path, "takes the instances below it past %d (arch.MaxMACUnits, docs/limits.md)", int64(MaxMACUnits))
+			break
+		}
+	}
+}
+
+func (c *computeYAML) mesh() *[2]int {
+	if c == nil {
+		return nil
+	}
+	return c.Mesh
+}
+
+// levelMeshes returns each level's mesh (nil when not given).
+func levelMeshes(ls []levelYAML) []*[2]int {
+	out := make([]*[2]int, len(ls))
+	for i := range ls {
+		out[i] = ls[i].Mesh
+	}
+	return out
 }
 
 type validator struct {

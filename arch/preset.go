@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/nnergy/nnergy/internal/yamlspec"
 )
 
 //go:embed presets/*.yaml
@@ -65,7 +66,7 @@ func Load(nameOrPath string) (*Spec, error) {
 	if slices.Contains(Presets(), nameOrPath) {
 		return Preset(nameOrPath)
 	}
-	data, err := os.ReadFile(nameOrPath)
+	data, err := yamlspec.ReadFile(nameOrPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !looksLikePath(nameOrPath) {
 			return nil, fmt.Errorf("arch: %w %q (presets: %s)", ErrUnknown, nameOrPath, strings.Join(Presets(), ", "))

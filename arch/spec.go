@@ -140,6 +140,22 @@ func (s *Spec) Instances(i int) int {
 	return n
 }
 
+// MaxMACUnits is the most instances of any level, and MAC units in all,
+// an architecture may have: 2^32, so that every count of instances fits
+// an int with room to multiply. Parse and Validate check it.
+// docs/limits.md lists every limit of nnergy; this one is fixed (raise it
+// here).
+const MaxMACUnits = 1 << 32
+
+// mulUnits returns a·b, saturating just above MaxMACUnits; a and b are
+// positive and a at most MaxMACUnits + 1.
+func mulUnits(a int64, b int) int64 {
+	if int64(b) > (MaxMACUnits+1)/a {
+		return MaxMACUnits + 1
+	}
+	return min(a*int64(b), MaxMACUnits+1)
+}
+
 // MACUnits returns the total number of MAC units.
 func (s *Spec) MACUnits() int {
 	return s.Instances(len(s.Levels)-1) * s.Compute.MeshX * s.Compute.MeshY

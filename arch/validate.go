@@ -119,6 +119,18 @@ func (s *Spec) Validate() error {
 	if c.MeshX < 1 || c.MeshY < 1 {
 		bad("compute.mesh", "want positive sizes, got [%d, %d]", c.MeshX, c.MeshY)
 	}
+	units := int64(1)
+	for i, l := range s.Levels {
+		if l.MeshX >= 1 && l.MeshY >= 1 {
+			if units = mulUnits(mulUnits(units, l.MeshX), l.MeshY); units > MaxMACUnits {
+				bad(yamlspec.Join(yamlspec.Index("levels", i), "mesh"), "takes the instances below it past %d (arch.MaxMACUnits)", int64(MaxMACUnits))
+				break
+			}
+		}
+	}
+	if units <= MaxMACUnits && c.MeshX >= 1 && c.MeshY >= 1 && mulUnits(mulUnits(units, c.MeshX), c.MeshY) > MaxMACUnits {
+		bad("compute.mesh", "takes the MAC units past %d (arch.MaxMACUnits)", int64(MaxMACUnits))
+	}
 	if c.Bits < 1 || c.Bits > 64 {
 		bad("compute.bits", "must be between 1 and 64 bits, got %d", c.Bits)
 	}

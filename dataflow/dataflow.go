@@ -315,14 +315,24 @@ type builder struct {
 }
 
 // divisors returns the divisors of v that are at most lim, largest first.
+// It pairs each divisor up to √v with its cofactor, so a prime bound of
+// 2^31−1 takes 46 341 steps, not the 2^31 of counting down from v.
 func divisors(v, lim int) []int {
-	var ds []int
-	for k := min(v, lim); k >= 1; k-- {
-		if v%k == 0 {
-			ds = append(ds, k)
+	var small, large []int
+	for k := 1; k <= v/k; k++ {
+		if v%k != 0 {
+			continue
+		}
+		if k <= lim {
+			small = append(small, k)
+		}
+		if c := v / k; c != k && c <= lim {
+			large = append(large, c)
 		}
 	}
-	return ds
+	// large is descending; small ascending.
+	slices.Reverse(small)
+	return append(large, small...)
 }
 
 // spatial splits up to mesh instances of level i's children along axis ax.

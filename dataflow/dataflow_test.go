@@ -161,3 +161,36 @@ func TestBuildSparse(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildHugeBounds builds every dataflow for layers with a prime bound
+// of 2^31−1 and a bound of 2^32, which used to take minutes (divisors
+// counted down from the bound).
+func TestBuildHugeBounds(t *testing.T) {
+	spec, err := arch.Preset("eyeriss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cost.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range []workload.Shape{
+		{1, 1, 1<<31 - 1, 1, 1, 1, 1, 1},
+		{1, 1, 4, 1 << 32, 1, 1, 1, 1},
+		{1, 1, 4294967291, 2, 1, 1, 1, 1},
+	} {
+		l, err := workload.NewLayer("huge", workload.GEMM, sh, [2]int{1, 1}, [2]int{1, 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, df := range []dataflow.Dataflow{dataflow.WS, dataflow.OS, dataflow.RS} {
+			mp, err := dataflow.Build(df, l, m)
+			if err != nil {
+				continue // a dataflow may not fit; it must answer
+			}
+			if err := mp.CheckShape(l); err != nil {
+				t.Errorf("%s on %v: %v", df, sh, err)
+			}
+		}
+	}
+}

@@ -123,6 +123,10 @@ func (w *worker) orders(ctx context.Context, p *mapspace.Point, i int) bool {
 		return false
 	}
 	if i == len(p.Order) {
+		if w.out() {
+			w.r.cut.Store(true)
+			return false
+		}
 		w.eval(p)
 		return true
 	}

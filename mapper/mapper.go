@@ -12,6 +12,8 @@
 //   - random: random restarts with local search (moves of one prime factor
 //     between slots, swaps of two loops, a keep toggled), accepting
 //     sideways and, with a cooling probability, worse moves.
+//     An exhaustive search also stops at MaxEvaluations; it is then not
+//     proven optimal and its Stats say it stopped on evaluations.
 //   - auto (default): exhaustive when the space has at most MaxEvaluations
 //     points, random otherwise.
 //
@@ -42,8 +44,9 @@ type Settings struct {
 	Objective Objective
 	// Algorithm is "auto" (default), "exhaustive" or "random".
 	Algorithm string
-	// MaxEvaluations bounds the cost-model evaluations (default 200000).
-	// The auto algorithm searches exhaustively when the space is no larger.
+	// MaxEvaluations bounds the cost-model evaluations of every algorithm
+	// (default 200000). The auto algorithm searches exhaustively when the
+	// space is no larger.
 	MaxEvaluations int64
 	// Timeout stops the search after this long (0: none). A search stopped
 	// by time is not reproducible.
@@ -198,7 +201,7 @@ func Search(ctx context.Context, s *mapspace.Space, m *cost.Model, set Settings)
 		st.Stopped = "timeout"
 	case ctx.Err() != nil:
 		st.Stopped = "interrupted"
-	case alg == "exhaustive":
+	case alg == "exhaustive" && !run.cut.Load():
 		st.Stopped = "done"
 		st.Optimal = true
 	case run.victory.Load():
@@ -246,6 +249,9 @@ type run struct {
 	start   time.Time
 	pruned  atomicFloat
 	victory atomic.Bool
+	// cut is set when an exhaustive worker stopped at its share of
+	// MaxEvaluations with points left to evaluate.
+	cut atomic.Bool
 	// counts holds each worker's counters, each on its own cache lines so
 	// that the workers do not contend for them.
 	counts []counters

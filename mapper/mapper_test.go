@@ -45,6 +45,20 @@ func smallLayer(rng *rand.Rand) *workload.Layer {
 	return l
 }
 
+// presetModel returns the preset architecture name and its cost model.
+func presetModel(t testing.TB, name string) (*arch.Spec, *cost.Model) {
+	t.Helper()
+	a, err := arch.Preset(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cost.New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, m
+}
+
 // TestRandomFindsExhaustiveOptimum checks on small random cases that the
 // heuristic search reaches the optimum the exhaustive search proves, and
 // that neither returns an illegal mapping.
@@ -94,11 +108,7 @@ func TestRandomFindsExhaustiveOptimum(t *testing.T) {
 // TestDeterministic checks that a seeded search returns the same mapping
 // every time for the same worker count.
 func TestDeterministic(t *testing.T) {
-	a, err := arch.Preset("eyeriss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _ := cost.New(a)
+	a, m := presetModel(t, "eyeriss")
 	l, _ := workload.NewConv(workload.ConvSpec{Name: "c", InC: 64, OutC: 64, InH: 28, InW: 28, KH: 3, KW: 3, PadT: 1, PadB: 1, PadL: 1, PadR: 1})
 	s, err := mapspace.New(l, a, dataflow.Constraints(dataflow.RS, l, a))
 	if err != nil {
@@ -148,11 +158,7 @@ func TestObjective(t *testing.T) {
 // timeout still returns the best mapping found so far, and says why it
 // stopped.
 func TestStop(t *testing.T) {
-	a, err := arch.Preset("eyeriss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _ := cost.New(a)
+	a, m := presetModel(t, "eyeriss")
 	l, _ := workload.NewConv(workload.ConvSpec{Name: "c", InC: 256, OutC: 384, InH: 13, InW: 13, KH: 3, KW: 3, PadT: 1, PadB: 1, PadL: 1, PadR: 1})
 	s, err := mapspace.New(l, a, mapspace.Constraints{})
 	if err != nil {
@@ -187,14 +193,7 @@ func TestStop(t *testing.T) {
 // same layer dense): the search repairs it or leaves it, and still returns
 // a legal mapping.
 func TestSearchIllegalStart(t *testing.T) {
-	spec, err := arch.Preset("eyeriss-v2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := cost.New(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, m := presetModel(t, "eyeriss-v2")
 	sparse, err := workload.NewFC("fc", 1, 512, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -220,6 +219,38 @@ func TestSearchIllegalStart(t *testing.T) {
 		}
 		if !best.Result.Valid {
 			t.Errorf("%s: returned mapping breaks limits: %v", alg, best.Result.Violations)
+		}
+	}
+}
+
+// TestExhaustiveHonoursMaxEvaluations runs exhaustive searches of spaces
+// larger than their bound: they stop at it and say so (issue 15, item 6).
+func TestExhaustiveHonoursMaxEvaluations(t *testing.T) {
+	a, m := presetModel(t, "eyeriss")
+	l, err := workload.NewLayer("c", workload.Conv, workload.Shape{1, 1, 64, 32, 14, 14, 3, 3}, [2]int{1, 1}, [2]int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := mapspace.New(l, a, mapspace.Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		max     int64
+		workers int
+	}{{50, 1}, {1000, 1}, {999, 2}, {3000, 3}} {
+		if s.Size().Total() <= float64(tc.max) {
+			t.Fatalf("space of %g is not larger than %d", s.Size().Total(), tc.max)
+		}
+		_, st, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "exhaustive", MaxEvaluations: tc.max, Workers: tc.workers})
+		if err != nil && err != mapper.ErrNoMapping {
+			t.Fatal(err)
+		}
+		if st.Evaluated > tc.max {
+			t.Errorf("max %d, %d workers: %d evaluated", tc.max, tc.workers, st.Evaluated)
+		}
+		if st.Optimal || st.Stopped != "evaluations" {
+			t.Errorf("max %d, %d workers: optimal %v, stopped %q; want not optimal, stopped on evaluations", tc.max, tc.workers, st.Optimal, st.Stopped)
 		}
 	}
 }

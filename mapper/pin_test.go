@@ -30,14 +30,7 @@ import (
 // change in the results of a search shows up here. Rewrite it with -update
 // only when a change of results is intended.
 func TestPinnedResults(t *testing.T) {
-	spec, err := arch.Preset("eyeriss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := cost.New(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, m := presetModel(t, "eyeriss")
 	zooLayer := func(model, layer string, batch int) *workload.Layer {
 		net, err := zoo.Get(model)
 		if err != nil {

@@ -3,6 +3,8 @@ package mapping
 import (
 	"bufio"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -55,8 +57,12 @@ func (m *Mapping) String() string { return m.Format() }
 // Parse reads a mapping in the form Format prints. Blank lines and lines
 // starting with # are ignored. Errors name the line: "name:3: ...".
 func Parse(name, text string) (*Mapping, error) {
+	if len(text) > MaxTextBytes {
+		return nil, fmt.Errorf("mapping: %s: larger than %d bytes (mapping.MaxTextBytes, docs/limits.md)", name, MaxTextBytes)
+	}
 	m := &Mapping{}
 	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(nil, MaxTextBytes+1) // a line may be as long as the text
 	line := 0
 	errf := func(format string, a ...any) error {
 		return fmt.Errorf("mapping: %s:%d: %s", name, line, fmt.Sprintf(format, a...))
@@ -111,8 +117,8 @@ func Parse(name, text string) (*Mapping, error) {
 			return nil, errf("%v", strings.TrimPrefix(err.Error(), "workload: "))
 		}
 		n, err := strconv.Atoi(f[3][3 : len(f[3])-1])
-		if err != nil || n <= 0 {
-			return nil, errf("loop %q: factor must be a positive integer", s)
+		if err != nil || n <= 0 || n > workload.MaxBound {
+			return nil, errf("loop %q: factor must be an integer from 1 to %d (workload.MaxBound)", s, int64(workload.MaxBound))
 		}
 		lv := &m.Levels[len(m.Levels)-1]
 		lp := Loop{Dim: d, Factor: n, Axis: ax}
@@ -122,8 +128,31 @@ func Parse(name, text string) (*Mapping, error) {
 			lv.Spatial = append(lv.Spatial, lp)
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("mapping: %s:%d: %v", name, line+1, err)
+	}
 	if len(m.Levels) == 0 {
 		return nil, fmt.Errorf("mapping: %s: no levels", name)
 	}
 	return m, nil
+}
+
+// MaxTextBytes is the longest mapping text Parse reads: 1 MiB (a mapping
+// of a few levels takes a few hundred bytes). docs/limits.md lists every
+// limit of nnergy; this one is fixed (raise it here).
+const MaxTextBytes = 1 << 20
+
+// ReadFile parses the mapping text in the file at path, refusing a file
+// larger than MaxTextBytes without reading more than that.
+func ReadFile(path string) (*Mapping, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("mapping: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxTextBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("mapping: %w", err)
+	}
+	return Parse(path, string(b))
 }

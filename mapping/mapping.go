@@ -138,8 +138,25 @@ func (m *Mapping) CheckShape(l *workload.Layer) error {
 		}
 		_ = i
 	}
-	f := m.Factors()
+	// The product stops once it passes the bound, so that no factors,
+	// however large, wrap it around to the bound.
+	f := workload.Ones()
+	over := [workload.NumDims]bool{}
+	for _, lv := range m.Levels {
+		for _, loops := range [2][]Loop{lv.Temporal, lv.Spatial} {
+			for _, lp := range loops {
+				if over[lp.Dim] || f[lp.Dim] > l.Shape[lp.Dim]/lp.Factor {
+					over[lp.Dim] = true
+					continue
+				}
+				f[lp.Dim] *= lp.Factor
+			}
+		}
+	}
 	for d, v := range f {
+		if over[d] {
+			return fmt.Errorf("mapping: factors of %s multiply to more than layer %q's %s=%d", workload.Dim(d), l.Name, workload.Dim(d), l.Shape[d])
+		}
 		if v != l.Shape[d] {
 			return fmt.Errorf("mapping: factors of %s multiply to %d, layer %q has %s=%d", workload.Dim(d), v, l.Name, workload.Dim(d), l.Shape[d])
 		}

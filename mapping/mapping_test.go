@@ -47,7 +47,7 @@ func TestParseErrors(t *testing.T) {
 		{"DRAM\n", `mapping: m.txt:1: level header "DRAM": want "NAME keep TENSOR..."`},
 		{"DRAM keep Weights Psums\n", `mapping: m.txt:1: unknown tensor "Psums" (want Weights, Inputs or Outputs)`},
 		{"DRAM keep Weights\n  for K in [0:4)\n", `mapping: m.txt:2: unknown dimension "K" (want N, G, M, C, P, Q, R or S)`},
-		{"DRAM keep Weights\n  for M in [0:0)\n", `mapping: m.txt:2: loop "for M in [0:0)": factor must be a positive integer`},
+		{"DRAM keep Weights\n  for M in [0:0)\n", `mapping: m.txt:2: loop "for M in [0:0)": factor must be an integer from 1 to 4294967296 (workload.MaxBound)`},
 		{"DRAM keep Weights\n  spatial-z M in [0:2)\n", `mapping: m.txt:2: loop "spatial-z M in [0:2)": unknown loop kind "spatial-z" (want for, spatial-x or spatial-y)`},
 		{"DRAM keep Weights\n  for M to 4\n", `mapping: m.txt:2: loop "for M to 4": want "for D in [0:F)" or "spatial-x D in [0:F)"`},
 	} {
@@ -76,5 +76,46 @@ func TestCheckShape(t *testing.T) {
 	}
 	if strings.Count(m.Format(), "for") != 6 {
 		t.Fatalf("Format lost loops:\n%s", m.Format())
+	}
+}
+
+// TestCheckShapeNoWrap gives factors whose product wraps int64 around to
+// the bound ((2^63−1)² ≡ 1 mod 2^64): CheckShape refuses them.
+func TestCheckShapeNoWrap(t *testing.T) {
+	l, err := workload.NewLayer("l", workload.Conv, workload.Shape{1, 1, 1, 4, 1, 1, 1, 1}, [2]int{1, 1}, [2]int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const big = 1<<63 - 1
+	for _, loops := range [][]Loop{
+		{{Dim: workload.M, Factor: big}, {Dim: workload.M, Factor: big}, {Dim: workload.C, Factor: 4}},
+		{{Dim: workload.C, Factor: 1 << 62}, {Dim: workload.C, Factor: 1 << 62}, {Dim: workload.C, Factor: 4}},
+		{{Dim: workload.C, Factor: 8}},
+	} {
+		m := &Mapping{Levels: []Level{{Name: "DRAM", Temporal: loops}}}
+		if err := m.CheckShape(l); err == nil {
+			t.Errorf("CheckShape accepted %v", loops)
+		}
+	}
+	ok := &Mapping{Levels: []Level{{Name: "DRAM", Temporal: []Loop{{Dim: workload.C, Factor: 2}, {Dim: workload.C, Factor: 2}}}}}
+	if err := ok.CheckShape(l); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestParseLongLines reads a mapping with a comment line longer than
+// bufio.Scanner's default 64 KB: the loops after it used to be dropped
+// without an error. Text past MaxTextBytes is refused.
+func TestParseLongLines(t *testing.T) {
+	text := "DRAM keep Weights\n#" + strings.Repeat("x", 100<<10) + "\n  for M in [0:4)\n"
+	m, err := Parse("m.txt", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Levels[0].Temporal) != 1 {
+		t.Errorf("loops after the long line lost: %s", m.Format())
+	}
+	if _, err := Parse("m.txt", "DRAM keep Weights\n#"+strings.Repeat("x", MaxTextBytes)); err == nil || !strings.Contains(err.Error(), "mapping.MaxTextBytes") {
+		t.Errorf("text past the limit: %v", err)
 	}
 }

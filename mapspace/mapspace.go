@@ -94,6 +94,11 @@ func New(l *workload.Layer, a *arch.Spec, c Constraints) (*Space, error) {
 	}
 	for i := range L {
 		s.rules[i] = c.Levels[a.Levels[i].Name]
+		for k, d := range s.rules[i].Order {
+			if slices.Contains(s.rules[i].Order[:k], d) {
+				return nil, fmt.Errorf("mapspace: level %s: order lists %s twice", a.Levels[i].Name, d)
+			}
+		}
 	}
 	for i := range L {
 		s.temporal = append(s.temporal, len(s.Slots))

@@ -15,7 +15,7 @@ import (
 	"github.com/nnergy/nnergy/workload/zoo"
 )
 
-func eyeriss(t *testing.T) *arch.Spec {
+func eyeriss(t testing.TB) *arch.Spec {
 	t.Helper()
 	a, err := arch.Preset("eyeriss")
 	if err != nil {
@@ -227,5 +227,58 @@ func TestSlotFits(t *testing.T) {
 	}
 	if checked[0] < 20 || checked[1] < 20 {
 		t.Fatalf("only %d moves that break a fan-out and %d that do not were checked", checked[0], checked[1])
+	}
+}
+
+// TestOrderRuleKeepsAPermutation draws random points under order rules and
+// checks that every level's order still holds each dimension once and that
+// the mapping covers the layer. fixOrder used to overwrite one ruled
+// dimension with another, so the factor of the survivor counted twice
+// (issue 15: the constraints doc's example panicked map).
+func TestOrderRuleKeepsAPermutation(t *testing.T) {
+	a := eyeriss(t)
+	net, _ := zoo.Get("alexnet")
+	for _, order := range [][]workload.Dim{
+		{workload.C, workload.Q},
+		{workload.Q, workload.C},
+		{workload.S, workload.N},
+		{workload.R, workload.M, workload.C},
+		workload.Dims[:],
+	} {
+		c := mapspace.Constraints{Levels: map[string]mapspace.Rule{"GLB": {Order: order}}}
+		rng := rand.New(rand.NewPCG(7, 8))
+		for _, l := range net.Layers {
+			s, err := mapspace.New(l, a, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := s.NewPoint()
+			for range 50 {
+				s.Random(rng, p)
+				for i, o := range p.Order {
+					seen := map[workload.Dim]bool{}
+					for _, d := range o {
+						seen[d] = true
+					}
+					if len(seen) != int(workload.NumDims) {
+						t.Fatalf("order %v, %s: level %d order %v is not a permutation", order, l.Name, i, o)
+					}
+				}
+				var m mapping.Mapping
+				s.Mapping(p, &m)
+				if err := m.CheckShape(l); err != nil {
+					t.Fatalf("order %v, %s: %v\n%s", order, l.Name, err, m.Format())
+				}
+			}
+		}
+	}
+}
+
+func TestOrderListedTwice(t *testing.T) {
+	a := eyeriss(t)
+	net, _ := zoo.Get("alexnet")
+	c := mapspace.Constraints{Levels: map[string]mapspace.Rule{"GLB": {Order: []workload.Dim{workload.C, workload.Q, workload.C}}}}
+	if _, err := mapspace.New(net.Layers[0], a, c); err == nil {
+		t.Fatal("New accepted an order listing C twice")
 	}
 }

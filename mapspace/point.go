@@ -78,18 +78,20 @@ func (s *Space) fixOrder(level int, o *[workload.NumDims]workload.Dim) {
 	if len(want) < 2 {
 		return
 	}
-	var pos []int
+	// Find every position first, then write: testing membership while
+	// writing saw a dimension already overwritten as missing, skipped it
+	// and left another twice in the order (its factor then counted twice).
+	var buf [workload.NumDims]int
+	pos := buf[:0]
 	for i, d := range o {
 		if slices.Contains(want, d) {
 			pos = append(pos, i)
 		}
 	}
-	k := 0
-	for _, d := range want {
-		if slices.Contains(o[:], d) && k < len(pos) {
-			o[pos[k]] = d
-			k++
-		}
+	// o holds every dimension once, so pos has one position per distinct
+	// dimension of want; New refuses a rule listing one twice.
+	for j, d := range want[:len(pos)] {
+		o[pos[j]] = d
 	}
 }
 

@@ -61,6 +61,12 @@ func Batch(set *data.Set, n int) *nn.Tensor {
 // named tensor (the model input or node outputs), each [N, shape...]. It is
 // what calibration needs: the inputs and outputs of chosen layers.
 func Activations(m *nn.Model, x *nn.Tensor, names []string, workers int) (map[string]*nn.Tensor, error) {
+	if len(x.Shape) == 0 {
+		return nil, fmt.Errorf("measure: input tensor has no shape")
+	}
+	if err := m.CheckSize(x.Shape[0]); err != nil {
+		return nil, fmt.Errorf("measure: %w", err)
+	}
 	out := map[string]*nn.Tensor{}
 	for _, name := range names {
 		if _, ok := out[name]; ok {

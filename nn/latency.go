@@ -57,7 +57,7 @@ type LayerLatency struct {
 // timed as part of that layer and shows close to zero.
 func MeasureLatency(m *Model, cfg LatencyConfig) (*Latency, error) {
 	cfg.defaults()
-	if err := m.Check(); err != nil {
+	if err := m.CheckSize(cfg.Batch); err != nil {
 		return nil, err
 	}
 	e := NewExec(m, cfg.Workers)
@@ -177,7 +177,7 @@ func randomInput(shape []int, batch int, seed uint64) *Tensor {
 
 func measureTables(m *Model, specs []TableSpec, cfg LatencyConfig, base bool) ([]*LatencyTable, *Latency, error) {
 	cfg.defaults()
-	if err := m.Check(); err != nil {
+	if err := m.CheckSize(cfg.Batch); err != nil {
 		return nil, nil, err
 	}
 	shapes, err := m.Shapes()
@@ -388,7 +388,7 @@ func CompareLatency(models []*Model, cfg LatencyConfig) ([]time.Duration, error)
 	}
 	execs := make([]*Exec, len(models))
 	for i, m := range models {
-		if err := m.Check(); err != nil {
+		if err := m.CheckSize(cfg.Batch); err != nil {
 			return nil, err
 		}
 		if !slices.Equal(m.InShape, models[0].InShape) {

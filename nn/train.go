@@ -106,15 +106,21 @@ func Train(ctx context.Context, m *Model, train, test *data.Set, cfg TrainConfig
 	if cfg.Schedule == nil {
 		cfg.Schedule = ConstantLR{0.01}
 	}
+	n := train.Len()
+	// No step takes more than the whole set, so nothing larger is
+	// allocated.
+	batch := max(min(cfg.Batch, n), 1)
+	if err := m.CheckSize(batch); err != nil {
+		return nil, err
+	}
 	e := NewExec(m, cfg.Workers)
 	e.SetSeed(cfg.Seed, 0)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x73687566666c65))
-	n := train.Len()
 	steps := (n + cfg.Batch - 1) / cfg.Batch
 	k := train.SampleLen()
-	x := &Tensor{Data: make([]float32, cfg.Batch*k)}
-	labels := make([]int, cfg.Batch)
-	grad := &Tensor{Data: make([]float32, cfg.Batch*train.Classes)}
+	x := &Tensor{Data: make([]float32, batch*k)}
+	labels := make([]int, batch)
+	grad := &Tensor{Data: make([]float32, batch*train.Classes)}
 	params := m.Params()
 	var history []Event
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
@@ -183,6 +189,10 @@ func evaluate(e *Exec, set *data.Set, batch int) (Score, error) {
 	}
 	m := e.Model()
 	n, k := set.Len(), set.SampleLen()
+	batch = max(min(batch, n), 1) // nothing larger than the set is allocated
+	if err := m.CheckSize(batch); err != nil {
+		return Score{}, err
+	}
 	x := &Tensor{Data: make([]float32, batch*k)}
 	labels := make([]int, batch)
 	idx := make([]int, batch)

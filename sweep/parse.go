@@ -3,7 +3,6 @@ package sweep
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -162,7 +161,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
 // Load reads and parses the sweep file at path.
 func Load(path string) (*Sweep, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlspec.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
@@ -301,7 +300,7 @@ func (v *validator) arch(ref string) {
 		return
 	} else {
 		file = v.path(ref)
-		data, err = os.ReadFile(file)
+		data, err = yamlspec.ReadFile(file)
 		if err != nil {
 			d.Errorf("arch", "not a preset (%s) and not a readable file: %v", strings.Join(arch.Presets(), ", "), err)
 			return

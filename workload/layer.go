@@ -99,12 +99,29 @@ func NewConv(c ConvSpec) (*Layer, error) {
 	if c.InC <= 0 || c.OutC <= 0 || c.InH <= 0 || c.InW <= 0 || c.KH <= 0 || c.KW <= 0 {
 		return nil, fmt.Errorf("workload: layer %q: channels, input size and kernel size must be positive", c.Name)
 	}
+	for _, v := range []struct {
+		what string
+		v    int
+	}{
+		{"the batch", c.Batch}, {"the input channels", c.InC}, {"the output channels", c.OutC},
+		{"the input height", c.InH}, {"the input width", c.InW}, {"the kernel height", c.KH}, {"the kernel width", c.KW},
+		{"the row stride", sh}, {"the column stride", sw}, {"the row dilation", dh}, {"the column dilation", dw}, {"the groups", g},
+		{"the top padding", c.PadT}, {"the bottom padding", c.PadB}, {"the left padding", c.PadL}, {"the right padding", c.PadR},
+	} {
+		if err := checkBound(c.Name, v.what, v.v); err != nil {
+			return nil, err
+		}
+	}
 	if c.InC%g != 0 || c.OutC%g != 0 {
 		return nil, fmt.Errorf("workload: layer %q: %d input and %d output channels are not divisible by %d groups", c.Name, c.InC, c.OutC, g)
 	}
-	p := (c.InH+c.PadT+c.PadB-dh*(c.KH-1)-1)/sh + 1
-	q := (c.InW+c.PadL+c.PadR-dw*(c.KW-1)-1)/sw + 1
-	if p <= 0 || q <= 0 {
+	// Every term is at most MaxBound, so only the dilated kernel spans
+	// can overflow; one above MaxMACs does not fit any input.
+	winH, okH := mulLimit(int64(dh), int64(c.KH-1))
+	winW, okW := mulLimit(int64(dw), int64(c.KW-1))
+	p := (c.InH+c.PadT+c.PadB-int(winH)-1)/sh + 1
+	q := (c.InW+c.PadL+c.PadR-int(winW)-1)/sw + 1
+	if !okH || !okW || p <= 0 || q <= 0 {
 		return nil, fmt.Errorf("workload: layer %q: kernel %dx%d does not fit input %dx%d", c.Name, c.KH, c.KW, c.InH, c.InW)
 	}
 	l := &Layer{
@@ -122,6 +139,9 @@ func NewConv(c ConvSpec) (*Layer, error) {
 		l.Kind = Pointwise
 	}
 	l.init()
+	if err := l.checkSize(); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -140,6 +160,9 @@ func NewLayer(name string, kind Kind, shape Shape, stride, dilation [2]int) (*La
 	}
 	l := &Layer{Name: name, Kind: kind, Shape: shape, Stride: stride, Dilation: dilation}
 	l.init()
+	if err := l.checkSize(); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -251,6 +274,14 @@ func (l *Layer) Validate() error {
 		if v <= 0 {
 			return fmt.Errorf("workload: layer %q: bound of %s is %d, want a positive integer", l.Name, Dim(d), v)
 		}
+	}
+	for i := range 2 {
+		if l.Stride[i] <= 0 || l.Dilation[i] <= 0 {
+			return fmt.Errorf("workload: layer %q: strides and dilations must be positive", l.Name)
+		}
+	}
+	if err := l.checkSize(); err != nil {
+		return err
 	}
 	for t := range NumTensors {
 		if m := l.Measured[t]; m != nil {

@@ -80,6 +80,7 @@ func (n *Network) WithBatch(b int) *Network {
 // Validate checks every layer, unique names and that edges point backwards.
 func (n *Network) Validate() error {
 	seen := make(map[string]bool, len(n.Layers))
+	var macs int64
 	for i, l := range n.Layers {
 		if l.Name == "" {
 			return fmt.Errorf("workload: network %q: layer %d has no name", n.Name, i)
@@ -89,6 +90,11 @@ func (n *Network) Validate() error {
 		}
 		if err := l.Validate(); err != nil {
 			return err
+		}
+		// Each layer is below MaxMACs, so the sum cannot overflow before
+		// it passes the limit.
+		if macs += l.MACs(); macs > MaxMACs {
+			return fmt.Errorf("workload: network %q: more than %d MACs up to layer %q (workload.MaxMACs, docs/limits.md)", n.Name, int64(MaxMACs), l.Name)
 		}
 		for _, f := range l.From {
 			if !seen[f] {

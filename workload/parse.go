@@ -93,10 +93,8 @@ func (f *yamlNetwork) validate(d *yamlspec.Doc) {
 		d.Errorf("name", "required")
 	}
 	if f.Input != nil {
-		for i, v := range f.Input {
-			if v < 1 {
-				d.Errorf(yamlspec.Index("input", i), "must be positive, got %d", v)
-			}
+		for i := range f.Input {
+			checkPositive(d, yamlspec.Index("input", i), &f.Input[i])
 		}
 	}
 	checkTensorBits(d, "bits", f.Bits)
@@ -127,8 +125,12 @@ func checkTensorBits(d *yamlspec.Doc, path string, b *yamlspec.PerTensor[int]) {
 }
 
 func checkPositive(d *yamlspec.Doc, path string, v *int) {
-	if v != nil && *v < 1 {
+	switch {
+	case v == nil:
+	case *v < 1:
 		d.Errorf(path, "must be positive, got %d", *v)
+	case *v > MaxBound:
+		d.Errorf(path, "%d is above the limit of %d (workload.MaxBound, docs/limits.md)", *v, int64(MaxBound))
 	}
 }
 
@@ -136,10 +138,8 @@ func checkPair(d *yamlspec.Doc, path string, v *[2]int) {
 	if v == nil {
 		return
 	}
-	for i, x := range v {
-		if x < 1 {
-			d.Errorf(yamlspec.Index(path, i), "must be positive, got %d", x)
-		}
+	for i := range v {
+		checkPositive(d, yamlspec.Index(path, i), &v[i])
 	}
 }
 
@@ -243,8 +243,11 @@ func validateLayer(d *yamlspec.Doc, l *yamlLayer, i int, index map[string]int, n
 	switch len(l.Padding) {
 	case 0, 2, 4:
 		for k, v := range l.Padding {
-			if v < 0 {
+			switch {
+			case v < 0:
 				d.Errorf(yamlspec.Index(at("padding"), k), "must not be negative, got %d", v)
+			case v > MaxBound:
+				d.Errorf(yamlspec.Index(at("padding"), k), "%d is above the limit of %d (workload.MaxBound, docs/limits.md)", v, int64(MaxBound))
 			}
 		}
 	default:
@@ -336,6 +339,7 @@ func (f *yamlNetwork) build(d *yamlspec.Doc) *Network {
 	if f.Input != nil {
 		n.Input = *f.Input
 	}
+	var macs int64
 	for i := range f.Layers {
 		yl := &f.Layers[i]
 		p := yamlspec.Index("layers", i)
@@ -376,6 +380,10 @@ func (f *yamlNetwork) build(d *yamlspec.Doc) *Network {
 			l.Density[t] = *yl.Density.Get(int(t))
 		}
 		l.From = append([]string(nil), yl.From...)
+		if macs += l.MACs(); macs > MaxMACs {
+			d.Errorf(p, "the network has more than %d MACs up to this layer (workload.MaxMACs, docs/limits.md)", int64(MaxMACs))
+			break
+		}
 		n.Layers = append(n.Layers, l)
 	}
 	return n

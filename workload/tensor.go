@@ -140,25 +140,23 @@ func SumSetSize(a, n, b, m int) int64 {
 		}
 		return int64(n) * int64(m)
 	}
-	// General coprime case: count distinct values directly.
-	return countSumSet(a, n, b, m)
-}
-
-func countSumSet(a, n, b, m int) int64 {
-	span := a*(n-1) + b*(m-1) + 1
-	seen := make([]uint64, (span+63)/64)
-	var c int64
-	for x := 0; x < n; x++ {
-		for y := 0; y < m; y++ {
-			v := a*x + b*y
-			w, bit := v>>6, uint64(1)<<(v&63)
-			if seen[w]&bit == 0 {
-				seen[w] |= bit
-				c++
-			}
+	// General coprime case. The x in one residue class x0 mod b give
+	// values a·x0 + b·(y + a·k) for y < m and k < K, where K counts the
+	// class's x in [0, n): K intervals of length m every a, so
+	// a·(K−1) + m values when m ≥ a, K·m otherwise. Classes differ mod b
+	// (a is coprime to b), so their values are distinct. The first n mod b
+	// classes have K = n/b + 1, the others up to b have K = n/b.
+	run := func(k int) int64 {
+		switch {
+		case k == 0:
+			return 0
+		case m >= a:
+			return int64(a)*int64(k-1) + int64(m)
 		}
+		return int64(k) * int64(m)
 	}
-	return c
+	q, r := n/b, n%b
+	return int64(r)*run(q+1) + int64(min(n, b)-r)*run(q)
 }
 
 func gcd(a, b int) int {

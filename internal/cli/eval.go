@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -323,9 +322,5 @@ func writeEvalCSV(w io.Writer, rep *report.Eval) error {
 
 // readMapping reads a mapping in the loop-nest text form.
 func readMapping(path string) (*mapping.Mapping, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return mapping.Parse(path, string(b))
+	return mapping.ReadFile(path)
 }

@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nnergy/nnergy/nn"
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 )
 
 func TestLatencyTable(t *testing.T) {
@@ -37,5 +41,37 @@ func TestLatencyBaseline(t *testing.T) {
 	}
 	if code, _, stderr := runNnergy(t, "latency", "--model", "lenet5", "--baseline", "nosuch.onnx"); code == 0 || !strings.Contains(stderr, "nosuch.onnx") {
 		t.Errorf("missing baseline: exit %d, %q", code, stderr)
+	}
+}
+
+// TestLatencyLimits runs latency on a tiny ONNX model whose input claims
+// huge sizes, and at a huge batch: each is refused before anything is
+// allocated, naming the limit (they used to panic in makeslice or try to
+// allocate 17 and 313 GB).
+func TestLatencyLimits(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, shape ...int) string {
+		m := nn.New("x", shape...)
+		m.Add("relu", nn.NewReLU(), "x")
+		path := filepath.Join(dir, name)
+		if err := nnonnx.WriteFile(path, m); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	small := write("small.onnx", 1, 4, 4)
+	for _, args := range [][]string{
+		{"--model", write("1e9.onnx", 1, 1e9, 1e9)},
+		{"--model", write("65536.onnx", 1, 65536, 65536)},
+		{"--model", small, "--batch", "100000000"},
+		{"--model", small, "--baseline", small, "--batch", "100000000"},
+	} {
+		code, _, stderr := runNnergy(t, append([]string{"latency", "--runs", "1", "--workers", "1"}, args...)...)
+		if code == 0 || !strings.Contains(stderr, "nn.MaxTensorElements") || strings.Contains(stderr, "panic") {
+			t.Errorf("%v: exit %d, stderr %q; want an error naming nn.MaxTensorElements", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runNnergy(t, "latency", "--model", small, "--runs", "1", "--workers", "1"); code != 0 {
+		t.Errorf("small model: exit %d: %s", code, stderr)
 	}
 }

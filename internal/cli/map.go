@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +11,7 @@ import (
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
@@ -41,7 +41,7 @@ func readConstraints(path string) (mapspace.Constraints, error) {
 	if path == "" {
 		return mapspace.Constraints{}, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := yamlspec.ReadFile(path)
 	if err != nil {
 		return mapspace.Constraints{}, err
 	}

@@ -25,7 +25,7 @@ type searchFlags struct {
 func (f *searchFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.objective, "objective", "energy", "what to minimize: energy, latency, edp, or a comma-separated list (lexicographic)")
 	fl.StringVar(&f.algorithm, "algorithm", "auto", "search algorithm: auto (exhaustive when the space fits --max-evals), exhaustive or random")
-	fl.Int64Var(&f.maxEvals, "max-evals", 200000, "cost-model evaluations per layer at most")
+	fl.Int64Var(&f.maxEvals, "max-evals", 200000, "cost-model evaluations per layer at most, for every --algorithm (an exhaustive search stopped by it is not proven optimal)")
 	fl.Int64Var(&f.victory, "victory", 0, "stop a layer's random search after this many evaluations without improvement (0: never)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop each layer's search after this long (0: none; timed searches are not reproducible)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines per search (0: all cores)")

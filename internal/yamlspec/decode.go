@@ -47,6 +47,10 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		panic(fmt.Sprintf("yamlspec: Decode needs a non-nil pointer to a struct, got %T", v))
 	}
+	if len(data) > MaxFileBytes {
+		d.Errs.Add(Pos{File: file}, "", fmt.Sprintf("larger than %d bytes (yamlspec.MaxFileBytes, docs/limits.md)", MaxFileBytes))
+		return d, d.Errs.Err()
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
 	switch err := dec.Decode(&root); {
@@ -73,6 +77,9 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 	}
 	if isNull(n) {
 		d.Errs.Add(d.nodePos(n), "", "empty document")
+		return d, d.Errs.Err()
+	}
+	if !d.checkExpansion(n) {
 		return d, d.Errs.Err()
 	}
 	d.value(n, "", rv.Elem())

@@ -8,7 +8,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
+
+// MaxIDXBytes is the largest IDX array ReadIDX reads: 1 GiB (the MNIST
+// training images take 47 MB). The header's declared size is checked
+// against it before anything is allocated, and the values are read in
+// growing chunks, so a short file that claims a large array fails after
+// reading what it holds. docs/limits.md lists every limit of nnergy; this
+// one is fixed (raise it here).
+const MaxIDXBytes = 1 << 30
+
+// idxChunk is the first allocation for an array's values.
+const idxChunk = 1 << 20
 
 // IDX is an array in the IDX format of the MNIST files: a magic number
 // (two zero bytes, a type code, the number of dimensions), the dimensions as
@@ -58,16 +70,40 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 			return nil, fmt.Errorf("data: idx: dimensions: %w", err)
 		}
 		dims[i] = int(d)
-		total *= int(d)
-		if total > 1<<32 {
-			return nil, fmt.Errorf("data: idx: dimensions %v too large", dims[:i+1])
+		total *= int(d) // at most 2^30 · 2^32 before the check
+		if total > MaxIDXBytes {
+			return nil, fmt.Errorf("data: idx: dimensions %v hold more than %d values (data.MaxIDXBytes, docs/limits.md)", dims[:i+1], MaxIDXBytes)
 		}
 	}
-	buf := make([]byte, total)
-	if _, err := io.ReadFull(src, buf); err != nil {
+	buf, err := readUpTo(src, total)
+	if err != nil {
 		return nil, fmt.Errorf("data: idx: %d values of %v: %w", total, dims, err)
 	}
 	return &IDX{Dims: dims, Data: buf}, nil
+}
+
+// readUpTo reads exactly n bytes from r into a buffer that grows as the
+// bytes arrive (doubling, from idxChunk), so that memory follows what r
+// holds rather than what a header claims.
+func readUpTo(r io.Reader, n int) ([]byte, error) {
+	buf := make([]byte, 0, min(n, idxChunk))
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(len(buf), n-len(buf)))
+		}
+		k, err := r.Read(buf[len(buf):min(cap(buf), n)])
+		buf = buf[:len(buf)+k]
+		switch {
+		case err == io.EOF && len(buf) < n:
+			if len(buf) == 0 {
+				return nil, io.EOF
+			}
+			return nil, io.ErrUnexpectedEOF
+		case err != nil && err != io.EOF:
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 // ReadIDXFile reads an IDX file, raw or gzipped.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/workload"
 	"github.com/nnergy/nnergy/workload/engine"
@@ -83,7 +84,7 @@ func Network(nameOrPath string, o Options) (*workload.Network, error) {
 		}
 		return engine.Lower(m, batch)
 	case YAML:
-		b, err := os.ReadFile(nameOrPath)
+		b, err := yamlspec.ReadFile(nameOrPath)
 		if err != nil {
 			return nil, fmt.Errorf("load: %w", err)
 		}
@@ -91,11 +92,21 @@ func Network(nameOrPath string, o Options) (*workload.Network, error) {
 		if err != nil {
 			return nil, err
 		}
-		return n.WithBatch(batch), nil
+		return atBatch(n, batch)
 	}
 	n, err := zoo.Get(nameOrPath)
 	if err != nil {
 		return nil, err
 	}
-	return n.WithBatch(batch), nil
+	return atBatch(n, batch)
+}
+
+// atBatch returns n at batch size b, checked against the size limits of
+// package workload (a large batch can push a layer past them).
+func atBatch(n *workload.Network, b int) (*workload.Network, error) {
+	nb := n.WithBatch(b)
+	if err := nb.Validate(); err != nil {
+		return nil, fmt.Errorf("load: at batch %d: %w", b, err)
+	}
+	return nb, nil
 }
