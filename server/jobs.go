@@ -286,6 +286,13 @@ func resolve(req *EvalRequest, model []byte) (*evalInputs, error) {
 		}
 		in.model = "onnx"
 	}
+	if err == nil && batch > 1 {
+		// A large batch can push a layer past package workload's size
+		// limits, as nnergy eval --batch checks.
+		if err = in.net.Validate(); err != nil {
+			err = fmt.Errorf("server: at batch %d: %w", batch, err)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -385,6 +385,7 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "/api/v1/jobs/eval", "application/json", `{"arch": "eyeriss", "workload_yaml": "name: n\nlayers:\n  - name: c\n    kind: conv\n    bogus: 1\n"}`, 400, "workload_yaml:5:"},
 		{"POST", "/api/v1/jobs/eval", "application/json", `{"arch": "eyeriss", "model": "lenet5", "dataflow": "xs"}`, 400, `dataflow "xs"`},
 		{"POST", "/api/v1/jobs/eval", "application/json", `{"arch": "eyeriss", "model": "lenet5", "batch": -1}`, 400, "batch -1"},
+		{"POST", "/api/v1/jobs/eval", "application/json", `{"arch": "eyeriss", "model": "vgg16", "batch": 4000000000000}`, 400, "at batch 4000000000000"},
 		{"POST", "/api/v1/jobs/eval", onnxType, onnxBody, 400, "onnx"},
 		{"POST", "/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5"}`, 400, "layer is required"},
 		{"POST", "/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5", "layer": "c9"}`, 400, "c9"},
