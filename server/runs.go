@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -60,9 +59,6 @@ func (s *Server) routes() {
 	})
 }
 
-// Sorts of run lists.
-var sorts = []string{"date", "energy", "latency"}
-
 // listRuns answers GET /api/v1/runs?kind=K&model=M&arch=A&sort=S&limit=N
 // with a report of kind runs.
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
@@ -88,12 +84,16 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	sortBy := cmp.Or(q.Get("sort"), "date")
-	if !slices.Contains(sorts, sortBy) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("server: query sort %q: want %s", sortBy, strings.Join(sorts, ", ")))
+	var err error
+	if f.Sort, err = store.ParseSort(sortBy); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("server: query sort %q: want %s", sortBy, strings.Join(store.SortChoices(), ", ")))
 		return
 	}
-	model, archName := q.Get("model"), q.Get("arch")
-	if model == "" && archName == "" && sortBy == "date" {
+	// The store sorts (by the totals it keeps beside the reports) and
+	// filters by workload; the architecture's name is read here.
+	f.Workload = q.Get("model")
+	archName := q.Get("arch")
+	if archName == "" {
 		f.Limit = limit
 	}
 	runs, err := s.cfg.Store.Runs(r.Context(), f)
@@ -102,23 +102,8 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	runs = slices.DeleteFunc(runs, func(run *store.Run) bool {
-		return model != "" && run.Workload != model || archName != "" && !slices.Contains(archNames(run.Arch), archName)
+		return archName != "" && !slices.Contains(archNames(run.Arch), archName)
 	})
-	if sortBy != "date" {
-		key := make(map[int64]float64, len(runs))
-		for _, run := range runs {
-			key[run.ID] = total(run, sortBy)
-		}
-		// Lowest first, runs without the figure last, newest first among
-		// equals.
-		slices.SortStableFunc(runs, func(a, b *store.Run) int {
-			ka, kb := key[a.ID], key[b.ID]
-			if math.IsNaN(ka) || math.IsNaN(kb) {
-				return cmp.Compare(b2i(math.IsNaN(ka)), b2i(math.IsNaN(kb)))
-			}
-			return cmp.Compare(ka, kb)
-		})
-	}
 	if limit > 0 && len(runs) > limit {
 		runs = runs[:limit]
 	}
@@ -127,31 +112,6 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		recs[i] = run.Record()
 	}
 	writeJSON(w, http.StatusOK, report.NewRuns(recs))
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// total returns a run's total energy (pJ) or latency (s), NaN when it has
-// none.
-func total(r *store.Run, what string) float64 {
-	fs, err := store.Figures(r.Report)
-	if err != nil {
-		return math.NaN()
-	}
-	for _, f := range fs {
-		if f.Name == store.Total {
-			if what == "energy" {
-				return f.EnergyPJ
-			}
-			return f.LatencySeconds
-		}
-	}
-	return math.NaN()
 }
 
 // archNames returns the names of the architectures in canonical arch YAML.

@@ -94,8 +94,11 @@ SELECT id, kind, created, nnergy_version, command, arch, workload, workload_dige
 			`ALTER TABLE runs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''`,
 			`ALTER TABLE runs ADD COLUMN energy_pj DOUBLE PRECISION`,
 			`ALTER TABLE runs ADD COLUMN latency_seconds DOUBLE PRECISION`},
-		stmts: []string{`CREATE INDEX runs_energy ON runs (energy_pj)`, `CREATE INDEX runs_latency ON runs (latency_seconds)`},
-		fill:  fillTotals,
+		// The indexes hold the order of Runs' sorts, so that a sorted
+		// page reads its rows in order and stops at its limit.
+		stmts: []string{`CREATE INDEX runs_energy ON runs ((energy_pj IS NULL), energy_pj, id DESC)`,
+			`CREATE INDEX runs_latency ON runs ((latency_seconds IS NULL), latency_seconds, id DESC)`},
+		fill: fillTotals,
 	},
 }
 
