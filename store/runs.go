@@ -359,20 +359,23 @@ func (s *Store) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 		}
 		where = append(where, "id IN ("+strings.Join(ph, ", ")+")")
 	}
-	query := `SELECT ` + runColumns + ` FROM runs`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	order := " ORDER BY id DESC"
 	switch f.Sort {
 	case SortEnergy:
-		query += " ORDER BY energy_pj IS NULL, energy_pj, id DESC"
+		order = " ORDER BY energy_pj IS NULL, energy_pj, id DESC"
 	case SortLatency:
-		query += " ORDER BY latency_seconds IS NULL, latency_seconds, id DESC"
-	default:
-		query += " ORDER BY id DESC"
+		order = " ORDER BY latency_seconds IS NULL, latency_seconds, id DESC"
 	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	query := `SELECT ` + runColumns + ` FROM runs` + cond + order
 	if f.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+		// The page's IDs first, then their rows: a sort that the
+		// database cannot read from an index then sorts IDs, not
+		// reports.
+		query = `SELECT ` + runColumns + ` FROM runs WHERE id IN (SELECT id FROM runs` + cond + order + fmt.Sprintf(" LIMIT %d)", f.Limit) + order
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {

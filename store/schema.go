@@ -61,7 +61,9 @@ var migrations = []migration{
 		what: "interrupted runs, run owners, total energy and latency",
 		// SQLite cannot change a CHECK: the table is built again, with
 		// its IDs and its AUTOINCREMENT sequence, so that an ID removed
-		// before the migration is not given again.
+		// before the migration is not given again. The report comes
+		// last: SQLite reads a column after a large value by walking
+		// its overflow pages, and lists filter and sort on the others.
 		sqlite: []string{`CREATE TABLE runs_v3 (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	kind TEXT NOT NULL,
@@ -72,14 +74,14 @@ var migrations = []migration{
 	workload TEXT NOT NULL,
 	workload_digest TEXT NOT NULL,
 	settings TEXT NOT NULL,
-	report TEXT,
 	status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
 	error TEXT NOT NULL DEFAULT '',
 	owner_host TEXT NOT NULL DEFAULT '',
 	owner_pid BIGINT NOT NULL DEFAULT 0,
 	owner_start TEXT NOT NULL DEFAULT '',
 	energy_pj REAL,
-	latency_seconds REAL
+	latency_seconds REAL,
+	report TEXT
 )`, `INSERT INTO runs_v3 (id, kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status, error)
 SELECT id, kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status, error FROM runs`,
 			`DELETE FROM sqlite_sequence WHERE name = 'runs_v3'`,
