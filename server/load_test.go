@@ -53,18 +53,7 @@ const loadClients = 8
 // (BENCHMARKS.md).
 func TestLoad(t *testing.T) {
 	f := newFixture(t, Config{Jobs: 1})
-	// 50 runs to read: one eval's run, copied.
-	_, first := f.wait(f.eval(`{"arch": "eyeriss", "model": "lenet5"}`).ID)
-	for range 49 {
-		r := store.Run{Kind: store.KindEval, Version: first.NnergyVersion, Command: first.Command, Arch: first.Arch,
-			Workload: first.Workload, WorkloadDigest: first.WorkloadDigest, Settings: first.Settings}
-		if err := f.st.Begin(t.Context(), &r); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.st.Finish(t.Context(), r.ID, first.Report); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.seed(50)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadClients}}
 	type result struct {
 		lat  []time.Duration
@@ -181,6 +170,26 @@ func TestLoad(t *testing.T) {
 	} else {
 		t.Logf("%d evals admitted and done; the store holds %v", n, c)
 	}
+}
+
+// seed records n eval runs of LeNet-5 on Eyeriss: one job's run and its
+// copies. It returns the last run's ID.
+func (f *fixture) seed(n int) int64 {
+	f.t.Helper()
+	_, first := f.wait(f.eval(`{"arch": "eyeriss", "model": "lenet5"}`).ID)
+	last := first.ID
+	for range n - 1 {
+		r := store.Run{Kind: store.KindEval, Version: first.NnergyVersion, Command: first.Command, Arch: first.Arch,
+			Workload: first.Workload, WorkloadDigest: first.WorkloadDigest, Settings: first.Settings}
+		if err := f.st.Begin(context.Background(), &r); err != nil {
+			f.t.Fatal(err)
+		}
+		if err := f.st.Finish(context.Background(), r.ID, first.Report); err != nil {
+			f.t.Fatal(err)
+		}
+		last = r.ID
+	}
+	return last
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }

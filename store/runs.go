@@ -331,34 +331,20 @@ func (s *Store) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 	}
 	var where []string
 	var args []any
+	// in keeps the rows whose column is one of vals (all when none).
+	in := func(column string, vals []any) {
+		if len(vals) == 0 {
+			return
+		}
+		where = append(where, column+" IN (?"+strings.Repeat(", ?", len(vals)-1)+")")
+		args = append(args, vals...)
+	}
 	if f.Workload != "" {
-		where = append(where, "workload = ?")
-		args = append(args, f.Workload)
+		in("workload", []any{f.Workload})
 	}
-	if len(f.Statuses) > 0 {
-		ph := make([]string, len(f.Statuses))
-		for i, st := range f.Statuses {
-			ph[i] = "?"
-			args = append(args, st.String())
-		}
-		where = append(where, "status IN ("+strings.Join(ph, ", ")+")")
-	}
-	if len(f.Kinds) > 0 {
-		ph := make([]string, len(f.Kinds))
-		for i, k := range f.Kinds {
-			ph[i] = "?"
-			args = append(args, k.String())
-		}
-		where = append(where, "kind IN ("+strings.Join(ph, ", ")+")")
-	}
-	if len(f.IDs) > 0 {
-		ph := make([]string, len(f.IDs))
-		for i, id := range f.IDs {
-			ph[i] = "?"
-			args = append(args, id)
-		}
-		where = append(where, "id IN ("+strings.Join(ph, ", ")+")")
-	}
+	in("status", anys(f.Statuses, Status.String))
+	in("kind", anys(f.Kinds, Kind.String))
+	in("id", anys(f.IDs, func(id int64) int64 { return id }))
 	order := " ORDER BY id DESC"
 	switch f.Sort {
 	case SortEnergy:
@@ -397,6 +383,15 @@ func (s *Store) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 		return nil, s.errorf("%v", err)
 	}
 	return out, nil
+}
+
+// anys returns f of each of vs.
+func anys[T, U any](vs []T, f func(T) U) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = f(v)
+	}
+	return out
 }
 
 // missing names the ids not among runs.

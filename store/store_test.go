@@ -138,6 +138,15 @@ func newRun(k store.Kind, workload string) *store.Run {
 		Settings: json.RawMessage(`{"model":"` + workload + `"}`)}
 }
 
+// runIDs returns the IDs of runs, in order.
+func runIDs(runs []*store.Run) []int64 {
+	var ids []int64
+	for _, r := range runs {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
 func TestRuns(t *testing.T) {
 	forEach(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -185,10 +194,7 @@ func TestRuns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ids []int64
-			for _, r := range rs {
-				ids = append(ids, r.ID)
-			}
+			ids := runIDs(rs)
 			if !slices.Equal(ids, tc.want) {
 				t.Errorf("Runs(%+v) = %v, want %v", tc.f, ids, tc.want)
 			}
@@ -426,10 +432,7 @@ VALUES ('eval', '2026-01-02T03:04:05.000000Z', 'v0.2.0', '["nnergy","eval"]', 'n
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ids []int64
-		for _, r := range sorted {
-			ids = append(ids, r.ID)
-		}
+		ids := runIDs(sorted)
 		if want := []int64{3, 1, 7, 5, 4, 2}; !slices.Equal(ids, want) {
 			t.Errorf("sorted by energy: %v, want %v", ids, want)
 		}
@@ -438,6 +441,81 @@ VALUES ('eval', '2026-01-02T03:04:05.000000Z', 'v0.2.0', '["nnergy","eval"]', 'n
 		}
 		if from, _, err := store.Migrate(ctx, dsn); err != nil || from != store.SchemaVersion {
 			t.Errorf("second Migrate from %d, %v", from, err)
+		}
+	})
+}
+
+// TestRunsSorted sorts and pages runs by the totals Finish keeps: lowest
+// first, runs without the figure last, newest first among equals, with
+// filters and limits applied before the page is cut.
+func TestRunsSorted(t *testing.T) {
+	forEach(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		// workload, energy, latency (negative: no report)
+		runs := []struct {
+			model   string
+			e, l    float64
+			kind    store.Kind
+			done    bool
+			compare bool
+		}{
+			{"a", 30, 0.1, store.KindEval, true, false}, // 1
+			{"b", 10, 0.3, store.KindEval, true, false}, // 2
+			{"a", 20, 0.2, store.KindMap, true, false},  // 3
+			{"a", 0, 0, store.KindEval, false, false},   // 4 running
+			{"a", 10, 0.3, store.KindEval, true, false}, // 5
+			{"b", 0, 0, store.KindCompare, true, true},  // 6 no total
+		}
+		for _, r := range runs {
+			run := newRun(r.kind, r.model)
+			if err := s.Begin(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			if !r.done {
+				continue
+			}
+			rep := fmt.Sprintf(`{"version":"nnergy.report/v2","kind":"eval","total":{"energy_pj":%g,"latency_seconds":%g}}`, r.e, r.l)
+			if r.kind == store.KindMap {
+				rep = fmt.Sprintf(`{"version":"nnergy.report/v2","kind":"map","layer":{"name":"c1","energy_pj":%g,"latency_seconds":%g}}`, r.e, r.l)
+			}
+			if r.compare {
+				rep = `{"version":"nnergy.report/v2","kind":"compare"}`
+			}
+			if err := s.Finish(ctx, run.ID, []byte(rep)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			f    store.Filter
+			want []int64
+		}{
+			{store.Filter{Sort: store.SortEnergy}, []int64{5, 2, 3, 1, 6, 4}},
+			{store.Filter{Sort: store.SortEnergy, Limit: 2}, []int64{5, 2}},
+			{store.Filter{Sort: store.SortLatency}, []int64{1, 3, 5, 2, 6, 4}},
+			{store.Filter{Sort: store.SortLatency, Kinds: []store.Kind{store.KindEval}, Limit: 3}, []int64{1, 5, 2}},
+			{store.Filter{Sort: store.SortEnergy, Workload: "a", Limit: 3}, []int64{5, 3, 1}},
+			{store.Filter{Workload: "b"}, []int64{6, 2}},
+			{store.Filter{Statuses: []store.Status{store.Running}}, []int64{4}},
+			{store.Filter{Limit: 2}, []int64{6, 5}},
+		} {
+			rs, err := s.Runs(ctx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := runIDs(rs)
+			if !slices.Equal(ids, tc.want) {
+				t.Errorf("Runs(%+v) = %v, want %v", tc.f, ids, tc.want)
+			}
+		}
+		r, err := s.Run(ctx, 3)
+		if err != nil || r.EnergyPJ != 20 || r.LatencySeconds != 0.2 {
+			t.Errorf("map run's totals %v, %v (%v)", r.EnergyPJ, r.LatencySeconds, err)
+		}
+		_, err = s.Runs(ctx, store.Filter{Sort: store.Sort(9)})
+		wantErr(t, err, "sort 9 unknown")
+		if _, err := store.ParseSort("size"); err == nil || !strings.Contains(err.Error(), "date, energy or latency") {
+			t.Errorf("ParseSort(size): %v", err)
 		}
 	})
 }

@@ -164,14 +164,20 @@ func (p *serveProc) job(kind, body string) report.Run {
 	return r
 }
 
+// get reads the answer of GET path into v; it must be 200.
+func (p *serveProc) get(path string, v any) {
+	p.t.Helper()
+	code, b := p.do("GET", path, "")
+	if code != http.StatusOK || json.Unmarshal(b, v) != nil {
+		p.t.Fatalf("GET %s: %d %s", path, code, b)
+	}
+}
+
 // run returns run id as the API answers it.
 func (p *serveProc) run(id int64) report.Run {
 	p.t.Helper()
-	code, b := p.do("GET", fmt.Sprintf("/api/v1/runs/%d", id), "")
 	var r report.Run
-	if code != http.StatusOK || json.Unmarshal(b, &r) != nil {
-		p.t.Fatalf("GET run %d: %d %s", id, code, b)
-	}
+	p.get(fmt.Sprintf("/api/v1/runs/%d", id), &r)
 	return r
 }
 
@@ -216,11 +222,8 @@ func (p *serveProc) waitSearching(id int64) {
 // list returns the API's list of every run.
 func (p *serveProc) list() []report.RunRecord {
 	p.t.Helper()
-	code, b := p.do("GET", "/api/v1/runs", "")
 	var rs report.Runs
-	if code != http.StatusOK || json.Unmarshal(b, &rs) != nil {
-		p.t.Fatalf("GET /api/v1/runs: %d %s", code, b)
-	}
+	p.get("/api/v1/runs", &rs)
 	return rs.Runs
 }
 
@@ -250,22 +253,30 @@ func checkStore(t *testing.T, db string) map[int64]*store.Run {
 	return m
 }
 
+// serveBusy starts a server on a new store with an eval job done and a
+// long map job searching.
+func serveBusy(t *testing.T) (p *serveProc, db string, done, running report.Run) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds nnergy and starts servers")
+	}
+	db = filepath.Join(t.TempDir(), "runs.db")
+	p = serve(t, db)
+	done = p.waitDone(p.job("eval", `{"arch": "eyeriss", "model": "lenet5"}`).ID)
+	if done.Status != "done" {
+		t.Fatalf("eval job: %s %q", done.Status, done.Error)
+	}
+	running = p.job("map", longMap)
+	p.waitSearching(running.ID)
+	return p, db, done, running
+}
+
 // TestServeSIGTERM stops nnergy serve with SIGTERM while a job runs and
 // another waits: it exits 0, both jobs are recorded interrupted, the run
 // that finished is intact, the store passes its check, and a server
 // started again on the store lists the runs as they are.
 func TestServeSIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds nnergy and starts servers")
-	}
-	db := filepath.Join(t.TempDir(), "runs.db")
-	p := serve(t, db)
-	done := p.waitDone(p.job("eval", `{"arch": "eyeriss", "model": "lenet5"}`).ID)
-	if done.Status != "done" {
-		t.Fatalf("eval job: %s %q", done.Status, done.Error)
-	}
-	running := p.job("map", longMap)
-	p.waitSearching(running.ID)
+	p, db, done, running := serveBusy(t)
 	waiting := p.job("map", longMap)
 	before := p.run(done.ID)
 
@@ -313,14 +324,7 @@ func TestServeSIGTERM(t *testing.T) {
 // run stays running in the store until the next server starts, which
 // marks it interrupted and says so.
 func TestServeSIGKILL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds nnergy and starts servers")
-	}
-	db := filepath.Join(t.TempDir(), "runs.db")
-	p := serve(t, db)
-	done := p.waitDone(p.job("eval", `{"arch": "eyeriss", "model": "lenet5"}`).ID)
-	running := p.job("map", longMap)
-	p.waitSearching(running.ID)
+	p, db, done, running := serveBusy(t)
 	ps := p.signal(syscall.SIGKILL)
 	if ws, ok := ps.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 		t.Fatalf("nnergy serve was not killed: %v", ps)

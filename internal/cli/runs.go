@@ -72,13 +72,13 @@ func (e *env) runsListCmd() *cobra.Command {
 			}
 			t := textTable{left: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 8: true}}
 			t.header = []string{"id", "kind", "created", "status", "workload", "arch", "energy_uJ", "latency_ms", "command"}
-			var gone []string
+			var gone []int64
 			for _, r := range runs {
 				tot := totalFigure(r)
 				t.rows = append(t.rows, []string{i64(r.ID), r.Kind.String(), r.Created.Local().Format("2006-01-02 15:04:05"), runStatus(r),
 					r.Workload, archNames(r.Arch), optF(tot.EnergyPJ/1e6, 2), optF(tot.LatencySeconds*1e3, 3), shellJoin(r.Command[1:])})
 				if r.Status == store.Running && r.Owner.Local() && !r.Owner.Alive() {
-					gone = append(gone, i64(r.ID))
+					gone = append(gone, r.ID)
 				}
 			}
 			fmt.Fprintf(e.stdout, "%s in %s\n\n", plural(len(runs), "run"), where)
@@ -93,7 +93,7 @@ func (e *env) runsListCmd() *cobra.Command {
 				if len(gone) > 1 {
 					what = "runs %s: their processes are gone; nnergy runs reap marks them interrupted\n"
 				}
-				_, err := fmt.Fprintf(e.stdout, "\n"+what, strings.Join(gone, ", "))
+				_, err := fmt.Fprintf(e.stdout, "\n"+what, joinIDs(gone))
 				return err
 			}
 			return nil
@@ -102,6 +102,15 @@ func (e *env) runsListCmd() *cobra.Command {
 	c.Flags().StringSliceVar(&kinds, "kind", nil, "only runs of these kinds (eval, map, compare, prune, adapt, sweep, codesign, fit)")
 	c.Flags().IntVar(&limit, "limit", 20, "at most N runs, the newest (0: all)")
 	return c
+}
+
+// joinIDs lists run IDs as "3, 5, 8".
+func joinIDs(ids []int64) string {
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = i64(id)
+	}
+	return strings.Join(strs, ", ")
 }
 
 // runStatus is a run's status for the runs list: a running run's owner
@@ -500,11 +509,7 @@ refused, and then none is marked. nnergy serve does the same at start.`,
 				_, err = fmt.Fprintf(e.stdout, "no run in %s was left running by a process that is gone\n", st.Location())
 				return err
 			}
-			strs := make([]string, len(ids))
-			for i, id := range ids {
-				strs[i] = i64(id)
-			}
-			_, err = fmt.Fprintf(e.stdout, "marked %s interrupted in %s: %s\n", plural(len(ids), "run"), st.Location(), strings.Join(strs, ", "))
+			_, err = fmt.Fprintf(e.stdout, "marked %s interrupted in %s: %s\n", plural(len(ids), "run"), st.Location(), joinIDs(ids))
 			return err
 		},
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -78,11 +77,7 @@ jobs still running or waiting, records them as interrupted, and exits 0.`,
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: timeout}
 			fmt.Fprintf(e.stderr, "nnergy: serving the API on http://%s/api/v1 over %s\n", ln.Addr(), st.Location())
 			if ids := srv.Orphans(); len(ids) > 0 {
-				strs := make([]string, len(ids))
-				for i, id := range ids {
-					strs[i] = i64(id)
-				}
-				fmt.Fprintf(e.stderr, "nnergy: marked interrupted %s whose process is gone: %s\n", plural(len(ids), "run"), strings.Join(strs, ", "))
+				fmt.Fprintf(e.stderr, "nnergy: marked interrupted %s whose process is gone: %s\n", plural(len(ids), "run"), joinIDs(ids))
 			}
 			served := make(chan error, 1)
 			go func() { served <- hs.Serve(ln) }()
