@@ -27,10 +27,13 @@ type RunRecord struct {
 	NnergyVersion string `json:"nnergy_version"`
 	// Command is the command line, the program first.
 	Command []string `json:"command"`
-	// Status is running, done or failed; Error says why a failed run
-	// failed.
+	// Status is running, done, failed or interrupted; Error says why a
+	// failed run failed, or what interrupted an interrupted one.
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
+	// Owner is the process that began the run; nil when the store did not
+	// record it (runs of store schema versions before 3).
+	Owner *RunOwner `json:"owner,omitempty"`
 	// Arch is the architecture's canonical YAML (several documents for
 	// several architectures, empty for none).
 	Arch           string `json:"arch"`
@@ -41,6 +44,12 @@ type RunRecord struct {
 	// Report is the report the run emitted, of the version of the nnergy
 	// that ran it; absent until the run is done.
 	Report json.RawMessage `json:"report,omitempty"`
+}
+
+// RunOwner is the process that began a run.
+type RunOwner struct {
+	Host string `json:"host"`
+	PID  int    `json:"pid"`
 }
 
 // NewRun returns the report of one run.

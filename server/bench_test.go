@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/nnergy/nnergy/store"
 )
 
 // BenchmarkAPI is the load test: 8 clients at once against a store of 50
@@ -23,20 +21,7 @@ func BenchmarkAPI(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			f := newFixture(b, Config{})
-			// One job, its run copied to 50.
-			_, first := f.wait(f.eval(`{"arch": "eyeriss", "model": "lenet5"}`).ID)
-			last := first.ID
-			for range 49 {
-				r := store.Run{Kind: store.KindEval, Version: first.NnergyVersion, Command: first.Command, Arch: first.Arch,
-					Workload: first.Workload, WorkloadDigest: first.WorkloadDigest, Settings: first.Settings}
-				if err := f.st.Begin(b.Context(), &r); err != nil {
-					b.Fatal(err)
-				}
-				if err := f.st.Finish(b.Context(), r.ID, first.Report); err != nil {
-					b.Fatal(err)
-				}
-				last = r.ID
-			}
+			last := f.seed(50)
 			const clients = 8
 			lat := make([]time.Duration, 0, b.N)
 			var mu sync.Mutex

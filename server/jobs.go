@@ -423,7 +423,8 @@ func (s *Server) run(ctx context.Context, j *job, work func(context.Context, *jo
 	case cancelled:
 		st.Fail(bg, j.id, errors.New("cancelled"))
 	case ctx.Err() != nil:
-		st.Fail(bg, j.id, errors.New(Interrupted))
+		// Only Shutdown cancels a job without marking it cancelled.
+		st.Interrupt(bg, j.id, Interrupted)
 	default:
 		st.Fail(bg, j.id, err)
 	}

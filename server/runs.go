@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -95,15 +94,13 @@ func (s *Server) routes() {
 	})
 }
 
-// Sorts of run lists.
-var sorts = []string{"date", "energy", "latency"}
-
 // selection is the filter and order of a list of runs: GET /api/v1/runs
-// and the web UI's runs list.
+// and the web UI's runs list. The store filters by kind and model and
+// sorts (by the totals it keeps beside the reports); the architecture's
+// name is read here.
 type selection struct {
-	kinds       []store.Kind
-	model, arch string
-	sort        string
+	filter store.Filter
+	arch   string
 }
 
 // parseSelection reads kind, model, arch and sort of a query.
@@ -118,39 +115,36 @@ func parseSelection(q url.Values) (selection, int, error) {
 			if err != nil {
 				return sel, http.StatusBadRequest, errors.New("server: query kind: " + err.Error())
 			}
-			sel.kinds = append(sel.kinds, kind)
+			sel.filter.Kinds = append(sel.filter.Kinds, kind)
 		}
 	}
-	sel.sort = cmp.Or(q.Get("sort"), "date")
-	if !slices.Contains(sorts, sel.sort) {
-		return sel, http.StatusBadRequest, fmt.Errorf("server: query sort %q: want %s", sel.sort, strings.Join(sorts, ", "))
+	sortBy := cmp.Or(q.Get("sort"), "date")
+	var err error
+	if sel.filter.Sort, err = store.ParseSort(sortBy); err != nil {
+		return sel, http.StatusBadRequest, fmt.Errorf("server: query sort %q: want %s", sortBy, strings.Join(store.SortChoices(), ", "))
 	}
-	sel.model, sel.arch = q.Get("model"), q.Get("arch")
+	sel.filter.Workload, sel.arch = q.Get("model"), q.Get("arch")
 	return sel, 0, nil
 }
 
-// apply returns the runs the selection keeps, in its order.
-func (sel selection) apply(runs []*store.Run) []*store.Run {
-	runs = slices.DeleteFunc(runs, func(run *store.Run) bool {
-		return len(sel.kinds) > 0 && !slices.Contains(sel.kinds, run.Kind) ||
-			sel.model != "" && run.Workload != sel.model || sel.arch != "" && !slices.Contains(archNames(run.Arch), sel.arch)
-	})
-	if sel.sort != "date" {
-		key := make(map[int64]float64, len(runs))
-		for _, run := range runs {
-			key[run.ID] = total(run, sel.sort)
-		}
-		// Lowest first, runs without the figure last, newest first among
-		// equals.
-		slices.SortStableFunc(runs, func(a, b *store.Run) int {
-			ka, kb := key[a.ID], key[b.ID]
-			if math.IsNaN(ka) || math.IsNaN(kb) {
-				return cmp.Compare(b2i(math.IsNaN(ka)), b2i(math.IsNaN(kb)))
-			}
-			return cmp.Compare(ka, kb)
-		})
+// runs returns at most limit (0: every) runs the selection keeps, in its
+// order.
+func (s *Server) runs(ctx context.Context, sel selection, limit int) ([]*store.Run, error) {
+	f := sel.filter
+	if sel.arch == "" {
+		f.Limit = limit
 	}
-	return runs
+	runs, err := s.cfg.Store.Runs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	runs = slices.DeleteFunc(runs, func(run *store.Run) bool {
+		return sel.arch != "" && !slices.Contains(archNames(run.Arch), sel.arch)
+	})
+	if limit > 0 && len(runs) > limit {
+		runs = runs[:limit]
+	}
+	return runs, nil
 }
 
 // listRuns answers GET /api/v1/runs?kind=K&model=M&arch=A&sort=S&limit=N
@@ -171,49 +165,16 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	f := store.Filter{Kinds: sel.kinds}
-	if sel.model == "" && sel.arch == "" && sel.sort == "date" {
-		f.Limit = limit
-	}
-	runs, err := s.cfg.Store.Runs(r.Context(), f)
+	runs, err := s.runs(r.Context(), sel, limit)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
-	}
-	runs = sel.apply(runs)
-	if limit > 0 && len(runs) > limit {
-		runs = runs[:limit]
 	}
 	recs := make([]report.RunRecord, len(runs))
 	for i, run := range runs {
 		recs[i] = run.Record()
 	}
 	writeJSON(w, http.StatusOK, report.NewRuns(recs))
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// total returns a run's total energy (pJ) or latency (s), NaN when it has
-// none.
-func total(r *store.Run, what string) float64 {
-	fs, err := store.Figures(r.Report)
-	if err != nil {
-		return math.NaN()
-	}
-	for _, f := range fs {
-		if f.Name == store.Total {
-			if what == "energy" {
-				return f.EnergyPJ
-			}
-			return f.LatencySeconds
-		}
-	}
-	return math.NaN()
 }
 
 // archNames returns the names of the architectures in canonical arch YAML.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,9 +21,8 @@ import (
 	"github.com/nnergy/nnergy/store"
 )
 
-// Interrupted is the error recorded for a run that a server left running:
-// one of a previous process found at start, or one still running at
-// Shutdown.
+// Interrupted is the reason recorded for a job still running or waiting
+// when the server shut down (status interrupted).
 const Interrupted = "interrupted: the server stopped before the run finished"
 
 // DefaultMaxBody is the default bound on a request body (bytes).
@@ -66,11 +66,16 @@ type Server struct {
 	jobs map[int64]*job
 	// closed is set by Shutdown: no job starts after it.
 	closed bool
+
+	// orphans are the runs New found left running by a process gone.
+	orphans []int64
 }
 
-// New returns the server cfg describes. It marks every run the store holds
-// as running, left by a previous process, failed with Interrupted: call it
-// with the store no other process is writing runs to.
+// New returns the server cfg describes. It marks interrupted the runs
+// the store holds as running whose process, on this machine, is gone
+// (store.InterruptOrphans): those of a previous server, or of a command
+// killed. Runs that live processes write (another server, a CLI sweep on
+// the same store) and runs of other hosts are left as they are.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("server: no store")
@@ -87,37 +92,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if _, err := interruptRunning(ctx, cfg.Store); err != nil {
-		return nil, err
+	orphans, err := cfg.Store.InterruptOrphans(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("server: %v", err)
 	}
-	s := &Server{cfg: cfg, slots: make(chan struct{}, 2*cfg.Jobs), running: make(chan struct{}, cfg.Jobs), jobs: map[int64]*job{}}
+	s := &Server{cfg: cfg, slots: make(chan struct{}, 2*cfg.Jobs), running: make(chan struct{}, cfg.Jobs), jobs: map[int64]*job{}, orphans: orphans}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes()
 	return s, nil
 }
 
-// interruptRunning marks every running run failed with Interrupted and
-// returns how many it marked.
-func interruptRunning(ctx context.Context, st *store.Store) (int, error) {
-	runs, err := st.Runs(ctx, store.Filter{})
-	if err != nil {
-		return 0, fmt.Errorf("server: %v", err)
-	}
-	n := 0
-	for _, r := range runs {
-		if r.Status != store.Running {
-			continue
-		}
-		if err := st.Fail(ctx, r.ID, errors.New(Interrupted)); err != nil {
-			return n, fmt.Errorf("server: %v", err)
-		}
-		n++
-	}
-	return n, nil
-}
+// Orphans returns the IDs of the runs New marked interrupted, oldest
+// first.
+func (s *Server) Orphans() []int64 { return slices.Clone(s.orphans) }
 
 // Shutdown stops accepting jobs, cancels the running and waiting ones and
-// waits for them to be recorded (failed with Interrupted) or for ctx.
+// waits for them to be recorded (interrupted, with Interrupted) or for
+// ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true

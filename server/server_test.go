@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -520,21 +523,60 @@ func TestDeleteRunningJob(t *testing.T) {
 	f.wait(a.ID)
 }
 
+// TestRestartMarksInterrupted starts a server on a store with runs left
+// running: only the one whose process on this host is gone is marked
+// interrupted; a live process's run and another host's stay running.
 func TestRestartMarksInterrupted(t *testing.T) {
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "runs.db"))
+	path := filepath.Join(t.TempDir(), "runs.db")
+	st, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	left := store.Run{Kind: store.KindEval, Version: "test", Command: []string{"nnergy", "eval"}}
-	if err := st.Begin(context.Background(), &left); err != nil {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
+	// What each run's owner is changed to, behind the store's back.
+	me := store.Self()
+	owners := []struct {
+		host string
+		pid  int
+		want string
+	}{
+		{me.Host, dead.Process.Pid, "interrupted"},
+		{me.Host, me.PID, "running"},
+		{"elsewhere.example", dead.Process.Pid, "running"},
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ids []int64
+	for _, o := range owners {
+		left := store.Run{Kind: store.KindEval, Version: "test", Command: []string{"nnergy", "eval"}}
+		if err := st.Begin(context.Background(), &left); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE runs SET owner_host = ?, owner_pid = ?, owner_start = '' WHERE id = ?`, o.host, o.pid, left.ID); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, left.ID)
+	}
 	f := startOn(t, st, Config{})
-	code, body := f.do("GET", fmt.Sprintf("/api/v1/runs/%d", left.ID), "", nil)
-	var r report.Run
-	if code != 200 || json.Unmarshal(body, &r) != nil || r.Status != "failed" || r.Error != Interrupted {
-		t.Errorf("run left running: %d %s, want failed, %q", code, body, Interrupted)
+	if got := f.srv.Orphans(); !slices.Equal(got, ids[:1]) {
+		t.Errorf("Orphans() = %v, want %v", got, ids[:1])
+	}
+	for i, o := range owners {
+		code, body := f.do("GET", fmt.Sprintf("/api/v1/runs/%d", ids[i]), "", nil)
+		var r report.Run
+		if code != 200 || json.Unmarshal(body, &r) != nil || r.Status != o.want || r.Owner == nil || r.Owner.Host != o.host || r.Owner.PID != o.pid {
+			t.Errorf("run left running by %s pid %d: %d %s, want %s", o.host, o.pid, code, body, o.want)
+		}
+		if o.want == "interrupted" && !strings.Contains(r.Error, "ended before the run did") {
+			t.Errorf("interrupted run's error %q", r.Error)
+		}
 	}
 }
 
@@ -552,8 +594,8 @@ func TestShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != store.Failed || r.Error != Interrupted {
-		t.Errorf("job at shutdown: %s %q, want failed, %q", r.Status, r.Error, Interrupted)
+	if r.Status != store.Interrupted || r.Error != Interrupted {
+		t.Errorf("job at shutdown: %s %q, want interrupted, %q", r.Status, r.Error, Interrupted)
 	}
 	if code, body := f.do("POST", "/api/v1/jobs/eval", "application/json", []byte(`{"arch": "eyeriss", "model": "lenet5"}`)); code != http.StatusServiceUnavailable {
 		t.Errorf("job after shutdown: %d %s, want 503", code, body)

@@ -97,7 +97,7 @@ func (s *Server) uiRuns(w http.ResponseWriter, r *http.Request) {
 		writeErrorPage(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	p := page.RunsPage{Model: sel.model, Arch: sel.arch, Kind: q.Get("kind"), Sort: sel.sort}
+	p := page.RunsPage{Model: sel.filter.Workload, Arch: sel.arch, Kind: q.Get("kind"), Sort: sel.filter.Sort.String()}
 	models, archs, kinds := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, run := range all {
 		if run.Workload != "" {
@@ -109,14 +109,19 @@ func (s *Server) uiRuns(w http.ResponseWriter, r *http.Request) {
 		kinds[run.Kind.String()] = true
 	}
 	p.Models, p.Archs, p.Kinds = sortedKeys(models), sortedKeys(archs), sortedKeys(kinds)
-	for _, run := range sel.apply(all) {
+	shown, err := s.runs(r.Context(), sel, 0)
+	if err != nil {
+		writeErrorPage(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	for _, run := range shown {
 		rec := run.Record()
 		rec.Report = nil
 		row := page.RunRow{Run: rec, Arch: strings.Join(slices.Compact(archNames(run.Arch)), ", ")}
-		if v := total(run, "energy"); !math.IsNaN(v) {
+		if v := run.EnergyPJ; !math.IsNaN(v) {
 			row.EnergyPJ = &v
 		}
-		if v := total(run, "latency"); !math.IsNaN(v) {
+		if v := run.LatencySeconds; !math.IsNaN(v) {
 			row.LatencySeconds = &v
 		}
 		p.Rows = append(p.Rows, row)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -243,7 +244,21 @@ func TestCrash(t *testing.T) {
 						t.Errorf("round %d: committed item %d lost", round, i)
 					}
 				}
-				t.Logf("round %d: killed after %d runs, %d results, %d items reported; the store holds %v", round, len(runs), len(results), len(items), c)
+				// The killed writer's run is found interrupted; every
+				// other run had ended.
+				gone, err := s.InterruptOrphans(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range gone {
+					if slices.Contains(done, id) {
+						t.Errorf("round %d: run %d committed done was marked interrupted", round, id)
+					}
+				}
+				if left, err := s.Runs(ctx, store.Filter{Statuses: []store.Status{store.Running}}); err != nil || len(left) > 0 {
+					t.Errorf("round %d: after InterruptOrphans, %d runs of a killed writer are still running (%v)", round, len(left), err)
+				}
+				t.Logf("round %d: killed after %d runs, %d results, %d items reported; the store holds %v; interrupted %v", round, len(runs), len(results), len(items), c, gone)
 				s.Close()
 			}
 		})

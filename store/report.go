@@ -14,8 +14,12 @@ func (r *Run) Record() report.RunRecord {
 	if settings == nil {
 		settings = json.RawMessage("{}")
 	}
+	var owner *report.RunOwner
+	if r.Owner.Known() {
+		owner = &report.RunOwner{Host: r.Owner.Host, PID: r.Owner.PID}
+	}
 	return report.RunRecord{ID: r.ID, RunKind: r.Kind.String(), Created: r.Created.UTC().Format(time.RFC3339Nano),
-		NnergyVersion: r.Version, Command: r.Command, Status: r.Status.String(), Error: r.Error, Arch: r.Arch,
+		NnergyVersion: r.Version, Command: r.Command, Status: r.Status.String(), Error: r.Error, Owner: owner, Arch: r.Arch,
 		Workload: r.Workload, WorkloadDigest: r.WorkloadDigest, Settings: settings, Report: r.Report}
 }
 

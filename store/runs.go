@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -40,14 +41,17 @@ type Status uint8
 
 // The statuses.
 const (
-	// Running: begun and neither finished nor failed (a run whose process
-	// was killed stays running).
+	// Running: begun and not ended. A run whose process was killed stays
+	// running until InterruptOrphans (or Interrupt) marks it.
 	Running Status = iota
 	Done
 	Failed
+	// Interrupted: stopped before it ended, by a signal, a server's
+	// shutdown, or its process's death found later; Error says which.
+	Interrupted
 )
 
-var statusNames = enum.New[Status]("store", "run status", "running", "done", "failed")
+var statusNames = enum.New[Status]("store", "run status", "running", "done", "failed", "interrupted")
 
 func (s Status) String() string { return statusNames.String(s) }
 
@@ -74,8 +78,15 @@ type Run struct {
 	// Report is the run's report (package report's JSON), nil until done.
 	Report json.RawMessage
 	Status Status
-	// Error says why a failed run failed.
+	// Error says why a failed run failed, or what interrupted an
+	// interrupted one.
 	Error string
+	// Owner is the process that began the run (Begin records it); unknown
+	// for runs begun before schema version 3.
+	Owner Owner
+	// EnergyPJ and LatencySeconds are the total of a run done, from its
+	// report (Figures' total); NaN when it has none.
+	EnergyPJ, LatencySeconds float64
 }
 
 // BuildVersion returns the version of the running nnergy from its build
@@ -118,9 +129,10 @@ func checkJSON(what string, b []byte, object bool) error {
 	return nil
 }
 
-// Begin records r as running and sets its ID and Created. Kind, Version
-// and Command are required; Settings is a JSON object (nil is stored as
-// {}); Report, Status and Error are ignored.
+// Begin records r as running, owned by this process (Self), and sets its
+// ID, Created and Owner. Kind, Version and Command are required; Settings
+// is a JSON object (nil is stored as {}); Report, Status, Error and the
+// totals are ignored.
 func (s *Store) Begin(ctx context.Context, r *Run) error {
 	if int(r.Kind) >= len(kindNames.List()) {
 		return fmt.Errorf("store: run kind %d unknown", r.Kind)
@@ -138,17 +150,21 @@ func (s *Store) Begin(ctx context.Context, r *Run) error {
 	cmd, _ := json.Marshal(r.Command)
 	created := time.Now().UTC().Truncate(time.Microsecond)
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO runs (kind, created, nnergy_version, command, arch, workload, workload_digest, settings, status)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running') RETURNING id`),
-		r.Kind.String(), created.Format(timeFormat), r.Version, string(cmd), r.Arch, r.Workload, r.WorkloadDigest, string(settings)).Scan(&id)
+	o := Self()
+	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO runs (kind, created, nnergy_version, command, arch, workload, workload_digest, settings, status, owner_host, owner_pid, owner_start)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id`),
+		r.Kind.String(), created.Format(timeFormat), r.Version, string(cmd), r.Arch, r.Workload, r.WorkloadDigest, string(settings),
+		o.Host, o.PID, o.Start).Scan(&id)
 	if err != nil {
 		return s.errorf("recording a %s run: %v", r.Kind, err)
 	}
-	r.ID, r.Created, r.Settings, r.Status = id, created, settings, Running
+	r.ID, r.Created, r.Settings, r.Status, r.Owner = id, created, settings, Running, o
+	r.EnergyPJ, r.LatencySeconds = math.NaN(), math.NaN()
 	return nil
 }
 
-// Finish marks running run id done with its report.
+// Finish marks running run id done with its report, and keeps the
+// report's total energy and latency (Figures) beside it for sorting.
 func (s *Store) Finish(ctx context.Context, id int64, report []byte) error {
 	if err := checkJSON(fmt.Sprintf("report of run %d", id), report, true); err != nil {
 		return err
@@ -165,12 +181,38 @@ func (s *Store) Fail(ctx context.Context, id int64, cause error) error {
 	return s.end(ctx, id, Failed, nil, msg)
 }
 
+// Interrupt marks running run id interrupted, saying why (required).
+func (s *Store) Interrupt(ctx context.Context, id int64, reason string) error {
+	if strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("store: run %d: an interruption needs its reason", id)
+	}
+	return s.end(ctx, id, Interrupted, nil, reason)
+}
+
+// totalOf returns the total energy and latency of a report as column
+// values: nil where it has none (or cannot be read).
+func totalOf(report []byte) (energy, latency any) {
+	fs, err := Figures(report)
+	if err != nil || len(fs) == 0 || fs[0].Name != Total {
+		return nil, nil
+	}
+	col := func(v float64) any {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return v
+	}
+	return col(fs[0].EnergyPJ), col(fs[0].LatencySeconds)
+}
+
 func (s *Store) end(ctx context.Context, id int64, st Status, report []byte, msg string) error {
-	var rep any
+	var rep, energy, latency any
 	if report != nil {
 		rep = string(report)
+		energy, latency = totalOf(report)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, report = ?, error = ? WHERE id = ? AND status = 'running'`), st.String(), rep, msg, id)
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, report = ?, error = ?, energy_pj = ?, latency_seconds = ? WHERE id = ? AND status = 'running'`),
+		st.String(), rep, msg, energy, latency, id)
 	if err != nil {
 		return s.errorf("run %d: %v", id, err)
 	}
@@ -187,7 +229,7 @@ func (s *Store) end(ctx context.Context, id int64, st Status, report []byte, msg
 	return s.errorf("run %d is %s, not running", id, cur)
 }
 
-const runColumns = `id, kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status, error`
+const runColumns = `id, kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status, error, owner_host, owner_pid, owner_start, energy_pj, latency_seconds`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -195,8 +237,19 @@ func (s *Store) scanRun(row scanner) (*Run, error) {
 	var r Run
 	var kind, created, cmd, settings, status string
 	var rep sql.NullString
-	if err := row.Scan(&r.ID, &kind, &created, &r.Version, &cmd, &r.Arch, &r.Workload, &r.WorkloadDigest, &settings, &rep, &status, &r.Error); err != nil {
+	var energy, latency sql.NullFloat64
+	var pid int64
+	if err := row.Scan(&r.ID, &kind, &created, &r.Version, &cmd, &r.Arch, &r.Workload, &r.WorkloadDigest, &settings, &rep, &status, &r.Error,
+		&r.Owner.Host, &pid, &r.Owner.Start, &energy, &latency); err != nil {
 		return nil, err
+	}
+	r.Owner.PID = int(pid)
+	r.EnergyPJ, r.LatencySeconds = math.NaN(), math.NaN()
+	if energy.Valid {
+		r.EnergyPJ = energy.Float64
+	}
+	if latency.Valid {
+		r.LatencySeconds = latency.Float64
 	}
 	var err error
 	if r.Kind, err = ParseKind(kind); err != nil {
@@ -236,40 +289,79 @@ type Filter struct {
 	Kinds []Kind
 	// IDs keeps these runs (none: every run); each must exist.
 	IDs []int64
-	// Limit keeps the newest Limit runs (0: all).
+	// Workload keeps runs of this workload (empty: any).
+	Workload string
+	// Statuses keeps runs of these statuses (none: every status).
+	Statuses []Status
+	// Sort orders the runs (SortDate: newest first).
+	Sort Sort
+	// Limit keeps the first Limit runs in that order (0: all).
 	Limit int
 }
 
-// Runs returns the runs f selects, newest first.
+// Sort is an order of runs.
+type Sort uint8
+
+// The orders. SortEnergy and SortLatency put the lowest total first, runs
+// without one last, and the newest first among equals; they read the
+// columns Finish fills, not the reports.
+const (
+	SortDate Sort = iota
+	SortEnergy
+	SortLatency
+)
+
+var sortNames = enum.New[Sort]("store", "sort", "date", "energy", "latency")
+
+func (o Sort) String() string { return sortNames.String(o) }
+
+// ParseSort returns the order named s.
+func ParseSort(s string) (Sort, error) { return sortNames.Parse(s) }
+
+// SortChoices lists the orders' names.
+func SortChoices() []string { return sortNames.List() }
+
+// Runs returns the runs f selects, in its order.
 func (s *Store) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 	if f.Limit < 0 {
 		return nil, fmt.Errorf("store: limit %d is negative", f.Limit)
 	}
+	if int(f.Sort) >= len(sortNames.List()) {
+		return nil, fmt.Errorf("store: sort %d unknown", f.Sort)
+	}
 	var where []string
 	var args []any
-	if len(f.Kinds) > 0 {
-		ph := make([]string, len(f.Kinds))
-		for i, k := range f.Kinds {
-			ph[i] = "?"
-			args = append(args, k.String())
+	// in keeps the rows whose column is one of vals (all when none).
+	in := func(column string, vals []any) {
+		if len(vals) == 0 {
+			return
 		}
-		where = append(where, "kind IN ("+strings.Join(ph, ", ")+")")
+		where = append(where, column+" IN (?"+strings.Repeat(", ?", len(vals)-1)+")")
+		args = append(args, vals...)
 	}
-	if len(f.IDs) > 0 {
-		ph := make([]string, len(f.IDs))
-		for i, id := range f.IDs {
-			ph[i] = "?"
-			args = append(args, id)
-		}
-		where = append(where, "id IN ("+strings.Join(ph, ", ")+")")
+	if f.Workload != "" {
+		in("workload", []any{f.Workload})
 	}
-	query := `SELECT ` + runColumns + ` FROM runs`
+	in("status", anys(f.Statuses, Status.String))
+	in("kind", anys(f.Kinds, Kind.String))
+	in("id", anys(f.IDs, func(id int64) int64 { return id }))
+	order := " ORDER BY id DESC"
+	switch f.Sort {
+	case SortEnergy:
+		order = " ORDER BY energy_pj IS NULL, energy_pj, id DESC"
+	case SortLatency:
+		order = " ORDER BY latency_seconds IS NULL, latency_seconds, id DESC"
+	}
+	cond := ""
 	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
+		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY id DESC"
+	query := `SELECT ` + runColumns + ` FROM runs` + cond + order
 	if f.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+		// The page's IDs first, then their rows: a sort that the
+		// database cannot read from an index then sorts IDs, not
+		// reports.
+		query = `SELECT ` + runColumns + ` FROM runs WHERE id IN (SELECT id FROM runs` + cond + order + fmt.Sprintf(" LIMIT %d)", f.Limit) + order
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
@@ -291,6 +383,15 @@ func (s *Store) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 		return nil, s.errorf("%v", err)
 	}
 	return out, nil
+}
+
+// anys returns f of each of vs.
+func anys[T, U any](vs []T, f func(T) U) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = f(v)
+	}
+	return out
 }
 
 // missing names the ids not among runs.
@@ -351,4 +452,49 @@ func (s *Store) Delete(ctx context.Context, ids ...int64) error {
 		return s.errorf("%v", err)
 	}
 	return nil
+}
+
+// InterruptOrphans marks interrupted the running runs whose owner ran on
+// this machine and is gone (Owner.Alive), and returns their IDs. Runs of
+// other hosts, and runs without an owner, are left running: whether their
+// process lives cannot be told from here.
+func (s *Store) InterruptOrphans(ctx context.Context) ([]int64, error) {
+	me := Self()
+	if me.Host == "" {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, owner_pid, owner_start FROM runs WHERE status = 'running' AND owner_host = ? ORDER BY id`), me.Host)
+	if err != nil {
+		return nil, s.errorf("%v", err)
+	}
+	var gone []Run
+	for rows.Next() {
+		r := Run{Owner: Owner{Host: me.Host}}
+		var pid int64
+		if err := rows.Scan(&r.ID, &pid, &r.Owner.Start); err != nil {
+			rows.Close()
+			return nil, s.errorf("%v", err)
+		}
+		r.Owner.PID = int(pid)
+		if !r.Owner.Alive() {
+			gone = append(gone, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("%v", err)
+	}
+	var ids []int64
+	for _, r := range gone {
+		why := fmt.Sprintf("interrupted: its process (%s) ended before the run did", r.Owner)
+		res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = 'interrupted', error = ? WHERE id = ? AND status = 'running'`), why, r.ID)
+		if err != nil {
+			return ids, s.errorf("run %d: %v", r.ID, err)
+		}
+		// A run removed or ended meanwhile is not counted.
+		if n, err := res.RowsAffected(); err == nil && n == 1 {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,6 +16,10 @@ import (
 type migration struct {
 	what  string
 	stmts []string
+	// sqlite and postgres are statements of one backend, run before stmts.
+	sqlite, postgres []string
+	// fill, when set, runs after the statements, in the same transaction.
+	fill func(ctx context.Context, s *Store, tx *sql.Tx) error
 }
 
 // migrations are the schema's steps, oldest first: SchemaVersion is their
@@ -52,6 +57,85 @@ var migrations = []migration{
 	PRIMARY KEY (run_key, idx)
 )`},
 	},
+	{
+		what: "interrupted runs, run owners, total energy and latency",
+		// SQLite cannot change a CHECK: the table is built again, with
+		// its IDs and its AUTOINCREMENT sequence, so that an ID removed
+		// before the migration is not given again. The report comes
+		// last: SQLite reads a column after a large value by walking
+		// its overflow pages, and lists filter and sort on the others.
+		sqlite: []string{`CREATE TABLE runs_v3 (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	kind TEXT NOT NULL,
+	created TEXT NOT NULL,
+	nnergy_version TEXT NOT NULL,
+	command TEXT NOT NULL,
+	arch TEXT NOT NULL,
+	workload TEXT NOT NULL,
+	workload_digest TEXT NOT NULL,
+	settings TEXT NOT NULL,
+	status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+	error TEXT NOT NULL DEFAULT '',
+	owner_host TEXT NOT NULL DEFAULT '',
+	owner_pid BIGINT NOT NULL DEFAULT 0,
+	owner_start TEXT NOT NULL DEFAULT '',
+	energy_pj REAL,
+	latency_seconds REAL,
+	report TEXT
+)`, `INSERT INTO runs_v3 (id, kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status, error)
+SELECT id, kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status, error FROM runs`,
+			`DELETE FROM sqlite_sequence WHERE name = 'runs_v3'`,
+			`INSERT INTO sqlite_sequence (name, seq) SELECT 'runs_v3', seq FROM sqlite_sequence WHERE name = 'runs'`,
+			`DROP TABLE runs`,
+			`ALTER TABLE runs_v3 RENAME TO runs`,
+			`CREATE INDEX runs_kind ON runs (kind, id)`},
+		postgres: []string{`ALTER TABLE runs DROP CONSTRAINT runs_status_check`,
+			`ALTER TABLE runs ADD CONSTRAINT runs_status_check CHECK (status IN ('running', 'done', 'failed', 'interrupted'))`,
+			`ALTER TABLE runs ADD COLUMN owner_host TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE runs ADD COLUMN owner_pid BIGINT NOT NULL DEFAULT 0`,
+			`ALTER TABLE runs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE runs ADD COLUMN energy_pj DOUBLE PRECISION`,
+			`ALTER TABLE runs ADD COLUMN latency_seconds DOUBLE PRECISION`},
+		// The indexes hold the order of Runs' sorts, so that a sorted
+		// page reads its rows in order and stops at its limit.
+		stmts: []string{`CREATE INDEX runs_energy ON runs ((energy_pj IS NULL), energy_pj, id DESC)`,
+			`CREATE INDEX runs_latency ON runs ((latency_seconds IS NULL), latency_seconds, id DESC)`},
+		fill: fillTotals,
+	},
+}
+
+// fillTotals writes the total energy and latency of every run done, from
+// its report, as Finish does.
+func fillTotals(ctx context.Context, s *Store, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, report FROM runs WHERE status = 'done' AND report IS NOT NULL`)
+	if err != nil {
+		return err
+	}
+	type total struct {
+		id   int64
+		e, l any
+	}
+	var totals []total
+	for rows.Next() {
+		var id int64
+		var rep string
+		if err := rows.Scan(&id, &rep); err != nil {
+			rows.Close()
+			return err
+		}
+		e, l := totalOf([]byte(rep))
+		totals = append(totals, total{id, e, l})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range totals {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE runs SET energy_pj = ?, latency_seconds = ? WHERE id = ?`), t.e, t.l, t.id); err != nil {
+			return fmt.Errorf("run %d: %v", t.id, err)
+		}
+	}
+	return nil
 }
 
 // ddl returns a migration statement for the backend: @ID is an integer key
@@ -106,8 +190,17 @@ func (s *Store) migrate(ctx context.Context, target int) (int, error) {
 	}
 	for v := from + 1; v <= target; v++ {
 		m := migrations[v-1]
-		for _, st := range m.stmts {
+		stmts := m.sqlite
+		if s.backend == Postgres {
+			stmts = m.postgres
+		}
+		for _, st := range append(slices.Clip(stmts), m.stmts...) {
 			if _, err := tx.ExecContext(ctx, s.ddl(st)); err != nil {
+				return from, s.errorf("migration %d (%s): %v", v, m.what, err)
+			}
+		}
+		if m.fill != nil {
+			if err := m.fill(ctx, s, tx); err != nil {
 				return from, s.errorf("migration %d (%s): %v", v, m.what, err)
 			}
 		}

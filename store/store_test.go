@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -136,6 +138,15 @@ func newRun(k store.Kind, workload string) *store.Run {
 		Settings: json.RawMessage(`{"model":"` + workload + `"}`)}
 }
 
+// runIDs returns the IDs of runs, in order.
+func runIDs(runs []*store.Run) []int64 {
+	var ids []int64
+	for _, r := range runs {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
 func TestRuns(t *testing.T) {
 	forEach(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -183,10 +194,7 @@ func TestRuns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ids []int64
-			for _, r := range rs {
-				ids = append(ids, r.ID)
-			}
+			ids := runIDs(rs)
 			if !slices.Equal(ids, tc.want) {
 				t.Errorf("Runs(%+v) = %v, want %v", tc.f, ids, tc.want)
 			}
@@ -352,6 +360,244 @@ VALUES ('eval', '2025-01-02T03:04:05.000000Z', 'v0.1.0', '["nnergy","eval"]', ''
 	})
 }
 
+// TestMigrateFromV2 migrates a store of schema version 2, as the nnergy
+// before runs had owners wrote it, to the current schema: IDs and the
+// AUTOINCREMENT sequence kept, statuses kept, totals filled from the
+// reports, the new status accepted.
+func TestMigrateFromV2(t *testing.T) {
+	forEachEmpty(t, func(t *testing.T, b backend, dsn string) {
+		ctx := context.Background()
+		if err := store.MigrateTo(ctx, dsn, 2); err != nil {
+			t.Fatal(err)
+		}
+		ins := func(status, report string) {
+			t.Helper()
+			var rep any
+			if report != "" {
+				rep = report
+			}
+			if err := store.Exec(ctx, dsn, `INSERT INTO runs (kind, created, nnergy_version, command, arch, workload, workload_digest, settings, report, status, error)
+VALUES ('eval', '2026-01-02T03:04:05.000000Z', 'v0.2.0', '["nnergy","eval"]', 'name: x', 'lenet5', '', '{}', ?, ?, '')`, rep, status); err != nil {
+				t.Fatal(err)
+			}
+		}
+		evalReport := func(e, l float64) string {
+			return fmt.Sprintf(`{"version":"nnergy.report/v2","kind":"eval","total":{"energy_pj":%g,"latency_seconds":%g}}`, e, l)
+		}
+		ins("done", evalReport(300, 0.5))  // 1
+		ins("running", "")                 // 2
+		ins("done", evalReport(100, 0.25)) // 3
+		ins("failed", "")                  // 4
+		ins("done", `{"kind":"compare"}`)  // 5: no total
+		ins("done", evalReport(999, 9))    // 6, removed
+		if err := store.Exec(ctx, dsn, `DELETE FROM runs WHERE id = 6`); err != nil {
+			t.Fatal(err)
+		}
+		if b.name == "postgres" {
+			if _, _, err := store.Migrate(ctx, dsn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := open(t, dsn)
+		if v, err := s.Version(ctx); err != nil || v != store.SchemaVersion {
+			t.Fatalf("version %d, %v after migrating", v, err)
+		}
+		rs, err := s.Runs(ctx, store.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rs {
+			got = append(got, fmt.Sprintf("%d %s %v %v %v", r.ID, r.Status, r.EnergyPJ, r.LatencySeconds, r.Owner.Known()))
+		}
+		want := []string{"5 done NaN NaN false", "4 failed NaN NaN false", "3 done 100 0.25 false", "2 running NaN NaN false", "1 done 300 0.5 false"}
+		if !slices.Equal(got, want) {
+			t.Errorf("runs after migrating:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		// The removed ID 6 is not given again.
+		r := newRun(store.KindEval, "lenet5")
+		if err := s.Begin(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if r.ID != 7 {
+			t.Errorf("first run after migrating has ID %d, want 7", r.ID)
+		}
+		if err := s.Interrupt(ctx, 2, "interrupted: test"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Run(ctx, 2); got.Status != store.Interrupted || got.Error != "interrupted: test" {
+			t.Errorf("interrupted run read back as %s %q", got.Status, got.Error)
+		}
+		sorted, err := s.Runs(ctx, store.Filter{Sort: store.SortEnergy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := runIDs(sorted)
+		if want := []int64{3, 1, 7, 5, 4, 2}; !slices.Equal(ids, want) {
+			t.Errorf("sorted by energy: %v, want %v", ids, want)
+		}
+		if _, err := s.Check(ctx); err != nil {
+			t.Error(err)
+		}
+		if from, _, err := store.Migrate(ctx, dsn); err != nil || from != store.SchemaVersion {
+			t.Errorf("second Migrate from %d, %v", from, err)
+		}
+	})
+}
+
+// TestRunsSorted sorts and pages runs by the totals Finish keeps: lowest
+// first, runs without the figure last, newest first among equals, with
+// filters and limits applied before the page is cut.
+func TestRunsSorted(t *testing.T) {
+	forEach(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		// workload, energy, latency (negative: no report)
+		runs := []struct {
+			model   string
+			e, l    float64
+			kind    store.Kind
+			done    bool
+			compare bool
+		}{
+			{"a", 30, 0.1, store.KindEval, true, false}, // 1
+			{"b", 10, 0.3, store.KindEval, true, false}, // 2
+			{"a", 20, 0.2, store.KindMap, true, false},  // 3
+			{"a", 0, 0, store.KindEval, false, false},   // 4 running
+			{"a", 10, 0.3, store.KindEval, true, false}, // 5
+			{"b", 0, 0, store.KindCompare, true, true},  // 6 no total
+		}
+		for _, r := range runs {
+			run := newRun(r.kind, r.model)
+			if err := s.Begin(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			if !r.done {
+				continue
+			}
+			rep := fmt.Sprintf(`{"version":"nnergy.report/v2","kind":"eval","total":{"energy_pj":%g,"latency_seconds":%g}}`, r.e, r.l)
+			if r.kind == store.KindMap {
+				rep = fmt.Sprintf(`{"version":"nnergy.report/v2","kind":"map","layer":{"name":"c1","energy_pj":%g,"latency_seconds":%g}}`, r.e, r.l)
+			}
+			if r.compare {
+				rep = `{"version":"nnergy.report/v2","kind":"compare"}`
+			}
+			if err := s.Finish(ctx, run.ID, []byte(rep)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			f    store.Filter
+			want []int64
+		}{
+			{store.Filter{Sort: store.SortEnergy}, []int64{5, 2, 3, 1, 6, 4}},
+			{store.Filter{Sort: store.SortEnergy, Limit: 2}, []int64{5, 2}},
+			{store.Filter{Sort: store.SortLatency}, []int64{1, 3, 5, 2, 6, 4}},
+			{store.Filter{Sort: store.SortLatency, Kinds: []store.Kind{store.KindEval}, Limit: 3}, []int64{1, 5, 2}},
+			{store.Filter{Sort: store.SortEnergy, Workload: "a", Limit: 3}, []int64{5, 3, 1}},
+			{store.Filter{Workload: "b"}, []int64{6, 2}},
+			{store.Filter{Statuses: []store.Status{store.Running}}, []int64{4}},
+			{store.Filter{Limit: 2}, []int64{6, 5}},
+		} {
+			rs, err := s.Runs(ctx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := runIDs(rs)
+			if !slices.Equal(ids, tc.want) {
+				t.Errorf("Runs(%+v) = %v, want %v", tc.f, ids, tc.want)
+			}
+		}
+		r, err := s.Run(ctx, 3)
+		if err != nil || r.EnergyPJ != 20 || r.LatencySeconds != 0.2 {
+			t.Errorf("map run's totals %v, %v (%v)", r.EnergyPJ, r.LatencySeconds, err)
+		}
+		_, err = s.Runs(ctx, store.Filter{Sort: store.Sort(9)})
+		wantErr(t, err, "sort 9 unknown")
+		if _, err := store.ParseSort("size"); err == nil || !strings.Contains(err.Error(), "date, energy or latency") {
+			t.Errorf("ParseSort(size): %v", err)
+		}
+	})
+}
+
+// TestInterruptOrphans marks interrupted only the running runs whose owner
+// on this host is gone: not those of a live process, of another host, or
+// without an owner.
+func TestInterruptOrphans(t *testing.T) {
+	me := store.Self()
+	if !me.Known() || !me.Alive() {
+		t.Fatalf("this process as owner: %+v, known %v, alive %v", me, me.Known(), me.Alive())
+	}
+	// A process that has ended: its PID is free.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPID := dead.Process.Pid
+	forEach(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		for _, tc := range []struct {
+			name  string
+			host  string
+			pid   int
+			start string
+			want  store.Status
+		}{
+			{"this process", me.Host, me.PID, me.Start, store.Running},
+			{"a process that ended", me.Host, deadPID, "", store.Interrupted},
+			{"this PID, started at another time", me.Host, me.PID, me.Start + "0", store.Interrupted},
+			{"another host", "elsewhere.example", deadPID, "", store.Running},
+			{"no owner", "", 0, "", store.Running},
+		} {
+			if runtime.GOOS != "linux" && tc.start != me.Start && tc.pid == me.PID {
+				continue // only Linux tells a reused PID apart
+			}
+			r := newRun(store.KindEval, tc.name)
+			if err := s.Begin(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Owner != me {
+				t.Errorf("Begin recorded owner %+v, want %+v", r.Owner, me)
+			}
+			if err := store.Exec(ctx, dsn, `UPDATE runs SET owner_host = ?, owner_pid = ?, owner_start = ? WHERE id = ?`, tc.host, tc.pid, tc.start, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			ids, err := s.InterruptOrphans(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Run(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tc.want || (tc.want == store.Interrupted) != slices.Equal(ids, []int64{r.ID}) {
+				t.Errorf("%s: %s (interrupted %v), want %s", tc.name, got.Status, ids, tc.want)
+			}
+			if tc.want == store.Interrupted && !strings.Contains(got.Error, fmt.Sprintf("%s pid %d", tc.host, tc.pid)) {
+				t.Errorf("%s: error %q does not name the owner", tc.name, got.Error)
+			}
+			if tc.host != "" && (got.Owner.Host != tc.host || got.Owner.PID != tc.pid) {
+				t.Errorf("%s: owner read back as %+v", tc.name, got.Owner)
+			}
+			if got.Status == store.Running {
+				if err := s.Interrupt(ctx, r.ID, "interrupted: by hand"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		r := newRun(store.KindEval, "x")
+		if err := s.Begin(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, s.Interrupt(ctx, r.ID, " "), "needs its reason")
+		if err := s.Finish(ctx, r.ID, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, s.Interrupt(ctx, r.ID, "late"), "is done, not running")
+	})
+}
+
 // TestNewerSchemaRefused opens a store a newer nnergy wrote: refused, and
 // left as it was.
 func TestNewerSchemaRefused(t *testing.T) {
@@ -473,7 +719,7 @@ func TestSchemaEnums(t *testing.T) {
 	for k := store.KindEval; k <= store.KindFit; k++ {
 		kinds = append(kinds, k.String())
 	}
-	for st := store.Running; st <= store.Failed; st++ {
+	for st := store.Running; st <= store.Interrupted; st++ {
 		statuses = append(statuses, st.String())
 	}
 	for _, def := range []string{"run", "run_record"} {

@@ -90,14 +90,23 @@ func (r *recording) setReport(rep any) {
 }
 
 // end records how the run ended: done with its report when err is nil,
-// failed with err otherwise. It returns err, joined with any error of the
+// interrupted when the command's context was cancelled (a signal), failed
+// with err otherwise. It returns err, joined with any error of the
 // recording. It records even when the command was interrupted.
 func (r *recording) end(ctx context.Context, err error) error {
 	if r == nil {
 		return err
 	}
 	defer r.st.Close()
+	// The cause names the signal ("interrupt signal received").
+	stopped := context.Cause(ctx)
 	ctx = context.WithoutCancel(ctx)
+	if err != nil && stopped != nil {
+		if ierr := r.st.Interrupt(ctx, r.run.ID, "interrupted: "+stopped.Error()); ierr != nil {
+			return errors.Join(err, fmt.Errorf("recording the run's interruption: %w", ierr))
+		}
+		return err
+	}
 	if err != nil {
 		if ferr := r.st.Fail(ctx, r.run.ID, err); ferr != nil {
 			return errors.Join(err, fmt.Errorf("recording the run's failure: %w", ferr))

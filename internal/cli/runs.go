@@ -33,11 +33,12 @@ docs/format/store.md describes the store.`,
   nnergy runs show 12
   nnergy runs diff 12 14
   nnergy runs export --format csv > runs.csv
+  nnergy runs reap
   nnergy runs init --store postgres://nnergy@db/nnergy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	c.AddCommand(e.runsListCmd(), e.runsShowCmd(), e.runsDiffCmd(), e.runsExportCmd(), e.runsRmCmd(), e.runsInitCmd())
+	c.AddCommand(e.runsListCmd(), e.runsShowCmd(), e.runsDiffCmd(), e.runsExportCmd(), e.runsRmCmd(), e.runsReapCmd(), e.runsInitCmd())
 	return c
 }
 
@@ -71,21 +72,62 @@ func (e *env) runsListCmd() *cobra.Command {
 			}
 			t := textTable{left: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 8: true}}
 			t.header = []string{"id", "kind", "created", "status", "workload", "arch", "energy_uJ", "latency_ms", "command"}
+			var gone []int64
 			for _, r := range runs {
 				tot := totalFigure(r)
-				t.rows = append(t.rows, []string{i64(r.ID), r.Kind.String(), r.Created.Local().Format("2006-01-02 15:04:05"), r.Status.String(),
+				t.rows = append(t.rows, []string{i64(r.ID), r.Kind.String(), r.Created.Local().Format("2006-01-02 15:04:05"), runStatus(r),
 					r.Workload, archNames(r.Arch), optF(tot.EnergyPJ/1e6, 2), optF(tot.LatencySeconds*1e3, 3), shellJoin(r.Command[1:])})
+				if r.Status == store.Running && r.Owner.Local() && !r.Owner.Alive() {
+					gone = append(gone, r.ID)
+				}
 			}
 			fmt.Fprintf(e.stdout, "%s in %s\n\n", plural(len(runs), "run"), where)
 			if len(runs) == 0 {
 				return nil
 			}
-			return t.write(e.stdout)
+			if err := t.write(e.stdout); err != nil {
+				return err
+			}
+			if len(gone) > 0 {
+				what := "run %s: its process is gone; nnergy runs reap marks it interrupted\n"
+				if len(gone) > 1 {
+					what = "runs %s: their processes are gone; nnergy runs reap marks them interrupted\n"
+				}
+				_, err := fmt.Fprintf(e.stdout, "\n"+what, joinIDs(gone))
+				return err
+			}
+			return nil
 		},
 	}
 	c.Flags().StringSliceVar(&kinds, "kind", nil, "only runs of these kinds (eval, map, compare, prune, adapt, sweep, codesign, fit)")
 	c.Flags().IntVar(&limit, "limit", 20, "at most N runs, the newest (0: all)")
 	return c
+}
+
+// joinIDs lists run IDs as "3, 5, 8".
+func joinIDs(ids []int64) string {
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = i64(id)
+	}
+	return strings.Join(strs, ", ")
+}
+
+// runStatus is a run's status for the runs list: a running run's owner
+// follows, "pid N" on this host ("gone" when it is no longer alive),
+// "HOST pid N" on another.
+func runStatus(r *store.Run) string {
+	if r.Status != store.Running || !r.Owner.Known() {
+		return r.Status.String()
+	}
+	switch o := r.Owner; {
+	case !o.Local():
+		return fmt.Sprintf("running (%s)", o)
+	case !o.Alive():
+		return fmt.Sprintf("running (pid %d gone)", o.PID)
+	default:
+		return fmt.Sprintf("running (pid %d)", o.PID)
+	}
 }
 
 // selectRuns returns the runs of the results store that f, the IDs in
@@ -187,6 +229,16 @@ func writeRun(w io.Writer, r *store.Run) error {
 	fmt.Fprintf(w, "run %d: %s, %s\n", r.ID, r.Kind, r.Status)
 	if r.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", r.Error)
+	}
+	if o := r.Owner; o.Known() {
+		state := "on another host"
+		switch {
+		case o.Local() && o.Alive():
+			state = "alive"
+		case o.Local():
+			state = "gone"
+		}
+		fmt.Fprintf(w, "owner    %s (%s)\n", o, state)
 	}
 	fmt.Fprintf(w, "created  %s\nnnergy   %s\ncommand  nnergy %s\nworkload %s (sha256 %s)\narch     %s\n",
 		r.Created.Local().Format(time.RFC3339), r.Version, shellJoin(r.Command[1:]), r.Workload, r.WorkloadDigest, store.ArchSummary(r.Arch))
@@ -403,6 +455,64 @@ func uniq(ids []int64) map[int64]bool {
 		m[id] = true
 	}
 	return m
+}
+
+func (e *env) runsReapCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reap [ID...]",
+		Short: "Mark interrupted the runs left running by a process that is gone",
+		Long: `Mark interrupted the runs the store holds as running whose process ran on
+this machine and is gone (killed, crashed, or the machine rebooted): the
+owner every run records (host name, process ID and, on Linux, its start
+time) no longer runs. Runs of other hosts, and runs recorded before the
+store had owners, are left running; name them (ID...) to mark them
+interrupted by hand. A named run whose process is alive on this machine is
+refused, and then none is marked. nnergy serve does the same at start.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := parseIDs("runs reap", args)
+			if err != nil {
+				return err
+			}
+			st, err := e.openStore(cmd.Context(), "runs reap")
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ctx := cmd.Context()
+			if len(ids) == 0 {
+				ids, err = st.InterruptOrphans(ctx)
+				if err != nil {
+					return err
+				}
+			} else {
+				runs, err := st.Runs(ctx, store.Filter{IDs: ids})
+				if err != nil {
+					return err
+				}
+				for _, r := range runs {
+					switch {
+					case r.Status != store.Running:
+						return fmt.Errorf("runs reap: run %d is %s, not running (nothing marked)", r.ID, r.Status)
+					case r.Owner.Alive():
+						return fmt.Errorf("runs reap: run %d is running in process %d of this machine, which is alive (nothing marked)", r.ID, r.Owner.PID)
+					}
+				}
+				for _, r := range runs {
+					if err := st.Interrupt(ctx, r.ID, fmt.Sprintf("interrupted: marked by nnergy runs reap (owner %s)", r.Owner)); err != nil {
+						return err
+					}
+				}
+				slices.Sort(ids)
+				ids = slices.Compact(ids)
+			}
+			if len(ids) == 0 {
+				_, err = fmt.Fprintf(e.stdout, "no run in %s was left running by a process that is gone\n", st.Location())
+				return err
+			}
+			_, err = fmt.Fprintf(e.stdout, "marked %s interrupted in %s: %s\n", plural(len(ids), "run"), st.Location(), joinIDs(ids))
+			return err
+		},
+	}
 }
 
 func (e *env) runsInitCmd() *cobra.Command {

@@ -36,10 +36,15 @@ points, compare, a form for new evals); its files are in the binary.
 The server listens on the loopback address by default. Any other address
 needs a token (--token, else $` + tokenEnv + `), which every request then
 carries as "Authorization: Bearer TOKEN"; a browser opens the UI once
-with ?token=TOKEN and keeps it in a cookie. At start, runs a previous
-process left running are marked failed (interrupted); on SIGTERM or
-SIGINT the server stops accepting requests and jobs, cancels the jobs
-still running and records them as interrupted.`,
+with ?token=TOKEN and keeps it in a cookie. The first line on standard error
+names the address it listens on: "nnergy: serving the API on
+http://HOST:PORT/api/v1 over STORE" (--addr 127.0.0.1:0 picks a free port).
+
+At start, the runs left running by a process of this machine that is gone
+(a server or a command killed) are marked interrupted, as nnergy runs reap
+does; runs that live processes or other hosts write are left alone. On
+SIGTERM or SIGINT the server stops accepting requests and jobs, cancels the
+jobs still running or waiting, records them as interrupted, and exits 0.`,
 		Example: `  nnergy serve
   NNERGY_TOKEN=secret nnergy serve --addr 0.0.0.0:8080 --jobs 2`,
 		Args: cobra.NoArgs,
@@ -74,6 +79,9 @@ still running and records them as interrupted.`,
 			}
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: timeout}
 			fmt.Fprintf(e.stderr, "nnergy: serving the API on http://%s/api/v1 over %s\n", ln.Addr(), st.Location())
+			if ids := srv.Orphans(); len(ids) > 0 {
+				fmt.Fprintf(e.stderr, "nnergy: marked interrupted %s whose process is gone: %s\n", plural(len(ids), "run"), joinIDs(ids))
+			}
 			if token == "" {
 				fmt.Fprintf(e.stderr, "nnergy: the web UI is at http://%s/\n", ln.Addr())
 			} else {
