@@ -147,6 +147,18 @@ func runIDs(runs []*store.Run) []int64 {
 	return ids
 }
 
+// wantRuns checks that the runs f selects are want, in order.
+func wantRuns(t *testing.T, s *store.Store, f store.Filter, want []int64) {
+	t.Helper()
+	rs, err := s.Runs(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := runIDs(rs); !slices.Equal(ids, want) {
+		t.Errorf("Runs(%+v) = %v, want %v", f, ids, want)
+	}
+}
+
 func TestRuns(t *testing.T) {
 	forEach(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -190,14 +202,7 @@ func TestRuns(t *testing.T) {
 			{store.Filter{Limit: 1}, []int64{c.ID}},
 			{store.Filter{IDs: []int64{a.ID, b.ID}}, []int64{b.ID, a.ID}},
 		} {
-			rs, err := s.Runs(ctx, tc.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids := runIDs(rs)
-			if !slices.Equal(ids, tc.want) {
-				t.Errorf("Runs(%+v) = %v, want %v", tc.f, ids, tc.want)
-			}
+			wantRuns(t, s, tc.f, tc.want)
 		}
 		_, err = s.Runs(ctx, store.Filter{IDs: []int64{a.ID, 777}})
 		wantErr(t, err, "no run 777")
@@ -499,14 +504,7 @@ func TestRunsSorted(t *testing.T) {
 			{store.Filter{Statuses: []store.Status{store.Running}}, []int64{4}},
 			{store.Filter{Limit: 2}, []int64{6, 5}},
 		} {
-			rs, err := s.Runs(ctx, tc.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids := runIDs(rs)
-			if !slices.Equal(ids, tc.want) {
-				t.Errorf("Runs(%+v) = %v, want %v", tc.f, ids, tc.want)
-			}
+			wantRuns(t, s, tc.f, tc.want)
 		}
 		r, err := s.Run(ctx, 3)
 		if err != nil || r.EnergyPJ != 20 || r.LatencySeconds != 0.2 {
