@@ -23,7 +23,7 @@ import (
 
 // seeded is a store with one run of each kind the UI draws.
 type seeded struct {
-	eval, eval2, sweep, adapt, prune, failed int64
+	eval, eval2, sweep, adapt, prune, failed, interrupted int64
 	evalRep                                  *report.Eval
 	sweepRep                                 *report.Sweep
 	adaptRep                                 *report.Adapt
@@ -64,6 +64,14 @@ func seed(t testing.TB, f *fixture) *seeded {
 		t.Fatal(err)
 	}
 	s.failed = bad.ID
+	cut := store.Run{Kind: store.KindSweep, Version: "test", Command: []string{"nnergy", "sweep", "small.yaml"}, Workload: "small"}
+	if err := f.st.Begin(ctx, &cut); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.Interrupt(ctx, cut.ID, Interrupted); err != nil {
+		t.Fatal(err)
+	}
+	s.interrupted = cut.ID
 	return &s
 }
 
@@ -257,6 +265,7 @@ func TestUIPages(t *testing.T) {
 		{"/runs/" + id(s.adapt), 200, []string{`id="curve"`, `id="iteration-table"`, `id="final-accuracy"`}},
 		{"/runs/" + id(s.prune), 200, []string{`id="curve"`, `id="steps-0"`}},
 		{"/runs/" + id(s.failed), 200, []string{`id="run-error"`, `status-failed`, html.EscapeString(io.ErrUnexpectedEOF.Error())}},
+		{"/runs/" + id(s.interrupted), 200, []string{`id="run-error"`, `status-interrupted`, "interrupted before it ended", html.EscapeString(Interrupted)}},
 		{"/compare?a=" + id(s.eval) + "&b=" + id(s.eval2), 200, []string{`id="figure-table"`, `id="figure-0-a-energy-pj"`, `id="figure-1-b-energy-pj"`, `id="chart-compare"`, `--dataflow`}},
 		{"/new", 200, []string{`<form id="new-eval" method="post" action="/new">`, `<option selected>eyeriss</option>`, `<option selected>lenet5</option>`, `<option selected>rs</option>`}},
 		{"/runs/999", 404, []string{`no run 999`}},
@@ -304,8 +313,8 @@ func TestUIRunsListFilterSort(t *testing.T) {
 	f := newFixture(t, Config{Jobs: 2})
 	s := seed(t, f)
 	all := listed(f.get("/").body)
-	if len(all) != 6 {
-		t.Fatalf("runs list: %v, want the 6 seeded runs", all)
+	if len(all) != 7 {
+		t.Fatalf("runs list: %v, want the 7 seeded runs", all)
 	}
 	if body := f.get("/").body; !strings.Contains(body, html.EscapeString(evilName)) {
 		t.Errorf("the escaped name %q is not listed", html.EscapeString(evilName))

@@ -20,6 +20,7 @@ import (
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/server"
 	"github.com/nnergy/nnergy/store"
+	"github.com/nnergy/nnergy/sweep"
 )
 
 // build builds the nnergy binary into a temporary directory, once per
@@ -195,7 +196,11 @@ func (p *serveProc) waitDone(id int64) report.Run {
 
 // waitSearching waits until job id's search has evaluated mappings: it
 // is running, not waiting.
-func (p *serveProc) waitSearching(id int64) {
+func (p *serveProc) waitSearching(id int64) { p.waitProgress(id, 1) }
+
+// waitProgress waits until job id has searched (a map job) or finished
+// at least points design points (a sweep job).
+func (p *serveProc) waitProgress(id int64, points int) {
 	p.t.Helper()
 	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/jobs/%d/events", p.base, id), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -212,11 +217,11 @@ func (p *serveProc) waitSearching(id int64) {
 			continue
 		}
 		var pr server.Progress
-		if json.Unmarshal([]byte(data), &pr) == nil && pr.Evaluated > 0 {
+		if json.Unmarshal([]byte(data), &pr) == nil && (pr.Evaluated > 0 || pr.Points > 0 && pr.PointsDone >= points) {
 			return
 		}
 	}
-	p.t.Fatalf("job %d: no progress of its search (%v)", id, sc.Err())
+	p.t.Fatalf("job %d: no progress of its search or %d points (%v)", id, points, sc.Err())
 }
 
 // list returns the API's list of every run.
@@ -229,6 +234,47 @@ func (p *serveProc) list() []report.RunRecord {
 
 // longMap is a map job that searches far longer than the test lasts.
 const longMap = `{"arch": "eyeriss", "model": "alexnet", "layer": "conv3", "algorithm": "random", "max_evals": 1000000000}`
+
+// longSweep is a sweep job of 24 design points, each a search of
+// alexnet's layers: it runs far longer than the test waits.
+const longSweep = `version: 1
+name: sigterm
+arch: eyeriss
+networks: [alexnet]
+mapper: {method: search, dataflow: rs, max_evaluations: 3000, workers: 1}
+parameters:
+  - {name: rf, key: levels.RF.size_words, range: {from: 16, to: 512, factor: 2}}
+  - {name: glb, key: levels.GLB.size_words, values: [16384, 32768, 65536, 131072]}
+`
+
+// sweepJob is the body of a sweep job of longSweep.
+func sweepJob(t *testing.T) string {
+	b, err := json.Marshal(server.SweepRequest{SweepYAML: longSweep, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// sweepItems returns how many points of longSweep db holds done.
+func sweepItems(t *testing.T, db string) int {
+	t.Helper()
+	s, err := sweep.ParseNoFiles("sweep_yaml", []byte(longSweep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	items, err := st.Sweep().Items(ctx, s.RunKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(items)
+}
 
 // checkStore opens db, checks it and returns its runs by ID.
 func checkStore(t *testing.T, db string) map[int64]*store.Run {
@@ -254,7 +300,7 @@ func checkStore(t *testing.T, db string) map[int64]*store.Run {
 }
 
 // serveBusy starts a server on a new store with an eval job done and a
-// long map job searching.
+// long sweep job past its first design point.
 func serveBusy(t *testing.T) (p *serveProc, db string, done, running report.Run) {
 	t.Helper()
 	if testing.Short() {
@@ -266,15 +312,16 @@ func serveBusy(t *testing.T) (p *serveProc, db string, done, running report.Run)
 	if done.Status != "done" {
 		t.Fatalf("eval job: %s %q", done.Status, done.Error)
 	}
-	running = p.job("map", longMap)
-	p.waitSearching(running.ID)
+	running = p.job("sweep", sweepJob(t))
+	p.waitProgress(running.ID, 1)
 	return p, db, done, running
 }
 
-// TestServeSIGTERM stops nnergy serve with SIGTERM while a job runs and
-// another waits: it exits 0, both jobs are recorded interrupted, the run
-// that finished is intact, the store passes its check, and a server
-// started again on the store lists the runs as they are.
+// TestServeSIGTERM stops nnergy serve with SIGTERM while a sweep runs and
+// a map job waits: it exits 0, both jobs are recorded interrupted, the run
+// that finished and the sweep's points done are intact, the store passes
+// its check, a server started again on the store lists the runs as they
+// are, and the same sweep sent to it resumes from the points stored.
 func TestServeSIGTERM(t *testing.T) {
 	p, db, done, running := serveBusy(t)
 	waiting := p.job("map", longMap)
@@ -315,8 +362,26 @@ func TestServeSIGTERM(t *testing.T) {
 	if after := p.run(done.ID); !jsonEqual(t, mustJSON(t, after.RunRecord), mustJSON(t, before.RunRecord)) {
 		t.Errorf("run %d before the shutdown and after the restart differ", done.ID)
 	}
+	// The sweep again: it counts the points the interrupted one stored
+	// before it evaluates any, and loses none of them when stopped again.
 	if ps := p.signal(syscall.SIGTERM); !ps.Success() {
 		t.Errorf("idle nnergy serve after SIGTERM: %v", ps)
+	}
+	stored := sweepItems(t, db)
+	if stored < 1 {
+		t.Fatalf("the interrupted sweep stored %d points, want at least the one it reported", stored)
+	}
+	p = serve(t, db)
+	again := p.job("sweep", sweepJob(t))
+	p.waitProgress(again.ID, stored)
+	if ps := p.signal(syscall.SIGTERM); !ps.Success() {
+		t.Errorf("nnergy serve after SIGTERM during the resumed sweep: %v", ps)
+	}
+	if r := checkStore(t, db)[again.ID]; r == nil || r.Status != store.Interrupted {
+		t.Errorf("the resumed sweep after SIGTERM: %+v, want interrupted", r)
+	}
+	if n := sweepItems(t, db); n < stored {
+		t.Errorf("the store holds %d of the sweep's points after the second stop, had %d", n, stored)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ import (
 // Main runs nnergy with the given arguments and streams, and returns the
 // process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot(args, stdin, stdout, stderr)
 	root.SetArgs(args)

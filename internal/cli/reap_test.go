@@ -96,7 +96,8 @@ func TestKilledRunReaped(t *testing.T) {
 	}
 
 	// SIGINT: a sweep records its own run interrupted and exits 1 (a map
-	// would report the best mapping found so far).
+	// would report the best mapping found so far). SIGTERM (a batch
+	// scheduler stopping a shard) is recorded the same way.
 	sw := filepath.Join(t.TempDir(), "long.yaml")
 	if err := os.WriteFile(sw, []byte(`version: 1
 name: long
@@ -108,15 +109,20 @@ parameters:
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, run = startLong(t, db, "sweep", sw, "--workers", "1", "--quiet")
-	if err := c.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(time.Minute); run.Owner.Alive() && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	show = mustRun(t, "runs", "show", st, i64(run.ID))
-	if !strings.Contains(show, fmt.Sprintf("run %d: sweep, interrupted\nerror: interrupted: interrupt signal received\n", run.ID)) {
-		t.Errorf("runs show of a run stopped by SIGINT:\n%s", show)
+	for _, sig := range []struct {
+		sig  os.Signal
+		text string
+	}{{os.Interrupt, "interrupt"}, {syscall.SIGTERM, "terminated"}} {
+		c, run = startLong(t, db, "sweep", sw, "--workers", "1", "--quiet")
+		if err := c.Process.Signal(sig.sig); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(time.Minute); run.Owner.Alive() && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		show = mustRun(t, "runs", "show", st, i64(run.ID))
+		if !strings.Contains(show, fmt.Sprintf("run %d: sweep, interrupted\nerror: interrupted: %s signal received\n", run.ID, sig.text)) {
+			t.Errorf("runs show of a run stopped by %v:\n%s", sig.sig, show)
+		}
 	}
 }
