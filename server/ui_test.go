@@ -24,9 +24,9 @@ import (
 // seeded is a store with one run of each kind the UI draws.
 type seeded struct {
 	eval, eval2, sweep, adapt, prune, failed, interrupted int64
-	evalRep                                  *report.Eval
-	sweepRep                                 *report.Sweep
-	adaptRep                                 *report.Adapt
+	evalRep                                               *report.Eval
+	sweepRep                                              *report.Sweep
+	adaptRep                                              *report.Adapt
 }
 
 // evilName is a model name that HTML must escape.
