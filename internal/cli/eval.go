@@ -323,4 +323,3 @@ func writeEvalCSV(w io.Writer, rep *report.Eval) error {
 	cw.Flush()
 	return cw.Error()
 }
-
