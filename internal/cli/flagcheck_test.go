@@ -81,6 +81,7 @@ func TestNumericFlagErrors(t *testing.T) {
 		{"compare", "--rf-area", "NaN"},
 		{"latency", "--model", "lenet5", "--warmup", "-2"},
 		{"serve", "--timeout", "-1m"},
+		{"test", "--model", "lenet5", "--normalize", "NaN,1"},
 	}
 	var b strings.Builder
 	for _, args := range cases {
