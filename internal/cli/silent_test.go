@@ -41,8 +41,19 @@ RF keep Weights Inputs Outputs
 	write("good.map", conv1)
 	write("renamed.map", strings.Replace(conv1, "GLB keep", "SRAM keep", 1))
 	write("none.map", strings.Replace(conv1, "GLB keep Inputs", "GLB keep none Inputs", 1))
+	preset, err := os.ReadFile("../../arch/presets/eyeriss.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := regexp.MustCompile(`(?m)^clock_mhz: .*$`)
+	write("slow.yaml", clock.ReplaceAllString(string(preset), "clock_mhz: 1e-300"))
+	write("fast.yaml", clock.ReplaceAllString(string(preset), "clock_mhz: 1e308"))
 	const onnx = "../../workload/onnx/testdata/"
 	cases := [][]string{
+		// The static energy was +Inf, NaN% of the total; 1e308 MHz was an
+		// unpositioned internal error.
+		{"eval", "--model", "lenet5", "--arch", "DIR/slow.yaml"},
+		{"eval", "--model", "lenet5", "--arch", "DIR/fast.yaml"},
 		{"eval", "--layer", "conv1", "--mapping", "DIR/good.map"},
 		{"eval", "--layer", "conv1", "--mapping", "DIR/renamed.map"},
 		{"eval", "--layer", "conv1", "--mapping", "DIR/none.map"},
