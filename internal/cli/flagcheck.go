@@ -16,12 +16,11 @@ import (
 const zeroOKAnnotation = "nnergy_zero_ok"
 
 // allowZero lets the float flags named take 0 (they still refuse negative
-// and non-finite values). A name that is no flag is an error
-// (TestNumericFlags runs every allowZero).
+// and non-finite values). It must follow their registration:
+// SetAnnotation fails only on a name that is no flag, and TestNumericFlags
+// checks that each flag meant to take 0 does.
 func allowZero(fl *pflag.FlagSet, names ...string) {
 	for _, n := range names {
-		// SetAnnotation fails only on a name that is no flag, which
-		// TestNumericFlags catches by giving each of them 0.
 		_ = fl.SetAnnotation(n, zeroOKAnnotation, []string{"true"})
 	}
 }
