@@ -65,6 +65,10 @@ func (b *builder) techCost(path, class string, a tech.Access) tech.Cost {
 		b.d.Errorf(path, "%s", strings.TrimPrefix(err.Error(), "tech: "))
 		return tech.Cost{}
 	}
+	if c.AreaUM2 > MaxAreaUM2 || c.LeakageWatts > MaxLeakageWatts {
+		b.d.Errorf(path, "class %s at %d bytes comes to %g µm² and %g W per instance, more than %g µm² (arch.MaxAreaUM2) or %g W (arch.MaxLeakageWatts)",
+			class, a.SizeBytes, c.AreaUM2, c.LeakageWatts, float64(MaxAreaUM2), float64(MaxLeakageWatts))
+	}
 	return c
 }
 
@@ -130,6 +134,19 @@ func (b *builder) techEnergy(path, class string, a tech.Access) float64 {
 	if err != nil {
 		b.d.Errorf(path, "%s", strings.TrimPrefix(err.Error(), "tech: "))
 		return 0
+	}
+	if e > MaxEnergyPJ {
+		b.d.Errorf(path, "class %s at %d bytes comes to %g pJ an access, more than %g (arch.MaxEnergyPJ)", class, a.SizeBytes, e, float64(MaxEnergyPJ))
+	}
+	return e
+}
+
+// macs resolves an energy given as a multiple of the MAC energy, bounded
+// by MaxEnergyPJ at path.
+func (b *builder) macs(path string, m float64) float64 {
+	e := m * b.macPJ
+	if e > MaxEnergyPJ {
+		b.d.Errorf(path, "%g MAC energies of %g pJ come to %g pJ, more than %g (arch.MaxEnergyPJ)", m, b.macPJ, e, float64(MaxEnergyPJ))
 	}
 	return e
 }
@@ -206,6 +223,11 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 		}
 	}
 	l.AreaUM2, l.LeakageWatts = override(b.levelCost(&l, ly, path), ly.AreaUM2, ly.LeakageWatts)
+	if l.AreaUM2 > MaxAreaUM2 || l.LeakageWatts > MaxLeakageWatts {
+		// Each memory within the bounds, their sum past them.
+		b.d.Errorf(yamlspec.Join(path, "size_words"), "the level's memories come to %g µm² and %g W per instance, more than %g µm² (arch.MaxAreaUM2) or %g W (arch.MaxLeakageWatts)",
+			l.AreaUM2, l.LeakageWatts, float64(MaxAreaUM2), float64(MaxLeakageWatts))
+	}
 	if n := ly.Network; n != nil {
 		np := yamlspec.Join(path, "network")
 		l.Network = Network{Name: n.Name, Multicast: n.Multicast, Reduction: n.Reduction}
@@ -220,13 +242,13 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 		case n.WordPJ != nil:
 			l.Network.WordPJ = *n.WordPJ
 		case n.WordMAC != nil:
-			l.Network.WordPJ = *n.WordMAC * b.macPJ
+			l.Network.WordPJ = b.macs(yamlspec.Join(np, "word_mac"), *n.WordMAC)
 		}
 		switch {
 		case n.ReducePJ != nil:
 			l.Network.ReducePJ = *n.ReducePJ
 		case n.ReduceMAC != nil:
-			l.Network.ReducePJ = *n.ReduceMAC * b.macPJ
+			l.Network.ReducePJ = b.macs(yamlspec.Join(np, "reduce_mac"), *n.ReduceMAC)
 		}
 	}
 	return l
@@ -255,7 +277,7 @@ func (b *builder) resolveActions(l *Level, t workload.Tensor, path string, base,
 			if p := a.pj(x); p != nil {
 				val[x], set[x] = *p, true
 			} else if m := a.mac(x); m != nil {
-				val[x], set[x] = *m*b.macPJ, true
+				val[x], set[x] = b.macs(yamlspec.Join(path, actionKeys[x]+"_mac"), *m), true
 			}
 		}
 	}

@@ -75,8 +75,8 @@ func (f *fileYAML) validate(d *yamlspec.Doc) {
 	switch {
 	case f.ClockMHz == nil:
 		d.Errorf("clock_mhz", "required")
-	case *f.ClockMHz <= 0:
-		d.Errorf("clock_mhz", "must be positive, got %g", *f.ClockMHz)
+	default:
+		checkRange(d, "clock_mhz", f.ClockMHz, MinClockMHz, MaxClockMHz, "MHz", "arch.MinClockMHz, arch.MaxClockMHz")
 	}
 	v := validator{d: d, tableGiven: f.Tech != ""}
 	if f.Tech != "" {
@@ -141,6 +141,40 @@ type validator struct {
 func checkNonNegative(d *yamlspec.Doc, path string, v *float64) {
 	if v != nil && *v < 0 {
 		d.Errorf(path, "must not be negative, got %g", *v)
+	}
+}
+
+// checkRange reports a given value outside [lo, hi] (or not finite), with
+// its unit and the constants that bound it.
+func checkRange(d *yamlspec.Doc, path string, v *float64, lo, hi float64, unit, limit string) {
+	if v != nil {
+		if msg := rangeProblem(*v, lo, hi, unit, limit); msg != "" {
+			d.Errorf(path, "%s", msg)
+		}
+	}
+}
+
+// rangeProblem says how v falls outside [lo, hi], or "".
+func rangeProblem(v, lo, hi float64, unit, limit string) string {
+	if v >= lo && v <= hi {
+		return ""
+	}
+	if unit != "" {
+		unit = " " + unit
+	}
+	return fmt.Sprintf("must be from %g to %g%s (%s), got %g", lo, hi, unit, limit, v)
+}
+
+// checkEnergy bounds a given energy in pJ.
+func checkEnergy(d *yamlspec.Doc, path string, v *float64) {
+	checkRange(d, path, v, 0, MaxEnergyPJ, "pJ", "arch.MaxEnergyPJ")
+}
+
+// checkBandwidth bounds a given bandwidth: 0 (unlimited) or at least
+// MinBandwidthWords.
+func checkBandwidth(d *yamlspec.Doc, path string, v *float64) {
+	if v != nil && *v != 0 {
+		checkRange(d, path, v, MinBandwidthWords, MaxBandwidthWords, "words/cycle", "0 is unlimited; arch.MinBandwidthWords, arch.MaxBandwidthWords")
 	}
 }
 
@@ -283,9 +317,9 @@ func (v *validator) level(l *levelYAML, i int, names map[string]int) {
 			}
 		}
 	}
-	checkNonNegative(d, at("bandwidth_words"), l.BandwidthWords)
-	checkNonNegative(d, at("area_um2"), l.AreaUM2)
-	checkNonNegative(d, at("leakage_watts"), l.LeakageWatts)
+	checkBandwidth(d, at("bandwidth_words"), l.BandwidthWords)
+	checkRange(d, at("area_um2"), l.AreaUM2, 0, MaxAreaUM2, "µm²", "arch.MaxAreaUM2")
+	checkRange(d, at("leakage_watts"), l.LeakageWatts, 0, MaxLeakageWatts, "W", "arch.MaxLeakageWatts")
 	if l.Network != nil {
 		if i == 0 {
 			d.Errorf(at("network"), "the outermost level has no parent network")
@@ -306,8 +340,8 @@ func (v *validator) actions(path string, a *actionsYAML) {
 		if pj != nil && mac != nil {
 			v.d.Errorf(kmac, "give %s_pj or %s_mac, not both", actionKeys[x], actionKeys[x])
 		}
-		checkNonNegative(v.d, kpj, pj)
-		checkNonNegative(v.d, kmac, mac)
+		checkEnergy(v.d, kpj, pj)
+		checkNonNegative(v.d, kmac, mac) // bounded by the pJ it comes to, when built
 	}
 }
 
@@ -324,12 +358,12 @@ func (v *validator) network(path string, n *networkYAML) {
 	if given > 1 {
 		d.Errorf(path, "give one of tech, word_pj and word_mac")
 	}
-	checkNonNegative(d, at("word_pj"), n.WordPJ)
+	checkEnergy(d, at("word_pj"), n.WordPJ)
 	checkNonNegative(d, at("word_mac"), n.WordMAC)
 	for _, t := range workload.Tensors {
-		checkNonNegative(d, yamlspec.Join(at("bandwidth_words"), t.String()), n.Bandwidth.Get(int(t)))
+		checkBandwidth(d, yamlspec.Join(at("bandwidth_words"), t.String()), n.Bandwidth.Get(int(t)))
 	}
-	checkNonNegative(d, at("reduce_pj"), n.ReducePJ)
+	checkEnergy(d, at("reduce_pj"), n.ReducePJ)
 	checkNonNegative(d, at("reduce_mac"), n.ReduceMAC)
 	if n.ReducePJ != nil && n.ReduceMAC != nil {
 		d.Errorf(at("reduce_mac"), "give reduce_pj or reduce_mac, not both")
@@ -358,9 +392,9 @@ func (v *validator) compute(c *computeYAML) {
 	case c.Tech != "" && c.MACPJ != nil:
 		d.Errorf("compute.mac_pj", "give tech or mac_pj, not both")
 	}
-	checkNonNegative(d, "compute.mac_pj", c.MACPJ)
-	checkNonNegative(d, "compute.area_um2", c.AreaUM2)
-	checkNonNegative(d, "compute.leakage_watts", c.LeakageWatts)
+	checkEnergy(d, "compute.mac_pj", c.MACPJ)
+	checkRange(d, "compute.area_um2", c.AreaUM2, 0, MaxAreaUM2, "µm²", "arch.MaxAreaUM2")
+	checkRange(d, "compute.leakage_watts", c.LeakageWatts, 0, MaxLeakageWatts, "W", "arch.MaxLeakageWatts")
 	checkTensors(d, "compute.gate_on", c.GateOn)
 	checkTensors(d, "compute.skip_on", c.SkipOn)
 }

@@ -147,6 +147,32 @@ func (s *Spec) Instances(i int) int {
 // here).
 const MaxMACUnits = 1 << 32
 
+// The bounds of an architecture's numbers. Past them a result overflows
+// to Inf or NaN or a cycle count past int64 (a clock of 1e-300 MHz made the
+// static energy Inf; 1e308 MHz made the clock in Hz Inf), and a value
+// there is almost always a typo: real clocks are MHz to GHz, real
+// energies fractions of a pJ to a few hundred. Parse (positioned at the
+// key) and Validate check them; docs/format/arch.md lists them.
+const (
+	// MinClockMHz and MaxClockMHz bound clock_mhz: 1 kHz to 1 THz.
+	MinClockMHz = 1e-3
+	MaxClockMHz = 1e6
+	// MaxEnergyPJ bounds every energy once resolved to pJ: of an action
+	// of a level (read, write, update), of a network's word and
+	// addition, of a MAC (1 mJ; DRAM is about 200 pJ a word). A _mac
+	// multiple is bounded by the pJ it comes to.
+	MaxEnergyPJ = 1e9
+	// MaxAreaUM2 bounds an area of one instance (1 m²); MaxLeakageWatts
+	// its leakage (1 MW).
+	MaxAreaUM2      = 1e12
+	MaxLeakageWatts = 1e6
+	// MinBandwidthWords and MaxBandwidthWords bound a bandwidth in words
+	// per cycle that is given (0 is unlimited): below 0.01 the cycles of
+	// a network of workload.MaxMACs pass int64.
+	MinBandwidthWords = 0.01
+	MaxBandwidthWords = 1e12
+)
+
 // mulUnits returns a·b, saturating just above MaxMACUnits; a and b are
 // positive and a at most MaxMACUnits + 1.
 func mulUnits(a int64, b int) int64 {

@@ -2,7 +2,6 @@ package arch
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/workload"
@@ -20,22 +19,25 @@ func (s *Spec) Validate() error {
 	bad := func(path, format string, args ...any) {
 		errs.Add(yamlspec.Pos{}, path, fmt.Sprintf(format, args...))
 	}
-	energy := func(path string, v float64) {
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			bad(path, "must be a finite non-negative energy, got %g", v)
+	inRange := func(path string, v, lo, hi float64, unit, limit string) {
+		if msg := rangeProblem(v, lo, hi, unit, limit); msg != "" {
+			bad(path, "%s", msg)
 		}
 	}
-	finite := func(path string, v float64) {
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			bad(path, "must be finite and non-negative, got %g", v)
+	energy := func(path string, v float64) { inRange(path, v, 0, MaxEnergyPJ, "pJ", "arch.MaxEnergyPJ") }
+	area := func(path string, v float64) { inRange(path, v, 0, MaxAreaUM2, "µm²", "arch.MaxAreaUM2") }
+	leakage := func(path string, v float64) {
+		inRange(path, v, 0, MaxLeakageWatts, "W", "arch.MaxLeakageWatts")
+	}
+	bandwidth := func(path string, v float64) {
+		if v != 0 {
+			inRange(path, v, MinBandwidthWords, MaxBandwidthWords, "words/cycle", "0 is unlimited; arch.MinBandwidthWords, arch.MaxBandwidthWords")
 		}
 	}
 	if s.Name == "" {
 		bad("name", "required")
 	}
-	if !(s.ClockHz > 0) || math.IsInf(s.ClockHz, 0) {
-		bad("clock_mhz", "must be positive, got %g MHz", s.ClockHz/1e6)
-	}
+	inRange("clock_mhz", s.ClockHz/1e6, MinClockMHz, MaxClockMHz, "MHz", "arch.MinClockMHz, arch.MaxClockMHz")
 	if len(s.Levels) == 0 {
 		bad("levels", "required: at least one level")
 	}
@@ -85,11 +87,9 @@ func (s *Spec) Validate() error {
 		if l.MeshX < 1 || l.MeshY < 1 || i == 0 && l.MeshX*l.MeshY != 1 {
 			bad(at("mesh"), "want positive sizes ([1, 1] for the outermost level), got [%d, %d]", l.MeshX, l.MeshY)
 		}
-		if l.BandwidthWords < 0 || math.IsNaN(l.BandwidthWords) || math.IsInf(l.BandwidthWords, 0) {
-			bad(at("bandwidth_words"), "must be finite and non-negative, got %g", l.BandwidthWords)
-		}
-		finite(at("area_um2"), l.AreaUM2)
-		finite(at("leakage_watts"), l.LeakageWatts)
+		bandwidth(at("bandwidth_words"), l.BandwidthWords)
+		area(at("area_um2"), l.AreaUM2)
+		leakage(at("leakage_watts"), l.LeakageWatts)
 		for _, t := range workload.Tensors {
 			if l.Format[t] != nil && !l.Keeps[t] {
 				bad(yamlspec.Join(at("format"), t.String()), "the level does not keep %s", t)
@@ -101,9 +101,7 @@ func (s *Spec) Validate() error {
 		}
 		energy(yamlspec.Join(at("network"), "word_pj"), n.WordPJ)
 		for _, t := range workload.Tensors {
-			if bw := n.BandwidthWords[t]; bw < 0 || math.IsNaN(bw) || math.IsInf(bw, 0) {
-				bad(yamlspec.Join(yamlspec.Join(at("network"), "bandwidth_words"), t.String()), "must be finite and non-negative, got %g", bw)
-			}
+			bandwidth(yamlspec.Join(yamlspec.Join(at("network"), "bandwidth_words"), t.String()), n.BandwidthWords[t])
 		}
 		energy(yamlspec.Join(at("network"), "reduce_pj"), n.ReducePJ)
 		if n.ReducePJ != 0 && !n.Reduction {
@@ -135,8 +133,8 @@ func (s *Spec) Validate() error {
 		bad("compute.bits", "must be between 1 and 64 bits, got %d", c.Bits)
 	}
 	energy("compute.mac_pj", c.EnergyPJ)
-	finite("compute.area_um2", c.AreaUM2)
-	finite("compute.leakage_watts", c.LeakageWatts)
+	area("compute.area_um2", c.AreaUM2)
+	leakage("compute.leakage_watts", c.LeakageWatts)
 	if len(errs) == 0 {
 		return nil
 	}

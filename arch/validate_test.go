@@ -1,9 +1,10 @@
 package arch
 
 import (
-	"github.com/nnergy/nnergy/workload"
 	"math"
 	"testing"
+
+	"github.com/nnergy/nnergy/workload"
 )
 
 func TestValidate(t *testing.T) {
@@ -14,7 +15,16 @@ func TestValidate(t *testing.T) {
 	}{
 		{"valid", func(*Spec) {}, ""},
 		{"no levels", func(s *Spec) { s.Levels = nil }, "arch: eyeriss: levels: required: at least one level"},
-		{"bad clock", func(s *Spec) { s.ClockHz = 0 }, "arch: eyeriss: clock_mhz: must be positive, got 0 MHz"},
+		{"bad clock", func(s *Spec) { s.ClockHz = 0 }, "arch: eyeriss: clock_mhz: must be from 0.001 to 1e+06 MHz (arch.MinClockMHz, arch.MaxClockMHz), got 0"},
+		// Within float64 but past the bounds: results went Inf or NaN.
+		{"tiny clock", func(s *Spec) { s.ClockHz = 1e-300 }, "arch: eyeriss: clock_mhz: must be from 0.001 to 1e+06 MHz (arch.MinClockMHz, arch.MaxClockMHz), got 1e-306"},
+		{"huge clock", func(s *Spec) { s.ClockHz = math.Inf(1) }, "arch: eyeriss: clock_mhz: must be from 0.001 to 1e+06 MHz (arch.MinClockMHz, arch.MaxClockMHz), got +Inf"},
+		{"huge energy", func(s *Spec) { s.Levels[0].Energy[0].ReadPJ = 1e300 },
+			"arch: eyeriss: levels[0].energy.Weights.read_pj: must be from 0 to 1e+09 pJ (arch.MaxEnergyPJ), got 1e+300"},
+		{"tiny bandwidth", func(s *Spec) { s.Levels[1].BandwidthWords = 1e-9 },
+			"arch: eyeriss: levels[1].bandwidth_words: must be from 0.01 to 1e+12 words/cycle (0 is unlimited; arch.MinBandwidthWords, arch.MaxBandwidthWords), got 1e-09"},
+		{"huge leakage", func(s *Spec) { s.Compute.LeakageWatts = 1e9 },
+			"arch: eyeriss: compute.leakage_watts: must be from 0 to 1e+06 W (arch.MaxLeakageWatts), got 1e+09"},
 		{"outer keeps", func(s *Spec) {
 			s.Levels[0].Keeps[1] = false
 			s.Levels[0].Energy[1] = Actions{}
@@ -26,9 +36,9 @@ func TestValidate(t *testing.T) {
 		{"partitions overflow", func(s *Spec) { s.Levels[1].Partition[1] = 60000 },
 			"arch: eyeriss: levels[1].partition_words: partitions total 64096 words of size_words 55296, leaving no room for the shared tensors"},
 		{"negative energy", func(s *Spec) { s.Levels[2].Energy[1].WritePJ = -1 },
-			"arch: eyeriss: levels[2].energy.Inputs.write_pj: must be a finite non-negative energy, got -1"},
+			"arch: eyeriss: levels[2].energy.Inputs.write_pj: must be from 0 to 1e+09 pJ (arch.MaxEnergyPJ), got -1"},
 		{"NaN MAC", func(s *Spec) { s.Compute.EnergyPJ = math.NaN() },
-			"arch: eyeriss: compute.mac_pj: must be a finite non-negative energy, got NaN"},
+			"arch: eyeriss: compute.mac_pj: must be from 0 to 1e+09 pJ (arch.MaxEnergyPJ), got NaN"},
 		{"mesh", func(s *Spec) { s.Levels[0].MeshX = 2 },
 			"arch: eyeriss: levels[0].mesh: want positive sizes ([1, 1] for the outermost level), got [2, 1]"},
 		{"network on DRAM", func(s *Spec) { s.Levels[0].Network.Multicast = true },

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,10 +58,45 @@ func (m *Mapping) String() string { return m.Format() }
 // Parse reads a mapping in the form Format prints. Blank lines and lines
 // starting with # are ignored. Errors name the line: "name:3: ...".
 func Parse(name, text string) (*Mapping, error) {
+	m, _, err := parse(name, text)
+	return m, err
+}
+
+// ParseFor is Parse that also checks the mapping's levels against an
+// architecture's, given by their names outermost first: as many, and each
+// named as the architecture's level in its place. A level that matches
+// none is an error at its header's line, where it used to be evaluated
+// under the name of the level in its place.
+func ParseFor(name, text string, levels []string) (*Mapping, error) {
+	m, lines, err := parse(name, text)
+	if err != nil {
+		return nil, err
+	}
+	want := strings.Join(levels, ", ")
+	for i, lv := range m.Levels {
+		if i >= len(levels) {
+			return nil, fmt.Errorf("mapping: %s:%d: level %s: the architecture has %d levels (%s)", name, lines[i], lv.Name, len(levels), want)
+		}
+		if lv.Name != levels[i] {
+			if slices.Contains(levels, lv.Name) {
+				return nil, fmt.Errorf("mapping: %s:%d: level %s is level %d of the architecture, not %d (%s: outermost first)", name, lines[i], lv.Name, slices.Index(levels, lv.Name)+1, i+1, want)
+			}
+			return nil, fmt.Errorf("mapping: %s:%d: level %s matches no level of the architecture (%s); level %d is %s", name, lines[i], lv.Name, want, i+1, levels[i])
+		}
+	}
+	if len(m.Levels) < len(levels) {
+		return nil, fmt.Errorf("mapping: %s: %d levels, the architecture has %d (%s): %s has no block", name, len(m.Levels), len(levels), want, levels[len(m.Levels)])
+	}
+	return m, nil
+}
+
+// parse is Parse that also returns the line of each level's header.
+func parse(name, text string) (*Mapping, []int, error) {
 	if len(text) > MaxTextBytes {
-		return nil, fmt.Errorf("mapping: %s: larger than %d bytes (mapping.MaxTextBytes, docs/limits.md)", name, MaxTextBytes)
+		return nil, nil, fmt.Errorf("mapping: %s: larger than %d bytes (mapping.MaxTextBytes, docs/limits.md)", name, MaxTextBytes)
 	}
 	m := &Mapping{}
+	var lines []int
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(nil, MaxTextBytes+1) // a line may be as long as the text
 	line := 0
@@ -78,28 +114,36 @@ func Parse(name, text string) (*Mapping, error) {
 		if raw[0] != ' ' && raw[0] != '\t' {
 			// Level header: NAME keep T...
 			if len(f) < 2 || f[1] != "keep" {
-				return nil, errf("level header %q: want \"NAME keep TENSOR...\"", s)
+				return nil, nil, errf("level header %q: want \"NAME keep TENSOR...\"", s)
 			}
 			lv := Level{Name: f[0]}
-			for _, tn := range f[2:] {
+			keeps := f[2:]
+			if slices.Contains(keeps, "none") && len(keeps) > 1 {
+				return nil, nil, errf("level %s: keep %s: none keeps no tensor, and cannot be given with tensors", f[0], strings.Join(keeps, " "))
+			}
+			for _, tn := range keeps {
 				if tn == "none" {
 					continue
 				}
 				t, err := workload.ParseTensor(tn)
 				if err != nil {
-					return nil, errf("%v", strings.TrimPrefix(err.Error(), "workload: "))
+					return nil, nil, errf("%v", strings.TrimPrefix(err.Error(), "workload: "))
+				}
+				if lv.Keep[t] {
+					return nil, nil, errf("level %s: keeps %s twice", f[0], t)
 				}
 				lv.Keep[t] = true
 			}
 			m.Levels = append(m.Levels, lv)
+			lines = append(lines, line)
 			continue
 		}
 		if len(m.Levels) == 0 {
-			return nil, errf("loop before the first level header")
+			return nil, nil, errf("loop before the first level header")
 		}
 		// for D in [0:F)  |  spatial-x D in [0:F)
 		if len(f) != 4 || f[2] != "in" || !strings.HasPrefix(f[3], "[0:") || !strings.HasSuffix(f[3], ")") {
-			return nil, errf("loop %q: want \"for D in [0:F)\" or \"spatial-x D in [0:F)\"", s)
+			return nil, nil, errf("loop %q: want \"for D in [0:F)\" or \"spatial-x D in [0:F)\"", s)
 		}
 		var ax Axis
 		switch f[0] {
@@ -110,15 +154,15 @@ func Parse(name, text string) (*Mapping, error) {
 		case "spatial-y":
 			ax = Y
 		default:
-			return nil, errf("loop %q: unknown loop kind %q (want for, spatial-x or spatial-y)", s, f[0])
+			return nil, nil, errf("loop %q: unknown loop kind %q (want for, spatial-x or spatial-y)", s, f[0])
 		}
 		d, err := workload.ParseDim(f[1])
 		if err != nil {
-			return nil, errf("%v", strings.TrimPrefix(err.Error(), "workload: "))
+			return nil, nil, errf("%v", strings.TrimPrefix(err.Error(), "workload: "))
 		}
 		n, err := strconv.Atoi(f[3][3 : len(f[3])-1])
 		if err != nil || n <= 0 || n > workload.MaxBound {
-			return nil, errf("loop %q: factor must be an integer from 1 to %d (workload.MaxBound)", s, int64(workload.MaxBound))
+			return nil, nil, errf("loop %q: factor must be an integer from 1 to %d (workload.MaxBound)", s, int64(workload.MaxBound))
 		}
 		lv := &m.Levels[len(m.Levels)-1]
 		lp := Loop{Dim: d, Factor: n, Axis: ax}
@@ -129,12 +173,12 @@ func Parse(name, text string) (*Mapping, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("mapping: %s:%d: %v", name, line+1, err)
+		return nil, nil, fmt.Errorf("mapping: %s:%d: %v", name, line+1, err)
 	}
 	if len(m.Levels) == 0 {
-		return nil, fmt.Errorf("mapping: %s: no levels", name)
+		return nil, nil, fmt.Errorf("mapping: %s: no levels", name)
 	}
-	return m, nil
+	return m, lines, nil
 }
 
 // MaxTextBytes is the longest mapping text Parse reads: 1 MiB (a mapping
@@ -145,14 +189,31 @@ const MaxTextBytes = 1 << 20
 // ReadFile parses the mapping text in the file at path, refusing a file
 // larger than MaxTextBytes without reading more than that.
 func ReadFile(path string) (*Mapping, error) {
+	b, err := readText(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, b)
+}
+
+// ReadFileFor is ReadFile checking the levels as ParseFor does.
+func ReadFileFor(path string, levels []string) (*Mapping, error) {
+	b, err := readText(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFor(path, b, levels)
+}
+
+func readText(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("mapping: %w", err)
+		return "", fmt.Errorf("mapping: %w", err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, MaxTextBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("mapping: %w", err)
+		return "", fmt.Errorf("mapping: %w", err)
 	}
-	return Parse(path, string(b))
+	return string(b), nil
 }

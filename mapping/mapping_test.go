@@ -50,6 +50,10 @@ func TestParseErrors(t *testing.T) {
 		{"DRAM keep Weights\n  for M in [0:0)\n", `mapping: m.txt:2: loop "for M in [0:0)": factor must be an integer from 1 to 4294967296 (workload.MaxBound)`},
 		{"DRAM keep Weights\n  spatial-z M in [0:2)\n", `mapping: m.txt:2: loop "spatial-z M in [0:2)": unknown loop kind "spatial-z" (want for, spatial-x or spatial-y)`},
 		{"DRAM keep Weights\n  for M to 4\n", `mapping: m.txt:2: loop "for M to 4": want "for D in [0:F)" or "spatial-x D in [0:F)"`},
+		// A none beside tensors used to be skipped: the level kept Inputs.
+		{"DRAM keep Weights Inputs Outputs\nGLB keep none Inputs\n", `mapping: m.txt:2: level GLB: keep none Inputs: none keeps no tensor, and cannot be given with tensors`},
+		{"DRAM keep Weights Inputs Outputs\nGLB keep Inputs none\n", `mapping: m.txt:2: level GLB: keep Inputs none: none keeps no tensor, and cannot be given with tensors`},
+		{"DRAM keep Weights Inputs Weights\n", `mapping: m.txt:1: level DRAM: keeps Weights twice`},
 	} {
 		_, err := Parse("m.txt", tc.text)
 		if err == nil || err.Error() != tc.want {
@@ -117,5 +121,28 @@ func TestParseLongLines(t *testing.T) {
 	}
 	if _, err := Parse("m.txt", "DRAM keep Weights\n#"+strings.Repeat("x", MaxTextBytes)); err == nil || !strings.Contains(err.Error(), "mapping.MaxTextBytes") {
 		t.Errorf("text past the limit: %v", err)
+	}
+}
+
+// TestParseFor checks the levels' names against the architecture's: a
+// level named as none of them used to be evaluated as the level in its
+// place.
+func TestParseFor(t *testing.T) {
+	levels := []string{"DRAM", "GLB", "RF"}
+	good := "DRAM keep Weights Inputs Outputs\n  for M in [0:4)\nGLB keep none\n\nRF keep Weights\n"
+	if _, err := ParseFor("m.txt", good, levels); err != nil {
+		t.Fatalf("ParseFor(good): %v", err)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{strings.Replace(good, "GLB", "SRAM", 1), "mapping: m.txt:3: level SRAM matches no level of the architecture (DRAM, GLB, RF); level 2 is GLB"},
+		{strings.Replace(good, "DRAM", "dram", 1), "mapping: m.txt:1: level dram matches no level of the architecture (DRAM, GLB, RF); level 1 is DRAM"},
+		{"DRAM keep Weights Inputs Outputs\nRF keep none\nGLB keep none\n", "mapping: m.txt:2: level RF is level 3 of the architecture, not 2 (DRAM, GLB, RF: outermost first)"},
+		{"DRAM keep Weights Inputs Outputs\nGLB keep none\n", "mapping: m.txt: 2 levels, the architecture has 3 (DRAM, GLB, RF): RF has no block"},
+		{good + "REG keep none\n", "mapping: m.txt:6: level REG: the architecture has 3 levels (DRAM, GLB, RF)"},
+	} {
+		_, err := ParseFor("m.txt", tc.text, levels)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("ParseFor(%q) error = %v, want %q", tc.text, err, tc.want)
+		}
 	}
 }

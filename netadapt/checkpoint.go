@@ -59,8 +59,13 @@ func (r *run) save(next int) error {
 
 // ResumeBudget checks a checkpointed run's result and seed against the
 // metric and seed of the run that resumes it, and returns the budget to
-// resume with: the checkpoint's, absolute.
+// resume with: the checkpoint's, absolute. A result with numbers no run
+// writes (a negative resource, an accuracy outside [0, 1]) is refused.
+// [Prepared.CheckResume] checks the rest of a setup against a checkpoint.
 func ResumeBudget(res *Result, seed uint64, metric measure.Metric, runSeed uint64) (Budget, error) {
+	if err := checkResult(res); err != nil {
+		return Budget{}, fmt.Errorf("netadapt: resume: the checkpoint's numbers are not a run's: %w", err)
+	}
 	m, err := measure.ParseMetric(res.Metric)
 	if err != nil {
 		return Budget{}, fmt.Errorf("netadapt: resume: %w", err)

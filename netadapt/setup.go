@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"syscall"
@@ -104,8 +105,8 @@ func (s *Setup) Check(name func(option string) string) error {
 	if s.Search && s.Measure != measure.ModelKind {
 		bad("%s maps layers on the architecture: it needs %s model", name("search"), name("measure"))
 	}
-	if !(s.LR > 0) || !(s.LongLR > 0) {
-		bad("%s and %s must be positive", name("lr"), name("long_lr"))
+	if !(s.LR > 0) || !(s.LongLR > 0) || math.IsInf(s.LR, 0) || math.IsInf(s.LongLR, 0) {
+		bad("%s and %s must be positive and finite", name("lr"), name("long_lr"))
 	}
 	if s.Train != nil && s.Holdout >= s.Train.Len() {
 		bad("%s %d leaves no training images (the set has %d)", name("holdout"), s.Holdout, s.Train.Len())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
@@ -75,8 +76,13 @@ func (s *Setup) Check(name func(option string) string) error {
 			errs = append(errs, fmt.Errorf("%s %d: want at least %d", name(c.option), c.v, c.min))
 		}
 	}
-	if !(s.LR > 0) || !(s.Tolerance > 0) {
-		errs = append(errs, fmt.Errorf("%s and %s must be positive", name("lr"), name("tolerance")))
+	if !(s.LR > 0) || !(s.Tolerance > 0) || math.IsInf(s.LR, 0) || math.IsInf(s.Tolerance, 0) {
+		errs = append(errs, fmt.Errorf("%s and %s must be positive and finite", name("lr"), name("tolerance")))
+	}
+	// Config reads an increment of 0 as its default, 0.1: a setup says
+	// what it means.
+	if !(s.Increment > 0 && s.Increment < 1) {
+		errs = append(errs, fmt.Errorf("%s %v outside (0, 1)", name("increment"), s.Increment))
 	}
 	if s.MaxEvals < 1 {
 		errs = append(errs, fmt.Errorf("%s %d: want at least 1", name("max_evals"), s.MaxEvals))

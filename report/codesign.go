@@ -165,7 +165,7 @@ func NewCodesign(info CodesignInfo, res *codesign.Result) (*Codesign, error) {
 		}
 		rep.Front = append(rep.Front, p)
 	}
-	return rep, nil
+	return checked(rep)
 }
 
 // histories sets the job's NetAdapt or pruning history.

@@ -218,7 +218,7 @@ func NewCompare(s CompareSettings, groups []LayerGroup, res []explore.Compared) 
 		}
 		rep.Groups = append(rep.Groups, cg)
 	}
-	return rep, nil
+	return checked(rep)
 }
 
 func normalized(b *explore.Breakdown) Normalized {

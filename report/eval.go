@@ -313,7 +313,7 @@ func NewEval(ctx context.Context, m *cost.Model, res *explore.Network, o EvalOpt
 		}
 		rep.Total.Dense = newDense(&rep.Total.Figures, &dense.Total)
 	}
-	return rep, nil
+	return checked(rep)
 }
 
 func objective(o mapper.Objective) []string {

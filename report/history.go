@@ -257,7 +257,7 @@ func NewAdapt(info AdaptInfo, res *netadapt.Result) (*Adapt, error) {
 		return nil, err
 	}
 	h.Method, h.SearchSeconds, h.SearchCPUSeconds = info.Method, info.WallSeconds, info.CPUSeconds
-	return h, nil
+	return checked(h)
 }
 
 // newAdapt returns the history of res; when strict is false (a file of

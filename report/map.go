@@ -36,5 +36,5 @@ func NewMap(m *cost.Model, l *workload.Layer, df *dataflow.Dataflow, obj mapper.
 	if df != nil {
 		rep.Dataflow = df.String()
 	}
-	return rep, nil
+	return checked(rep)
 }

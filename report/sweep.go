@@ -260,7 +260,7 @@ func NewSweep(res *sweep.Result, objs []sweep.Objective) (*Sweep, error) {
 		}
 	}
 	if len(objs) == 0 {
-		return rep, nil
+		return checked(rep)
 	}
 	fronts, err := res.Fronts(objs)
 	if err != nil {
@@ -277,7 +277,7 @@ func NewSweep(res *sweep.Result, objs []sweep.Objective) (*Sweep, error) {
 		}
 		rep.Pareto.Fronts = append(rep.Pareto.Fronts, sf)
 	}
-	return rep, nil
+	return checked(rep)
 }
 
 func newSweepResult(w int, r *sweep.WorkloadResult) SweepResult {

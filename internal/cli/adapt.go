@@ -219,6 +219,13 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		if err != nil {
 			return err
 		}
+		if f.resume != "" {
+			// Another model, budget, architecture or method would mix
+			// into the checkpoint's run silently.
+			if err := p.CheckResume(c.Context(), method.String()); err != nil {
+				return usageError{err}
+			}
+		}
 		what := fmt.Sprintf("%s on %s", budget.Metric, p.Measurer)
 		if kind == measure.CountKind {
 			what = budget.Metric.String()

@@ -77,5 +77,6 @@ func newRoot(args []string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Co
 		// Each subcommand lives in a file of its own.
 		e.commands()...,
 	)
+	checkNumericFlags(root)
 	return root
 }

@@ -53,7 +53,9 @@ func applyDensity(net *workload.Network, spec string) error {
 // applySparsityFrom sets every layer's weight density to the fraction of
 // nonzero weights of the matching layer of an ONNX model: the layer of the
 // same name, or, when no name matches, the layer at the same position of
-// networks with as many layers of the same shapes.
+// networks with as many layers. A matching layer must have as many weights
+// (a density of another shape says nothing of this one), and when names
+// match, every layer with weights must find its own.
 func applySparsityFrom(net *workload.Network, path string) error {
 	if path == "" {
 		return nil
@@ -66,14 +68,28 @@ func applySparsityFrom(net *workload.Network, path string) error {
 	for _, l := range src.Layers {
 		byName[l.Name] = l
 	}
-	matched := 0
+	var matched, missing []string
 	for _, l := range net.Layers {
-		if s, ok := byName[l.Name]; ok {
-			copyWeights(l, s)
-			matched++
+		s, ok := byName[l.Name]
+		switch {
+		case ok && s.Size(workload.Weights) != l.Size(workload.Weights):
+			return fmt.Errorf("--sparsity-from %s: layer %s has %d weights (%s), %s's %s has %d (%s): a different network",
+				path, s.Name, s.Size(workload.Weights), s.Shape, net.Name, l.Name, l.Size(workload.Weights), l.Shape)
+		case ok:
+			matched = append(matched, l.Name)
+		case l.Size(workload.Weights) > 0:
+			missing = append(missing, l.Name)
 		}
 	}
-	if matched > 0 {
+	if len(matched) > 0 {
+		if len(missing) > 0 {
+			return fmt.Errorf("--sparsity-from %s: has no layer named %s, which %s has (it matches %s)", path, nameList(missing), net.Name, nameList(matched))
+		}
+		for _, l := range net.Layers {
+			if s, ok := byName[l.Name]; ok {
+				copyWeights(l, s)
+			}
+		}
 		return nil
 	}
 	if len(src.Layers) != len(net.Layers) {
@@ -84,18 +100,27 @@ func applySparsityFrom(net *workload.Network, path string) error {
 		if s.Size(workload.Weights) != l.Size(workload.Weights) {
 			return fmt.Errorf("--sparsity-from %s: layer %d (%s) has %d weights, %s's %s has %d", path, i, s.Name, s.Size(workload.Weights), net.Name, l.Name, l.Size(workload.Weights))
 		}
-		copyWeights(l, s)
+	}
+	for i, l := range net.Layers {
+		copyWeights(l, src.Layers[i])
 	}
 	return nil
 }
 
-// copyWeights gives l the weight density of s, and its measured weights
-// when they have l's size.
+// nameList lists names for an error: the first few and how many more.
+func nameList(names []string) string {
+	const few = 4
+	if len(names) <= few {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:few], ", "), len(names)-few)
+}
+
+// copyWeights gives l the weight density and measured weights of s, which
+// has as many weights.
 func copyWeights(l, s *workload.Layer) {
 	l.Density[workload.Weights] = s.Density[workload.Weights]
-	if s.Size(workload.Weights) == l.Size(workload.Weights) {
-		l.Measured[workload.Weights] = s.Measured[workload.Weights]
-	}
+	l.Measured[workload.Weights] = s.Measured[workload.Weights]
 }
 
 // applyCalibration runs images of a data set through the trainable model

@@ -125,7 +125,11 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				if len(net.Layers) != 1 {
 					return usagef("eval: --mapping needs exactly one layer (use --layer)")
 				}
-				mp, err := readMapping(f.mapping)
+				levels := make([]string, len(spec.Levels))
+				for i, lv := range spec.Levels {
+					levels[i] = lv.Name
+				}
+				mp, err := mapping.ReadFileFor(f.mapping, levels)
 				if err != nil {
 					return err
 				}
@@ -318,9 +322,4 @@ func writeEvalCSV(w io.Writer, rep *report.Eval) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// readMapping reads a mapping in the loop-nest text form.
-func readMapping(path string) (*mapping.Mapping, error) {
-	return mapping.ReadFile(path)
 }

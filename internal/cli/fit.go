@@ -193,6 +193,9 @@ func (e *env) fitArch(cmd *cobra.Command, f *fitFlags, b fit.Budget, name string
 		v = fit.Check(spec, res, b)
 	}
 	rep = report.NewFit(f.model, name, max(net.Batch, 1), b, spec, &v)
+	if err := report.CheckFinite(rep); err != nil {
+		return nil, err
+	}
 	rec.setReport(rep)
 	return rep, nil
 }
@@ -221,6 +224,9 @@ func (e *env) fitSweep(cmd *cobra.Command, f *fitFlags, b fit.Budget, net *workl
 		return nil, err
 	}
 	rep = report.NewFitSweep(f.model, res, 0, b, fits, misses)
+	if err := report.CheckFinite(rep); err != nil {
+		return nil, err
+	}
 	rec.setReport(rep)
 	return rep, nil
 }

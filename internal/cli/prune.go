@@ -262,6 +262,9 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 		mr[i] = report.MethodResult{Method: r.method, Result: r.res}
 	}
 	h := report.NewPrune(info, mr)
+	if err := report.CheckFinite(h); err != nil {
+		return err
+	}
 	rec.setReport(h)
 	for _, path := range f.history {
 		if err := writePruneHistory(path, h); err != nil {

@@ -25,7 +25,7 @@ func TestServeUsage(t *testing.T) {
 	}{
 		{[]string{"serve", "--addr", "0.0.0.0:0"}, "not a loopback address: give a --token"},
 		{[]string{"serve", "--addr", "nocolon"}, `--addr "nocolon"`},
-		{[]string{"serve", "--jobs", "-1"}, "--jobs must not be negative"},
+		{[]string{"serve", "--jobs", "-1"}, `invalid argument "-1" for "--jobs" flag: want an integer at least 0`},
 		{[]string{"serve", "--store", "none"}, "--store none"},
 	} {
 		code, _, errOut := runNnergy(t, c.args...)

@@ -95,7 +95,7 @@ func parseNormalize(s string) (mean, std float32, err error) {
 	a, b, ok := strings.Cut(s, ",")
 	m, err1 := strconv.ParseFloat(strings.TrimSpace(a), 32)
 	d, err2 := strconv.ParseFloat(strings.TrimSpace(b), 32)
-	if !ok || err1 != nil || err2 != nil || !(d > 0) || math.IsInf(m, 0) || math.IsInf(d, 0) {
+	if !ok || err1 != nil || err2 != nil || !(d > 0) || math.IsNaN(m) || math.IsInf(m, 0) || math.IsInf(d, 0) {
 		return 0, 0, usagef("test: --normalize: want mnist, fashion-mnist, none or MEAN,STD with a positive STD, got %q", s)
 	}
 	return float32(m), float32(d), nil

@@ -71,6 +71,7 @@ in 2 epochs.`,
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU); results are reproducible for a given seed and worker count")
 	fl.StringVar(&f.out, "out", "", "write the trained model to this file: ONNX if it ends in .onnx, else nnergy's format (.nnw)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
+	allowZero(fl, "momentum", "weight-decay")
 	return c
 }
 
