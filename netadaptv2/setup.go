@@ -23,8 +23,8 @@ type Options struct {
 	LR            float64
 	Sampling      Sampling
 	Seed          uint64
-	// CalibBatches batches of 64 recalibrate batch norm before a
-	// sub-network is scored; ShortTune fine-tunes each proposal first.
+	// CalibBatches (at least 1) batches of 64 recalibrate batch norm
+	// before a sub-network is scored; ShortTune fine-tunes each proposal first.
 	CalibBatches int
 	ShortTune    bool
 	// Resume, when set, continues the run checkpointed in this directory.
@@ -51,7 +51,7 @@ func (o Options) Check(name func(option string) string) error {
 		option string
 		v, min int
 	}{{"v2_proposals", o.Proposals, 1}, {"v2_layers", o.Layers, 1}, {"v2_epochs", o.Epochs, 1}, {"v2_random", o.Sampling.Random, 0},
-		{"v2_calib_batches", o.CalibBatches, 0}} {
+		{"v2_calib_batches", o.CalibBatches, 1}} {
 		if c.v < c.min {
 			bad("%s %d: want at least %d", name(c.option), c.v, c.min)
 		}

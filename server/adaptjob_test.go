@@ -193,6 +193,7 @@ func TestAdaptJobBadRequests(t *testing.T) {
 		{`{"data": "synthetic", "holdout": 6000}`, "holdout 6000 leaves no training images (the set has 6000)"},
 		{`{"data": "synthetic", "measure": "macs", "budget": "macs=0.5", "search": true}`, "search maps layers"},
 		{`{"data": "synthetic", "method": "netadapt3"}`, `method: `},
+		{`{"data": "synthetic", "method": "netadaptv2", "v2_calib_batches": 0}`, "v2_calib_batches 0: want at least 1"},
 		{`{"data": "synthetic", "method": "netadaptv2", "v2_proposals": 0, "v2_min_width": 2}`, "v2_proposals 0: want at least 1\nv2_min_width 2 outside (0, 1]"},
 	} {
 		f.wantError(c.body, "POST", "/api/v1/jobs/adapt", "application/json", c.body, http.StatusBadRequest, c.want)

@@ -90,7 +90,11 @@ func (s *Server) startPrune(w http.ResponseWriter, r *http.Request) {
 			}
 			runs = append(runs, report.MethodResult{Method: m, Result: res})
 		}
-		return report.NewPrune(pj.info, runs), nil
+		h := report.NewPrune(pj.info, runs)
+		if err := report.CheckFinite(h); err != nil {
+			return nil, err
+		}
+		return h, nil
 	})
 }
 

@@ -61,10 +61,6 @@ func adaptMethods(f *adaptFlags) ([]netadaptv2.Method, error) {
 		return nil, usagef("adapt: %v", err)
 	}
 	switch {
-	case f.v2.calibBatches == 0:
-		// netadaptv2 reads 0 as its default, 20; refuse rather than run
-		// with another value than the one given.
-		return nil, usagef("adapt: --v2-calib-batches 0: want at least 1")
 	case len(methods) > 1 && (f.resume != "" || f.report != "" || f.finetuneCmd != ""):
 		return nil, usagef("adapt: --resume, --report and --finetune-cmd take one --method")
 	case f.finetuneCmd != "" && methods[0] == netadaptv2.NetAdaptV2 && f.v2.shortTune:
