@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/nnergy/nnergy/internal/yamlspec"
@@ -69,7 +70,12 @@ func newRoot(args []string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Co
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%s: %w", c.CommandPath(), err)}
+		// Main prints "nnergy: " before every error: name the
+		// subcommand after it, not the program twice.
+		if c == root {
+			return usageError{err}
+		}
+		return usageError{fmt.Errorf("%s: %w", strings.TrimPrefix(c.CommandPath(), root.Name()+" "), err)}
 	})
 	root.PersistentFlags().StringVar(&e.store, "store", "", "results store that records the run: a SQLite file or sqlite:PATH, postgres://..., or none (default $"+storeEnv+", else the SQLite file under the user's data directory)")
 	e.storeFlag = root.PersistentFlags().Lookup("store")

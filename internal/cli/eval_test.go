@@ -159,7 +159,7 @@ RF keep Weights Inputs Outputs
 			"nnergy: mapping: " + bad + `:10: unknown dimension "X" (want N, G, M, C, P, Q, R or S)`},
 		{[]string{"eval", "--model", "lenet5", "--layer", "c1", "--mapping", over}, 1,
 			`nnergy: explore: layer "c1": mapping breaks the architecture's limits: level GLB: spatial X fan-out 28 exceeds the mesh (14)`},
-		{[]string{"eval", "--bogus"}, 2, "nnergy: nnergy eval: unknown flag: --bogus"},
+		{[]string{"eval", "--bogus"}, 2, "nnergy: eval: unknown flag: --bogus"},
 	} {
 		code, out, errOut := runNnergy(t, tc.args...)
 		if code != tc.code || !strings.HasPrefix(errOut, tc.stderr) || strings.Count(errOut, "\n") != 1 || out != "" {
