@@ -2,6 +2,7 @@ package netadaptv2
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/nnergy/nnergy/nn"
@@ -46,6 +47,48 @@ func BenchmarkTrain(b *testing.B) {
 				images += train.Len()
 			}
 			b.ReportMetric(float64(images)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
+
+// BenchmarkScore scores NetAdaptV2 proposals of LeNet-5 as a search
+// does (5,000 held-out images, one worker per proposal): on the
+// super-network masked to the proposal's widths (the former way) and on
+// the sub-network cut out by surgery (the search's way, the same
+// accuracies), in proposals/s.
+func BenchmarkScore(b *testing.B) {
+	m, err := zoo.New("lenet5", 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewSuper(m, DefaultSampling.MinWidth)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &run{s: s, cfg: Config{Holdout: data.Synthetic(5000, 2), Calibration: data.Synthetic(1280, 1), CalibBatches: 20}}
+	// Proposals of a search's middle: every unit at 50–100 % of its filters.
+	rng := rand.New(rand.NewPCG(1, 2))
+	var props []Widths
+	for range 8 {
+		w := s.FullWidths()
+		for u := range w {
+			w[u] = max(s.Units[u].Min, w[u]/2+rng.IntN(w[u]/2+1))
+		}
+		props = append(props, w)
+	}
+	for _, c := range []struct {
+		name  string
+		score func(Widths) (float64, error)
+	}{{"masked", r.scoreMasked}, {"extracted", func(w Widths) (float64, error) { return r.score(context.Background(), w) }}} {
+		b.Run(c.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				if _, err := c.score(props[n%len(props)]); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "proposals/s")
 		})
 	}
 }

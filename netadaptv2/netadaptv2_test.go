@@ -263,3 +263,57 @@ func TestRecalibrate(t *testing.T) {
 		t.Errorf("momentum left at %v", bn.Momentum)
 	}
 }
+
+// scoreMasked is how proposals were scored before they were cut out: the
+// super-network with the filters beyond w zeroed, at full size. It is the
+// reference TestScoreExtracted holds score to, and BenchmarkScore's
+// baseline.
+func (r *run) scoreMasked(w Widths) (float64, error) {
+	m, err := r.s.Masked(w)
+	if err != nil {
+		return 0, err
+	}
+	if err := Recalibrate(m, r.cfg.Calibration, r.cfg.CalibBatches, 64, 1); err != nil {
+		return 0, err
+	}
+	sc, err := nn.Evaluate(m, r.cfg.Holdout, 256, 1)
+	return sc.Accuracy, err
+}
+
+// TestScoreExtracted checks that scoring a proposal on its cut-out
+// sub-network gives the accuracy of the masked super-network, batch norm
+// recalibrated (mobilenet-small has batch norm, depthwise and tied
+// layers), for the full, the smallest and random widths.
+func TestScoreExtracted(t *testing.T) {
+	lenet, hold := trainedSuper(t)
+	mnet, err := zoo.New("mobilenet-small", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nn.Train(context.Background(), mnet, data.Synthetic(512, 1), nil, nn.TrainConfig{Batch: 32, Optimizer: &nn.Adam{},
+		Schedule: nn.CosineLR{Base: 0.003}, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := NewSuper(mnet, 0.25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Super{lenet, ms} {
+		r := &run{s: s, cfg: Config{Holdout: hold, Calibration: data.Synthetic(256, 7), CalibBatches: 4}}
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, w := range s.SampleWidths(rng, Sampling{Random: 4, Sandwich: true}) {
+			got, err := r.score(context.Background(), w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := r.scoreMasked(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s %v: extracted scores %.4f, masked %.4f", s.Units[0].Node, w, got, want)
+			}
+			t.Logf("%s %v: %.4f", s.Units[0].Node, w, got)
+		}
+	}
+}

@@ -208,9 +208,12 @@ func seed(s uint64, iteration, k int) uint64 {
 }
 
 // score returns the held-out accuracy of the super-network masked to w,
-// batch norm recalibrated.
+// batch norm recalibrated. It runs the sub-network cut out by surgery,
+// which computes the same outputs as the masked super-network (the
+// dropped filters are zero there) at the sub-network's own size, so a
+// proposal costs in proportion to its MACs rather than the full network's.
 func (r *run) score(ctx context.Context, w Widths) (float64, error) {
-	m, err := r.s.Masked(w)
+	m, err := r.s.Extract(w)
 	if err != nil {
 		return 0, err
 	}
