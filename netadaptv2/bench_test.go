@@ -12,15 +12,18 @@ import (
 
 // BenchmarkTrain compares ordered-dropout super-network training with
 // plain training of LeNet-5 on one epoch of 1,024 synthetic images (batch
-// 64, 1 worker): images/s of each, and the super-network's cost as a
-// factor over plain training (DefaultSampling trains 4 sub-networks per
-// step).
+// 64, 1 worker), in images/s: DefaultSampling trains 4 sub-networks per
+// step, sharing out the batch among them (super-split, one pass of the
+// batch per step) or each on the whole batch (super, four passes).
 func BenchmarkTrain(b *testing.B) {
 	train := data.Synthetic(1024, 1)
+	whole := DefaultSampling
+	whole.Split = false
 	for _, c := range []struct {
 		name  string
 		super bool
-	}{{"plain", false}, {"super", true}} {
+		smp   Sampling
+	}{{"plain", false, Sampling{}}, {"super", true, whole}, {"super-split", true, DefaultSampling}} {
 		b.Run(c.name, func(b *testing.B) {
 			var images int
 			for b.Loop() {
@@ -33,7 +36,7 @@ func BenchmarkTrain(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					st, err := TrainSuper(context.Background(), s, TrainConfig{Train: train, Batch: 64, LR: 0.001, Workers: 1, Sampling: DefaultSampling})
+					st, err := TrainSuper(context.Background(), s, TrainConfig{Train: train, Batch: 64, LR: 0.001, Workers: 1, Sampling: c.smp})
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -317,3 +317,59 @@ func TestScoreExtracted(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitSharesTheBatch checks the weighting of a shared-out batch:
+// with every sub-network the full network (smallest width 1), a step
+// whose sub-networks each train on a share of the batch (Split) averages
+// to the whole batch's gradient, so it trains as a step whose
+// sub-networks all see the whole batch; batches of 50 share out
+// unevenly among 4 sub-networks (12, 13, 12, 13; the last batch of 10
+// too), which the weights must account for.
+func TestSplitSharesTheBatch(t *testing.T) {
+	train := data.Synthetic(310, 1)
+	var weights [][]float32
+	for _, split := range []bool{false, true} {
+		m, err := zoo.New("lenet5", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewSuper(m, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var losses []float64
+		st, err := TrainSuper(context.Background(), s, TrainConfig{Train: train, Batch: 50, LR: 0.003, Seed: 2, Workers: 1,
+			Sampling: Sampling{MinWidth: 1, Random: 2, Sandwich: true, Split: split},
+			OnStep:   func(_, _ int, l float64) { losses = append(losses, l) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Steps != 7 || st.Images != 310 || st.SubNetworks != 4 {
+			t.Errorf("split %v: %+v, want 7 steps, 310 images, 4 sub-networks", split, st)
+		}
+		var w []float32
+		for _, p := range m.Params() {
+			w = append(w, p.Data...)
+		}
+		weights = append(weights, w)
+		t.Logf("split %v: losses %.4f", split, losses)
+	}
+	var worst float64
+	for i := range weights[0] {
+		worst = max(worst, math.Abs(float64(weights[0][i]-weights[1][i])))
+	}
+	if worst > 1e-4 {
+		t.Errorf("shared-out and whole-batch training differ by up to %g", worst)
+	}
+	m, err := zoo.New("lenet5", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moved float64
+	for i, p := range m.Params()[0].Data {
+		moved = max(moved, math.Abs(float64(p-weights[0][i])))
+	}
+	if moved < 1e-3 {
+		t.Errorf("training moved the first weights by only %g", moved)
+	}
+}
