@@ -373,3 +373,31 @@ func TestSplitSharesTheBatch(t *testing.T) {
 		t.Errorf("training moved the first weights by only %g", moved)
 	}
 }
+
+// TestSameWidthsScoredOnce checks that proposals that come to the same
+// widths are scored once and that this changes nothing: the run equals
+// one that scores every proposal. Small LeNet-5 layers and many
+// proposals make such proposals common.
+func TestSameWidthsScoredOnce(t *testing.T) {
+	m, err := zoo.New("lenet5", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []*Result
+	for _, each := range []bool{false, true} {
+		cfg := runConfig(2, "")
+		cfg.Proposals, cfg.scoreEach = 12, each
+		res, err := Run(context.Background(), m, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, res)
+	}
+	if !reflect.DeepEqual(runs[0].Iterations, runs[1].Iterations) || !reflect.DeepEqual(runs[0].Proposals, runs[1].Proposals) {
+		t.Errorf("scoring equal widths once changed the run:\n%+v\n%+v", runs[0].Iterations, runs[1].Iterations)
+	}
+	if n := len(runs[1].Proposals); runs[1].scored != n || runs[0].scored >= n {
+		t.Errorf("%d proposals: %d scored (each), %d scored (once per widths), want all and fewer", n, runs[1].scored, runs[0].scored)
+	}
+	t.Logf("%d proposals, %d distinct widths", len(runs[0].Proposals), runs[0].scored)
+}
