@@ -273,11 +273,7 @@ func (r *run) scoreMasked(w Widths) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := Recalibrate(m, r.cfg.Calibration, r.cfg.CalibBatches, 64, 1); err != nil {
-		return 0, err
-	}
-	sc, err := nn.Evaluate(m, r.cfg.Holdout, 256, 1)
-	return sc.Accuracy, err
+	return r.accuracy(m)
 }
 
 // TestScoreExtracted checks that scoring a proposal on its cut-out

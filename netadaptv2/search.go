@@ -219,6 +219,12 @@ func (r *run) score(ctx context.Context, w Widths) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return r.accuracy(m)
+}
+
+// accuracy returns the held-out accuracy of a sub-network (changed: its
+// batch norm recalibrated).
+func (r *run) accuracy(m *nn.Model) (float64, error) {
 	if err := Recalibrate(m, r.cfg.Calibration, r.cfg.CalibBatches, 64, 1); err != nil {
 		return 0, err
 	}
