@@ -263,3 +263,137 @@ func TestRecalibrate(t *testing.T) {
 		t.Errorf("momentum left at %v", bn.Momentum)
 	}
 }
+
+// scoreMasked is how proposals were scored before they were cut out: the
+// super-network with the filters beyond w zeroed, at full size. It is the
+// reference TestScoreExtracted holds score to, and BenchmarkScore's
+// baseline.
+func (r *run) scoreMasked(w Widths) (float64, error) {
+	m, err := r.s.Masked(w)
+	if err != nil {
+		return 0, err
+	}
+	return r.accuracy(m)
+}
+
+// TestScoreExtracted checks that scoring a proposal on its cut-out
+// sub-network gives the accuracy of the masked super-network, batch norm
+// recalibrated (mobilenet-small has batch norm, depthwise and tied
+// layers), for the full, the smallest and random widths.
+func TestScoreExtracted(t *testing.T) {
+	lenet, hold := trainedSuper(t)
+	mnet, err := zoo.New("mobilenet-small", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nn.Train(context.Background(), mnet, data.Synthetic(512, 1), nil, nn.TrainConfig{Batch: 32, Optimizer: &nn.Adam{},
+		Schedule: nn.CosineLR{Base: 0.003}, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := NewSuper(mnet, 0.25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Super{lenet, ms} {
+		r := &run{s: s, cfg: Config{Holdout: hold, Calibration: data.Synthetic(256, 7), CalibBatches: 4}}
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, w := range s.SampleWidths(rng, Sampling{Random: 4, Sandwich: true}) {
+			got, err := r.score(context.Background(), w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := r.scoreMasked(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s %v: extracted scores %.4f, masked %.4f", s.Units[0].Node, w, got, want)
+			}
+			t.Logf("%s %v: %.4f", s.Units[0].Node, w, got)
+		}
+	}
+}
+
+// TestSplitSharesTheBatch checks the weighting of a shared-out batch:
+// with every sub-network the full network (smallest width 1), a step
+// whose sub-networks each train on a share of the batch (Split) averages
+// to the whole batch's gradient, so it trains as a step whose
+// sub-networks all see the whole batch; batches of 50 share out
+// unevenly among 4 sub-networks (12, 13, 12, 13; the last batch of 10
+// too), which the weights must account for.
+func TestSplitSharesTheBatch(t *testing.T) {
+	train := data.Synthetic(310, 1)
+	var weights [][]float32
+	for _, split := range []bool{false, true} {
+		m, err := zoo.New("lenet5", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewSuper(m, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var losses []float64
+		st, err := TrainSuper(context.Background(), s, TrainConfig{Train: train, Batch: 50, LR: 0.003, Seed: 2, Workers: 1,
+			Sampling: Sampling{MinWidth: 1, Random: 2, Sandwich: true, Split: split},
+			OnStep:   func(_, _ int, l float64) { losses = append(losses, l) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Steps != 7 || st.Images != 310 || st.SubNetworks != 4 {
+			t.Errorf("split %v: %+v, want 7 steps, 310 images, 4 sub-networks", split, st)
+		}
+		var w []float32
+		for _, p := range m.Params() {
+			w = append(w, p.Data...)
+		}
+		weights = append(weights, w)
+		t.Logf("split %v: losses %.4f", split, losses)
+	}
+	var worst float64
+	for i := range weights[0] {
+		worst = max(worst, math.Abs(float64(weights[0][i]-weights[1][i])))
+	}
+	if worst > 1e-4 {
+		t.Errorf("shared-out and whole-batch training differ by up to %g", worst)
+	}
+	m, err := zoo.New("lenet5", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moved float64
+	for i, p := range m.Params()[0].Data {
+		moved = max(moved, math.Abs(float64(p-weights[0][i])))
+	}
+	if moved < 1e-3 {
+		t.Errorf("training moved the first weights by only %g", moved)
+	}
+}
+
+// TestSameWidthsScoredOnce checks that proposals that come to the same
+// widths are scored once and that this changes nothing: the run equals
+// one that scores every proposal. Small LeNet-5 layers and many
+// proposals make such proposals common.
+func TestSameWidthsScoredOnce(t *testing.T) {
+	m, err := zoo.New("lenet5", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []*Result
+	for _, each := range []bool{false, true} {
+		cfg := runConfig(2, "")
+		cfg.Proposals, cfg.scoreEach = 12, each
+		res, err := Run(context.Background(), m, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, res)
+	}
+	if !reflect.DeepEqual(runs[0].Iterations, runs[1].Iterations) || !reflect.DeepEqual(runs[0].Proposals, runs[1].Proposals) {
+		t.Errorf("scoring equal widths once changed the run:\n%+v\n%+v", runs[0].Iterations, runs[1].Iterations)
+	}
+	if n := len(runs[1].Proposals); runs[1].scored != n || runs[0].scored >= n {
+		t.Errorf("%d proposals: %d scored (each), %d scored (once per widths), want all and fewer", n, runs[1].scored, runs[0].scored)
+	}
+	t.Logf("%d proposals, %d distinct widths", len(runs[0].Proposals), runs[0].scored)
+}

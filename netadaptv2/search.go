@@ -81,6 +81,7 @@ type Config struct {
 	Checkpoint  string
 	OnTrained   func(TrainStats)
 	OnIteration func(netadapt.Iteration, []netadapt.Proposal)
+	scoreEach   bool // tests: score every proposal, those with the same widths too
 }
 
 // Result is the run's history in package netadapt's form (so reports,
@@ -94,6 +95,7 @@ type Result struct {
 	// full width.
 	SuperAccuracy float64    `json:"super_accuracy"`
 	Train         TrainStats `json:"train"`
+	scored        int        // proposals scored on the super-network (those with the same widths once)
 }
 
 type run struct {
@@ -208,12 +210,21 @@ func seed(s uint64, iteration, k int) uint64 {
 }
 
 // score returns the held-out accuracy of the super-network masked to w,
-// batch norm recalibrated.
+// batch norm recalibrated. It runs the sub-network cut out by surgery,
+// which computes the same outputs as the masked super-network (the
+// dropped filters are zero there) at the sub-network's own size, so a
+// proposal costs in proportion to its MACs rather than the full network's.
 func (r *run) score(ctx context.Context, w Widths) (float64, error) {
-	m, err := r.s.Masked(w)
+	m, err := r.s.Extract(w)
 	if err != nil {
 		return 0, err
 	}
+	return r.accuracy(m)
+}
+
+// accuracy returns the held-out accuracy of a sub-network (changed: its
+// batch norm recalibrated).
+func (r *run) accuracy(m *nn.Model) (float64, error) {
 	if err := Recalibrate(m, r.cfg.Calibration, r.cfg.CalibBatches, 64, 1); err != nil {
 		return 0, err
 	}
@@ -366,23 +377,56 @@ func (r *run) iterate() (bool, error) {
 		o := &outs[j]
 		var err error
 		o.w, o.resource, o.ok, err = r.propose(ctx, r.w, draws[j].units, draws[j].a, target)
-		switch {
-		case err != nil || !o.ok:
-			return err
-		case r.cfg.ShortTune:
-			m, err := r.s.Extract(o.w)
-			if err != nil {
-				return err
-			}
-			_, o.acc, err = r.cfg.Tuner.Tune(ctx, m, netadapt.Job{Phase: netadapt.Short, Iteration: r.next,
-				Layer: r.s.Describe(r.w, o.w), Seed: seed(r.cfg.Seed, r.next, j)})
+		if err != nil || !o.ok || !r.cfg.ShortTune {
 			return err
 		}
-		o.acc, err = r.score(ctx, o.w)
+		m, err := r.s.Extract(o.w)
+		if err != nil {
+			return err
+		}
+		_, o.acc, err = r.cfg.Tuner.Tune(ctx, m, netadapt.Job{Phase: netadapt.Short, Iteration: r.next,
+			Layer: r.s.Describe(r.w, o.w), Seed: seed(r.cfg.Seed, r.next, j)})
 		return err
 	})
 	if err != nil {
 		return false, err
+	}
+	if !r.cfg.ShortTune {
+		// A proposal's score depends on its widths only: proposals drawn
+		// differently that came to the same widths are scored once.
+		var uniq []int
+		first := map[string]int{}
+		same := make([]int, len(outs))
+		for j, o := range outs {
+			if !o.ok {
+				continue
+			}
+			key := fmt.Sprint(o.w)
+			if r.cfg.scoreEach {
+				key = fmt.Sprint(j)
+			}
+			k, ok := first[key]
+			if !ok {
+				k = j
+				first[key] = j
+				uniq = append(uniq, j)
+			}
+			same[j] = k
+		}
+		if err := pool.Run(r.ctx, r.cfg.Workers, len(uniq), func(ctx context.Context, i int) error {
+			o := &outs[uniq[i]]
+			var err error
+			o.acc, err = r.score(ctx, o.w)
+			return err
+		}); err != nil {
+			return false, err
+		}
+		for j := range outs {
+			if outs[j].ok {
+				outs[j].acc = outs[same[j]].acc
+			}
+		}
+		r.res.scored += len(uniq)
 	}
 	best := -1
 	for j := range outs {

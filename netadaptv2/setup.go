@@ -38,7 +38,7 @@ type Options struct {
 // DefaultOptions returns the defaults of nnergy adapt --method netadaptv2.
 func DefaultOptions() Options {
 	return Options{Proposals: 8, Layers: 2, Epochs: 1, Batch: 64, LR: 0.001, Seed: 1, CalibBatches: 20,
-		Sampling: Sampling{MinWidth: 0.25, Random: 2, Sandwich: true}}
+		Sampling: DefaultSampling}
 }
 
 // Check returns every problem of o at once, or nil. name turns an

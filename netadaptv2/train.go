@@ -17,19 +17,25 @@ import (
 // MinWidth of the filters), and with Sandwich also the full network and
 // the smallest one (every unit at Min), the "sandwich rule" of slimmable
 // networks: the gradients of the sub-networks of a step are averaged into
-// one optimizer step. A step thus costs Random (+2) forward and backward
-// passes of the full-size model: a constant factor over plain training,
-// whatever the number of sub-networks the search later scores.
+// one optimizer step. With Split (the default, the paper's ordered
+// dropout), the images of a mini-batch are shared out among the step's
+// sub-networks, each training on its own equal share, so that a step costs
+// one forward and backward pass of the batch, about what plain training
+// costs; without it, every sub-network trains on the whole batch and a
+// step costs Random (+2) passes. Either way the cost is a constant factor
+// over plain training, whatever the number of sub-networks the search
+// later scores.
 type Sampling struct {
 	MinWidth float64 // default 0.25
 	Random   int     // default 2
 	Sandwich bool
+	Split    bool
 }
 
 // DefaultSampling is the rule [Config] and the CLI use by default: widths
 // from a quarter to all of the filters, two random sub-networks per step
 // with the full and the smallest.
-var DefaultSampling = Sampling{MinWidth: 0.25, Random: 2, Sandwich: true}
+var DefaultSampling = Sampling{MinWidth: 0.25, Random: 2, Sandwich: true, Split: true}
 
 // String describes the rule.
 func (s Sampling) String() string {
@@ -37,7 +43,11 @@ func (s Sampling) String() string {
 	if s.Sandwich {
 		sw = " + full + smallest"
 	}
-	return fmt.Sprintf("%d random%s, widths uniform in [%g, 1] of the filters", s.Random, sw, s.MinWidth)
+	sp := "each on the whole batch"
+	if s.Split {
+		sp = "sharing out the batch"
+	}
+	return fmt.Sprintf("%d random%s, widths uniform in [%g, 1] of the filters, %s", s.Random, sw, s.MinWidth, sp)
 }
 
 // TrainConfig sets up ordered-dropout training of a super-network. Zero
@@ -92,9 +102,10 @@ func (s *Super) SampleWidths(rng *rand.Rand, smp Sampling) []Widths {
 
 // TrainSuper trains the super-network with ordered dropout (see
 // [Sampling]): for every mini-batch, each sampled sub-network runs
-// forward and backward on the super-network with the filters beyond its
-// widths zeroed, the gradients are averaged, and one Adam step updates the
-// weights (the zeroed values are restored first, so a filter dropped in
+// forward and backward (on its share of the batch with Split, else on all
+// of it) on the super-network with the filters beyond its widths zeroed,
+// the gradients are averaged (weighted by the images each saw), and one
+// Adam step updates the weights (the zeroed values are restored first, so a filter dropped in
 // one sub-network keeps its weights). Batch-norm statistics follow the
 // last sub-network of each step; [Recalibrate] them before scoring one.
 // The run is reproducible for a seed and worker count.
@@ -140,6 +151,7 @@ func TrainSuper(ctx context.Context, s *Super, cfg TrainConfig) (TrainStats, err
 	n, k := train.Len(), train.SampleLen()
 	steps := (n + cfg.Batch - 1) / cfg.Batch
 	x := &nn.Tensor{Data: make([]float32, cfg.Batch*k)}
+	xs := &nn.Tensor{} // the images of one sub-network
 	labels := make([]int, cfg.Batch)
 	grad := &nn.Tensor{Data: make([]float32, cfg.Batch*train.Classes)}
 	var st TrainStats
@@ -159,36 +171,54 @@ func TrainSuper(ctx context.Context, s *Super, cfg TrainConfig) (TrainStats, err
 			for i := range acc {
 				clear(acc[i])
 			}
-			var loss float64
+			var loss, seen float64
 			for j, w := range subs {
-				if j > 0 {
+				lo, hi := 0, b // the images sub-network j trains on
+				if smp.Split {
+					lo, hi = j*b/len(subs), (j+1)*b/len(subs)
+					if lo == hi {
+						continue // a last batch smaller than the sub-networks
+					}
+				}
+				if seen > 0 {
 					for i, p := range params {
 						copy(p.Data, master[i])
 					}
 				}
 				s.Mask(params, w)
-				out, err := e.Forward(x, true)
+				xs.Shape = append(append(xs.Shape[:0], hi-lo), m.InShape...)
+				xs.Data = x.Data[lo*k : hi*k]
+				out, err := e.Forward(xs, true)
 				if err != nil {
 					return st, err
 				}
 				grad.Shape = out.Shape
 				grad.Data = grad.Data[:len(out.Data)]
-				l, err := nn.SoftmaxCrossEntropy(out, labels[:b], grad)
+				l, err := nn.SoftmaxCrossEntropy(out, labels[lo:hi], grad)
 				if err != nil {
 					return st, err
 				}
 				if err := e.Backward(grad); err != nil {
 					return st, err
 				}
-				loss += l
+				// The loss and gradient are means over the images seen:
+				// weighted by their number when the batch is shared out,
+				// the step's are the means over every image trained on.
+				n := 1.0
+				if smp.Split {
+					n = float64(hi - lo)
+				}
+				loss += l * n
+				seen += n
+				wt := float32(n)
 				for i, p := range params {
 					a := acc[i]
 					for e, g := range p.Grad {
-						a[e] += g
+						a[e] += g * wt
 					}
 				}
 			}
-			inv := 1 / float32(len(subs))
+			inv := 1 / float32(seen)
 			for i, p := range params {
 				copy(p.Data, master[i])
 				for e, a := range acc[i] {
@@ -202,7 +232,7 @@ func TrainSuper(ctx context.Context, s *Super, cfg TrainConfig) (TrainStats, err
 			st.Steps++
 			st.Images += b
 			if cfg.OnStep != nil {
-				cfg.OnStep(st.Steps, steps*cfg.Epochs, loss/float64(len(subs)))
+				cfg.OnStep(st.Steps, steps*cfg.Epochs, loss/seen)
 			}
 		}
 	}

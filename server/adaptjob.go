@@ -81,6 +81,7 @@ type AdaptRequest struct {
 	V2MinWidth     float64 `json:"v2_min_width"`
 	V2Random       int     `json:"v2_random"`
 	V2Sandwich     bool    `json:"v2_sandwich"`
+	V2Split        bool    `json:"v2_split"`
 	V2CalibBatches int     `json:"v2_calib_batches"`
 	V2ShortTune    bool    `json:"v2_short_tune"`
 }
@@ -94,7 +95,7 @@ func DefaultAdaptRequest() AdaptRequest {
 		Decay: d.Decay, ShortSteps: d.ShortSteps, LongEpochs: d.LongEpochs, Batch: d.Batch, LR: d.LR, LongLR: d.LongLR,
 		Holdout: d.Holdout, EvalImages: d.EvalImages, MaxIterations: d.MaxIterations, Seed: d.Seed,
 		Method: netadaptv2.NetAdapt.String(), V2Proposals: v.Proposals, V2Layers: v.Layers, V2Epochs: v.Epochs, V2LR: v.LR,
-		V2MinWidth: v.Sampling.MinWidth, V2Random: v.Sampling.Random, V2Sandwich: v.Sampling.Sandwich, V2CalibBatches: v.CalibBatches}
+		V2MinWidth: v.Sampling.MinWidth, V2Random: v.Sampling.Random, V2Sandwich: v.Sampling.Sandwich, V2Split: v.Sampling.Split, V2CalibBatches: v.CalibBatches}
 }
 
 // startAdapt answers POST /api/v1/jobs/adapt as startEval does.
@@ -168,7 +169,7 @@ func resolveAdapt(req *AdaptRequest, model []byte) (*adaptJob, error) {
 		errs = append(errs, fmt.Errorf("method: %v", err))
 	case method == netadaptv2.NetAdaptV2:
 		v := netadaptv2.Options{Proposals: req.V2Proposals, Layers: req.V2Layers, Epochs: req.V2Epochs, Batch: req.Batch, LR: req.V2LR,
-			Sampling: netadaptv2.Sampling{MinWidth: req.V2MinWidth, Random: req.V2Random, Sandwich: req.V2Sandwich}, Seed: req.Seed,
+			Sampling: netadaptv2.Sampling{MinWidth: req.V2MinWidth, Random: req.V2Random, Sandwich: req.V2Sandwich, Split: req.V2Split}, Seed: req.Seed,
 			CalibBatches: req.V2CalibBatches, ShortTune: req.V2ShortTune}
 		if err := v.Check(func(o string) string { return o }); err != nil {
 			errs = append(errs, err)

@@ -18,7 +18,7 @@ import (
 type adaptV2Flags struct {
 	proposals, layers, epochs, random, calibBatches int
 	minWidth, lr                                    float64
-	sandwich, shortTune                             bool
+	sandwich, split, shortTune                      bool
 }
 
 const adaptV2Help = `--method netadaptv2 searches with NetAdaptV2 (Yang, Liao and Sze, CVPR
@@ -26,17 +26,19 @@ const adaptV2Help = `--method netadaptv2 searches with NetAdaptV2 (Yang, Liao an
 super-network with ordered dropout (every step trains --v2-random
 sub-networks, each layer keeping a prefix of its filters drawn uniformly
 from --v2-min-width of them to all, plus with --v2-sandwich the full and
-the smallest network); then each iteration samples --v2-proposals
-candidates, each shrinking --v2-layers layers at once by the least amount
-that meets the iteration's target, scores them by the super-network's
-held-out accuracy without fine-tuning (--v2-short-tune: after a
---short-steps fine-tune), and keeps the best by --select. At the budget the
-discovered network is cut out and trained for --long-epochs. The
-super-network trains on every CPU, as the long-term fine-tune does. --method
-netadapt,netadaptv2 runs both from the same start and compares them: wall
-and CPU time, resource and accuracy; --plot draws both, and --history,
---out and --checkpoint get the method in their names (h-netadapt.json,
-h-netadaptv2.json; DIR/netadapt, DIR/netadaptv2).`
+the smallest network; with --v2-split, the default, as in the paper, the
+sub-networks share out each batch, so a step costs one pass of it); then
+each iteration samples --v2-proposals candidates, each shrinking
+--v2-layers layers at once by the least amount that meets the
+iteration's target, scores them by the super-network's held-out accuracy
+without fine-tuning (--v2-short-tune: after a --short-steps fine-tune),
+and keeps the best by --select. At the budget the discovered network is
+cut out and trained for --long-epochs. The super-network trains on every
+CPU, as the long-term fine-tune does. --method netadapt,netadaptv2 runs
+both from the same start and compares them: wall and CPU time, resource
+and accuracy; --plot draws both, and --history, --out and --checkpoint
+get the method in their names (h-netadapt.json, h-netadaptv2.json;
+DIR/netadapt, DIR/netadaptv2).`
 
 func registerAdaptV2Flags(fl *pflag.FlagSet, f *adaptV2Flags) {
 	d := netadaptv2.DefaultOptions()
@@ -47,6 +49,7 @@ func registerAdaptV2Flags(fl *pflag.FlagSet, f *adaptV2Flags) {
 	fl.Float64Var(&f.minWidth, "v2-min-width", d.Sampling.MinWidth, "with netadaptv2: smallest width of a layer, fraction of its filters (trained and searched)")
 	fl.IntVar(&f.random, "v2-random", d.Sampling.Random, "with netadaptv2: random sub-networks trained per step")
 	fl.BoolVar(&f.sandwich, "v2-sandwich", d.Sampling.Sandwich, "with netadaptv2: also train the full and the smallest network every step")
+	fl.BoolVar(&f.split, "v2-split", d.Sampling.Split, "with netadaptv2: the sub-networks of a step share out its batch (one pass of the batch per step) instead of each training on all of it")
 	fl.IntVar(&f.calibBatches, "v2-calib-batches", d.CalibBatches, "with netadaptv2: training batches of 64 that recalibrate batch norm before scoring a sub-network")
 	fl.BoolVar(&f.shortTune, "v2-short-tune", false, "with netadaptv2: fine-tune each proposal for --short-steps before scoring it")
 }
@@ -73,7 +76,7 @@ func adaptMethods(f *adaptFlags) ([]netadaptv2.Method, error) {
 func v2Options(f *adaptFlags) netadaptv2.Options {
 	v := f.v2
 	return netadaptv2.Options{Proposals: v.proposals, Layers: v.layers, Epochs: v.epochs, Batch: f.batch, LR: v.lr,
-		Sampling: netadaptv2.Sampling{MinWidth: v.minWidth, Random: v.random, Sandwich: v.sandwich}, Seed: f.seed,
+		Sampling: netadaptv2.Sampling{MinWidth: v.minWidth, Random: v.random, Sandwich: v.sandwich, Split: v.split}, Seed: f.seed,
 		CalibBatches: v.calibBatches, ShortTune: v.shortTune, Resume: f.resume}
 }
 
