@@ -711,6 +711,7 @@ func (d *design) yaml() []byte {
 	b.WriteString("# Energies are per word: the ERT's vector access energy / block size.\n")
 	fmt.Fprintf(&b, "version: 1\nname: %s\n", strconv.Quote(d.name))
 	fmt.Fprintf(&b, "clock_mhz: %s\nword_bits: %d\n", num(1e-6/d.cycleS), d.bits)
+	b.WriteString("gate_unused: true  # Timeloop charges leakage to the utilized instances only\n")
 	fmt.Fprintf(&b, "data_bits: {Weights: %d, Inputs: %d, Outputs: %d}\nlevels:\n", d.bits, d.bits, d.bits)
 	parentX, parentY := 1, 1
 	for i, l := range st {
