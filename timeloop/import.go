@@ -398,24 +398,11 @@ func splitName(s string) (string, int, bool) {
 	return s[:i], b - a + 1, true
 }
 
-// attr finds key in an attributes mapping.
-func attr(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
 // num reads a numeric attribute; required ones that are missing or not
 // numbers are errors.
 func (im *importer) num(l *level, keys []string, required bool) (float64, bool) {
 	for _, k := range keys {
-		v := attr(l.attrs, k)
+		v := yamlspec.Lookup(l.attrs, k)
 		if v == nil || v.Tag == "!!null" {
 			continue
 		}
@@ -442,7 +429,7 @@ func (im *importer) integer(l *level, keys []string, required bool) (int, bool) 
 		return 0, false
 	}
 	if x != math.Trunc(x) || x < 0 || x > 1<<32 {
-		im.errAt(l.file, attr(l.attrs, keys[0]), l.path+".attributes."+keys[0], "want a whole number, got %v", x)
+		im.errAt(l.file, yamlspec.Lookup(l.attrs, keys[0]), l.path+".attributes."+keys[0], "want a whole number, got %v", x)
 		return 0, false
 	}
 	return int(x), true
@@ -468,7 +455,7 @@ func (im *importer) design(af, ef, rf *file) *design {
 			if d.name == "" {
 				d.name = s.Name
 			}
-			if v := attr(s.Attributes, "global_cycle_seconds"); v != nil && d.cycleS == 0 {
+			if v := yamlspec.Lookup(s.Attributes, "global_cycle_seconds"); v != nil && d.cycleS == 0 {
 				x, err := strconv.ParseFloat(v.Value, 64)
 				if err != nil || x <= 0 {
 					im.errAt(af.name, v, p+".attributes.global_cycle_seconds", "want a positive number of seconds, got %q", v.Value)
@@ -535,7 +522,7 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		l.meshX = 1
 	}
 	if n%l.meshX != 0 {
-		im.errAt(af.name, attr(l.attrs, "meshX"), path+".attributes.meshX", "%s: %d instances do not divide into meshX %d", base, n, l.meshX)
+		im.errAt(af.name, yamlspec.Lookup(l.attrs, "meshX"), path+".attributes.meshX", "%s: %d instances do not divide into meshX %d", base, n, l.meshX)
 	}
 	switch k {
 	case compute:
@@ -555,11 +542,11 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		return
 	}
 	if dw == 0 || w < dw || w%dw != 0 {
-		im.errAt(af.name, attr(l.attrs, "width"), path+".attributes.width", "%s: width %d is not a multiple of datawidth %d", base, w, dw)
+		im.errAt(af.name, yamlspec.Lookup(l.attrs, "width"), path+".attributes.width", "%s: width %d is not a multiple of datawidth %d", base, w, dw)
 		return
 	}
 	if dw > 64 {
-		im.errAt(af.name, attr(l.attrs, "datawidth"), path+".attributes.datawidth", "%s: datawidth %d is over 64 bits", base, dw)
+		im.errAt(af.name, yamlspec.Lookup(l.attrs, "datawidth"), path+".attributes.datawidth", "%s: datawidth %d is over 64 bits", base, dw)
 		return
 	}
 	l.bits, l.block = dw, w/dw
@@ -582,7 +569,7 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		{"min_utilization", 0, "nnergy has no minimum utilization"},
 	} {
 		if v, ok := im.num(l, []string{a.key}, false); ok && v != a.want {
-			im.note(where(af.name, attr(l.attrs, a.key)), fmt.Sprintf("%s %s %v", base, a.key, v), a.why)
+			im.note(where(af.name, yamlspec.Lookup(l.attrs, a.key)), fmt.Sprintf("%s %s %v", base, a.key, v), a.why)
 		}
 	}
 	d.levels = append(d.levels, l)
@@ -679,12 +666,12 @@ func (im *importer) keeps(af *file, d *design) {
 	if n == nil {
 		return
 	}
-	targets := attr(n, "targets")
+	targets := yamlspec.Lookup(n, "targets")
 	if targets == nil || targets.Kind != yaml.SequenceNode {
 		return
 	}
 	for _, t := range targets.Content {
-		typ, tgt, keep := attr(t, "type"), attr(t, "target"), attr(t, "keep")
+		typ, tgt, keep := yamlspec.Lookup(t, "type"), yamlspec.Lookup(t, "target"), yamlspec.Lookup(t, "keep")
 		if typ == nil || typ.Value != "bypass" || tgt == nil || keep == nil {
 			continue
 		}

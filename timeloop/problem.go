@@ -3,6 +3,7 @@ package timeloop
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -177,7 +178,7 @@ func (im *importer) conv(pf *file, p *problem, spaces map[string][][]term) {
 			got[ax[0].dim] = true
 		}
 		for d := range got {
-			if !contains(want, d) && p.bounds[d] > 1 {
+			if !slices.Contains(want, d) && p.bounds[d] > 1 {
 				im.errPath(pf, "problem.shape.data_spaces", "%s is indexed by %s: nnergy's %s are indexed by %s", name, d, name, strings.Join(want, ", "))
 			}
 		}
@@ -207,15 +208,6 @@ func (im *importer) conv(pf *file, p *problem, spaces map[string][][]term) {
 			im.errPath(pf, "problem.shape.data_spaces", "Inputs: an axis that is neither P·stride + R·dilation nor Q·stride + S·dilation")
 		}
 	}
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // yaml writes the problem as an nnergy workload of one layer.
