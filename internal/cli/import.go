@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/timeloop"
 )
 
@@ -24,7 +26,8 @@ func (e *env) importCmd() *cobra.Command {
 dumps them (parsed-processed-input.yaml), Accelergy's ERT and ART, and a
 mapping (map.yaml) — and write to --out the nnergy architecture
 (arch.yaml), workload (workload.yaml) and mapping (mapping.txt), and
-import-report.txt: what could not be carried over and why (also printed).
+import-report.txt and import-report.json (docs/format/report.md, kind
+import): what could not be carried over and why (also printed).
 A directory stands for its *.yaml files; those with none of the sections
 architecture, problem, mapping, ERT, ART are skipped. See docs/timeloop.md.`,
 		Example: `  nnergy import timeloop ref_outputs/default_problem --out eyeriss_like
@@ -51,32 +54,42 @@ architecture, problem, mapping, ERT, ART are skipped. See docs/timeloop.md.`,
 			if r.Mapping != nil {
 				files["mapping.txt"] = []byte(r.MappingText)
 			}
-			f, err := os.Create(filepath.Join(out, "import-report.txt"))
-			if err != nil {
-				return fmt.Errorf("import timeloop: %w", err)
-			}
-			if err := r.WriteReport(f); err != nil {
-				f.Close()
-				return fmt.Errorf("import timeloop: %w", err)
-			}
-			if err := f.Close(); err != nil {
-				return fmt.Errorf("import timeloop: %w", err)
+			rep := report.NewImport("timeloop")
+			rep.Files, rep.Skipped = r.Files, r.Skipped
+			rep.Notes = make([]report.ImportNote, 0, len(r.Notes))
+			for _, n := range r.Notes {
+				rep.Notes = append(rep.Notes, report.ImportNote{Where: n.Where, What: n.What, Why: n.Why})
 			}
 			for _, name := range []string{"arch.yaml", "workload.yaml", "mapping.txt"} {
 				data, ok := files[name]
 				if !ok {
 					continue
 				}
+				path := filepath.Join(out, name)
+				if err := os.WriteFile(path, data, 0o644); err != nil {
+					return fmt.Errorf("import timeloop: %w", err)
+				}
+				rep.Written = append(rep.Written, path)
+				fmt.Fprintf(e.stdout, "wrote %s\n", path)
+			}
+			var text, js bytes.Buffer
+			if err := r.WriteReport(&text); err != nil {
+				return fmt.Errorf("import timeloop: %w", err)
+			}
+			if err := writeJSON(&js, rep); err != nil {
+				return fmt.Errorf("import timeloop: %w", err)
+			}
+			for name, data := range map[string][]byte{"import-report.txt": text.Bytes(), "import-report.json": js.Bytes()} {
 				if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
 					return fmt.Errorf("import timeloop: %w", err)
 				}
-				fmt.Fprintf(e.stdout, "wrote %s\n", filepath.Join(out, name))
 			}
-			fmt.Fprintf(e.stdout, "wrote %s\n\n", filepath.Join(out, "import-report.txt"))
-			return r.WriteReport(e.stdout)
+			fmt.Fprintf(e.stdout, "wrote %s and %s\n\n", filepath.Join(out, "import-report.txt"), filepath.Join(out, "import-report.json"))
+			_, err = e.stdout.Write(text.Bytes())
+			return err
 		},
 	}
-	tl.Flags().StringVar(&out, "out", "", "directory to write arch.yaml, workload.yaml, mapping.txt and import-report.txt to (required)")
+	tl.Flags().StringVar(&out, "out", "", "directory to write arch.yaml, workload.yaml, mapping.txt and the import report to (required)")
 	c.AddCommand(tl)
 	return c
 }

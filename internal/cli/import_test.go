@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/nnergy/nnergy/report"
 )
 
 // TestImportTimeloop imports the Eyeriss-like Timeloop design, then
@@ -23,6 +27,25 @@ func TestImportTimeloop(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "psum_spad datawidth 16") {
 		t.Errorf("the printed report does not name the 16-bit psum_spad:\n%s", stdout)
+	}
+	sch, err := jsonschema.NewCompiler().Compile(reportSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(filepath.Join(out, "import-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, ok := checkReport(t, sch, "import-report.json", js).(*report.Import)
+	if !ok || len(rep.Written) != 3 || len(rep.Files) != 4 {
+		t.Errorf("import-report.json: %+v, want 4 files read and 3 written", rep)
+	}
+	found := false
+	for _, n := range rep.Notes {
+		found = found || strings.Contains(n.What, "psum_spad datawidth 16") && strings.Contains(n.Where, "parsed-processed-input.yaml:")
+	}
+	if !found {
+		t.Errorf("import-report.json has no positioned note on the 16-bit psum_spad: %+v", rep.Notes)
 	}
 	code, stdout, errOut = runNnergy(t, "eval", "--arch", filepath.Join(out, "arch.yaml"), "--model", filepath.Join(out, "workload.yaml"),
 		"--layer", "conv2D", "--mapping", filepath.Join(out, "mapping.txt"), "--format", "csv")
