@@ -482,6 +482,18 @@ func (im *importer) design(af, ef, rf *file) *design {
 	if len(im.errs) > 0 || len(af.doc.Errs) > 0 {
 		return d
 	}
+	for i, l := range st[1:] {
+		up := st[i]
+		if l.meshX%up.meshX != 0 || (l.instances/l.meshX)%(up.instances/up.meshX) != 0 {
+			im.errAt(af.name, l.node, l.path, "%s: its %d×%d instances are not a whole mesh under the %d×%d of %s", l.name, l.meshX, l.instances/l.meshX, up.meshX, up.instances/up.meshX, up.name)
+		}
+	}
+	if m, last := d.mac, st[len(st)-1]; m.meshX%last.meshX != 0 || (m.instances/m.meshX)%(last.instances/last.meshX) != 0 {
+		im.errAt(af.name, m.node, m.path, "%s: its %d×%d instances are not a whole mesh under the %d×%d of %s", m.name, m.meshX, m.instances/m.meshX, last.meshX, last.instances/last.meshX, last.name)
+	}
+	if len(im.errs) > 0 {
+		return d
+	}
 	d.bits = st[0].bits
 	for _, l := range st[1:] {
 		if l.bits != d.bits {
