@@ -16,7 +16,7 @@
 //	layer 1: sparse arch/tech internal/browser internal/yamlspec internal/onnxpb internal/chart internal/golden internal/contentkey internal/pgtest nn/data nn/internal/gemm nn/internal/vec
 //	layer 2: workload onnx nn
 //	layer 3: arch mapping workload/zoo workload/engine nn/zoo onnx/onnxtest onnx/graph
-//	layer 4: nest workload/onnx nn/onnx
+//	layer 4: nest workload/onnx nn/onnx timeloop
 //	layer 5: cost mapspace workload/load
 //	layer 6: mapper dataflow
 //	layer 7: explore
@@ -57,6 +57,7 @@
 //	onnx/graph        the ONNX front-end: per-value shapes, types and constants, one op table, windows, Reshape, names
 //	workload/load     the network a model name or path means, at a batch size
 //	nest              loop-nest analysis: mapping -> access counts
+//	timeloop          Timeloop and Accelergy specs, problems and mappings as nnergy architectures, workloads and mappings
 //	cost              counts -> energy, cycles, utilization, lower bound
 //	mapspace          the space of legal mappings under constraints
 //	mapper            exhaustive and annealing searches over a mapspace

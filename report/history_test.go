@@ -105,7 +105,7 @@ func TestReadHistory(t *testing.T) {
 		{`[{"step": 0, "method": "random"}]`, `report: pruning history: step 0: unknown method "random" (want magnitude or energy-aware)`},
 		{`{"metric": "energy"}`, "report: NetAdapt history: no metric or initial resource"},
 		{`{"version": "nnergy.report/v0", "kind": "prune"}`, `report: version "nnergy.report/v0", this nnergy reads "nnergy.report/v2"`},
-		{`{"version": "nnergy.report/v2", "kind": "dance"}`, `report: unknown kind "dance" (want eval, map, compare, prune, adapt, sweep, fit, codesign, run, runs or diff)`},
+		{`{"version": "nnergy.report/v2", "kind": "dance"}`, `report: unknown kind "dance" (want eval, map, compare, prune, adapt, sweep, fit, codesign, run, runs, diff or import)`},
 		{`{"version": "nnergy.report/v2", "kind": "eval", "arch": "eyeriss"}`, "report: eval report, not a pruning or NetAdapt history"},
 		{`{"version": "nnergy.report/v2", "kind": "run", "id": 1}`, "report: run report, not a pruning or NetAdapt history"},
 		{`{"version": "nnergy.report/v2", "kind": "prune", "runs": [], "colour": 1}`, `report: prune report: json: unknown field "colour"`},

@@ -24,7 +24,7 @@ func readable(k Kind, v string) bool {
 }
 
 // Decode reads a report of this version, with no unknown fields, into a
-// value of its kind: *Eval, *Map, *Compare, *Prune, *Adapt, *Sweep, *Fit, *Codesign, *Run or *Runs.
+// value of its kind: *Eval, *Map, *Compare, *Prune, *Adapt, *Sweep, *Fit, *Codesign, *Run, *Runs, *Diff or *Import.
 // It also reads compare, prune and adapt reports of nnergy.report/v1, whose
 // fields are those of this version.
 func Decode(b []byte) (any, error) {
@@ -62,8 +62,10 @@ func Decode(b []byte) (any, error) {
 		v = &Runs{}
 	case KindDiff:
 		v = &Diff{}
+	case KindImport:
+		v = &Import{}
 	default:
-		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune, adapt, sweep, fit, codesign, run, runs or diff)", h.Kind)
+		return nil, fmt.Errorf("report: unknown kind %q (want eval, map, compare, prune, adapt, sweep, fit, codesign, run, runs, diff or import)", h.Kind)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

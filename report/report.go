@@ -32,6 +32,7 @@ const (
 	KindSweep    Kind = "sweep"
 	KindCodesign Kind = "codesign"
 	KindFit      Kind = "fit"
+	KindImport   Kind = "import" // what an import carried over and what not
 )
 
 // Header starts every report: the schema version and the kind.

@@ -35,6 +35,7 @@ var roots = []struct {
 	{KindRun, reflect.TypeFor[Run]()},
 	{KindRuns, reflect.TypeFor[Runs]()},
 	{KindDiff, reflect.TypeFor[Diff]()},
+	{KindImport, reflect.TypeFor[Import]()},
 }
 
 // rawJSON is the type of an embedded JSON document (a run's settings and

@@ -191,13 +191,13 @@ func (t target) set(root *yaml.Node, v *yaml.Node) error {
 		m = m.Content[0]
 	}
 	if t.level != "" {
-		levels := lookup(m, "levels")
+		levels := yamlspec.Lookup(m, "levels")
 		if levels == nil || levels.Kind != yaml.SequenceNode {
 			return fmt.Errorf("the architecture has no list of levels")
 		}
 		m = nil
 		for _, l := range levels.Content {
-			if n := lookup(l, "name"); n != nil && n.Value == t.level {
+			if n := yamlspec.Lookup(l, "name"); n != nil && n.Value == t.level {
 				m = l
 				break
 			}
@@ -207,7 +207,7 @@ func (t target) set(root *yaml.Node, v *yaml.Node) error {
 		}
 	}
 	for _, k := range t.path[:len(t.path)-1] {
-		next := lookup(m, k)
+		next := yamlspec.Lookup(m, k)
 		if next == nil {
 			next = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			put(m, k, next)
@@ -222,7 +222,7 @@ func (t target) set(root *yaml.Node, v *yaml.Node) error {
 		put(m, last, v)
 		return nil
 	}
-	pair := lookup(m, last)
+	pair := yamlspec.Lookup(m, last)
 	if pair == nil {
 		pair = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle,
 			Content: []*yaml.Node{intNode(1), intNode(1)}}
@@ -232,19 +232,6 @@ func (t target) set(root *yaml.Node, v *yaml.Node) error {
 		return fmt.Errorf("%s is not a pair [x, y]", last)
 	}
 	pair.Content[t.index] = v
-	return nil
-}
-
-// lookup returns the value of key in mapping m, or nil.
-func lookup(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
 	return nil
 }
 

@@ -19,5 +19,6 @@ func (e *env) commands() []*cobra.Command {
 		e.fitCmd(),      // fit.go
 		e.codesignCmd(), // codesign.go
 		e.serveCmd(),    // serve.go
+		e.importCmd(),   // import.go
 	}
 }

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nnergy/nnergy/report"
+	"github.com/nnergy/nnergy/timeloop"
+)
+
+func (e *env) importCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "import",
+		Short: "Import designs written for other tools (Timeloop)",
+		Args:  cobra.NoArgs,
+	}
+	var out string
+	tl := &cobra.Command{
+		Use:   "timeloop DIR|FILES...",
+		Short: "Import a Timeloop architecture, ERT, ART, problem and mapping as nnergy files",
+		Long: `Read Timeloop's inputs — the architecture and problem as its front end
+dumps them (parsed-processed-input.yaml), Accelergy's ERT and ART, and a
+mapping (map.yaml) — and write to --out the nnergy architecture
+(arch.yaml), workload (workload.yaml) and mapping (mapping.txt), and
+import-report.txt and import-report.json (docs/format/report.md, kind
+import): what could not be carried over and why (also printed).
+A directory stands for its *.yaml files; those with none of the sections
+architecture, problem, mapping, ERT, ART are skipped. See docs/timeloop.md.`,
+		Example: `  nnergy import timeloop ref_outputs/default_problem --out eyeriss_like
+  nnergy eval --arch eyeriss_like/arch.yaml --model eyeriss_like/workload.yaml \
+    --layer conv2D --mapping eyeriss_like/mapping.txt`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("import timeloop: --out is required")
+			}
+			in, skipped, err := timeloop.ReadPaths(args)
+			if err != nil {
+				return err
+			}
+			r, err := timeloop.Import(in)
+			if err != nil {
+				return err
+			}
+			r.Skipped = skipped
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return fmt.Errorf("import timeloop: %w", err)
+			}
+			files := map[string][]byte{"arch.yaml": r.ArchYAML, "workload.yaml": r.WorkloadYAML}
+			if r.Mapping != nil {
+				files["mapping.txt"] = []byte(r.MappingText)
+			}
+			rep := report.NewImport("timeloop")
+			rep.Files, rep.Skipped = r.Files, r.Skipped
+			rep.Notes = make([]report.ImportNote, 0, len(r.Notes))
+			for _, n := range r.Notes {
+				rep.Notes = append(rep.Notes, report.ImportNote{Where: n.Where, What: n.What, Why: n.Why})
+			}
+			for _, name := range []string{"arch.yaml", "workload.yaml", "mapping.txt"} {
+				data, ok := files[name]
+				if !ok {
+					continue
+				}
+				path := filepath.Join(out, name)
+				if err := os.WriteFile(path, data, 0o644); err != nil {
+					return fmt.Errorf("import timeloop: %w", err)
+				}
+				rep.Written = append(rep.Written, path)
+				fmt.Fprintf(e.stdout, "wrote %s\n", path)
+			}
+			var text, js bytes.Buffer
+			if err := r.WriteReport(&text); err != nil {
+				return fmt.Errorf("import timeloop: %w", err)
+			}
+			if err := writeJSON(&js, rep); err != nil {
+				return fmt.Errorf("import timeloop: %w", err)
+			}
+			for name, data := range map[string][]byte{"import-report.txt": text.Bytes(), "import-report.json": js.Bytes()} {
+				if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
+					return fmt.Errorf("import timeloop: %w", err)
+				}
+			}
+			fmt.Fprintf(e.stdout, "wrote %s and %s\n\n", filepath.Join(out, "import-report.txt"), filepath.Join(out, "import-report.json"))
+			_, err = e.stdout.Write(text.Bytes())
+			return err
+		},
+	}
+	tl.Flags().StringVar(&out, "out", "", "directory to write arch.yaml, workload.yaml, mapping.txt and the import report to (required)")
+	c.AddCommand(tl)
+	return c
+}

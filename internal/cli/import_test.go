@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/nnergy/nnergy/report"
+)
+
+// TestImportTimeloop imports the Eyeriss-like Timeloop design, then
+// evaluates its layer under the imported mapping with nnergy eval: the
+// cycles are Timeloop's 86016 (stats.txt).
+func TestImportTimeloop(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "eyeriss_like")
+	code, stdout, errOut := runNnergy(t, "import", "timeloop", "../../timeloop/testdata/eyeriss_like", "--out", out)
+	if code != 0 || errOut != "" {
+		t.Fatalf("import: exit %d, stderr %q", code, errOut)
+	}
+	for _, f := range []string{"arch.yaml", "workload.yaml", "mapping.txt", "import-report.txt"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if !strings.Contains(stdout, "psum_spad datawidth 16") {
+		t.Errorf("the printed report does not name the 16-bit psum_spad:\n%s", stdout)
+	}
+	sch, err := jsonschema.NewCompiler().Compile(reportSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(filepath.Join(out, "import-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, ok := checkReport(t, sch, "import-report.json", js).(*report.Import)
+	if !ok || len(rep.Written) != 3 || len(rep.Files) != 4 {
+		t.Errorf("import-report.json: %+v, want 4 files read and 3 written", rep)
+	}
+	found := false
+	for _, n := range rep.Notes {
+		found = found || strings.Contains(n.What, "psum_spad datawidth 16") && strings.Contains(n.Where, "parsed-processed-input.yaml:")
+	}
+	if !found {
+		t.Errorf("import-report.json has no positioned note on the 16-bit psum_spad: %+v", rep.Notes)
+	}
+	code, stdout, errOut = runNnergy(t, "eval", "--arch", filepath.Join(out, "arch.yaml"), "--model", filepath.Join(out, "workload.yaml"),
+		"--layer", "conv2D", "--mapping", filepath.Join(out, "mapping.txt"), "--format", "csv")
+	if code != 0 || errOut != "" {
+		t.Fatalf("eval: exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(stdout, ",86016,") {
+		t.Errorf("eval of the imported mapping does not take Timeloop's 86016 cycles:\n%s", stdout)
+	}
+}
+
+func TestImportTimeloopErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "timeloop", "../../timeloop/testdata/eyeriss_like"}, "--out is required"},
+		{[]string{"import", "timeloop", "no-such-dir", "--out", t.TempDir()}, "no-such-dir"},
+		{[]string{"import", "timeloop", "../../timeloop/testdata/eyeriss_like/timeloop-mapper.map.yaml", "--out", t.TempDir()}, "no architecture section"},
+	} {
+		code, _, errOut := runNnergy(t, c.args...)
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want an error saying %q", c.args, code, errOut, c.want)
+		}
+	}
+}
