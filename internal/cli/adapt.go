@@ -15,6 +15,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/internal/outfile"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/netadaptv2"
@@ -145,16 +146,17 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		return usageError{err}
 	}
 	for _, h := range f.history {
-		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
-			return usagef("adapt: --history %q: want a .json or .csv file", h)
-		}
-	}
-	if f.plot != "" {
-		if err := plotFormat("adapt", "--plot", f.plot); err != nil {
+		if err := e.checkOut("adapt", "--history", h, historyExts...); err != nil {
 			return err
 		}
 	}
-	if err := checkReportPath("adapt", f.report); err != nil {
+	if err := e.checkOut("adapt", "--out", f.out, modelExts...); err != nil {
+		return err
+	}
+	if err := e.checkOut("adapt", "--plot", f.plot, plotExts...); err != nil {
+		return err
+	}
+	if err := e.checkOut("adapt", "--report", f.report, reportExts...); err != nil {
 		return err
 	}
 	if f.resume != "" {
@@ -210,7 +212,14 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() { err = rec.end(c.Context(), err) }()
+	defer func() {
+		err = rec.end(c.Context(), err)
+		if ckpt := s.Checkpoint; err != nil && c.Context().Err() != nil && ckpt != "" {
+			if _, serr := os.Stat(ckpt); serr == nil {
+				fmt.Fprintf(e.stderr, "nnergy adapt: interrupted; %s holds the last finished iteration: the same command with --resume %s continues it\n", ckpt, ckpt)
+			}
+		}
+	}()
 	var outs []adaptOutcome
 	n := len(methods)
 	for i, method := range methods {
@@ -381,27 +390,17 @@ func adaptCSVHeader(unit string) []string {
 // writeAdaptHistory writes h to path: the report as JSON, or one CSV row
 // per proposal.
 func writeAdaptHistory(path string, h *report.Adapt) error {
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if strings.HasSuffix(path, ".json") {
-		if err := writeJSON(fh, h); err != nil {
-			fh.Close()
-			return err
+	return outfile.Write(path, func(fh io.Writer) error {
+		if strings.HasSuffix(path, ".json") {
+			return writeJSON(fh, h)
 		}
-		return fh.Close()
-	}
-	cw := csv.NewWriter(fh)
-	cw.Write(adaptCSVHeader(h.ResourceUnit))
-	for _, p := range h.Proposals {
-		cw.Write([]string{strconv.Itoa(p.Iteration), p.Layer, strconv.Itoa(p.RemovedFilters), strconv.Itoa(p.KeptFilters),
-			strconv.FormatFloat(p.Resource, 'g', 10, 64), fmtF(p.ResourceRatio, 5), fmtF(p.Accuracy, 5), strconv.FormatBool(p.Chosen)})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+		cw := csv.NewWriter(fh)
+		cw.Write(adaptCSVHeader(h.ResourceUnit))
+		for _, p := range h.Proposals {
+			cw.Write([]string{strconv.Itoa(p.Iteration), p.Layer, strconv.Itoa(p.RemovedFilters), strconv.Itoa(p.KeptFilters),
+				strconv.FormatFloat(p.Resource, 'g', 10, 64), fmtF(p.ResourceRatio, 5), fmtF(p.Accuracy, 5), strconv.FormatBool(p.Chosen)})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
 }
