@@ -38,7 +38,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // it. After the first signal nnergy stops catching them, so that a second
 // one ends the process at once. stop releases the handler.
 func notifySignals(parent context.Context) (ctx context.Context, stopped func() (syscall.Signal, bool), stop func()) {
-	ctx, cancel := context.WithCancelCause(parent)
+	var handled atomic.Bool
+	ctx, cancel := context.WithCancelCause(context.WithValue(parent, signalHandledKey{}, &handled))
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	var got atomic.Int32
@@ -57,7 +58,7 @@ func notifySignals(parent context.Context) (ctx context.Context, stopped func() 
 	}()
 	stopped = func() (syscall.Signal, bool) {
 		s := syscall.Signal(got.Load())
-		return s, s != 0
+		return s, s != 0 && !handled.Load()
 	}
 	var once sync.Once
 	stop = func() {
@@ -68,6 +69,19 @@ func notifySignals(parent context.Context) (ctx context.Context, stopped func() 
 		})
 	}
 	return ctx, stopped, stop
+}
+
+// signalHandledKey is the context key of the flag a command sets when
+// stopping on a signal is its normal end.
+type signalHandledKey struct{}
+
+// signalIsNormalEnd tells Main that a signal stopping the command under ctx
+// is its normal end (a server's), not an interruption: the command's own
+// exit code stands.
+func signalIsNormalEnd(ctx context.Context) {
+	if h, ok := ctx.Value(signalHandledKey{}).(*atomic.Bool); ok {
+		h.Store(true)
+	}
 }
 
 // signalName names the signals nnergy handles as a shell does.
