@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -125,6 +126,28 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	return c
 }
 
+// checkCheckpointDir checks, before the run, that adapt --checkpoint
+// names a directory nnergy can write, or one it can create.
+func checkCheckpointDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && !st.IsDir():
+		return fmt.Errorf("adapt: --checkpoint %s: not a directory", dir)
+	case err == nil:
+	case errors.Is(err, os.ErrNotExist):
+		dir = filepath.Dir(dir)
+	default:
+		return fmt.Errorf("adapt: --checkpoint: %w", err)
+	}
+	if err := outfile.CheckDir("--checkpoint", dir); err != nil {
+		return errors.New("adapt: " + strings.TrimPrefix(err.Error(), "outfile: "))
+	}
+	return nil
+}
+
 // flagName is the flag of an option as the HTTP API names it.
 func flagName(option string) string { return "--" + strings.ReplaceAll(option, "_", "-") }
 
@@ -145,12 +168,22 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	if err != nil {
 		return usageError{err}
 	}
-	for _, h := range f.history {
-		if err := e.checkOut("adapt", "--history", h, historyExts...); err != nil {
+	methods, err := adaptMethods(f)
+	if err != nil {
+		return err
+	}
+	// With several methods, each writes its own file (methodPath).
+	for _, method := range methods {
+		for _, h := range f.history {
+			if err := e.checkOut("adapt", "--history", methodPath(h, method, len(methods), false), historyExts...); err != nil {
+				return err
+			}
+		}
+		if err := e.checkOut("adapt", "--out", methodPath(f.out, method, len(methods), false), modelExts...); err != nil {
 			return err
 		}
 	}
-	if err := e.checkOut("adapt", "--out", f.out, modelExts...); err != nil {
+	if err := checkCheckpointDir(f.checkpoint); err != nil {
 		return err
 	}
 	if err := e.checkOut("adapt", "--plot", f.plot, plotExts...); err != nil {
@@ -163,10 +196,6 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 		if _, err := os.Stat(f.resume); err != nil {
 			return usagef("adapt: --resume: %v", err)
 		}
-	}
-	methods, err := adaptMethods(f)
-	if err != nil {
-		return err
 	}
 	s := netadapt.Setup{Budget: budget, Select: sel, Measure: kind, Dataflow: df, Search: f.search, MaxEvals: f.maxEvals,
 		DensityImages: f.densityImages, CPUSamples: f.cpuSamples, InitReduction: f.initReduction, Decay: f.decay,

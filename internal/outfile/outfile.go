@@ -17,7 +17,15 @@ import (
 
 // ErrExtension is wrapped by Check's error about a file name whose
 // extension is not one the flag writes.
-var ErrExtension = errors.New("unknown extension")
+var ErrExtension = errors.New("outfile: unknown extension")
+
+// extensionError is Check's error about an extension.
+type extensionError string
+
+func (e extensionError) Error() string { return string(e) }
+
+// Is makes errors.Is(err, ErrExtension) hold.
+func (e extensionError) Is(target error) bool { return target == ErrExtension }
 
 // Check checks, before a command's work starts, that path can be written
 // as the value of flag (named in every error, as "--out"): its extension is
@@ -30,7 +38,7 @@ func Check(flag, path string, exts ...string) (exists bool, err error) {
 		return false, fmt.Errorf("outfile: %s: empty file name", flag)
 	}
 	if len(exts) > 0 && !slices.Contains(exts, strings.ToLower(filepath.Ext(path))) {
-		return false, fmt.Errorf("outfile: %s %q: %w: want a %s file", flag, path, ErrExtension, orList(exts))
+		return false, extensionError(fmt.Sprintf("outfile: %s %q: want a %s file", flag, path, orList(exts)))
 	}
 	st, err := os.Stat(path)
 	switch {

@@ -72,7 +72,7 @@ func TestCheck(t *testing.T) {
 		{filepath.Join(dir, "NEW.PNG"), []string{".svg", ".png"}, false, ""},
 		{existing, []string{".svg"}, true, ""},
 		{filepath.Join(dir, "any"), nil, false, ""},
-		{filepath.Join(dir, "x.pdf"), []string{".svg", ".png"}, false, `--flag "` + filepath.Join(dir, "x.pdf") + `": unknown extension: want a .svg or .png file`},
+		{filepath.Join(dir, "x.pdf"), []string{".svg", ".png"}, false, `--flag "` + filepath.Join(dir, "x.pdf") + `": want a .svg or .png file`},
 		{filepath.Join(dir, "x.txt"), []string{".html"}, false, "want a .html file"},
 		{filepath.Join(dir, "missing", "x.svg"), []string{".svg"}, false, "--flag: directory " + filepath.Join(dir, "missing") + ": no such file or directory"},
 		{filepath.Join(existing, "x.svg"), []string{".svg"}, false, "not a directory"},
@@ -81,6 +81,9 @@ func TestCheck(t *testing.T) {
 		{"", nil, false, "--flag: empty file name"},
 	} {
 		exists, err := Check("--flag", tc.path, tc.exts...)
+		if strings.Contains(tc.err, "want a") && !errors.Is(err, ErrExtension) {
+			t.Errorf("Check(%q): %v is not ErrExtension", tc.path, err)
+		}
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("Check(%q): %v", tc.path, err)
