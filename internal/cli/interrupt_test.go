@@ -44,16 +44,11 @@ func runningIn(db string) bool {
 	return err == nil && len(runs) == 1
 }
 
-// TestInterruptExitCodes stops each long command with SIGINT or SIGTERM
-// once it is under way: it exits 130 or 143 (not 0 or 1), says which
-// signal stopped it, and says how to resume where there is a checkpoint or
-// a store.
-func TestInterruptExitCodes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts nnergy processes")
-	}
-	dir := t.TempDir()
-	sw := filepath.Join(dir, "long.yaml")
+// longSweep writes a sweep that runs until it is stopped and returns its
+// file name.
+func longSweep(t *testing.T) string {
+	t.Helper()
+	sw := filepath.Join(t.TempDir(), "long.yaml")
 	if err := os.WriteFile(sw, []byte(`version: 1
 name: long
 arch: eyeriss
@@ -64,6 +59,19 @@ parameters:
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return sw
+}
+
+// TestInterruptExitCodes stops each long command with SIGINT or SIGTERM
+// once it is under way: it exits 130 or 143 (not 0 or 1), says which
+// signal stopped it, and says how to resume where there is a checkpoint or
+// a store.
+func TestInterruptExitCodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts nnergy processes")
+	}
+	dir := t.TempDir()
+	sw := longSweep(t)
 	ckpt := filepath.Join(dir, "ckpt")
 	model := filepath.Join(dir, "trained.nnw")
 	for _, tc := range []struct {
