@@ -13,7 +13,7 @@
 // The layers, lowest first:
 //
 //	layer 0: internal/enum internal/pool
-//	layer 1: sparse arch/tech internal/browser internal/yamlspec internal/onnxpb internal/chart internal/golden internal/contentkey internal/pgtest nn/data nn/internal/gemm nn/internal/vec
+//	layer 1: sparse arch/tech internal/browser internal/yamlspec internal/onnxpb internal/chart internal/golden internal/contentkey internal/pgtest internal/outfile nn/data nn/internal/gemm nn/internal/vec
 //	layer 2: workload onnx nn
 //	layer 3: arch mapping workload/zoo workload/engine nn/zoo onnx/onnxtest onnx/graph
 //	layer 4: nest workload/onnx nn/onnx timeloop
@@ -42,6 +42,7 @@
 //	internal/chart    the plots' drawing surface, written as SVG or PNG, and nice axis ticks
 //	internal/contentkey keys of values by the content of what determines them (SHA-256 of length-prefixed parts)
 //	internal/pgtest   a throwaway PostgreSQL server (or NNERGY_POSTGRES) for tests
+//	internal/outfile  output files checked before the work and written to a temporary name then renamed
 //	nn/data           data sets (IDX, MNIST, Fashion-MNIST, synthetic)
 //	workload          dimensions, tensors, layers (loop nests), networks
 //	onnx              ONNX model reader and writer

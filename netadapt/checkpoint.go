@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/nnergy/nnergy/internal/outfile"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/nn"
 )
@@ -45,7 +46,7 @@ func (r *run) save(next int) error {
 		return fmt.Errorf("netadapt: checkpoint: %w", err)
 	}
 	tmpState := filepath.Join(dir, checkpointState+".tmp")
-	if err := os.WriteFile(tmpState, append(b, '\n'), 0o644); err != nil {
+	if err := outfile.WriteFile(tmpState, append(b, '\n')); err != nil {
 		return fmt.Errorf("netadapt: checkpoint: %w", err)
 	}
 	if err := os.Rename(tmpModel, filepath.Join(dir, checkpointModel)); err != nil {

@@ -14,6 +14,8 @@ import (
 	"math"
 	"os"
 	"slices"
+
+	"github.com/nnergy/nnergy/internal/outfile"
 )
 
 // The native model file (.nnw):
@@ -191,25 +193,15 @@ func writeFloats(w *bytes.Buffer, v []float32) {
 	}
 }
 
-// SaveFile writes m to a file in the native format.
+// SaveFile writes m to a file in the native format, through a temporary
+// file renamed over path, so that a failed save leaves path as it was.
 func SaveFile(path string, m *Model) error {
-	f, err := os.Create(path)
-	if err != nil {
+	var saveErr error
+	err := outfile.Write(path, func(w io.Writer) error { saveErr = Save(w, m); return saveErr })
+	if err != nil && err != saveErr {
 		return fmt.Errorf("nn: %w", err)
 	}
-	bw := bufio.NewWriter(f)
-	if err := Save(bw, m); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("nn: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("nn: %w", err)
-	}
-	return nil
+	return err
 }
 
 // ErrFormat is wrapped by every error about a malformed model file.

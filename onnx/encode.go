@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/nnergy/nnergy/internal/onnxpb"
+	"github.com/nnergy/nnergy/internal/outfile"
 )
 
 // Encode writes m to w in the ONNX protobuf format. Nodes are written in
@@ -27,13 +27,14 @@ func Encode(w io.Writer, m *Model) error {
 	return nil
 }
 
-// WriteFile encodes m into file path.
+// WriteFile encodes m into file path, through a temporary file renamed
+// over it, so that a failed write leaves path as it was.
 func WriteFile(path string, m *Model) error {
 	b, err := Marshal(m)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	if err := outfile.WriteFile(path, b); err != nil {
 		return fmt.Errorf("onnx: %w", err)
 	}
 	return nil

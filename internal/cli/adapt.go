@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/internal/outfile"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/netadaptv2"
@@ -124,6 +126,28 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	return c
 }
 
+// checkCheckpointDir checks, before the run, that adapt --checkpoint
+// names a directory nnergy can write, or one it can create.
+func checkCheckpointDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && !st.IsDir():
+		return fmt.Errorf("adapt: --checkpoint %s: not a directory", dir)
+	case err == nil:
+	case errors.Is(err, os.ErrNotExist):
+		dir = filepath.Dir(dir)
+	default:
+		return fmt.Errorf("adapt: --checkpoint: %w", err)
+	}
+	if err := outfile.CheckDir("--checkpoint", dir); err != nil {
+		return errors.New("adapt: " + strings.TrimPrefix(err.Error(), "outfile: "))
+	}
+	return nil
+}
+
 // flagName is the flag of an option as the HTTP API names it.
 func flagName(option string) string { return "--" + strings.ReplaceAll(option, "_", "-") }
 
@@ -144,27 +168,34 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	if err != nil {
 		return usageError{err}
 	}
-	for _, h := range f.history {
-		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
-			return usagef("adapt: --history %q: want a .json or .csv file", h)
-		}
+	methods, err := adaptMethods(f)
+	if err != nil {
+		return err
 	}
-	if f.plot != "" {
-		if err := plotFormat("adapt", "--plot", f.plot); err != nil {
+	// With several methods, each writes its own file (methodPath).
+	for _, method := range methods {
+		for _, h := range f.history {
+			if err := e.checkOut("adapt", "--history", methodPath(h, method, len(methods), false), historyExts...); err != nil {
+				return err
+			}
+		}
+		if err := e.checkOut("adapt", "--out", methodPath(f.out, method, len(methods), false), modelExts...); err != nil {
 			return err
 		}
 	}
-	if err := checkReportPath("adapt", f.report); err != nil {
+	if err := checkCheckpointDir(f.checkpoint); err != nil {
+		return err
+	}
+	if err := e.checkOut("adapt", "--plot", f.plot, plotExts...); err != nil {
+		return err
+	}
+	if err := e.checkOut("adapt", "--report", f.report, reportExts...); err != nil {
 		return err
 	}
 	if f.resume != "" {
 		if _, err := os.Stat(f.resume); err != nil {
 			return usagef("adapt: --resume: %v", err)
 		}
-	}
-	methods, err := adaptMethods(f)
-	if err != nil {
-		return err
 	}
 	s := netadapt.Setup{Budget: budget, Select: sel, Measure: kind, Dataflow: df, Search: f.search, MaxEvals: f.maxEvals,
 		DensityImages: f.densityImages, CPUSamples: f.cpuSamples, InitReduction: f.initReduction, Decay: f.decay,
@@ -210,7 +241,14 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() { err = rec.end(c.Context(), err) }()
+	defer func() {
+		err = rec.end(c.Context(), err)
+		if ckpt := s.Checkpoint; err != nil && c.Context().Err() != nil && ckpt != "" {
+			if _, serr := os.Stat(ckpt); serr == nil {
+				fmt.Fprintf(e.stderr, "nnergy adapt: interrupted; %s holds the last finished iteration: the same command with --resume %s continues it\n", ckpt, ckpt)
+			}
+		}
+	}()
 	var outs []adaptOutcome
 	n := len(methods)
 	for i, method := range methods {
@@ -381,27 +419,17 @@ func adaptCSVHeader(unit string) []string {
 // writeAdaptHistory writes h to path: the report as JSON, or one CSV row
 // per proposal.
 func writeAdaptHistory(path string, h *report.Adapt) error {
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if strings.HasSuffix(path, ".json") {
-		if err := writeJSON(fh, h); err != nil {
-			fh.Close()
-			return err
+	return outfile.Write(path, func(fh io.Writer) error {
+		if strings.HasSuffix(path, ".json") {
+			return writeJSON(fh, h)
 		}
-		return fh.Close()
-	}
-	cw := csv.NewWriter(fh)
-	cw.Write(adaptCSVHeader(h.ResourceUnit))
-	for _, p := range h.Proposals {
-		cw.Write([]string{strconv.Itoa(p.Iteration), p.Layer, strconv.Itoa(p.RemovedFilters), strconv.Itoa(p.KeptFilters),
-			strconv.FormatFloat(p.Resource, 'g', 10, 64), fmtF(p.ResourceRatio, 5), fmtF(p.Accuracy, 5), strconv.FormatBool(p.Chosen)})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+		cw := csv.NewWriter(fh)
+		cw.Write(adaptCSVHeader(h.ResourceUnit))
+		for _, p := range h.Proposals {
+			cw.Write([]string{strconv.Itoa(p.Iteration), p.Layer, strconv.Itoa(p.RemovedFilters), strconv.Itoa(p.KeptFilters),
+				strconv.FormatFloat(p.Resource, 'g', 10, 64), fmtF(p.ResourceRatio, 5), fmtF(p.Accuracy, 5), strconv.FormatBool(p.Chosen)})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/codesign"
+	"github.com/nnergy/nnergy/internal/outfile"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
 	"github.com/nnergy/nnergy/nn"
@@ -366,7 +367,7 @@ func writeCodesignOut(dir string, res *codesign.Result, rep *report.Codesign) er
 	for i := range res.Designs {
 		d := &res.Designs[i]
 		if d.Candidate {
-			if err := os.WriteFile(filepath.Join(dir, d.Point.ID+".yaml"), d.Design.YAML, 0o644); err != nil {
+			if err := outfile.WriteFile(filepath.Join(dir, d.Point.ID+".yaml"), d.Design.YAML); err != nil {
 				return err
 			}
 		}
@@ -382,15 +383,7 @@ func writeCodesignOut(dir string, res *codesign.Result, rep *report.Codesign) er
 		if cj.Adapt != nil {
 			v = cj.Adapt
 		}
-		fh, err := os.Create(strings.TrimSuffix(cj.ModelFile, ".onnx") + ".json")
-		if err != nil {
-			return err
-		}
-		if err := writeJSON(fh, v); err != nil {
-			fh.Close()
-			return err
-		}
-		if err := fh.Close(); err != nil {
+		if err := outfile.Write(strings.TrimSuffix(cj.ModelFile, ".onnx")+".json", func(w io.Writer) error { return writeJSON(w, v) }); err != nil {
 			return err
 		}
 	}

@@ -88,10 +88,8 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) (err error) {
 	if _, _, err := explore.Mesh(f.pes); err != nil {
 		return usagef("compare: --pes: %s", strings.TrimPrefix(err.Error(), "explore: "))
 	}
-	if f.chart != "" {
-		if err := plotFormat("compare", "--chart", f.chart); err != nil {
-			return err
-		}
+	if err := e.checkOut("compare", "--chart", f.chart, plotExts...); err != nil {
+		return err
 	}
 	area := explore.EqualArea{PEs: f.pes, RFArea: f.rfArea}
 	if f.printArch != "" {

@@ -3,11 +3,11 @@ package cli
 import (
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/nnergy/nnergy/internal/chart"
+	"github.com/nnergy/nnergy/internal/outfile"
 	"github.com/nnergy/nnergy/report"
 )
 
@@ -53,15 +53,6 @@ const (
 	chartPlotB   = 62  // space under the plot area for the bar labels
 )
 
-// plotFormat checks the file name of a plot flag (--plot, --chart) of a
-// command: .svg or .png.
-func plotFormat(cmd, flag, path string) error {
-	if _, ok := chart.FormatOf(path); !ok {
-		return usagef("%s: %s %q: want a .svg or .png file", cmd, flag, path)
-	}
-	return nil
-}
-
 // writePlot writes d to path as SVG or PNG, as its extension says.
 func writePlot(path string, d chart.Drawing) error {
 	f, _ := chart.FormatOf(path)
@@ -69,7 +60,7 @@ func writePlot(path string, d chart.Drawing) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, b, 0o644)
+	return outfile.WriteFile(path, b)
 }
 
 // compareChart returns the chart of a comparison report.

@@ -52,7 +52,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if err := checkFormat("eval", f.format); err != nil {
 				return err
 			}
-			if err := checkReportPath("eval", f.report); err != nil {
+			if err := e.checkOut("eval", "--report", f.report, reportExts...); err != nil {
 				return err
 			}
 			df, err := parseDataflowFlag(f.dataflow)

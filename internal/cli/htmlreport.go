@@ -2,12 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/nnergy/nnergy/internal/outfile"
 	"github.com/spf13/pflag"
 )
 
@@ -19,35 +19,35 @@ func registerReportFlag(fl *pflag.FlagSet, path *string) {
 	fl.StringVar(path, "report", "", reportFlagUsage)
 }
 
-// checkReportPath checks, before a command runs, that --report names an
-// .html file in a directory it can write, so a long run does not fail at
-// its end.
-func checkReportPath(cmd, path string) error {
+// Extensions of the output flags.
+var (
+	reportExts  = []string{".html", ".htm"}
+	plotExts    = []string{".svg", ".png"}
+	historyExts = []string{".json", ".csv"}
+	modelExts   = []string{".onnx", ".nnw"}
+)
+
+// checkOut checks, before a command's work starts, that the output flag
+// flag can write path (see outfile.Check), so that a long run does not fail
+// at its end, and says on stderr when it will replace an existing file. An
+// empty path (the flag not given) passes. A wrong extension is a usage
+// error.
+func (e *env) checkOut(cmd, flag, path string, exts ...string) error {
 	if path == "" {
 		return nil
 	}
-	if ext := strings.ToLower(filepath.Ext(path)); ext != ".html" && ext != ".htm" {
-		return usagef("%s: --report %q: want a .html file", cmd, path)
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s: --report %s: is a directory", cmd, path)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".nnergy-report-*")
+	exists, err := outfile.Check(flag, path, exts...)
 	if err != nil {
-		return fmt.Errorf("%s: --report %s: cannot write in %s: %w", cmd, path, filepath.Dir(path), unwrapPath(err))
+		msg := cmd + ": " + strings.TrimPrefix(err.Error(), "outfile: ")
+		if errors.Is(err, outfile.ErrExtension) {
+			return usageError{errors.New(msg)}
+		}
+		return errors.New(msg)
 	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
-}
-
-// unwrapPath drops the *os.PathError's own path (the temporary file's)
-// from err.
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
+	if exists {
+		fmt.Fprintf(e.stderr, "nnergy %s: %s %s exists; it will be overwritten\n", cmd, flag, path)
 	}
-	return err
+	return nil
 }
 
 // writeReportPage renders a page and replaces path with it in one step.
@@ -59,22 +59,7 @@ func writeReportPage(cmd, path string, render func(io.Writer) error) error {
 	if err := render(&b); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".nnergy-report-*")
-	if err != nil {
-		return fmt.Errorf("%s: --report %s: %w", cmd, path, unwrapPath(err))
-	}
-	_, err = f.Write(b.Bytes())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+	if err := outfile.WriteFile(path, b.Bytes()); err != nil {
 		return fmt.Errorf("%s: --report %s: %w", cmd, path, err)
 	}
 	return nil

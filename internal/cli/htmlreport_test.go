@@ -79,9 +79,9 @@ func TestReportFlagErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"eval", "--model", "lenet5", "--report", filepath.Join(dir, "x.svg")}, 2, `eval: --report "` + filepath.Join(dir, "x.svg") + `": want a .html file`},
-		{[]string{"eval", "--model", "lenet5", "--report", filepath.Join(dir, "no", "x.html")}, 1, "eval: --report " + filepath.Join(dir, "no", "x.html") + ": cannot write in " + filepath.Join(dir, "no") + ": no such file or directory"},
-		{[]string{"eval", "--model", "lenet5", "--report", dir + "/"}, 2, "want a .html file"},
+		{[]string{"eval", "--model", "lenet5", "--report", filepath.Join(dir, "x.svg")}, 2, `eval: --report "` + filepath.Join(dir, "x.svg") + `": want a .html or .htm file`},
+		{[]string{"eval", "--model", "lenet5", "--report", filepath.Join(dir, "no", "x.html")}, 1, "eval: --report: directory " + filepath.Join(dir, "no") + ": no such file or directory"},
+		{[]string{"eval", "--model", "lenet5", "--report", dir + "/"}, 2, "want a .html or .htm file"},
 		{[]string{"sweep", "../../page/testdata/small.yaml", "--report", filepath.Join(dir, "no", "s.html")}, 1, "sweep: --report"},
 	} {
 		code, stdout, stderr := runNnergy(t, c.args...)

@@ -33,7 +33,7 @@ PNG file.`,
 			if out == "" {
 				return usagef("plot: --out is required")
 			}
-			if err := plotFormat("plot", "--out", out); err != nil {
+			if err := e.checkOut("plot", "--out", out, plotExts...); err != nil {
 				return err
 			}
 			var runs []pruneRun

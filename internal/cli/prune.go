@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/internal/outfile"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
@@ -120,8 +120,8 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 	if err != nil {
 		return usageError{err}
 	}
-	if f.out != "" && !strings.HasSuffix(f.out, ".onnx") && !strings.HasSuffix(f.out, ".nnw") {
-		return usagef("prune: --out %q: want a .onnx or .nnw file", f.out)
+	if err := e.checkOut("prune", "--out", f.out, modelExts...); err != nil {
+		return err
 	}
 	if f.out != "" && len(methods) > 1 && !strings.Contains(f.out, "{method}") {
 		return usagef("prune: --out %q: with several methods the name needs {method}", f.out)
@@ -138,16 +138,14 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 		return usagef("prune: %v", err)
 	}
 	for _, h := range f.history {
-		if !strings.HasSuffix(h, ".json") && !strings.HasSuffix(h, ".csv") {
-			return usagef("prune: --history %q: want a .json or .csv file", h)
-		}
-	}
-	if f.plot != "" {
-		if err := plotFormat("prune", "--plot", f.plot); err != nil {
+		if err := e.checkOut("prune", "--history", h, historyExts...); err != nil {
 			return err
 		}
 	}
-	if err := checkReportPath("prune", f.report); err != nil {
+	if err := e.checkOut("prune", "--plot", f.plot, plotExts...); err != nil {
+		return err
+	}
+	if err := e.checkOut("prune", "--report", f.report, reportExts...); err != nil {
 		return err
 	}
 
@@ -355,35 +353,25 @@ var pruneCSVHeader = []string{"step", "action", "layer", "sparsity", "energy_pj"
 // writePruneHistory writes h to path: the report as JSON, or one CSV row
 // per step.
 func writePruneHistory(path string, h *report.Prune) error {
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if strings.HasSuffix(path, ".json") {
-		if err := writeJSON(fh, h); err != nil {
-			fh.Close()
-			return err
+	return outfile.Write(path, func(fh io.Writer) error {
+		if strings.HasSuffix(path, ".json") {
+			return writeJSON(fh, h)
 		}
-		return fh.Close()
-	}
-	cw := csv.NewWriter(fh)
-	cw.Write(pruneCSVHeader)
-	for _, r := range h.Runs {
-		for _, s := range r.Steps {
-			acc := ""
-			if s.Accuracy != nil {
-				acc = fmtF(*s.Accuracy, 4)
+		cw := csv.NewWriter(fh)
+		cw.Write(pruneCSVHeader)
+		for _, r := range h.Runs {
+			for _, s := range r.Steps {
+				acc := ""
+				if s.Accuracy != nil {
+					acc = fmtF(*s.Accuracy, 4)
+				}
+				cw.Write([]string{i64(int64(s.Step)), s.Action, s.Layer, fmtF(s.Sparsity, 4), fmtF(s.EnergyPJ, 1), fmtF(s.EnergyRatio, 4),
+					fmt.Sprintf("%.6g", s.LatencySeconds), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5), s.Target, r.Method})
 			}
-			cw.Write([]string{i64(int64(s.Step)), s.Action, s.Layer, fmtF(s.Sparsity, 4), fmtF(s.EnergyPJ, 1), fmtF(s.EnergyRatio, 4),
-				fmt.Sprintf("%.6g", s.LatencySeconds), i64(s.MACs), i64(s.Params), acc, fmtF(s.LayerError, 5), fmtF(s.PlainError, 5), s.Target, r.Method})
 		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+		cw.Flush()
+		return cw.Error()
+	})
 }
 
 // printPrunable says which layers can lose filters (or, with heads,

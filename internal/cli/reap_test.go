@@ -95,20 +95,10 @@ func TestKilledRunReaped(t *testing.T) {
 		t.Errorf("runs reap of an interrupted run: exit %d, %s", code, errOut)
 	}
 
-	// SIGINT: a sweep records its own run interrupted and exits 1 (a map
-	// would report the best mapping found so far). SIGTERM (a batch
-	// scheduler stopping a shard) is recorded the same way.
-	sw := filepath.Join(t.TempDir(), "long.yaml")
-	if err := os.WriteFile(sw, []byte(`version: 1
-name: long
-arch: eyeriss
-networks: [alexnet]
-mapper: {method: search, dataflow: rs, max_evaluations: 1000000000, workers: 1}
-parameters:
-  - {name: x, key: levels.RF.mesh.x, values: [12, 14]}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// SIGINT: a sweep records its own run interrupted (and exits 130,
+	// TestInterruptExitCodes). SIGTERM (a batch scheduler stopping a
+	// shard) is recorded the same way.
+	sw := longSweep(t)
 	for _, sig := range []struct {
 		sig  os.Signal
 		text string

@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -62,8 +60,9 @@ jobs still running or waiting, records them as interrupted, and exits 0.`,
 			if jobs < 0 {
 				return usagef("serve: --jobs must not be negative, got %d", jobs)
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			// SIGTERM and SIGINT shut the server down gracefully: exit 0.
+			signalIsNormalEnd(cmd.Context())
+			ctx := cmd.Context()
 			st, err := e.openStore(ctx, "serve")
 			if err != nil {
 				return err

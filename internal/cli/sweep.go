@@ -107,12 +107,10 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) 
 			return usagef("sweep: --pareto: %s", strings.TrimPrefix(err.Error(), "sweep: "))
 		}
 	}
-	if f.plot != "" {
-		if err := plotFormat("sweep", "--plot", f.plot); err != nil {
-			return err
-		}
+	if err := e.checkOut("sweep", "--plot", f.plot, plotExts...); err != nil {
+		return err
 	}
-	if err := checkReportPath("sweep", f.report); err != nil {
+	if err := e.checkOut("sweep", "--report", f.report, reportExts...); err != nil {
 		return err
 	}
 	if err := checkK8sFlags(cmd, f); err != nil {
@@ -158,9 +156,16 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) 
 	if err != nil {
 		return err
 	}
-	defer func() { err = rec.end(cmd.Context(), err) }()
+	var kept string // the store that keeps the points evaluated
+	defer func() {
+		err = rec.end(cmd.Context(), err)
+		if err != nil && cmd.Context().Err() != nil && kept != "" {
+			fmt.Fprintf(e.stderr, "nnergy sweep: interrupted; the points evaluated are kept in %s: the same command continues from them\n", kept)
+		}
+	}()
 	if rec != nil {
 		o.Store = rec.st.Sweep()
+		kept = rec.st.Location()
 	}
 	res, err := e.runSweep(cmd.Context(), s, o, f.quiet, "sweep")
 	if err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -69,7 +68,7 @@ in 2 epochs.`,
 	fl.Float64Var(&f.gamma, "gamma", 0.1, "step schedule: decay factor")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling and dropout")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU); results are reproducible for a given seed and worker count")
-	fl.StringVar(&f.out, "out", "", "write the trained model to this file: ONNX if it ends in .onnx, else nnergy's format (.nnw)")
+	fl.StringVar(&f.out, "out", "", "write the trained model to this file: ONNX if it ends in .onnx, nnergy's format if .nnw")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	allowZero(fl, "momentum", "weight-decay")
 	return c
@@ -115,11 +114,9 @@ func (e *env) train(c *cobra.Command, f *trainFlags) error {
 	default:
 		return usagef("train: --schedule: unknown schedule %q (have cosine, step, constant)", f.schedule)
 	}
-	if f.out != "" {
-		// Fail now rather than after training.
-		if fi, err := os.Stat(filepath.Dir(f.out)); err != nil || !fi.IsDir() {
-			return usagef("train: --out: directory %s does not exist", filepath.Dir(f.out))
-		}
+	// Fail now rather than after training.
+	if err := e.checkOut("train", "--out", f.out, modelExts...); err != nil {
+		return err
 	}
 	bar, err := e.trainProgressMode("train", f.progress)
 	if err != nil {

@@ -152,7 +152,7 @@ func TestONNXModelErrors(t *testing.T) {
 	}
 	missing := filepath.Join(dir, "no", "such", "dir", "m.onnx")
 	code, stdout, stderr := runNnergy(t, "train", "--data", "synthetic", "--limit", "64", "--out", missing)
-	if want := "nnergy: train: --out: directory " + filepath.Dir(missing) + " does not exist\n"; code != 2 || stdout != "" || stderr != want {
+	if want := "nnergy: train: --out: directory " + filepath.Dir(missing) + ": no such file or directory\n"; code != 1 || stdout != "" || stderr != want {
 		t.Errorf("--out in a missing directory: exit %d, stdout %q, stderr %q\nwant %q", code, stdout, stderr, want)
 	}
 }

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nnergy/nnergy/store"
+)
+
+// lockedBuffer is a strings.Builder a process and a test share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// runningIn reports whether the store db holds a running run.
+func runningIn(db string) bool {
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		return false
+	}
+	defer st.Close()
+	runs, err := st.Runs(ctx, store.Filter{Statuses: []store.Status{store.Running}})
+	return err == nil && len(runs) == 1
+}
+
+// longSweep writes a sweep that runs until it is stopped and returns its
+// file name.
+func longSweep(t *testing.T) string {
+	t.Helper()
+	sw := filepath.Join(t.TempDir(), "long.yaml")
+	if err := os.WriteFile(sw, []byte(`version: 1
+name: long
+arch: eyeriss
+networks: [alexnet]
+mapper: {method: search, dataflow: rs, max_evaluations: 1000000000, workers: 1}
+parameters:
+  - {name: x, key: levels.RF.mesh.x, values: [12, 14]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return sw
+}
+
+// TestInterruptExitCodes stops each long command with SIGINT or SIGTERM
+// once it is under way: it exits 130 or 143 (not 0 or 1), says which
+// signal stopped it, and says how to resume where there is a checkpoint or
+// a store.
+func TestInterruptExitCodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts nnergy processes")
+	}
+	dir := t.TempDir()
+	sw := longSweep(t)
+	ckpt := filepath.Join(dir, "ckpt")
+	model := filepath.Join(dir, "trained.nnw")
+	for _, tc := range []struct {
+		name string
+		args []string
+		sig  syscall.Signal
+		// ready reports, from the process's stdout and its store, that
+		// the command is under way.
+		ready func(db, stdout string) bool
+		code  int
+		// stderr and stdout hold these.
+		stderr, stdout []string
+		// absent must not exist afterwards.
+		absent string
+	}{
+		{name: "map", args: []string{"map", "--model", "alexnet", "--layer", "conv3", "--max-evals", "1000000000", "--workers", "1"},
+			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"}, stdout: []string{"conv3"}},
+		{name: "eval --search", args: []string{"eval", "--model", "alexnet", "--search", "--max-evals", "1000000000", "--workers", "1"},
+			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy: stopped by SIGTERM\n"}},
+		{name: "compare", args: []string{"compare", "--model", "alexnet", "--workers", "1"},
+			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"}},
+		{name: "sweep", args: []string{"sweep", sw, "--workers", "1", "--quiet"},
+			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy sweep: interrupted; the points evaluated are kept in ", "the same command continues from them", "nnergy: stopped by SIGTERM\n"}},
+		{name: "train", args: []string{"train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1000", "--out", model},
+			sig: syscall.SIGINT, code: 130, ready: func(_, out string) bool { return strings.Contains(out, "epoch 1/1000") },
+			stderr: []string{"nnergy: stopped by SIGINT\n"}, absent: model},
+		{name: "prune", args: []string{"prune", "--model", "lenet5", "--data", "synthetic", "--method", "energy-aware", "--target", "energy=0.2", "--arch", "eyeriss"},
+			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy: stopped by SIGTERM\n"}},
+		{name: "adapt", args: []string{"adapt", "--model", "lenet5", "--data", "synthetic", "--arch", "eyeriss", "--budget", "energy=0.1", "--checkpoint", ckpt},
+			sig: syscall.SIGINT, code: 130, ready: func(string, string) bool { _, err := os.Stat(filepath.Join(ckpt, "state.json")); return err == nil },
+			stderr: []string{"nnergy adapt: interrupted; " + ckpt + " holds the last finished iteration: the same command with --resume " + ckpt + " continues it\n", "nnergy: stopped by SIGINT\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "runs.db")
+			ready := tc.ready
+			if ready == nil {
+				ready = func(db, _ string) bool { return runningIn(db) }
+			}
+			c := nnergyProcess(t, append(tc.args, "--store", db)...)
+			var stdout, stderr lockedBuffer
+			c.Stdout, c.Stderr = &stdout, &stderr
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- c.Wait() }()
+			t.Cleanup(func() { c.Process.Kill() })
+			started := false
+			for deadline := time.Now().Add(2 * time.Minute); !started && time.Now().Before(deadline); {
+				select {
+				case err := <-exited:
+					t.Fatalf("nnergy %s ended before it was stopped: %v: %s", tc.name, err, stderr.String())
+				case <-time.After(50 * time.Millisecond):
+				}
+				started = ready(db, stdout.String())
+			}
+			if !started {
+				t.Fatalf("nnergy %s was not under way in two minutes: %s", tc.name, stderr.String())
+			}
+			if err := c.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			select {
+			case err = <-exited:
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("nnergy %s did not stop in two minutes after %v: %s", tc.name, tc.sig, stderr.String())
+			}
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code {
+				t.Errorf("exit %d after %v, want %d; stderr:\n%s", code, tc.sig, tc.code, stderr.String())
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			for _, want := range tc.stdout {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+				}
+			}
+			if strings.Contains(stderr.String(), "nnergy: context canceled") {
+				t.Errorf("stderr says only that the context was cancelled:\n%s", stderr.String())
+			}
+			if tc.absent != "" {
+				if _, err := os.Stat(tc.absent); err == nil {
+					t.Errorf("%s was written by an interrupted run", tc.absent)
+				}
+			}
+		})
+	}
+}
