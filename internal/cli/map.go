@@ -39,9 +39,9 @@ func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
 }
 
 // readConstraints reads a constraints file ("" gives none) for the
-// architecture spec: a level the architecture lacks is an error naming the
-// file, found here because the file's rules are merged with the dataflow's
-// before the mapspace sees them.
+// architecture spec (nil: not checked): a level the architecture lacks is
+// an error naming the file, found here because the file's rules are merged
+// with the dataflow's before the mapspace sees them.
 func readConstraints(path string, spec *arch.Spec) (mapspace.Constraints, error) {
 	if path == "" {
 		return mapspace.Constraints{}, nil
@@ -53,6 +53,9 @@ func readConstraints(path string, spec *arch.Spec) (mapspace.Constraints, error)
 	c, err := mapspace.ParseConstraints(path, b)
 	if err != nil {
 		return c, err
+	}
+	if spec == nil {
+		return c, nil
 	}
 	var have []string
 	for _, l := range spec.Levels {
