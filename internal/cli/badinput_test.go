@@ -19,6 +19,21 @@ import (
 	"github.com/nnergy/nnergy/nn/zoo"
 )
 
+// alexnetConv1Map maps AlexNet's conv1 on eyeriss, valid.
+const alexnetConv1Map = `DRAM keep Weights Inputs Outputs
+  for P in [0:5)
+  for M in [0:3)
+GLB keep Inputs
+  for P in [0:11)
+  for Q in [0:55)
+  spatial-x M in [0:2)
+  spatial-x C in [0:3)
+  spatial-y R in [0:11)
+RF keep Weights Inputs Outputs
+  for M in [0:16)
+  for S in [0:11)
+`
+
 // badCase is one bad input: the command that reads it and what its error
 // must name (a file, with its line where the format has lines, or a flag).
 type badCase struct {
@@ -205,19 +220,7 @@ func TestBadInputs(t *testing.T) {
 	}
 
 	// Mapping text, conv1 of AlexNet on eyeriss.
-	const conv1 = `DRAM keep Weights Inputs Outputs
-  for P in [0:5)
-  for M in [0:3)
-GLB keep Inputs
-  for P in [0:11)
-  for Q in [0:55)
-  spatial-x M in [0:2)
-  spatial-x C in [0:3)
-  spatial-y R in [0:11)
-RF keep Weights Inputs Outputs
-  for M in [0:16)
-  for S in [0:11)
-`
+	conv1 := alexnetConv1Map
 	for _, m := range []struct{ tag, text string }{
 		{"empty", ""},
 		{"truncated", conv1[:strings.Index(conv1, "[0:11)")+3]},
