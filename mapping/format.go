@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nnergy/nnergy/workload"
 )
@@ -94,6 +95,20 @@ func ParseFor(name, text string, levels []string) (*Mapping, error) {
 func parse(name, text string) (*Mapping, []int, error) {
 	if len(text) > MaxTextBytes {
 		return nil, nil, fmt.Errorf("mapping: %s: larger than %d bytes (mapping.MaxTextBytes, docs/limits.md)", name, MaxTextBytes)
+	}
+	// A byte that is not text (not UTF-8, or a control character) is named
+	// where it is, rather than echoed inside a level name or a loop.
+	for i, line, start := 0, 1, 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return nil, nil, fmt.Errorf("mapping: %s:%d:%d: byte 0x%02x is not UTF-8: not a mapping text", name, line, i-start+1, text[i])
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
+			return nil, nil, fmt.Errorf("mapping: %s:%d:%d: control character 0x%02x: not a mapping text", name, line, i-start+1, r)
+		case r == '\n':
+			line, start = line+1, i+1
+		}
+		i += size
 	}
 	m := &Mapping{}
 	var lines []int

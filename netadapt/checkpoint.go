@@ -1,6 +1,7 @@
 package netadapt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -92,7 +93,7 @@ func Resume(ctx context.Context, dir string, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("netadapt: resume: %w", err)
 	}
 	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
+	if err := DecodeState(b, &st); err != nil {
 		return nil, fmt.Errorf("netadapt: resume: %s: %w", filepath.Join(dir, checkpointState), err)
 	}
 	if st.Version != 1 || st.Result == nil || st.Next < 1 {
@@ -114,4 +115,61 @@ func Resume(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	r.res, r.next, r.acc, r.cur = st.Result, st.Next, st.Accuracy, st.Resource
 	r.res.Stop = ""
 	return r.loop()
+}
+
+// DecodeState decodes a checkpoint's state.json into v strictly: an unknown
+// field or a key given twice is an error (encoding/json alone takes the last
+// of two and drops unknown ones, so a hand-edited checkpoint resumed from
+// numbers it does not show). NetAdaptV2's checkpoints are read with it too.
+func DecodeState(b []byte, v any) error {
+	if err := checkKeys(json.NewDecoder(bytes.NewReader(b)), ""); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("data after the JSON object at byte %d", dec.InputOffset())
+	}
+	return nil
+}
+
+// checkKeys reads one JSON value from dec and reports the first key that an
+// object in it gives twice, by its path.
+func checkKeys(dec *json.Decoder, path string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := k.(string)
+			if seen[key] {
+				return fmt.Errorf("duplicate key %q%s at byte %d", key, map[bool]string{true: "", false: " in " + path}[path == ""], dec.InputOffset())
+			}
+			seen[key] = true
+			if err := checkKeys(dec, path+"."+key); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+		return err
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if err := checkKeys(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+		return err
+	}
+	return nil
 }

@@ -533,7 +533,7 @@ func Resume(ctx context.Context, dir string, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("netadaptv2: resume: %w", err)
 	}
 	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
+	if err := netadapt.DecodeState(b, &st); err != nil {
 		return nil, fmt.Errorf("netadaptv2: resume: %s: %w", path, err)
 	}
 	if st.Version != 1 || st.Method != "netadaptv2" || st.Result == nil || st.Result.Result == nil || st.Next < 1 {

@@ -102,6 +102,9 @@ func ReadHistory(b []byte) (*Prune, *Adapt, error) {
 	case *Prune:
 		return v, nil, nil
 	case *Adapt:
+		if m := v.Method; m != "" && m != "netadapt" && m != "netadaptv2" {
+			return nil, nil, fmt.Errorf("report: adapt report: method %q: want netadapt or netadaptv2", m)
+		}
 		return nil, v, nil
 	}
 	var h Header

@@ -154,7 +154,7 @@ func flagName(option string) string { return "--" + strings.ReplaceAll(option, "
 func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 	budget, err := netadapt.ParseBudget(f.budget)
 	if err != nil {
-		return usageError{err}
+		return usagef("--budget: %v", err)
 	}
 	sel, err := netadapt.ParseSelection(f.selection)
 	if err != nil {

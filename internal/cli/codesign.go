@@ -130,7 +130,7 @@ func codesignOptions(f *codesignFlags) (codesign.Options, error) {
 		return o, usagef("codesign: --sweep FILE is required")
 	}
 	if o.Budget, err = netadapt.ParseBudget(f.budget); err != nil {
-		return o, usageError{err}
+		return o, usagef("--budget: %v", err)
 	}
 	if m := o.Budget.Metric; m != measure.Energy && m != measure.Latency {
 		return o, usagef("codesign: --budget %s: want an energy or latency budget", f.budget)

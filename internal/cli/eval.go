@@ -102,7 +102,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			stats := map[string]mapper.Stats{}
 			switch {
 			case f.search:
-				user, err := readConstraints(f.constraints)
+				user, err := readConstraints(f.constraints, nil) // levels checked in the run, which records the failure
 				if err != nil {
 					return err
 				}

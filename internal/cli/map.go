@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,8 +38,11 @@ func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
 	fl.StringVar(&f.constraints, "constraints", "", "YAML file of mapping constraints (docs/format/constraints.md), laid over the dataflow's")
 }
 
-// readConstraints reads a constraints file ("" gives none).
-func readConstraints(path string) (mapspace.Constraints, error) {
+// readConstraints reads a constraints file ("" gives none) for the
+// architecture spec (nil: not checked): a level the architecture lacks is
+// an error naming the file, found here because the file's rules are merged
+// with the dataflow's before the mapspace sees them.
+func readConstraints(path string, spec *arch.Spec) (mapspace.Constraints, error) {
 	if path == "" {
 		return mapspace.Constraints{}, nil
 	}
@@ -45,7 +50,23 @@ func readConstraints(path string) (mapspace.Constraints, error) {
 	if err != nil {
 		return mapspace.Constraints{}, err
 	}
-	return mapspace.ParseConstraints(path, b)
+	c, err := mapspace.ParseConstraints(path, b)
+	if err != nil {
+		return c, err
+	}
+	if spec == nil {
+		return c, nil
+	}
+	var have []string
+	for _, l := range spec.Levels {
+		have = append(have, l.Name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Levels)) {
+		if spec.Level(name) < 0 {
+			return c, fmt.Errorf("%s: level %q: architecture %q has no such level (have %s)", path, name, spec.Name, strings.Join(have, ", "))
+		}
+	}
+	return c, nil
 }
 
 // constraintsFor returns the constraints of layer l: the dataflow's (none
@@ -79,7 +100,7 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	user, err := readConstraints(f.constraints)
+	user, err := readConstraints(f.constraints, spec)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -118,7 +118,7 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 	}
 	target, milestones, err := prune.ParseTargets(f.target)
 	if err != nil {
-		return usageError{err}
+		return usagef("--target: %v", err)
 	}
 	if err := e.checkOut("prune", "--out", f.out, modelExts...); err != nil {
 		return err

@@ -25,19 +25,7 @@ func TestBadValuesRefused(t *testing.T) {
 		}
 		return p
 	}
-	const conv1 = `DRAM keep Weights Inputs Outputs
-  for P in [0:5)
-  for M in [0:3)
-GLB keep Inputs
-  for P in [0:11)
-  for Q in [0:55)
-  spatial-x M in [0:2)
-  spatial-x C in [0:3)
-  spatial-y R in [0:11)
-RF keep Weights Inputs Outputs
-  for M in [0:16)
-  for S in [0:11)
-`
+	const conv1 = alexnetConv1Map
 	write("good.map", conv1)
 	write("renamed.map", strings.Replace(conv1, "GLB keep", "SRAM keep", 1))
 	write("none.map", strings.Replace(conv1, "GLB keep Inputs", "GLB keep none Inputs", 1))

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -58,7 +59,7 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 		d.Errs.Add(Pos{File: file}, "", "empty document")
 		return d, d.Errs.Err()
 	case err != nil:
-		d.syntaxError(err)
+		d.syntaxError(err, data)
 		return d, d.Errs.Err()
 	}
 	var extra yaml.Node
@@ -66,7 +67,7 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 	case err == nil:
 		d.Errs.Add(d.nodePos(&extra), "", "more than one YAML document")
 	case !errors.Is(err, io.EOF):
-		d.syntaxError(err)
+		d.syntaxError(err, data)
 	}
 	if len(d.Errs) > 0 {
 		return d, d.Errs.Err()
@@ -89,7 +90,7 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 
 var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func (d *Doc) syntaxError(err error) {
+func (d *Doc) syntaxError(err error, data []byte) {
 	msg := err.Error()
 	pos := Pos{File: d.File}
 	if m := lineRE.FindStringSubmatch(msg); m != nil {
@@ -97,8 +98,34 @@ func (d *Doc) syntaxError(err error) {
 		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
+		// The parser names no line for bytes it cannot read (not UTF-8,
+		// control characters): find the first such byte.
+		if line, col, what, ok := badByte(data); ok {
+			pos.Line, pos.Col = line, col
+			msg += ": " + what
+		}
 	}
 	d.Errs.Add(pos, "", "invalid YAML: "+msg)
+}
+
+// badByte returns the line and column (from 1, in bytes) of the first byte
+// of data that is not UTF-8 or is a control character YAML does not allow,
+// and what it is.
+func badByte(data []byte) (line, col int, what string, ok bool) {
+	line, start := 1, 0
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return line, i - start + 1, fmt.Sprintf("byte 0x%02x is not UTF-8", data[i]), true
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
+			return line, i - start + 1, fmt.Sprintf("control character 0x%02x", r), true
+		case r == '\n':
+			line, start = line+1, i+1
+		}
+		i += size
+	}
+	return 0, 0, "", false
 }
 
 // Has reports whether the document gives a value at path.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // MNIST normalisation: the training set's pixel mean and standard deviation
@@ -94,6 +95,9 @@ func idxSets(set, dir, fetch string, mean, std float32) (train, test *Set, err e
 	if test, err = idxSet(set+"-test", paths[2], paths[3], mean, std); err != nil {
 		return nil, nil, err
 	}
+	if !slices.Equal(train.Shape, test.Shape) {
+		return nil, nil, fmt.Errorf("data: %s: images of shape %v, the training images (%s) are %v", paths[2], test.Shape, paths[0], train.Shape)
+	}
 	return train, test, nil
 }
 
@@ -106,7 +110,11 @@ func idxSet(name, images, labels string, mean, std float32) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return FromIDX(name, im, lb, 10, mean, std)
+	s, err := FromIDX(name, im, lb, 10, mean, std)
+	if err != nil {
+		return nil, fmt.Errorf("%w (files %s and %s)", err, images, labels)
+	}
+	return s, nil
 }
 
 // FromIDX builds a set from an [N H W] image array and an [N] label array,
