@@ -35,6 +35,7 @@ import (
 	"runtime"
 	"slices"
 
+	"github.com/nnergy/nnergy/internal/outfile"
 	"github.com/nnergy/nnergy/internal/pool"
 	"github.com/nnergy/nnergy/measure"
 	"github.com/nnergy/nnergy/netadapt"
@@ -491,7 +492,7 @@ type state struct {
 }
 
 // save writes the super-network (once) and the search state, each
-// through a rename.
+// through a rename (nn.SaveFile and outfile.WriteFile).
 func (r *run) save() error {
 	dir := r.cfg.Checkpoint
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -499,10 +500,7 @@ func (r *run) save() error {
 	}
 	model := filepath.Join(dir, checkpointModel)
 	if _, err := os.Stat(model); err != nil || r.next == 1 {
-		if err := nn.SaveFile(model+".tmp", r.s.Model); err != nil {
-			return fmt.Errorf("netadaptv2: checkpoint: %w", err)
-		}
-		if err := os.Rename(model+".tmp", model); err != nil {
+		if err := nn.SaveFile(model, r.s.Model); err != nil {
 			return fmt.Errorf("netadaptv2: checkpoint: %w", err)
 		}
 	}
@@ -512,11 +510,7 @@ func (r *run) save() error {
 	if err != nil {
 		return fmt.Errorf("netadaptv2: checkpoint: %w", err)
 	}
-	p := filepath.Join(dir, checkpointState)
-	if err := os.WriteFile(p+".tmp", append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("netadaptv2: checkpoint: %w", err)
-	}
-	if err := os.Rename(p+".tmp", p); err != nil {
+	if err := outfile.WriteFile(filepath.Join(dir, checkpointState), append(b, '\n')); err != nil {
 		return fmt.Errorf("netadaptv2: checkpoint: %w", err)
 	}
 	return nil
