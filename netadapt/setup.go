@@ -177,6 +177,20 @@ func (s *Setup) Prepare() (*Prepared, error) {
 	return &Prepared{s: s, cfg: cfg, Measurer: on, Workers: workers, test: s.Test.Head(s.EvalImages), fit: fit, hold: hold}, nil
 }
 
+// WithCheckpoint returns a copy of p that checkpoints to dir and shares
+// p's measurer, so that two methods
+// compared from one start are measured alike: with CPU latency, by the
+// same lookup tables, timed once, rather than each by its own timing of
+// a machine whose load changes between them.
+func (p *Prepared) WithCheckpoint(dir string) *Prepared {
+	s := *p.s
+	s.Checkpoint = dir
+	q := *p
+	q.s = &s
+	q.cfg.Checkpoint = dir
+	return &q
+}
+
 // Outcome is a finished run and, with the built-in Trainer, the test
 // scores of its start and its result.
 type Outcome struct {

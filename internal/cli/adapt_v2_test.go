@@ -68,6 +68,27 @@ func TestAdaptCompareMethods(t *testing.T) {
 	}
 }
 
+// TestAdaptCompareMethodsCPU compares the methods on CPU latency: both
+// are measured by one set of lookup tables, so they start from the same
+// latency (timed twice, the same start differed by half on a loaded
+// machine).
+func TestAdaptCompareMethodsCPU(t *testing.T) {
+	dir := t.TempDir()
+	base := trainSyntheticLeNet(t, dir)
+	hj := filepath.Join(dir, "h.json")
+	code, _, stderr := runNnergy(t, "adapt", "--model", base, "--data", "synthetic", "--measure", "cpu", "--cpu-samples", "2",
+		"--budget", "latency=0.9", "--init-reduction", "0.1", "--short-steps", "2", "--batch", "32", "--holdout", "2000",
+		"--eval-images", "100", "--long-epochs", "0", "--max-iterations", "1", "--workers", "2", "--method", "netadapt,netadaptv2",
+		"--v2-proposals", "2", "--v2-epochs", "1", "--history", hj)
+	if code != 0 {
+		t.Fatalf("adapt: exit %d: %s", code, stderr)
+	}
+	v1, v2 := readAdaptHistory(t, filepath.Join(dir, "h-netadapt.json")), readAdaptHistory(t, filepath.Join(dir, "h-netadaptv2.json"))
+	if !(v1.InitialResource > 0) || v1.InitialResource != v2.InitialResource {
+		t.Errorf("start latency %v s by NetAdapt's tables, %v s by NetAdaptV2's: want one set of tables", v1.InitialResource, v2.InitialResource)
+	}
+}
+
 // TestAdaptV2Resume interrupts a checkpointed NetAdaptV2 run and resumes
 // it to the uninterrupted run's result.
 func TestAdaptV2Resume(t *testing.T) {
