@@ -12,8 +12,10 @@ package mapspace
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/mapping"
@@ -55,6 +57,33 @@ type Constraints struct {
 	Name           string
 	Levels         map[string]Rule
 	MinUtilization float64
+	// Where is, for constraints read from a file, the position of each
+	// level's name (file:line:col), so that a level the architecture lacks
+	// is told where it is written.
+	Where map[string]string
+}
+
+// at returns "POS: " for level name, or "".
+func (c Constraints) at(name string) string {
+	if w := c.Where[name]; w != "" {
+		return w + ": "
+	}
+	return ""
+}
+
+// UnknownLevel returns an error naming the first level of c (by name)
+// that a lacks, with its position and the levels a has, or nil.
+func (c Constraints) UnknownLevel(a *arch.Spec) error {
+	var have []string
+	for _, l := range a.Levels {
+		have = append(have, l.Name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Levels)) {
+		if a.Level(name) < 0 {
+			return fmt.Errorf("%slevel %q: architecture %q has no such level (have %s)", c.at(name), name, a.Name, strings.Join(have, ", "))
+		}
+	}
+	return nil
 }
 
 // Space is the mapspace of one layer on one architecture under constraints.
@@ -87,10 +116,8 @@ type Space struct {
 func New(l *workload.Layer, a *arch.Spec, c Constraints) (*Space, error) {
 	L := len(a.Levels)
 	s := &Space{Layer: l, Arch: a, Cons: c, rules: make([]Rule, L)}
-	for name := range c.Levels {
-		if a.Level(name) < 0 {
-			return nil, fmt.Errorf("mapspace: constraints name level %q, which architecture %q does not have", name, a.Name)
-		}
+	if err := c.UnknownLevel(a); err != nil {
+		return nil, fmt.Errorf("mapspace: constraints: %w", err)
 	}
 	for i := range L {
 		s.rules[i] = c.Levels[a.Levels[i].Name]

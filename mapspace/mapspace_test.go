@@ -175,7 +175,7 @@ func TestConstraintErrors(t *testing.T) {
 		c    mapspace.Constraints
 		want string
 	}{
-		{mapspace.Constraints{Levels: map[string]mapspace.Rule{"L9": {}}}, `mapspace: constraints name level "L9", which architecture "eyeriss" does not have`},
+		{mapspace.Constraints{Levels: map[string]mapspace.Rule{"L9": {}}}, `mapspace: constraints: level "L9": architecture "eyeriss" has no such level (have DRAM, GLB, RF)`},
 		{mapspace.Constraints{Levels: map[string]mapspace.Rule{"GLB": {Factors: map[workload.Dim]int{workload.M: 5}}}}, "mapspace: level GLB: factor 5 of M does not divide its bound 24"},
 		{mapspace.Constraints{Levels: map[string]mapspace.Rule{"GLB": {Spatial: map[workload.Dim]mapping.Axis{workload.M: mapping.Y}}}}, "mapspace: level GLB: all of M (24) does not fit the y fan-out of 12"},
 	} {

@@ -42,7 +42,7 @@ func ParseConstraints(file string, data []byte) (Constraints, error) {
 	if err != nil {
 		return Constraints{}, err
 	}
-	c := Constraints{Name: f.Name, Levels: map[string]Rule{}}
+	c := Constraints{Name: f.Name, Levels: map[string]Rule{}, Where: map[string]string{}}
 	if f.Version != FormatVersion {
 		doc.Errorf("version", "want %d, got %d", FormatVersion, f.Version)
 	}
@@ -134,6 +134,9 @@ func ParseConstraints(file string, data []byte) (Constraints, error) {
 			r.Keep = &k
 		}
 		c.Levels[lv.Name] = r
+		if pos := doc.Pos(at("name")); pos.IsValid() {
+			c.Where[lv.Name] = pos.String()
+		}
 	}
 	if err := doc.Err(); err != nil {
 		return Constraints{}, err
@@ -145,10 +148,14 @@ func ParseConstraints(file string, data []byte) (Constraints, error) {
 // field over sets replaces base's; over's name and minimum utilization win
 // when set.
 func Merge(base, over Constraints) Constraints {
-	out := Constraints{Name: base.Name, MinUtilization: base.MinUtilization, Levels: maps.Clone(base.Levels)}
+	out := Constraints{Name: base.Name, MinUtilization: base.MinUtilization, Levels: maps.Clone(base.Levels), Where: maps.Clone(base.Where)}
 	if out.Levels == nil {
 		out.Levels = map[string]Rule{}
 	}
+	if len(over.Where) > 0 && out.Where == nil {
+		out.Where = map[string]string{}
+	}
+	maps.Copy(out.Where, over.Where)
 	if over.Name != "" {
 		if out.Name != "" {
 			out.Name += "+" + over.Name

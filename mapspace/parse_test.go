@@ -3,8 +3,10 @@ package mapspace_test
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
@@ -63,5 +65,30 @@ func TestMerge(t *testing.T) {
 	}
 	if len(base.Levels["GLB"].Order) != 0 {
 		t.Error("Merge changed its base")
+	}
+}
+
+// TestUnknownLevelPosition: a level the architecture lacks is told at the
+// line of its name, by New as by UnknownLevel, after a Merge too.
+func TestUnknownLevelPosition(t *testing.T) {
+	src := "version: 1\nlevels:\n  - name: GLB\n    order: [M]\n  - name: L2\n    order: [C]\n"
+	c, err := mapspace.ParseConstraints("c.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := arch.Preset("eyeriss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `c.yaml:5:11: level "L2": architecture "eyeriss" has no such level`
+	if err := c.UnknownLevel(a); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("UnknownLevel: %v; want %q", err, want)
+	}
+	l, err := workload.NewLayer("s", workload.Conv, workload.Shape{1, 1, 4, 4, 2, 2, 1, 1}, [2]int{1, 1}, [2]int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mapspace.New(l, a, mapspace.Merge(mapspace.Constraints{}, c)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("New: %v; want %q", err, want)
 	}
 }

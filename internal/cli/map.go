@@ -3,9 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
-	"maps"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,16 +55,7 @@ func readConstraints(path string, spec *arch.Spec) (mapspace.Constraints, error)
 	if spec == nil {
 		return c, nil
 	}
-	var have []string
-	for _, l := range spec.Levels {
-		have = append(have, l.Name)
-	}
-	for _, name := range slices.Sorted(maps.Keys(c.Levels)) {
-		if spec.Level(name) < 0 {
-			return c, fmt.Errorf("%s: level %q: architecture %q has no such level (have %s)", path, name, spec.Name, strings.Join(have, ", "))
-		}
-	}
-	return c, nil
+	return c, c.UnknownLevel(spec)
 }
 
 // constraintsFor returns the constraints of layer l: the dataflow's (none
