@@ -39,6 +39,8 @@ var uiRoutes = []struct{ method, path string }{
 	{"GET", "/compare"},
 	{"GET", "/new"},
 	{"POST", "/new"},
+	{"POST", "/runs/{id}/cancel"},
+	{"POST", "/runs/{id}/delete"},
 	{"GET", "/ui.js"},
 }
 
@@ -62,6 +64,8 @@ func (s *Server) routes() {
 		"GET /compare":                       s.uiCompare,
 		"GET /new":                           s.uiNew,
 		"POST /new":                          s.uiStart,
+		"POST /runs/{id}/cancel":             s.uiCancel,
+		"POST /runs/{id}/delete":             s.uiDelete,
 		"GET /ui.js":                         s.uiScript,
 	}
 	s.mux = http.NewServeMux()

@@ -139,8 +139,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		r = r.WithContext(ctx)
 	}
+	if err := crossOrigin.Check(r); err != nil {
+		msg := "server: " + r.Method + " " + r.URL.Path + ": refused: the request comes from another site's page"
+		if !isAPI(r.URL.Path) {
+			writeErrorPage(w, http.StatusForbidden, msg)
+			return
+		}
+		writeError(w, http.StatusForbidden, msg)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// crossOrigin refuses requests that change something (POST, DELETE) sent
+// by a browser from another site's page (by Sec-Fetch-Site or Origin), so
+// that a page elsewhere cannot start jobs or delete runs with the user's
+// cookie or on a server without a token. Clients that are not browsers
+// (curl, scripts) send neither header and pass.
+var crossOrigin = http.NewCrossOriginProtection()
 
 // Error is the body of every error response.
 type Error struct {

@@ -314,11 +314,7 @@ func (s *Server) uiStart(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{header: http.Header{}}
 	s.startEval(rec, sub)
 	if rec.code != http.StatusAccepted {
-		var e Error
-		if json.Unmarshal(rec.body.Bytes(), &e) != nil || e.Error == "" {
-			e.Error = strings.TrimSpace(rec.body.String())
-		}
-		p.Error = e.Error
+		p.Error = recordedError(rec)
 		writePage(w, rec.code, func(wr io.Writer) error { return page.NewEval(wr, p) })
 		return
 	}
@@ -328,6 +324,49 @@ func (s *Server) uiStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/runs/%d", run.ID), http.StatusSeeOther)
+}
+
+// uiCancel answers POST /runs/{id}/cancel, the run header's Cancel button:
+// it cancels the job as DELETE /api/v1/jobs/{id} does and shows the run
+// again.
+func (s *Server) uiCancel(w http.ResponseWriter, r *http.Request) {
+	rec := &recorder{header: http.Header{}}
+	s.cancelJob(rec, r)
+	if rec.code != http.StatusAccepted {
+		writeErrorPage(w, rec.code, recordedError(rec))
+		return
+	}
+	http.Redirect(w, r, "/runs/"+r.PathValue("id"), http.StatusSeeOther)
+}
+
+// uiDelete answers POST /runs/{id}/delete, the run header's Delete button
+// (whose form asks for confirm=yes): it deletes the run as DELETE
+// /api/v1/runs/{id} does and shows the runs list.
+func (s *Server) uiDelete(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeErrorPage(w, bodyStatus(err), "server: reading the form: "+err.Error())
+		return
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		writeErrorPage(w, http.StatusBadRequest, fmt.Sprintf("server: run %s was not deleted: tick the box that confirms it", r.PathValue("id")))
+		return
+	}
+	rec := &recorder{header: http.Header{}}
+	s.deleteRun(rec, r)
+	if rec.code != http.StatusNoContent {
+		writeErrorPage(w, rec.code, recordedError(rec))
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// recordedError returns the message of an API error a recorder kept.
+func recordedError(rec *recorder) string {
+	var e Error
+	if json.Unmarshal(rec.body.Bytes(), &e) != nil || e.Error == "" {
+		e.Error = strings.TrimSpace(rec.body.String())
+	}
+	return e.Error
 }
 
 // recorder keeps the response of a handler the UI calls.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -522,5 +523,63 @@ func TestUINewWithoutScript(t *testing.T) {
 	r = f.send("POST", "/new", "application/x-www-form-urlencoded", bad.Encode())
 	if r.code != 400 || !strings.Contains(r.body, `id="form-error" class="error">arch_yaml:`) || !strings.Contains(r.body, "name: [") {
 		t.Errorf("POST /new with bad YAML: %d %.600s", r.code, r.body)
+	}
+}
+
+// TestUIRunActions: the run header's Delete button removes a finished run
+// once its box is ticked, Cancel answers for a run that is no job, and a
+// form posted from another site's page is refused (API clients without
+// browser headers pass).
+func TestUIRunActions(t *testing.T) {
+	f := newFixture(t, Config{Jobs: 1})
+	a := f.eval(`{"arch": "eyeriss", "model": "lenet5"}`)
+	if _, run := f.wait(a.ID); run.Status != "done" {
+		t.Fatalf("eval: %s %q", run.Status, run.Error)
+	}
+	path := fmt.Sprintf("/runs/%d", a.ID)
+	if r := f.get(path); !strings.Contains(r.body, `id="delete-form"`) || strings.Contains(r.body, `id="cancel-form"`) {
+		t.Errorf("a finished run's header: want Delete and no Cancel:\n%.2000s", r.body)
+	}
+	form := "application/x-www-form-urlencoded"
+	for _, tc := range []struct {
+		name, method, path, body string
+		header                   []string
+		code                     int
+		want                     string
+	}{
+		{"delete unconfirmed", "POST", path + "/delete", "", nil, 400, "tick the box"},
+		{"cancel a finished run", "POST", path + "/cancel", "", nil, 409, "not a job of this server that is running"},
+		{"delete from another site", "POST", path + "/delete", "confirm=yes", []string{"Sec-Fetch-Site", "cross-site"}, 403, "another site"},
+		{"API job from another origin", "POST", "/api/v1/jobs/eval", `{"arch":"eyeriss","model":"lenet5"}`, []string{"Origin", "https://evil.example"}, 403, "another site"},
+		{"delete unknown run", "POST", "/runs/99999/delete", "confirm=yes", nil, 404, "99999"},
+	} {
+		r := f.send(tc.method, tc.path, form, tc.body, tc.header...)
+		if r.code != tc.code || !strings.Contains(r.body, tc.want) {
+			t.Errorf("%s: %d %.300s; want %d with %q", tc.name, r.code, r.body, tc.code, tc.want)
+		}
+	}
+	if r := f.get(path); r.code != 200 {
+		t.Fatalf("the refused deletes removed the run: %d", r.code)
+	}
+	r := f.send("POST", path+"/delete", form, "confirm=yes", "Sec-Fetch-Site", "same-origin")
+	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/" {
+		t.Fatalf("delete: %d to %q: %.300s", r.code, r.header.Get("Location"), r.body)
+	}
+	if r := f.get(path); r.code != 404 {
+		t.Errorf("deleted run still shown: %d", r.code)
+	}
+	// A running job's header offers Cancel, which cancels it.
+	release := hold(f.srv)
+	defer release()
+	b := f.eval(`{"arch": "eyeriss", "model": "lenet5"}`)
+	path = fmt.Sprintf("/runs/%d", b.ID)
+	if r := f.get(path); !strings.Contains(r.body, `id="cancel-form"`) || strings.Contains(r.body, `id="delete-form"`) {
+		t.Errorf("a running job's header: want Cancel and no Delete:\n%.2000s", r.body)
+	}
+	if r := f.send("POST", path+"/cancel", form, ""); r.code != http.StatusSeeOther || r.header.Get("Location") != path {
+		t.Fatalf("cancel: %d to %q: %.300s", r.code, r.header.Get("Location"), r.body)
+	}
+	if _, run := f.wait(b.ID); run.Status != "failed" || run.Error != "cancelled" {
+		t.Errorf("cancelled job: %s %q", run.Status, run.Error)
 	}
 }
