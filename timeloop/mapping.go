@@ -112,7 +112,9 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 					split = *e.Split
 				}
 			}
-			// split counts from the innermost (the permutation's first)
+			// split counts from the innermost (the permutation's first);
+			// the X loops are listed before the Y loops.
+			var ys []loop
 			for j, dn := range dims {
 				f := max(fs[dn], 1)
 				product[dn] *= f
@@ -121,15 +123,18 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 				}
 				lp := loop{dim: dn, factor: f}
 				if e.Type == "spatial" {
-					lp.axis = "y"
 					if len(dims)-1-j < split {
 						lp.axis = "x"
+						t.spatial = append(t.spatial, lp)
+					} else {
+						lp.axis = "y"
+						ys = append(ys, lp)
 					}
-					t.spatial = append(t.spatial, lp)
 				} else {
 					t.temporal = append(t.temporal, lp)
 				}
 			}
+			t.spatial = append(t.spatial, ys...)
 		default:
 			im.errPath(mf, path+".type", "unknown type %q (want datatype, temporal or spatial)", e.Type)
 		}
