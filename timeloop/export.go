@@ -41,11 +41,52 @@ func problemDims(l *workload.Layer) []workload.Dim {
 	return exportDims
 }
 
-// ExportMapping writes mapping m of layer l on spec as a Timeloop map.yaml:
-// per level (target: the level's name), the tensors it keeps and bypasses,
-// its temporal loops and its spatial loops, factors of every dimension of
-// the problem and the permutation innermost first; the first `split`
-// dimensions of a spatial permutation go along X, the rest along Y.
+// fanout is what lies between a level and its children: their mesh under
+// one instance of the level and, when that mesh has both an X and a Y
+// side, the dummy level (a Timeloop level that keeps nothing) that takes
+// the Y fan-out: Timeloop gives a dimension one spatial loop per level,
+// X or Y, so a level fans out along X to the dummy and the dummy along Y
+// to the children, as in Timeloop's Eyeriss-like design.
+type fanout struct {
+	x, y  int
+	dummy string
+}
+
+// fanouts returns the fan-out below each level of spec.
+func fanouts(spec *arch.Spec) []fanout {
+	taken := map[string]bool{"mac": true}
+	for _, l := range spec.Levels {
+		taken[l.Name] = true
+	}
+	fs := make([]fanout, len(spec.Levels))
+	for i := range spec.Levels {
+		f := &fs[i]
+		child := "mac"
+		if i+1 < len(spec.Levels) {
+			child = spec.Levels[i+1].Name
+			f.x, f.y = spec.Levels[i+1].MeshX, spec.Levels[i+1].MeshY
+		} else {
+			f.x, f.y = spec.Compute.MeshX, spec.Compute.MeshY
+		}
+		if f.x > 1 && f.y > 1 {
+			f.dummy = child + "_y"
+			for taken[f.dummy] {
+				f.dummy += "_"
+			}
+			taken[f.dummy] = true
+		}
+	}
+	return fs
+}
+
+// ExportMapping writes mapping m of layer l on spec as a Timeloop map.yaml
+// for the architecture ExportDesign writes: per level (target: the
+// level's name), the tensors it keeps and bypasses, its temporal loops and
+// its spatial loops, factors of every dimension of the problem and the
+// permutation innermost first; the first `split` dimensions of a spatial
+// permutation go along X, the rest along Y. Below a level whose children
+// form a mesh of both X and Y, the Y loops go to the dummy level between
+// them (fanout).
 func ExportMapping(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) ([]byte, error) {
 	if len(m.Levels) != len(spec.Levels) {
 		return nil, fmt.Errorf("timeloop: the mapping has %d levels, architecture %q has %d", len(m.Levels), spec.Name, len(spec.Levels))
@@ -54,14 +95,43 @@ func ExportMapping(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) ([]by
 		return nil, fmt.Errorf("timeloop: %w", err)
 	}
 	dims := problemDims(l)
+	fs := fanouts(spec)
 	var b bytes.Buffer
 	var errs []error
+	all := flow([]string{"Weights", "Inputs", "Outputs"})
+	spatial := func(target string, x, y []mapping.Loop) {
+		if len(x)+len(y) == 0 {
+			return
+		}
+		f, perm, err := loopsText(target, "spatial", dims, append(x, y...))
+		if err != nil {
+			errs = append(errs, err)
+		}
+		fmt.Fprintf(&b, "  - target: %s\n    type: spatial\n    factors: %s\n    permutation: %s\n    split: %d\n", target, f, perm, len(x))
+	}
 	fmt.Fprintf(&b, "# Layer %s on %s, written by nnergy for Timeloop.\nmapping:\n", l.Name, spec.Name)
 	// Innermost level first, as Timeloop's mapper writes them.
 	for i := len(m.Levels) - 1; i >= 0; i-- {
 		lv := &m.Levels[i]
 		if lv.Name != spec.Levels[i].Name {
 			return nil, fmt.Errorf("timeloop: level %d of the mapping is %s, of architecture %q %s", i, lv.Name, spec.Name, spec.Levels[i].Name)
+		}
+		// nnergy lists loops outermost first; Timeloop's permutation is
+		// innermost first.
+		var x, y []mapping.Loop
+		for _, lp := range slices.Backward(lv.Spatial) {
+			switch {
+			case lp.Factor == 1:
+			case lp.Axis == mapping.Y:
+				y = append(y, lp)
+			default:
+				x = append(x, lp)
+			}
+		}
+		if d := fs[i].dummy; d != "" {
+			fmt.Fprintf(&b, "  - target: %s\n    type: datatype\n    keep: []\n    bypass: %s\n", d, all)
+			spatial(d, nil, y)
+			y = nil
 		}
 		var keep, bypass []string
 		for t := range workload.NumTensors {
@@ -72,8 +142,6 @@ func ExportMapping(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) ([]by
 			}
 		}
 		fmt.Fprintf(&b, "  - target: %s\n    type: datatype\n    keep: %s\n    bypass: %s\n", lv.Name, flow(keep), flow(bypass))
-		// nnergy lists loops outermost first; Timeloop's permutation is
-		// innermost first.
 		var temporal []mapping.Loop
 		for _, lp := range slices.Backward(lv.Temporal) {
 			if lp.Factor > 1 {
@@ -85,24 +153,7 @@ func ExportMapping(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) ([]by
 			errs = append(errs, err)
 		}
 		fmt.Fprintf(&b, "  - target: %s\n    type: temporal\n    factors: %s\n    permutation: %s\n", lv.Name, f, perm)
-		var x, y []mapping.Loop
-		for _, lp := range slices.Backward(lv.Spatial) {
-			switch {
-			case lp.Factor == 1:
-			case lp.Axis == mapping.Y:
-				y = append(y, lp)
-			default:
-				x = append(x, lp)
-			}
-		}
-		if len(x)+len(y) == 0 {
-			continue
-		}
-		f, perm, err = loopsText(lv.Name, "spatial", dims, append(x, y...))
-		if err != nil {
-			errs = append(errs, err)
-		}
-		fmt.Fprintf(&b, "  - target: %s\n    type: spatial\n    factors: %s\n    permutation: %s\n    split: %d\n", lv.Name, f, perm, len(x))
+		spatial(lv.Name, x, y)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -173,7 +224,30 @@ func ExportDesign(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) (*Expo
 	ert.WriteString("# Per-word energies (block size 1) of " + spec.Name + ", written by nnergy.\nERT:\n  version: '0.4'\n  tables:\n")
 	art.WriteString("# Areas of one instance of each component of " + spec.Name + ", written by nnergy.\nART:\n  version: '0.4'\n  tables:\n")
 	consN := 0
+	constraint := func(target string, keep, bypass []string) {
+		if consN == 0 {
+			cons.WriteString("architecture_constraints:\n  targets:\n")
+		}
+		consN++
+		fmt.Fprintf(&cons, "    - target: %s\n      type: bypass\n      keep: %s\n      bypass: %s\n", target, flow(keep), flow(bypass))
+	}
+	fs := fanouts(spec)
+	dummy := func(i int) {
+		f := fs[i]
+		if f.dummy == "" {
+			return
+		}
+		x := f.x
+		for j := 0; j <= i; j++ {
+			x *= spec.Levels[j].MeshX
+		}
+		fmt.Fprintf(&a, "        - name: %s[1..%d]\n          class: dummy_storage\n          attributes:\n            width: 1\n            depth: 1\n            datawidth: 1\n            meshX: %d\n", f.dummy, spec.Instances(i)*f.x, x)
+		constraint(f.dummy, nil, []string{"Weights", "Inputs", "Outputs"})
+	}
 	for i := range spec.Levels {
+		if i > 0 {
+			dummy(i - 1)
+		}
 		lv := &spec.Levels[i]
 		inst := spec.Instances(i)
 		meshX := 1
@@ -228,13 +302,10 @@ func ExportDesign(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) (*Expo
 			}
 		}
 		if i > 0 && len(bypass) > 0 {
-			if consN == 0 {
-				cons.WriteString("architecture_constraints:\n  targets:\n")
-			}
-			consN++
-			fmt.Fprintf(&cons, "    - target: %s\n      type: bypass\n      keep: %s\n      bypass: %s\n", lv.Name, flow(keep), flow(bypass))
+			constraint(lv.Name, keep, bypass)
 		}
 	}
+	dummy(len(spec.Levels) - 1)
 	c := &spec.Compute
 	macs := spec.MACUnits()
 	macX := c.MeshX
@@ -249,7 +320,7 @@ func ExportDesign(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) (*Expo
 		note("compute", "gate_on / skip_on", "zero gating and skipping are Timeloop's sparse optimizations, not written")
 	}
 	if !spec.GateUnused {
-		note("gate_unused false", "leakage of unused instances", "Timeloop charges leakage to the utilized instances only")
+		note("gate_unused", "false (every instance leaks)", "Timeloop charges leakage to the utilized instances only")
 	}
 	a.Write(cons.Bytes())
 	ex.Files = append(ex.Files, Input{Name: ArchFile, Data: a.Bytes()}, Input{Name: ERTFile, Data: ert.Bytes()}, Input{Name: ARTFile, Data: art.Bytes()})

@@ -25,7 +25,7 @@ import (
 
 type evalFlags struct {
 	arch, model, dataflow, format, mapping, constraints string
-	density, sparsityFrom, calibrate, report            string
+	density, sparsityFrom, calibrate, report, out       string
 	calibrateImages                                     int
 	layers                                              []string
 	mf                                                  modelFlags
@@ -49,7 +49,10 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
   nnergy eval --arch systolic --model resnet50 --dataflow ws --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if err := checkFormat("eval", f.format); err != nil {
+			if err := checkTimeloopOut("eval", f.format, f.out); err != nil {
+				return err
+			}
+			if err := checkFormat("eval", f.format); err != nil && f.format != formatTimeloop {
 				return err
 			}
 			if err := e.checkOut("eval", "--report", f.report, reportExts...); err != nil {
@@ -136,6 +139,17 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				mapFn = func(context.Context, *workload.Layer) (*mapping.Mapping, error) { return mp, nil }
 				opt = report.EvalOptions{Source: report.SourceFile, MappingFile: f.mapping}
 			}
+			if f.format == formatTimeloop {
+				if len(net.Layers) != 1 {
+					return usagef("eval: --format timeloop needs exactly one layer (use --layer)")
+				}
+				mp, err := mapFn(cmd.Context(), net.Layers[0])
+				clearProgress(set, e.stderr)
+				if err != nil {
+					return err
+				}
+				return e.writeTimeloop("eval", spec, net.Layers[0], mp, f.out)
+			}
 			rec, err := e.begin(cmd, store.KindEval, runInputs{arch: archYAML(spec), workload: f.model, digest: workload.Digest(net.Layers)})
 			if err != nil {
 				return err
@@ -177,7 +191,8 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	f.sf.register(fl)
 	fl.StringSliceVar(&f.layers, "layer", nil, "evaluate only these layers (comma-separated or repeated)")
 	fl.StringVar(&f.mapping, "mapping", "", "evaluate the one --layer under the mapping in this file (loop-nest text, see docs/format/mapping.md)")
-	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
+	fl.StringVar(&f.format, "format", formatTable, "output format: table, json, csv, or timeloop (the one --layer's mapping as Timeloop's map.yaml)")
+	fl.StringVar(&f.out, "out", "", "with --format timeloop: directory to write the design as Timeloop inputs to (arch, ERT, ART, problem, map.yaml)")
 	registerReportFlag(fl, &f.report)
 	return c
 }

@@ -8,8 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/timeloop"
+	"github.com/nnergy/nnergy/workload"
 )
 
 func (e *env) importCmd() *cobra.Command {
@@ -92,4 +95,50 @@ architecture, problem, mapping, ERT, ART are skipped. See docs/timeloop.md.`,
 	tl.Flags().StringVar(&out, "out", "", "directory to write arch.yaml, workload.yaml, mapping.txt and the import report to (required)")
 	c.AddCommand(tl)
 	return c
+}
+
+// formatTimeloop is the --format of map and eval that writes the mapping
+// for Timeloop (docs/timeloop.md).
+const formatTimeloop = "timeloop"
+
+// checkTimeloopOut refuses --out without --format timeloop, before any
+// work is done.
+func checkTimeloopOut(cmd, format, out string) error {
+	if out != "" && format != formatTimeloop {
+		return usagef("%s: --out needs --format timeloop", cmd)
+	}
+	return nil
+}
+
+// writeTimeloop writes mapping m of layer l on spec for Timeloop: its
+// map.yaml to stdout, or with out the whole design (arch, ERT, ART,
+// problem, map.yaml) into the directory out, and what Timeloop cannot
+// express to stderr.
+func (e *env) writeTimeloop(cmd string, spec *arch.Spec, l *workload.Layer, m *mapping.Mapping, out string) error {
+	if out == "" {
+		data, err := timeloop.ExportMapping(spec, l, m)
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(data)
+		return err
+	}
+	ex, err := timeloop.ExportDesign(spec, l, m)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	for _, f := range ex.Files {
+		path := filepath.Join(out, f.Name)
+		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+			return fmt.Errorf("%s: %w", cmd, err)
+		}
+		fmt.Fprintf(e.stdout, "wrote %s\n", path)
+	}
+	for _, n := range ex.Notes {
+		fmt.Fprintf(e.stderr, "timeloop export: %s: %s: %s\n", n.Where, n.What, n.Why)
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,6 +71,66 @@ func TestImportTimeloopErrors(t *testing.T) {
 		code, _, errOut := runNnergy(t, c.args...)
 		if code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want an error saying %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+// TestExportTimeloop writes a searched mapping for Timeloop, alone and
+// with its design, imports the design back and evaluates the imported
+// mapping: the same cycles as the mapping nnergy found.
+func TestExportTimeloop(t *testing.T) {
+	args := []string{"map", "--arch", "eyeriss", "--model", "alexnet", "--layer", "conv3", "--max-evals", "300", "--seed", "1"}
+	code, stdout, errOut := runNnergy(t, append(args, "--format", "timeloop")...)
+	if code != 0 {
+		t.Fatalf("map --format timeloop: exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"mapping:\n", "target: DRAM\n", "target: GLB\n", "target: RF\n", "type: spatial\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("map.yaml has no %q:\n%s", want, stdout)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "tl")
+	code, _, errOut = runNnergy(t, append(args, "--format", "timeloop", "--out", out)...)
+	if code != 0 || !strings.Contains(errOut, "partition_words") {
+		t.Fatalf("map --format timeloop --out: exit %d, stderr %q; want the partitions noted", code, errOut)
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, errOut := runNnergy(t, "import", "timeloop", out, "--out", back); code != 0 {
+		t.Fatalf("import of the export: exit %d, stderr %q", code, errOut)
+	}
+	_, table, _ := runNnergy(t, append(args, "--format", "json")...)
+	var found struct {
+		Layer struct {
+			Cycles int64 `json:"cycles"`
+		} `json:"layer"`
+	}
+	if err := json.Unmarshal([]byte(table), &found); err != nil {
+		t.Fatal(err)
+	}
+	code, csv, errOut := runNnergy(t, "eval", "--arch", "eyeriss", "--model", "alexnet", "--layer", "conv3",
+		"--mapping", filepath.Join(back, "mapping.txt"), "--format", "csv")
+	if code != 0 {
+		t.Fatalf("eval of the imported mapping: exit %d, stderr %q", code, errOut)
+	}
+	if want := fmt.Sprintf(",%d,", found.Layer.Cycles); found.Layer.Cycles == 0 || !strings.Contains(csv, want) {
+		t.Errorf("eval of the round-tripped mapping:\n%s\nwant the mapper's %d cycles", csv, found.Layer.Cycles)
+	}
+	code, stdout, errOut = runNnergy(t, "eval", "--arch", "eyeriss", "--model", "alexnet", "--layer", "conv3",
+		"--mapping", filepath.Join(back, "mapping.txt"), "--format", "timeloop")
+	if code != 0 || !strings.Contains(stdout, "target: RF_y\n") {
+		t.Errorf("eval --format timeloop: exit %d, stderr %q:\n%s", code, errOut, stdout)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"map", "--layer", "conv3", "--out", out}, "--out needs --format timeloop"},
+		{[]string{"eval", "--format", "timeloop"}, "--format timeloop needs exactly one layer"},
+		{[]string{"eval", "--format", "yaml"}, "unknown --format"},
+	} {
+		code, _, errOut := runNnergy(t, c.args...)
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errOut, c.want)
 		}
 	}
 }

@@ -114,7 +114,7 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 func (e *env) mapCmd() *cobra.Command {
 	var lf layerFlags
 	var sf searchFlags
-	var format string
+	var format, out string
 	c := &cobra.Command{
 		Use:   "map",
 		Short: "Search the best mapping of one layer",
@@ -127,7 +127,10 @@ mapping found so far.`,
   nnergy map --model resnet50 --layer layer3.0.conv2 --dataflow best --objective edp`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if err := checkFormat("map", format); err != nil {
+			if err := checkTimeloopOut("map", format, out); err != nil {
+				return err
+			}
+			if err := checkFormat("map", format); err != nil && format != formatTimeloop {
 				return err
 			}
 			set, err := sf.settings("map", e.stderr)
@@ -168,13 +171,16 @@ mapping found so far.`,
 				return writeJSON(e.stdout, rep)
 			case formatCSV:
 				return usagef("map: --format csv is not available for one mapping (use table or json)")
+			case formatTimeloop:
+				return e.writeTimeloop("map", spec, l, best.Mapping, out)
 			}
 			return writeMap(e.stdout, rep)
 		},
 	}
 	lf.register(c, "rs")
 	sf.register(c.Flags())
-	c.Flags().StringVar(&format, "format", formatTable, "output format: table or json")
+	c.Flags().StringVar(&format, "format", formatTable, "output format: table, json, or timeloop (the mapping as Timeloop's map.yaml)")
+	c.Flags().StringVar(&out, "out", "", "with --format timeloop: directory to write the design as Timeloop inputs to (arch, ERT, ART, problem, map.yaml)")
 	return c
 }
 
