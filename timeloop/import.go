@@ -55,7 +55,7 @@ type Result struct {
 
 // sections are the top-level keys a file must have one of to be read when
 // it comes from a directory.
-var sections = []string{"architecture", "problem", "mapping", "ERT", "ART"}
+var sections = []string{"architecture", "problem", "mapping", "ERT", "ART", "variables"}
 
 // ReadPaths reads the named files; a directory stands for its *.yaml
 // files, of which those that hold none of the sections Import reads
@@ -191,7 +191,13 @@ func Import(inputs []Input) (*Result, error) {
 	for _, f := range files {
 		im.unread(f)
 	}
-	d := im.design(archF, ertF, artF)
+	var vars []*file
+	for _, f := range files {
+		if f.f.Variables != nil {
+			vars = append(vars, f)
+		}
+	}
+	d := im.design(archF, ertF, artF, vars)
 	p := im.problem(probF)
 	if err := im.fail(files); err != nil {
 		return nil, err
@@ -436,15 +442,17 @@ func (im *importer) integer(l *level, keys []string, required bool) (int, bool) 
 }
 
 // design reads the architecture with its ERT and ART.
-func (im *importer) design(af, ef, rf *file) *design {
+func (im *importer) design(af, ef, rf *file, vars []*file) *design {
 	a := af.f.Architecture
 	d := &design{archFile: af.name}
-	if a.Nodes != nil {
-		im.errPath(af, "architecture.nodes", "the v0.4 !Container/!Component tree is not read yet: give the parsed-processed-input.yaml Timeloop's front end writes (architecture with subtree/local)")
+	switch {
+	case a.Nodes != nil && len(a.Subtree) > 0:
+		im.errPath(af, "architecture.nodes", "both nodes (v0.4) and subtree (v0.3): give one")
 		return d
-	}
-	if len(a.Subtree) == 0 {
-		im.errPath(af, "architecture", "no subtree")
+	case a.Nodes != nil:
+		im.tree(af, d, vars)
+	case len(a.Subtree) == 0:
+		im.errPath(af, "architecture", "no subtree (v0.3) or nodes (v0.4)")
 		return d
 	}
 	var walk func(st []subtreeYAML, path string)
@@ -465,13 +473,13 @@ func (im *importer) design(af, ef, rf *file) *design {
 			for j := range s.Local {
 				c := &s.Local[j]
 				lp := yamlspec.Index(p+".local", j)
-				im.component(af, d, c, lp)
+				im.component(af, d, c, lp, nil)
 			}
 			walk(s.Subtree, p)
 		}
 	}
 	walk(a.Subtree, "architecture")
-	if d.cycleS == 0 {
+	if d.cycleS == 0 && a.Nodes == nil {
 		im.errPath(af, "architecture.subtree[0].attributes", "missing attribute global_cycle_seconds (the clock period)")
 	}
 	st := d.storageLevels()
@@ -511,24 +519,41 @@ func (im *importer) design(af, ef, rf *file) *design {
 	return d
 }
 
-func (im *importer) component(af *file, d *design, c *componentYAML, path string) {
+// placement is where a v0.4 component sits: its node's name and class
+// values (for positions), its instances and its instances along X, which
+// the containers above it give.
+type placement struct {
+	name, class      *yaml.Node
+	instances, meshX int
+}
+
+// component reads one component: of the v0.3 tree (at nil, its instances
+// in its name NAME[1..N] and meshX an attribute) or of the v0.4 tree.
+func (im *importer) component(af *file, d *design, c *componentYAML, path string, at *placement) {
 	base, n, ok := splitName(c.Name)
-	nameNode := nodeAt(af, path+".name")
+	nameNode, classNode := nodeAt(af, path+".name"), nodeAt(af, path+".class")
+	if at != nil {
+		nameNode, classNode, n = at.name, at.class, at.instances
+		ok = !strings.ContainsAny(c.Name, "[]")
+	}
 	if !ok {
 		im.errAt(af.name, nameNode, path+".name", "bad component name %q (want NAME or NAME[1..N])", c.Name)
 		return
 	}
-	k, known := classes[c.Class]
+	class := c.Class // class storage with a subclass is storage whatever the subclass
+	k, known := classes[class]
 	if !known {
-		im.errAt(af.name, nodeAt(af, path+".class"), path+".class", "unknown class %q of %s (want one of %s)", c.Class, base, classNames())
+		im.errAt(af.name, classNode, path+".class", "unknown class %q of %s (want one of %s)", class, base, classNames())
 		return
 	}
 	if c.Enabled != nil && !*c.Enabled {
 		im.note(where(af.name, nameNode), base, "disabled (enabled: false): left out")
 		return
 	}
-	l := &level{name: base, class: c.Class, kind: k, instances: n, node: nameNode, path: path, file: af.name, attrs: c.Attributes}
-	if mx, ok := im.integer(l, []string{"meshX"}, false); ok && mx > 0 {
+	l := &level{name: base, class: class, kind: k, instances: n, node: nameNode, path: path, file: af.name, attrs: c.Attributes}
+	if at != nil {
+		l.meshX = at.meshX
+	} else if mx, ok := im.integer(l, []string{"meshX"}, false); ok && mx > 0 {
 		l.meshX = mx
 	} else {
 		l.meshX = 1
@@ -562,7 +587,7 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		return
 	}
 	l.bits, l.block = dw, w/dw
-	if c.Class != "DRAM" {
+	if class != "DRAM" {
 		depth, ok := im.integer(l, []string{"depth"}, true)
 		if !ok {
 			return

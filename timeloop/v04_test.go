@@ -1,0 +1,124 @@
+package timeloop_test
+
+import (
+	"cmp"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/nnergy/nnergy/internal/yamlspec"
+	"github.com/nnergy/nnergy/timeloop"
+)
+
+func readInput(t *testing.T, path string) timeloop.Input {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return timeloop.Input{Name: path, Data: data}
+}
+
+// v04Inputs are the Eyeriss-like design's v0.4 architecture (arch.yaml of
+// the exercises), the default problem and clock, and the ERT, ART and
+// mapping of its reference outputs, whose targets are the v0.3 form's
+// dummy levels: in the v0.4 tree the containers PE_column and PE.
+func v04Inputs(t *testing.T) []timeloop.Input {
+	in := []timeloop.Input{
+		readInput(t, "testdata/v04/eyeriss_like.arch.yaml"),
+		readInput(t, "testdata/v04/default_problem.yaml"),
+		readInput(t, "testdata/v04/variables.yaml"),
+		readInput(t, design+"/timeloop-mapper.ERT.yaml"),
+		readInput(t, design+"/timeloop-mapper.ART.yaml"),
+	}
+	m := readInput(t, design+"/timeloop-mapper.map.yaml")
+	m.Data = []byte(strings.NewReplacer("inter_PE_column_spatial", "PE_column", "inter_PE_spatial", "PE").Replace(string(m.Data)))
+	return append(in, m)
+}
+
+// TestImportV04 imports the Eyeriss-like design from its v0.4 tree
+// (!Container, !Component, !Parallel, spatial meshes, dataspace
+// constraints): the same nnergy files as from the front end's v0.3 dump,
+// but for the name of the top container.
+func TestImportV04(t *testing.T) {
+	r3, err := timeloop.Import(inputs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r4, err := timeloop.Import(v04Inputs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ what, a, b string }{
+		{"arch", strings.Replace(string(r3.ArchYAML), `name: "system_top_level"`, `name: "system"`, 1), string(r4.ArchYAML)},
+		{"workload", string(r3.WorkloadYAML), string(r4.WorkloadYAML)},
+		{"mapping", r3.MappingText, r4.MappingText},
+	} {
+		if a, b := uncomment(c.a), uncomment(c.b); a != b {
+			t.Errorf("%s from the v0.4 tree differs from the v0.3 one:\n--- v0.3\n%s\n--- v0.4\n%s", c.what, a, b)
+		}
+	}
+}
+
+// TestImportV04Errors breaks the v0.4 tree and wants each error
+// positioned in its file.
+func TestImportV04Errors(t *testing.T) {
+	const arch = "eyeriss_like.arch.yaml"
+	for _, c := range []struct {
+		name, file, old, new string
+		want                 string
+		in                   string // the file the error is in, when not file
+	}{
+		{"unknown tag", arch, "- !Container # Each column", "- !Contianer # Each column", `unknown node tag "!Contianer"`, ""},
+		{"unknown key", arch, "    spatial: {meshX: 14}", "    spatail: {meshX: 14}", "unknown key of a !Container node", ""},
+		{"bad mesh", arch, "spatial: {meshY: 12}", "spatial: {meshY: twelve}", `want a positive whole number, got "twelve"`, ""},
+		{"unknown mesh key", arch, "spatial: {meshY: 12}", "spatial: {meshZ: 12}", "unknown key (want meshX or meshY)", ""},
+		{"unknown class", arch, "class: smartbuffer_RF", "class: smartbufer_RF", `unknown class "smartbufer_RF" of ifmap_spad`, ""},
+		{"missing attribute", arch, "        depth: 192\n", "", "missing attribute depth of weights_spad", ""},
+		{"unknown data space", arch, "dataspace: {keep: [Inputs]}", "dataspace: {keep: [Imputs]}", `unknown data space "Imputs"`, ""},
+		{"no class", arch, "    class: intmac\n", "", "a !Component needs a class", ""},
+		{"no clock", "variables.yaml", "global_cycle_seconds: 1e-9", "technology: 45nm", "no global_cycle_seconds", arch},
+		{"jinja", arch, "depth: 16384", "depth: {{ depth }}", "unexpanded Jinja template", ""},
+		{"a mapping on a container's old name", "timeloop-mapper.map.yaml", "target: PE_column\n    type: spatial", "target: inter_PE_column_spatial\n    type: spatial", `unknown target "inter_PE_column_spatial"`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := v04Inputs(t)
+			changed := false
+			for i := range in {
+				if strings.HasSuffix(in[i].Name, "/"+c.file) {
+					s := string(in[i].Data)
+					if !strings.Contains(s, c.old) {
+						t.Fatalf("%s has no %q", c.file, c.old)
+					}
+					in[i].Data = []byte(strings.Replace(s, c.old, c.new, 1))
+					changed = true
+				}
+			}
+			if !changed {
+				t.Fatalf("no input %s", c.file)
+			}
+			_, err := timeloop.Import(in)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var el yamlspec.ErrorList
+			if !errors.As(err, &el) {
+				t.Fatalf("error %q is not a yamlspec.ErrorList", err)
+			}
+			var line string
+			for _, e := range el {
+				if strings.Contains(e.Error(), c.want) {
+					line = e.Error()
+				}
+			}
+			if line == "" {
+				t.Fatalf("error %q does not say %q", err, c.want)
+			}
+			want := cmp.Or(c.in, c.file)
+			if !strings.Contains(line, want) || !position.MatchString(line) {
+				t.Errorf("error %q is not positioned in %s", line, want)
+			}
+		})
+	}
+}
