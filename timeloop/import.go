@@ -42,8 +42,12 @@ type Result struct {
 	// (docs/format/arch.md, workload.md, mapping.md).
 	ArchYAML, WorkloadYAML []byte
 	MappingText            string
-	Spec                   *arch.Spec
-	Network                *workload.Network
+	// ConstraintsYAML is the architecture's and mapspace's constraints
+	// as an nnergy constraints file (docs/format/constraints.md), where it
+	// can say them; nil when there are none.
+	ConstraintsYAML []byte
+	Spec            *arch.Spec
+	Network         *workload.Network
 	// Mapping is the mapping of the network's one layer; nil when the
 	// inputs hold no mapping.
 	Mapping *mapping.Mapping
@@ -198,7 +202,14 @@ func Import(inputs []Input) (*Result, error) {
 		}
 	}
 	d := im.design(archF, ertF, artF, vars)
+	for _, f := range files {
+		d.cons = append(d.cons, im.targets(f, f.f.MapspaceConstraints, "mapspace_constraints")...)
+	}
 	p := im.problem(probF)
+	var cons []byte
+	if d.mac != nil && len(im.errs) == 0 {
+		cons = im.constraintsYAML(d, p)
+	}
 	if err := im.fail(files); err != nil {
 		return nil, err
 	}
@@ -207,6 +218,7 @@ func Import(inputs []Input) (*Result, error) {
 		r.Files = append(r.Files, in.Name)
 	}
 	r.ArchYAML = d.yaml()
+	r.ConstraintsYAML = cons
 	r.WorkloadYAML = p.yaml(d.bits)
 	spec, err := arch.Parse("arch.yaml", r.ArchYAML)
 	if err != nil {
@@ -298,12 +310,11 @@ func (im *importer) unread(f *file) {
 		why  string
 		keep bool
 	}{
-		{f.f.ArchitectureConstraints, "architecture_constraints", "only the keep/bypass constraints become the levels' keeps; factor and permutation constraints are not carried (nnergy constraints, docs/format/constraints.md, are per layer)", true},
+
 		{f.f.CompoundComponents, "compound_components", "Accelergy's component classes: their energies and areas come from the ERT and ART", false},
 		{f.f.Components, "components", "Accelergy's component classes: their energies and areas come from the ERT and ART", false},
 		{f.f.Mapper, "mapper", "Timeloop's search settings; nnergy's mapper has its own (nnergy map --help)", true},
 		{f.f.Mapspace, "mapspace", "Timeloop's mapspace template", true},
-		{f.f.MapspaceConstraints, "mapspace_constraints", "not carried yet", true},
 		{f.f.Variables, "variables", "expanded by Timeloop's front end already", false},
 		{f.f.Globals, "globals", "front-end settings", false},
 	} {
@@ -368,6 +379,8 @@ type design struct {
 	cycleS   float64
 	bits     int
 	archFile string
+	// cons are the architecture's and mapspace's constraints.
+	cons []*constraint
 }
 
 func (d *design) storageLevels() []*level {
@@ -479,6 +492,7 @@ func (im *importer) design(af, ef, rf *file, vars []*file) *design {
 		}
 	}
 	walk(a.Subtree, "architecture")
+	d.cons = append(d.cons, im.targets(af, af.f.ArchitectureConstraints, "architecture_constraints")...)
 	if d.cycleS == 0 && a.Nodes == nil {
 		im.errPath(af, "architecture.subtree[0].attributes", "missing attribute global_cycle_seconds (the clock period)")
 	}

@@ -77,6 +77,9 @@ func (im *importer) order(mf *file, path, perm string, fs map[string]int) []stri
 // dummy level (one that keeps nothing) move to the storage level above it.
 func (im *importer) mapping(mf *file, d *design, p *problem) string {
 	targets := map[string]*target{}
+	got := map[string]map[string]map[string]int{} // target -> type -> dim -> factor
+	keeps := map[string][]string{}
+	at := map[string]string{} // target/type -> path of its entry
 	product := map[string]int{}
 	for dn := range p.bounds {
 		product[dn] = 1
@@ -93,9 +96,12 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 			t = &target{}
 			targets[e.Target] = t
 		}
+		at[e.Target+"/"+e.Type] = path
 		switch e.Type {
 		case "datatype", "bypass":
 			t.keep, t.keepGiven = e.Keep, true
+			keeps[e.Target] = e.Keep
+			at[e.Target+"/datatype"] = path
 			for _, k := range append(append([]string(nil), e.Keep...), e.Bypass...) {
 				if k != "Weights" && k != "Inputs" && k != "Outputs" {
 					im.errPath(mf, path, "unknown data space %q", k)
@@ -103,6 +109,10 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 			}
 		case "temporal", "spatial":
 			fs := im.factors(mf, path+".factors", e.Factors, p)
+			if got[e.Target] == nil {
+				got[e.Target] = map[string]map[string]int{}
+			}
+			got[e.Target][e.Type] = fs
 			dims := im.order(mf, path+".permutation", e.Permutation, fs)
 			split := len(dims) // all X unless split says otherwise
 			if e.Type == "spatial" {
@@ -144,6 +154,7 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 			im.errPath(mf, "mapping", "the factors of %s multiply to %d, the problem's bound is %d", dn, product[dn], p.bounds[dn])
 		}
 	}
+	im.checkMapping(mf, d, got, keeps, at)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Imported from Timeloop (%s) by nnergy import timeloop.\n", mf.name)
 	var cur *target

@@ -117,6 +117,13 @@ func (im *importer) node(af *file, d *design, n *yaml.Node, p string, inst, mesh
 		return inst, meshX
 	}
 	sx, sy := im.spatial(af, n, p)
+	if n.Tag == "!Container" && sx*sy == 1 {
+		if c := yamlspec.Lookup(n, "constraints"); c != nil {
+			im.note(where(af.name, c), name.Value+" constraints", "a container without a spatial fan-out is no level in nnergy: its constraints are not carried")
+		}
+	} else {
+		d.cons = append(d.cons, im.nodeConstraints(af, name.Value, n, p)...)
+	}
 	if n.Tag == "!Container" {
 		im.container(af, d, n, p)
 		if sx*sy > 1 {

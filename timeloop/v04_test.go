@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnergy/nnergy/internal/yamlspec"
+	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/timeloop"
 )
 
@@ -120,5 +121,37 @@ func TestImportV04Errors(t *testing.T) {
 				t.Errorf("error %q is not positioned in %s", line, want)
 			}
 		})
+	}
+}
+
+// TestImportConstraints imports the Eyeriss-like design's constraints from
+// both forms: the same nnergy constraints file, which nnergy reads and
+// whose mapspace holds the imported mapping.
+func TestImportConstraints(t *testing.T) {
+	var got []string
+	for _, in := range [][]timeloop.Input{inputs(t), v04Inputs(t)} {
+		r, err := timeloop.Import(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := mapspace.ParseConstraints("constraints.yaml", r.ConstraintsYAML)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, r.ConstraintsYAML)
+		}
+		s, err := mapspace.New(r.Network.Layers[0], r.Spec, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PointOf(r.Mapping); err != nil {
+			t.Errorf("the imported mapping breaks the imported constraints: %v\n%s", err, r.ConstraintsYAML)
+		}
+		wr := c.Levels["weights_spad"]
+		if len(c.Levels) < 4 || len(wr.Order) != 2 {
+			t.Errorf("constraints %v: want the spads' and the GLB's, weights_spad ordered R outside C", c)
+		}
+		got = append(got, uncomment(string(r.ConstraintsYAML)))
+	}
+	if got[0] != got[1] {
+		t.Errorf("the v0.3 and v0.4 forms give different constraints:\n%s\n---\n%s", got[0], got[1])
 	}
 }

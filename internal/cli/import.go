@@ -25,10 +25,12 @@ func (e *env) importCmd() *cobra.Command {
 	tl := &cobra.Command{
 		Use:   "timeloop DIR|FILES...",
 		Short: "Import a Timeloop architecture, ERT, ART, problem and mapping as nnergy files",
-		Long: `Read Timeloop's inputs — the architecture and problem as its front end
-dumps them (parsed-processed-input.yaml), Accelergy's ERT and ART, and a
+		Long: `Read Timeloop's inputs — the architecture (the v0.4 tree of arch.yaml, or
+the v0.3 form the front end dumps in parsed-processed-input.yaml), the
+problem, Accelergy's ERT and ART, and a
 mapping (map.yaml) — and write to --out the nnergy architecture
-(arch.yaml), workload (workload.yaml) and mapping (mapping.txt), and
+(arch.yaml), workload (workload.yaml), mapping (mapping.txt) and the
+architecture and mapspace constraints (constraints.yaml), and
 import-report.txt and import-report.json (docs/format/report.md, kind
 import): what could not be carried over and why (also printed).
 A directory stands for its *.yaml files; those with none of the sections
@@ -57,13 +59,16 @@ architecture, problem, mapping, ERT, ART are skipped. See docs/timeloop.md.`,
 			if r.Mapping != nil {
 				files["mapping.txt"] = []byte(r.MappingText)
 			}
+			if r.ConstraintsYAML != nil {
+				files["constraints.yaml"] = r.ConstraintsYAML
+			}
 			rep := report.NewImport("timeloop")
 			rep.Files, rep.Skipped = r.Files, r.Skipped
 			rep.Notes = make([]report.ImportNote, 0, len(r.Notes))
 			for _, n := range r.Notes {
 				rep.Notes = append(rep.Notes, report.ImportNote{Where: n.Where, What: n.What, Why: n.Why})
 			}
-			for _, name := range []string{"arch.yaml", "workload.yaml", "mapping.txt"} {
+			for _, name := range []string{"arch.yaml", "workload.yaml", "mapping.txt", "constraints.yaml"} {
 				data, ok := files[name]
 				if !ok {
 					continue

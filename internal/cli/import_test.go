@@ -22,7 +22,7 @@ func TestImportTimeloop(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("import: exit %d, stderr %q", code, errOut)
 	}
-	for _, f := range []string{"arch.yaml", "workload.yaml", "mapping.txt", "import-report.txt"} {
+	for _, f := range []string{"arch.yaml", "workload.yaml", "mapping.txt", "constraints.yaml", "import-report.txt"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
@@ -39,8 +39,8 @@ func TestImportTimeloop(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, ok := checkReport(t, sch, "import-report.json", js).(*report.Import)
-	if !ok || len(rep.Written) != 3 || len(rep.Files) != 4 {
-		t.Errorf("import-report.json: %+v, want 4 files read and 3 written", rep)
+	if !ok || len(rep.Written) != 4 || len(rep.Files) != 4 {
+		t.Errorf("import-report.json: %+v, want 4 files read and 4 written", rep)
 	}
 	found := false
 	for _, n := range rep.Notes {
