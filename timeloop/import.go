@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -25,6 +26,41 @@ import (
 type Input struct {
 	Name string
 	Data []byte
+	// Sections, when not empty, are the only top-level sections taken from
+	// the file (architecture, problem, mapping, ERT, ART, variables, ...).
+	Sections []string
+}
+
+// Detect returns the first of the sections architecture, problem and
+// mapping that data, a YAML file, has at its top level: "" for a file
+// that is no Timeloop input (an nnergy architecture or workload has none
+// of them).
+func Detect(data []byte) string {
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil || len(n.Content) != 1 || n.Content[0].Kind != yaml.MappingNode {
+		return ""
+	}
+	for _, s := range []string{"architecture", "problem", "mapping"} {
+		if yamlspec.Lookup(n.Content[0], s) != nil {
+			return s
+		}
+	}
+	return ""
+}
+
+// Sections reports which of the top-level sections Import reads data has.
+func Sections(data []byte) []string {
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil || len(n.Content) != 1 || n.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []string
+	for _, s := range sections {
+		if yamlspec.Lookup(n.Content[0], s) != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Note is one thing Import could not carry over, or carried over only
@@ -128,6 +164,18 @@ type file struct {
 	f    fileYAML
 }
 
+// only drops every section of f but those named (its yaml keys).
+func (f *file) only(keep []string) {
+	v := reflect.ValueOf(&f.f).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if !slices.Contains(keep, tag) {
+			v.Field(i).SetZero()
+		}
+	}
+}
+
 // importer gathers the errors of all files and the notes.
 type importer struct {
 	errs  yamlspec.ErrorList
@@ -161,7 +209,14 @@ func where(file string, n *yaml.Node) string {
 // problem and one ERT, at most one ART and at most one non-empty mapping —
 // and returns the equivalent nnergy design. Every problem of every file is
 // reported at once, positioned in its Timeloop file.
-func Import(inputs []Input) (*Result, error) {
+func Import(inputs []Input) (*Result, error) { return importAll(inputs, true) }
+
+// ImportSome is Import with every section optional: an architecture
+// (which then needs its ERT), a problem, or both, and a mapping only with
+// both. The Result's fields of what was not given are nil.
+func ImportSome(inputs []Input) (*Result, error) { return importAll(inputs, false) }
+
+func importAll(inputs []Input, strict bool) (*Result, error) {
 	im := &importer{}
 	var files []*file
 	for _, in := range inputs {
@@ -179,17 +234,26 @@ func Import(inputs []Input) (*Result, error) {
 			}
 			return nil, fmt.Errorf("timeloop: %w", err)
 		}
+		if len(in.Sections) > 0 {
+			f.only(in.Sections)
+		}
 		files = append(files, f)
 	}
 	if len(im.errs) > 0 {
 		return nil, im.fail(files)
 	}
-	archF := pick(im, files, "architecture", func(f *file) bool { return f.f.Architecture != nil }, true)
-	probF := pick(im, files, "problem", func(f *file) bool { return f.f.Problem != nil }, true)
-	ertF := pick(im, files, "ERT", func(f *file) bool { return f.f.ERT != nil }, true)
+	archF := pick(im, files, "architecture", func(f *file) bool { return f.f.Architecture != nil }, strict)
+	probF := pick(im, files, "problem", func(f *file) bool { return f.f.Problem != nil }, strict)
+	ertF := pick(im, files, "ERT", func(f *file) bool { return f.f.ERT != nil }, strict || archF != nil)
 	artF := pick(im, files, "ART", func(f *file) bool { return f.f.ART != nil }, false)
 	mapF := pick(im, files, "mapping", func(f *file) bool { return f.f.Mapping != nil && len(*f.f.Mapping) > 0 }, false)
-	if archF == nil || probF == nil || ertF == nil {
+	if mapF != nil && (archF == nil || probF == nil) {
+		im.errPath(mapF, "mapping", "a mapping needs the Timeloop architecture and problem it maps (its targets and factors name them)")
+	}
+	if archF == nil && probF == nil && !strict {
+		im.errs.Add(yamlspec.Pos{}, "", "timeloop: no architecture or problem section in "+strings.Join(fileNames(files), ", "))
+	}
+	if (archF != nil) != (ertF != nil) || strict && (archF == nil || probF == nil) || len(im.errs) > 0 {
 		return nil, im.fail(files)
 	}
 	for _, f := range files {
@@ -201,13 +265,19 @@ func Import(inputs []Input) (*Result, error) {
 			vars = append(vars, f)
 		}
 	}
-	d := im.design(archF, ertF, artF, vars)
-	for _, f := range files {
-		d.cons = append(d.cons, im.targets(f, f.f.MapspaceConstraints, "mapspace_constraints")...)
+	var d *design
+	var p *problem
+	if archF != nil {
+		d = im.design(archF, ertF, artF, vars)
+		for _, f := range files {
+			d.cons = append(d.cons, im.targets(f, f.f.MapspaceConstraints, "mapspace_constraints")...)
+		}
 	}
-	p := im.problem(probF)
+	if probF != nil {
+		p = im.problem(probF)
+	}
 	var cons []byte
-	if d.mac != nil && len(im.errs) == 0 {
+	if d != nil && p != nil && d.mac != nil && len(im.errs) == 0 {
 		cons = im.constraintsYAML(d, p)
 	}
 	if err := im.fail(files); err != nil {
@@ -217,18 +287,24 @@ func Import(inputs []Input) (*Result, error) {
 	for _, in := range inputs {
 		r.Files = append(r.Files, in.Name)
 	}
-	r.ArchYAML = d.yaml()
-	r.ConstraintsYAML = cons
-	r.WorkloadYAML = p.yaml(d.bits)
-	spec, err := arch.Parse("arch.yaml", r.ArchYAML)
-	if err != nil {
-		return nil, fmt.Errorf("timeloop: the written architecture does not load: %w", err)
+	bits := 0
+	if d != nil {
+		r.ArchYAML = d.yaml()
+		r.ConstraintsYAML = cons
+		spec, err := arch.Parse("arch.yaml", r.ArchYAML)
+		if err != nil {
+			return nil, fmt.Errorf("timeloop: the written architecture does not load: %w", err)
+		}
+		r.Spec, bits = spec, d.bits
 	}
-	net, err := workload.Parse("workload.yaml", r.WorkloadYAML)
-	if err != nil {
-		return nil, fmt.Errorf("timeloop: the written workload does not load: %w", err)
+	if p != nil {
+		r.WorkloadYAML = p.yaml(bits)
+		net, err := workload.Parse("workload.yaml", r.WorkloadYAML)
+		if err != nil {
+			return nil, fmt.Errorf("timeloop: the written workload does not load: %w", err)
+		}
+		r.Network = net
 	}
-	r.Spec, r.Network = spec, net
 	if mapF != nil {
 		text := im.mapping(mapF, d, p)
 		if err := im.fail(files); err != nil {
@@ -238,13 +314,21 @@ func Import(inputs []Input) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("timeloop: the written mapping does not load: %w", err)
 		}
-		if err := m.CheckShape(net.Layers[0]); err != nil {
+		if err := m.CheckShape(r.Network.Layers[0]); err != nil {
 			return nil, fmt.Errorf("timeloop: %s: %w", mapF.name, err)
 		}
 		r.MappingText, r.Mapping = text, m
 	}
 	r.Notes = im.notes
 	return r, nil
+}
+
+func fileNames(files []*file) []string {
+	var n []string
+	for _, f := range files {
+		n = append(n, f.name)
+	}
+	return n
 }
 
 // fail gathers the errors of the importer and of every file's document.

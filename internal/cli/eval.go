@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
@@ -44,6 +43,9 @@ utilization, and the ratio to the compulsory lower bound.
 
 --arch takes a preset name (see 'nnergy archs') or an architecture YAML file;
 --model takes a zoo name (see 'nnergy models') or a workload YAML file.
+Timeloop files work too (an architecture: top-level key for --arch, with
+the ERT and ART beside it; problem: for --model; mapping: for --mapping):
+they are imported as 'nnergy import timeloop' does, its report on stderr.
 Each layer is mapped with the deterministic builder of --dataflow.`,
 		Example: `  nnergy eval --arch eyeriss --model alexnet --batch 4
   nnergy eval --arch systolic --model resnet50 --dataflow ws --format json`,
@@ -69,11 +71,15 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if df == nil {
 				f.search = true
 			}
-			spec, err := arch.Load(f.arch)
+			tl, err := loadTimeloop("eval", f.arch, f.model, f.mapping, e.stderr)
 			if err != nil {
 				return err
 			}
-			net, err := f.mf.load("eval", f.model)
+			spec, err := tl.loadArch(f.arch)
+			if err != nil {
+				return err
+			}
+			net, err := tl.loadModel(func() (*workload.Network, error) { return f.mf.load("eval", f.model) })
 			if err != nil {
 				return err
 			}
@@ -132,7 +138,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				for i, lv := range spec.Levels {
 					levels[i] = lv.Name
 				}
-				mp, err := mapping.ReadFileFor(f.mapping, levels)
+				mp, err := tl.loadMapping(f.mapping, levels)
 				if err != nil {
 					return err
 				}

@@ -3,12 +3,15 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/report"
 	"github.com/nnergy/nnergy/timeloop"
@@ -146,4 +149,105 @@ func (e *env) writeTimeloop(cmd string, spec *arch.Spec, l *workload.Layer, m *m
 		fmt.Fprintf(e.stderr, "timeloop export: %s: %s: %s\n", n.Where, n.What, n.Why)
 	}
 	return nil
+}
+
+// timeloopDirect is what --arch, --model and --mapping gave as Timeloop
+// files, imported together.
+type timeloopDirect struct {
+	res                  *timeloop.Result
+	arch, model, mapping bool
+}
+
+// loadTimeloop imports, in one import, the Timeloop files among archPath,
+// modelPath and mappingPath (each one a Timeloop file when it has the
+// top-level architecture, problem or mapping section its flag reads), with
+// the ERT, ART and variables of the files beside the architecture, and
+// prints the import's report to w. It returns nil when none is one.
+func loadTimeloop(cmd, archPath, modelPath, mappingPath string, w io.Writer) (*timeloopDirect, error) {
+	t := &timeloopDirect{}
+	var inputs []*timeloop.Input
+	byPath := map[string]*timeloop.Input{}
+	add := func(path string, data []byte, sections ...string) {
+		in := byPath[path]
+		if in == nil {
+			in = &timeloop.Input{Name: path, Data: data}
+			byPath[path] = in
+			inputs = append(inputs, in)
+		}
+		in.Sections = append(in.Sections, sections...)
+	}
+	for _, r := range []struct {
+		path, section string
+		flag          *bool
+	}{{archPath, "architecture", &t.arch}, {modelPath, "problem", &t.model}, {mappingPath, "mapping", &t.mapping}} {
+		if st, err := os.Stat(r.path); r.path == "" || err != nil || st.IsDir() {
+			continue // a preset, a zoo name, or missing: the flag's own loader says
+		}
+		data, err := yamlspec.ReadFile(r.path)
+		if err != nil || !slices.Contains(timeloop.Sections(data), r.section) {
+			continue
+		}
+		add(r.path, data, r.section)
+		*r.flag = true
+	}
+	if len(inputs) == 0 {
+		return nil, nil
+	}
+	if t.mapping && !(t.arch && t.model) {
+		return nil, usagef("%s: the Timeloop --mapping %s needs the Timeloop --arch and --model it maps (its targets and factors name them)", cmd, mappingPath)
+	}
+	if t.arch {
+		beside, _, err := timeloop.ReadPaths([]string{filepath.Dir(archPath)})
+		if err != nil {
+			return nil, fmt.Errorf("%s: --arch %s: the ERT beside it: %w", cmd, archPath, err)
+		}
+		for _, in := range beside {
+			var secs []string
+			for _, s := range timeloop.Sections(in.Data) {
+				if s == "ERT" || s == "ART" || s == "variables" {
+					secs = append(secs, s)
+				}
+			}
+			if len(secs) > 0 {
+				add(in.Name, in.Data, secs...)
+			}
+		}
+	}
+	var ins []timeloop.Input
+	for _, in := range inputs {
+		ins = append(ins, *in)
+	}
+	r, err := timeloop.ImportSome(ins)
+	if err != nil {
+		return nil, err
+	}
+	t.res = r
+	if err := r.WriteReport(w); err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return t, nil
+}
+
+// loadArch returns the imported architecture, or loads path.
+func (t *timeloopDirect) loadArch(path string) (*arch.Spec, error) {
+	if t != nil && t.arch {
+		return t.res.Spec, nil
+	}
+	return arch.Load(path)
+}
+
+// loadModel returns the imported problem's network, or calls load.
+func (t *timeloopDirect) loadModel(load func() (*workload.Network, error)) (*workload.Network, error) {
+	if t != nil && t.model {
+		return t.res.Network, nil
+	}
+	return load()
+}
+
+// loadMapping returns the imported mapping, or reads path for levels.
+func (t *timeloopDirect) loadMapping(path string, levels []string) (*mapping.Mapping, error) {
+	if t != nil && t.mapping {
+		return t.res.Mapping, nil
+	}
+	return mapping.ReadFileFor(path, levels)
 }

@@ -134,3 +134,34 @@ func TestExportTimeloop(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeloopDirect gives eval and map Timeloop files for --arch, --model
+// and --mapping: the same import, its report on stderr, and Timeloop's
+// 86016 cycles.
+func TestTimeloopDirect(t *testing.T) {
+	const d = "../../timeloop/testdata/eyeriss_like/"
+	in := d + "parsed-processed-input.yaml"
+	code, stdout, errOut := runNnergy(t, "eval", "--arch", in, "--model", in, "--mapping", d+"timeloop-mapper.map.yaml", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("eval: exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(stdout, ",86016,") || !strings.Contains(errOut, "Imported from Timeloop") || !strings.Contains(errOut, "timeloop-mapper.ERT.yaml") {
+		t.Errorf("eval of the Timeloop files directly: stdout\n%s\nstderr\n%s\nwant Timeloop's 86016 cycles and the import's report naming the ERT beside the architecture", stdout, errOut)
+	}
+	code, stdout, errOut = runNnergy(t, "map", "--arch", in, "--model", "alexnet", "--layer", "conv2", "--max-evals", "200", "--seed", "1")
+	if code != 0 || !strings.Contains(stdout, "shared_glb keep") || !strings.Contains(errOut, "Imported from Timeloop") {
+		t.Errorf("map on the Timeloop architecture: exit %d, stdout\n%s\nstderr %q", code, stdout, errOut)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "--arch", "eyeriss", "--model", in, "--mapping", d + "timeloop-mapper.map.yaml"}, "needs the Timeloop --arch and --model it maps"},
+		{[]string{"eval", "--arch", "../../timeloop/testdata/v04/eyeriss_like.arch.yaml", "--model", "alexnet", "--layer", "conv1"}, "no ERT section"},
+	} {
+		code, _, errOut := runNnergy(t, c.args...)
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errOut, c.want)
+		}
+	}
+}

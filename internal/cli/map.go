@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -26,6 +27,7 @@ import (
 type layerFlags struct {
 	arch, model, layer, dataflow, constraints string
 	mf                                        modelFlags
+	stderr                                    io.Writer // for the report of a Timeloop import (nil: none)
 }
 
 func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
@@ -88,11 +90,15 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	spec, err := arch.Load(f.arch)
+	tl, err := loadTimeloop(cmd, f.arch, f.model, "", cmp.Or[io.Writer](f.stderr, io.Discard))
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	net, err := f.mf.load(cmd, f.model)
+	spec, err := tl.loadArch(f.arch)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	net, err := tl.loadModel(func() (*workload.Network, error) { return f.mf.load(cmd, f.model) })
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -137,6 +143,7 @@ mapping found so far.`,
 			if err != nil {
 				return err
 			}
+			lf.stderr = e.stderr
 			spec, l, s, df, err := lf.load("map")
 			if err != nil {
 				return err
