@@ -315,10 +315,23 @@ func (im *importer) constraintsYAML(d *design, p *problem) []byte {
 			allowed := without(p.dims, c.factors)
 			xs, ys := allowed, allowed
 			if c.split != nil && len(c.perm) > 0 {
-				cut := min(*c.split, len(c.perm))
+				// Timeloop's front end completes a partial permutation by
+				// putting the dimensions it lacks first (innermost), so
+				// that split counts them: those without a factor-1
+				// constraint first, as it does.
+				var perm []string
+				for _, group := range [][]string{allowed, p.dims} {
+					for _, dn := range group {
+						if !slices.Contains(c.perm, dn) && !slices.Contains(perm, dn) {
+							perm = append(perm, dn)
+						}
+					}
+				}
+				perm = append(perm, c.perm...)
+				cut := min(*c.split, len(perm))
 				xs, ys = nil, nil
 				for _, dn := range allowed {
-					j := slices.Index(c.perm, dn)
+					j := slices.Index(perm, dn)
 					if j < 0 || j < cut {
 						xs = append(xs, dn)
 					}

@@ -21,44 +21,54 @@ func readInput(t *testing.T, path string) timeloop.Input {
 	return timeloop.Input{Name: path, Data: data}
 }
 
-// v04Inputs are the Eyeriss-like design's v0.4 architecture (arch.yaml of
-// the exercises), the default problem and clock, and the ERT, ART and
-// mapping of its reference outputs, whose targets are the v0.3 form's
-// dummy levels: in the v0.4 tree the containers PE_column and PE.
-func v04Inputs(t *testing.T) []timeloop.Input {
+// v04Inputs are a design's v0.4 architecture (arch.yaml of the
+// exercises), the default problem and clock, and the ERT, ART and mapping
+// of its reference outputs, whose targets are the v0.3 form's dummy
+// levels: in the v0.4 tree the containers PE_column and PE.
+func v04Inputs(t *testing.T, dir string) []timeloop.Input {
+	name := strings.TrimPrefix(dir, "testdata/")
 	in := []timeloop.Input{
-		readInput(t, "testdata/v04/eyeriss_like.arch.yaml"),
+		readInput(t, "testdata/v04/"+name+".arch.yaml"),
 		readInput(t, "testdata/v04/default_problem.yaml"),
 		readInput(t, "testdata/v04/variables.yaml"),
-		readInput(t, design+"/timeloop-mapper.ERT.yaml"),
-		readInput(t, design+"/timeloop-mapper.ART.yaml"),
+		readInput(t, dir+"/timeloop-mapper.ERT.yaml"),
+		readInput(t, dir+"/timeloop-mapper.ART.yaml"),
 	}
-	m := readInput(t, design+"/timeloop-mapper.map.yaml")
+	m := readInput(t, dir+"/timeloop-mapper.map.yaml")
 	m.Data = []byte(strings.NewReplacer("inter_PE_column_spatial", "PE_column", "inter_PE_spatial", "PE").Replace(string(m.Data)))
 	return append(in, m)
 }
 
-// TestImportV04 imports the Eyeriss-like design from its v0.4 tree
-// (!Container, !Component, !Parallel, spatial meshes, dataspace
-// constraints): the same nnergy files as from the front end's v0.3 dump,
+// TestImportV04 imports each design from its v0.4 tree (!Container,
+// !Component, !Parallel, spatial meshes, dataspace constraints): the same
+// nnergy files, constraints included, as from the front end's v0.3 dump,
 // but for the name of the top container.
 func TestImportV04(t *testing.T) {
-	r3, err := timeloop.Import(inputs(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r4, err := timeloop.Import(v04Inputs(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct{ what, a, b string }{
-		{"arch", strings.Replace(string(r3.ArchYAML), `name: "system_top_level"`, `name: "system"`, 1), string(r4.ArchYAML)},
-		{"workload", string(r3.WorkloadYAML), string(r4.WorkloadYAML)},
-		{"mapping", r3.MappingText, r4.MappingText},
-	} {
-		if a, b := uncomment(c.a), uncomment(c.b); a != b {
-			t.Errorf("%s from the v0.4 tree differs from the v0.3 one:\n--- v0.3\n%s\n--- v0.4\n%s", c.what, a, b)
-		}
+	for _, d := range designs {
+		t.Run(d, func(t *testing.T) {
+			in3, _, err := timeloop.ReadPaths([]string{"testdata/" + d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r3, err := timeloop.Import(in3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r4, err := timeloop.Import(v04Inputs(t, "testdata/"+d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct{ what, a, b string }{
+				{"arch", strings.Replace(string(r3.ArchYAML), `name: "system_top_level"`, `name: "system"`, 1), string(r4.ArchYAML)},
+				{"workload", string(r3.WorkloadYAML), string(r4.WorkloadYAML)},
+				{"mapping", r3.MappingText, r4.MappingText},
+				{"constraints", string(r3.ConstraintsYAML), string(r4.ConstraintsYAML)},
+			} {
+				if a, b := uncomment(c.a), uncomment(c.b); a != b {
+					t.Errorf("%s from the v0.4 tree differs from the v0.3 one:\n--- v0.3\n%s\n--- v0.4\n%s", c.what, a, b)
+				}
+			}
+		})
 	}
 }
 
@@ -84,7 +94,7 @@ func TestImportV04Errors(t *testing.T) {
 		{"a mapping on a container's old name", "timeloop-mapper.map.yaml", "target: PE_column\n    type: spatial", "target: inter_PE_column_spatial\n    type: spatial", `unknown target "inter_PE_column_spatial"`, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			in := v04Inputs(t)
+			in := v04Inputs(t, design)
 			changed := false
 			for i := range in {
 				if strings.HasSuffix(in[i].Name, "/"+c.file) {
@@ -124,34 +134,33 @@ func TestImportV04Errors(t *testing.T) {
 	}
 }
 
-// TestImportConstraints imports the Eyeriss-like design's constraints from
-// both forms: the same nnergy constraints file, which nnergy reads and
-// whose mapspace holds the imported mapping.
+// TestImportConstraints imports each design's constraints: nnergy reads
+// them, and their mapspace holds the imported mapping.
 func TestImportConstraints(t *testing.T) {
-	var got []string
-	for _, in := range [][]timeloop.Input{inputs(t), v04Inputs(t)} {
-		r, err := timeloop.Import(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := mapspace.ParseConstraints("constraints.yaml", r.ConstraintsYAML)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, r.ConstraintsYAML)
-		}
-		s, err := mapspace.New(r.Network.Layers[0], r.Spec, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.PointOf(r.Mapping); err != nil {
-			t.Errorf("the imported mapping breaks the imported constraints: %v\n%s", err, r.ConstraintsYAML)
-		}
-		wr := c.Levels["weights_spad"]
-		if len(c.Levels) < 4 || len(wr.Order) != 2 {
-			t.Errorf("constraints %v: want the spads' and the GLB's, weights_spad ordered R outside C", c)
-		}
-		got = append(got, uncomment(string(r.ConstraintsYAML)))
-	}
-	if got[0] != got[1] {
-		t.Errorf("the v0.3 and v0.4 forms give different constraints:\n%s\n---\n%s", got[0], got[1])
+	for _, d := range designs {
+		t.Run(d, func(t *testing.T) {
+			in, _, err := timeloop.ReadPaths([]string{"testdata/" + d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := timeloop.Import(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := mapspace.ParseConstraints("constraints.yaml", r.ConstraintsYAML)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, r.ConstraintsYAML)
+			}
+			if len(c.Levels) < 3 {
+				t.Errorf("constraints %v: want at least 3 levels constrained", c)
+			}
+			s, err := mapspace.New(r.Network.Layers[0], r.Spec, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.PointOf(r.Mapping); err != nil {
+				t.Errorf("the imported mapping breaks the imported constraints: %v\n%s", err, r.ConstraintsYAML)
+			}
+		})
 	}
 }
