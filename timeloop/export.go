@@ -41,53 +41,107 @@ func problemDims(l *workload.Layer) []workload.Dim {
 	return exportDims
 }
 
-// fanout is what lies between a level and its children: their mesh under
-// one instance of the level and, when that mesh has both an X and a Y
-// side, the dummy level (a Timeloop level that keeps nothing) that takes
-// the Y fan-out: Timeloop gives a dimension one spatial loop per level,
-// X or Y, so a level fans out along X to the dummy and the dummy along Y
-// to the children, as in Timeloop's Eyeriss-like design.
-type fanout struct {
-	x, y  int
-	dummy string
+// Layout is the chain of Timeloop levels an nnergy architecture stands
+// for: its storage levels and, between them, levels that keep nothing
+// (dummy_storage in the v0.3 form, a container with a spatial fan-out in
+// the v0.4 tree), each with its instances and instances along X, outermost
+// first. Import keeps the layout of the design it read, so that a mapping
+// exports to the same targets; LayoutOf makes one for any architecture.
+type Layout struct {
+	Levels []LayoutLevel
+	// MACs and MACsX are the compute level's instances, and those along X.
+	MACs, MACsX int
+	// MACName is the compute component's name.
+	MACName string
 }
 
-// fanouts returns the fan-out below each level of spec.
-func fanouts(spec *arch.Spec) []fanout {
+// LayoutLevel is one Timeloop level: a storage level of the nnergy
+// architecture (Storage its index) or a level that keeps nothing
+// (Storage -1).
+type LayoutLevel struct {
+	Name             string
+	Storage          int
+	Instances, MeshX int
+}
+
+// LayoutOf returns the layout of spec: its storage levels and, below a
+// level whose children form a mesh of both X and Y, a level that keeps
+// nothing named after the child with "_y": Timeloop gives a dimension one
+// spatial loop per level, X or Y, so the level fans out along X to it and
+// it fans out along Y to the children, as in Timeloop's Eyeriss-like
+// design.
+func LayoutOf(spec *arch.Spec) *Layout {
 	taken := map[string]bool{"mac": true}
 	for _, l := range spec.Levels {
 		taken[l.Name] = true
 	}
-	fs := make([]fanout, len(spec.Levels))
+	lay := &Layout{MACName: "mac"}
+	meshX := 1
 	for i := range spec.Levels {
-		f := &fs[i]
-		child := "mac"
-		if i+1 < len(spec.Levels) {
-			child = spec.Levels[i+1].Name
-			f.x, f.y = spec.Levels[i+1].MeshX, spec.Levels[i+1].MeshY
-		} else {
-			f.x, f.y = spec.Compute.MeshX, spec.Compute.MeshY
-		}
-		if f.x > 1 && f.y > 1 {
-			f.dummy = child + "_y"
-			for taken[f.dummy] {
-				f.dummy += "_"
+		lv := &spec.Levels[i]
+		if i > 0 && lv.MeshX > 1 && lv.MeshY > 1 {
+			name := lv.Name + "_y"
+			for taken[name] {
+				name += "_"
 			}
-			taken[f.dummy] = true
+			taken[name] = true
+			lay.Levels = append(lay.Levels, LayoutLevel{Name: name, Storage: -1, Instances: spec.Instances(i-1) * lv.MeshX, MeshX: meshX * lv.MeshX})
 		}
+		meshX *= lv.MeshX
+		lay.Levels = append(lay.Levels, LayoutLevel{Name: lv.Name, Storage: i, Instances: spec.Instances(i), MeshX: meshX})
 	}
-	return fs
+	c := &spec.Compute
+	if c.MeshX > 1 && c.MeshY > 1 {
+		lay.Levels = append(lay.Levels, LayoutLevel{Name: "mac_y", Storage: -1, Instances: spec.Instances(len(spec.Levels)-1) * c.MeshX, MeshX: meshX * c.MeshX})
+	}
+	lay.MACs, lay.MACsX = spec.MACUnits(), meshX*c.MeshX
+	return lay
+}
+
+// check reports a layout that does not stand for spec.
+func (lay *Layout) check(spec *arch.Spec) error {
+	n := 0
+	for _, l := range lay.Levels {
+		if l.Storage < 0 {
+			continue
+		}
+		if l.Storage != n || l.Storage >= len(spec.Levels) || spec.Levels[l.Storage].Name != l.Name || spec.Instances(l.Storage) != l.Instances {
+			return fmt.Errorf("timeloop: the Timeloop layout's level %s is not level %d of architecture %q", l.Name, n, spec.Name)
+		}
+		n++
+	}
+	if n != len(spec.Levels) || lay.MACs != spec.MACUnits() || len(lay.Levels) == 0 || lay.Levels[0].Storage != 0 {
+		return fmt.Errorf("timeloop: the Timeloop layout does not stand for architecture %q", spec.Name)
+	}
+	return nil
+}
+
+// fanout returns the fan-out below layout level k along X and Y.
+func (lay *Layout) fanout(k int) (x, y int) {
+	l := lay.Levels[k]
+	inst, mx := lay.MACs, lay.MACsX
+	if k+1 < len(lay.Levels) {
+		inst, mx = lay.Levels[k+1].Instances, lay.Levels[k+1].MeshX
+	}
+	return mx / l.MeshX, (inst / mx) / (l.Instances / l.MeshX)
 }
 
 // ExportMapping writes mapping m of layer l on spec as a Timeloop map.yaml
-// for the architecture ExportDesign writes: per level (target: the
-// level's name), the tensors it keeps and bypasses, its temporal loops and
-// its spatial loops, factors of every dimension of the problem and the
-// permutation innermost first; the first `split` dimensions of a spatial
-// permutation go along X, the rest along Y. Below a level whose children
-// form a mesh of both X and Y, the Y loops go to the dummy level between
-// them (fanout).
-func ExportMapping(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) ([]byte, error) {
+// for layout lay (nil: LayoutOf(spec), the architecture ExportDesign
+// writes): per Timeloop level (target: its name), the tensors it keeps and
+// bypasses, its temporal loops and its spatial loops, factors of every
+// dimension of the problem and the permutation innermost first; the first
+// `split` dimensions of a spatial permutation go along X, the rest along Y.
+// An nnergy level's spatial loops go, outermost first, to the first of it
+// and the levels that keep nothing below it whose fan-out has room for
+// them.
+func ExportMapping(spec *arch.Spec, lay *Layout, l *workload.Layer, m *mapping.Mapping) ([]byte, error) {
+	if lay == nil {
+		lay = LayoutOf(spec)
+	}
+	if err := lay.check(spec); err != nil {
+		return nil, err
+	}
 	if len(m.Levels) != len(spec.Levels) {
 		return nil, fmt.Errorf("timeloop: the mapping has %d levels, architecture %q has %d", len(m.Levels), spec.Name, len(spec.Levels))
 	}
@@ -95,71 +149,95 @@ func ExportMapping(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) ([]by
 		return nil, fmt.Errorf("timeloop: %w", err)
 	}
 	dims := problemDims(l)
-	fs := fanouts(spec)
+	// spatial[k] are the loops of layout level k: X then Y, outermost first.
+	spatial := make([][2][]mapping.Loop, len(lay.Levels))
+	for k := 0; k < len(lay.Levels); k++ {
+		i := lay.Levels[k].Storage
+		if i < 0 {
+			continue
+		}
+		if lv := m.Levels[i]; lv.Name != spec.Levels[i].Name {
+			return nil, fmt.Errorf("timeloop: level %d of the mapping is %s, of architecture %q %s", i, lv.Name, spec.Name, spec.Levels[i].Name)
+		}
+		hops := []int{k}
+		for j := k + 1; j < len(lay.Levels) && lay.Levels[j].Storage < 0; j++ {
+			hops = append(hops, j)
+		}
+		for ax, axis := range []mapping.Axis{mapping.X, mapping.Y} {
+			h := 0
+			used := 1
+			for _, lp := range m.Levels[i].Spatial {
+				if lp.Factor == 1 || (lp.Axis == mapping.Y) != (axis == mapping.Y) {
+					continue
+				}
+				for h < len(hops) {
+					fx, fy := lay.fanout(hops[h])
+					room := [2]int{fx, fy}[ax]
+					if used*lp.Factor <= room && !slices.ContainsFunc(spatial[hops[h]][ax], func(o mapping.Loop) bool { return o.Dim == lp.Dim }) {
+						break
+					}
+					h, used = h+1, 1
+				}
+				if h == len(hops) {
+					return nil, fmt.Errorf("timeloop: level %s: spatial-%s %s %d has no room in the fan-out below %s", lv(spec, i), axis, lp.Dim, lp.Factor, lv(spec, i))
+				}
+				spatial[hops[h]][ax] = append(spatial[hops[h]][ax], lp)
+				used *= lp.Factor
+			}
+		}
+	}
 	var b bytes.Buffer
 	var errs []error
 	all := flow([]string{"Weights", "Inputs", "Outputs"})
-	spatial := func(target string, x, y []mapping.Loop) {
-		if len(x)+len(y) == 0 {
-			return
-		}
-		f, perm, err := loopsText(target, "spatial", dims, append(x, y...))
-		if err != nil {
-			errs = append(errs, err)
-		}
-		fmt.Fprintf(&b, "  - target: %s\n    type: spatial\n    factors: %s\n    permutation: %s\n    split: %d\n", target, f, perm, len(x))
-	}
 	fmt.Fprintf(&b, "# Layer %s on %s, written by nnergy for Timeloop.\nmapping:\n", l.Name, spec.Name)
-	// Innermost level first, as Timeloop's mapper writes them.
-	for i := len(m.Levels) - 1; i >= 0; i-- {
-		lv := &m.Levels[i]
-		if lv.Name != spec.Levels[i].Name {
-			return nil, fmt.Errorf("timeloop: level %d of the mapping is %s, of architecture %q %s", i, lv.Name, spec.Name, spec.Levels[i].Name)
-		}
-		// nnergy lists loops outermost first; Timeloop's permutation is
-		// innermost first.
-		var x, y []mapping.Loop
-		for _, lp := range slices.Backward(lv.Spatial) {
-			switch {
-			case lp.Factor == 1:
-			case lp.Axis == mapping.Y:
-				y = append(y, lp)
-			default:
-				x = append(x, lp)
+	// Innermost level first, as Timeloop's mapper writes them; nnergy lists
+	// loops outermost first, Timeloop's permutation is innermost first.
+	for k := len(lay.Levels) - 1; k >= 0; k-- {
+		ll := lay.Levels[k]
+		if ll.Storage < 0 {
+			fmt.Fprintf(&b, "  - target: %s\n    type: datatype\n    keep: []\n    bypass: %s\n", ll.Name, all)
+		} else {
+			lv := &m.Levels[ll.Storage]
+			var keep, bypass []string
+			for t := range workload.NumTensors {
+				if lv.Keep[t] {
+					keep = append(keep, workload.Tensor(t).String())
+				} else {
+					bypass = append(bypass, workload.Tensor(t).String())
+				}
 			}
-		}
-		if d := fs[i].dummy; d != "" {
-			fmt.Fprintf(&b, "  - target: %s\n    type: datatype\n    keep: []\n    bypass: %s\n", d, all)
-			spatial(d, nil, y)
-			y = nil
-		}
-		var keep, bypass []string
-		for t := range workload.NumTensors {
-			if lv.Keep[t] {
-				keep = append(keep, workload.Tensor(t).String())
-			} else {
-				bypass = append(bypass, workload.Tensor(t).String())
+			fmt.Fprintf(&b, "  - target: %s\n    type: datatype\n    keep: %s\n    bypass: %s\n", ll.Name, flow(keep), flow(bypass))
+			var temporal []mapping.Loop
+			for _, lp := range slices.Backward(lv.Temporal) {
+				if lp.Factor > 1 {
+					temporal = append(temporal, lp)
+				}
 			}
-		}
-		fmt.Fprintf(&b, "  - target: %s\n    type: datatype\n    keep: %s\n    bypass: %s\n", lv.Name, flow(keep), flow(bypass))
-		var temporal []mapping.Loop
-		for _, lp := range slices.Backward(lv.Temporal) {
-			if lp.Factor > 1 {
-				temporal = append(temporal, lp)
+			f, perm, err := loopsText(ll.Name, "temporal", dims, temporal)
+			if err != nil {
+				errs = append(errs, err)
 			}
+			fmt.Fprintf(&b, "  - target: %s\n    type: temporal\n    factors: %s\n    permutation: %s\n", ll.Name, f, perm)
 		}
-		f, perm, err := loopsText(lv.Name, "temporal", dims, temporal)
+		x, y := slices.Clone(spatial[k][0]), slices.Clone(spatial[k][1])
+		if len(x)+len(y) == 0 {
+			continue
+		}
+		slices.Reverse(x)
+		slices.Reverse(y)
+		f, perm, err := loopsText(ll.Name, "spatial", dims, append(x, y...))
 		if err != nil {
 			errs = append(errs, err)
 		}
-		fmt.Fprintf(&b, "  - target: %s\n    type: temporal\n    factors: %s\n    permutation: %s\n", lv.Name, f, perm)
-		spatial(lv.Name, x, y)
+		fmt.Fprintf(&b, "  - target: %s\n    type: spatial\n    factors: %s\n    permutation: %s\n    split: %d\n", ll.Name, f, perm, len(x))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
+
+func lv(spec *arch.Spec, i int) string { return spec.Levels[i].Name }
 
 // loopsText gives the factors of every dimension and the permutation of
 // loops (innermost first), the dimensions without a loop last.
@@ -210,7 +288,13 @@ func flow(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
 // constraints), Accelergy's ERT and ART (energies per word, block size 1),
 // the problem and, when m is not nil, the mapping (ExportMapping). What
 // Timeloop cannot express is approximated and noted.
-func ExportDesign(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) (*Export, error) {
+func ExportDesign(spec *arch.Spec, lay *Layout, l *workload.Layer, m *mapping.Mapping) (*Export, error) {
+	if lay == nil {
+		lay = LayoutOf(spec)
+	}
+	if err := lay.check(spec); err != nil {
+		return nil, err
+	}
 	ex := &Export{}
 	note := func(where, what, why string) { ex.Notes = append(ex.Notes, Note{Where: where, What: what, Why: why}) }
 	cycleS := 1 / spec.ClockHz
@@ -231,29 +315,15 @@ func ExportDesign(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) (*Expo
 		consN++
 		fmt.Fprintf(&cons, "    - target: %s\n      type: bypass\n      keep: %s\n      bypass: %s\n", target, flow(keep), flow(bypass))
 	}
-	fs := fanouts(spec)
-	dummy := func(i int) {
-		f := fs[i]
-		if f.dummy == "" {
-			return
-		}
-		x := f.x
-		for j := 0; j <= i; j++ {
-			x *= spec.Levels[j].MeshX
-		}
-		fmt.Fprintf(&a, "        - name: %s[1..%d]\n          class: dummy_storage\n          attributes:\n            width: 1\n            depth: 1\n            datawidth: 1\n            meshX: %d\n", f.dummy, spec.Instances(i)*f.x, x)
-		constraint(f.dummy, nil, []string{"Weights", "Inputs", "Outputs"})
-	}
-	for i := range spec.Levels {
-		if i > 0 {
-			dummy(i - 1)
+	for _, ll := range lay.Levels {
+		i := ll.Storage
+		if i < 0 {
+			fmt.Fprintf(&a, "        - name: %s[1..%d]\n          class: dummy_storage\n          attributes:\n            width: 1\n            depth: 1\n            datawidth: 1\n            meshX: %d\n", ll.Name, ll.Instances, ll.MeshX)
+			constraint(ll.Name, nil, []string{"Weights", "Inputs", "Outputs"})
+			continue
 		}
 		lv := &spec.Levels[i]
-		inst := spec.Instances(i)
-		meshX := 1
-		for j := 0; j <= i; j++ {
-			meshX *= spec.Levels[j].MeshX
-		}
+		inst, meshX := ll.Instances, ll.MeshX
 		class := "SRAM"
 		if i == 0 && lv.SizeWords == 0 {
 			class = "DRAM"
@@ -305,14 +375,9 @@ func ExportDesign(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) (*Expo
 			constraint(lv.Name, keep, bypass)
 		}
 	}
-	dummy(len(spec.Levels) - 1)
 	c := &spec.Compute
-	macs := spec.MACUnits()
-	macX := c.MeshX
-	for j := range spec.Levels {
-		macX *= spec.Levels[j].MeshX
-	}
-	full := fmt.Sprintf("mac[1..%d]", macs)
+	macs, macX := lay.MACs, lay.MACsX
+	full := fmt.Sprintf("%s[1..%d]", lay.MACName, macs)
 	fmt.Fprintf(&a, "        - name: %s\n          class: intmac\n          attributes:\n            datawidth: %d\n            meshX: %d\n", full, c.Bits, macX)
 	fmt.Fprintf(&ert, "    - name: %s.%s\n      actions:\n        - name: compute\n          arguments: {}\n          energy: %s\n        - name: leak\n          arguments: {}\n          energy: %s\n", top, full, num(c.EnergyPJ), num(c.LeakageWatts*cycleS*1e12))
 	fmt.Fprintf(&art, "    - name: %s.%s\n      area: %s\n", top, full, num(c.AreaUM2))
@@ -326,7 +391,7 @@ func ExportDesign(spec *arch.Spec, l *workload.Layer, m *mapping.Mapping) (*Expo
 	ex.Files = append(ex.Files, Input{Name: ArchFile, Data: a.Bytes()}, Input{Name: ERTFile, Data: ert.Bytes()}, Input{Name: ARTFile, Data: art.Bytes()})
 	ex.Files = append(ex.Files, Input{Name: ProblemFile, Data: exportProblem(spec, l, note)})
 	if m != nil {
-		data, err := ExportMapping(spec, l, m)
+		data, err := ExportMapping(spec, lay, l, m)
 		if err != nil {
 			return nil, err
 		}

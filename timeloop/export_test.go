@@ -3,9 +3,12 @@ package timeloop_test
 import (
 	"cmp"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
@@ -61,7 +64,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ex, err := timeloop.ExportDesign(r1.Spec, r1.Network.Layers[0], r1.Mapping)
+			ex, err := timeloop.ExportDesign(r1.Spec, r1.Layout, r1.Network.Layers[0], r1.Mapping)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +117,7 @@ func TestExportNativeMapping(t *testing.T) {
 			}
 			n++
 			t.Run(fmt.Sprintf("%s/%s", df, l.Name), func(t *testing.T) {
-				ex, err := timeloop.ExportDesign(spec, l, m)
+				ex, err := timeloop.ExportDesign(spec, nil, l, m)
 				if err != nil && strings.Contains(err.Error(), "Timeloop has one loop per dimension") && twice(m) {
 					t.Skipf("not expressible in Timeloop: %v", err)
 				}
@@ -162,4 +165,98 @@ func twice(m *mapping.Mapping) bool {
 		}
 	}
 	return false
+}
+
+// mapEntry is one entry of a map.yaml, as the tests compare them.
+type mapEntry struct {
+	Target      string   `yaml:"target"`
+	Type        string   `yaml:"type"`
+	Factors     string   `yaml:"factors"`
+	Permutation string   `yaml:"permutation"`
+	Split       int      `yaml:"split"`
+	Keep        []string `yaml:"keep"`
+	Bypass      []string `yaml:"bypass"`
+}
+
+// loopsOf says what an entry does: its kept tensors, or its loops of
+// factor above 1 innermost first, each with its axis (spatial) or none.
+func loopsOf(t *testing.T, e mapEntry) string {
+	if e.Type == "datatype" {
+		k := slices.Clone(e.Keep)
+		slices.Sort(k)
+		return "keep " + strings.Join(k, " ")
+	}
+	f := map[string]string{}
+	for _, s := range strings.Fields(e.Factors) {
+		i := strings.IndexAny(s, "0123456789")
+		f[s[:i]] = strings.TrimPrefix(s[i:], "=")
+	}
+	var out []string
+	for j, r := range e.Permutation {
+		d := string(r)
+		if f[d] == "1" || f[d] == "" {
+			continue
+		}
+		ax := ""
+		if e.Type == "spatial" {
+			ax = map[bool]string{true: "x", false: "y"}[j < e.Split]
+		}
+		out = append(out, d+f[d]+ax)
+	}
+	if e.Type == "spatial" {
+		slices.Sort(out) // the order of spatial loops does not count
+	}
+	return strings.Join(out, " ")
+}
+
+// TestExportMatchesTimeloopMap exports each design's imported mapping to
+// its imported layout: every target keeps and loops as in Timeloop's own
+// map.yaml (the dummy levels' spatial loops included).
+func TestExportMatchesTimeloopMap(t *testing.T) {
+	for _, d := range designs {
+		t.Run(d, func(t *testing.T) {
+			in, _, err := timeloop.ReadPaths([]string{"testdata/" + d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := timeloop.Import(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := timeloop.ExportMapping(r.Spec, r.Layout, r.Network.Layers[0], r.Mapping)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := func(data []byte) map[string]string {
+				var f struct {
+					Mapping []mapEntry `yaml:"mapping"`
+				}
+				if err := yaml.Unmarshal(data, &f); err != nil {
+					t.Fatal(err)
+				}
+				m := map[string]string{}
+				for _, e := range f.Mapping {
+					if s := loopsOf(t, e); s != "" || e.Type == "datatype" {
+						m[e.Target+" "+e.Type] = s
+					}
+				}
+				return m
+			}
+			orig, err := os.ReadFile("testdata/" + d + "/timeloop-mapper.map.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got := read(orig), read(out)
+			for k, w := range want {
+				if got[k] != w {
+					t.Errorf("%s: exported %q, Timeloop's map.yaml %q", k, got[k], w)
+				}
+			}
+			for k, g := range got {
+				if _, ok := want[k]; !ok {
+					t.Errorf("%s: exported %q, not in Timeloop's map.yaml", k, g)
+				}
+			}
+		})
+	}
 }

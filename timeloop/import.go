@@ -78,6 +78,10 @@ type Result struct {
 	// (docs/format/arch.md, workload.md, mapping.md).
 	ArchYAML, WorkloadYAML []byte
 	MappingText            string
+	// Layout is the architecture's chain of Timeloop levels, the ones
+	// that keep nothing included, so that ExportMapping and ExportDesign
+	// write to the same targets; nil without an architecture.
+	Layout *Layout
 	// ConstraintsYAML is the architecture's and mapspace's constraints
 	// as an nnergy constraints file (docs/format/constraints.md), where it
 	// can say them; nil when there are none.
@@ -296,6 +300,7 @@ func importAll(inputs []Input, strict bool) (*Result, error) {
 			return nil, fmt.Errorf("timeloop: the written architecture does not load: %w", err)
 		}
 		r.Spec, bits = spec, d.bits
+		r.Layout = d.layout()
 	}
 	if p != nil {
 		r.WorkloadYAML = p.yaml(bits)
@@ -439,20 +444,33 @@ const (
 	compute
 )
 
-var classes = map[string]kind{
-	"DRAM": storage, "SRAM": storage, "regfile": storage, "smartbuffer_SRAM": storage,
-	"smartbuffer_RF": storage, "storage": storage, "buffet": storage,
-	"dummy_storage": dummy,
-	"intmac":        compute, "mac": compute, "fpmac": compute, "compute": compute,
+// Timeloop's model tells a component's kind by a part of its class
+// name: a storage class holds one of storageParts, a compute class one of
+// computeParts. A class holding "dummy" is a level that keeps nothing
+// (Accelergy's dummy_storage).
+var (
+	storageParts = []string{"DRAM", "SRAM", "regfile", "smartbuffer", "storage", "buffet"}
+	computeParts = []string{"mac", "compute"}
+)
+
+// classKind returns the kind of a component class, as Timeloop tells it.
+func classKind(class string) (kind, bool) {
+	has := func(parts []string) bool {
+		return slices.ContainsFunc(parts, func(p string) bool { return strings.Contains(class, p) })
+	}
+	switch {
+	case strings.Contains(class, "dummy"):
+		return dummy, true
+	case has(storageParts):
+		return storage, true
+	case has(computeParts):
+		return compute, true
+	}
+	return 0, false
 }
 
 func classNames() string {
-	var n []string
-	for c := range classes {
-		n = append(n, c)
-	}
-	sort.Strings(n)
-	return strings.Join(n, ", ")
+	return "a name holding one of " + strings.Join(storageParts, ", ") + " (storage) or " + strings.Join(computeParts, ", ") + " (compute), as Timeloop's model reads it"
 }
 
 // design is the architecture as nnergy levels.
@@ -465,6 +483,21 @@ type design struct {
 	archFile string
 	// cons are the architecture's and mapspace's constraints.
 	cons []*constraint
+}
+
+// layout returns the chain of Timeloop levels of d.
+func (d *design) layout() *Layout {
+	lay := &Layout{MACs: d.mac.instances, MACsX: d.mac.meshX, MACName: d.mac.name}
+	n := 0
+	for _, l := range d.levels {
+		ll := LayoutLevel{Name: l.name, Storage: -1, Instances: l.instances, MeshX: l.meshX}
+		if l.kind == storage {
+			ll.Storage = n
+			n++
+		}
+		lay.Levels = append(lay.Levels, ll)
+	}
+	return lay
 }
 
 func (d *design) storageLevels() []*level {
@@ -639,7 +672,7 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		return
 	}
 	class := c.Class // class storage with a subclass is storage whatever the subclass
-	k, known := classes[class]
+	k, known := classKind(class)
 	if !known {
 		im.errAt(af.name, classNode, path+".class", "unknown class %q of %s (want one of %s)", class, base, classNames())
 		return
@@ -685,7 +718,7 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		return
 	}
 	l.bits, l.block = dw, w/dw
-	if class != "DRAM" {
+	if !strings.Contains(class, "DRAM") {
 		depth, ok := im.integer(l, []string{"depth"}, true)
 		if !ok {
 			return

@@ -154,7 +154,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				if err != nil {
 					return err
 				}
-				return e.writeTimeloop("eval", spec, net.Layers[0], mp, f.out)
+				return e.writeTimeloop("eval", spec, tl.layout(), net.Layers[0], mp, f.out)
 			}
 			rec, err := e.begin(cmd, store.KindEval, runInputs{arch: archYAML(spec), workload: f.model, digest: workload.Digest(net.Layers)})
 			if err != nil {

@@ -118,20 +118,21 @@ func checkTimeloopOut(cmd, format, out string) error {
 	return nil
 }
 
-// writeTimeloop writes mapping m of layer l on spec for Timeloop: its
+// writeTimeloop writes mapping m of layer l on spec for Timeloop, to the
+// levels of layout lay (nil: those ExportDesign writes for spec): its
 // map.yaml to stdout, or with out the whole design (arch, ERT, ART,
 // problem, map.yaml) into the directory out, and what Timeloop cannot
 // express to stderr.
-func (e *env) writeTimeloop(cmd string, spec *arch.Spec, l *workload.Layer, m *mapping.Mapping, out string) error {
+func (e *env) writeTimeloop(cmd string, spec *arch.Spec, lay *timeloop.Layout, l *workload.Layer, m *mapping.Mapping, out string) error {
 	if out == "" {
-		data, err := timeloop.ExportMapping(spec, l, m)
+		data, err := timeloop.ExportMapping(spec, lay, l, m)
 		if err != nil {
 			return err
 		}
 		_, err = e.stdout.Write(data)
 		return err
 	}
-	ex, err := timeloop.ExportDesign(spec, l, m)
+	ex, err := timeloop.ExportDesign(spec, lay, l, m)
 	if err != nil {
 		return err
 	}
@@ -226,6 +227,15 @@ func loadTimeloop(cmd, archPath, modelPath, mappingPath string, w io.Writer) (*t
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	return t, nil
+}
+
+// layout returns the Timeloop levels of an imported --arch (nil
+// otherwise).
+func (t *timeloopDirect) layout() *timeloop.Layout {
+	if t != nil && t.arch {
+		return t.res.Layout
+	}
+	return nil
 }
 
 // loadArch returns the imported architecture, or loads path.

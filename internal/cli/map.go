@@ -27,7 +27,8 @@ import (
 type layerFlags struct {
 	arch, model, layer, dataflow, constraints string
 	mf                                        modelFlags
-	stderr                                    io.Writer // for the report of a Timeloop import (nil: none)
+	stderr                                    io.Writer       // for the report of a Timeloop import (nil: none)
+	tl                                        *timeloopDirect // what load imported from Timeloop files
 }
 
 func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
@@ -94,6 +95,7 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	f.tl = tl
 	spec, err := tl.loadArch(f.arch)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -179,7 +181,7 @@ mapping found so far.`,
 			case formatCSV:
 				return usagef("map: --format csv is not available for one mapping (use table or json)")
 			case formatTimeloop:
-				return e.writeTimeloop("map", spec, l, best.Mapping, out)
+				return e.writeTimeloop("map", spec, lf.tl.layout(), l, best.Mapping, out)
 			}
 			return writeMap(e.stdout, rep)
 		},
