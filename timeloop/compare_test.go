@@ -12,7 +12,6 @@ import (
 
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/internal/golden"
-	"github.com/nnergy/nnergy/timeloop"
 	"github.com/nnergy/nnergy/workload"
 )
 
@@ -142,14 +141,7 @@ func TestAgainstTimeloop(t *testing.T) {
 }
 
 func compareDesign(t *testing.T, dir string, conventions map[string]string) {
-	in, _, err := timeloop.ReadPaths([]string{dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := timeloop.Import(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := importDesign(t, dir)
 	m, err := cost.New(r.Spec)
 	if err != nil {
 		t.Fatal(err)

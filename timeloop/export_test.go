@@ -39,6 +39,20 @@ func uncomment(s string) string {
 	return strings.Join(out, "\n")
 }
 
+// importDesign imports the Timeloop inputs of directory dir.
+func importDesign(t *testing.T, dir string) *timeloop.Result {
+	t.Helper()
+	in, _, err := timeloop.ReadPaths([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := timeloop.Import(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func reimport(t *testing.T, ex *timeloop.Export) *timeloop.Result {
 	t.Helper()
 	r, err := timeloop.Import(ex.Files)
@@ -56,14 +70,7 @@ func reimport(t *testing.T, ex *timeloop.Export) *timeloop.Result {
 func TestRoundTrip(t *testing.T) {
 	for _, d := range designs {
 		t.Run(d, func(t *testing.T) {
-			in, _, err := timeloop.ReadPaths([]string{"testdata/" + d})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r1, err := timeloop.Import(in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r1 := importDesign(t, "testdata/"+d)
 			ex, err := timeloop.ExportDesign(r1.Spec, r1.Layout, r1.Network.Layers[0], r1.Mapping)
 			if err != nil {
 				t.Fatal(err)
@@ -215,14 +222,7 @@ func loopsOf(t *testing.T, e mapEntry) string {
 func TestExportMatchesTimeloopMap(t *testing.T) {
 	for _, d := range designs {
 		t.Run(d, func(t *testing.T) {
-			in, _, err := timeloop.ReadPaths([]string{"testdata/" + d})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := timeloop.Import(in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := importDesign(t, "testdata/"+d)
 			out, err := timeloop.ExportMapping(r.Spec, r.Layout, r.Network.Layers[0], r.Mapping)
 			if err != nil {
 				t.Fatal(err)

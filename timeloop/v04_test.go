@@ -1,13 +1,10 @@
 package timeloop_test
 
 import (
-	"cmp"
-	"errors"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/timeloop"
 )
@@ -46,14 +43,7 @@ func v04Inputs(t *testing.T, dir string) []timeloop.Input {
 func TestImportV04(t *testing.T) {
 	for _, d := range designs {
 		t.Run(d, func(t *testing.T) {
-			in3, _, err := timeloop.ReadPaths([]string{"testdata/" + d})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r3, err := timeloop.Import(in3)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r3 := importDesign(t, "testdata/"+d)
 			r4, err := timeloop.Import(v04Inputs(t, "testdata/"+d))
 			if err != nil {
 				t.Fatal(err)
@@ -76,11 +66,7 @@ func TestImportV04(t *testing.T) {
 // positioned in its file.
 func TestImportV04Errors(t *testing.T) {
 	const arch = "eyeriss_like.arch.yaml"
-	for _, c := range []struct {
-		name, file, old, new string
-		want                 string
-		in                   string // the file the error is in, when not file
-	}{
+	for _, c := range []brokenCase{
 		{"unknown tag", arch, "- !Container # Each column", "- !Contianer # Each column", `unknown node tag "!Contianer"`, ""},
 		{"unknown key", arch, "    spatial: {meshX: 14}", "    spatail: {meshX: 14}", "unknown key of a !Container node", ""},
 		{"bad mesh", arch, "spatial: {meshY: 12}", "spatial: {meshY: twelve}", `want a positive whole number, got "twelve"`, ""},
@@ -93,44 +79,7 @@ func TestImportV04Errors(t *testing.T) {
 		{"jinja", arch, "depth: 16384", "depth: {{ depth }}", "unexpanded Jinja template", ""},
 		{"a mapping on a container's old name", "timeloop-mapper.map.yaml", "target: PE_column\n    type: spatial", "target: inter_PE_column_spatial\n    type: spatial", `unknown target "inter_PE_column_spatial"`, ""},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			in := v04Inputs(t, design)
-			changed := false
-			for i := range in {
-				if strings.HasSuffix(in[i].Name, "/"+c.file) {
-					s := string(in[i].Data)
-					if !strings.Contains(s, c.old) {
-						t.Fatalf("%s has no %q", c.file, c.old)
-					}
-					in[i].Data = []byte(strings.Replace(s, c.old, c.new, 1))
-					changed = true
-				}
-			}
-			if !changed {
-				t.Fatalf("no input %s", c.file)
-			}
-			_, err := timeloop.Import(in)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			var el yamlspec.ErrorList
-			if !errors.As(err, &el) {
-				t.Fatalf("error %q is not a yamlspec.ErrorList", err)
-			}
-			var line string
-			for _, e := range el {
-				if strings.Contains(e.Error(), c.want) {
-					line = e.Error()
-				}
-			}
-			if line == "" {
-				t.Fatalf("error %q does not say %q", err, c.want)
-			}
-			want := cmp.Or(c.in, c.file)
-			if !strings.Contains(line, want) || !position.MatchString(line) {
-				t.Errorf("error %q is not positioned in %s", line, want)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkBroken(t, v04Inputs(t, design), c) })
 	}
 }
 
@@ -139,14 +88,7 @@ func TestImportV04Errors(t *testing.T) {
 func TestImportConstraints(t *testing.T) {
 	for _, d := range designs {
 		t.Run(d, func(t *testing.T) {
-			in, _, err := timeloop.ReadPaths([]string{"testdata/" + d})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := timeloop.Import(in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := importDesign(t, "testdata/"+d)
 			c, err := mapspace.ParseConstraints("constraints.yaml", r.ConstraintsYAML)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, r.ConstraintsYAML)
