@@ -21,7 +21,7 @@ import (
 
 // designs are the Timeloop designs under testdata/, each a directory of
 // Timeloop's reference outputs.
-var designs = []string{"eyeriss_like", "simple_weight_stationary", "simple_output_stationary"}
+var designs = []string{"eyeriss_like", "simple_weight_stationary", "simple_output_stationary", "simba_like"}
 
 // uncomment drops YAML and mapping comments (whole lines and trailing),
 // which name the files a design came from.

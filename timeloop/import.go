@@ -417,6 +417,7 @@ func (im *importer) unread(f *file) {
 // first.
 type level struct {
 	name      string
+	alias     string // of a v0.4 container's level: the container's name
 	class     string
 	kind      kind
 	instances int
@@ -512,7 +513,7 @@ func (d *design) storageLevels() []*level {
 
 func (d *design) find(name string) *level {
 	for _, l := range d.levels {
-		if l.name == name {
+		if l.name == name || l.alias != "" && l.alias == name {
 			return l
 		}
 	}

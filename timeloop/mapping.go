@@ -91,17 +91,18 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 			im.errPath(mf, path+".target", "unknown target %q (not a storage level of the architecture)", e.Target)
 			continue
 		}
-		t := targets[e.Target]
+		name := l.name // a v0.4 container's level may be targeted by the container's name
+		t := targets[name]
 		if t == nil {
 			t = &target{}
-			targets[e.Target] = t
+			targets[name] = t
 		}
-		at[e.Target+"/"+e.Type] = path
+		at[name+"/"+e.Type] = path
 		switch e.Type {
 		case "datatype", "bypass":
 			t.keep, t.keepGiven = e.Keep, true
-			keeps[e.Target] = e.Keep
-			at[e.Target+"/datatype"] = path
+			keeps[name] = e.Keep
+			at[name+"/datatype"] = path
 			for _, k := range append(append([]string(nil), e.Keep...), e.Bypass...) {
 				if k != "Weights" && k != "Inputs" && k != "Outputs" {
 					im.errPath(mf, path, "unknown data space %q", k)
@@ -109,10 +110,10 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 			}
 		case "temporal", "spatial":
 			fs := im.factors(mf, path+".factors", e.Factors, p)
-			if got[e.Target] == nil {
-				got[e.Target] = map[string]map[string]int{}
+			if got[name] == nil {
+				got[name] = map[string]map[string]int{}
 			}
-			got[e.Target][e.Type] = fs
+			got[name][e.Type] = fs
 			dims := im.order(mf, path+".permutation", e.Permutation, fs)
 			split := len(dims) // all X unless split says otherwise
 			if e.Type == "spatial" {

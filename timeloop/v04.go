@@ -60,8 +60,9 @@ func (im *importer) nodes(af *file, d *design, seq *yaml.Node, path string, inst
 
 // node reads one node of the v0.4 tree. A !Container with a spatial
 // fan-out is a level that keeps nothing (as dummy_storage is in the v0.3
-// form), named after it, above its fan-out: Timeloop's spatial loops and
-// constraints target it by that name.
+// form) above its fan-out, named inter_NAME_spatial as Timeloop's front
+// end names it (its map.yaml targets it so); a mapping may also target it
+// by the container's name.
 func (im *importer) node(af *file, d *design, n *yaml.Node, p string, inst, meshX int) (int, int) {
 	keys, known := nodeKeys[n.Tag]
 	if !known {
@@ -122,12 +123,16 @@ func (im *importer) node(af *file, d *design, n *yaml.Node, p string, inst, mesh
 			im.note(where(af.name, c), name.Value+" constraints", "a container without a spatial fan-out is no level in nnergy: its constraints are not carried")
 		}
 	} else {
-		d.cons = append(d.cons, im.nodeConstraints(af, name.Value, n, p)...)
+		target := name.Value
+		if n.Tag == "!Container" {
+			target = "inter_" + target + "_spatial"
+		}
+		d.cons = append(d.cons, im.nodeConstraints(af, target, n, p)...)
 	}
 	if n.Tag == "!Container" {
 		im.container(af, d, n, p)
 		if sx*sy > 1 {
-			d.levels = append(d.levels, &level{name: name.Value, class: "!Container", kind: dummy, instances: inst, meshX: meshX, node: name, path: p, file: af.name})
+			d.levels = append(d.levels, &level{name: "inter_" + name.Value + "_spatial", alias: name.Value, class: "!Container", kind: dummy, instances: inst, meshX: meshX, node: name, path: p, file: af.name})
 		}
 		return inst * sx * sy, meshX * sx
 	}
