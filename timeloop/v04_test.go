@@ -104,3 +104,48 @@ func TestImportConstraints(t *testing.T) {
 		})
 	}
 }
+
+// TestImportSome imports parts of a design, as eval and map do with the
+// Timeloop files given to --arch, --model and --mapping.
+func TestImportSome(t *testing.T) {
+	read := func(names ...string) []timeloop.Input {
+		var in []timeloop.Input
+		for _, n := range names {
+			in = append(in, readInput(t, "testdata/v04/"+n))
+		}
+		return in
+	}
+	ert := readInput(t, design+"/timeloop-mapper.ERT.yaml")
+	for _, c := range []struct {
+		name            string
+		in              []timeloop.Input
+		arch, net, mapg bool
+		err             string
+	}{
+		{"problem", read("default_problem.yaml"), false, true, false, ""},
+		{"architecture", append(read("eyeriss_like.arch.yaml", "variables.yaml"), ert), true, false, false, ""},
+		{"architecture without ERT", read("eyeriss_like.arch.yaml", "variables.yaml"), false, false, false, "no ERT section"},
+		{"mapping without architecture", append(read("default_problem.yaml"), readInput(t, design+"/timeloop-mapper.map.yaml")), false, false, false, "a mapping needs the Timeloop architecture and problem"},
+		{"nothing", read("variables.yaml"), false, false, false, "no architecture or problem section"},
+		{"all", v04Inputs(t, design), true, true, true, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := timeloop.ImportSome(c.in)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one saying %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (r.Spec != nil) != c.arch || (r.Network != nil) != c.net || (r.Mapping != nil) != c.mapg {
+				t.Errorf("architecture %v, network %v, mapping %v; want %v, %v, %v", r.Spec != nil, r.Network != nil, r.Mapping != nil, c.arch, c.net, c.mapg)
+			}
+			if c.net && !c.arch && r.Network.Layers[0].MACs() != 3*32*3*3*112*112 {
+				t.Errorf("the problem alone has %d MACs", r.Network.Layers[0].MACs())
+			}
+		})
+	}
+}

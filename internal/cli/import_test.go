@@ -152,6 +152,11 @@ func TestTimeloopDirect(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "shared_glb keep") || !strings.Contains(errOut, "Imported from Timeloop") {
 		t.Errorf("map on the Timeloop architecture: exit %d, stdout\n%s\nstderr %q", code, stdout, errOut)
 	}
+	// Timeloop's mapping, through nnergy and back: the levels it targets.
+	code, stdout, errOut = runNnergy(t, "eval", "--arch", in, "--model", in, "--mapping", d+"timeloop-mapper.map.yaml", "--format", "timeloop")
+	if code != 0 || !strings.Contains(stdout, "target: inter_PE_column_spatial\n    type: spatial\n    factors: C1 M1 R1 S1 N1 P1 Q14\n") {
+		t.Errorf("eval --format timeloop on the Timeloop architecture: exit %d, stderr %q, map.yaml:\n%s", code, errOut, stdout)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
