@@ -905,7 +905,7 @@ func (r *Result) WriteReport(w io.Writer) error {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(&b, "skipped %s: none of the sections %s\n", s, strings.Join(sections, ", "))
 	}
-	if r.Mapping == nil {
+	if r.Mapping == nil && r.Spec != nil && r.Network != nil {
 		b.WriteString("no mapping given: none written\n")
 	}
 	fmt.Fprintf(&b, "\nNot carried over, or carried over approximately (%d):\n", len(r.Notes))
