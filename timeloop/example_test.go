@@ -55,3 +55,40 @@ func ExampleImport() {
 	// psum_spad keep Outputs
 	//   for M in [0:8)
 }
+
+// Export a mapping back to Timeloop: to the imported design's own levels,
+// those that keep nothing included.
+func ExampleExportMapping() {
+	in, _, err := timeloop.ReadPaths([]string{"testdata/eyeriss_like"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := timeloop.Import(in)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := timeloop.ExportMapping(r.Spec, r.Layout, r.Network.Layers[0], r.Mapping)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		if strings.HasSuffix(l, "type: spatial") {
+			fmt.Println(strings.TrimSpace(strings.Join(lines[i-1:i+4], "\n")))
+		}
+	}
+	// Output:
+	// - target: inter_PE_spatial
+	//     type: spatial
+	//     factors: C3 M1 R1 S3 N1 P1 Q1
+	//     permutation: SCMRNPQ
+	//     split: 0
+	// - target: inter_PE_column_spatial
+	//     type: spatial
+	//     factors: C1 M1 R1 S1 N1 P1 Q14
+	//     permutation: QCMRSNP
+	//     split: 1
+}

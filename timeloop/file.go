@@ -26,7 +26,8 @@ type fileYAML struct {
 type archYAML struct {
 	Version string        `yaml:"version"`
 	Subtree []subtreeYAML `yaml:"subtree"`
-	// Nodes is the v0.4 tree (!Container, !Component), not read yet.
+	// Nodes is the v0.4 tree (!Container, !Component, !Parallel), read
+	// by tree (v04.go).
 	Nodes *yaml.Node `yaml:"nodes"`
 }
 
@@ -43,6 +44,7 @@ type componentYAML struct {
 	Attributes      *yaml.Node `yaml:"attributes"`
 	RequiredActions []string   `yaml:"required_actions"`
 	Enabled         *bool      `yaml:"enabled"`
+	Subclass        string     `yaml:"subclass"`
 }
 
 type problemYAML struct {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -25,6 +26,41 @@ import (
 type Input struct {
 	Name string
 	Data []byte
+	// Sections, when not empty, are the only top-level sections taken from
+	// the file (architecture, problem, mapping, ERT, ART, variables, ...).
+	Sections []string
+}
+
+// Detect returns the first of the sections architecture, problem and
+// mapping that data, a YAML file, has at its top level: "" for a file
+// that is no Timeloop input (an nnergy architecture or workload has none
+// of them).
+func Detect(data []byte) string {
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil || len(n.Content) != 1 || n.Content[0].Kind != yaml.MappingNode {
+		return ""
+	}
+	for _, s := range []string{"architecture", "problem", "mapping"} {
+		if yamlspec.Lookup(n.Content[0], s) != nil {
+			return s
+		}
+	}
+	return ""
+}
+
+// Sections reports which of the top-level sections Import reads data has.
+func Sections(data []byte) []string {
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil || len(n.Content) != 1 || n.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []string
+	for _, s := range sections {
+		if yamlspec.Lookup(n.Content[0], s) != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Note is one thing Import could not carry over, or carried over only
@@ -42,8 +78,16 @@ type Result struct {
 	// (docs/format/arch.md, workload.md, mapping.md).
 	ArchYAML, WorkloadYAML []byte
 	MappingText            string
-	Spec                   *arch.Spec
-	Network                *workload.Network
+	// Layout is the architecture's chain of Timeloop levels, the ones
+	// that keep nothing included, so that ExportMapping and ExportDesign
+	// write to the same targets; nil without an architecture.
+	Layout *Layout
+	// ConstraintsYAML is the architecture's and mapspace's constraints
+	// as an nnergy constraints file (docs/format/constraints.md), where it
+	// can say them; nil when there are none.
+	ConstraintsYAML []byte
+	Spec            *arch.Spec
+	Network         *workload.Network
 	// Mapping is the mapping of the network's one layer; nil when the
 	// inputs hold no mapping.
 	Mapping *mapping.Mapping
@@ -55,7 +99,7 @@ type Result struct {
 
 // sections are the top-level keys a file must have one of to be read when
 // it comes from a directory.
-var sections = []string{"architecture", "problem", "mapping", "ERT", "ART"}
+var sections = []string{"architecture", "problem", "mapping", "ERT", "ART", "variables"}
 
 // ReadPaths reads the named files; a directory stands for its *.yaml
 // files, of which those that hold none of the sections Import reads
@@ -124,6 +168,18 @@ type file struct {
 	f    fileYAML
 }
 
+// only drops every section of f but those named (its yaml keys).
+func (f *file) only(keep []string) {
+	v := reflect.ValueOf(&f.f).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if !slices.Contains(keep, tag) {
+			v.Field(i).SetZero()
+		}
+	}
+}
+
 // importer gathers the errors of all files and the notes.
 type importer struct {
 	errs  yamlspec.ErrorList
@@ -157,7 +213,14 @@ func where(file string, n *yaml.Node) string {
 // problem and one ERT, at most one ART and at most one non-empty mapping —
 // and returns the equivalent nnergy design. Every problem of every file is
 // reported at once, positioned in its Timeloop file.
-func Import(inputs []Input) (*Result, error) {
+func Import(inputs []Input) (*Result, error) { return importAll(inputs, true) }
+
+// ImportSome is Import with every section optional: an architecture
+// (which then needs its ERT), a problem, or both, and a mapping only with
+// both. The Result's fields of what was not given are nil.
+func ImportSome(inputs []Input) (*Result, error) { return importAll(inputs, false) }
+
+func importAll(inputs []Input, strict bool) (*Result, error) {
 	im := &importer{}
 	var files []*file
 	for _, in := range inputs {
@@ -175,24 +238,52 @@ func Import(inputs []Input) (*Result, error) {
 			}
 			return nil, fmt.Errorf("timeloop: %w", err)
 		}
+		if len(in.Sections) > 0 {
+			f.only(in.Sections)
+		}
 		files = append(files, f)
 	}
 	if len(im.errs) > 0 {
 		return nil, im.fail(files)
 	}
-	archF := pick(im, files, "architecture", func(f *file) bool { return f.f.Architecture != nil }, true)
-	probF := pick(im, files, "problem", func(f *file) bool { return f.f.Problem != nil }, true)
-	ertF := pick(im, files, "ERT", func(f *file) bool { return f.f.ERT != nil }, true)
+	archF := pick(im, files, "architecture", func(f *file) bool { return f.f.Architecture != nil }, strict)
+	probF := pick(im, files, "problem", func(f *file) bool { return f.f.Problem != nil }, strict)
+	ertF := pick(im, files, "ERT", func(f *file) bool { return f.f.ERT != nil }, strict || archF != nil)
 	artF := pick(im, files, "ART", func(f *file) bool { return f.f.ART != nil }, false)
 	mapF := pick(im, files, "mapping", func(f *file) bool { return f.f.Mapping != nil && len(*f.f.Mapping) > 0 }, false)
-	if archF == nil || probF == nil || ertF == nil {
+	if mapF != nil && (archF == nil || probF == nil) {
+		im.errPath(mapF, "mapping", "a mapping needs the Timeloop architecture and problem it maps (its targets and factors name them)")
+	}
+	if archF == nil && probF == nil && !strict {
+		im.errs.Add(yamlspec.Pos{}, "", "timeloop: no architecture or problem section in "+strings.Join(fileNames(files), ", "))
+	}
+	if (archF != nil) != (ertF != nil) || strict && (archF == nil || probF == nil) || len(im.errs) > 0 {
 		return nil, im.fail(files)
 	}
 	for _, f := range files {
 		im.unread(f)
 	}
-	d := im.design(archF, ertF, artF)
-	p := im.problem(probF)
+	var vars []*file
+	for _, f := range files {
+		if f.f.Variables != nil {
+			vars = append(vars, f)
+		}
+	}
+	var d *design
+	var p *problem
+	if archF != nil {
+		d = im.design(archF, ertF, artF, vars)
+		for _, f := range files {
+			d.cons = append(d.cons, im.targets(f, f.f.MapspaceConstraints, "mapspace_constraints")...)
+		}
+	}
+	if probF != nil {
+		p = im.problem(probF)
+	}
+	var cons []byte
+	if d != nil && p != nil && d.mac != nil && len(im.errs) == 0 {
+		cons = im.constraintsYAML(d, p)
+	}
 	if err := im.fail(files); err != nil {
 		return nil, err
 	}
@@ -200,17 +291,25 @@ func Import(inputs []Input) (*Result, error) {
 	for _, in := range inputs {
 		r.Files = append(r.Files, in.Name)
 	}
-	r.ArchYAML = d.yaml()
-	r.WorkloadYAML = p.yaml(d.bits)
-	spec, err := arch.Parse("arch.yaml", r.ArchYAML)
-	if err != nil {
-		return nil, fmt.Errorf("timeloop: the written architecture does not load: %w", err)
+	bits := 0
+	if d != nil {
+		r.ArchYAML = d.yaml()
+		r.ConstraintsYAML = cons
+		spec, err := arch.Parse("arch.yaml", r.ArchYAML)
+		if err != nil {
+			return nil, fmt.Errorf("timeloop: the written architecture does not load: %w", err)
+		}
+		r.Spec, bits = spec, d.bits
+		r.Layout = d.layout()
 	}
-	net, err := workload.Parse("workload.yaml", r.WorkloadYAML)
-	if err != nil {
-		return nil, fmt.Errorf("timeloop: the written workload does not load: %w", err)
+	if p != nil {
+		r.WorkloadYAML = p.yaml(bits)
+		net, err := workload.Parse("workload.yaml", r.WorkloadYAML)
+		if err != nil {
+			return nil, fmt.Errorf("timeloop: the written workload does not load: %w", err)
+		}
+		r.Network = net
 	}
-	r.Spec, r.Network = spec, net
 	if mapF != nil {
 		text := im.mapping(mapF, d, p)
 		if err := im.fail(files); err != nil {
@@ -220,13 +319,21 @@ func Import(inputs []Input) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("timeloop: the written mapping does not load: %w", err)
 		}
-		if err := m.CheckShape(net.Layers[0]); err != nil {
+		if err := m.CheckShape(r.Network.Layers[0]); err != nil {
 			return nil, fmt.Errorf("timeloop: %s: %w", mapF.name, err)
 		}
 		r.MappingText, r.Mapping = text, m
 	}
 	r.Notes = im.notes
 	return r, nil
+}
+
+func fileNames(files []*file) []string {
+	var n []string
+	for _, f := range files {
+		n = append(n, f.name)
+	}
+	return n
 }
 
 // fail gathers the errors of the importer and of every file's document.
@@ -292,12 +399,11 @@ func (im *importer) unread(f *file) {
 		why  string
 		keep bool
 	}{
-		{f.f.ArchitectureConstraints, "architecture_constraints", "only the keep/bypass constraints become the levels' keeps; factor and permutation constraints are not carried (nnergy constraints, docs/format/constraints.md, are per layer)", true},
+
 		{f.f.CompoundComponents, "compound_components", "Accelergy's component classes: their energies and areas come from the ERT and ART", false},
 		{f.f.Components, "components", "Accelergy's component classes: their energies and areas come from the ERT and ART", false},
 		{f.f.Mapper, "mapper", "Timeloop's search settings; nnergy's mapper has its own (nnergy map --help)", true},
 		{f.f.Mapspace, "mapspace", "Timeloop's mapspace template", true},
-		{f.f.MapspaceConstraints, "mapspace_constraints", "not carried yet", true},
 		{f.f.Variables, "variables", "expanded by Timeloop's front end already", false},
 		{f.f.Globals, "globals", "front-end settings", false},
 	} {
@@ -311,6 +417,7 @@ func (im *importer) unread(f *file) {
 // first.
 type level struct {
 	name      string
+	alias     string // of a v0.4 container's level: the container's name
 	class     string
 	kind      kind
 	instances int
@@ -338,20 +445,33 @@ const (
 	compute
 )
 
-var classes = map[string]kind{
-	"DRAM": storage, "SRAM": storage, "regfile": storage, "smartbuffer_SRAM": storage,
-	"smartbuffer_RF": storage, "storage": storage, "buffet": storage,
-	"dummy_storage": dummy,
-	"intmac":        compute, "mac": compute, "fpmac": compute, "compute": compute,
+// Timeloop's model tells a component's kind by a part of its class
+// name: a storage class holds one of storageParts, a compute class one of
+// computeParts. A class holding "dummy" is a level that keeps nothing
+// (Accelergy's dummy_storage).
+var (
+	storageParts = []string{"DRAM", "SRAM", "regfile", "smartbuffer", "storage", "buffet"}
+	computeParts = []string{"mac", "compute"}
+)
+
+// classKind returns the kind of a component class, as Timeloop tells it.
+func classKind(class string) (kind, bool) {
+	has := func(parts []string) bool {
+		return slices.ContainsFunc(parts, func(p string) bool { return strings.Contains(class, p) })
+	}
+	switch {
+	case strings.Contains(class, "dummy"):
+		return dummy, true
+	case has(storageParts):
+		return storage, true
+	case has(computeParts):
+		return compute, true
+	}
+	return 0, false
 }
 
 func classNames() string {
-	var n []string
-	for c := range classes {
-		n = append(n, c)
-	}
-	sort.Strings(n)
-	return strings.Join(n, ", ")
+	return "a name holding one of " + strings.Join(storageParts, ", ") + " (storage) or " + strings.Join(computeParts, ", ") + " (compute), as Timeloop's model reads it"
 }
 
 // design is the architecture as nnergy levels.
@@ -362,6 +482,23 @@ type design struct {
 	cycleS   float64
 	bits     int
 	archFile string
+	// cons are the architecture's and mapspace's constraints.
+	cons []*constraint
+}
+
+// layout returns the chain of Timeloop levels of d.
+func (d *design) layout() *Layout {
+	lay := &Layout{MACs: d.mac.instances, MACsX: d.mac.meshX, MACName: d.mac.name}
+	n := 0
+	for _, l := range d.levels {
+		ll := LayoutLevel{Name: l.name, Storage: -1, Instances: l.instances, MeshX: l.meshX}
+		if l.kind == storage {
+			ll.Storage = n
+			n++
+		}
+		lay.Levels = append(lay.Levels, ll)
+	}
+	return lay
 }
 
 func (d *design) storageLevels() []*level {
@@ -376,7 +513,7 @@ func (d *design) storageLevels() []*level {
 
 func (d *design) find(name string) *level {
 	for _, l := range d.levels {
-		if l.name == name {
+		if l.name == name || l.alias != "" && l.alias == name {
 			return l
 		}
 	}
@@ -436,15 +573,17 @@ func (im *importer) integer(l *level, keys []string, required bool) (int, bool) 
 }
 
 // design reads the architecture with its ERT and ART.
-func (im *importer) design(af, ef, rf *file) *design {
+func (im *importer) design(af, ef, rf *file, vars []*file) *design {
 	a := af.f.Architecture
 	d := &design{archFile: af.name}
-	if a.Nodes != nil {
-		im.errPath(af, "architecture.nodes", "the v0.4 !Container/!Component tree is not read yet: give the parsed-processed-input.yaml Timeloop's front end writes (architecture with subtree/local)")
+	switch {
+	case a.Nodes != nil && len(a.Subtree) > 0:
+		im.errPath(af, "architecture.nodes", "both nodes (v0.4) and subtree (v0.3): give one")
 		return d
-	}
-	if len(a.Subtree) == 0 {
-		im.errPath(af, "architecture", "no subtree")
+	case a.Nodes != nil:
+		im.tree(af, d, vars)
+	case len(a.Subtree) == 0:
+		im.errPath(af, "architecture", "no subtree (v0.3) or nodes (v0.4)")
 		return d
 	}
 	var walk func(st []subtreeYAML, path string)
@@ -465,13 +604,14 @@ func (im *importer) design(af, ef, rf *file) *design {
 			for j := range s.Local {
 				c := &s.Local[j]
 				lp := yamlspec.Index(p+".local", j)
-				im.component(af, d, c, lp)
+				im.component(af, d, c, lp, nil)
 			}
 			walk(s.Subtree, p)
 		}
 	}
 	walk(a.Subtree, "architecture")
-	if d.cycleS == 0 {
+	d.cons = append(d.cons, im.targets(af, af.f.ArchitectureConstraints, "architecture_constraints")...)
+	if d.cycleS == 0 && a.Nodes == nil {
 		im.errPath(af, "architecture.subtree[0].attributes", "missing attribute global_cycle_seconds (the clock period)")
 	}
 	st := d.storageLevels()
@@ -511,24 +651,41 @@ func (im *importer) design(af, ef, rf *file) *design {
 	return d
 }
 
-func (im *importer) component(af *file, d *design, c *componentYAML, path string) {
+// placement is where a v0.4 component sits: its node's name and class
+// values (for positions), its instances and its instances along X, which
+// the containers above it give.
+type placement struct {
+	name, class      *yaml.Node
+	instances, meshX int
+}
+
+// component reads one component: of the v0.3 tree (at nil, its instances
+// in its name NAME[1..N] and meshX an attribute) or of the v0.4 tree.
+func (im *importer) component(af *file, d *design, c *componentYAML, path string, at *placement) {
 	base, n, ok := splitName(c.Name)
-	nameNode := nodeAt(af, path+".name")
+	nameNode, classNode := nodeAt(af, path+".name"), nodeAt(af, path+".class")
+	if at != nil {
+		nameNode, classNode, n = at.name, at.class, at.instances
+		ok = !strings.ContainsAny(c.Name, "[]")
+	}
 	if !ok {
 		im.errAt(af.name, nameNode, path+".name", "bad component name %q (want NAME or NAME[1..N])", c.Name)
 		return
 	}
-	k, known := classes[c.Class]
+	class := c.Class // class storage with a subclass is storage whatever the subclass
+	k, known := classKind(class)
 	if !known {
-		im.errAt(af.name, nodeAt(af, path+".class"), path+".class", "unknown class %q of %s (want one of %s)", c.Class, base, classNames())
+		im.errAt(af.name, classNode, path+".class", "unknown class %q of %s (want one of %s)", class, base, classNames())
 		return
 	}
 	if c.Enabled != nil && !*c.Enabled {
 		im.note(where(af.name, nameNode), base, "disabled (enabled: false): left out")
 		return
 	}
-	l := &level{name: base, class: c.Class, kind: k, instances: n, node: nameNode, path: path, file: af.name, attrs: c.Attributes}
-	if mx, ok := im.integer(l, []string{"meshX"}, false); ok && mx > 0 {
+	l := &level{name: base, class: class, kind: k, instances: n, node: nameNode, path: path, file: af.name, attrs: c.Attributes}
+	if at != nil {
+		l.meshX = at.meshX
+	} else if mx, ok := im.integer(l, []string{"meshX"}, false); ok && mx > 0 {
 		l.meshX = mx
 	} else {
 		l.meshX = 1
@@ -562,7 +719,7 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		return
 	}
 	l.bits, l.block = dw, w/dw
-	if c.Class != "DRAM" {
+	if !strings.Contains(class, "DRAM") {
 		depth, ok := im.integer(l, []string{"depth"}, true)
 		if !ok {
 			return
@@ -748,7 +905,7 @@ func (r *Result) WriteReport(w io.Writer) error {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(&b, "skipped %s: none of the sections %s\n", s, strings.Join(sections, ", "))
 	}
-	if r.Mapping == nil {
+	if r.Mapping == nil && r.Spec != nil && r.Network != nil {
 		b.WriteString("no mapping given: none written\n")
 	}
 	fmt.Fprintf(&b, "\nNot carried over, or carried over approximately (%d):\n", len(r.Notes))

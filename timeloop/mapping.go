@@ -77,6 +77,9 @@ func (im *importer) order(mf *file, path, perm string, fs map[string]int) []stri
 // dummy level (one that keeps nothing) move to the storage level above it.
 func (im *importer) mapping(mf *file, d *design, p *problem) string {
 	targets := map[string]*target{}
+	got := map[string]map[string]map[string]int{} // target -> type -> dim -> factor
+	keeps := map[string][]string{}
+	at := map[string]string{} // target/type -> path of its entry
 	product := map[string]int{}
 	for dn := range p.bounds {
 		product[dn] = 1
@@ -88,14 +91,18 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 			im.errPath(mf, path+".target", "unknown target %q (not a storage level of the architecture)", e.Target)
 			continue
 		}
-		t := targets[e.Target]
+		name := l.name // a v0.4 container's level may be targeted by the container's name
+		t := targets[name]
 		if t == nil {
 			t = &target{}
-			targets[e.Target] = t
+			targets[name] = t
 		}
+		at[name+"/"+e.Type] = path
 		switch e.Type {
 		case "datatype", "bypass":
 			t.keep, t.keepGiven = e.Keep, true
+			keeps[name] = e.Keep
+			at[name+"/datatype"] = path
 			for _, k := range append(append([]string(nil), e.Keep...), e.Bypass...) {
 				if k != "Weights" && k != "Inputs" && k != "Outputs" {
 					im.errPath(mf, path, "unknown data space %q", k)
@@ -103,6 +110,10 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 			}
 		case "temporal", "spatial":
 			fs := im.factors(mf, path+".factors", e.Factors, p)
+			if got[name] == nil {
+				got[name] = map[string]map[string]int{}
+			}
+			got[name][e.Type] = fs
 			dims := im.order(mf, path+".permutation", e.Permutation, fs)
 			split := len(dims) // all X unless split says otherwise
 			if e.Type == "spatial" {
@@ -112,7 +123,9 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 					split = *e.Split
 				}
 			}
-			// split counts from the innermost (the permutation's first)
+			// split counts from the innermost (the permutation's first);
+			// the X loops are listed before the Y loops.
+			var ys []loop
 			for j, dn := range dims {
 				f := max(fs[dn], 1)
 				product[dn] *= f
@@ -121,15 +134,18 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 				}
 				lp := loop{dim: dn, factor: f}
 				if e.Type == "spatial" {
-					lp.axis = "y"
 					if len(dims)-1-j < split {
 						lp.axis = "x"
+						t.spatial = append(t.spatial, lp)
+					} else {
+						lp.axis = "y"
+						ys = append(ys, lp)
 					}
-					t.spatial = append(t.spatial, lp)
 				} else {
 					t.temporal = append(t.temporal, lp)
 				}
 			}
+			t.spatial = append(t.spatial, ys...)
 		default:
 			im.errPath(mf, path+".type", "unknown type %q (want datatype, temporal or spatial)", e.Type)
 		}
@@ -139,6 +155,7 @@ func (im *importer) mapping(mf *file, d *design, p *problem) string {
 			im.errPath(mf, "mapping", "the factors of %s multiply to %d, the problem's bound is %d", dn, product[dn], p.bounds[dn])
 		}
 	}
+	im.checkMapping(mf, d, got, keeps, at)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Imported from Timeloop (%s) by nnergy import timeloop.\n", mf.name)
 	var cur *target

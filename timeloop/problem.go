@@ -214,7 +214,11 @@ func (im *importer) conv(pf *file, p *problem, spaces map[string][][]term) {
 func (p *problem) yaml(bits int) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Imported from a Timeloop problem by nnergy import timeloop.\n")
-	fmt.Fprintf(&b, "version: 1\nname: %s\nbits: {Weights: %d, Inputs: %d, Outputs: %d}\nlayers:\n", strconv.Quote(p.name), bits, bits, bits)
+	fmt.Fprintf(&b, "version: 1\nname: %s\n", strconv.Quote(p.name))
+	if bits > 0 { // the architecture's; without one, the workload's default
+		fmt.Fprintf(&b, "bits: {Weights: %d, Inputs: %d, Outputs: %d}\n", bits, bits, bits)
+	}
+	b.WriteString("layers:\n")
 	fmt.Fprintf(&b, "  - name: %s\n    kind: conv\n    bounds: {", strconv.Quote(p.name))
 	for i, d := range p.dims {
 		if i > 0 {

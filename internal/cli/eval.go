@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/explore"
@@ -25,7 +24,7 @@ import (
 
 type evalFlags struct {
 	arch, model, dataflow, format, mapping, constraints string
-	density, sparsityFrom, calibrate, report            string
+	density, sparsityFrom, calibrate, report, out       string
 	calibrateImages                                     int
 	layers                                              []string
 	mf                                                  modelFlags
@@ -44,12 +43,18 @@ utilization, and the ratio to the compulsory lower bound.
 
 --arch takes a preset name (see 'nnergy archs') or an architecture YAML file;
 --model takes a zoo name (see 'nnergy models') or a workload YAML file.
+Timeloop files work too (an architecture: top-level key for --arch, with
+the ERT and ART beside it; problem: for --model; mapping: for --mapping):
+they are imported as 'nnergy import timeloop' does, its report on stderr.
 Each layer is mapped with the deterministic builder of --dataflow.`,
 		Example: `  nnergy eval --arch eyeriss --model alexnet --batch 4
   nnergy eval --arch systolic --model resnet50 --dataflow ws --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if err := checkFormat("eval", f.format); err != nil {
+			if err := checkTimeloopOut("eval", f.format, f.out); err != nil {
+				return err
+			}
+			if err := checkFormat("eval", f.format); err != nil && f.format != formatTimeloop {
 				return err
 			}
 			if err := e.checkOut("eval", "--report", f.report, reportExts...); err != nil {
@@ -66,11 +71,15 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if df == nil {
 				f.search = true
 			}
-			spec, err := arch.Load(f.arch)
+			tl, err := loadTimeloop("eval", f.arch, f.model, f.mapping, e.stderr)
 			if err != nil {
 				return err
 			}
-			net, err := f.mf.load("eval", f.model)
+			spec, err := tl.loadArch(f.arch)
+			if err != nil {
+				return err
+			}
+			net, err := tl.loadModel(func() (*workload.Network, error) { return f.mf.load("eval", f.model) })
 			if err != nil {
 				return err
 			}
@@ -129,12 +138,23 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				for i, lv := range spec.Levels {
 					levels[i] = lv.Name
 				}
-				mp, err := mapping.ReadFileFor(f.mapping, levels)
+				mp, err := tl.loadMapping(f.mapping, levels)
 				if err != nil {
 					return err
 				}
 				mapFn = func(context.Context, *workload.Layer) (*mapping.Mapping, error) { return mp, nil }
 				opt = report.EvalOptions{Source: report.SourceFile, MappingFile: f.mapping}
+			}
+			if f.format == formatTimeloop {
+				if len(net.Layers) != 1 {
+					return usagef("eval: --format timeloop needs exactly one layer (use --layer)")
+				}
+				mp, err := mapFn(cmd.Context(), net.Layers[0])
+				clearProgress(set, e.stderr)
+				if err != nil {
+					return err
+				}
+				return e.writeTimeloop("eval", spec, tl.layout(), net.Layers[0], mp, f.out)
 			}
 			rec, err := e.begin(cmd, store.KindEval, runInputs{arch: archYAML(spec), workload: f.model, digest: workload.Digest(net.Layers)})
 			if err != nil {
@@ -177,7 +197,8 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	f.sf.register(fl)
 	fl.StringSliceVar(&f.layers, "layer", nil, "evaluate only these layers (comma-separated or repeated)")
 	fl.StringVar(&f.mapping, "mapping", "", "evaluate the one --layer under the mapping in this file (loop-nest text, see docs/format/mapping.md)")
-	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
+	fl.StringVar(&f.format, "format", formatTable, "output format: table, json, csv, or timeloop (the one --layer's mapping as Timeloop's map.yaml)")
+	fl.StringVar(&f.out, "out", "", "with --format timeloop: directory to write the design as Timeloop inputs to (arch, ERT, ART, problem, map.yaml)")
 	registerReportFlag(fl, &f.report)
 	return c
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +22,7 @@ func TestImportTimeloop(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("import: exit %d, stderr %q", code, errOut)
 	}
-	for _, f := range []string{"arch.yaml", "workload.yaml", "mapping.txt", "import-report.txt"} {
+	for _, f := range []string{"arch.yaml", "workload.yaml", "mapping.txt", "constraints.yaml", "import-report.txt"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
@@ -37,8 +39,8 @@ func TestImportTimeloop(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, ok := checkReport(t, sch, "import-report.json", js).(*report.Import)
-	if !ok || len(rep.Written) != 3 || len(rep.Files) != 4 {
-		t.Errorf("import-report.json: %+v, want 4 files read and 3 written", rep)
+	if !ok || len(rep.Written) != 4 || len(rep.Files) != 4 {
+		t.Errorf("import-report.json: %+v, want 4 files read and 4 written", rep)
 	}
 	found := false
 	for _, n := range rep.Notes {
@@ -69,6 +71,102 @@ func TestImportTimeloopErrors(t *testing.T) {
 		code, _, errOut := runNnergy(t, c.args...)
 		if code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want an error saying %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+// TestExportTimeloop writes a searched mapping for Timeloop, alone and
+// with its design, imports the design back and evaluates the imported
+// mapping: the same cycles as the mapping nnergy found.
+func TestExportTimeloop(t *testing.T) {
+	args := []string{"map", "--arch", "eyeriss", "--model", "alexnet", "--layer", "conv3", "--max-evals", "300", "--seed", "1"}
+	code, stdout, errOut := runNnergy(t, append(args, "--format", "timeloop")...)
+	if code != 0 {
+		t.Fatalf("map --format timeloop: exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"mapping:\n", "target: DRAM\n", "target: GLB\n", "target: RF\n", "type: spatial\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("map.yaml has no %q:\n%s", want, stdout)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "tl")
+	code, _, errOut = runNnergy(t, append(args, "--format", "timeloop", "--out", out)...)
+	if code != 0 || !strings.Contains(errOut, "partition_words") {
+		t.Fatalf("map --format timeloop --out: exit %d, stderr %q; want the partitions noted", code, errOut)
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, errOut := runNnergy(t, "import", "timeloop", out, "--out", back); code != 0 {
+		t.Fatalf("import of the export: exit %d, stderr %q", code, errOut)
+	}
+	_, table, _ := runNnergy(t, append(args, "--format", "json")...)
+	var found struct {
+		Layer struct {
+			Cycles int64 `json:"cycles"`
+		} `json:"layer"`
+	}
+	if err := json.Unmarshal([]byte(table), &found); err != nil {
+		t.Fatal(err)
+	}
+	code, csv, errOut := runNnergy(t, "eval", "--arch", "eyeriss", "--model", "alexnet", "--layer", "conv3",
+		"--mapping", filepath.Join(back, "mapping.txt"), "--format", "csv")
+	if code != 0 {
+		t.Fatalf("eval of the imported mapping: exit %d, stderr %q", code, errOut)
+	}
+	if want := fmt.Sprintf(",%d,", found.Layer.Cycles); found.Layer.Cycles == 0 || !strings.Contains(csv, want) {
+		t.Errorf("eval of the round-tripped mapping:\n%s\nwant the mapper's %d cycles", csv, found.Layer.Cycles)
+	}
+	code, stdout, errOut = runNnergy(t, "eval", "--arch", "eyeriss", "--model", "alexnet", "--layer", "conv3",
+		"--mapping", filepath.Join(back, "mapping.txt"), "--format", "timeloop")
+	if code != 0 || !strings.Contains(stdout, "target: RF_y\n") {
+		t.Errorf("eval --format timeloop: exit %d, stderr %q:\n%s", code, errOut, stdout)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"map", "--layer", "conv3", "--out", out}, "--out needs --format timeloop"},
+		{[]string{"eval", "--format", "timeloop"}, "--format timeloop needs exactly one layer"},
+		{[]string{"eval", "--format", "yaml"}, "unknown --format"},
+	} {
+		code, _, errOut := runNnergy(t, c.args...)
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+// TestTimeloopDirect gives eval and map Timeloop files for --arch, --model
+// and --mapping: the same import, its report on stderr, and Timeloop's
+// 86016 cycles.
+func TestTimeloopDirect(t *testing.T) {
+	const d = "../../timeloop/testdata/eyeriss_like/"
+	in := d + "parsed-processed-input.yaml"
+	code, stdout, errOut := runNnergy(t, "eval", "--arch", in, "--model", in, "--mapping", d+"timeloop-mapper.map.yaml", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("eval: exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(stdout, ",86016,") || !strings.Contains(errOut, "Imported from Timeloop") || !strings.Contains(errOut, "timeloop-mapper.ERT.yaml") {
+		t.Errorf("eval of the Timeloop files directly: stdout\n%s\nstderr\n%s\nwant Timeloop's 86016 cycles and the import's report naming the ERT beside the architecture", stdout, errOut)
+	}
+	code, stdout, errOut = runNnergy(t, "map", "--arch", in, "--model", "alexnet", "--layer", "conv2", "--max-evals", "200", "--seed", "1")
+	if code != 0 || !strings.Contains(stdout, "shared_glb keep") || !strings.Contains(errOut, "Imported from Timeloop") {
+		t.Errorf("map on the Timeloop architecture: exit %d, stdout\n%s\nstderr %q", code, stdout, errOut)
+	}
+	// Timeloop's mapping, through nnergy and back: the levels it targets.
+	code, stdout, errOut = runNnergy(t, "eval", "--arch", in, "--model", in, "--mapping", d+"timeloop-mapper.map.yaml", "--format", "timeloop")
+	if code != 0 || !strings.Contains(stdout, "target: inter_PE_column_spatial\n    type: spatial\n    factors: C1 M1 R1 S1 N1 P1 Q14\n") {
+		t.Errorf("eval --format timeloop on the Timeloop architecture: exit %d, stderr %q, map.yaml:\n%s", code, errOut, stdout)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "--arch", "eyeriss", "--model", in, "--mapping", d + "timeloop-mapper.map.yaml"}, "needs the Timeloop --arch and --model it maps"},
+		{[]string{"eval", "--arch", "../../timeloop/testdata/v04/eyeriss_like.arch.yaml", "--model", "alexnet", "--layer", "conv1"}, "no ERT section"},
+	} {
+		code, _, errOut := runNnergy(t, c.args...)
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errOut, c.want)
 		}
 	}
 }

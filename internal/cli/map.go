@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -24,6 +25,8 @@ import (
 type layerFlags struct {
 	arch, model, layer, dataflow, constraints string
 	mf                                        modelFlags
+	stderr                                    io.Writer       // for the report of a Timeloop import (nil: none)
+	tl                                        *timeloopDirect // what load imported from Timeloop files
 }
 
 func (f *layerFlags) register(c *cobra.Command, dataflowDefault string) {
@@ -77,11 +80,16 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	spec, err := arch.Load(f.arch)
+	tl, err := loadTimeloop(cmd, f.arch, f.model, "", cmp.Or[io.Writer](f.stderr, io.Discard))
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	net, err := f.mf.load(cmd, f.model)
+	f.tl = tl
+	spec, err := tl.loadArch(f.arch)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	net, err := tl.loadModel(func() (*workload.Network, error) { return f.mf.load(cmd, f.model) })
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -103,7 +111,7 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 func (e *env) mapCmd() *cobra.Command {
 	var lf layerFlags
 	var sf searchFlags
-	var format string
+	var format, out string
 	c := &cobra.Command{
 		Use:   "map",
 		Short: "Search the best mapping of one layer",
@@ -116,13 +124,17 @@ mapping found so far.`,
   nnergy map --model resnet50 --layer layer3.0.conv2 --dataflow best --objective edp`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if err := checkFormat("map", format); err != nil {
+			if err := checkTimeloopOut("map", format, out); err != nil {
+				return err
+			}
+			if err := checkFormat("map", format); err != nil && format != formatTimeloop {
 				return err
 			}
 			set, err := sf.settings("map", e.stderr)
 			if err != nil {
 				return err
 			}
+			lf.stderr = e.stderr
 			spec, l, s, df, err := lf.load("map")
 			if err != nil {
 				return err
@@ -157,13 +169,16 @@ mapping found so far.`,
 				return writeJSON(e.stdout, rep)
 			case formatCSV:
 				return usagef("map: --format csv is not available for one mapping (use table or json)")
+			case formatTimeloop:
+				return e.writeTimeloop("map", spec, lf.tl.layout(), l, best.Mapping, out)
 			}
 			return writeMap(e.stdout, rep)
 		},
 	}
 	lf.register(c, "rs")
 	sf.register(c.Flags())
-	c.Flags().StringVar(&format, "format", formatTable, "output format: table or json")
+	c.Flags().StringVar(&format, "format", formatTable, "output format: table, json, or timeloop (the mapping as Timeloop's map.yaml)")
+	c.Flags().StringVar(&out, "out", "", "with --format timeloop: directory to write the design as Timeloop inputs to (arch, ERT, ART, problem, map.yaml)")
 	return c
 }
 
