@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// The command-line vocabulary (docs/cli.md): one name per concept, one
+// meaning per name. The flags every command shares are defined here, once,
+// so that their names, units and usage cannot drift apart again;
+// TestVocabulary walks every command and fails on a concept spelled two
+// ways.
+
+// aliasesRemovedIn is the release in which the deprecated spellings of
+// flags (deprecatedAlias) go away.
+const aliasesRemovedIn = "v0.2.0"
+
+// concept is one entry of the vocabulary: the flag's canonical name, the
+// unit or the values its usage string must name, and the spellings no
+// command may use for it any more (kept only as deprecated aliases).
+type concept struct {
+	name     string
+	unit     string
+	synonyms []string
+}
+
+// vocabulary lists the concepts whose spelling was once ambiguous. The
+// test holds every command to it; docs/cli.md explains each.
+var vocabulary = []concept{}
+
+// deprecatedAlias adds old to fl as a hidden, deprecated spelling of the
+// flag canon, which must already be defined: it sets the same variable,
+// counts as giving canon (fl.Changed(canon)), and using it prints "Flag
+// --old has been deprecated, use --canon ..." on stderr (see
+// deprecationsToStderr).
+func deprecatedAlias(fl *pflag.FlagSet, old, canon string) {
+	c := fl.Lookup(canon)
+	fl.AddFlag(&pflag.Flag{
+		Name:        old,
+		Usage:       "deprecated spelling of --" + canon,
+		Value:       aliasValue{c},
+		DefValue:    c.DefValue,
+		NoOptDefVal: c.NoOptDefVal,
+	})
+	_ = fl.MarkDeprecated(old, fmt.Sprintf("use --%s (--%s goes away in %s)", canon, old, aliasesRemovedIn))
+}
+
+// aliasValue sets the value of the flag it stands for, through that flag's
+// Value as it is when parsing (checkNumericFlags wraps it later).
+type aliasValue struct{ canon *pflag.Flag }
+
+func (a aliasValue) Set(s string) error {
+	if err := a.canon.Value.Set(s); err != nil {
+		return err
+	}
+	a.canon.Changed = true
+	return nil
+}
+
+func (a aliasValue) String() string { return a.canon.Value.String() }
+func (a aliasValue) Type() string   { return a.canon.Value.Type() }
+
+// deprecationsToStderr sends the deprecation notices of c's flags and its
+// subcommands' to w. Cobra would print them with the command's output,
+// stdout, into the JSON or CSV a command writes there; pflag writes
+// nothing else to a flag set's output while parsing.
+func deprecationsToStderr(c *cobra.Command, w io.Writer) {
+	c.Flags().SetOutput(w)
+	for _, s := range c.Commands() {
+		deprecationsToStderr(s, w)
+	}
+}
