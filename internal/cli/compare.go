@@ -41,7 +41,7 @@ constraints on its own accelerator; and the energy per MAC, in units of
 one MAC's energy, is broken down by level (DRAM, buffer, array network,
 RF, ALU) and by data type (weights, inputs, psums).
 
---layers conv reports the CONV layers (conv, depthwise and pointwise
+--layer conv reports the CONV layers (conv, depthwise and pointwise
 kinds), fc the FC layers (fc, gemm and matmul kinds), all both groups one
 after the other, and a comma-separated list of layer names one group of
 those layers.
@@ -54,7 +54,7 @@ value the paper's "GLB size differs by up to 2.6x" implies); RS keeps a
 register and NLR none, and the rest of the area is global buffer. See
 explore/isca16.go.`,
 		Example: `  nnergy compare --model alexnet --dataflows rs,ws,os,nlr --chart compare.svg
-  nnergy compare --model alexnet --layers fc --batch 32 --format csv
+  nnergy compare --model alexnet --layer fc --batch 32 --format csv
   nnergy compare --print-arch ws --pes 168`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -67,7 +67,8 @@ explore/isca16.go.`,
 	fl.IntVar(&f.pes, "pes", explore.ISCA16PEs, "number of PEs (an X x Y array at most 4:1)")
 	fl.Float64Var(&f.rfArea, "rf-area", explore.ISCA16RFArea, "area of one RF byte in GLB bytes")
 	f.mf.register(fl, 16)
-	fl.StringVar(&f.layers, "layers", "all", "layers: conv, fc, all (both, reported apart) or comma-separated names")
+	fl.StringVar(&f.layers, "layer", "all", "layers: conv, fc, all (both, reported apart) or comma-separated layer names")
+	deprecatedAlias(fl, "layers", "layer")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
 	fl.StringVar(&f.chart, "chart", "", "write a stacked-bar chart of the comparison to this SVG or PNG file (by the extension)")
 	fl.StringVar(&f.printArch, "print-arch", "", "print the equal-area architecture of this dataflow as YAML and exit")
@@ -201,7 +202,7 @@ func isFCKind(k workload.Kind) bool {
 	return k == workload.FC || k == workload.GEMM || k == workload.MatMul
 }
 
-// selectGroups returns the groups --layers asks for and the network of
+// selectGroups returns the groups --layer asks for and the network of
 // their layers.
 func selectGroups(net *workload.Network, spec string) ([]report.LayerGroup, *workload.Network, error) {
 	var groups []report.LayerGroup
@@ -220,7 +221,7 @@ func selectGroups(net *workload.Network, spec string) ([]report.LayerGroup, *wor
 			g = fc
 		}
 		if len(g.Layers) == 0 {
-			return nil, nil, usagef("compare: --layers %s: %s has no %s layers", spec, net.Name, groupName(g.Kind))
+			return nil, nil, usagef("compare: --layer %s: %s has no %s layers", spec, net.Name, groupName(g.Kind))
 		}
 		groups = []report.LayerGroup{g}
 	case "all":
@@ -235,12 +236,12 @@ func selectGroups(net *workload.Network, spec string) ([]report.LayerGroup, *wor
 		for _, name := range strings.Split(spec, ",") {
 			name = strings.TrimSpace(name)
 			if seen[name] {
-				return nil, nil, usagef("compare: --layers names %s twice", name)
+				return nil, nil, usagef("compare: --layer names %s twice", name)
 			}
 			seen[name] = true
 			l, err := net.Layer(name)
 			if err != nil {
-				return nil, nil, usagef("compare: --layers: %s", strings.TrimPrefix(err.Error(), "workload: "))
+				return nil, nil, usagef("compare: --layer: %s", strings.TrimPrefix(err.Error(), "workload: "))
 			}
 			g.Layers = append(g.Layers, l)
 		}

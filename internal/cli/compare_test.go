@@ -80,7 +80,7 @@ func TestCompareJSONAndCSV(t *testing.T) {
 		}
 	}
 
-	code, out, errOut = runNnergy(t, append(compareSmall, "--format", "csv", "--layers", "fc", "--dataflows", "ws,rs,nlr")...)
+	code, out, errOut = runNnergy(t, append(compareSmall, "--format", "csv", "--layer", "fc", "--dataflows", "ws,rs,nlr")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -117,7 +117,7 @@ func TestComparePrintArch(t *testing.T) {
 }
 
 func TestCompareLayers(t *testing.T) {
-	code, out, errOut := runNnergy(t, append(compareSmall, "--layers", "c3,f6", "--dataflows", "rs,os", "--pes", "64")...)
+	code, out, errOut := runNnergy(t, append(compareSmall, "--layer", "c3,f6", "--dataflows", "rs,os", "--pes", "64")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -142,10 +142,10 @@ func TestCompareErrors(t *testing.T) {
 		{"--rf-area", "0"},
 		{"--batch", "0"},
 		{"--format", "xml"},
-		{"--layers", "conv9"},
-		{"--layers", "c1,c1"},
+		{"--layer", "conv9"},
+		{"--layer", "c1,c1"},
 		{"--model", "lenet6"},
-		{"--model", "bert-base-block", "--layers", "conv"},
+		{"--model", "bert-base-block", "--layer", "conv"},
 		{"--print-arch", "xs"},
 		{"--max-evals", "0"},
 		{"--objective", "area"},

@@ -72,7 +72,7 @@ func TestReportSchema(t *testing.T) {
 		{"eval", "--model", "lenet5", "--layer", "c1", "--mapping", mp},
 		{"map", "--model", "lenet5", "--layer", "c3", "--max-evals", "300", "--workers", "1", "--objective", "latency,energy"},
 		{"compare", "--model", "lenet5", "--dataflows", "ws,rs", "--max-evals", "200", "--workers", "1"},
-		{"compare", "--model", "lenet5", "--layers", "c3,f6", "--dataflows", "os,nlr", "--max-evals", "200", "--workers", "1", "--pes", "64"},
+		{"compare", "--model", "lenet5", "--layer", "c3,f6", "--dataflows", "os,nlr", "--max-evals", "200", "--workers", "1", "--pes", "64"},
 		// invalid points, fronts over three objectives, one shard
 		{"sweep", "testdata/sweep/small.yaml", "--pareto", "energy,latency,edp"},
 		{"sweep", "testdata/sweep/small.yaml", "--shard", "1/3"},

@@ -29,7 +29,11 @@ type concept struct {
 
 // vocabulary lists the concepts whose spelling was once ambiguous. The
 // test holds every command to it; docs/cli.md explains each.
-var vocabulary = []concept{}
+var vocabulary = []concept{
+	// Which layers: one name (map, mapspace), several (eval), or a
+	// group (compare: conv, fc, all).
+	{name: "layer", unit: "layer", synonyms: []string{"layers"}},
+}
 
 // deprecatedAlias adds old to fl as a hidden, deprecated spelling of the
 // flag canon, which must already be defined: it sets the same variable,

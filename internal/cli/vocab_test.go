@@ -65,3 +65,55 @@ func TestVocabulary(t *testing.T) {
 		t.Errorf("only %d flags walked; the walk missed commands", flags)
 	}
 }
+
+// TestDeprecatedAliases sets every deprecated spelling of every command
+// and checks that it set the flag it stands for, as given.
+func TestDeprecatedAliases(t *testing.T) {
+	value := map[string]string{"string": "x1", "int": "7", "int64": "7", "bool": "true", "stringSlice": "a,b", "float64": "0.25"}
+	n := 0
+	commandFlags(func(c *cobra.Command, f *pflag.Flag) {
+		if f.Deprecated == "" {
+			return
+		}
+		n++
+		where := c.CommandPath() + " --" + f.Name
+		v, ok := value[f.Value.Type()]
+		if !ok {
+			t.Errorf("%s: no test value of type %s", where, f.Value.Type())
+			return
+		}
+		canon := c.Flags().Lookup(strings.TrimPrefix(strings.Fields(f.Deprecated)[1], "--"))
+		before := canon.Value.String()
+		if err := c.Flags().Set(f.Name, v); err != nil {
+			t.Errorf("%s %s: %v", where, v, err)
+			return
+		}
+		if !canon.Changed || canon.Value.String() == before {
+			t.Errorf("%s %s: --%s changed %v, %q (was %q)", where, v, canon.Name, canon.Changed, canon.Value.String(), before)
+		}
+	})
+	if n == 0 {
+		t.Error("no deprecated flags found")
+	}
+}
+
+// TestDeprecatedAliasWarns runs commands with each old spelling: they still
+// work, and say on stderr (never on stdout) which flag to use instead.
+func TestDeprecatedAliasWarns(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		warn string
+	}{
+		{append(compareSmall, "--layers", "c3", "--dataflows", "rs", "--format", "json"), "Flag --layers has been deprecated, use --layer (--layers goes away in " + aliasesRemovedIn + ")\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runNnergy(t, tc.args...)
+			if code != 0 || !strings.Contains(stderr, tc.warn) {
+				t.Fatalf("exit %d, stderr %q, want it to contain %q", code, stderr, tc.warn)
+			}
+			if strings.Contains(stdout, "deprecated") {
+				t.Errorf("the deprecation went to stdout: %q", stdout)
+			}
+		})
+	}
+}
