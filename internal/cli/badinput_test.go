@@ -197,7 +197,7 @@ func TestBadInputs(t *testing.T) {
 	}...)
 	for _, m := range consMut {
 		p := b.write("constraints/"+m.tag+".yaml", []byte(m.text))
-		b.add("constraints "+m.tag, hasLine(m.tag), m.tag+".yaml", "map", "--layer", "conv3", "--constraints", p, "--max-evals", "50", "--workers", "1", "--quiet")
+		b.add("constraints "+m.tag, hasLine(m.tag), m.tag+".yaml", "map", "--layer", "conv3", "--constraints", p, "--max-evals", "50", "--workers", "1", "--progress", "never")
 	}
 
 	// Sweep YAML.

@@ -37,7 +37,7 @@ type codesignFlags struct {
 	densityImages, calibration, maxIterations                             int
 	initReduction, decay, lr, longLR                                      float64
 	seed                                                                  uint64
-	quiet                                                                 bool
+	progress                                                              progressMode
 }
 
 // codesignTrainWorkers trains the long-term and pruning fine-tunes: fixed,
@@ -111,7 +111,7 @@ architecture as DIR/ID.yaml. The run is deterministic for a --seed.`,
 	fl.Float64Var(&f.lr, "lr", 0.0005, "netadapt: short-term learning rate (Adam, constant)")
 	fl.Float64Var(&f.longLR, "long-lr", 0.0005, "final fine-tune learning rate (Adam, cosine)")
 	fl.IntVar(&f.calibration, "calibration", 512, "energy-aware: training images for the least-squares restoration")
-	fl.BoolVar(&f.quiet, "quiet", false, "no progress line, even on a terminal")
+	registerProgress(fl, &f.progress, true)
 	return c
 }
 
@@ -232,7 +232,7 @@ func (e *env) codesign(c *cobra.Command, f *codesignFlags) (err error) {
 			return err
 		}
 	}
-	progress := !f.quiet && isTerminal(e.stderr)
+	progress := f.progress.on(e.stderr)
 	if progress {
 		o.Progress = func(phase string, i, n int) {
 			fmt.Fprintf(e.stderr, "\r\033[Kcodesign %s: %s %d of %d", o.Sweep.Name, phase, i+1, n)
@@ -276,7 +276,7 @@ func codesignKey(c *cobra.Command, file string, s *sweep.Sweep, modelDigest stri
 	if err := json.Unmarshal(settings, &flags); err != nil {
 		return "", err
 	}
-	for _, k := range []string{"shard", "shards", "workers", "adapt-workers", "out", "format", "quiet", "model", "sweep"} {
+	for _, k := range []string{"shard", "shards", "workers", "adapt-workers", "out", "format", "quiet", "progress", "model", "sweep"} {
 		delete(flags, k)
 	}
 	names := make([]string, 0, len(flags))

@@ -24,7 +24,7 @@ type trainFlags struct {
 	gamma                     float64
 	seed                      uint64
 	workers                   int
-	progress                  string
+	progress                  progressMode
 }
 
 func (e *env) trainCmd() *cobra.Command {
@@ -69,7 +69,7 @@ in 2 epochs.`,
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling and dropout")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU); results are reproducible for a given seed and worker count")
 	fl.StringVar(&f.out, "out", "", "write the trained model to this file: ONNX if it ends in .onnx, nnergy's format if .nnw")
-	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
+	registerProgress(fl, &f.progress, false)
 	allowZero(fl, "momentum", "weight-decay")
 	return c
 }
@@ -118,10 +118,7 @@ func (e *env) train(c *cobra.Command, f *trainFlags) error {
 	if err := e.checkOut("train", "--out", f.out, modelExts...); err != nil {
 		return err
 	}
-	bar, err := e.trainProgressMode("train", f.progress)
-	if err != nil {
-		return err
-	}
+	bar := f.progress.on(e.stderr)
 	train, test, err := loadNNData(f.data, f.dataDir)
 	if err != nil {
 		return err
@@ -194,17 +191,4 @@ func loadNNModel(spec string, seed uint64) (*nn.Model, string, error) {
 	}
 	m, err := nn.LoadFile(spec)
 	return m, spec, err
-}
-
-// trainProgressMode decides whether to draw a trainProgress bar on stderr.
-func (e *env) trainProgressMode(cmd, mode string) (bool, error) {
-	switch mode {
-	case "always":
-		return true, nil
-	case "never":
-		return false, nil
-	case "auto":
-		return trainTTY(e.stderr), nil
-	}
-	return false, usagef("%s: --progress: unknown mode %q (have auto, always, never)", cmd, mode)
 }

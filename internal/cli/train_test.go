@@ -99,7 +99,7 @@ func TestTrainTestLatencyFlagErrors(t *testing.T) {
 		{[]string{"train", "--data", "synthetic", "--optimizer", "lbfgs"}, "nnergy: train: --optimizer: unknown optimizer \"lbfgs\" (have adam, sgd)\n"},
 		{[]string{"train", "--schedule", "exp"}, "nnergy: train: --schedule: unknown schedule \"exp\" (have cosine, step, constant)\n"},
 		{[]string{"train", "--lr", "-1"}, "nnergy: train: invalid argument \"-1\" for \"--lr\" flag: want a positive number\n"},
-		{[]string{"train", "--progress", "sometimes"}, "nnergy: train: --progress: unknown mode \"sometimes\" (have auto, always, never)\n"},
+		{[]string{"train", "--progress", "sometimes"}, "nnergy: train: invalid argument \"sometimes\" for \"--progress\" flag: unknown mode \"sometimes\" (have auto, always, never)\n"},
 		{[]string{"train", "--data", "synthetic", "--model", "resnet"}, "nnergy: --model: \"resnet\" is neither a zoo network (lenet5, mobilenet-small, vgg-small) nor a model file\n"},
 		{[]string{"train", "--epochs", "x"}, "nnergy: train: invalid argument \"x\" for \"--epochs\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n"},
 		{[]string{"test"}, "nnergy: test: --model is required\n"},

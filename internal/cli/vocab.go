@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -33,6 +34,9 @@ var vocabulary = []concept{
 	// Which layers: one name (map, mapspace), several (eval), or a
 	// group (compare: conv, fc, all).
 	{name: "layer", unit: "layer", synonyms: []string{"layers"}},
+	// Whether to draw progress on stderr; was a --quiet bool on the
+	// searching commands, which could not ask for it off a terminal.
+	{name: "progress", unit: "always or never", synonyms: []string{"quiet"}},
 }
 
 // deprecatedAlias adds old to fl as a hidden, deprecated spelling of the
@@ -77,3 +81,76 @@ func deprecationsToStderr(c *cobra.Command, w io.Writer) {
 		deprecationsToStderr(s, w)
 	}
 }
+
+// progressMode is --progress: whether a command draws its progress line
+// (or bar) on stderr.
+type progressMode string
+
+const (
+	progressAuto   progressMode = "auto" // when stderr is a terminal
+	progressAlways progressMode = "always"
+	progressNever  progressMode = "never"
+)
+
+func (p *progressMode) Set(s string) error {
+	switch m := progressMode(s); m {
+	case progressAuto, progressAlways, progressNever:
+		*p = m
+		return nil
+	}
+	return fmt.Errorf("unknown mode %q (have auto, always, never)", s)
+}
+
+func (p *progressMode) String() string { return string(*p) }
+func (p *progressMode) Type() string   { return "mode" }
+
+// on reports whether to draw the progress on w.
+func (p progressMode) on(w io.Writer) bool {
+	switch p {
+	case progressAlways:
+		return true
+	case progressNever:
+		return false
+	}
+	return trainTTY(w)
+}
+
+// registerProgress adds --progress to fl, and --quiet, its deprecated
+// spelling (--progress never), when the command had it.
+func registerProgress(fl *pflag.FlagSet, p *progressMode, quiet bool) {
+	*p = progressAuto
+	fl.Var(p, "progress", "progress line on stderr: auto (when stderr is a terminal), always or never")
+	if !quiet {
+		return
+	}
+	fl.AddFlag(&pflag.Flag{
+		Name:        "quiet",
+		Usage:       "deprecated spelling of --progress never",
+		Value:       quietValue{p, fl.Lookup("progress")},
+		DefValue:    "false",
+		NoOptDefVal: "true",
+	})
+	_ = fl.MarkDeprecated("quiet", "use --progress never (--quiet goes away in "+aliasesRemovedIn+")")
+}
+
+// quietValue is --quiet: true sets --progress never, false auto.
+type quietValue struct {
+	p     *progressMode
+	canon *pflag.Flag
+}
+
+func (q quietValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*q.p = progressAuto
+	if b {
+		*q.p = progressNever
+	}
+	q.canon.Changed = true
+	return nil
+}
+
+func (q quietValue) String() string { return strconv.FormatBool(*q.p == progressNever) }
+func (q quietValue) Type() string   { return "bool" }

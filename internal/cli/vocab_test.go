@@ -105,6 +105,7 @@ func TestDeprecatedAliasWarns(t *testing.T) {
 		warn string
 	}{
 		{append(compareSmall, "--layers", "c3", "--dataflows", "rs", "--format", "json"), "Flag --layers has been deprecated, use --layer (--layers goes away in " + aliasesRemovedIn + ")\n"},
+		{[]string{"map", "--model", "lenet5", "--layer", "c1", "--max-evals", "50", "--workers", "1", "--quiet", "--format", "json"}, "Flag --quiet has been deprecated, use --progress never (--quiet goes away in " + aliasesRemovedIn + ")\n"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, stdout, stderr := runNnergy(t, tc.args...)
