@@ -17,7 +17,7 @@ func TestAdaptCompareMethods(t *testing.T) {
 	base := trainSyntheticLeNet(t, dir)
 	hj, out, svg := filepath.Join(dir, "h.json"), filepath.Join(dir, "a.onnx"), filepath.Join(dir, "both.svg")
 	code, stdout, stderr := runNnergy(t, "adapt", "--model", base, "--data", "synthetic", "--measure", "macs",
-		"--budget", "macs=0.6", "--init-reduction", "0.1", "--short-steps", "3", "--batch", "32", "--holdout", "5000",
+		"--budget", "macs=0.6", "--init-reduction", "0.1", "--short-steps", "3", "--train-batch", "32", "--holdout", "5000",
 		"--eval-images", "300", "--long-epochs", "1", "--workers", "2", "--method", "netadapt,netadaptv2",
 		"--v2-proposals", "3", "--v2-layers", "2", "--history", hj, "--out", out, "--plot", svg)
 	if code != 0 {
@@ -77,7 +77,7 @@ func TestAdaptCompareMethodsCPU(t *testing.T) {
 	base := trainSyntheticLeNet(t, dir)
 	hj := filepath.Join(dir, "h.json")
 	code, _, stderr := runNnergy(t, "adapt", "--model", base, "--data", "synthetic", "--measure", "cpu", "--cpu-samples", "2",
-		"--budget", "latency=0.9", "--init-reduction", "0.1", "--short-steps", "2", "--batch", "32", "--holdout", "2000",
+		"--budget", "latency=0.9", "--init-reduction", "0.1", "--short-steps", "2", "--train-batch", "32", "--holdout", "2000",
 		"--eval-images", "100", "--long-epochs", "0", "--max-iterations", "1", "--workers", "2", "--method", "netadapt,netadaptv2",
 		"--v2-proposals", "2", "--v2-epochs", "1", "--history", hj)
 	if code != 0 {

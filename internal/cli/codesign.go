@@ -84,8 +84,7 @@ architecture as DIR/ID.yaml. The run is deterministic for a --seed.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+	registerData(fl, &f.data, &f.dataDir, "mnist", "")
 	fl.StringVar(&f.sweepFile, "sweep", "", "sweep file whose design points are searched (required)")
 	fl.StringVar(&f.budget, "budget", "energy=0.5", "energy or latency budget on every candidate: a fraction of its unadapted figure (energy=0.5) or absolute (energy=2uJ, latency=50us)")
 	fl.StringVar(&f.method, "method", "netadapt", "netadapt, energy-aware or both")
@@ -107,10 +106,10 @@ architecture as DIR/ID.yaml. The run is deterministic for a --seed.`,
 	fl.IntVar(&f.holdout, "holdout", 5000, "netadapt: training images held out to score proposals")
 	fl.IntVar(&f.maxIterations, "max-iterations", 500, "netadapt: stop after N iterations")
 	fl.IntVar(&f.longEpochs, "long-epochs", 1, "epochs of the final fine-tune of both methods (0: none)")
-	fl.IntVar(&f.batch, "batch", 64, "fine-tuning batch size")
+	registerTrainBatch(fl, &f.batch, 64)
 	fl.Float64Var(&f.lr, "lr", 0.0005, "netadapt: short-term learning rate (Adam, constant)")
 	fl.Float64Var(&f.longLR, "long-lr", 0.0005, "final fine-tune learning rate (Adam, cosine)")
-	fl.IntVar(&f.calibration, "calibration", 512, "energy-aware: training images for the least-squares restoration")
+	registerRestoreImages(fl, &f.calibration, 512, "energy-aware: ")
 	registerProgress(fl, &f.progress, true)
 	return c
 }
@@ -155,7 +154,7 @@ func codesignOptions(f *codesignFlags) (codesign.Options, error) {
 	case !(f.decay > 0 && f.decay <= 1):
 		return o, usagef("codesign: --decay %v outside (0, 1]", f.decay)
 	case f.shortSteps < 1 || f.batch < 1 || f.maxIterations < 1 || f.calibration < 1:
-		return o, usagef("codesign: --short-steps, --batch, --max-iterations and --calibration must be at least 1")
+		return o, usagef("codesign: --short-steps, --train-batch, --max-iterations and --restore-images must be at least 1")
 	case f.longEpochs < 0 || f.holdout < 0 || f.evalImages < 0 || f.adaptWorkers < 0 || f.densityImages < 0:
 		return o, usagef("codesign: counts must not be negative")
 	case !(f.lr > 0) || !(f.longLR > 0):
@@ -279,6 +278,12 @@ func codesignKey(c *cobra.Command, file string, s *sweep.Sweep, modelDigest stri
 	for _, k := range []string{"shard", "shards", "workers", "adapt-workers", "out", "format", "quiet", "progress", "model", "sweep"} {
 		delete(flags, k)
 	}
+	for now, was := range codesignKeyNames {
+		if v, ok := flags[now]; ok {
+			delete(flags, now)
+			flags[was] = v
+		}
+	}
 	names := make([]string, 0, len(flags))
 	for k := range flags {
 		names = append(names, k)
@@ -291,6 +296,11 @@ func codesignKey(c *cobra.Command, file string, s *sweep.Sweep, modelDigest stri
 	}
 	return "codesign:" + hex.EncodeToString(h.Sum(nil))[:24], nil
 }
+
+// codesignKeyNames maps flags renamed by the vocabulary of docs/cli.md to
+// the names the key was made with before, so that the jobs a store holds
+// from then are still found.
+var codesignKeyNames = map[string]string{"train-batch": "batch", "restore-images": "calibration"}
 
 // codesignItem is a job's outcome as the store keeps it.
 type codesignItem struct {

@@ -16,7 +16,7 @@ import (
 func codesignArgs(extra ...string) []string {
 	return append([]string{"codesign", "--model", "lenet5", "--data", "synthetic", "--sweep", "testdata/sweep/codesign.yaml",
 		"--budget", "energy=0.85", "--method", "both", "--init-reduction", "0.1", "--short-steps", "2", "--long-epochs", "0",
-		"--batch", "16", "--holdout", "200", "--eval-images", "50", "--calibration", "16", "--adapt-workers", "2",
+		"--train-batch", "16", "--holdout", "200", "--eval-images", "50", "--restore-images", "16", "--adapt-workers", "2",
 		"--format", "json"}, extra...)
 }
 

@@ -92,10 +92,10 @@ func TestReportSchema(t *testing.T) {
 	// The histories, in JSON and CSV; plot reads the JSON back.
 	ph, pc, ah, ac := filepath.Join(dir, "p.json"), filepath.Join(dir, "p.csv"), filepath.Join(dir, "a.json"), filepath.Join(dir, "a.csv")
 	run("prune", "--model", "lenet5", "--data", "synthetic", "--method", "magnitude,energy-aware", "--granularity", "filter",
-		"--target", "energy=0.9,0.8", "--increment", "0.3", "--finetune-epochs", "1", "--limit", "100", "--density-images", "0",
-		"--calibration", "32", "--eval-images", "30", "--workers", "2", "--history", ph, "--history", pc)
+		"--target", "energy=0.9,0.8", "--increment", "0.3", "--finetune-epochs", "1", "--train-images", "100", "--density-images", "0",
+		"--restore-images", "32", "--eval-images", "30", "--workers", "2", "--history", ph, "--history", pc)
 	run("adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "model", "--arch", "eyeriss", "--budget", "energy=0.9",
-		"--init-reduction", "0.06", "--short-steps", "2", "--long-epochs", "0", "--batch", "16", "--holdout", "100", "--eval-images", "30",
+		"--init-reduction", "0.06", "--short-steps", "2", "--long-epochs", "0", "--train-batch", "16", "--holdout", "100", "--eval-images", "30",
 		"--workers", "2", "--history", ah, "--history", ac)
 	for _, path := range []string{ph, ah} {
 		b, err := os.ReadFile(path)

@@ -54,11 +54,10 @@ in 2 epochs.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "zoo network ("+strings.Join(zoo.Names(), ", ")+") or a model file (.nnw or .onnx)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+	registerData(fl, &f.data, &f.dataDir, "mnist", "")
 	fl.IntVar(&f.epochs, "epochs", 2, "epochs")
-	fl.IntVar(&f.batch, "batch", 64, "batch size")
-	fl.IntVar(&f.limit, "limit", 0, "train on the first N images only (0: all)")
+	registerTrainBatch(fl, &f.batch, 64)
+	registerTrainImages(fl, &f.limit, "train on")
 	fl.Float64Var(&f.lr, "lr", 0.003, "learning rate (the peak, with a schedule)")
 	fl.StringVar(&f.optimizer, "optimizer", "adam", "adam or sgd (with momentum)")
 	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
@@ -79,11 +78,11 @@ func (e *env) train(c *cobra.Command, f *trainFlags) error {
 	case f.epochs < 1:
 		return usagef("train: --epochs must be at least 1, got %d", f.epochs)
 	case f.batch < 1:
-		return usagef("train: --batch must be at least 1, got %d", f.batch)
+		return usagef("train: --train-batch must be at least 1, got %d", f.batch)
 	case f.lr <= 0:
 		return usagef("train: --lr must be positive, got %v", f.lr)
 	case f.limit < 0:
-		return usagef("train: --limit must not be negative, got %d", f.limit)
+		return usagef("train: --train-images must not be negative, got %d", f.limit)
 	case f.momentum < 0 || f.momentum >= 1:
 		return usagef("train: --momentum must be in [0, 1), got %v", f.momentum)
 	case f.weightDecay < 0:

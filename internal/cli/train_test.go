@@ -12,7 +12,7 @@ import (
 func TestTrainTestSynthetic(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "lenet.nnw")
 	code, stdout, stderr := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1",
-		"--limit", "3000", "--batch", "32", "--schedule", "constant", "--seed", "3", "--out", out)
+		"--train-images", "3000", "--train-batch", "32", "--schedule", "constant", "--seed", "3", "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -41,7 +41,7 @@ func TestTrainTestSynthetic(t *testing.T) {
 }
 
 func TestTrainProgressBar(t *testing.T) {
-	code, _, stderr := runNnergy(t, "train", "--data", "synthetic", "--epochs", "1", "--limit", "200", "--progress", "always")
+	code, _, stderr := runNnergy(t, "train", "--data", "synthetic", "--epochs", "1", "--train-images", "200", "--progress", "always")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -36,6 +36,26 @@ var vocabulary = []concept{
 	{name: "layer", unit: "layer", synonyms: []string{"layers"}},
 	// Whether to draw progress on stderr; was a --quiet bool on the
 	// searching commands, which could not ask for it off a terminal.
+	// The network's batch N, images per inference; the mini-batch of
+	// training and fine-tuning is --train-batch (train, prune, adapt
+	// and codesign called it --batch).
+	{name: "batch", unit: "(N), images per inference"},
+	{name: "train-batch", unit: "images per training step"},
+	// The data set and where it is read from, on every command that
+	// reads one (eval called it --calibrate and could not be told
+	// where).
+	{name: "data", unit: "mnist, fashion-mnist or synthetic", synonyms: []string{"calibrate"}},
+	{name: "data-dir", unit: "directory"},
+	// Images on which activation densities are measured.
+	{name: "density-images", unit: "images", synonyms: []string{"calibrate-images"}},
+	// Images for the least-squares restoration of energy-aware pruning
+	// (--calibration, which read as the density images' name).
+	{name: "restore-images", unit: "training images", synonyms: []string{"calibration"}},
+	// How many training images to use (--limit, which runs list keeps
+	// for the number of runs).
+	{name: "train-images", unit: "training images"},
+	// serve's time limit on a request; --timeout is the search's.
+	{name: "request-timeout", unit: "request"},
 	{name: "progress", unit: "always or never", synonyms: []string{"quiet"}},
 }
 
@@ -80,6 +100,37 @@ func deprecationsToStderr(c *cobra.Command, w io.Writer) {
 	for _, s := range c.Commands() {
 		deprecationsToStderr(s, w)
 	}
+}
+
+// registerData adds --data, the data set (default def; purpose, after the
+// values, says what the command does with it), and --data-dir, where it
+// is read from.
+func registerData(fl *pflag.FlagSet, set, dir *string, def, purpose string) {
+	fl.StringVar(set, "data", def, "data set: mnist, fashion-mnist or synthetic"+purpose)
+	fl.StringVar(dir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+}
+
+// registerRestoreImages adds --restore-images, the training images on which
+// pruning restores a layer's output by least squares, and --calibration,
+// its deprecated spelling; with says when the flag applies.
+func registerRestoreImages(fl *pflag.FlagSet, p *int, def int, with string) {
+	fl.IntVar(p, "restore-images", def, with+"training images on which a pruned layer's output is restored by least squares")
+	deprecatedAlias(fl, "calibration", "restore-images")
+}
+
+// registerTrainImages adds --train-images, how many of the training images
+// the command uses (doing says what it does with them), and --limit, its
+// deprecated spelling.
+func registerTrainImages(fl *pflag.FlagSet, p *int, doing string) {
+	fl.IntVar(p, "train-images", 0, doing+" the first N training images only (0: all)")
+	deprecatedAlias(fl, "limit", "train-images")
+}
+
+// registerTrainBatch adds --train-batch, the mini-batch size of training
+// or fine-tuning, and --batch, its deprecated spelling.
+func registerTrainBatch(fl *pflag.FlagSet, p *int, def int) {
+	fl.IntVar(p, "train-batch", def, "mini-batch size of training and fine-tuning, images per training step")
+	deprecatedAlias(fl, "batch", "train-batch")
 }
 
 // progressMode is --progress: whether a command draws its progress line

@@ -69,7 +69,7 @@ func TestVocabulary(t *testing.T) {
 // TestDeprecatedAliases sets every deprecated spelling of every command
 // and checks that it set the flag it stands for, as given.
 func TestDeprecatedAliases(t *testing.T) {
-	value := map[string]string{"string": "x1", "int": "7", "int64": "7", "bool": "true", "stringSlice": "a,b", "float64": "0.25"}
+	value := map[string]string{"string": "x1", "int": "7", "int64": "7", "bool": "true", "stringSlice": "a,b", "float64": "0.25", "duration": "7s"}
 	n := 0
 	commandFlags(func(c *cobra.Command, f *pflag.Flag) {
 		if f.Deprecated == "" {
@@ -103,13 +103,19 @@ func TestDeprecatedAliasWarns(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		warn string
+		code int
 	}{
-		{append(compareSmall, "--layers", "c3", "--dataflows", "rs", "--format", "json"), "Flag --layers has been deprecated, use --layer (--layers goes away in " + aliasesRemovedIn + ")\n"},
-		{[]string{"map", "--model", "lenet5", "--layer", "c1", "--max-evals", "50", "--workers", "1", "--quiet", "--format", "json"}, "Flag --quiet has been deprecated, use --progress never (--quiet goes away in " + aliasesRemovedIn + ")\n"},
+		{append(compareSmall, "--layers", "c3", "--dataflows", "rs", "--format", "json"), "Flag --layers has been deprecated, use --layer (--layers goes away in " + aliasesRemovedIn + ")\n", 0},
+		{[]string{"map", "--model", "lenet5", "--layer", "c1", "--max-evals", "50", "--workers", "1", "--quiet", "--format", "json"}, "Flag --quiet has been deprecated, use --progress never (--quiet goes away in " + aliasesRemovedIn + ")\n", 0},
+		{[]string{"train", "--data", "synthetic", "--epochs", "1", "--train-images", "200", "--batch", "32", "--progress", "never"}, "Flag --batch has been deprecated, use --train-batch (--batch goes away in " + aliasesRemovedIn + ")\n", 0},
+		{[]string{"eval", "--model", "alexnet", "--calibrate", "synthetic"}, "Flag --calibrate has been deprecated, use --data (--calibrate goes away in " + aliasesRemovedIn + ")\n", 2},
+		{[]string{"eval", "--model", "lenet5", "--calibrate-images", "3", "--progress", "never", "--format", "json"}, "Flag --calibrate-images has been deprecated, use --density-images (--calibrate-images goes away in " + aliasesRemovedIn + ")\n", 0},
+		{[]string{"train", "--data", "synthetic", "--epochs", "1", "--limit", "100", "--progress", "never"}, "Flag --limit has been deprecated, use --train-images (--limit goes away in " + aliasesRemovedIn + ")\n", 0},
+		{[]string{"prune", "--calibration", "5", "--model", "missing.nnw"}, "Flag --calibration has been deprecated, use --restore-images (--calibration goes away in " + aliasesRemovedIn + ")\n", 2},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, stdout, stderr := runNnergy(t, tc.args...)
-			if code != 0 || !strings.Contains(stderr, tc.warn) {
+			if code != tc.code || !strings.Contains(stderr, tc.warn) {
 				t.Fatalf("exit %d, stderr %q, want it to contain %q", code, stderr, tc.warn)
 			}
 			if strings.Contains(stdout, "deprecated") {
