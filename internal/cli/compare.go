@@ -53,7 +53,7 @@ value the paper's "GLB size differs by up to 2.6x" implies); RS keeps a
 512 B RF, WS one weight register, OS one psum register, IS one input
 register and NLR none, and the rest of the area is global buffer. See
 explore/isca16.go.`,
-		Example: `  nnergy compare --model alexnet --dataflows rs,ws,os,nlr --chart compare.svg
+		Example: `  nnergy compare --model alexnet --dataflow rs,ws,os,nlr --chart compare.svg
   nnergy compare --model alexnet --layer fc --batch 32 --format csv
   nnergy compare --print-arch ws --pes 168`,
 		Args: cobra.NoArgs,
@@ -63,7 +63,8 @@ explore/isca16.go.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "alexnet", "network: zoo name, workload YAML or ONNX file")
-	fl.StringSliceVar(&f.dataflows, "dataflows", []string{"rs", "ws", "os", "nlr"}, "dataflows to compare (ws, os, is, rs, nlr), comma-separated")
+	fl.StringSliceVar(&f.dataflows, "dataflow", []string{"rs", "ws", "os", "nlr"}, "dataflows to compare (ws, os, is, rs, nlr), comma-separated")
+	deprecatedAlias(fl, "dataflows", "dataflow")
 	fl.IntVar(&f.pes, "pes", explore.ISCA16PEs, "number of PEs (an X x Y array at most 4:1)")
 	fl.Float64Var(&f.rfArea, "rf-area", explore.ISCA16RFArea, "area of one RF byte in GLB bytes")
 	f.mf.register(fl, 16)
@@ -177,20 +178,20 @@ var rfNote = map[dataflow.Dataflow]string{
 	dataflow.NLR: "no RF; the one-word RF level below is a placeholder the format needs, which NLR's constraints never use and which has no area",
 }
 
-// parseDataflowList reads --dataflows: known names, each once.
+// parseDataflowList reads --dataflow: known names, each once.
 func parseDataflowList(names []string) ([]dataflow.Dataflow, error) {
 	if len(names) == 0 {
-		return nil, usagef("compare: --dataflows is empty (want some of ws, os, is, rs, nlr)")
+		return nil, usagef("compare: --dataflow is empty (want some of ws, os, is, rs, nlr)")
 	}
 	var dfs []dataflow.Dataflow
 	seen := map[dataflow.Dataflow]bool{}
 	for _, n := range names {
 		df, err := dataflow.ParseDataflow(strings.TrimSpace(n))
 		if err != nil {
-			return nil, usagef("compare: --dataflows: %s", strings.TrimPrefix(err.Error(), "dataflow: "))
+			return nil, usagef("compare: --dataflow: %s", strings.TrimPrefix(err.Error(), "dataflow: "))
 		}
 		if seen[df] {
-			return nil, usagef("compare: --dataflows names %s twice", df)
+			return nil, usagef("compare: --dataflow names %s twice", df)
 		}
 		seen[df] = true
 		dfs = append(dfs, df)

@@ -45,7 +45,7 @@ func TestCompareGolden(t *testing.T) {
 }
 
 func TestCompareJSONAndCSV(t *testing.T) {
-	code, out, errOut := runNnergy(t, append(compareSmall, "--format", "json", "--dataflows", "ws,rs,nlr")...)
+	code, out, errOut := runNnergy(t, append(compareSmall, "--format", "json", "--dataflow", "ws,rs,nlr")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -80,7 +80,7 @@ func TestCompareJSONAndCSV(t *testing.T) {
 		}
 	}
 
-	code, out, errOut = runNnergy(t, append(compareSmall, "--format", "csv", "--layer", "fc", "--dataflows", "ws,rs,nlr")...)
+	code, out, errOut = runNnergy(t, append(compareSmall, "--format", "csv", "--layer", "fc", "--dataflow", "ws,rs,nlr")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -117,7 +117,7 @@ func TestComparePrintArch(t *testing.T) {
 }
 
 func TestCompareLayers(t *testing.T) {
-	code, out, errOut := runNnergy(t, append(compareSmall, "--layer", "c3,f6", "--dataflows", "rs,os", "--pes", "64")...)
+	code, out, errOut := runNnergy(t, append(compareSmall, "--layer", "c3,f6", "--dataflow", "rs,os", "--pes", "64")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -133,9 +133,9 @@ func TestCompareLayers(t *testing.T) {
 
 func TestCompareErrors(t *testing.T) {
 	cases := [][]string{
-		{"--dataflows", "rs,xs"},
-		{"--dataflows", "rs,ws,rs"},
-		{"--dataflows", ""},
+		{"--dataflow", "rs,xs"},
+		{"--dataflow", "rs,ws,rs"},
+		{"--dataflow", ""},
 		{"--pes", "0"},
 		{"--pes", "257"},
 		{"--pes", "many"},

@@ -71,8 +71,8 @@ func TestReportSchema(t *testing.T) {
 		// a mapping file
 		{"eval", "--model", "lenet5", "--layer", "c1", "--mapping", mp},
 		{"map", "--model", "lenet5", "--layer", "c3", "--max-evals", "300", "--workers", "1", "--objective", "latency,energy"},
-		{"compare", "--model", "lenet5", "--dataflows", "ws,rs", "--max-evals", "200", "--workers", "1"},
-		{"compare", "--model", "lenet5", "--layer", "c3,f6", "--dataflows", "os,nlr", "--max-evals", "200", "--workers", "1", "--pes", "64"},
+		{"compare", "--model", "lenet5", "--dataflow", "ws,rs", "--max-evals", "200", "--workers", "1"},
+		{"compare", "--model", "lenet5", "--layer", "c3,f6", "--dataflow", "os,nlr", "--max-evals", "200", "--workers", "1", "--pes", "64"},
 		// invalid points, fronts over three objectives, one shard
 		{"sweep", "testdata/sweep/small.yaml", "--pareto", "energy,latency,edp"},
 		{"sweep", "testdata/sweep/small.yaml", "--shard", "1/3"},
@@ -151,7 +151,7 @@ func TestReportSchema(t *testing.T) {
 	}{
 		{"`eval --format csv`", header("eval csv", run("eval", "--model", "lenet5", "--format", "csv")), "<level>_pj", []string{"DRAM_pj", "GLB_pj", "RF_pj"}},
 		{"`eval --format csv`", header("eval csv", run("eval", "--model", "lenet5", "--arch", "edge-npu", "--format", "csv")), "<level>_pj", levelColumns(t, "edge-npu")},
-		{"`compare --format csv`", header("compare csv", run("compare", "--model", "lenet5", "--dataflows", "rs", "--max-evals", "50", "--workers", "1", "--format", "csv")), "", nil},
+		{"`compare --format csv`", header("compare csv", run("compare", "--model", "lenet5", "--dataflow", "rs", "--max-evals", "50", "--workers", "1", "--format", "csv")), "", nil},
 		{"`sweep --format csv`", header("sweep csv", run("sweep", "testdata/sweep/small.yaml", "--format", "csv")), "<value>", []string{"x", "y", "glb", "obj", "pes"}},
 		{"`prune --history FILE.csv`", header("prune csv", readFile(pc)), "", nil},
 		{"`adapt --history FILE.csv`", header("adapt csv", readFile(ac)), "<resource>", []string{"energy_pj"}},

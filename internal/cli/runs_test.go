@@ -267,7 +267,7 @@ func TestRunsPostgres(t *testing.T) {
 	withPassword := strings.Replace(dsn, "nnergy@", "nnergy:secret@", 1)
 	mustRun(t, "eval", "--store", withPassword, "--model", "lenet5", "--layer", "c1")
 	t.Setenv(storeEnv, dsn)
-	mustRun(t, "compare", "--model", "lenet5", "--layer", "c1", "--dataflows", "rs,ws", "--max-evals", "50", "--workers", "1")
+	mustRun(t, "compare", "--model", "lenet5", "--layer", "c1", "--dataflow", "rs,ws", "--max-evals", "50", "--workers", "1")
 	list := mustRun(t, "runs", "list")
 	if !strings.HasPrefix(list, "2 runs in postgres://") || !matches(t, `(?m)^ 2  compare .*eyeriss-equal-area-rs,eyeriss-equal-area-ws|^ 2  compare `, list) {
 		t.Errorf("runs list:\n%s", list)

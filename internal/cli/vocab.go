@@ -56,6 +56,9 @@ var vocabulary = []concept{
 	{name: "train-images", unit: "training images"},
 	// serve's time limit on a request; --timeout is the search's.
 	{name: "request-timeout", unit: "request"},
+	// The dataflow, or in compare the dataflows compared (a list flag
+	// is singular, as --layer, --objective and --method are).
+	{name: "dataflow", unit: "rs", synonyms: []string{"dataflows"}},
 	{name: "progress", unit: "always or never", synonyms: []string{"quiet"}},
 }
 

@@ -105,13 +105,14 @@ func TestDeprecatedAliasWarns(t *testing.T) {
 		warn string
 		code int
 	}{
-		{append(compareSmall, "--layers", "c3", "--dataflows", "rs", "--format", "json"), "Flag --layers has been deprecated, use --layer (--layers goes away in " + aliasesRemovedIn + ")\n", 0},
+		{append(compareSmall, "--layers", "c3", "--dataflow", "rs", "--format", "json"), "Flag --layers has been deprecated, use --layer (--layers goes away in " + aliasesRemovedIn + ")\n", 0},
 		{[]string{"map", "--model", "lenet5", "--layer", "c1", "--max-evals", "50", "--workers", "1", "--quiet", "--format", "json"}, "Flag --quiet has been deprecated, use --progress never (--quiet goes away in " + aliasesRemovedIn + ")\n", 0},
 		{[]string{"train", "--data", "synthetic", "--epochs", "1", "--train-images", "200", "--batch", "32", "--progress", "never"}, "Flag --batch has been deprecated, use --train-batch (--batch goes away in " + aliasesRemovedIn + ")\n", 0},
 		{[]string{"eval", "--model", "alexnet", "--calibrate", "synthetic"}, "Flag --calibrate has been deprecated, use --data (--calibrate goes away in " + aliasesRemovedIn + ")\n", 2},
 		{[]string{"eval", "--model", "lenet5", "--calibrate-images", "3", "--progress", "never", "--format", "json"}, "Flag --calibrate-images has been deprecated, use --density-images (--calibrate-images goes away in " + aliasesRemovedIn + ")\n", 0},
 		{[]string{"train", "--data", "synthetic", "--epochs", "1", "--limit", "100", "--progress", "never"}, "Flag --limit has been deprecated, use --train-images (--limit goes away in " + aliasesRemovedIn + ")\n", 0},
 		{[]string{"prune", "--calibration", "5", "--model", "missing.nnw"}, "Flag --calibration has been deprecated, use --restore-images (--calibration goes away in " + aliasesRemovedIn + ")\n", 2},
+		{append(compareSmall, "--layer", "c3", "--dataflows", "rs", "--format", "json"), "Flag --dataflows has been deprecated, use --dataflow (--dataflows goes away in " + aliasesRemovedIn + ")\n", 0},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, stdout, stderr := runNnergy(t, tc.args...)
