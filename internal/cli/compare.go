@@ -46,14 +46,14 @@ kinds), fc the FC layers (fc, gemm and matmul kinds), all both groups one
 after the other, and a comma-separated list of layer names one group of
 those layers.
 --print-arch DF prints the accelerator of one dataflow as YAML and exits.
---chart writes the comparison as stacked bars in an SVG or PNG file.
+--plot writes the comparison as stacked bars in an SVG or PNG file.
 
 The area model: one RF byte takes --rf-area GLB bytes of area (1.6, the
 value the paper's "GLB size differs by up to 2.6x" implies); RS keeps a
 512 B RF, WS one weight register, OS one psum register, IS one input
 register and NLR none, and the rest of the area is global buffer. See
 explore/isca16.go.`,
-		Example: `  nnergy compare --model alexnet --dataflow rs,ws,os,nlr --chart compare.svg
+		Example: `  nnergy compare --model alexnet --dataflow rs,ws,os,nlr --plot compare.svg
   nnergy compare --model alexnet --layer fc --batch 32 --format csv
   nnergy compare --print-arch ws --pes 168`,
 		Args: cobra.NoArgs,
@@ -71,7 +71,8 @@ explore/isca16.go.`,
 	fl.StringVar(&f.layers, "layer", "all", "layers: conv, fc, all (both, reported apart) or comma-separated layer names")
 	deprecatedAlias(fl, "layers", "layer")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
-	fl.StringVar(&f.chart, "chart", "", "write a stacked-bar chart of the comparison to this SVG or PNG file (by the extension)")
+	fl.StringVar(&f.chart, "plot", "", "write a stacked-bar chart of the comparison to this SVG or PNG file (by the extension)")
+	deprecatedAlias(fl, "chart", "plot")
 	fl.StringVar(&f.printArch, "print-arch", "", "print the equal-area architecture of this dataflow as YAML and exit")
 	f.search.register(fl)
 	return c
@@ -90,7 +91,7 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) (err error) {
 	if _, _, err := explore.Mesh(f.pes); err != nil {
 		return usagef("compare: --pes: %s", strings.TrimPrefix(err.Error(), "explore: "))
 	}
-	if err := e.checkOut("compare", "--chart", f.chart, plotExts...); err != nil {
+	if err := e.checkOut("compare", "--plot", f.chart, plotExts...); err != nil {
 		return err
 	}
 	area := explore.EqualArea{PEs: f.pes, RFArea: f.rfArea}

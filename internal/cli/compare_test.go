@@ -21,7 +21,7 @@ var compareSmall = []string{"compare", "--model", "lenet5", "--max-evals", "2000
 
 func TestCompareGolden(t *testing.T) {
 	chart := filepath.Join(t.TempDir(), "chart.svg")
-	code, out, errOut := runNnergy(t, append(compareSmall, "--chart", chart)...)
+	code, out, errOut := runNnergy(t, append(compareSmall, "--plot", chart)...)
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -149,7 +149,7 @@ func TestCompareErrors(t *testing.T) {
 		{"--print-arch", "xs"},
 		{"--max-evals", "0"},
 		{"--objective", "area"},
-		{"--chart", "compare.pdf"},
+		{"--plot", "compare.pdf"},
 	}
 	var b strings.Builder
 	for _, c := range cases {

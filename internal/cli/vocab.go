@@ -59,6 +59,8 @@ var vocabulary = []concept{
 	// The dataflow, or in compare the dataflows compared (a list flag
 	// is singular, as --layer, --objective and --method are).
 	{name: "dataflow", unit: "rs", synonyms: []string{"dataflows"}},
+	// A figure written to a file (compare called its --chart).
+	{name: "plot", unit: "SVG or PNG", synonyms: []string{"chart"}},
 	{name: "progress", unit: "always or never", synonyms: []string{"quiet"}},
 }
 

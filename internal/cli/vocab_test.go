@@ -113,6 +113,7 @@ func TestDeprecatedAliasWarns(t *testing.T) {
 		{[]string{"train", "--data", "synthetic", "--epochs", "1", "--limit", "100", "--progress", "never"}, "Flag --limit has been deprecated, use --train-images (--limit goes away in " + aliasesRemovedIn + ")\n", 0},
 		{[]string{"prune", "--calibration", "5", "--model", "missing.nnw"}, "Flag --calibration has been deprecated, use --restore-images (--calibration goes away in " + aliasesRemovedIn + ")\n", 2},
 		{append(compareSmall, "--layer", "c3", "--dataflows", "rs", "--format", "json"), "Flag --dataflows has been deprecated, use --dataflow (--dataflows goes away in " + aliasesRemovedIn + ")\n", 0},
+		{[]string{"compare", "--model", "lenet6", "--chart", "x.svg"}, "Flag --chart has been deprecated, use --plot (--chart goes away in " + aliasesRemovedIn + ")\n", 1},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, stdout, stderr := runNnergy(t, tc.args...)
