@@ -58,7 +58,7 @@ that design's hardware model, and report the Pareto front over (accuracy,
 energy, latency, area) of every combination: the unadapted network on
 every design and each adapted one on its design.
 
-The candidates are the Pareto front of the designs over --objective (any of
+The candidates are the Pareto front of the designs over --pareto (any of
 energy, latency, edp, area; default energy,latency), or with --top K the K
 designs with the least unadapted energy or latency (the budget's metric).
 
@@ -88,7 +88,8 @@ architecture as DIR/ID.yaml. The run is deterministic for a --seed.`,
 	fl.StringVar(&f.sweepFile, "sweep", "", "sweep file whose design points are searched (required)")
 	fl.StringVar(&f.budget, "budget", "energy=0.5", "energy or latency budget on every candidate: a fraction of its unadapted figure (energy=0.5) or absolute (energy=2uJ, latency=50us)")
 	fl.StringVar(&f.method, "method", "netadapt", "netadapt, energy-aware or both")
-	fl.StringVar(&f.objective, "objective", "energy,latency", "objectives of the candidates' front: any of energy, latency, edp, area, comma-separated")
+	fl.StringVar(&f.objective, "pareto", "energy,latency", "Pareto front of the designs, whose designs are the candidates, over any of energy, latency, edp, area, comma-separated")
+	deprecatedAlias(fl, "objective", "pareto")
 	fl.IntVar(&f.top, "top", 0, "take the K designs with the least unadapted budget metric as candidates instead of the front")
 	fl.StringVar(&f.out, "out", "", "write every adapted model, its history and its design's architecture to this directory")
 	fl.StringVar(&f.shard, "shard", "", "run part i (from 0) of N of the jobs, i/N")
@@ -300,7 +301,7 @@ func codesignKey(c *cobra.Command, file string, s *sweep.Sweep, modelDigest stri
 // codesignKeyNames maps flags renamed by the vocabulary of docs/cli.md to
 // the names the key was made with before, so that the jobs a store holds
 // from then are still found.
-var codesignKeyNames = map[string]string{"train-batch": "batch", "restore-images": "calibration"}
+var codesignKeyNames = map[string]string{"train-batch": "batch", "restore-images": "calibration", "pareto": "objective"}
 
 // codesignItem is a job's outcome as the store keeps it.
 type codesignItem struct {

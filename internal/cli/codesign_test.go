@@ -120,7 +120,7 @@ func TestCodesignErrors(t *testing.T) {
 		{codesignArgs("--budget", "macs=0.5"), "want an energy or latency budget"},
 		{codesignArgs("--budget", "latency=0.5"), "prunes to an energy budget"},
 		{codesignArgs("--method", "magnitude"), `unknown method "magnitude"`},
-		{codesignArgs("--objective", "power"), "unknown objective"},
+		{codesignArgs("--pareto", "power"), "unknown objective"},
 		{codesignArgs("--top", "-1"), `invalid argument "-1" for "--top" flag: want an integer at least 0`},
 		{codesignArgs("--shard", "2/2"), "shard 2 of 2"},
 		{codesignArgs("--format", "csv"), "want table or json"},

@@ -61,6 +61,10 @@ var vocabulary = []concept{
 	{name: "dataflow", unit: "rs", synonyms: []string{"dataflows"}},
 	// A figure written to a file (compare called its --chart).
 	{name: "plot", unit: "SVG or PNG", synonyms: []string{"chart"}},
+	// What a search minimizes (lexicographic), and the objectives of a
+	// Pareto front: codesign called its front's --objective.
+	{name: "objective", unit: "minimize"},
+	{name: "pareto", unit: "Pareto front"},
 	{name: "progress", unit: "always or never", synonyms: []string{"quiet"}},
 }
 

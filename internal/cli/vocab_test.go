@@ -114,6 +114,7 @@ func TestDeprecatedAliasWarns(t *testing.T) {
 		{[]string{"prune", "--calibration", "5", "--model", "missing.nnw"}, "Flag --calibration has been deprecated, use --restore-images (--calibration goes away in " + aliasesRemovedIn + ")\n", 2},
 		{append(compareSmall, "--layer", "c3", "--dataflows", "rs", "--format", "json"), "Flag --dataflows has been deprecated, use --dataflow (--dataflows goes away in " + aliasesRemovedIn + ")\n", 0},
 		{[]string{"compare", "--model", "lenet6", "--chart", "x.svg"}, "Flag --chart has been deprecated, use --plot (--chart goes away in " + aliasesRemovedIn + ")\n", 1},
+		{[]string{"codesign", "--objective", "power", "--sweep", "x.yaml"}, "Flag --objective has been deprecated, use --pareto (--objective goes away in " + aliasesRemovedIn + ")\n", 2},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, stdout, stderr := runNnergy(t, tc.args...)
