@@ -97,7 +97,7 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	fl.StringVar(&f.arch, "arch", "eyeriss", "with --measure model: architecture preset or YAML file")
 	fl.StringVar(&f.dataflow, "dataflow", d.Dataflow.String(), "with --measure model: dataflow of the mapping builder (ws, os, is, rs, nlr)")
 	fl.BoolVar(&f.search, "search", false, "with --measure model: map each unique layer shape with the mapper (--max-evals) instead of the builder")
-	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: evaluations per unique layer shape")
+	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: cost-model evaluations per unique layer shape at most, every iteration (fewer than eval's: every iteration maps the network again)")
 	fl.IntVar(&f.densityImages, "density-images", 0, "with --measure model: model activation sparsity measured on N training images (0: dense, as nnergy eval)")
 	fl.IntVar(&f.cpuSamples, "cpu-samples", d.CPUSamples, "with --measure cpu: input channel counts timed per layer (output counts: every one, up to 256)")
 	fl.Float64Var(&f.initReduction, "init-reduction", d.InitReduction, "first iteration's reduction, fraction of the starting resource")

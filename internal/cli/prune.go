@@ -79,7 +79,7 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture of the energy model: preset name or YAML file")
 	fl.StringVar(&f.dataflow, "dataflow", d.Dataflow.String(), "dataflow of the mapping builder: ws, os, is, rs or nlr")
 	fl.BoolVar(&f.search, "search", false, "map each unique layer with the mapper (--max-evals) instead of the builder")
-	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: evaluations per unique layer")
+	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: cost-model evaluations per unique layer shape at most, every step (fewer than eval's: every step maps the network again)")
 	fl.StringSliceVar(&f.also, "also-arch", nil, "also report the final model's energy on these architectures")
 	fl.Float64Var(&f.increment, "increment", d.Increment, "sparsity per magnitude step, or fraction of a layer pruned per energy-aware or filter step")
 	fl.BoolVar(&f.perLayer, "per-layer", false, "magnitude weights: the same sparsity in every layer instead of a global threshold")

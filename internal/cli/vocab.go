@@ -65,6 +65,13 @@ var vocabulary = []concept{
 	// Pareto front: codesign called its front's --objective.
 	{name: "objective", unit: "minimize"},
 	{name: "pareto", unit: "Pareto front"},
+	// The mapper's budget and time limit per layer search (serve's
+	// limit on a request is --request-timeout).
+	{name: "max-evals", unit: "cost-model evaluations"},
+	{name: "timeout", unit: "search"},
+	// What a command writes on stdout; each offers the formats of
+	// table, json, csv and yaml its result has (docs/cli.md).
+	{name: "format", unit: "output format: "},
 	{name: "progress", unit: "always or never", synonyms: []string{"quiet"}},
 }
 
