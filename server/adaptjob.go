@@ -291,8 +291,11 @@ func resolveNN(name string, model []byte, seed uint64, dataName string) (*nnInpu
 
 // jobFlagNames maps the JSON fields of prune and adapt jobs (released, not
 // renamed) to the command-line flags of the same setting where they differ
-// (docs/cli.md).
-var jobFlagNames = map[string]string{"batch": "train-batch", "calibration": "restore-images", "limit": "train-images"}
+// (docs/cli.md), by command.
+var jobFlagNames = map[string]map[string]string{
+	"prune": {"batch": "train-batch", "calibration": "restore-images", "limit": "train-images", "lr": "finetune-lr"},
+	"adapt": {"batch": "train-batch", "lr": "short-lr", "long-lr": "finetune-lr", "long-epochs": "finetune-epochs"},
+}
 
 // flagsOf returns the command line and the settings a run of cmd records
 // for a request: every field as the flag of its name (jobFlagNames where
@@ -306,7 +309,7 @@ func flagsOf(cmd string, req any, name string) ([]string, map[string]string) {
 	settings := map[string]string{}
 	for k, v := range m {
 		k = strings.ReplaceAll(k, "_", "-")
-		settings[cmp.Or(jobFlagNames[k], k)] = fmt.Sprint(v)
+		settings[cmp.Or(jobFlagNames[cmd][k], k)] = fmt.Sprint(v)
 	}
 	if _, ok := settings["arch-yaml"]; ok {
 		delete(settings, "arch-yaml")

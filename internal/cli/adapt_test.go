@@ -188,7 +188,7 @@ func TestAdaptFinetuneCmd(t *testing.T) {
 func TestAdaptCPU(t *testing.T) {
 	code, stdout, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "cpu",
 		"--budget", "latency=0.7", "--init-reduction", "0.15", "--short-steps", "2", "--train-batch", "32", "--holdout", "300",
-		"--eval-images", "300", "--long-epochs", "0", "--cpu-samples", "3", "--workers", "2")
+		"--eval-images", "300", "--finetune-epochs", "0", "--cpu-samples", "3", "--workers", "2")
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}
@@ -211,7 +211,7 @@ func TestAdaptCPU(t *testing.T) {
 func TestAdaptSearch(t *testing.T) {
 	code, stdout, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--arch", "eyeriss",
 		"--budget", "energy=0.8", "--init-reduction", "0.1", "--short-steps", "2", "--train-batch", "32", "--holdout", "300",
-		"--eval-images", "300", "--long-epochs", "0", "--search", "--max-evals", "300", "--workers", "2")
+		"--eval-images", "300", "--finetune-epochs", "0", "--search", "--max-evals", "300", "--workers", "2")
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}

@@ -325,7 +325,7 @@ func TestBadInputs(t *testing.T) {
 	// Checkpoint state and history JSON, from one short adapt run.
 	ck, hist := filepath.Join(dir, "run", "ck"), filepath.Join(dir, "run", "h.json")
 	base := []string{"adapt", "--model", "lenet5", "--data", "synthetic", "--budget", "energy=0.5", "--init-reduction", "0.1",
-		"--short-steps", "2", "--train-batch", "32", "--holdout", "300", "--eval-images", "50", "--long-epochs", "0", "--store", "none"}
+		"--short-steps", "2", "--train-batch", "32", "--holdout", "300", "--eval-images", "50", "--finetune-epochs", "0", "--store", "none"}
 	if err := os.MkdirAll(ck, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -104,7 +104,12 @@ func cliFlagsMarkdown() string {
 	for k := range aliases {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].old < keys[j].old })
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].old != keys[j].old {
+			return keys[i].old < keys[j].old
+		}
+		return keys[i].use < keys[j].use
+	})
 	for _, k := range keys {
 		fmt.Fprintf(&b, "| `--%s` | %s | `%s` | %s |\n", k.old, strings.Join(aliases[k], ", "), k.use, k.removed)
 	}

@@ -106,10 +106,13 @@ architecture as DIR/ID.yaml. The run is deterministic for a --seed.`,
 	fl.IntVar(&f.shortSteps, "short-steps", 100, "netadapt: mini-batches of each proposal's short-term fine-tune")
 	fl.IntVar(&f.holdout, "holdout", 5000, "netadapt: training images held out to score proposals")
 	fl.IntVar(&f.maxIterations, "max-iterations", 500, "netadapt: stop after N iterations")
-	fl.IntVar(&f.longEpochs, "long-epochs", 1, "epochs of the final fine-tune of both methods (0: none)")
+	fl.IntVar(&f.longEpochs, "finetune-epochs", 1, "epochs of the final fine-tune of both methods (0: none)")
+	deprecatedAlias(fl, "long-epochs", "finetune-epochs")
 	registerTrainBatch(fl, &f.batch, 64)
-	fl.Float64Var(&f.lr, "lr", 0.0005, "netadapt: short-term learning rate (Adam, constant)")
-	fl.Float64Var(&f.longLR, "long-lr", 0.0005, "final fine-tune learning rate (Adam, cosine)")
+	fl.Float64Var(&f.lr, "short-lr", 0.0005, "netadapt: learning rate of each proposal's short-term fine-tune (Adam, constant)")
+	deprecatedAlias(fl, "lr", "short-lr")
+	fl.Float64Var(&f.longLR, "finetune-lr", 0.0005, "learning rate of the final fine-tune (Adam, cosine)")
+	deprecatedAlias(fl, "long-lr", "finetune-lr")
 	registerRestoreImages(fl, &f.calibration, 512, "energy-aware: ")
 	registerProgress(fl, &f.progress, true)
 	return c
@@ -159,7 +162,7 @@ func codesignOptions(f *codesignFlags) (codesign.Options, error) {
 	case f.longEpochs < 0 || f.holdout < 0 || f.evalImages < 0 || f.adaptWorkers < 0 || f.densityImages < 0:
 		return o, usagef("codesign: counts must not be negative")
 	case !(f.lr > 0) || !(f.longLR > 0):
-		return o, usagef("codesign: --lr and --long-lr must be positive")
+		return o, usagef("codesign: --short-lr and --finetune-lr must be positive")
 	}
 	for _, m := range o.Methods {
 		if m == codesign.EnergyAware && o.Budget.Metric != measure.Energy {
@@ -301,7 +304,8 @@ func codesignKey(c *cobra.Command, file string, s *sweep.Sweep, modelDigest stri
 // codesignKeyNames maps flags renamed by the vocabulary of docs/cli.md to
 // the names the key was made with before, so that the jobs a store holds
 // from then are still found.
-var codesignKeyNames = map[string]string{"train-batch": "batch", "restore-images": "calibration", "pareto": "objective"}
+var codesignKeyNames = map[string]string{"train-batch": "batch", "restore-images": "calibration", "pareto": "objective",
+	"short-lr": "lr", "finetune-lr": "long-lr", "finetune-epochs": "long-epochs"}
 
 // codesignItem is a job's outcome as the store keeps it.
 type codesignItem struct {

@@ -15,7 +15,7 @@ import (
 // tiny sweep: NetAdapt and energy-aware pruning on the designs' front.
 func codesignArgs(extra ...string) []string {
 	return append([]string{"codesign", "--model", "lenet5", "--data", "synthetic", "--sweep", "testdata/sweep/codesign.yaml",
-		"--budget", "energy=0.85", "--method", "both", "--init-reduction", "0.1", "--short-steps", "2", "--long-epochs", "0",
+		"--budget", "energy=0.85", "--method", "both", "--init-reduction", "0.1", "--short-steps", "2", "--finetune-epochs", "0",
 		"--train-batch", "16", "--holdout", "200", "--eval-images", "50", "--restore-images", "16", "--adapt-workers", "2",
 		"--format", "json"}, extra...)
 }

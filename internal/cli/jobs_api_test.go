@@ -111,7 +111,7 @@ func TestAdaptCLIAndAPI(t *testing.T) {
 	h := filepath.Join(t.TempDir(), "h.json")
 	code, _, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--arch", "eyeriss", "--dataflow", "ws",
 		"--budget", "energy=0.9", "--init-reduction", "0.05", "--short-steps", "2", "--train-batch", "16", "--holdout", "300",
-		"--eval-images", "100", "--long-epochs", "0", "--seed", "3", "--workers", "2", "--history", h, "--store", "none")
+		"--eval-images", "100", "--finetune-epochs", "0", "--seed", "3", "--workers", "2", "--history", h, "--store", "none")
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}

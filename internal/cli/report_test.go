@@ -95,7 +95,7 @@ func TestReportSchema(t *testing.T) {
 		"--target", "energy=0.9,0.8", "--increment", "0.3", "--finetune-epochs", "1", "--train-images", "100", "--density-images", "0",
 		"--restore-images", "32", "--eval-images", "30", "--workers", "2", "--history", ph, "--history", pc)
 	run("adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "model", "--arch", "eyeriss", "--budget", "energy=0.9",
-		"--init-reduction", "0.06", "--short-steps", "2", "--long-epochs", "0", "--train-batch", "16", "--holdout", "100", "--eval-images", "30",
+		"--init-reduction", "0.06", "--short-steps", "2", "--finetune-epochs", "0", "--train-batch", "16", "--holdout", "100", "--eval-images", "30",
 		"--workers", "2", "--history", ah, "--history", ac)
 	for _, path := range []string{ph, ah} {
 		b, err := os.ReadFile(path)

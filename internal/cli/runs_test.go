@@ -224,7 +224,7 @@ func TestRecording(t *testing.T) {
 	mustRun(t, "prune", "--store", env, "--model", "lenet5", "--data", "synthetic", "--method", "magnitude", "--target", "sparsity=0.3",
 		"--increment", "0.3", "--finetune-epochs", "0", "--density-images", "0", "--restore-images", "8", "--eval-images", "10", "--workers", "1")
 	mustRun(t, "adapt", "--store", env, "--model", "lenet5", "--data", "synthetic", "--measure", "macs", "--budget", "macs=0.9",
-		"--init-reduction", "0.1", "--short-steps", "1", "--long-epochs", "0", "--train-batch", "8", "--holdout", "50", "--eval-images", "10", "--workers", "1")
+		"--init-reduction", "0.1", "--short-steps", "1", "--finetune-epochs", "0", "--train-batch", "8", "--holdout", "50", "--eval-images", "10", "--workers", "1")
 	export := mustRun(t, "runs", "export", "--store", env, "3", "4")
 	var runs report.Runs
 	if err := json.Unmarshal([]byte(export), &runs); err != nil {

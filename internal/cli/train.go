@@ -58,7 +58,7 @@ in 2 epochs.`,
 	fl.IntVar(&f.epochs, "epochs", 2, "epochs")
 	registerTrainBatch(fl, &f.batch, 64)
 	registerTrainImages(fl, &f.limit, "train on")
-	fl.Float64Var(&f.lr, "lr", 0.003, "learning rate (the peak, with a schedule)")
+	fl.Float64Var(&f.lr, "lr", 0.003, "learning rate of training (the peak, with a schedule)")
 	fl.StringVar(&f.optimizer, "optimizer", "adam", "adam or sgd (with momentum)")
 	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
 	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 weight decay")

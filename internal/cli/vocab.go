@@ -34,8 +34,6 @@ var vocabulary = []concept{
 	// Which layers: one name (map, mapspace), several (eval), or a
 	// group (compare: conv, fc, all).
 	{name: "layer", unit: "layer", synonyms: []string{"layers"}},
-	// Whether to draw progress on stderr; was a --quiet bool on the
-	// searching commands, which could not ask for it off a terminal.
 	// The network's batch N, images per inference; the mini-batch of
 	// training and fine-tuning is --train-batch (train, prune, adapt
 	// and codesign called it --batch).
@@ -72,6 +70,16 @@ var vocabulary = []concept{
 	// What a command writes on stdout; each offers the formats of
 	// table, json, csv and yaml its result has (docs/cli.md).
 	{name: "format", unit: "output format: "},
+	// Learning rates and lengths: --lr trains (train); the final
+	// fine-tune is --finetune-lr and --finetune-epochs on prune, adapt
+	// and codesign (adapt called them --long-lr and --long-epochs, and
+	// its --lr was the short-term fine-tune's, now --short-lr).
+	{name: "lr", unit: "learning rate of training"},
+	{name: "finetune-lr", unit: "fine-tune", synonyms: []string{"long-lr"}},
+	{name: "finetune-epochs", unit: "fine-tune", synonyms: []string{"long-epochs"}},
+	{name: "short-lr", unit: "short-term fine-tune"},
+	// Whether to draw progress on stderr; was a --quiet bool on the
+	// searching commands, which could not ask for it off a terminal.
 	{name: "progress", unit: "always or never", synonyms: []string{"quiet"}},
 }
 

@@ -97,6 +97,23 @@ func TestDeprecatedAliases(t *testing.T) {
 	}
 }
 
+// TestEveryAliasWarns gives every deprecated spelling of every command on
+// a command line: each says on stderr, as it is parsed, which flag to use.
+func TestEveryAliasWarns(t *testing.T) {
+	value := map[string]string{"string": "x1", "int": "7", "int64": "7", "bool": "true", "stringSlice": "a,b", "float64": "0.25", "duration": "7s"}
+	commandFlags(func(c *cobra.Command, f *pflag.Flag) {
+		if f.Deprecated == "" {
+			return
+		}
+		args := append(strings.Fields(c.CommandPath())[1:], "--"+f.Name+"="+value[f.Value.Type()], "--no-such-flag")
+		code, stdout, stderr := runNnergy(t, args...)
+		want := "Flag --" + f.Name + " has been deprecated, " + f.Deprecated + "\n"
+		if code != 2 || stdout != "" || !strings.HasPrefix(stderr, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2 and %q first on stderr", strings.Join(args, " "), code, stdout, stderr, want)
+		}
+	})
+}
+
 // TestDeprecatedAliasWarns runs commands with each old spelling: they still
 // work, and say on stderr (never on stdout) which flag to use instead.
 func TestDeprecatedAliasWarns(t *testing.T) {
