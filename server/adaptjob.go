@@ -289,9 +289,17 @@ func resolveNN(name string, model []byte, seed uint64, dataName string) (*nnInpu
 	return &in, nil
 }
 
+// jobFlagNames maps the JSON fields of prune and adapt jobs (released, not
+// renamed) to the command-line flags of the same setting where they differ
+// (docs/cli.md), by command.
+var jobFlagNames = map[string]map[string]string{
+	"prune": {"batch": "train-batch", "calibration": "restore-images", "limit": "train-images", "lr": "finetune-lr"},
+	"adapt": {"batch": "train-batch", "lr": "short-lr", "long-lr": "finetune-lr", "long-epochs": "finetune-epochs"},
+}
+
 // flagsOf returns the command line and the settings a run of cmd records
-// for a request: every field as the flag of its name, the arch YAML as
-// --arch arch_yaml and the model as name.
+// for a request: every field as the flag of its name (jobFlagNames where
+// they differ), the arch YAML as --arch arch_yaml and the model as name.
 func flagsOf(cmd string, req any, name string) ([]string, map[string]string) {
 	b, _ := json.Marshal(req)
 	var m map[string]any
@@ -300,7 +308,8 @@ func flagsOf(cmd string, req any, name string) ([]string, map[string]string) {
 	d.Decode(&m)
 	settings := map[string]string{}
 	for k, v := range m {
-		settings[strings.ReplaceAll(k, "_", "-")] = fmt.Sprint(v)
+		k = strings.ReplaceAll(k, "_", "-")
+		settings[cmp.Or(jobFlagNames[cmd][k], k)] = fmt.Sprint(v)
 	}
 	if _, ok := settings["arch-yaml"]; ok {
 		delete(settings, "arch-yaml")

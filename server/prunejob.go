@@ -18,8 +18,10 @@ import (
 
 // PruneRequest is the body of POST /api/v1/jobs/prune: the options of
 // nnergy prune that make sense on a server, each named as its flag
-// (finetune_epochs is --finetune-epochs), with the same defaults. The
-// model and architecture are given as in AdaptRequest.
+// (finetune_epochs is --finetune-epochs; batch, calibration and limit are
+// --train-batch, --restore-images and --train-images, see jobFlagNames),
+// with the same defaults. The model and architecture are given as in
+// AdaptRequest.
 type PruneRequest struct {
 	Model string `json:"model,omitempty"`
 	Data  string `json:"data"`

@@ -114,7 +114,7 @@ func (s *Sweep) K8sJob(o JobOptions) ([]byte, error) {
 			Template: podTemplate{Metadata: meta{Labels: jobLabels(s.Name)}, Spec: podSpec{RestartPolicy: "Never",
 				InitContainers: []container{{Name: "schema", Image: o.Image, Args: []string{"runs", "init"}, Env: env}},
 				Containers: []container{{Name: "shard", Image: o.Image, WorkingDir: jobDir,
-					Args:         []string{"sweep", sweepPath, "--shards", fmt.Sprint(n), "--quiet", "--format", "csv"},
+					Args:         []string{"sweep", sweepPath, "--shards", fmt.Sprint(n), "--progress", "never", "--format", "csv"},
 					Env:          env,
 					VolumeMounts: mount,
 					Resources:    &resources{Requests: map[string]string{"cpu": "1", "memory": "1Gi"}, Limits: map[string]string{"cpu": "1"}}}},

@@ -66,7 +66,7 @@ r = --init-reduction of the starting resource; the proposals are fine-tuned
 for --short-steps mini-batches and scored on --holdout training images held
 out from fine-tuning; the best (--select accuracy: highest accuracy; ratio:
 least accuracy lost per resource saved) is kept. At the budget the model is
-fine-tuned for --long-epochs and scored on the test set (--eval-images).
+fine-tuned for --finetune-epochs and scored on the test set (--eval-images).
 
 --finetune-cmd CMD fine-tunes with your own code instead: each model is
 written as ONNX to a temporary file whose path is CMD's last argument (or
@@ -74,7 +74,7 @@ replaces {model}); CMD writes the fine-tuned ONNX back to that path (or to
 the path that replaces {out}) and prints the held-out accuracy (0..1, or a
 percentage like 97.5%) as its last line of output. The environment has
 NNERGY_PHASE (score: the starting model, only print its accuracy; short: a
-proposal; long: the final fine-tune, run when --long-epochs > 0),
+proposal; long: the final fine-tune, run when --finetune-epochs > 0),
 NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 
 --checkpoint DIR saves the model and history after every iteration;
@@ -91,24 +91,26 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	d := netadapt.DefaultSetup()
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+	registerData(fl, &f.data, &f.dataDir, "mnist", "")
 	fl.StringVar(&f.budget, "budget", d.Budget.String(), "METRIC=VALUE: a fraction of the start (energy=0.5) or absolute (energy=12uJ, latency=2ms, macs=1M)")
 	fl.StringVar(&f.measure, "measure", d.Measure.String(), "model (hardware model of --arch), cpu (latency tables on this CPU) or macs")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "with --measure model: architecture preset or YAML file")
 	fl.StringVar(&f.dataflow, "dataflow", d.Dataflow.String(), "with --measure model: dataflow of the mapping builder (ws, os, is, rs, nlr)")
 	fl.BoolVar(&f.search, "search", false, "with --measure model: map each unique layer shape with the mapper (--max-evals) instead of the builder")
-	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: evaluations per unique layer shape")
+	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: cost-model evaluations per unique layer shape at most, every iteration (fewer than eval's: every iteration maps the network again)")
 	fl.IntVar(&f.densityImages, "density-images", 0, "with --measure model: model activation sparsity measured on N training images (0: dense, as nnergy eval)")
 	fl.IntVar(&f.cpuSamples, "cpu-samples", d.CPUSamples, "with --measure cpu: input channel counts timed per layer (output counts: every one, up to 256)")
 	fl.Float64Var(&f.initReduction, "init-reduction", d.InitReduction, "first iteration's reduction, fraction of the starting resource")
 	fl.Float64Var(&f.decay, "decay", d.Decay, "per-iteration decay of the reduction")
 	fl.StringVar(&f.selection, "select", d.Select.String(), "accuracy (highest) or ratio (least accuracy lost per resource saved)")
 	fl.IntVar(&f.shortSteps, "short-steps", d.ShortSteps, "mini-batches of each proposal's short-term fine-tune")
-	fl.IntVar(&f.longEpochs, "long-epochs", d.LongEpochs, "epochs of the long-term fine-tune at the end (0: none)")
-	fl.IntVar(&f.batch, "batch", d.Batch, "fine-tuning batch size")
-	fl.Float64Var(&f.lr, "lr", d.LR, "short-term learning rate (Adam, constant)")
-	fl.Float64Var(&f.longLR, "long-lr", d.LongLR, "long-term learning rate (Adam, cosine)")
+	fl.IntVar(&f.longEpochs, "finetune-epochs", d.LongEpochs, "epochs of the long-term fine-tune at the end (0: none)")
+	deprecatedAlias(fl, "long-epochs", "finetune-epochs")
+	registerTrainBatch(fl, &f.batch, d.Batch)
+	fl.Float64Var(&f.lr, "short-lr", d.LR, "learning rate of each proposal's short-term fine-tune (Adam, constant)")
+	deprecatedAlias(fl, "lr", "short-lr")
+	fl.Float64Var(&f.longLR, "finetune-lr", d.LongLR, "learning rate of the long-term fine-tune at the end (Adam, cosine)")
+	deprecatedAlias(fl, "long-lr", "finetune-lr")
 	fl.IntVar(&f.holdout, "holdout", d.Holdout, "training images held out to score proposals (not fine-tuned on)")
 	fl.IntVar(&f.evalImages, "eval-images", 0, "score the start and the result on the first N test images (0: all)")
 	fl.IntVar(&f.maxIterations, "max-iterations", d.MaxIterations, "stop after N iterations")

@@ -39,7 +39,7 @@ func trainSyntheticLeNet(t *testing.T, dir string) string {
 	t.Helper()
 	base := filepath.Join(dir, "lenet.nnw")
 	if code, _, stderr := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1",
-		"--limit", "3000", "--batch", "50", "--workers", "2", "--out", base); code != 0 {
+		"--train-images", "3000", "--train-batch", "50", "--workers", "2", "--out", base); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
 	return base
@@ -54,7 +54,7 @@ func TestAdaptSynthetic(t *testing.T) {
 	out := filepath.Join(dir, "adapted.onnx")
 	hj, hc, svg := filepath.Join(dir, "h.json"), filepath.Join(dir, "h.csv"), filepath.Join(dir, "h.svg")
 	code, stdout, stderr := runNnergy(t, "adapt", "--model", base, "--data", "synthetic", "--arch", "eyeriss",
-		"--budget", "energy=0.6", "--init-reduction", "0.08", "--short-steps", "4", "--batch", "32", "--holdout", "500",
+		"--budget", "energy=0.6", "--init-reduction", "0.08", "--short-steps", "4", "--train-batch", "32", "--holdout", "500",
 		"--eval-images", "300", "--workers", "2", "--out", out, "--history", hj, "--history", hc, "--plot", svg)
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
@@ -124,7 +124,7 @@ func TestAdaptResume(t *testing.T) {
 	base := trainSyntheticLeNet(t, dir)
 	args := func(extra ...string) []string {
 		return append([]string{"adapt", "--model", base, "--data", "synthetic", "--measure", "macs", "--budget", "macs=0.7",
-			"--init-reduction", "0.06", "--select", "ratio", "--short-steps", "3", "--batch", "32", "--holdout", "500",
+			"--init-reduction", "0.06", "--select", "ratio", "--short-steps", "3", "--train-batch", "32", "--holdout", "500",
 			"--eval-images", "200"}, extra...)
 	}
 	full, ck, part := filepath.Join(dir, "full.json"), filepath.Join(dir, "ck"), filepath.Join(dir, "resumed.json")
@@ -187,8 +187,8 @@ func TestAdaptFinetuneCmd(t *testing.T) {
 // passes against the start.
 func TestAdaptCPU(t *testing.T) {
 	code, stdout, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "cpu",
-		"--budget", "latency=0.7", "--init-reduction", "0.15", "--short-steps", "2", "--batch", "32", "--holdout", "300",
-		"--eval-images", "300", "--long-epochs", "0", "--cpu-samples", "3", "--workers", "2")
+		"--budget", "latency=0.7", "--init-reduction", "0.15", "--short-steps", "2", "--train-batch", "32", "--holdout", "300",
+		"--eval-images", "300", "--finetune-epochs", "0", "--cpu-samples", "3", "--workers", "2")
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}
@@ -210,8 +210,8 @@ func TestAdaptCPU(t *testing.T) {
 // TestAdaptSearch scores proposals with mapper-optimized mappings.
 func TestAdaptSearch(t *testing.T) {
 	code, stdout, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--arch", "eyeriss",
-		"--budget", "energy=0.8", "--init-reduction", "0.1", "--short-steps", "2", "--batch", "32", "--holdout", "300",
-		"--eval-images", "300", "--long-epochs", "0", "--search", "--max-evals", "300", "--workers", "2")
+		"--budget", "energy=0.8", "--init-reduction", "0.1", "--short-steps", "2", "--train-batch", "32", "--holdout", "300",
+		"--eval-images", "300", "--finetune-epochs", "0", "--search", "--max-evals", "300", "--workers", "2")
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}

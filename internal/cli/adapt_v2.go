@@ -33,7 +33,7 @@ each iteration samples --v2-proposals candidates, each shrinking
 iteration's target, scores them by the super-network's held-out accuracy
 without fine-tuning (--v2-short-tune: after a --short-steps fine-tune),
 and keeps the best by --select. At the budget the discovered network is
-cut out and trained for --long-epochs. The super-network trains on every
+cut out and trained for --finetune-epochs. The super-network trains on every
 CPU, as the long-term fine-tune does. --method netadapt,netadaptv2 runs
 both from the same start and compares them: wall and CPU time, resource
 and accuracy; --plot draws both, and --history, --out and --checkpoint

@@ -17,8 +17,8 @@ func TestAdaptCompareMethods(t *testing.T) {
 	base := trainSyntheticLeNet(t, dir)
 	hj, out, svg := filepath.Join(dir, "h.json"), filepath.Join(dir, "a.onnx"), filepath.Join(dir, "both.svg")
 	code, stdout, stderr := runNnergy(t, "adapt", "--model", base, "--data", "synthetic", "--measure", "macs",
-		"--budget", "macs=0.6", "--init-reduction", "0.1", "--short-steps", "3", "--batch", "32", "--holdout", "5000",
-		"--eval-images", "300", "--long-epochs", "1", "--workers", "2", "--method", "netadapt,netadaptv2",
+		"--budget", "macs=0.6", "--init-reduction", "0.1", "--short-steps", "3", "--train-batch", "32", "--holdout", "5000",
+		"--eval-images", "300", "--finetune-epochs", "1", "--workers", "2", "--method", "netadapt,netadaptv2",
 		"--v2-proposals", "3", "--v2-layers", "2", "--history", hj, "--out", out, "--plot", svg)
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
@@ -77,8 +77,8 @@ func TestAdaptCompareMethodsCPU(t *testing.T) {
 	base := trainSyntheticLeNet(t, dir)
 	hj := filepath.Join(dir, "h.json")
 	code, _, stderr := runNnergy(t, "adapt", "--model", base, "--data", "synthetic", "--measure", "cpu", "--cpu-samples", "2",
-		"--budget", "latency=0.9", "--init-reduction", "0.1", "--short-steps", "2", "--batch", "32", "--holdout", "2000",
-		"--eval-images", "100", "--long-epochs", "0", "--max-iterations", "1", "--workers", "2", "--method", "netadapt,netadaptv2",
+		"--budget", "latency=0.9", "--init-reduction", "0.1", "--short-steps", "2", "--train-batch", "32", "--holdout", "2000",
+		"--eval-images", "100", "--finetune-epochs", "0", "--max-iterations", "1", "--workers", "2", "--method", "netadapt,netadaptv2",
 		"--v2-proposals", "2", "--v2-epochs", "1", "--history", hj)
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
@@ -95,7 +95,7 @@ func TestAdaptV2Resume(t *testing.T) {
 	dir := t.TempDir()
 	args := func(extra ...string) []string {
 		return append([]string{"adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "macs", "--budget", "macs=0.6",
-			"--init-reduction", "0.08", "--holdout", "5200", "--eval-images", "200", "--long-epochs", "0", "--method", "netadaptv2",
+			"--init-reduction", "0.08", "--holdout", "5200", "--eval-images", "200", "--finetune-epochs", "0", "--method", "netadaptv2",
 			"--v2-proposals", "2"}, extra...)
 	}
 	full, ck, part := filepath.Join(dir, "full.json"), filepath.Join(dir, "ck"), filepath.Join(dir, "resumed.json")

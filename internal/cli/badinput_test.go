@@ -197,7 +197,7 @@ func TestBadInputs(t *testing.T) {
 	}...)
 	for _, m := range consMut {
 		p := b.write("constraints/"+m.tag+".yaml", []byte(m.text))
-		b.add("constraints "+m.tag, hasLine(m.tag), m.tag+".yaml", "map", "--layer", "conv3", "--constraints", p, "--max-evals", "50", "--workers", "1", "--quiet")
+		b.add("constraints "+m.tag, hasLine(m.tag), m.tag+".yaml", "map", "--layer", "conv3", "--constraints", p, "--max-evals", "50", "--workers", "1", "--progress", "never")
 	}
 
 	// Sweep YAML.
@@ -325,7 +325,7 @@ func TestBadInputs(t *testing.T) {
 	// Checkpoint state and history JSON, from one short adapt run.
 	ck, hist := filepath.Join(dir, "run", "ck"), filepath.Join(dir, "run", "h.json")
 	base := []string{"adapt", "--model", "lenet5", "--data", "synthetic", "--budget", "energy=0.5", "--init-reduction", "0.1",
-		"--short-steps", "2", "--batch", "32", "--holdout", "300", "--eval-images", "50", "--long-epochs", "0", "--store", "none"}
+		"--short-steps", "2", "--train-batch", "32", "--holdout", "300", "--eval-images", "50", "--finetune-epochs", "0", "--store", "none"}
 	if err := os.MkdirAll(ck, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -255,7 +255,7 @@ func TestBrowserEvalPage(t *testing.T) {
 func TestBrowserSweepPage(t *testing.T) {
 	tab := browser.New(t)
 	var rep report.Sweep
-	dir := writeReport(t, &rep, "sweep", "../../page/testdata/small.yaml", "--pareto", "energy,latency", "--quiet", "--format", "json")
+	dir := writeReport(t, &rep, "sweep", "../../page/testdata/small.yaml", "--pareto", "energy,latency", "--progress", "never", "--format", "json")
 	want := map[string]float64{"total-points": float64(rep.TotalPoints)}
 	index := map[string]int{}
 	for _, p := range rep.Points {

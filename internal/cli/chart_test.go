@@ -185,7 +185,7 @@ func hex2(v uint32) string {
 // TestComparePNG writes the chart of nnergy compare as PNG.
 func TestComparePNG(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "chart.PNG")
-	code, _, errOut := runNnergy(t, append(compareSmall, "--chart", path)...)
+	code, _, errOut := runNnergy(t, append(compareSmall, "--plot", path)...)
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -218,8 +218,8 @@ func TestPlotExtension(t *testing.T) {
 			`nnergy: prune: --plot "svg": want a .svg or .png file`},
 		{[]string{"adapt", "--data", "mnist", "--data-dir", "/nonexistent", "--plot", "pareto.pdf"},
 			`nnergy: adapt: --plot "pareto.pdf": want a .svg or .png file`},
-		{[]string{"compare", "--model", "lenet6", "--chart", "compare.svg.txt"},
-			`nnergy: compare: --chart "compare.svg.txt": want a .svg or .png file`},
+		{[]string{"compare", "--model", "lenet6", "--plot", "compare.svg.txt"},
+			`nnergy: compare: --plot "compare.svg.txt": want a .svg or .png file`},
 	} {
 		code, out, errOut := runNnergy(t, c.args...)
 		if code != 2 || out != "" || errOut != c.want+"\n" {

@@ -175,5 +175,6 @@ func newRoot(args []string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Co
 		e.commands()...,
 	)
 	checkNumericFlags(root)
+	deprecationsToStderr(root, stderr)
 	return root
 }

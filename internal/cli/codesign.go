@@ -37,7 +37,7 @@ type codesignFlags struct {
 	densityImages, calibration, maxIterations                             int
 	initReduction, decay, lr, longLR                                      float64
 	seed                                                                  uint64
-	quiet                                                                 bool
+	progress                                                              progressMode
 }
 
 // codesignTrainWorkers trains the long-term and pruning fine-tunes: fixed,
@@ -58,7 +58,7 @@ that design's hardware model, and report the Pareto front over (accuracy,
 energy, latency, area) of every combination: the unadapted network on
 every design and each adapted one on its design.
 
-The candidates are the Pareto front of the designs over --objective (any of
+The candidates are the Pareto front of the designs over --pareto (any of
 energy, latency, edp, area; default energy,latency), or with --top K the K
 designs with the least unadapted energy or latency (the budget's metric).
 
@@ -84,12 +84,12 @@ architecture as DIR/ID.yaml. The run is deterministic for a --seed.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+	registerData(fl, &f.data, &f.dataDir, "mnist", "")
 	fl.StringVar(&f.sweepFile, "sweep", "", "sweep file whose design points are searched (required)")
 	fl.StringVar(&f.budget, "budget", "energy=0.5", "energy or latency budget on every candidate: a fraction of its unadapted figure (energy=0.5) or absolute (energy=2uJ, latency=50us)")
 	fl.StringVar(&f.method, "method", "netadapt", "netadapt, energy-aware or both")
-	fl.StringVar(&f.objective, "objective", "energy,latency", "objectives of the candidates' front: any of energy, latency, edp, area, comma-separated")
+	fl.StringVar(&f.objective, "pareto", "energy,latency", "Pareto front of the designs, whose designs are the candidates, over any of energy, latency, edp, area, comma-separated")
+	deprecatedAlias(fl, "objective", "pareto")
 	fl.IntVar(&f.top, "top", 0, "take the K designs with the least unadapted budget metric as candidates instead of the front")
 	fl.StringVar(&f.out, "out", "", "write every adapted model, its history and its design's architecture to this directory")
 	fl.StringVar(&f.shard, "shard", "", "run part i (from 0) of N of the jobs, i/N")
@@ -106,12 +106,15 @@ architecture as DIR/ID.yaml. The run is deterministic for a --seed.`,
 	fl.IntVar(&f.shortSteps, "short-steps", 100, "netadapt: mini-batches of each proposal's short-term fine-tune")
 	fl.IntVar(&f.holdout, "holdout", 5000, "netadapt: training images held out to score proposals")
 	fl.IntVar(&f.maxIterations, "max-iterations", 500, "netadapt: stop after N iterations")
-	fl.IntVar(&f.longEpochs, "long-epochs", 1, "epochs of the final fine-tune of both methods (0: none)")
-	fl.IntVar(&f.batch, "batch", 64, "fine-tuning batch size")
-	fl.Float64Var(&f.lr, "lr", 0.0005, "netadapt: short-term learning rate (Adam, constant)")
-	fl.Float64Var(&f.longLR, "long-lr", 0.0005, "final fine-tune learning rate (Adam, cosine)")
-	fl.IntVar(&f.calibration, "calibration", 512, "energy-aware: training images for the least-squares restoration")
-	fl.BoolVar(&f.quiet, "quiet", false, "no progress line, even on a terminal")
+	fl.IntVar(&f.longEpochs, "finetune-epochs", 1, "epochs of the final fine-tune of both methods (0: none)")
+	deprecatedAlias(fl, "long-epochs", "finetune-epochs")
+	registerTrainBatch(fl, &f.batch, 64)
+	fl.Float64Var(&f.lr, "short-lr", 0.0005, "netadapt: learning rate of each proposal's short-term fine-tune (Adam, constant)")
+	deprecatedAlias(fl, "lr", "short-lr")
+	fl.Float64Var(&f.longLR, "finetune-lr", 0.0005, "learning rate of the final fine-tune (Adam, cosine)")
+	deprecatedAlias(fl, "long-lr", "finetune-lr")
+	registerRestoreImages(fl, &f.calibration, 512, "energy-aware: ")
+	registerProgress(fl, &f.progress, true)
 	return c
 }
 
@@ -155,11 +158,11 @@ func codesignOptions(f *codesignFlags) (codesign.Options, error) {
 	case !(f.decay > 0 && f.decay <= 1):
 		return o, usagef("codesign: --decay %v outside (0, 1]", f.decay)
 	case f.shortSteps < 1 || f.batch < 1 || f.maxIterations < 1 || f.calibration < 1:
-		return o, usagef("codesign: --short-steps, --batch, --max-iterations and --calibration must be at least 1")
+		return o, usagef("codesign: --short-steps, --train-batch, --max-iterations and --restore-images must be at least 1")
 	case f.longEpochs < 0 || f.holdout < 0 || f.evalImages < 0 || f.adaptWorkers < 0 || f.densityImages < 0:
 		return o, usagef("codesign: counts must not be negative")
 	case !(f.lr > 0) || !(f.longLR > 0):
-		return o, usagef("codesign: --lr and --long-lr must be positive")
+		return o, usagef("codesign: --short-lr and --finetune-lr must be positive")
 	}
 	for _, m := range o.Methods {
 		if m == codesign.EnergyAware && o.Budget.Metric != measure.Energy {
@@ -232,7 +235,7 @@ func (e *env) codesign(c *cobra.Command, f *codesignFlags) (err error) {
 			return err
 		}
 	}
-	progress := !f.quiet && isTerminal(e.stderr)
+	progress := f.progress.on(e.stderr)
 	if progress {
 		o.Progress = func(phase string, i, n int) {
 			fmt.Fprintf(e.stderr, "\r\033[Kcodesign %s: %s %d of %d", o.Sweep.Name, phase, i+1, n)
@@ -276,8 +279,14 @@ func codesignKey(c *cobra.Command, file string, s *sweep.Sweep, modelDigest stri
 	if err := json.Unmarshal(settings, &flags); err != nil {
 		return "", err
 	}
-	for _, k := range []string{"shard", "shards", "workers", "adapt-workers", "out", "format", "quiet", "model", "sweep"} {
+	for _, k := range []string{"shard", "shards", "workers", "adapt-workers", "out", "format", "quiet", "progress", "model", "sweep"} {
 		delete(flags, k)
+	}
+	for now, was := range codesignKeyNames {
+		if v, ok := flags[now]; ok {
+			delete(flags, now)
+			flags[was] = v
+		}
 	}
 	names := make([]string, 0, len(flags))
 	for k := range flags {
@@ -291,6 +300,12 @@ func codesignKey(c *cobra.Command, file string, s *sweep.Sweep, modelDigest stri
 	}
 	return "codesign:" + hex.EncodeToString(h.Sum(nil))[:24], nil
 }
+
+// codesignKeyNames maps flags renamed by the vocabulary of docs/cli.md to
+// the names the key was made with before, so that the jobs a store holds
+// from then are still found.
+var codesignKeyNames = map[string]string{"train-batch": "batch", "restore-images": "calibration", "pareto": "objective",
+	"short-lr": "lr", "finetune-lr": "long-lr", "finetune-epochs": "long-epochs"}
 
 // codesignItem is a job's outcome as the store keeps it.
 type codesignItem struct {

@@ -15,8 +15,8 @@ import (
 // tiny sweep: NetAdapt and energy-aware pruning on the designs' front.
 func codesignArgs(extra ...string) []string {
 	return append([]string{"codesign", "--model", "lenet5", "--data", "synthetic", "--sweep", "testdata/sweep/codesign.yaml",
-		"--budget", "energy=0.85", "--method", "both", "--init-reduction", "0.1", "--short-steps", "2", "--long-epochs", "0",
-		"--batch", "16", "--holdout", "200", "--eval-images", "50", "--calibration", "16", "--adapt-workers", "2",
+		"--budget", "energy=0.85", "--method", "both", "--init-reduction", "0.1", "--short-steps", "2", "--finetune-epochs", "0",
+		"--train-batch", "16", "--holdout", "200", "--eval-images", "50", "--restore-images", "16", "--adapt-workers", "2",
 		"--format", "json"}, extra...)
 }
 
@@ -120,7 +120,7 @@ func TestCodesignErrors(t *testing.T) {
 		{codesignArgs("--budget", "macs=0.5"), "want an energy or latency budget"},
 		{codesignArgs("--budget", "latency=0.5"), "prunes to an energy budget"},
 		{codesignArgs("--method", "magnitude"), `unknown method "magnitude"`},
-		{codesignArgs("--objective", "power"), "unknown objective"},
+		{codesignArgs("--pareto", "power"), "unknown objective"},
 		{codesignArgs("--top", "-1"), `invalid argument "-1" for "--top" flag: want an integer at least 0`},
 		{codesignArgs("--shard", "2/2"), "shard 2 of 2"},
 		{codesignArgs("--format", "csv"), "want table or json"},

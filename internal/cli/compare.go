@@ -41,20 +41,20 @@ constraints on its own accelerator; and the energy per MAC, in units of
 one MAC's energy, is broken down by level (DRAM, buffer, array network,
 RF, ALU) and by data type (weights, inputs, psums).
 
---layers conv reports the CONV layers (conv, depthwise and pointwise
+--layer conv reports the CONV layers (conv, depthwise and pointwise
 kinds), fc the FC layers (fc, gemm and matmul kinds), all both groups one
 after the other, and a comma-separated list of layer names one group of
 those layers.
 --print-arch DF prints the accelerator of one dataflow as YAML and exits.
---chart writes the comparison as stacked bars in an SVG or PNG file.
+--plot writes the comparison as stacked bars in an SVG or PNG file.
 
 The area model: one RF byte takes --rf-area GLB bytes of area (1.6, the
 value the paper's "GLB size differs by up to 2.6x" implies); RS keeps a
 512 B RF, WS one weight register, OS one psum register, IS one input
 register and NLR none, and the rest of the area is global buffer. See
 explore/isca16.go.`,
-		Example: `  nnergy compare --model alexnet --dataflows rs,ws,os,nlr --chart compare.svg
-  nnergy compare --model alexnet --layers fc --batch 32 --format csv
+		Example: `  nnergy compare --model alexnet --dataflow rs,ws,os,nlr --plot compare.svg
+  nnergy compare --model alexnet --layer fc --batch 32 --format csv
   nnergy compare --print-arch ws --pes 168`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -63,13 +63,16 @@ explore/isca16.go.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "alexnet", "network: zoo name, workload YAML or ONNX file")
-	fl.StringSliceVar(&f.dataflows, "dataflows", []string{"rs", "ws", "os", "nlr"}, "dataflows to compare (ws, os, is, rs, nlr), comma-separated")
+	fl.StringSliceVar(&f.dataflows, "dataflow", []string{"rs", "ws", "os", "nlr"}, "dataflows to compare (ws, os, is, rs, nlr), comma-separated")
+	deprecatedAlias(fl, "dataflows", "dataflow")
 	fl.IntVar(&f.pes, "pes", explore.ISCA16PEs, "number of PEs (an X x Y array at most 4:1)")
 	fl.Float64Var(&f.rfArea, "rf-area", explore.ISCA16RFArea, "area of one RF byte in GLB bytes")
 	f.mf.register(fl, 16)
-	fl.StringVar(&f.layers, "layers", "all", "layers: conv, fc, all (both, reported apart) or comma-separated names")
+	fl.StringVar(&f.layers, "layer", "all", "layers: conv, fc, all (both, reported apart) or comma-separated layer names")
+	deprecatedAlias(fl, "layers", "layer")
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json or csv")
-	fl.StringVar(&f.chart, "chart", "", "write a stacked-bar chart of the comparison to this SVG or PNG file (by the extension)")
+	fl.StringVar(&f.chart, "plot", "", "write a stacked-bar chart of the comparison to this SVG or PNG file (by the extension)")
+	deprecatedAlias(fl, "chart", "plot")
 	fl.StringVar(&f.printArch, "print-arch", "", "print the equal-area architecture of this dataflow as YAML and exit")
 	f.search.register(fl)
 	return c
@@ -88,7 +91,7 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) (err error) {
 	if _, _, err := explore.Mesh(f.pes); err != nil {
 		return usagef("compare: --pes: %s", strings.TrimPrefix(err.Error(), "explore: "))
 	}
-	if err := e.checkOut("compare", "--chart", f.chart, plotExts...); err != nil {
+	if err := e.checkOut("compare", "--plot", f.chart, plotExts...); err != nil {
 		return err
 	}
 	area := explore.EqualArea{PEs: f.pes, RFArea: f.rfArea}
@@ -176,20 +179,20 @@ var rfNote = map[dataflow.Dataflow]string{
 	dataflow.NLR: "no RF; the one-word RF level below is a placeholder the format needs, which NLR's constraints never use and which has no area",
 }
 
-// parseDataflowList reads --dataflows: known names, each once.
+// parseDataflowList reads --dataflow: known names, each once.
 func parseDataflowList(names []string) ([]dataflow.Dataflow, error) {
 	if len(names) == 0 {
-		return nil, usagef("compare: --dataflows is empty (want some of ws, os, is, rs, nlr)")
+		return nil, usagef("compare: --dataflow is empty (want some of ws, os, is, rs, nlr)")
 	}
 	var dfs []dataflow.Dataflow
 	seen := map[dataflow.Dataflow]bool{}
 	for _, n := range names {
 		df, err := dataflow.ParseDataflow(strings.TrimSpace(n))
 		if err != nil {
-			return nil, usagef("compare: --dataflows: %s", strings.TrimPrefix(err.Error(), "dataflow: "))
+			return nil, usagef("compare: --dataflow: %s", strings.TrimPrefix(err.Error(), "dataflow: "))
 		}
 		if seen[df] {
-			return nil, usagef("compare: --dataflows names %s twice", df)
+			return nil, usagef("compare: --dataflow names %s twice", df)
 		}
 		seen[df] = true
 		dfs = append(dfs, df)
@@ -201,7 +204,7 @@ func isFCKind(k workload.Kind) bool {
 	return k == workload.FC || k == workload.GEMM || k == workload.MatMul
 }
 
-// selectGroups returns the groups --layers asks for and the network of
+// selectGroups returns the groups --layer asks for and the network of
 // their layers.
 func selectGroups(net *workload.Network, spec string) ([]report.LayerGroup, *workload.Network, error) {
 	var groups []report.LayerGroup
@@ -220,7 +223,7 @@ func selectGroups(net *workload.Network, spec string) ([]report.LayerGroup, *wor
 			g = fc
 		}
 		if len(g.Layers) == 0 {
-			return nil, nil, usagef("compare: --layers %s: %s has no %s layers", spec, net.Name, groupName(g.Kind))
+			return nil, nil, usagef("compare: --layer %s: %s has no %s layers", spec, net.Name, groupName(g.Kind))
 		}
 		groups = []report.LayerGroup{g}
 	case "all":
@@ -235,12 +238,12 @@ func selectGroups(net *workload.Network, spec string) ([]report.LayerGroup, *wor
 		for _, name := range strings.Split(spec, ",") {
 			name = strings.TrimSpace(name)
 			if seen[name] {
-				return nil, nil, usagef("compare: --layers names %s twice", name)
+				return nil, nil, usagef("compare: --layer names %s twice", name)
 			}
 			seen[name] = true
 			l, err := net.Layer(name)
 			if err != nil {
-				return nil, nil, usagef("compare: --layers: %s", strings.TrimPrefix(err.Error(), "workload: "))
+				return nil, nil, usagef("compare: --layer: %s", strings.TrimPrefix(err.Error(), "workload: "))
 			}
 			g.Layers = append(g.Layers, l)
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/nnergy/nnergy/report"
 )
 
-// The chart of `nnergy compare --chart`: for each group of layers a row of
+// The chart of `nnergy compare --plot`: for each group of layers a row of
 // two panels, the energy per MAC of every dataflow stacked by level and by
 // data type, as in the bar charts of the Eyeriss ISCA 2016 paper, drawn on a
 // chart.Canvas as SVG or PNG; the same report always gives the same bytes.

@@ -21,7 +21,7 @@ var compareSmall = []string{"compare", "--model", "lenet5", "--max-evals", "2000
 
 func TestCompareGolden(t *testing.T) {
 	chart := filepath.Join(t.TempDir(), "chart.svg")
-	code, out, errOut := runNnergy(t, append(compareSmall, "--chart", chart)...)
+	code, out, errOut := runNnergy(t, append(compareSmall, "--plot", chart)...)
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -45,7 +45,7 @@ func TestCompareGolden(t *testing.T) {
 }
 
 func TestCompareJSONAndCSV(t *testing.T) {
-	code, out, errOut := runNnergy(t, append(compareSmall, "--format", "json", "--dataflows", "ws,rs,nlr")...)
+	code, out, errOut := runNnergy(t, append(compareSmall, "--format", "json", "--dataflow", "ws,rs,nlr")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -80,7 +80,7 @@ func TestCompareJSONAndCSV(t *testing.T) {
 		}
 	}
 
-	code, out, errOut = runNnergy(t, append(compareSmall, "--format", "csv", "--layers", "fc", "--dataflows", "ws,rs,nlr")...)
+	code, out, errOut = runNnergy(t, append(compareSmall, "--format", "csv", "--layer", "fc", "--dataflow", "ws,rs,nlr")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -117,7 +117,7 @@ func TestComparePrintArch(t *testing.T) {
 }
 
 func TestCompareLayers(t *testing.T) {
-	code, out, errOut := runNnergy(t, append(compareSmall, "--layers", "c3,f6", "--dataflows", "rs,os", "--pes", "64")...)
+	code, out, errOut := runNnergy(t, append(compareSmall, "--layer", "c3,f6", "--dataflow", "rs,os", "--pes", "64")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -133,23 +133,23 @@ func TestCompareLayers(t *testing.T) {
 
 func TestCompareErrors(t *testing.T) {
 	cases := [][]string{
-		{"--dataflows", "rs,xs"},
-		{"--dataflows", "rs,ws,rs"},
-		{"--dataflows", ""},
+		{"--dataflow", "rs,xs"},
+		{"--dataflow", "rs,ws,rs"},
+		{"--dataflow", ""},
 		{"--pes", "0"},
 		{"--pes", "257"},
 		{"--pes", "many"},
 		{"--rf-area", "0"},
 		{"--batch", "0"},
 		{"--format", "xml"},
-		{"--layers", "conv9"},
-		{"--layers", "c1,c1"},
+		{"--layer", "conv9"},
+		{"--layer", "c1,c1"},
 		{"--model", "lenet6"},
-		{"--model", "bert-base-block", "--layers", "conv"},
+		{"--model", "bert-base-block", "--layer", "conv"},
 		{"--print-arch", "xs"},
 		{"--max-evals", "0"},
 		{"--objective", "area"},
-		{"--chart", "compare.pdf"},
+		{"--plot", "compare.pdf"},
 	}
 	var b strings.Builder
 	for _, c := range cases {

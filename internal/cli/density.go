@@ -126,21 +126,21 @@ func copyWeights(l, s *workload.Layer) {
 // applyCalibration runs images of a data set through the trainable model
 // in path and sets every matching layer's input and output densities to
 // the measured fractions of nonzero activations.
-func applyCalibration(net *workload.Network, path, set string, images int) error {
+func applyCalibration(net *workload.Network, path, set, dir string, images int) error {
 	if set == "" {
 		return nil
 	}
 	if !isONNX(path) && !strings.HasSuffix(path, ".nnw") {
-		return usagef("--calibrate: --model must be a trained model (.onnx or .nnw), got %q", path)
+		return usagef("--data: --model must be a trained model (.onnx or .nnw), got %q", path)
 	}
 	if images < 1 {
-		return usagef("--calibrate-images must be at least 1, got %d", images)
+		return usagef("--density-images must be at least 1, got %d", images)
 	}
 	m, _, err := loadNNModel(path, 1)
 	if err != nil {
 		return err
 	}
-	_, test, err := loadNNData(set, "")
+	_, test, err := loadNNData(set, dir)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func applyCalibration(net *workload.Network, path, set string, images int) error
 		}
 	}
 	if matched == 0 {
-		return fmt.Errorf("--calibrate: no layer of %s matches a layer of the trained model", net.Name)
+		return fmt.Errorf("--data: no layer of %s matches a layer of the trained model", net.Name)
 	}
 	d.Apply(net, 0)
 	return nil

@@ -23,13 +23,13 @@ import (
 )
 
 type evalFlags struct {
-	arch, model, dataflow, format, mapping, constraints string
-	density, sparsityFrom, calibrate, report, out       string
-	calibrateImages                                     int
-	layers                                              []string
-	mf                                                  modelFlags
-	search                                              bool
-	sf                                                  searchFlags
+	arch, model, dataflow, format, mapping, constraints    string
+	density, sparsityFrom, calibrate, dataDir, report, out string
+	calibrateImages                                        int
+	layers                                                 []string
+	mf                                                     modelFlags
+	search                                                 bool
+	sf                                                     searchFlags
 }
 
 func (e *env) evalCmd() *cobra.Command {
@@ -97,7 +97,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			if err := applySparsityFrom(net, f.sparsityFrom); err != nil {
 				return err
 			}
-			if err := applyCalibration(net, f.model, f.calibrate, f.calibrateImages); err != nil {
+			if err := applyCalibration(net, f.model, f.calibrate, f.dataDir, f.calibrateImages); err != nil {
 				return err
 			}
 			if err := applyDensity(net, f.density); err != nil {
@@ -191,8 +191,10 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl.StringVar(&f.constraints, "constraints", "", "with --search: YAML file of mapping constraints (docs/format/constraints.md), laid over the dataflow's")
 	fl.BoolVar(&f.search, "search", false, "search every unique layer's mapping with the mapper within --dataflow (default: the dataflow's deterministic builder)")
 	fl.StringVar(&f.density, "density", "", "tensor densities (fraction of nonzeros): weights=0.3,inputs=0.5 for every layer, conv2:inputs=0.6 for one")
-	fl.StringVar(&f.calibrate, "calibrate", "", "data set (mnist, fashion-mnist or synthetic) whose images run through the --model (.onnx or .nnw) to measure each layer's activation densities")
-	fl.IntVar(&f.calibrateImages, "calibrate-images", 256, "images of the --calibrate set to run")
+	registerData(fl, &f.calibrate, &f.dataDir, "", "; its images run through the --model (.onnx or .nnw) to measure each layer's activation densities (default: none, the densities given)")
+	deprecatedAlias(fl, "calibrate", "data")
+	fl.IntVar(&f.calibrateImages, "density-images", 256, "with --data: test images on which activation densities are measured")
+	deprecatedAlias(fl, "calibrate-images", "density-images")
 	fl.StringVar(&f.sparsityFrom, "sparsity-from", "", "ONNX model whose weights' nonzero fractions become the layers' weight densities")
 	f.sf.register(fl)
 	fl.StringSliceVar(&f.layers, "layer", nil, "evaluate only these layers (comma-separated or repeated)")

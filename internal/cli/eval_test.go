@@ -231,9 +231,9 @@ func TestEvalCalibrate(t *testing.T) {
 		if code, _, errOut := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1", "--out", path); code != 0 {
 			t.Fatalf("train: %s", errOut)
 		}
-		code, out, errOut := runNnergy(t, "eval", "--model", path, "--calibrate", "synthetic", "--calibrate-images", "32", "--format", "json")
+		code, out, errOut := runNnergy(t, "eval", "--model", path, "--data", "synthetic", "--density-images", "32", "--format", "json")
 		if code != 0 {
-			t.Fatalf("eval --calibrate: exit %d: %s", code, errOut)
+			t.Fatalf("eval --data: exit %d: %s", code, errOut)
 		}
 		var rep report.Eval
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
@@ -243,8 +243,8 @@ func TestEvalCalibrate(t *testing.T) {
 			t.Errorf("%s: calibrated energy %g, dense %v: want a saving from zero activations", path, rep.Total.EnergyPJ, rep.Total.Dense)
 		}
 	}
-	code, _, errOut := runNnergy(t, "eval", "--model", "alexnet", "--calibrate", "synthetic")
-	if want := `nnergy: --calibrate: --model must be a trained model (.onnx or .nnw), got "alexnet"`; code != 2 || strings.TrimSpace(errOut) != want {
+	code, _, errOut := runNnergy(t, "eval", "--model", "alexnet", "--data", "synthetic")
+	if want := `nnergy: --data: --model must be a trained model (.onnx or .nnw), got "alexnet"`; code != 2 || strings.TrimSpace(errOut) != want {
 		t.Errorf("exit %d, stderr %q; want 2, %q", code, errOut, want)
 	}
 }

@@ -215,7 +215,7 @@ func (e *env) fitSweep(cmd *cobra.Command, f *fitFlags, b fit.Budget, net *workl
 	if rec != nil { // points and layer searches stored, as by nnergy sweep
 		o.Store = rec.st.Sweep()
 	}
-	res, err := e.runSweep(cmd.Context(), s, o, f.sf.quiet, "fit: sweep")
+	res, err := e.runSweep(cmd.Context(), s, o, f.sf.progress, "fit: sweep")
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func TestNumericFlagErrors(t *testing.T) {
 		{"train", "--momentum", "-0.1"},
 		{"prune", "--increment", "0"},
 		{"prune", "--tolerance", "NaN"},
-		{"adapt", "--long-lr", "-Inf"},
+		{"adapt", "--finetune-lr", "-Inf"},
 		{"adapt", "--v2-calib-batches", "0", "--method", "netadaptv2", "--data", "synthetic"},
 		{"eval", "--search", "--timeout", "-5s"},
 		{"eval", "--search", "--victory", "-1"},

@@ -55,7 +55,7 @@ func TestReportFlag(t *testing.T) {
 
 	// sweep and adapt write theirs too.
 	sw := filepath.Join(dir, "sweep.html")
-	if code, _, stderr := runNnergy(t, "sweep", "../../page/testdata/small.yaml", "--pareto", "energy,latency", "--quiet", "--report", sw); code != 0 {
+	if code, _, stderr := runNnergy(t, "sweep", "../../page/testdata/small.yaml", "--pareto", "energy,latency", "--progress", "never", "--report", sw); code != 0 {
 		t.Fatalf("sweep: exit %d: %s", code, stderr)
 	}
 	if b, err := os.ReadFile(sw); err != nil || !strings.Contains(string(b), `class="front"`) || !strings.Contains(string(b), `<a href="#point-0-`) {

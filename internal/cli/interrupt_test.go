@@ -93,7 +93,7 @@ func TestInterruptExitCodes(t *testing.T) {
 			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy: stopped by SIGTERM\n"}},
 		{name: "compare", args: []string{"compare", "--model", "alexnet", "--workers", "1"},
 			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"}},
-		{name: "sweep", args: []string{"sweep", sw, "--workers", "1", "--quiet"},
+		{name: "sweep", args: []string{"sweep", sw, "--workers", "1", "--progress", "never"},
 			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy sweep: interrupted; the points evaluated are kept in ", "the same command continues from them", "nnergy: stopped by SIGTERM\n"}},
 		{name: "train", args: []string{"train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1000", "--out", model},
 			sig: syscall.SIGINT, code: 130, ready: func(_, out string) bool { return strings.Contains(out, "epoch 1/1000") },

@@ -110,8 +110,8 @@ func TestSweepCLIAndAPI(t *testing.T) {
 func TestAdaptCLIAndAPI(t *testing.T) {
 	h := filepath.Join(t.TempDir(), "h.json")
 	code, _, stderr := runNnergy(t, "adapt", "--model", "lenet5", "--data", "synthetic", "--arch", "eyeriss", "--dataflow", "ws",
-		"--budget", "energy=0.9", "--init-reduction", "0.05", "--short-steps", "2", "--batch", "16", "--holdout", "300",
-		"--eval-images", "100", "--long-epochs", "0", "--seed", "3", "--workers", "2", "--history", h, "--store", "none")
+		"--budget", "energy=0.9", "--init-reduction", "0.05", "--short-steps", "2", "--train-batch", "16", "--holdout", "300",
+		"--eval-images", "100", "--finetune-epochs", "0", "--seed", "3", "--workers", "2", "--history", h, "--store", "none")
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}
@@ -137,8 +137,8 @@ func TestAdaptCLIAndAPI(t *testing.T) {
 func TestPruneCLIAndAPI(t *testing.T) {
 	h := filepath.Join(t.TempDir(), "h.json")
 	code, _, stderr := runNnergy(t, "prune", "--model", "lenet5", "--data", "synthetic", "--method", "magnitude,energy-aware",
-		"--granularity", "filter", "--target", "energy=0.9,0.8", "--arch", "eyeriss-v2", "--eval-images", "100", "--calibration", "32",
-		"--density-images", "16", "--finetune-epochs", "1", "--limit", "200", "--batch", "32", "--seed", "2", "--workers", "1",
+		"--granularity", "filter", "--target", "energy=0.9,0.8", "--arch", "eyeriss-v2", "--eval-images", "100", "--restore-images", "32",
+		"--density-images", "16", "--finetune-epochs", "1", "--train-images", "200", "--train-batch", "32", "--seed", "2", "--workers", "1",
 		"--history", h, "--store", "none")
 	if code != 0 {
 		t.Fatalf("prune: exit %d: %s", code, stderr)

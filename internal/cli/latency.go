@@ -100,7 +100,7 @@ given as a fraction of the original.`,
 	fl := c.Flags()
 	fl.StringVar(&model, "model", "", "model file (.nnw or .onnx) or zoo network")
 	fl.StringVar(&baseline, "baseline", "", "also time whole passes against this model, interleaved, and print the ratio")
-	fl.IntVar(&cfg.Batch, "batch", 1, "images per pass")
+	fl.IntVar(&cfg.Batch, "batch", 1, "batch size (N), images per inference pass timed")
 	fl.IntVar(&cfg.Runs, "runs", 20, "timed runs")
 	fl.IntVar(&cfg.Warmup, "warmup", 3, "untimed runs before timing")
 	fl.IntVar(&cfg.Workers, "workers", 0, "worker goroutines (0: one per CPU)")

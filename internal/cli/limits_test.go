@@ -31,7 +31,7 @@ func TestConstraintsDocExample(t *testing.T) {
 		{"map", "--layer", "conv3", "--dataflow", "best"},
 		{"eval", "--search", "--layer", "conv3"},
 	} {
-		args = append(args, "--constraints", file, "--max-evals", "3000", "--workers", "1", "--quiet", "--store", "none")
+		args = append(args, "--constraints", file, "--max-evals", "3000", "--workers", "1", "--progress", "never", "--store", "none")
 		if code, _, stderr := runNnergy(t, args...); code != 0 {
 			t.Errorf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -84,7 +84,7 @@ func TestHugeLayers(t *testing.T) {
 	for _, args := range [][]string{
 		{"eval", "--model", prime},
 		{"eval", "--model", power, "--dataflow", "ws"},
-		{"map", "--model", prime, "--layer", "big", "--max-evals", "2000", "--workers", "1", "--quiet"},
+		{"map", "--model", prime, "--layer", "big", "--max-evals", "2000", "--workers", "1", "--progress", "never"},
 	} {
 		if code, _, stderr := runNnergy(t, append(args, "--store", "none")...); code != 0 {
 			t.Errorf("%v: exit %d: %s", args, code, stderr)
@@ -104,7 +104,7 @@ func TestHugeLayers(t *testing.T) {
 // TestExhaustiveMaxEvals maps with --algorithm exhaustive on a space far
 // larger than --max-evals: the search stops at the bound and says so.
 func TestExhaustiveMaxEvals(t *testing.T) {
-	code, stdout, stderr := runNnergy(t, "map", "--layer", "conv3", "--algorithm", "exhaustive", "--max-evals", "500", "--workers", "1", "--quiet", "--store", "none")
+	code, stdout, stderr := runNnergy(t, "map", "--layer", "conv3", "--algorithm", "exhaustive", "--max-evals", "500", "--workers", "1", "--progress", "never", "--store", "none")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

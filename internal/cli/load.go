@@ -21,7 +21,7 @@ type modelFlags struct {
 
 func (mf *modelFlags) register(fl *pflag.FlagSet, batch int) {
 	mf.fl = fl
-	fl.IntVar(&mf.batch, "batch", batch, "batch size (N); an ONNX file is loaded at its own batch unless this is given")
+	fl.IntVar(&mf.batch, "batch", batch, "batch size (N), images per inference; an ONNX file is loaded at its own batch unless this is given")
 	fl.StringArrayVar(&mf.dims, "dim", nil, "ONNX file: the size of a symbolic dimension other than the batch, NAME=SIZE, e.g. seq=128 (repeatable)")
 	fl.StringArrayVar(&mf.shapes, "input-shape", nil, "ONNX file: the shape of a graph input, NAME=D0xD1x..., e.g. src=1x128x256 (repeatable)")
 }

@@ -136,18 +136,23 @@ type showResult struct {
 
 func (e *env) showCmd() *cobra.Command {
 	var (
-		format string
-		mf     modelFlags
+		format, model string
+		mf            modelFlags
 	)
 	c := &cobra.Command{
-		Use:   "show MODEL",
+		Use:   "show (--model MODEL | MODEL)",
 		Short: "Print the layers of a model: loop bounds, MACs, weights, activations",
 		Long: `Print every layer of a model (a built-in model name, see 'nnergy models'):
 its kind, the loop bounds N G M C P Q R S, the stride, the MACs, and the
 words of its weights, inputs (including padding) and outputs, with totals.
 The CSV output has one row per layer and no total row.`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
+			switch {
+			case len(args) == 1 && model != "":
+				return usagef("show: give the model once, by --model or as the argument")
+			case len(args) == 0 && model == "":
+				return usagef("show: want one model, by --model or as the argument")
+			case len(args) > 1:
 				return usagef("show: want one model, got %d arguments", len(args))
 			}
 			return nil
@@ -159,7 +164,10 @@ The CSV output has one row per layer and no total row.`,
 			if mf.batch < 1 {
 				return usagef("show: --batch %d, want at least 1", mf.batch)
 			}
-			n, err := mf.load("show", args[0])
+			if len(args) == 1 {
+				model = args[0]
+			}
+			n, err := mf.load("show", model)
 			if err != nil {
 				return err
 			}
@@ -167,6 +175,7 @@ The CSV output has one row per layer and no total row.`,
 		},
 	}
 	c.Flags().StringVar(&format, "format", formatTable, "output format: table, json or csv")
+	c.Flags().StringVar(&model, "model", "", "network: zoo name, workload YAML or ONNX file (or give it as the argument)")
 	mf.register(c.Flags(), 1)
 	return c
 }

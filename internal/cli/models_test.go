@@ -33,6 +33,11 @@ func TestShowGolden(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	checkGolden(t, "show_alexnet.golden", out)
+	// --model, as every other command names the model, says the same.
+	code, byFlag, errOut := runNnergy(t, "show", "--model", "alexnet")
+	if code != 0 || errOut != "" || byFlag != out {
+		t.Errorf("show --model alexnet: exit %d, stderr %q, output differs from show alexnet: %v", code, errOut, byFlag != out)
+	}
 }
 
 func TestModels(t *testing.T) {
@@ -136,7 +141,9 @@ func TestShowErrors(t *testing.T) {
 	}{
 		{[]string{"show", "alexnet2"}, 1,
 			`nnergy: zoo: unknown model "alexnet2" (models: lenet5, alexnet, vgg16, resnet18, resnet50, mobilenet, mobilenet-0.5-128, mobilenetv2, squeezenet, googlenet, bert-base-block)` + "\n"},
-		{[]string{"show"}, 2, "nnergy: show: want one model, got 0 arguments\n"},
+		{[]string{"show"}, 2, "nnergy: show: want one model, by --model or as the argument\n"},
+		{[]string{"show", "--model", "lenet5", "alexnet"}, 2, "nnergy: show: give the model once, by --model or as the argument\n"},
+		{[]string{"show", "lenet5", "alexnet"}, 2, "nnergy: show: want one model, got 2 arguments\n"},
 		{[]string{"show", "alexnet", "--batch", "0"}, 2, "nnergy: show: --batch 0, want at least 1\n"},
 		{[]string{"show", "alexnet", "--format", "xml"}, 2, `nnergy: show: unknown --format "xml" (want table, json or csv)` + "\n"},
 		{[]string{"models", "--format", "yaml"}, 2, `nnergy: models: unknown --format "yaml" (want table, json or csv)` + "\n"},

@@ -38,7 +38,7 @@ func TestOutputPathsCheckedFirst(t *testing.T) {
 		{[]string{"adapt", "--model", "lenet5", "--data", "synthetic", "--budget", "energy=0.5"}, "--report", ".html", nil},
 		{[]string{"adapt", "--model", "lenet5", "--data", "synthetic", "--budget", "energy=0.5", "--method", "netadapt,netadaptv2"}, "--out", ".nnw",
 			func(p string) string { ext := filepath.Ext(p); return strings.TrimSuffix(p, ext) + "-netadapt" + ext }},
-		{[]string{"compare", "--model", "alexnet"}, "--chart", ".svg", nil},
+		{[]string{"compare", "--model", "alexnet"}, "--plot", ".svg", nil},
 		{[]string{"sweep", sw}, "--plot", ".svg", nil},
 		{[]string{"sweep", sw}, "--report", ".html", nil},
 		{[]string{"eval", "--model", "alexnet"}, "--report", ".html", nil},

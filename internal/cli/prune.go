@@ -42,7 +42,7 @@ func (e *env) pruneCmd() *cobra.Command {
 		Long: `Prune a trained network by magnitude or energy-aware (Yang, Chen and Sze,
 CVPR 2017), scoring every step by its modelled energy on --arch: the
 model's weight sparsity and its activation densities (measured on
---density-images calibration images) flow into the sparse energy model.
+--density-images training images) flow into the sparse energy model.
 
   magnitude     weights: the smallest weights of the whole network masked
                 (--per-layer: the same fraction of every layer), --increment
@@ -52,7 +52,7 @@ model's weight sparsity and its activation densities (measured on
                 (weights: --increment of what is left; filters: of its
                 filters) and restores the kept weights of the layer (weights)
                 or of the layers that read it (filters) by least squares on
-                --calibration images; a layer whose output error stays above
+                --restore-images images; a layer whose output error stays above
                 --tolerance is left alone, and the tolerance doubles when
                 every layer is
 
@@ -72,26 +72,26 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	d := prune.DefaultSetup()
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "trained model: .nnw or .onnx file, or a zoo network (untrained)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+	registerData(fl, &f.data, &f.dataDir, "mnist", "")
 	fl.StringVar(&f.method, "method", d.Methods[0].String(), "magnitude or energy-aware; both (magnitude,energy-aware) to compare them from the same start")
 	fl.StringVar(&f.target, "target", d.Target.String(), "energy=F (of the original modelled energy) or sparsity=F; several: energy=0.75,0.5,0.25")
 	fl.StringVar(&f.granularity, "granularity", d.Granularity.String(), "weight (masks) or filter (filters removed)")
 	fl.StringVar(&f.arch, "arch", "eyeriss", "architecture of the energy model: preset name or YAML file")
 	fl.StringVar(&f.dataflow, "dataflow", d.Dataflow.String(), "dataflow of the mapping builder: ws, os, is, rs or nlr")
 	fl.BoolVar(&f.search, "search", false, "map each unique layer with the mapper (--max-evals) instead of the builder")
-	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: evaluations per unique layer")
+	fl.Int64Var(&f.maxEvals, "max-evals", d.MaxEvals, "with --search: cost-model evaluations per unique layer shape at most, every step (fewer than eval's: every step maps the network again)")
 	fl.StringSliceVar(&f.also, "also-arch", nil, "also report the final model's energy on these architectures")
 	fl.Float64Var(&f.increment, "increment", d.Increment, "sparsity per magnitude step, or fraction of a layer pruned per energy-aware or filter step")
 	fl.BoolVar(&f.perLayer, "per-layer", false, "magnitude weights: the same sparsity in every layer instead of a global threshold")
 	fl.Float64Var(&f.tolerance, "tolerance", d.Tolerance, "energy-aware: initial relative output error a restored layer may keep")
-	fl.IntVar(&f.calib, "calibration", d.Calibration, "training images for the least-squares restoration")
+	registerRestoreImages(fl, &f.calib, d.Calibration, "")
 	fl.IntVar(&f.densityImages, "density-images", d.DensityImages, "training images on which activation densities are measured (0: activations dense)")
 	fl.IntVar(&f.evalImages, "eval-images", 0, "score accuracy on the first N test images (0: all)")
-	fl.IntVar(&f.finetune, "finetune-epochs", d.FinetuneEpochs, "fine-tuning epochs at the end (0: none)")
-	fl.IntVar(&f.limit, "limit", 0, "fine-tune on the first N training images only (0: all)")
-	fl.Float64Var(&f.lr, "lr", d.LR, "fine-tuning learning rate (Adam, cosine)")
-	fl.IntVar(&f.batch, "batch", d.Batch, "fine-tuning batch size")
+	fl.IntVar(&f.finetune, "finetune-epochs", d.FinetuneEpochs, "epochs of the fine-tune at the end (0: none)")
+	registerTrainImages(fl, &f.limit, "fine-tune on")
+	fl.Float64Var(&f.lr, "finetune-lr", d.LR, "learning rate of the fine-tune at the end (Adam, cosine)")
+	deprecatedAlias(fl, "lr", "finetune-lr")
+	registerTrainBatch(fl, &f.batch, d.Batch)
 	fl.Uint64Var(&f.seed, "seed", d.Seed, "seed for zoo weights and fine-tuning")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU)")
 	fl.StringVar(&f.out, "out", "", "write the pruned model (.nnw, or .onnx); with several targets, {target} in the name writes each")

@@ -23,15 +23,15 @@ func TestPruneSynthetic(t *testing.T) {
 	dir := t.TempDir()
 	base := filepath.Join(dir, "lenet.nnw")
 	if code, _, stderr := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1",
-		"--limit", "3000", "--batch", "50", "--workers", "2", "--out", base); code != 0 {
+		"--train-images", "3000", "--train-batch", "50", "--workers", "2", "--out", base); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
 	out := filepath.Join(dir, "pruned.onnx")
 	hj, hc, svg := filepath.Join(dir, "h.json"), filepath.Join(dir, "h.csv"), filepath.Join(dir, "h.svg")
 	code, stdout, stderr := runNnergy(t, "prune", "--model", base, "--data", "synthetic", "--method", "energy-aware",
 		"--granularity", "filter", "--target", "energy=0.6", "--arch", "eyeriss", "--increment", "0.2",
-		"--density-images", "0", "--calibration", "256", "--eval-images", "300", "--finetune-epochs", "1", "--limit", "1000",
-		"--batch", "50", "--workers", "2", "--out", out, "--history", hj, "--history", hc, "--plot", svg)
+		"--density-images", "0", "--restore-images", "256", "--eval-images", "300", "--finetune-epochs", "1", "--train-images", "1000",
+		"--train-batch", "50", "--workers", "2", "--out", out, "--history", hj, "--history", hc, "--plot", svg)
 	if code != 0 {
 		t.Fatalf("prune: exit %d: %s", code, stderr)
 	}
@@ -98,8 +98,8 @@ func TestPruneSynthetic(t *testing.T) {
 	tmpl := filepath.Join(dir, "m-{method}-{target}.onnx")
 	code, stdout, stderr = runNnergy(t, "prune", "--model", base, "--data", "synthetic", "--method", "magnitude,energy-aware",
 		"--granularity", "filter", "--target", "energy=0.5,0.8,0.65", "--arch", "eyeriss", "--also-arch", "eyeriss,eyeriss-v2",
-		"--density-images", "0", "--increment", "0.2", "--calibration", "256", "--eval-images", "300", "--finetune-epochs", "1",
-		"--limit", "500", "--batch", "50", "--workers", "2", "--out", tmpl, "--history", hc, "--plot", filepath.Join(dir, "both.png"))
+		"--density-images", "0", "--increment", "0.2", "--restore-images", "256", "--eval-images", "300", "--finetune-epochs", "1",
+		"--train-images", "500", "--train-batch", "50", "--workers", "2", "--out", tmpl, "--history", hc, "--plot", filepath.Join(dir, "both.png"))
 	if code != 0 {
 		t.Fatalf("prune, two methods, three targets: exit %d: %s", code, stderr)
 	}

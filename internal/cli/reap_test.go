@@ -103,7 +103,7 @@ func TestKilledRunReaped(t *testing.T) {
 		sig  os.Signal
 		text string
 	}{{os.Interrupt, "interrupt"}, {syscall.SIGTERM, "terminated"}} {
-		c, run = startLong(t, db, "sweep", sw, "--workers", "1", "--quiet")
+		c, run = startLong(t, db, "sweep", sw, "--workers", "1", "--progress", "never")
 		if err := c.Process.Signal(sig.sig); err != nil {
 			t.Fatal(err)
 		}

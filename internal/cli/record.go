@@ -145,7 +145,8 @@ func redactStore(args []string) []string {
 func flagSettings(cmd *cobra.Command) (json.RawMessage, error) {
 	m := map[string]string{}
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Name == "store" || f.Name == "help" {
+		// A deprecated alias shows as the flag it stands for.
+		if f.Name == "store" || f.Name == "help" || f.Deprecated != "" {
 			return
 		}
 		m[f.Name] = f.Value.String()

@@ -71,8 +71,8 @@ func TestReportSchema(t *testing.T) {
 		// a mapping file
 		{"eval", "--model", "lenet5", "--layer", "c1", "--mapping", mp},
 		{"map", "--model", "lenet5", "--layer", "c3", "--max-evals", "300", "--workers", "1", "--objective", "latency,energy"},
-		{"compare", "--model", "lenet5", "--dataflows", "ws,rs", "--max-evals", "200", "--workers", "1"},
-		{"compare", "--model", "lenet5", "--layers", "c3,f6", "--dataflows", "os,nlr", "--max-evals", "200", "--workers", "1", "--pes", "64"},
+		{"compare", "--model", "lenet5", "--dataflow", "ws,rs", "--max-evals", "200", "--workers", "1"},
+		{"compare", "--model", "lenet5", "--layer", "c3,f6", "--dataflow", "os,nlr", "--max-evals", "200", "--workers", "1", "--pes", "64"},
 		// invalid points, fronts over three objectives, one shard
 		{"sweep", "testdata/sweep/small.yaml", "--pareto", "energy,latency,edp"},
 		{"sweep", "testdata/sweep/small.yaml", "--shard", "1/3"},
@@ -92,10 +92,10 @@ func TestReportSchema(t *testing.T) {
 	// The histories, in JSON and CSV; plot reads the JSON back.
 	ph, pc, ah, ac := filepath.Join(dir, "p.json"), filepath.Join(dir, "p.csv"), filepath.Join(dir, "a.json"), filepath.Join(dir, "a.csv")
 	run("prune", "--model", "lenet5", "--data", "synthetic", "--method", "magnitude,energy-aware", "--granularity", "filter",
-		"--target", "energy=0.9,0.8", "--increment", "0.3", "--finetune-epochs", "1", "--limit", "100", "--density-images", "0",
-		"--calibration", "32", "--eval-images", "30", "--workers", "2", "--history", ph, "--history", pc)
+		"--target", "energy=0.9,0.8", "--increment", "0.3", "--finetune-epochs", "1", "--train-images", "100", "--density-images", "0",
+		"--restore-images", "32", "--eval-images", "30", "--workers", "2", "--history", ph, "--history", pc)
 	run("adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "model", "--arch", "eyeriss", "--budget", "energy=0.9",
-		"--init-reduction", "0.06", "--short-steps", "2", "--long-epochs", "0", "--batch", "16", "--holdout", "100", "--eval-images", "30",
+		"--init-reduction", "0.06", "--short-steps", "2", "--finetune-epochs", "0", "--train-batch", "16", "--holdout", "100", "--eval-images", "30",
 		"--workers", "2", "--history", ah, "--history", ac)
 	for _, path := range []string{ph, ah} {
 		b, err := os.ReadFile(path)
@@ -151,7 +151,7 @@ func TestReportSchema(t *testing.T) {
 	}{
 		{"`eval --format csv`", header("eval csv", run("eval", "--model", "lenet5", "--format", "csv")), "<level>_pj", []string{"DRAM_pj", "GLB_pj", "RF_pj"}},
 		{"`eval --format csv`", header("eval csv", run("eval", "--model", "lenet5", "--arch", "edge-npu", "--format", "csv")), "<level>_pj", levelColumns(t, "edge-npu")},
-		{"`compare --format csv`", header("compare csv", run("compare", "--model", "lenet5", "--dataflows", "rs", "--max-evals", "50", "--workers", "1", "--format", "csv")), "", nil},
+		{"`compare --format csv`", header("compare csv", run("compare", "--model", "lenet5", "--dataflow", "rs", "--max-evals", "50", "--workers", "1", "--format", "csv")), "", nil},
 		{"`sweep --format csv`", header("sweep csv", run("sweep", "testdata/sweep/small.yaml", "--format", "csv")), "<value>", []string{"x", "y", "glb", "obj", "pes"}},
 		{"`prune --history FILE.csv`", header("prune csv", readFile(pc)), "", nil},
 		{"`adapt --history FILE.csv`", header("adapt csv", readFile(ac)), "<resource>", []string{"energy_pj"}},

@@ -90,7 +90,7 @@ func TestRunsCommands(t *testing.T) {
 		t.Errorf("settings %s (%v)", run.Settings, err)
 	}
 	table := mustRun(t, "runs", "show", st, "2")
-	for _, want := range []string{"run 2: eval, done", "--arch              eyeriss-v2", "results:", "total"} {
+	for _, want := range []string{"run 2: eval, done", "--arch            eyeriss-v2", "results:", "total"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("runs show 2 has no %q:\n%s", want, table)
 		}
@@ -222,9 +222,9 @@ func TestRecording(t *testing.T) {
 
 	// prune and adapt record their histories as their reports.
 	mustRun(t, "prune", "--store", env, "--model", "lenet5", "--data", "synthetic", "--method", "magnitude", "--target", "sparsity=0.3",
-		"--increment", "0.3", "--finetune-epochs", "0", "--density-images", "0", "--calibration", "8", "--eval-images", "10", "--workers", "1")
+		"--increment", "0.3", "--finetune-epochs", "0", "--density-images", "0", "--restore-images", "8", "--eval-images", "10", "--workers", "1")
 	mustRun(t, "adapt", "--store", env, "--model", "lenet5", "--data", "synthetic", "--measure", "macs", "--budget", "macs=0.9",
-		"--init-reduction", "0.1", "--short-steps", "1", "--long-epochs", "0", "--batch", "8", "--holdout", "50", "--eval-images", "10", "--workers", "1")
+		"--init-reduction", "0.1", "--short-steps", "1", "--finetune-epochs", "0", "--train-batch", "8", "--holdout", "50", "--eval-images", "10", "--workers", "1")
 	export := mustRun(t, "runs", "export", "--store", env, "3", "4")
 	var runs report.Runs
 	if err := json.Unmarshal([]byte(export), &runs); err != nil {
@@ -267,7 +267,7 @@ func TestRunsPostgres(t *testing.T) {
 	withPassword := strings.Replace(dsn, "nnergy@", "nnergy:secret@", 1)
 	mustRun(t, "eval", "--store", withPassword, "--model", "lenet5", "--layer", "c1")
 	t.Setenv(storeEnv, dsn)
-	mustRun(t, "compare", "--model", "lenet5", "--layers", "c1", "--dataflows", "rs,ws", "--max-evals", "50", "--workers", "1")
+	mustRun(t, "compare", "--model", "lenet5", "--layer", "c1", "--dataflow", "rs,ws", "--max-evals", "50", "--workers", "1")
 	list := mustRun(t, "runs", "list")
 	if !strings.HasPrefix(list, "2 runs in postgres://") || !matches(t, `(?m)^ 2  compare .*eyeriss-equal-area-rs,eyeriss-equal-area-ws|^ 2  compare `, list) {
 		t.Errorf("runs list:\n%s", list)

@@ -19,7 +19,7 @@ type searchFlags struct {
 	timeout              time.Duration
 	workers              int
 	seed                 uint64
-	quiet                bool
+	progress             progressMode
 }
 
 func (f *searchFlags) register(fl *pflag.FlagSet) {
@@ -30,7 +30,7 @@ func (f *searchFlags) register(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop each layer's search after this long (0: none; timed searches are not reproducible)")
 	fl.IntVar(&f.workers, "workers", 0, "goroutines per search (0: all cores)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the random search")
-	fl.BoolVar(&f.quiet, "quiet", false, "no progress line, even on a terminal")
+	registerProgress(fl, &f.progress, true)
 }
 
 func (f *searchFlags) settings(cmd string, progress io.Writer) (mapper.Settings, error) {
@@ -51,7 +51,7 @@ func (f *searchFlags) settings(cmd string, progress io.Writer) (mapper.Settings,
 	}
 	set := mapper.Settings{Objective: o, Algorithm: f.algorithm, MaxEvaluations: f.maxEvals,
 		Victory: f.victory, Timeout: f.timeout, Workers: f.workers, Seed: f.seed}
-	if !f.quiet && isTerminal(progress) {
+	if f.progress.on(progress) {
 		set.Progress = func(st mapper.Stats) {
 			fmt.Fprintf(progress, "\r\033[K%s: %d evaluated, %d valid, %.0f evals/s, %.1fs", st.Algorithm, st.Evaluated, st.Valid, st.EvalsPerSecond, st.Elapsed.Seconds())
 		}

@@ -110,6 +110,7 @@ jobs still running or waiting, records them as interrupted, and exits 0.`,
 	fl.StringVar(&token, "token", "", "bearer token every request must carry (default $"+tokenEnv+")")
 	fl.IntVar(&jobs, "jobs", 0, "jobs that run at once, as many more wait (0: GOMAXPROCS)")
 	fl.Int64Var(&maxBody, "max-body", server.DefaultMaxBody, "largest request body in bytes (larger: 413)")
-	fl.DurationVar(&timeout, "timeout", server.DefaultTimeout, "longest time a request takes (jobs run on)")
+	fl.DurationVar(&timeout, "request-timeout", server.DefaultTimeout, "longest time a request takes (jobs run on)")
+	deprecatedAlias(fl, "timeout", "request-timeout")
 	return c
 }

@@ -76,7 +76,7 @@ func TestShardContract(t *testing.T) {
 			defer st.Close()
 			const shards = 3
 			shard := func(i int) *exec.Cmd {
-				return nnergyProcess(t, "sweep", shardSweep, "--shard", fmt.Sprintf("%d/%d", i, shards), "--workers", "1", "--quiet", "--format", "json", "--store", dsn)
+				return nnergyProcess(t, "sweep", shardSweep, "--shard", fmt.Sprintf("%d/%d", i, shards), "--workers", "1", "--progress", "never", "--format", "json", "--store", dsn)
 			}
 			// Shards 0 and 2 at once, to the end.
 			var procs []*exec.Cmd

@@ -77,7 +77,7 @@ func TestAdaptResumeMismatch(t *testing.T) {
 	dir := t.TempDir()
 	ck, edited := filepath.Join(dir, "ck"), filepath.Join(dir, "edited")
 	base := []string{"adapt", "--model", "lenet5", "--data", "synthetic", "--budget", "energy=0.5", "--init-reduction", "0.1",
-		"--short-steps", "2", "--batch", "32", "--holdout", "300", "--eval-images", "50", "--long-epochs", "0", "--store", "none"}
+		"--short-steps", "2", "--train-batch", "32", "--holdout", "300", "--eval-images", "50", "--finetune-epochs", "0", "--store", "none"}
 	if code, _, stderr := runNnergy(t, append(base, "--max-iterations", "1", "--checkpoint", ck)...); code != 0 {
 		t.Fatalf("checkpointed run: exit %d: %s", code, stderr)
 	}

@@ -20,7 +20,8 @@ import (
 type sweepFlags struct {
 	pareto, format, plot, shard, printArch, report string
 	workers, shards                                int
-	list, quiet, collect                           bool
+	list, collect                                  bool
+	progress                                       progressMode
 	k8s                                            k8sFlags
 }
 
@@ -83,7 +84,7 @@ against the PostgreSQL store of a secret (docs/scale-out.md).`,
 	fl.IntVar(&f.shards, "shards", 0, "number of shards when JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID gives the index")
 	fl.BoolVar(&f.list, "list", false, "list the points (of the shard) without evaluating them")
 	fl.StringVar(&f.printArch, "print-arch", "", "print the architecture file of the point with this ID and exit")
-	fl.BoolVar(&f.quiet, "quiet", false, "no progress line, even on a terminal")
+	registerProgress(fl, &f.progress, true)
 	fl.BoolVar(&f.collect, "collect", false, "evaluate nothing: report the points the results store holds, and fail naming those missing")
 	k8sFlagsOn(fl, &f.k8s)
 	return c
@@ -167,7 +168,7 @@ func (e *env) sweep(cmd *cobra.Command, file string, f *sweepFlags) (err error) 
 		o.Store = rec.st.Sweep()
 		kept = rec.st.Location()
 	}
-	res, err := e.runSweep(cmd.Context(), s, o, f.quiet, "sweep")
+	res, err := e.runSweep(cmd.Context(), s, o, f.progress, "sweep")
 	if err != nil {
 		return err
 	}
@@ -518,10 +519,10 @@ func writeSweepCSV(w io.Writer, rep *report.Sweep) error {
 	return cw.Error()
 }
 
-// runSweep runs s, showing its progress on a terminal unless quiet; what
-// names the command in the progress line.
-func (e *env) runSweep(ctx context.Context, s *sweep.Sweep, o sweep.Options, quiet bool, what string) (*sweep.Result, error) {
-	progress := !quiet && isTerminal(e.stderr)
+// runSweep runs s, showing its progress as mode says; what names the
+// command in the progress line.
+func (e *env) runSweep(ctx context.Context, s *sweep.Sweep, o sweep.Options, mode progressMode, what string) (*sweep.Result, error) {
+	progress := mode.on(e.stderr)
 	if progress {
 		o.Progress = func(done, total int, _ *sweep.PointResult) {
 			fmt.Fprintf(e.stderr, "\r\033[K%s %s: %d of %d points", what, s.Name, done, total)

@@ -164,7 +164,7 @@ func TestSweepJSONAndCSV(t *testing.T) {
 // the same.
 func TestSweepISCA16(t *testing.T) {
 	rep := sweepJSON(t, "testdata/sweep/isca16.yaml")
-	code, out, errOut := runNnergy(t, "compare", "--model", "alexnet", "--batch", "16", "--dataflows", "rs,ws,os,is,nlr",
+	code, out, errOut := runNnergy(t, "compare", "--model", "alexnet", "--batch", "16", "--dataflow", "rs,ws,os,is,nlr",
 		"--max-evals", "300", "--workers", "2", "--format", "json")
 	if code != 0 {
 		t.Fatalf("compare: exit %d: %s", code, errOut)

@@ -73,10 +73,9 @@ a model trained on [-1, 1] inputs), --normalize none feeds 0..1.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&model, "model", "", "model file (.nnw or .onnx) or zoo network")
-	fl.StringVar(&dataName, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
-	fl.StringVar(&dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+	registerData(fl, &dataName, &dataDir, "mnist", "")
 	fl.StringVar(&normalize, "normalize", "", "input normalisation: the data set's own by default, mnist (mean 0.1307, std 0.3081), fashion-mnist (mean 0.2860, std 0.3530), MEAN,STD, or none (pixels in 0..1)")
-	fl.IntVar(&batch, "batch", 256, "batch size")
+	fl.IntVar(&batch, "batch", 256, "batch size (N), images per inference pass while scoring (the accuracy does not depend on it)")
 	fl.IntVar(&workers, "workers", 0, "worker goroutines (0: one per CPU)")
 	return c
 }

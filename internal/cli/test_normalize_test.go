@@ -20,7 +20,7 @@ func TestTestNormalize(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "m.nnw")
 	if code, _, stderr := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1",
-		"--limit", "500", "--batch", "32", "--seed", "3", "--out", out); code != 0 {
+		"--train-images", "500", "--train-batch", "32", "--seed", "3", "--out", out); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
 	results := map[string]string{}

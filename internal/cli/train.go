@@ -24,7 +24,7 @@ type trainFlags struct {
 	gamma                     float64
 	seed                      uint64
 	workers                   int
-	progress                  string
+	progress                  progressMode
 }
 
 func (e *env) trainCmd() *cobra.Command {
@@ -54,12 +54,11 @@ in 2 epochs.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.model, "model", "lenet5", "zoo network ("+strings.Join(zoo.Names(), ", ")+") or a model file (.nnw or .onnx)")
-	fl.StringVar(&f.data, "data", "mnist", "data set: mnist, fashion-mnist or synthetic")
-	fl.StringVar(&f.dataDir, "data-dir", "", "data directory (mnist: default $NNERGY_DATA/mnist or ~/.cache/nnergy/mnist; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
+	registerData(fl, &f.data, &f.dataDir, "mnist", "")
 	fl.IntVar(&f.epochs, "epochs", 2, "epochs")
-	fl.IntVar(&f.batch, "batch", 64, "batch size")
-	fl.IntVar(&f.limit, "limit", 0, "train on the first N images only (0: all)")
-	fl.Float64Var(&f.lr, "lr", 0.003, "learning rate (the peak, with a schedule)")
+	registerTrainBatch(fl, &f.batch, 64)
+	registerTrainImages(fl, &f.limit, "train on")
+	fl.Float64Var(&f.lr, "lr", 0.003, "learning rate of training (the peak, with a schedule)")
 	fl.StringVar(&f.optimizer, "optimizer", "adam", "adam or sgd (with momentum)")
 	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
 	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "L2 weight decay")
@@ -69,7 +68,7 @@ in 2 epochs.`,
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling and dropout")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU); results are reproducible for a given seed and worker count")
 	fl.StringVar(&f.out, "out", "", "write the trained model to this file: ONNX if it ends in .onnx, nnergy's format if .nnw")
-	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
+	registerProgress(fl, &f.progress, false)
 	allowZero(fl, "momentum", "weight-decay")
 	return c
 }
@@ -79,11 +78,11 @@ func (e *env) train(c *cobra.Command, f *trainFlags) error {
 	case f.epochs < 1:
 		return usagef("train: --epochs must be at least 1, got %d", f.epochs)
 	case f.batch < 1:
-		return usagef("train: --batch must be at least 1, got %d", f.batch)
+		return usagef("train: --train-batch must be at least 1, got %d", f.batch)
 	case f.lr <= 0:
 		return usagef("train: --lr must be positive, got %v", f.lr)
 	case f.limit < 0:
-		return usagef("train: --limit must not be negative, got %d", f.limit)
+		return usagef("train: --train-images must not be negative, got %d", f.limit)
 	case f.momentum < 0 || f.momentum >= 1:
 		return usagef("train: --momentum must be in [0, 1), got %v", f.momentum)
 	case f.weightDecay < 0:
@@ -118,10 +117,7 @@ func (e *env) train(c *cobra.Command, f *trainFlags) error {
 	if err := e.checkOut("train", "--out", f.out, modelExts...); err != nil {
 		return err
 	}
-	bar, err := e.trainProgressMode("train", f.progress)
-	if err != nil {
-		return err
-	}
+	bar := f.progress.on(e.stderr)
 	train, test, err := loadNNData(f.data, f.dataDir)
 	if err != nil {
 		return err
@@ -194,17 +190,4 @@ func loadNNModel(spec string, seed uint64) (*nn.Model, string, error) {
 	}
 	m, err := nn.LoadFile(spec)
 	return m, spec, err
-}
-
-// trainProgressMode decides whether to draw a trainProgress bar on stderr.
-func (e *env) trainProgressMode(cmd, mode string) (bool, error) {
-	switch mode {
-	case "always":
-		return true, nil
-	case "never":
-		return false, nil
-	case "auto":
-		return trainTTY(e.stderr), nil
-	}
-	return false, usagef("%s: --progress: unknown mode %q (have auto, always, never)", cmd, mode)
 }

@@ -18,7 +18,7 @@ func TestTrainTestLatencyONNX(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "lenet.onnx")
 	code, stdout, stderr := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1",
-		"--limit", "1000", "--batch", "32", "--seed", "3", "--out", out)
+		"--train-images", "1000", "--train-batch", "32", "--seed", "3", "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -69,7 +69,7 @@ func TestTrainTestLatencyONNX(t *testing.T) {
 
 	// Training continues from the ONNX file, into the native format.
 	nnw := filepath.Join(dir, "more.nnw")
-	code, stdout, stderr = runNnergy(t, "train", "--model", out, "--data", "synthetic", "--epochs", "1", "--limit", "200", "--out", nnw)
+	code, stdout, stderr = runNnergy(t, "train", "--model", out, "--data", "synthetic", "--epochs", "1", "--train-images", "200", "--out", nnw)
 	if code != 0 {
 		t.Fatalf("train from ONNX: exit %d: %s", code, stderr)
 	}
@@ -151,7 +151,7 @@ func TestONNXModelErrors(t *testing.T) {
 		t.Errorf("not ONNX: exit %d, stderr %q", code, stderr)
 	}
 	missing := filepath.Join(dir, "no", "such", "dir", "m.onnx")
-	code, stdout, stderr := runNnergy(t, "train", "--data", "synthetic", "--limit", "64", "--out", missing)
+	code, stdout, stderr := runNnergy(t, "train", "--data", "synthetic", "--train-images", "64", "--out", missing)
 	if want := "nnergy: train: --out: directory " + filepath.Dir(missing) + ": no such file or directory\n"; code != 1 || stdout != "" || stderr != want {
 		t.Errorf("--out in a missing directory: exit %d, stdout %q, stderr %q\nwant %q", code, stdout, stderr, want)
 	}

@@ -12,7 +12,7 @@ import (
 func TestTrainTestSynthetic(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "lenet.nnw")
 	code, stdout, stderr := runNnergy(t, "train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1",
-		"--limit", "3000", "--batch", "32", "--schedule", "constant", "--seed", "3", "--out", out)
+		"--train-images", "3000", "--train-batch", "32", "--schedule", "constant", "--seed", "3", "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -41,7 +41,7 @@ func TestTrainTestSynthetic(t *testing.T) {
 }
 
 func TestTrainProgressBar(t *testing.T) {
-	code, _, stderr := runNnergy(t, "train", "--data", "synthetic", "--epochs", "1", "--limit", "200", "--progress", "always")
+	code, _, stderr := runNnergy(t, "train", "--data", "synthetic", "--epochs", "1", "--train-images", "200", "--progress", "always")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -99,7 +99,7 @@ func TestTrainTestLatencyFlagErrors(t *testing.T) {
 		{[]string{"train", "--data", "synthetic", "--optimizer", "lbfgs"}, "nnergy: train: --optimizer: unknown optimizer \"lbfgs\" (have adam, sgd)\n"},
 		{[]string{"train", "--schedule", "exp"}, "nnergy: train: --schedule: unknown schedule \"exp\" (have cosine, step, constant)\n"},
 		{[]string{"train", "--lr", "-1"}, "nnergy: train: invalid argument \"-1\" for \"--lr\" flag: want a positive number\n"},
-		{[]string{"train", "--progress", "sometimes"}, "nnergy: train: --progress: unknown mode \"sometimes\" (have auto, always, never)\n"},
+		{[]string{"train", "--progress", "sometimes"}, "nnergy: train: invalid argument \"sometimes\" for \"--progress\" flag: unknown mode \"sometimes\" (have auto, always, never)\n"},
 		{[]string{"train", "--data", "synthetic", "--model", "resnet"}, "nnergy: --model: \"resnet\" is neither a zoo network (lenet5, mobilenet-small, vgg-small) nor a model file\n"},
 		{[]string{"train", "--epochs", "x"}, "nnergy: train: invalid argument \"x\" for \"--epochs\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n"},
 		{[]string{"test"}, "nnergy: test: --model is required\n"},

@@ -79,7 +79,7 @@ func TestPruneAdaptTransformer(t *testing.T) {
 	adapted := filepath.Join(dir, "adapted.nnw")
 	code, stdout, stderr = runNnergy(t, "adapt", "--model", tfFixture, "--data", "synthetic", "--measure", "macs",
 		"--budget", "macs=0.7", "--init-reduction", "0.1", "--select", "ratio", "--short-steps", "2", "--batch", "32",
-		"--holdout", "200", "--eval-images", "100", "--long-epochs", "0", "--workers", "2", "--out", adapted)
+		"--holdout", "200", "--eval-images", "100", "--finetune-epochs", "0", "--workers", "2", "--out", adapted)
 	if code != 0 {
 		t.Fatalf("adapt: exit %d: %s", code, stderr)
 	}
