@@ -191,7 +191,6 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	}
 }
 
-
 // keepStdout writes a run's standard output to the file stdout in dir.
 func keepStdout(t *testing.T, dir, stdout string) {
 	t.Helper()
