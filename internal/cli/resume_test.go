@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,6 +68,42 @@ func interruptAt(t *testing.T, args []string, ready func(stdout string) bool, de
 	return 0, "", "", false
 }
 
+// resumeCase is a command that TestResumeEqualsUninterrupted stops and
+// resumes.
+type resumeCase struct {
+	name string
+	// args is the command writing its outputs into dir.
+	args func(dir string) []string
+	// ready reports, from the run's directory and its output so far,
+	// that it is under way (its signal handler installed).
+	ready func(dir, stdout string) bool
+	// span is the time after ready within which to stop it.
+	span   time.Duration
+	points int
+	// same compares the outputs of the uninterrupted run, in want, with
+	// those of the resumed one.
+	same func(t *testing.T, want, got string)
+}
+
+// adaptResumeCase is a checkpointed adapt of LeNet-5 with the options
+// extra, stopped within span.
+func adaptResumeCase(name string, span time.Duration, extra ...string) resumeCase {
+	return resumeCase{name: name,
+		args: func(dir string) []string {
+			return append(append([]string{"adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "macs", "--holdout", "500",
+				"--eval-images", "200", "--workers", "2", "--store", "none"}, extra...), "--checkpoint", filepath.Join(dir, "ck"),
+				"--out", filepath.Join(dir, "model.nnw"), "--history", filepath.Join(dir, "history.json"))
+		},
+		ready:  func(_, out string) bool { return out != "" },
+		span:   span,
+		points: 2,
+		same: func(t *testing.T, want, got string) {
+			sameFile(t, want, got, "model.nnw")
+			sameAdaptHistory(t, want, got)
+		},
+	}
+}
+
 // TestResumeEqualsUninterrupted stops train, adapt (NetAdapt and
 // NetAdaptV2) and sweep runs with SIGINT or SIGTERM at random points
 // (seeded), resumes each as the interrupted run says, and checks the result
@@ -82,64 +117,27 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adapt := []string{"adapt", "--model", "lenet5", "--data", "synthetic", "--measure", "macs", "--holdout", "500",
-		"--eval-images", "200", "--workers", "2", "--store", "none"}
-	for _, tc := range []struct {
-		name string
-		// args is the command writing its outputs into dir.
-		args  func(dir string) []string
-		ready func(stdout string) bool
-		// span is the time after ready within which to stop it.
-		span   time.Duration
-		points int
-		// same compares the outputs of the uninterrupted run, in want,
-		// with those of the resumed one.
-		same func(t *testing.T, want, got string)
-	}{
+	for _, tc := range []resumeCase{
 		{name: "train",
 			args: func(dir string) []string {
 				return []string{"train", "--model", "lenet5", "--data", "synthetic", "--limit", "1500", "--epochs", "3", "--workers", "2",
 					"--checkpoint", filepath.Join(dir, "ck"), "--out", filepath.Join(dir, "model.nnw"), "--store", "none"}
 			},
-			ready:  func(out string) bool { return strings.Contains(out, "training lenet5") },
+			ready:  func(_, out string) bool { return strings.Contains(out, "training lenet5") },
 			span:   1500 * time.Millisecond,
 			points: 3,
 			same:   func(t *testing.T, want, got string) { sameFile(t, want, got, "model.nnw") },
 		},
-		{name: "adapt netadapt",
-			args: func(dir string) []string {
-				return append(slices.Clone(adapt), "--budget", "macs=0.7", "--init-reduction", "0.06", "--select", "ratio",
-					"--short-steps", "3", "--batch", "32", "--checkpoint", filepath.Join(dir, "ck"),
-					"--out", filepath.Join(dir, "model.nnw"), "--history", filepath.Join(dir, "history.json"))
-			},
-			ready:  func(out string) bool { return out != "" },
-			span:   2500 * time.Millisecond,
-			points: 2,
-			same: func(t *testing.T, want, got string) {
-				sameFile(t, want, got, "model.nnw")
-				sameAdaptHistory(t, want, got)
-			},
-		},
-		{name: "adapt netadaptv2",
-			args: func(dir string) []string {
-				return append(slices.Clone(adapt), "--method", "netadaptv2", "--budget", "macs=0.6", "--init-reduction", "0.08",
-					"--long-epochs", "0", "--v2-proposals", "2", "--checkpoint", filepath.Join(dir, "ck"),
-					"--out", filepath.Join(dir, "model.nnw"), "--history", filepath.Join(dir, "history.json"))
-			},
-			ready:  func(out string) bool { return out != "" },
-			span:   3500 * time.Millisecond,
-			points: 2,
-			same: func(t *testing.T, want, got string) {
-				sameFile(t, want, got, "model.nnw")
-				sameAdaptHistory(t, want, got)
-			},
-		},
+		adaptResumeCase("adapt netadapt", 2500*time.Millisecond, "--budget", "macs=0.7", "--init-reduction", "0.06", "--select", "ratio",
+			"--short-steps", "3", "--batch", "32"),
+		adaptResumeCase("adapt netadaptv2", 3500*time.Millisecond, "--method", "netadaptv2", "--budget", "macs=0.6", "--init-reduction", "0.08",
+			"--long-epochs", "0", "--v2-proposals", "2"),
 		{name: "sweep",
 			args: func(dir string) []string {
 				return []string{"sweep", sw, "--workers", "1", "--store", filepath.Join(dir, "runs.db"),
 					"--format", "json"}
 			},
-			ready:  func(string) bool { return true },
+			ready:  func(dir, _ string) bool { return runningIn(filepath.Join(dir, "runs.db")) },
 			span:   3 * time.Second,
 			points: 3,
 			same:   sameSweepPoints,
@@ -159,8 +157,10 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 				args := tc.args(dir)
 				sig := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}[rng.IntN(2)]
 				delay := time.Duration(rng.Int64N(int64(tc.span)))
-				code, _, stderr, ok := interruptAt(t, args, tc.ready, delay, sig)
-				if ok {
+				code, _, stderr, ok := interruptAt(t, args, func(out string) bool { return tc.ready(dir, out) }, delay, sig)
+				// Exit 0: it finished as the signal was sent (a signal it
+				// caught makes it exit 128+n whatever it had done).
+				if ok && code != 0 {
 					if want := 128 + int(sig); code != want {
 						t.Fatalf("stopped by %v after %v: exit %d, want %d: %s", sig, delay, code, want, stderr)
 					}
@@ -235,18 +235,7 @@ func sameAdaptHistory(t *testing.T, want, got string) {
 func sameSweepPoints(t *testing.T, want, got string) {
 	t.Helper()
 	read := func(dir string) []report.SweepPoint {
-		b, err := os.ReadFile(filepath.Join(dir, "stdout"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := report.Decode(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, ok := v.(*report.Sweep)
-		if !ok {
-			t.Fatalf("a %T report", v)
-		}
+		rep := readReport[report.Sweep](t, filepath.Join(dir, "stdout"))
 		for i := range rep.Points {
 			p := &rep.Points[i]
 			p.FromStore, p.StoredSearches, p.Evaluations = false, 0, 0
@@ -257,4 +246,22 @@ func sameSweepPoints(t *testing.T, want, got string) {
 	if len(a) == 0 || !reflect.DeepEqual(a, b) {
 		t.Errorf("resumed sweep points differ:\n%+v\nuninterrupted:\n%+v", b, a)
 	}
+}
+
+// readReport reads the report of type T in the file path strictly.
+func readReport[T any](t *testing.T, path string) *T {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := report.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, ok := v.(*T)
+	if !ok {
+		t.Fatalf("%s: a %T, not a %T", path, v, rep)
+	}
+	return rep
 }
