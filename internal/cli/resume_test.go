@@ -96,7 +96,7 @@ func adaptResumeCase(name string, span time.Duration, extra ...string) resumeCas
 		},
 		ready:  func(_, out string) bool { return out != "" },
 		span:   span,
-		points: 2,
+		points: 1,
 		same: func(t *testing.T, want, got string) {
 			sameFile(t, want, got, "model.nnw")
 			sameAdaptHistory(t, want, got)
@@ -139,7 +139,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			},
 			ready:  func(dir, _ string) bool { return runningIn(filepath.Join(dir, "runs.db")) },
 			span:   3 * time.Second,
-			points: 3,
+			points: 2,
 			same:   sameSweepPoints,
 		},
 	} {

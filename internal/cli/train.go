@@ -152,7 +152,11 @@ func (e *env) train(c *cobra.Command, f *trainFlags) error {
 		name, m.NumParams(), f.data, train.Len(), f.epochs, f.batch, f.optimizer, f.lr, f.schedule)
 	if f.resume != "" {
 		at, _ := nn.ReadCheckpoint(f.resume) // read above
-		fmt.Fprintf(e.stdout, "resuming from %s at epoch %d, step %d of %d\n", f.resume, at.Epoch, at.Step, at.Steps)
+		if at.Epoch > at.Epochs {
+			fmt.Fprintf(e.stdout, "resuming from %s: its run had finished its %d epochs\n", f.resume, at.Epochs)
+		} else {
+			fmt.Fprintf(e.stdout, "resuming from %s at epoch %d, step %d of %d\n", f.resume, at.Epoch, at.Step, at.Steps)
+		}
 	}
 	p := &trainProgress{w: e.stderr, on: bar}
 	cfg := nn.TrainConfig{Epochs: f.epochs, Batch: f.batch, Optimizer: opt, Schedule: sched, Seed: f.seed,
