@@ -113,13 +113,7 @@ func (c *Cache) Stats() CacheStats {
 // Evaluate maps and costs every layer of net through the cache. An invalid
 // mapping is an error naming the layer and its violations.
 func (c *Cache) Evaluate(ctx context.Context, net *workload.Network) (*Network, error) {
-	out := &Network{Name: net.Name, Batch: net.Batch, BatchUnknown: net.BatchUnknown}
-	if out.Batch == 0 { // zoo and YAML networks are built with N = batch
-		out.Batch = net.Input[0]
-		if len(net.Layers) > 0 {
-			out.Batch = net.Layers[0].Shape[workload.N]
-		}
-	}
+	out := newNetwork(net)
 	for _, l := range net.Layers {
 		ly, err := c.Layer(ctx, l)
 		if err != nil {
@@ -131,12 +125,29 @@ func (c *Cache) Evaluate(ctx context.Context, net *workload.Network) (*Network, 
 	return out, nil
 }
 
+// newNetwork returns the result of net without its layers.
+func newNetwork(net *workload.Network) *Network {
+	out := &Network{Name: net.Name, Batch: net.Batch, BatchUnknown: net.BatchUnknown}
+	if out.Batch == 0 { // zoo and YAML networks are built with N = batch
+		out.Batch = net.Input[0]
+		if len(net.Layers) > 0 {
+			out.Batch = net.Layers[0].Shape[workload.N]
+		}
+	}
+	return out
+}
+
 // Layer returns the mapping and result of l (the result named after l). It
 // replaces l's measured tensors by equal ones seen before, if any.
 func (c *Cache) Layer(ctx context.Context, l *workload.Layer) (Layer, error) {
 	if err := ctx.Err(); err != nil {
 		return Layer{}, err
 	}
+	return c.layer(ctx, l, c.mapper)
+}
+
+// layer is Layer with the Mapper that maps a Key not mapped yet.
+func (c *Cache) layer(ctx context.Context, l *workload.Layer, mapper Mapper) (Layer, error) {
 	c.intern(l)
 	rk := l.Key()
 	c.mu.Lock()
@@ -156,7 +167,7 @@ func (c *Cache) Layer(ctx context.Context, l *workload.Layer) (Layer, error) {
 	c.mu.Unlock()
 	if !ok {
 		var err error
-		if mp, err = c.mapper(ctx, searched(l)); err != nil {
+		if mp, err = mapper(ctx, searched(l)); err != nil {
 			return Layer{}, fmt.Errorf("explore: layer %q: %w", l.Name, err)
 		}
 		c.mu.Lock()

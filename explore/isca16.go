@@ -328,12 +328,18 @@ type Compared struct {
 	// Stats holds the search statistics of each unique layer shape, by the
 	// name of the first layer of that shape.
 	Stats map[string]mapper.Stats
+	// Stopped, when not nil, says which layers the comparison, stopped by
+	// its context, did not search (or left out).
+	Stopped *Stopped
 }
 
 // Compare searches every layer of net on each dataflow's equal-area
 // architecture within the dataflow's constraints (each unique shape once)
 // and returns the results in the order of dfs. onStats, when not nil, sees
-// every search as it ends.
+// every search as it ends. Cancelling ctx does not lose the work done: the
+// search under way ends with its best so far, every later layer (of that
+// dataflow and the next ones) takes its dataflow's builder mapping, and
+// the results of the dataflows it reached say so in Stopped.
 func Compare(ctx context.Context, net *workload.Network, dfs []dataflow.Dataflow, area EqualArea, set mapper.Settings,
 	onStats func(df dataflow.Dataflow, l *workload.Layer, st mapper.Stats)) ([]Compared, error) {
 	out := make([]Compared, 0, len(dfs))
@@ -355,11 +361,11 @@ func Compare(ctx context.Context, net *workload.Network, dfs []dataflow.Dataflow
 			}
 		}
 		mp := DataflowSearch(m, &d, set, record)
-		res, err := Evaluate(ctx, m, net, mp)
+		res, stopped, err := EvaluateStopped(ctx, m, net, mp, DataflowMapper(m, df))
 		if err != nil {
 			return nil, fmt.Errorf("explore: dataflow %s: %w", df, err)
 		}
-		c.Network = res
+		c.Network, c.Stopped = res, stopped
 		out = append(out, c)
 	}
 	return out, nil

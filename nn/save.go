@@ -250,7 +250,7 @@ func Load(r io.Reader) (*Model, error) {
 	}
 	m := &Model{Input: fm.Input, InShape: fm.InShape, Output: fm.Output}
 	for _, fn := range fm.Nodes {
-		l, err := layerFromFile(fn)
+		l, err := layerFromFile(fn, len(blob)/4)
 		if err != nil {
 			return nil, bad("node %q: %v", fn.Name, err)
 		}
@@ -334,7 +334,24 @@ func deref4(p *[4]int) [4]int {
 
 // layerFromFile builds a layer with allocated, zero parameters of the
 // shapes its attributes imply.
-func layerFromFile(fn fileNode) (Layer, error) {
+// fits reports whether dims, all at least 1, multiply to at most limit,
+// without overflowing.
+func fits(limit int, dims ...int) bool {
+	n := 1
+	for _, d := range dims {
+		if d < 1 || d > limit/n {
+			return false
+		}
+		n *= d
+	}
+	return true
+}
+
+// layerFromFile returns the layer a node of the file describes, with
+// parameters of at most limit values each: the values left in the file, so
+// that a short file claiming huge layers is refused before they are
+// allocated.
+func layerFromFile(fn fileNode, limit int) (Layer, error) {
 	if fn.C < 0 || fn.InC < 0 || fn.OutC < 0 || fn.In < 0 || fn.Out < 0 || fn.Groups < 0 {
 		return nil, errors.New("negative size")
 	}
@@ -343,8 +360,8 @@ func layerFromFile(fn fileNode) (Layer, error) {
 		c := &Conv{InC: fn.InC, OutC: fn.OutC, Kernel: deref2(fn.Kernel), Stride: deref2(fn.Stride),
 			Pad: deref4(fn.Pad), Dilation: deref2(fn.Dilation), Groups: fn.Groups}
 		g := one(c.Groups)
-		if c.InC%g != 0 || c.Kernel[0] < 1 || c.Kernel[1] < 1 || c.OutC*(c.InC/g)*c.Kernel[0]*c.Kernel[1] > 1<<30 {
-			return nil, fmt.Errorf("bad conv geometry")
+		if c.InC%g != 0 || !fits(limit, c.OutC, c.InC/g, c.Kernel[0], c.Kernel[1]) {
+			return nil, fmt.Errorf("bad conv geometry, or more weights than the file holds")
 		}
 		c.Weight = NewParam(nil, c.OutC, c.InC/g, c.Kernel[0], c.Kernel[1])
 		if fn.Bias {
@@ -352,8 +369,8 @@ func layerFromFile(fn fileNode) (Layer, error) {
 		}
 		return c, nil
 	case "linear":
-		if fn.In*fn.Out > 1<<30 {
-			return nil, fmt.Errorf("bad linear size")
+		if !fits(limit, fn.In, fn.Out) {
+			return nil, fmt.Errorf("bad linear size, or more weights than the file holds")
 		}
 		l := &Linear{In: fn.In, Out: fn.Out, Weight: NewParam(nil, fn.Out, fn.In)}
 		if fn.Bias {
@@ -369,8 +386,8 @@ func layerFromFile(fn fileNode) (Layer, error) {
 	case "globalavgpool":
 		return &GlobalAvgPool{}, nil
 	case "batchnorm":
-		if fn.C > 1<<24 {
-			return nil, fmt.Errorf("bad batchnorm size")
+		if fn.C > limit/4 {
+			return nil, fmt.Errorf("bad batchnorm size, or more values than the file holds")
 		}
 		b := NewBatchNorm(fn.C)
 		b.Eps, b.Momentum = fn.Eps, fn.Momentum
@@ -404,8 +421,8 @@ func layerFromFile(fn fileNode) (Layer, error) {
 	case "layernorm":
 		size := 1
 		for _, d := range fn.Norm {
-			if d < 1 || d > (1<<24)/size {
-				return nil, fmt.Errorf("bad layernorm shape %v", fn.Norm)
+			if d < 1 || d > limit/size {
+				return nil, fmt.Errorf("bad layernorm shape %v, or more values than the file holds", fn.Norm)
 			}
 			size *= d
 		}
@@ -424,8 +441,8 @@ func layerFromFile(fn fileNode) (Layer, error) {
 			shape := *fn.Const
 			size := 1
 			for _, d := range shape {
-				if d < 1 || d > (1<<28)/size {
-					return nil, fmt.Errorf("bad constant shape %v", shape)
+				if d < 1 || d > limit/size {
+					return nil, fmt.Errorf("bad constant shape %v, or more values than the file holds", shape)
 				}
 				size *= d
 			}

@@ -2,7 +2,9 @@ package nn
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -21,6 +23,18 @@ type TrainConfig struct {
 	EvalBatch int       // default 256
 	// OnEvent, if set, is called after every step and every epoch.
 	OnEvent func(Event)
+	// Checkpoint, if set, is a directory the run saves itself to (the
+	// model, the optimizer's state, the shuffling generator's state and
+	// the history, in the file CheckpointFile) after every epoch and,
+	// when ctx is cancelled, at the step it stopped after.
+	Checkpoint string
+	// Resume, if set, is a directory holding such a checkpoint, which the
+	// run continues to the result an uninterrupted run gives: the model
+	// passed must be the one the checkpointed run started from (it is
+	// replaced by the checkpoint's), and the data sets and every setting
+	// but OnEvent, Checkpoint and Resume the checkpointed run's.
+	// Checkpoints are then written to Checkpoint, else to Resume.
+	Resume string
 }
 
 // EventKind tells what an [Event] reports.
@@ -114,22 +128,79 @@ func Train(ctx context.Context, m *Model, train, test *data.Set, cfg TrainConfig
 		return nil, err
 	}
 	e := NewExec(m, cfg.Workers)
-	e.SetSeed(cfg.Seed, 0)
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x73687566666c65))
 	steps := (n + cfg.Batch - 1) / cfg.Batch
+	st := &trainState{Epoch: 1}
+	var setup trainSetup
+	if cfg.Checkpoint != "" || cfg.Resume != "" {
+		optName, ok := optimizerName(cfg.Optimizer)
+		if !ok {
+			return nil, fmt.Errorf("nn: checkpoint: the optimizer %T cannot be checkpointed (SGD and Adam can)", cfg.Optimizer)
+		}
+		start, err := Digest(m)
+		if err != nil {
+			return nil, err
+		}
+		setup = trainSetup{Start: start, TrainSet: train.Name, Images: n, Epochs: cfg.Epochs, Batch: cfg.Batch,
+			Optimizer: optName, Schedule: scheduleName(cfg.Schedule), Seed: cfg.Seed, Workers: e.Workers(), EvalBatch: cfg.EvalBatch}
+		if test != nil {
+			setup.TestSet = fmt.Sprintf("%s (%d images)", test.Name, test.Len())
+		}
+	}
+	pcg := rand.NewPCG(cfg.Seed, 0x73687566666c65)
+	rng := rand.New(pcg)
+	var history []Event
+	if cfg.Resume != "" {
+		d, err := readCheckpointFile(cfg.Resume)
+		if err != nil {
+			return nil, err
+		}
+		if errs := d.state.Setup.differences(setup); len(errs) > 0 {
+			return nil, fmt.Errorf("nn: resume: %s does not continue this run: %w", cfg.Resume, errors.Join(errs...))
+		}
+		params := d.model.Params()
+		if err := readOptimizer(d.opt, cfg.Optimizer, params); err != nil {
+			return nil, fmt.Errorf("nn: resume: %s: %w: %v", cfg.Resume, ErrCheckpoint, err)
+		}
+		if err := pcg.UnmarshalBinary(d.state.RNG); err != nil {
+			return nil, fmt.Errorf("nn: resume: %s: %w: %v", cfg.Resume, ErrCheckpoint, err)
+		}
+		*m = *d.model
+		e = NewExec(m, cfg.Workers)
+		st = &d.state
+		history = st.History
+		if cfg.Checkpoint == "" {
+			cfg.Checkpoint = cfg.Resume
+		}
+	}
+	st.Setup = setup
+	e.SetSeed(cfg.Seed, st.Pass)
+	save := func() error {
+		if cfg.Checkpoint == "" {
+			return nil
+		}
+		st.History = history
+		return writeCheckpoint(cfg.Checkpoint, st, m, cfg.Optimizer)
+	}
 	k := train.SampleLen()
 	x := &Tensor{Data: make([]float32, batch*k)}
 	labels := make([]int, batch)
 	grad := &Tensor{Data: make([]float32, batch*train.Classes)}
 	params := m.Params()
-	var history []Event
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+	for epoch := st.Epoch; epoch <= cfg.Epochs; epoch++ {
+		var err error
+		if st.RNG, err = pcg.MarshalBinary(); err != nil {
+			return history, fmt.Errorf("nn: %w", err)
+		}
 		perm := rng.Perm(n)
 		start := time.Now()
-		var sum float64
-		for s := 0; s < steps; s++ {
+		sum := math.Float64frombits(st.LossBits)
+		for s := st.Step; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
-				return history, err
+				st.Epoch, st.Step, st.LossBits = epoch, s, math.Float64bits(sum)
+				if err := save(); err != nil {
+					return history, err
+				}
+				return history, ctx.Err()
 			}
 			idx := perm[s*cfg.Batch : min((s+1)*cfg.Batch, n)]
 			b := len(idx)
@@ -149,6 +220,7 @@ func Train(ctx context.Context, m *Model, train, test *data.Set, cfg TrainConfig
 			if err := e.Backward(grad); err != nil {
 				return history, err
 			}
+			st.Pass++
 			lr := cfg.Schedule.LR(float64(epoch-1)+float64(s)/float64(steps), cfg.Epochs)
 			cfg.Optimizer.Step(params, lr)
 			sum += loss * float64(b)
@@ -167,6 +239,13 @@ func Train(ctx context.Context, m *Model, train, test *data.Set, cfg TrainConfig
 			ev.Test = &sc
 		}
 		history = append(history, ev)
+		st.Epoch, st.Step, st.LossBits = epoch+1, 0, 0
+		if st.RNG, err = pcg.MarshalBinary(); err != nil {
+			return history, fmt.Errorf("nn: %w", err)
+		}
+		if err := save(); err != nil {
+			return history, err
+		}
 		if cfg.OnEvent != nil {
 			cfg.OnEvent(ev)
 		}

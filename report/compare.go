@@ -34,6 +34,8 @@ type Compare struct {
 	Workers        int       `json:"workers"`
 	Architectures  []Storage `json:"architectures"`
 	Groups         []Group   `json:"groups"`
+	// Partial marks the report of a comparison stopped before it ended.
+	Partial *Partial `json:"partial,omitempty"`
 }
 
 // Mesh is an X × Y array.

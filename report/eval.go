@@ -69,6 +69,49 @@ type Eval struct {
 	Total  Total   `json:"total"`
 	// Search sums the searches of the unique layer shapes (mapper).
 	Search *SearchTotal `json:"search,omitempty"`
+	// Partial marks the report of a search stopped before it ended.
+	Partial *Partial `json:"partial,omitempty"`
+}
+
+// Partial marks the report of a run stopped before it ended (by a signal):
+// it holds the best found so far. The layers searched, and the one whose
+// search was stopped, have the best mapping their search had found; the
+// later ones have their dataflow's builder mapping (Unsearched), or are
+// left out when there is none (Missing).
+type Partial struct {
+	// Reason says what stopped the run ("interrupt signal received").
+	Reason string `json:"reason"`
+	// Unsearched names the layers mapped by their dataflow's builder, not
+	// searched; in a comparison as "dataflow/layer".
+	Unsearched []string `json:"unsearched"`
+	// Missing names the layers left out; in a comparison as
+	// "dataflow/layer".
+	Missing []string `json:"missing"`
+}
+
+// NewPartial returns the mark of a stopped evaluation, its layer names
+// prefixed with prefix.
+func NewPartial(st *explore.Stopped, prefix string) *Partial {
+	p := &Partial{Reason: "stopped", Unsearched: []string{}, Missing: []string{}}
+	p.Add(st, prefix)
+	return p
+}
+
+// Add adds the layers of another stopped evaluation, their names prefixed
+// with prefix.
+func (p *Partial) Add(st *explore.Stopped, prefix string) {
+	if st == nil {
+		return
+	}
+	if st.Cause != nil {
+		p.Reason = st.Cause.Error()
+	}
+	for _, n := range st.Unsearched {
+		p.Unsearched = append(p.Unsearched, prefix+n)
+	}
+	for _, n := range st.Missing {
+		p.Missing = append(p.Missing, prefix+n)
+	}
 }
 
 // Chip is the silicon of the architecture: its area and leakage.

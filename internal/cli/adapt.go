@@ -128,24 +128,25 @@ NNERGY_ITERATION, NNERGY_LAYER and NNERGY_SEED.
 	return c
 }
 
-// checkCheckpointDir checks, before the run, that adapt --checkpoint
-// names a directory nnergy can write, or one it can create.
-func checkCheckpointDir(dir string) error {
+// checkCheckpointDir checks, before the run, that --checkpoint of the
+// command cmd (adapt, train) names a directory nnergy can write, or one it
+// can create.
+func checkCheckpointDir(cmd, dir string) error {
 	if dir == "" {
 		return nil
 	}
 	st, err := os.Stat(dir)
 	switch {
 	case err == nil && !st.IsDir():
-		return fmt.Errorf("adapt: --checkpoint %s: not a directory", dir)
+		return fmt.Errorf("%s: --checkpoint %s: not a directory", cmd, dir)
 	case err == nil:
 	case errors.Is(err, os.ErrNotExist):
 		dir = filepath.Dir(dir)
 	default:
-		return fmt.Errorf("adapt: --checkpoint: %w", err)
+		return fmt.Errorf("%s: --checkpoint: %w", cmd, err)
 	}
 	if err := outfile.CheckDir("--checkpoint", dir); err != nil {
-		return errors.New("adapt: " + strings.TrimPrefix(err.Error(), "outfile: "))
+		return errors.New(cmd + ": " + strings.TrimPrefix(err.Error(), "outfile: "))
 	}
 	return nil
 }
@@ -185,7 +186,7 @@ func (e *env) adapt(c *cobra.Command, f *adaptFlags) (err error) {
 			return err
 		}
 	}
-	if err := checkCheckpointDir(f.checkpoint); err != nil {
+	if err := checkCheckpointDir("adapt", f.checkpoint); err != nil {
 		return err
 	}
 	if err := e.checkOut("adapt", "--plot", f.plot, plotExts...); err != nil {

@@ -19,19 +19,7 @@ import (
 // readAdaptHistory reads a NetAdapt history report strictly.
 func readAdaptHistory(t *testing.T, path string) report.Adapt {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := report.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, ok := v.(*report.Adapt)
-	if !ok {
-		t.Fatalf("%s: a %T, not a NetAdapt history", path, v)
-	}
-	return *h
+	return *readReport[report.Adapt](t, path)
 }
 
 // trainSyntheticLeNet trains LeNet-5 briefly on synthetic digits.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -154,6 +155,15 @@ func (e *env) compare(cmd *cobra.Command, f *compareFlags) (err error) {
 		DefaultWorkers: runtime.GOMAXPROCS(0)}, groups, res)
 	if err != nil {
 		return err
+	}
+	for _, c := range res {
+		if c.Stopped != nil {
+			// A signal keeps the best found so far, as in map.
+			if rep.Partial == nil {
+				rep.Partial = report.NewPartial(nil, "")
+			}
+			rep.Partial.Add(c.Stopped, c.Dataflow.String()+"/")
+		}
 	}
 	rec.setReport(rep)
 	if f.chart != "" {
@@ -320,10 +330,15 @@ func writeCompareTable(w io.Writer, rep *report.Compare) error {
 		for _, r := range g.Results {
 			lt.header = append(lt.header, r.Dataflow)
 		}
-		for i, name := range g.Layers {
+		for _, name := range g.Layers {
 			row := []string{name}
 			for _, r := range g.Results {
-				row = append(row, fmtF(r.Layers[i].EnergyPerMACNormalized, 3))
+				// A stopped comparison may leave a layer out.
+				cell := "-"
+				if k := slices.IndexFunc(r.Layers, func(l report.CompareLayer) bool { return l.Name == name }); k >= 0 {
+					cell = fmtF(r.Layers[k].EnergyPerMACNormalized, 3)
+				}
+				row = append(row, cell)
 			}
 			lt.rows = append(lt.rows, row)
 		}
@@ -347,6 +362,7 @@ func writeCompareTable(w io.Writer, rep *report.Compare) error {
 			fmt.Fprintf(w, "search %s: %d layer shapes, %d evaluations, %d proven optimal for the space\n", r.Dataflow, searched, evals, optimal)
 		}
 	}
+	writePartial(w, rep.Partial)
 	return nil
 }
 

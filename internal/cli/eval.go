@@ -161,12 +161,29 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				return err
 			}
 			defer func() { err = rec.end(cmd.Context(), err) }()
-			res, err := explore.Evaluate(cmd.Context(), m, net, mapFn)
+			var res *explore.Network
+			var stopped *explore.Stopped
+			if opt.Source == report.SourceMapper {
+				// A signal keeps the best found so far, as in map.
+				var fallback explore.Mapper
+				if df != nil {
+					fallback = explore.DataflowMapper(m, *df)
+				}
+				res, stopped, err = explore.EvaluateStopped(cmd.Context(), m, net, mapFn, fallback)
+			} else {
+				res, err = explore.Evaluate(cmd.Context(), m, net, mapFn)
+			}
 			clearProgress(set, e.stderr)
 			if err != nil {
 				return err
 			}
+			if stopped != nil && len(res.Layers) == 0 {
+				return cmd.Context().Err()
+			}
 			rep, err := report.NewEval(cmd.Context(), m, res, opt)
+			if stopped != nil && err == nil {
+				rep.Partial = report.NewPartial(stopped, "")
+			}
 			if err != nil {
 				return err
 			}
@@ -270,6 +287,7 @@ func writeEvalTable(w io.Writer, rep *report.Eval) error {
 	if s := rep.Search; s != nil {
 		fmt.Fprintf(w, "\n%d unique layer shapes searched: %d evaluations in %.1f s, %d proven optimal for their space\n", s.Searches, s.Evaluations, s.Seconds, s.Optimal)
 	}
+	writePartial(w, rep.Partial)
 	_, err := fmt.Fprintf(w, "\nenergy %.2f uJ per inference (%.2f uJ per batch, %.2f pJ/MAC, %.2fx the lower bound)\n"+
 		"latency %.3f ms per batch, %.1f fps, average power %.1f mW at %.0f MHz\n"+
 		"DRAM traffic %.2f MB per batch (%.4f words/MAC), %.1f of %d MAC units busy on average (%.1f%%)\n",
@@ -282,6 +300,22 @@ func writeEvalTable(w io.Writer, rep *report.Eval) error {
 	_, err = fmt.Fprintf(w, "static %.2f uJ per batch (%s%% of the energy): leakage %.2f mW %s; area %s\n",
 		tot.StaticPJ/1e6, pct(tot.StaticPJ, tot.EnergyPJ), rep.LeakageWatts*1e3, gateText(rep.GateUnused), areaText(&rep.Area))
 	return err
+}
+
+// writePartial says, under a table, that the run was stopped and what its
+// report lacks.
+func writePartial(w io.Writer, p *report.Partial) {
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(w, "\npartial: stopped (%s) before the search ended; the best mappings found so far", p.Reason)
+	if len(p.Unsearched) > 0 {
+		fmt.Fprintf(w, "; not searched, the dataflow's builder mapping: %s", strings.Join(p.Unsearched, ", "))
+	}
+	if len(p.Missing) > 0 {
+		fmt.Fprintf(w, "; left out: %s", strings.Join(p.Missing, ", "))
+	}
+	fmt.Fprintln(w)
 }
 
 // gateText says which instances leak.

@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/nnergy/nnergy/store"
 )
@@ -72,7 +70,7 @@ func TestInterruptExitCodes(t *testing.T) {
 	}
 	dir := t.TempDir()
 	sw := longSweep(t)
-	ckpt := filepath.Join(dir, "ckpt")
+	ckpt, trainCkpt := filepath.Join(dir, "ckpt"), filepath.Join(dir, "train-ckpt")
 	model := filepath.Join(dir, "trained.nnw")
 	for _, tc := range []struct {
 		name string
@@ -90,14 +88,19 @@ func TestInterruptExitCodes(t *testing.T) {
 		{name: "map", args: []string{"map", "--model", "alexnet", "--layer", "conv3", "--max-evals", "1000000000", "--workers", "1"},
 			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"}, stdout: []string{"conv3"}},
 		{name: "eval --search", args: []string{"eval", "--model", "alexnet", "--search", "--max-evals", "1000000000", "--workers", "1"},
-			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy: stopped by SIGTERM\n"}},
+			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy: stopped by SIGTERM\n"},
+			stdout: []string{"alexnet on eyeriss", "\npartial: stopped (terminated signal received) before the search ended; the best mappings found so far", "\nenergy "}},
 		{name: "compare", args: []string{"compare", "--model", "alexnet", "--workers", "1"},
-			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"}},
+			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"},
+			stdout: []string{"energy per MAC of each layer", "\npartial: stopped (interrupt signal received) before the search ended; the best mappings found so far; not searched, the dataflow's builder mapping: "}},
 		{name: "sweep", args: []string{"sweep", sw, "--workers", "1", "--progress", "never"},
 			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy sweep: interrupted; the points evaluated are kept in ", "the same command continues from them", "nnergy: stopped by SIGTERM\n"}},
 		{name: "train", args: []string{"train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1000", "--out", model},
 			sig: syscall.SIGINT, code: 130, ready: func(_, out string) bool { return strings.Contains(out, "epoch 1/1000") },
 			stderr: []string{"nnergy: stopped by SIGINT\n"}, absent: model},
+		{name: "train --checkpoint", args: []string{"train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1000", "--checkpoint", trainCkpt},
+			sig: syscall.SIGTERM, code: 143, ready: func(_, out string) bool { return strings.Contains(out, "epoch 1/1000") },
+			stderr: []string{"nnergy train: interrupted; " + trainCkpt + " holds the run at epoch 2, step ", " of 94: the same command with --resume " + trainCkpt + " continues it\n", "nnergy: stopped by SIGTERM\n"}},
 		{name: "prune", args: []string{"prune", "--model", "lenet5", "--data", "synthetic", "--method", "energy-aware", "--target", "energy=0.2", "--arch", "eyeriss"},
 			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy: stopped by SIGTERM\n"}},
 		{name: "adapt", args: []string{"adapt", "--model", "lenet5", "--data", "synthetic", "--arch", "eyeriss", "--budget", "energy=0.1", "--checkpoint", ckpt},
@@ -110,57 +113,25 @@ func TestInterruptExitCodes(t *testing.T) {
 			if ready == nil {
 				ready = func(db, _ string) bool { return runningIn(db) }
 			}
-			c := nnergyProcess(t, append(tc.args, "--store", db)...)
-			var stdout, stderr lockedBuffer
-			c.Stdout, c.Stderr = &stdout, &stderr
-			if err := c.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- c.Wait() }()
-			t.Cleanup(func() { c.Process.Kill() })
-			started := false
-			for deadline := time.Now().Add(2 * time.Minute); !started && time.Now().Before(deadline); {
-				select {
-				case err := <-exited:
-					t.Fatalf("nnergy %s ended before it was stopped: %v: %s", tc.name, err, stderr.String())
-				case <-time.After(50 * time.Millisecond):
-				}
-				started = ready(db, stdout.String())
-			}
-			if !started {
-				t.Fatalf("nnergy %s was not under way in two minutes: %s", tc.name, stderr.String())
-			}
-			if err := c.Process.Signal(tc.sig); err != nil {
-				t.Fatal(err)
-			}
-			var err error
-			select {
-			case err = <-exited:
-			case <-time.After(2 * time.Minute):
-				t.Fatalf("nnergy %s did not stop in two minutes after %v: %s", tc.name, tc.sig, stderr.String())
-			}
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
+			code, stdout, stderr, ok := interruptAt(t, append(tc.args, "--store", db), func(out string) bool { return ready(db, out) }, 0, tc.sig)
+			if !ok {
+				t.Fatalf("nnergy %s ended before it was stopped: exit %d: %s", tc.name, code, stderr)
 			}
 			if code != tc.code {
-				t.Errorf("exit %d after %v, want %d; stderr:\n%s", code, tc.sig, tc.code, stderr.String())
+				t.Errorf("exit %d after %v, want %d; stderr:\n%s", code, tc.sig, tc.code, stderr)
 			}
 			for _, want := range tc.stderr {
-				if !strings.Contains(stderr.String(), want) {
-					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
 				}
 			}
 			for _, want := range tc.stdout {
-				if !strings.Contains(stdout.String(), want) {
-					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout)
 				}
 			}
-			if strings.Contains(stderr.String(), "nnergy: context canceled") {
-				t.Errorf("stderr says only that the context was cancelled:\n%s", stderr.String())
+			if strings.Contains(stderr, "nnergy: context canceled") {
+				t.Errorf("stderr says only that the context was cancelled:\n%s", stderr)
 			}
 			if tc.absent != "" {
 				if _, err := os.Stat(tc.absent); err == nil {
