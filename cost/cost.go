@@ -416,6 +416,23 @@ func (e *Evaluator) BoundNest(l *workload.Layer, n *nest.Nest) (energyPJ float64
 	return e.bound1(l, n)
 }
 
+// BoundNestOrders is BoundNest for a nest whose loop orders are final at
+// levels 0..fixed−1 (see nest.Analyzer.BoundOrders): no mapping with the
+// same factors and keep masks and those orders goes below the result's
+// EnergyPJ, Cycles or their product. The result is valid until the next
+// call; ok is false when n is beyond the architecture's limits.
+func (e *Evaluator) BoundNestOrders(l *workload.Layer, n *nest.Nest, fixed int) (r *Result, ok bool) {
+	e.z.TilesNest(l, e.m.spec, n, &e.counts)
+	per := e.layer(l)
+	e.viol = e.m.check(l, n, &e.counts, per, e.viol[:0])
+	if len(e.viol) > 0 {
+		return nil, false
+	}
+	e.z.BoundOrders(l, e.m.spec, &e.counts, fixed)
+	e.m.fill(l, &e.counts, &e.bound, per, false)
+	return &e.bound, true
+}
+
 // bound1 completes Bound after Tiles.
 func (e *Evaluator) bound1(l *workload.Layer, n *nest.Nest) (energyPJ float64, valid bool) {
 	per := e.layer(l)

@@ -13,7 +13,7 @@ import (
 	"github.com/nnergy/nnergy/workload/zoo"
 )
 
-func benchSpace(b *testing.B, model, layer string, batch int, df *dataflow.Dataflow) (*mapspace.Space, *cost.Model, *workload.Layer) {
+func benchSpace(b testing.TB, model, layer string, batch int, df *dataflow.Dataflow) (*mapspace.Space, *cost.Model, *workload.Layer) {
 	spec, err := arch.Preset("eyeriss")
 	if err != nil {
 		b.Fatal(err)

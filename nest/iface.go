@@ -541,6 +541,15 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 // every output is updated once per instance that holds it. The MAC
 // interface, which no loop order changes, is counted exactly.
 func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
+	z.BoundOrders(l, a, c, 0)
+}
+
+// BoundOrders is Bound for a nest whose loop orders are final at levels
+// 0..fixed−1 and free below: the interfaces into the children of those
+// levels (levels 1..fixed), whose counts depend on no other order, are
+// counted exactly, the others as in Bound. BoundOrders(…, 0) is Bound;
+// with fixed = len(c.Levels) it gives the exact counts of Traffic.
+func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed int) {
 	L := len(c.Levels)
 	z.casts(a)
 	for t := range workload.NumTensors {
@@ -551,9 +560,13 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 			for ch < L && !z.keeps(ch, t) {
 				ch++
 			}
-			if ch == L {
+			if ch == L || ch <= fixed {
 				z.iface(l, a, t, p, ch, c)
-				break
+				if ch == L {
+					break
+				}
+				p = ch
+				continue
 			}
 			need := func(i int) int64 {
 				var ext workload.Shape
