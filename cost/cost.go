@@ -433,6 +433,41 @@ func (e *Evaluator) BoundNestOrders(l *workload.Layer, n *nest.Nest, fixed int) 
 	return &e.bound, true
 }
 
+// BoundNestPrefix returns, for a nest whose factors in the outermost
+// level's temporal loops may still move to any other loop (see
+// nest.Analyzer.BoundPrefix), a result whose EnergyPJ no completion goes
+// below, with the static energy over the layer's compulsory cycles, and
+// Cycles set to those cycles (cost.Model.LowerBound). ok is false when n
+// already breaks a limit that no completion can repair (every limit the
+// check knows grows with tiles and fan-outs); avail is false when the
+// bound is not available: the layer is compressed at some level, or the
+// architecture gates or skips on zeros, where counts do not bound energy
+// monotonically. The result is valid until the next call.
+func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result, ok, avail bool) {
+	per := e.layer(l)
+	if e.m.zeros {
+		return nil, true, false
+	}
+	for i := range per.levels {
+		for t := range workload.NumTensors {
+			if !per.levels[i].dense[t] || per.measured[t] != nil {
+				return nil, true, false
+			}
+		}
+	}
+	e.z.TilesNest(l, e.m.spec, n, &e.counts)
+	e.viol = e.m.check(l, n, &e.counts, per, e.viol[:0])
+	if len(e.viol) > 0 {
+		return nil, false, true
+	}
+	e.z.BoundPrefix(l, e.m.spec, &e.counts)
+	e.m.fill(l, &e.counts, &e.bound, per, false)
+	e.bound.Cycles = e.bound.LowerBoundCycles
+	e.bound.ComputeCycles = e.bound.LowerBoundCycles
+	e.m.static(&e.counts, &e.bound, false)
+	return &e.bound, true, true
+}
+
 // bound1 completes Bound after Tiles.
 func (e *Evaluator) bound1(l *workload.Layer, n *nest.Nest) (energyPJ float64, valid bool) {
 	per := e.layer(l)

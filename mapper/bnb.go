@@ -17,61 +17,65 @@ import (
 
 // Branch and bound ("bnb").
 //
-// The tree has three stages. The keep masks of every level come first (a
-// few dozen combinations), then the factorization, one dimension at a time,
-// then the loop orders, one level at a time from the outermost.
+// A node of the tree fixes the keep masks of every level, the placement of
+// the primes of some dimensions (in a fixed order of the dimensions, those
+// with the most placements first), and then the loop orders of the
+// outermost levels. The primes of the dimensions not placed yet wait in the
+// outermost level's temporal loops, where they enlarge no tile and no
+// fan-out. Bounds, all admissible (no completion of the node goes below):
 //
-//   - Keep masks and factorization prefixes are cut when the factors placed
-//     so far already break a fan-out or capacity limit: the primes not yet
-//     placed wait in the outermost level's temporal loops, where they
-//     enlarge no tile and no fan-out, and placing them anywhere else can
-//     only enlarge tiles and fan-outs.
-//   - A complete factorization with its keep masks (a leaf of stage one) is
-//     bounded by cost.Evaluator.BoundNestOrders with no order fixed: every
-//     child instance filled with each word it needs once, and so on.
-//   - A node of stage two (orders fixed at levels 0..i) is bounded the same
-//     way with the interfaces below the fixed levels counted exactly.
+//   - a node with dimensions left to place: cost.Evaluator.BoundNestPrefix
+//     (each level filled with every word its instances need once, each
+//     parent reading its part once, outputs updated once per instance that
+//     holds them, the MACs, and the static energy over the compulsory
+//     cycles), after checking the fan-out and capacity limits, which only
+//     grow as primes move down;
+//   - a complete factorization: cost.Evaluator.BoundNestOrders with no
+//     order fixed (the MAC interface exact, the cycles of its steps and of
+//     the bandwidth its bound counts need);
+//   - loop orders fixed at levels 0..i: the same with the interfaces into
+//     levels 1..i+1 counted exactly.
 //
-// Stage one runs to completion first, keeping only the leaves whose bound
-// does not exceed the incumbent (the annealing search's best), then stage
-// two visits the survivors in increasing order of their bound, so that,
-// when a limit stops it, the bound of the first unvisited survivor is a
-// lower bound of everything not yet searched.
+// Latency and EDP use the cycles of these results (a node with dimensions
+// left: the compulsory cycles). A lexicographic objective prunes on its
+// first metric only.
 //
 // Dominance: only loops of a factor above 1 are permuted, and the order of
 // a level is not searched at all when no level below it keeps a tensor: the
 // counts of an interface depend on the orders above its child alone, and
 // an interface into the MAC units on none (see nest.Analyzer.Bound).
 //
-// Determinism: the incumbent used to prune is frozen for each batch of
-// work and only lowered between batches, each batch's items are processed
-// independently (any worker may take any item) and merged in item order,
-// and limits are checked between batches. The same inputs thus give the
-// same mapping and certificate whatever the number of workers (a Timeout or
-// an interruption aside).
+// Work: the top of the tree is expanded breadth first into tasks (at most
+// a few thousand nodes), sorted by bound and searched depth first, best
+// bound first, in batches shared by the workers. The incumbent (at first
+// the annealing search's best) that prunes a batch is frozen for it and
+// lowered between batches; each task is searched by one worker with its own
+// best, and the batch is merged in task order. Limits are checked between
+// batches. The same inputs thus give the same mapping and certificate
+// whatever the number of workers (a Timeout or interruption aside). When
+// the search stops early, the certificate is the least bound of the tasks
+// not finished.
 
-// Batch sizes of the two stages.
 const (
-	leafBatch     = 4096
-	survivorBatch = 16
-	// maxSurvivors caps the leaves kept for stage two; beyond it the worse
-	// half is dropped and its least bound kept as a floor of the
-	// certificate.
-	maxSurvivors = 1 << 21
+	// maxTasks is how many nodes the breadth-first top of the tree grows
+	// to at most; taskBatch how many tasks a batch holds. Neither depends
+	// on the workers, so that the work done does not either.
+	maxTasks  = 2048
+	taskBatch = 16
 	// tol is the relative margin of every prune: a subtree is cut only when
 	// its bound exceeds the threshold by more, so ties are always searched
 	// (and broken by the mapping's text).
 	tol = 1e-9
 )
 
-// survivor is a leaf of stage one: a factorization (an index into the
-// choices of each dimension) with a combination of keep masks, and its
-// bound.
-type survivor struct {
+// task is a node of the tree: keep masks, and the placements of the first
+// depth dimensions of bnbRun.dims (indices into their choices).
+type task struct {
 	bound  float64
 	keep   int32
+	depth  int8
 	choice [workload.NumDims]int32
-	seq    int64 // position in stage one's walk, for ties
+	seq    int
 }
 
 // bnbRun is the state of one branch-and-bound search.
@@ -79,9 +83,14 @@ type bnbRun struct {
 	r       *run
 	metric  Metric
 	choices [workload.NumDims][][]int
-	keeps   [][]uint8 // every combination of keep masks
+	// dims is the order in which dimensions are placed.
+	dims  [workload.NumDims]workload.Dim
+	keeps [][]uint8 // every combination of keep masks
 	// canon holds the canonical order of every level.
 	canon [][workload.NumDims]workload.Dim
+	// floor is the compulsory bound of the layer, for nodes where no
+	// better bound is available.
+	floor float64
 	// used counts evaluations and bounds (the budget); nodes counts bounds.
 	used, nodes atomic.Int64
 	// inc is the incumbent: the best mapping so far.
@@ -115,11 +124,6 @@ func (br *bnbRun) threshold() float64 {
 	return br.metric.Value(&br.inc.res)
 }
 
-// boundValue returns the metric's lower bound from a bound's result.
-func boundValue(m Metric, r *cost.Result) float64 {
-	return m.Value(r)
-}
-
 // spaceBound returns the compulsory bound of the metric for the whole
 // space (cost.Model.LowerBound).
 func spaceBound(m Metric, model *cost.Model, l *workload.Layer) float64 {
@@ -143,7 +147,7 @@ type bnbWorker struct {
 	mp mapping.Mapping
 	// res is the scratch result of evaluations.
 	res cost.Result
-	// best is the best mapping of the current item, thr the threshold it
+	// best is the best mapping of the current task, thr the threshold it
 	// prunes against.
 	best *cand
 	thr  float64
@@ -179,134 +183,128 @@ func forEach(ctx context.Context, ws []*bnbWorker, n int, fn func(w *bnbWorker, 
 // and the statistics with the certificate.
 func (r *run) bnb(ctx context.Context) (*cand, Stats) {
 	s := r.s
-	br := &bnbRun{r: r, metric: r.set.Objective[0]}
+	br := &bnbRun{r: r, metric: r.set.Objective[0], floor: spaceBound(r.set.Objective[0], r.m, s.Layer)}
 	for d := range workload.NumDims {
 		br.choices[d] = dimChoices(s, workload.Dim(d))
+		br.dims[d] = workload.Dim(d)
 	}
+	slices.SortStableFunc(br.dims[:], func(a, b workload.Dim) int { return cmp.Compare(len(br.choices[b]), len(br.choices[a])) })
 	br.keeps = keepCombos(s)
 	br.canon = s.NewPoint().Order
 	ws := make([]*bnbWorker, r.set.Workers)
 	for i := range ws {
 		ws[i] = br.newWorker(i)
 	}
-	floor := spaceBound(br.metric, r.m, s.Layer)
 
 	// The incumbent: an annealing search with a fixed number of workers,
 	// so that it does not depend on Workers.
 	br.incumbent(ctx)
 
-	// Stage one.
-	var surv []survivor
-	dropped := math.Inf(1)
-	stopped := ""
-	var seq int64
-	batch := make([]survivor, 0, leafBatch)
-	found := make([][]survivor, leafBatch)
-	thr := br.threshold()
-	flush := func() bool {
-		if len(batch) == 0 {
-			return true
-		}
-		ok := forEach(ctx, ws, len(batch), func(w *bnbWorker, i int) {
-			found[i] = w.leaf(&batch[i], thr, found[i][:0])
-		})
-		if !ok {
-			return false
-		}
-		for i := range batch {
-			surv = append(surv, found[i]...)
-		}
-		batch = batch[:0]
-		if len(surv) > maxSurvivors {
-			slices.SortFunc(surv, bySurvivor)
-			half := len(surv) / 2
-			dropped = min(dropped, surv[half].bound)
-			surv = surv[:half]
-		}
-		return true
-	}
-	complete := br.walk(ctx, func(keep int, ch *[workload.NumDims]int32) bool {
-		batch = append(batch, survivor{keep: int32(keep), choice: *ch, seq: seq})
-		seq++
-		if len(batch) < leafBatch {
-			return true
-		}
-		if !flush() {
-			return false
-		}
-		if br.used.Load() >= r.set.MaxEvaluations {
-			stopped = "evaluations"
-			return false
-		}
-		return true
-	})
-	if complete {
-		complete = flush()
-	}
-	lb := math.Inf(1)
-	if !complete {
-		lb = floor
-	}
-	if stopped == "" && ctx.Err() != nil {
-		stopped = ctxStop(ctx)
-	}
-
-	// Stage two.
-	slices.SortFunc(surv, bySurvivor)
-	next := 0
-	if stopped == "" {
-		results := make([]*cand, survivorBatch)
-		for next < len(surv) {
-			thr := br.threshold()
-			if surv[next].bound > thr*(1+tol) {
-				next = len(surv) // every later survivor is bounded higher
-				break
-			}
-			end := min(next+survivorBatch, len(surv))
-			ok := forEach(ctx, ws, end-next, func(w *bnbWorker, i int) {
-				results[i] = w.survivor(ctx, &surv[next+i], thr)
-			})
-			if !ok {
-				stopped = ctxStop(ctx)
-				break
-			}
-			for _, c := range results[:end-next] {
-				if c != nil && br.better(c, br.inc) {
-					br.inc = c
-				}
-			}
-			next = end
-			if br.used.Load() >= r.set.MaxEvaluations && next < len(surv) {
-				stopped = "evaluations"
-				break
-			}
-		}
-	}
-	if next < len(surv) {
-		lb = min(lb, surv[next].bound)
-	}
-	lb = min(lb, dropped)
+	lb, stopped := br.search(ctx, ws)
 	st := r.snapshot()
 	st.Nodes = br.nodes.Load()
-	if stopped == "" {
-		stopped = "done"
-	}
 	st.Stopped = stopped
 	best := br.threshold()
-	if lb >= best*(1-tol) && br.inc != nil {
-		// Nothing unexplored can beat the incumbent (or no mapping was
-		// found and nothing is left: lb is +Inf).
+	switch {
+	case br.inc == nil:
+		st.Optimal = stopped == "done"
+		st.LowerBound = max(br.floor, 0)
+	case lb >= best*(1-tol):
+		// Nothing unexplored can beat the incumbent.
 		st.Optimal = true
-		lb = best
-	}
-	if stopped == "done" && br.inc == nil {
-		st.Optimal = true
-	}
-	st.LowerBound = max(min(lb, best), 0)
-	if math.IsInf(st.LowerBound, 1) {
-		st.LowerBound = floor
+		st.LowerBound = best
+	default:
+		st.LowerBound = max(lb, 0)
 	}
 	return br.inc, st
+}
+
+// search expands the top of the tree into tasks and searches them. It
+// returns the least bound of what it did not search (+Inf: nothing) and
+// why it stopped.
+func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string) {
+	r := br.r
+	out := func() string {
+		if ctx.Err() != nil {
+			return ctxStop(ctx)
+		}
+		if br.used.Load() >= r.set.MaxEvaluations {
+			return "evaluations"
+		}
+		return ""
+	}
+	// The roots: one per combination of keep masks.
+	var tasks []task
+	for k := range br.keeps {
+		tasks = append(tasks, task{keep: int32(k)})
+	}
+	thr := br.threshold()
+	kids := make([][]task, 0)
+	tasks = br.bounded(ctx, ws, tasks, thr)
+	for depth := 0; depth < int(workload.NumDims) && len(tasks) > 0 && len(tasks) < maxTasks; depth++ {
+		if why := out(); why != "" {
+			return minBound(tasks), why
+		}
+		kids = slices.Grow(kids[:0], len(tasks))[:len(tasks)]
+		if !forEach(ctx, ws, len(tasks), func(w *bnbWorker, i int) { kids[i] = w.expand(&tasks[i], thr, kids[i][:0]) }) {
+			return minBound(tasks), ctxStop(ctx)
+		}
+		var next []task
+		for _, k := range kids {
+			next = append(next, k...)
+		}
+		tasks = next
+	}
+	for i := range tasks {
+		tasks[i].seq = i
+	}
+	slices.SortFunc(tasks, func(a, b task) int {
+		if c := cmp.Compare(a.bound, b.bound); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	results := make([]*cand, taskBatch)
+	done := make([]bool, taskBatch)
+	for next := 0; next < len(tasks); {
+		thr := br.threshold()
+		if tasks[next].bound > thr*(1+tol) {
+			break // every later task is bounded higher
+		}
+		if why := out(); why != "" {
+			return tasks[next].bound, why
+		}
+		end := min(next+taskBatch, len(tasks))
+		clear(done)
+		ok := forEach(ctx, ws, end-next, func(w *bnbWorker, i int) {
+			results[i], done[i] = w.task(ctx, &tasks[next+i], thr)
+		})
+		lb := math.Inf(1)
+		for i, c := range results[:end-next] {
+			if c != nil && br.better(c, br.inc) {
+				br.inc = c
+			}
+			if !done[i] {
+				lb = min(lb, tasks[next+i].bound)
+			}
+		}
+		if !ok {
+			if end < len(tasks) {
+				lb = min(lb, tasks[end].bound)
+			}
+			return lb, ctxStop(ctx)
+		}
+		next = end
+	}
+	return math.Inf(1), "done"
+}
+
+func minBound(ts []task) float64 {
+	lb := math.Inf(1)
+	for _, t := range ts {
+		lb = min(lb, t.bound)
+	}
+	return lb
 }
 
 func ctxStop(ctx context.Context) string {
@@ -316,11 +314,23 @@ func ctxStop(ctx context.Context) string {
 	return "interrupted"
 }
 
-func bySurvivor(a, b survivor) int {
-	if c := cmp.Compare(a.bound, b.bound); c != 0 {
-		return c
+// bounded returns the root tasks within the limits whose bound does not
+// exceed thr, with their bounds.
+func (br *bnbRun) bounded(ctx context.Context, ws []*bnbWorker, ts []task, thr float64) []task {
+	keep := make([]bool, len(ts))
+	forEach(ctx, ws, len(ts), func(w *bnbWorker, i int) {
+		w.setTask(&ts[i])
+		b, ok := w.nodeBound(0)
+		ts[i].bound = b
+		keep[i] = ok && b <= thr*(1+tol)
+	})
+	var out []task
+	for i, t := range ts {
+		if keep[i] {
+			out = append(out, t)
+		}
 	}
-	return cmp.Compare(a.seq, b.seq)
+	return out
 }
 
 // keepCombos lists every combination of the levels' keep masks.
@@ -359,49 +369,6 @@ func (br *bnbRun) incumbent(ctx context.Context) {
 	br.inc = &cand{p: p, res: b.Result, text: b.Mapping.Format()}
 }
 
-// walk visits every keep combination and complete factorization within the
-// fan-out and capacity limits, in a fixed order, calling fn with each;
-// it returns false when fn or ctx stopped it.
-func (br *bnbRun) walk(ctx context.Context, fn func(keep int, ch *[workload.NumDims]int32) bool) bool {
-	s := br.r.s
-	p := s.NewPoint()
-	var ch [workload.NumDims]int32
-	for ki, k := range br.keeps {
-		copy(p.Keep, k)
-		for d := range workload.NumDims {
-			br.park(p, workload.Dim(d))
-		}
-		if !s.Fits(p) {
-			continue
-		}
-		var rec func(d int) bool
-		rec = func(d int) bool {
-			if d == int(workload.NumDims) {
-				return fn(ki, &ch)
-			}
-			if d%2 == 0 && ctx.Err() != nil {
-				return false
-			}
-			for ci, c := range br.choices[d] {
-				copy(p.Slot[d], c)
-				ch[d] = int32(ci)
-				if !s.FanoutOK(p) || !s.Fits(p) {
-					continue
-				}
-				if !rec(d + 1) {
-					return false
-				}
-			}
-			br.park(p, workload.Dim(d))
-			return true
-		}
-		if !rec(0) {
-			return false
-		}
-	}
-	return true
-}
-
 // park puts d's free primes in the outermost level's temporal loops (where
 // they enlarge no tile and no fan-out below it) and its pinned ones in
 // their slots.
@@ -416,48 +383,107 @@ func (br *bnbRun) park(p *mapspace.Point, d workload.Dim) {
 	}
 }
 
-// set makes w.p the point of leaf x with canonical orders.
-func (w *bnbWorker) set(x *survivor) {
-	for d := range workload.NumDims {
-		copy(w.p.Slot[d], w.br.choices[d][x.choice[d]])
+// setTask makes w.p the point of task t: its placements, every other
+// dimension parked, canonical orders.
+func (w *bnbWorker) setTask(t *task) {
+	br := w.br
+	for j, d := range br.dims {
+		if j < int(t.depth) {
+			copy(w.p.Slot[d], br.choices[d][t.choice[j]])
+		} else {
+			br.park(w.p, d)
+		}
 	}
-	copy(w.p.Keep, w.br.keeps[x.keep])
-	copy(w.p.Order, w.br.canon)
+	copy(w.p.Keep, br.keeps[t.keep])
+	copy(w.p.Order, br.canon)
 }
 
-// leaf bounds leaf x; it appends x with its bound to out when the bound
-// does not exceed thr.
-func (w *bnbWorker) leaf(x *survivor, thr float64, out []survivor) []survivor {
+// nodeBound returns the bound of w.p with its first depth dimensions
+// placed (orders canonical and free), and false when no completion is
+// within the limits.
+func (w *bnbWorker) nodeBound(depth int) (float64, bool) {
 	s := w.br.r.s
-	w.set(x)
-	if mu := s.Cons.MinUtilization; mu > 0 && s.Utilization(w.p) < mu {
-		w.c.rejects[Utilization].Add(1)
-		return out
+	if !s.FanoutOK(w.p) || !s.Fits(w.p) {
+		return 0, false
 	}
 	s.Nest(w.p, &w.n)
 	w.br.used.Add(1)
 	w.br.nodes.Add(1)
-	r, ok := w.ev.BoundNestOrders(s.Layer, &w.n, 0)
+	if depth == int(workload.NumDims) {
+		if mu := s.Cons.MinUtilization; mu > 0 && s.Utilization(w.p) < mu {
+			w.c.rejects[Utilization].Add(1)
+			return 0, false
+		}
+		r, ok := w.ev.BoundNestOrders(s.Layer, &w.n, 0)
+		if !ok {
+			return 0, false
+		}
+		return w.br.metric.Value(r), true
+	}
+	r, ok, avail := w.ev.BoundNestPrefix(s.Layer, &w.n)
+	if !avail {
+		return w.br.floor, true
+	}
 	if !ok {
-		return out
+		return 0, false
 	}
-	b := boundValue(w.br.metric, r)
-	if b > thr*(1+tol) {
-		w.br.r.pruned.add(1)
-		return out
-	}
-	y := *x
-	y.bound = b
-	return append(out, y)
+	return w.br.metric.Value(r), true
 }
 
-// survivor searches the loop orders of survivor x, pruning against thr and
-// its own best; it returns its best mapping, or nil.
-func (w *bnbWorker) survivor(ctx context.Context, x *survivor, thr float64) *cand {
-	w.set(x)
+// expand returns the children of task t (its next dimension placed) within
+// the limits whose bound does not exceed thr.
+func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
+	w.setTask(t)
+	d := w.br.dims[t.depth]
+	for ci, c := range w.br.choices[d] {
+		copy(w.p.Slot[d], c)
+		b, ok := w.nodeBound(int(t.depth) + 1)
+		if !ok || b > thr*(1+tol) {
+			w.br.r.pruned.add(1)
+			continue
+		}
+		k := *t
+		k.choice[t.depth] = int32(ci)
+		k.depth++
+		k.bound = b
+		out = append(out, k)
+	}
+	return out
+}
+
+// task searches below task t, pruning against thr and the task's own best;
+// it returns its best mapping (nil: none better than thr) and whether it
+// finished.
+func (w *bnbWorker) task(ctx context.Context, t *task, thr float64) (*cand, bool) {
+	w.setTask(t)
 	w.best, w.thr = nil, thr
-	w.orders(ctx, 0)
-	return w.best
+	ok := w.place(ctx, int(t.depth))
+	return w.best, ok
+}
+
+// place searches the placements of the dimensions from the depth-th on,
+// then the loop orders.
+func (w *bnbWorker) place(ctx context.Context, depth int) bool {
+	if depth == int(workload.NumDims) {
+		return w.orders(ctx, 0)
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	d := w.br.dims[depth]
+	for _, c := range w.br.choices[d] {
+		copy(w.p.Slot[d], c)
+		b, ok := w.nodeBound(depth + 1)
+		if !ok || b > w.limit()*(1+tol) {
+			w.br.r.pruned.add(1)
+			continue
+		}
+		if !w.place(ctx, depth+1) {
+			return false
+		}
+	}
+	w.br.park(w.p, d)
+	return true
 }
 
 // matters reports whether the order of level i can change any count: some
@@ -535,7 +561,7 @@ func (w *bnbWorker) prune(fixed int) bool {
 	if !ok {
 		return true
 	}
-	if boundValue(w.br.metric, r) > w.limit()*(1+tol) {
+	if w.br.metric.Value(r) > w.limit()*(1+tol) {
 		w.br.r.pruned.add(1)
 		return true
 	}

@@ -2,8 +2,13 @@ package mapper_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/workload"
 
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/mapper"
@@ -52,6 +57,92 @@ func TestBnBMatchesExhaustive(t *testing.T) {
 		}
 		if est.LowerBound > opt*(1+1e-9) {
 			t.Errorf("case %d: exhaustive certificate %g above the optimum %g", i, est.LowerBound, opt)
+		}
+	}
+}
+
+// TestBnBBoundsAdmissible checks every bound of the branch and bound
+// against brute force: for random legal mappings of random small layers and
+// hierarchies, the bound of every node above the mapping (dimensions placed
+// one by one, then loop orders fixed level by level) is at most the
+// mapping's value, for every metric.
+func TestBnBBoundsAdmissible(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 1))
+	cases, points := 60, 300
+	if testing.Short() {
+		cases = 15
+	}
+	checked := 0
+	for i := range cases {
+		l, a := smallLayer(rng), smallArch(rng)
+		m, err := cost.New(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := mapspace.New(l, a, mapspace.Constraints{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := s.NewPoint()
+		var mp mapping.Mapping
+		for range points {
+			s.Random(rng, p)
+			s.Mapping(p, &mp)
+			r, err := m.Evaluate(l, &mp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Valid {
+				continue
+			}
+			checked++
+			for _, met := range []mapper.Metric{mapper.Energy, mapper.Latency, mapper.EDP} {
+				v := met.Value(&r)
+				for k, b := range mapper.NodeBounds(s, m, met, p) {
+					if !(b <= v*(1+1e-9)) {
+						t.Fatalf("case %d, %v: node %d bound %g above the mapping's %g (layer %v)\n%s", i, met, k, b, v, l.Shape, &mp)
+					}
+				}
+			}
+		}
+	}
+	if checked < cases*10 {
+		t.Errorf("only %d legal mappings checked", checked)
+	}
+}
+
+// TestBnBDeterministic checks that the branch and bound returns the same
+// mapping and certificate whatever the number of workers, both when it
+// closes and when an evaluation limit stops it.
+func TestBnBDeterministic(t *testing.T) {
+	a, m := presetModel(t, "eyeriss")
+	l, err := workload.NewLayer("c", workload.Conv, workload.Shape{1, 1, 16, 8, 7, 7, 3, 3}, [2]int{1, 1}, [2]int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := mapspace.New(l, a, dataflow.Constraints(dataflow.RS, l, a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, max := range []int64{1e9, 20000} {
+		var first string
+		for _, workers := range []int{1, 2, 3} {
+			b, st, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "bnb", MaxEvaluations: max, Workers: workers, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fmt.Sprintf("%s%g pJ, optimal %v, bound %g, gap %g, stopped %s", b.Mapping, b.Result.EnergyPJ, st.Optimal, st.LowerBound, st.GapPercent, st.Stopped)
+			if max == 1e9 && !st.Optimal {
+				t.Errorf("max %d: not closed: %v", max, st)
+			}
+			if max == 20000 && st.Optimal {
+				t.Errorf("max %d: closed, the test needs a search the limit stops: %v", max, st)
+			}
+			if workers == 1 {
+				first = got
+			} else if got != first {
+				t.Errorf("max %d: %d workers:\n%s\none worker:\n%s", max, workers, got, first)
+			}
 		}
 	}
 }

@@ -550,6 +550,27 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 // counted exactly, the others as in Bound. BoundOrders(…, 0) is Bound;
 // with fixed = len(c.Levels) it gives the exact counts of Traffic.
 func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed int) {
+	z.bound(l, a, c, fixed, false)
+}
+
+// BoundPrefix fills c, after Tiles or TilesNest, with counts that no
+// completion of the nest goes below, where a completion moves factors from
+// the outermost level's temporal loops into any other loop (temporal or
+// spatial, at any level) and chooses every loop order. It is Bound with the
+// MAC interface bounded as the others rather than counted exactly: every
+// part of an operand read once per parent instance (and per position of a
+// unicast fan-out), every output updated once per instance that holds it.
+//
+// Its counts do not grow when a factor moves down: spatial factors only
+// multiply instances by at least what they divide the parts by, and
+// temporal ones change no part. Step counts do shrink when a factor turns
+// spatial, so that bounds of cycles from c are not bounds of the
+// completions' cycles.
+func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts) {
+	z.bound(l, a, c, 0, true)
+}
+
+func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, prefix bool) {
 	L := len(c.Levels)
 	z.casts(a)
 	for t := range workload.NumTensors {
@@ -559,6 +580,17 @@ func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed
 			ch := p + 1
 			for ch < L && !z.keeps(ch, t) {
 				ch++
+			}
+			if ch == L && prefix {
+				tt := workload.Tensor(t)
+				if tt == workload.Outputs {
+					var ext workload.Shape
+					z.partition(l, p, &ext)
+					c.Levels[p].Tensors[t].Updates += z.inst[p] * proj.Size(&ext)
+				} else {
+					c.Levels[p].Tensors[t].Reads += z.needCast(l, proj, p, ch)
+				}
+				break
 			}
 			if ch == L || ch <= fixed {
 				z.iface(l, a, t, p, ch, c)
