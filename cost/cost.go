@@ -96,6 +96,11 @@ type perLevel struct {
 	// zeros is true when the level gates or skips on a tensor of the layer
 	// that has zeros; otherwise its zero chances are 0.
 	zeros bool
+	// minKeepE[t] and minKeepC[t] are the least shares of tensor t's
+	// accesses that zeros leave for energy and for cycles, whatever the
+	// tiles: a condition tensor of density d is zero over a child tile of
+	// n ≥ 1 values with chance (1−d)^n ≤ 1−d (see zeroChance).
+	minKeepE, minKeepC [workload.NumTensors]float64
 }
 
 // layer returns the per-layer part of evaluations of l, recomputed when l
@@ -125,6 +130,21 @@ func (e *Evaluator) layer(l *workload.Layer) *perLayer {
 			// makes an access useless.
 			if (sl.GateOn[t] || sl.SkipOn[t]) && (l.Density[t] < 1 || l.Measured[t] != nil) {
 				pl.zeros = true
+			}
+		}
+		for t := range workload.NumTensors {
+			pl.minKeepE[t], pl.minKeepC[t] = 1, 1
+			for k := range workload.NumTensors {
+				if k == t {
+					continue
+				}
+				if sl.GateOn[k] {
+					pl.minKeepE[t] *= l.Density[k]
+				}
+				if sl.SkipOn[k] {
+					pl.minKeepE[t] *= l.Density[k]
+					pl.minKeepC[t] *= l.Density[k]
+				}
 			}
 		}
 		p.levels = append(p.levels, pl)
@@ -231,6 +251,15 @@ func (m *Model) bitsScale(l *workload.Layer, t workload.Tensor, wordBits int) fl
 // Without detail only the totals are filled in; r.Levels is left empty.
 // per is the layer's part (Evaluator.layer).
 func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer, detail bool) {
+	m.fillAs(l, c, r, per, detail, false)
+}
+
+// fillAs is fill; with prefix set, the counts are those of
+// nest.Analyzer.BoundPrefix, whose tiles are not final: compression ratios
+// below the outermost level count as 0 and zero chances as their largest
+// (perLevel.minKeepE, minKeepC), so that the energy bounds every
+// completion's.
+func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer, detail, prefix bool) {
 	s := m.spec
 	r.Layer = l.Name
 	r.MACs = c.MACs
@@ -265,7 +294,11 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 			tt := workload.Tensor(t)
 			a := &cl.Tensors[t]
 			rho := 1.0
-			if !pl.dense[t] {
+			switch {
+			case pl.dense[t]:
+			case prefix && i > 0:
+				rho = 0
+			default:
 				rho = m.ratio(l, i, tt, a.Tile)
 			}
 			if per.measured[t] != nil {
@@ -277,7 +310,9 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 			// Zeros of the gating and skipping tensors save this level's
 			// reads and updates for its children (not drains or fills).
 			keepE, keepC := 1.0, 1.0
-			if pl.zeros {
+			if pl.zeros && prefix {
+				keepE, keepC = pl.minKeepE[t], pl.minKeepC[t]
+			} else if pl.zeros {
 				zg := m.zeroChance(l, c, &sl.GateOn, i, tt)
 				zs := m.zeroChance(l, c, &sl.SkipOn, i, tt)
 				keepE, keepC = (1-zg)*(1-zs), 1-zs
@@ -440,19 +475,15 @@ func (e *Evaluator) BoundNestOrders(l *workload.Layer, n *nest.Nest, fixed int) 
 // Cycles set to those cycles (cost.Model.LowerBound). ok is false when n
 // already breaks a limit that no completion can repair (every limit the
 // check knows grows with tiles and fan-outs); avail is false when the
-// bound is not available: the layer is compressed at some level, or the
-// architecture gates or skips on zeros, where counts do not bound energy
-// monotonically. The result is valid until the next call.
+// bound is not available: the layer has measured values, whose
+// compression and zeros depend on the tiles in no monotone way.
+// Compression below the outermost level counts as free and zeros as
+// gating (or skipping) as much as they can (see fillAs). The result is valid until the next call.
 func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result, ok, avail bool) {
 	per := e.layer(l)
-	if e.m.zeros {
-		return nil, true, false
-	}
-	for i := range per.levels {
-		for t := range workload.NumTensors {
-			if !per.levels[i].dense[t] || per.measured[t] != nil {
-				return nil, true, false
-			}
+	for t := range workload.NumTensors {
+		if per.measured[t] != nil {
+			return nil, true, false
 		}
 	}
 	e.z.TilesNest(l, e.m.spec, n, &e.counts)
@@ -461,7 +492,7 @@ func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result,
 		return nil, false, true
 	}
 	e.z.BoundPrefix(l, e.m.spec, &e.counts)
-	e.m.fill(l, &e.counts, &e.bound, per, false)
+	e.m.fillAs(l, &e.counts, &e.bound, per, false, true)
 	e.bound.Cycles = e.bound.LowerBoundCycles
 	e.bound.ComputeCycles = e.bound.LowerBoundCycles
 	e.m.static(&e.counts, &e.bound, false)

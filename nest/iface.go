@@ -559,7 +559,9 @@ func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed
 // spatial, at any level) and chooses every loop order. It is Bound with the
 // MAC interface bounded as the others rather than counted exactly: every
 // part of an operand read once per parent instance (and per position of a
-// unicast fan-out), every output updated once per instance that holds it.
+// unicast fan-out), every output updated once per instance that holds it,
+// and each parent instance sending at least one word of each tensor per
+// step, of which there are at least MACs / (the architecture's MAC units).
 //
 // Its counts do not grow when a factor moves down: spatial factors only
 // multiply instances by at least what they divide the parts by, and
@@ -572,6 +574,7 @@ func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts) {
 
 func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, prefix bool) {
 	L := len(c.Levels)
+	units := max(int64(a.MACUnits()), 1)
 	z.casts(a)
 	for t := range workload.NumTensors {
 		proj := l.Projection(t)
@@ -582,13 +585,17 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 				ch++
 			}
 			if ch == L && prefix {
+				// Each instance of p also serves its MAC units at least
+				// one word per step, and there are at least MACs / MAC
+				// units steps.
+				steps := z.inst[p] * ((c.MACs + units - 1) / units)
 				tt := workload.Tensor(t)
 				if tt == workload.Outputs {
 					var ext workload.Shape
 					z.partition(l, p, &ext)
-					c.Levels[p].Tensors[t].Updates += z.inst[p] * proj.Size(&ext)
+					c.Levels[p].Tensors[t].Updates += max(z.inst[p]*proj.Size(&ext), steps)
 				} else {
-					c.Levels[p].Tensors[t].Reads += z.needCast(l, proj, p, ch)
+					c.Levels[p].Tensors[t].Reads += max(z.needCast(l, proj, p, ch), steps)
 				}
 				break
 			}
