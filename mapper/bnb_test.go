@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/sparse"
+
 	"github.com/nnergy/nnergy/dataflow"
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/workload"
@@ -27,6 +30,9 @@ func TestBnBMatchesExhaustive(t *testing.T) {
 	objectives := []mapper.Objective{{mapper.Energy}, {mapper.Latency}, {mapper.EDP}, {mapper.Latency, mapper.Energy}}
 	for i := range cases {
 		l, a := smallLayer(rng), smallArch(rng)
+		if i%3 == 2 {
+			sparsify(rng, l, a)
+		}
 		m, err := cost.New(a)
 		if err != nil {
 			t.Fatal(err)
@@ -75,6 +81,9 @@ func TestBnBBoundsAdmissible(t *testing.T) {
 	checked := 0
 	for i := range cases {
 		l, a := smallLayer(rng), smallArch(rng)
+		if i%2 == 1 {
+			sparsify(rng, l, a)
+		}
 		m, err := cost.New(a)
 		if err != nil {
 			t.Fatal(err)
@@ -145,4 +154,27 @@ func TestBnBDeterministic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sparsify gives layer l zeros and architecture a compressed storage and
+// zero gating or skipping, as Eyeriss has: RLC or a bitmask at random
+// levels, gates and skips on random operands.
+func sparsify(rng *rand.Rand, l *workload.Layer, a *arch.Spec) {
+	l.Density[workload.Weights] = 0.2 + 0.8*rng.Float64()
+	l.Density[workload.Inputs] = 0.2 + 0.8*rng.Float64()
+	for i := range a.Levels {
+		for _, t := range []workload.Tensor{workload.Inputs, workload.Outputs, workload.Weights} {
+			switch rng.IntN(4) {
+			case 0:
+				a.Levels[i].Format[t] = sparse.RLC{RunBits: 5, LevelBits: 16, PairsPerWord: 3, WordBits: 64}
+			case 1:
+				a.Levels[i].Format[t] = sparse.Bitmask{ValueBits: 16}
+			}
+		}
+		if i > 0 {
+			a.Levels[i].GateOn[workload.Inputs] = rng.IntN(2) == 0
+			a.Levels[i].SkipOn[workload.Weights] = rng.IntN(3) == 0
+		}
+	}
+	a.Compute.GateOn[workload.Inputs] = rng.IntN(2) == 0
 }
