@@ -485,10 +485,16 @@ func (st Stats) String() string {
 		fmt.Fprintf(&b, ", %.3g pruned", st.Pruned)
 	}
 	fmt.Fprintf(&b, " of a space of %.3g in %.2fs (%.0f evals/s, %d workers; best after %.2fs); ", st.SpaceSize, st.Elapsed.Seconds(), st.EvalsPerSecond, st.Workers, st.BestAfter.Seconds())
+	if st.Nodes > 0 {
+		fmt.Fprintf(&b, "%d nodes bounded; ", st.Nodes)
+	}
 	if st.Optimal {
 		b.WriteString("optimal for the space")
 	} else {
 		fmt.Fprintf(&b, "not proven optimal (stopped: %s)", st.Stopped)
+		if st.LowerBound > 0 {
+			fmt.Fprintf(&b, "; lower bound %.6g, gap %.2f%%", st.LowerBound, st.GapPercent)
+		}
 	}
 	return b.String()
 }
