@@ -278,6 +278,14 @@ func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLay
 	var scratch LevelResult
 	r.EnergyPJ = 0
 	r.ComputeCycles = int64(math.Ceil(float64(c.Steps) * per.cycles))
+	// inst returns the instances of level i that share its traffic: in
+	// prefix mode as many as the architecture has, since a completion may
+	// use them all.
+	inst := func(i int) float64 { return float64(c.Levels[i].Instances) }
+	if prefix {
+		r.ComputeCycles = int64(math.Ceil(float64(c.MACs) * per.cycles / float64(m.macUnits)))
+		inst = func(i int) float64 { return m.instances[i] }
+	}
 	r.Cycles = r.ComputeCycles
 	r.BoundBy = "compute"
 	for i := range s.Levels {
@@ -328,7 +336,7 @@ func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLay
 			nw := float64(cl.Net.Words[t]) * sl.Network.WordPJ * sc
 			lr.NetworkPJ += nw
 			if bw := sl.Network.BandwidthWords[t]; bw > 0 && i > 0 && c.Levels[i-1].Instances > 0 {
-				cyc := int64(math.Ceil(busWords(c, sl.Network.Multicast, i, tt) * sc / float64(c.Levels[i-1].Instances) / bw))
+				cyc := int64(math.Ceil(busWords(c, sl.Network.Multicast, i, tt) * sc / inst(i-1) / bw))
 				if cyc > lr.NetworkCycles {
 					lr.NetworkCycles = cyc
 				}
@@ -342,7 +350,7 @@ func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLay
 		lr.EnergyPJ = lr.StoragePJ + lr.NetworkPJ
 		r.EnergyPJ += lr.EnergyPJ
 		if sl.BandwidthWords > 0 && cl.Instances > 0 {
-			cyc := int64(math.Ceil(words / float64(cl.Instances) / sl.BandwidthWords))
+			cyc := int64(math.Ceil(words / inst(i) / sl.BandwidthWords))
 			lr.Cycles = cyc
 			if cyc > r.Cycles {
 				r.Cycles = cyc
@@ -471,8 +479,7 @@ func (e *Evaluator) BoundNestOrders(l *workload.Layer, n *nest.Nest, fixed int) 
 // BoundNestPrefix returns, for a nest whose factors in the outermost
 // level's temporal loops may still move to any other loop (see
 // nest.Analyzer.BoundPrefix), a result whose EnergyPJ no completion goes
-// below, with the static energy over the layer's compulsory cycles, and
-// Cycles set to those cycles (cost.Model.LowerBound). ok is false when n
+// below, with the static energy over the result's Cycles. ok is false when n
 // already breaks a limit that no completion can repair (every limit the
 // check knows grows with tiles and fan-outs); avail is false when the
 // bound is not available: the layer has measured values, whose
@@ -493,9 +500,6 @@ func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result,
 	}
 	e.z.BoundPrefix(l, e.m.spec, &e.counts)
 	e.m.fillAs(l, &e.counts, &e.bound, per, false, true)
-	e.bound.Cycles = e.bound.LowerBoundCycles
-	e.bound.ComputeCycles = e.bound.LowerBoundCycles
-	e.m.static(&e.counts, &e.bound, false)
 	return &e.bound, true, true
 }
 

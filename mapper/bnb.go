@@ -188,7 +188,15 @@ func (r *run) bnb(ctx context.Context) (*cand, Stats) {
 		br.choices[d] = dimChoices(s, workload.Dim(d))
 		br.dims[d] = workload.Dim(d)
 	}
-	slices.SortStableFunc(br.dims[:], func(a, b workload.Dim) int { return cmp.Compare(len(br.choices[b]), len(br.choices[a])) })
+	// Dimensions with one placement first (their nodes are the roots'),
+	// then those with the most.
+	slices.SortStableFunc(br.dims[:], func(a, b workload.Dim) int {
+		na, nb := len(br.choices[a]), len(br.choices[b])
+		if (na == 1) != (nb == 1) {
+			return cmp.Compare(na, nb)
+		}
+		return cmp.Compare(nb, na)
+	})
 	br.keeps = keepCombos(s)
 	br.canon = s.NewPoint().Order
 	ws := make([]*bnbWorker, r.set.Workers)

@@ -575,6 +575,20 @@ func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts) {
 func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, prefix bool) {
 	L := len(c.Levels)
 	units := max(int64(a.MACUnits()), 1)
+	var below [16]int64 // below[p]: the product of the meshes under level p
+	if prefix {
+		n := int64(1)
+		for i := L - 1; i >= 0; i-- {
+			mx, my := a.Compute.MeshX, a.Compute.MeshY
+			if i+1 < L {
+				mx, my = a.Levels[i+1].MeshX, a.Levels[i+1].MeshY
+			}
+			n *= int64(max(mx, 1)) * int64(max(my, 1))
+			if i < len(below) {
+				below[i] = n
+			}
+		}
+	}
 	z.casts(a)
 	for t := range workload.NumTensors {
 		proj := l.Projection(t)
@@ -586,9 +600,9 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 			}
 			if ch == L && prefix {
 				// Each instance of p also serves its MAC units at least
-				// one word per step, and there are at least MACs / MAC
-				// units steps.
-				steps := z.inst[p] * ((c.MACs + units - 1) / units)
+				// one word per step: MACs / (MAC units per instance of
+				// p), at most the product of the meshes below p, words.
+				steps := max(z.inst[p]*((c.MACs+units-1)/units), (c.MACs+below[p]-1)/below[p])
 				tt := workload.Tensor(t)
 				if tt == workload.Outputs {
 					var ext workload.Shape
