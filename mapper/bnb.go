@@ -2,6 +2,7 @@ package mapper
 
 import (
 	"cmp"
+	"container/heap"
 	"context"
 	"math"
 	"slices"
@@ -45,23 +46,26 @@ import (
 // counts of an interface depend on the orders above its child alone, and
 // an interface into the MAC units on none (see nest.Analyzer.Bound).
 //
-// Work: the top of the tree is expanded breadth first into tasks (at most
-// a few thousand nodes), sorted by bound and searched depth first, best
-// bound first, in batches shared by the workers. The incumbent (at first
-// the annealing search's best) that prunes a batch is frozen for it and
-// lowered between batches; each task is searched by one worker with its own
-// best, and the batch is merged in task order. Limits are checked between
+// Work: best bound first. A heap holds the open nodes; each batch takes the
+// nodes of least bound, and the workers share them: a node with
+// dimensions left to place is expanded into its children, a node with all
+// placed (or any node once the heap is full) is searched depth first to
+// the end, loop orders included. The incumbent (at first the annealing
+// search's best) that prunes a batch is frozen for it and lowered between
+// batches; each node is searched by one worker with its own best, and the
+// batch is merged in node order. Limits are checked between
 // batches. The same inputs thus give the same mapping and certificate
 // whatever the number of workers (a Timeout or interruption aside). When
-// the search stops early, the certificate is the least bound of the tasks
-// not finished.
+// the search stops early, the certificate is the least bound of the open
+// nodes, which best-first order raises as fast as the bounds allow.
 
 const (
-	// maxTasks is how many nodes the breadth-first top of the tree grows
-	// to at most; taskBatch how many tasks a batch holds. Neither depends
-	// on the workers, so that the work done does not either.
-	maxTasks  = 2048
-	taskBatch = 16
+	// maxTasks is how many nodes the heap of the best-first search holds
+	// before it searches the nodes it takes depth first; taskBatch how many
+	// nodes a batch takes. Neither depends on the workers, so that the work
+	// done does not either.
+	maxTasks  = 1 << 18
+	taskBatch = 32
 	// tol is the relative margin of every prune: a subtree is cut only when
 	// its bound exceeds the threshold by more, so ties are always searched
 	// (and broken by the mapping's text).
@@ -227,92 +231,100 @@ func (r *run) bnb(ctx context.Context) (*cand, Stats) {
 	return br.inc, st
 }
 
-// search expands the top of the tree into tasks and searches them. It
-// returns the least bound of what it did not search (+Inf: nothing) and
-// why it stopped.
+// search searches the tree best bound first: it takes the nodes of least
+// bound from a heap in batches; a node with dimensions left to place is
+// expanded into its children (bounded and pushed), unless the heap is
+// full, and a node with every dimension placed, or any node when the heap
+// is full, is searched to the end depth first. It returns the least bound
+// of what it did not search (+Inf: nothing) and why it stopped.
 func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string) {
 	r := br.r
-	out := func() string {
-		if ctx.Err() != nil {
-			return ctxStop(ctx)
-		}
-		if br.used.Load() >= r.set.MaxEvaluations {
-			return "evaluations"
-		}
-		return ""
-	}
 	// The roots: one per combination of keep masks.
-	var tasks []task
+	var roots []task
 	for k := range br.keeps {
-		tasks = append(tasks, task{keep: int32(k)})
+		roots = append(roots, task{keep: int32(k)})
 	}
 	thr := br.threshold()
-	kids := make([][]task, 0)
-	tasks = br.bounded(ctx, ws, tasks, thr)
-	for depth := 0; depth < int(workload.NumDims) && len(tasks) > 0 && len(tasks) < maxTasks; depth++ {
-		if why := out(); why != "" {
-			return minBound(tasks), why
-		}
-		kids = slices.Grow(kids[:0], len(tasks))[:len(tasks)]
-		if !forEach(ctx, ws, len(tasks), func(w *bnbWorker, i int) { kids[i] = w.expand(&tasks[i], thr, kids[i][:0]) }) {
-			return minBound(tasks), ctxStop(ctx)
-		}
-		var next []task
-		for _, k := range kids {
-			next = append(next, k...)
-		}
-		tasks = next
+	h := &taskHeap{}
+	seq := 0
+	for _, t := range br.bounded(ctx, ws, roots, thr) {
+		t.seq = seq
+		seq++
+		heap.Push(h, t)
 	}
-	for i := range tasks {
-		tasks[i].seq = i
-	}
-	slices.SortFunc(tasks, func(a, b task) int {
-		if c := cmp.Compare(a.bound, b.bound); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
+	batch := make([]task, 0, taskBatch)
+	kids := make([][]task, taskBatch)
 	results := make([]*cand, taskBatch)
 	done := make([]bool, taskBatch)
-	for next := 0; next < len(tasks); {
+	for h.Len() > 0 {
 		thr := br.threshold()
-		if tasks[next].bound > thr*(1+tol) {
-			break // every later task is bounded higher
+		if (*h)[0].bound > thr*(1+tol) {
+			break // every other node is bounded higher
 		}
-		if why := out(); why != "" {
-			return tasks[next].bound, why
+		if ctx.Err() != nil {
+			return (*h)[0].bound, ctxStop(ctx)
 		}
-		end := min(next+taskBatch, len(tasks))
+		if br.used.Load() >= r.set.MaxEvaluations {
+			return (*h)[0].bound, "evaluations"
+		}
+		expand := h.Len() < maxTasks
+		batch = batch[:0]
+		for h.Len() > 0 && len(batch) < taskBatch && (*h)[0].bound <= thr*(1+tol) {
+			batch = append(batch, heap.Pop(h).(task))
+		}
 		clear(done)
-		ok := forEach(ctx, ws, end-next, func(w *bnbWorker, i int) {
-			results[i], done[i] = w.task(ctx, &tasks[next+i], thr)
+		ok := forEach(ctx, ws, len(batch), func(w *bnbWorker, i int) {
+			t := &batch[i]
+			if expand && int(t.depth) < int(workload.NumDims) {
+				kids[i] = w.expand(t, thr, kids[i][:0])
+				results[i], done[i] = nil, true
+				return
+			}
+			kids[i] = kids[i][:0]
+			results[i], done[i] = w.task(ctx, t, thr)
 		})
 		lb := math.Inf(1)
-		for i, c := range results[:end-next] {
-			if c != nil && br.better(c, br.inc) {
+		for i := range batch {
+			if c := results[i]; c != nil && br.better(c, br.inc) {
 				br.inc = c
 			}
 			if !done[i] {
-				lb = min(lb, tasks[next+i].bound)
+				lb = min(lb, batch[i].bound)
+				continue
+			}
+			for _, k := range kids[i] {
+				k.seq = seq
+				seq++
+				heap.Push(h, k)
 			}
 		}
 		if !ok {
-			if end < len(tasks) {
-				lb = min(lb, tasks[end].bound)
+			if h.Len() > 0 {
+				lb = min(lb, (*h)[0].bound)
 			}
 			return lb, ctxStop(ctx)
 		}
-		next = end
 	}
 	return math.Inf(1), "done"
 }
 
-func minBound(ts []task) float64 {
-	lb := math.Inf(1)
-	for _, t := range ts {
-		lb = min(lb, t.bound)
+// taskHeap is a min-heap of tasks by bound, then by seq.
+type taskHeap []task
+
+func (h taskHeap) Len() int { return len(h) }
+func (h taskHeap) Less(i, j int) bool {
+	if h[i].bound != h[j].bound {
+		return h[i].bound < h[j].bound
 	}
-	return lb
+	return h[i].seq < h[j].seq
+}
+func (h taskHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *taskHeap) Push(x any)   { *h = append(*h, x.(task)) }
+func (h *taskHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
 }
 
 func ctxStop(ctx context.Context) string {
