@@ -3,6 +3,7 @@ package mapper_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -60,6 +61,21 @@ func TestBnBMatchesExhaustive(t *testing.T) {
 		opt := o[0].Value(&ex.Result)
 		if bst.LowerBound > opt*(1+1e-9) {
 			t.Errorf("case %d: certificate %g above the optimum %g", i, bst.LowerBound, opt)
+		}
+		// A search stopped early: its certificate is still below the
+		// optimum, and its gap is what it says.
+		cut, cst, err := mapper.Search(context.Background(), s, m, mapper.Settings{Objective: o, Algorithm: "bnb", MaxEvaluations: 1500 + int64(rng.IntN(1500)), Seed: uint64(i)})
+		if err != nil && err != mapper.ErrNoMapping {
+			t.Fatalf("case %d: stopped bnb: %v", i, err)
+		}
+		if cst.LowerBound > opt*(1+1e-9) {
+			t.Errorf("case %d: certificate %g of a search stopped on %s above the optimum %g", i, cst.LowerBound, cst.Stopped, opt)
+		}
+		if err == nil {
+			v := o[0].Value(&cut.Result)
+			if want := (v - cst.LowerBound) / cst.LowerBound * 100; math.Abs(cst.GapPercent-want) > 1e-6*max(1, want) {
+				t.Errorf("case %d: gap %g%%, want %g%%", i, cst.GapPercent, want)
+			}
 		}
 		if est.LowerBound > opt*(1+1e-9) {
 			t.Errorf("case %d: exhaustive certificate %g above the optimum %g", i, est.LowerBound, opt)

@@ -561,7 +561,9 @@ func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed
 // part of an operand read once per parent instance (and per position of a
 // unicast fan-out), every output updated once per instance that holds it,
 // and each parent instance sending at least one word of each tensor per
-// step, of which there are at least MACs / (the architecture's MAC units).
+// step, of which there are at least MACs / (the architecture's MAC units);
+// the networks into the levels between that the tensor bypasses carry as
+// many words.
 //
 // Its counts do not grow when a factor moves down: spatial factors only
 // multiply instances by at least what they divide the parts by, and
@@ -610,6 +612,15 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 					c.Levels[p].Tensors[t].Updates += max(z.inst[p]*proj.Size(&ext), steps)
 				} else {
 					c.Levels[p].Tensors[t].Reads += max(z.needCast(l, proj, p, ch), steps)
+				}
+				// The networks into the levels the tensor bypasses carry
+				// as many words (see iface, outputs).
+				for k := p + 1; k < L; k++ {
+					w := max(z.inst[k]*((c.MACs+units-1)/units), (c.MACs+below[k]-1)/below[k])
+					if tt != workload.Outputs {
+						w = max(w, z.needCast(l, proj, k, ch))
+					}
+					c.Levels[k].Net.Words[t] += w
 				}
 				break
 			}
