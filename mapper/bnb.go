@@ -531,32 +531,12 @@ func (w *bnbWorker) orders(ctx context.Context, i int) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	var buf [workload.NumDims]workload.Dim
-	ds := active(s, w.p, i, &buf)
-	rule := s.Rule(i).Order
-	saved := w.p.Order[i]
-	ok := true
-	permute(ds, func(perm []workload.Dim) bool {
-		if !respects(perm, rule) {
-			return true
-		}
-		var o [workload.NumDims]workload.Dim
-		k := copy(o[:], perm)
-		for _, d := range workload.Dims {
-			if !slices.Contains(perm, d) {
-				o[k] = d
-				k++
-			}
-		}
-		w.p.Order[i] = o
+	return eachOrder(s, w.p, i, func() bool {
 		if w.prune(i + 1) {
 			return true
 		}
-		ok = w.orders(ctx, i+1)
-		return ok
+		return w.orders(ctx, i+1)
 	})
-	w.p.Order[i] = saved
-	return ok
 }
 
 // prune bounds the node whose orders are fixed at levels 0..fixed−1 and

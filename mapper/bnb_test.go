@@ -14,7 +14,6 @@ import (
 	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/workload"
 
-	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/mapper"
 	"github.com/nnergy/nnergy/mapspace"
 )
@@ -30,18 +29,7 @@ func TestBnBMatchesExhaustive(t *testing.T) {
 	}
 	objectives := []mapper.Objective{{mapper.Energy}, {mapper.Latency}, {mapper.EDP}, {mapper.Latency, mapper.Energy}}
 	for i := range cases {
-		l, a := smallLayer(rng), smallArch(rng)
-		if i%3 == 2 {
-			sparsify(rng, l, a)
-		}
-		m, err := cost.New(a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := mapspace.New(l, a, mapspace.Constraints{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l, m, s := smallCase(t, rng, i%3 == 2)
 		o := objectives[i%len(objectives)]
 		ex, est, err := mapper.Search(context.Background(), s, m, mapper.Settings{Objective: o, Algorithm: "exhaustive", MaxEvaluations: 1e9})
 		if err != nil || !est.Optimal {
@@ -96,18 +84,7 @@ func TestBnBBoundsAdmissible(t *testing.T) {
 	}
 	checked := 0
 	for i := range cases {
-		l, a := smallLayer(rng), smallArch(rng)
-		if i%2 == 1 {
-			sparsify(rng, l, a)
-		}
-		m, err := cost.New(a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := mapspace.New(l, a, mapspace.Constraints{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l, m, s := smallCase(t, rng, i%2 == 1)
 		p := s.NewPoint()
 		var mp mapping.Mapping
 		for range points {
