@@ -49,8 +49,10 @@ import (
 // Work: best bound first. A heap holds the open nodes; each batch takes the
 // nodes of least bound, and the workers share them: a node with
 // dimensions left to place is expanded into its children, a node with all
-// placed (or any node once the heap is full) is searched depth first to
-// the end, loop orders included. The incumbent (at first the annealing
+// placed (or any node once the heap is full) is searched depth first,
+// loop orders included, until it has done spillOps bounds and evaluations;
+// the nodes it has not reached by then go back to the heap (unless the
+// heap is twice full), so that the least open bound keeps rising. The incumbent (at first the annealing
 // search's best) that prunes a batch is frozen for it and lowered between
 // batches; each node is searched by one worker with its own best, and the
 // batch is merged in node order. Limits are checked between
@@ -64,8 +66,11 @@ const (
 	// before it searches the nodes it takes depth first; taskBatch how many
 	// nodes a batch takes. Neither depends on the workers, so that the work
 	// done does not either.
-	maxTasks  = 1 << 18
+	maxTasks  = 1 << 19
 	taskBatch = 32
+	// spillOps is how many bounds and evaluations a depth-first search of
+	// a node does before it hands the rest back to the heap.
+	spillOps = 1 << 14
 	// tol is the relative margin of every prune: a subtree is cut only when
 	// its bound exceeds the threshold by more, so ties are always searched
 	// (and broken by the mapping's text).
@@ -155,6 +160,15 @@ type bnbWorker struct {
 	// prunes against.
 	best *cand
 	thr  float64
+	// t is the task being searched and path the placements of its
+	// dimensions so far; ops counts its bounds and evaluations. Once ops
+	// passes spillOps, with spill set, the nodes left are handed back to
+	// the heap (spilled) rather than searched.
+	t     *task
+	path  [workload.NumDims]int32
+	ops   int64
+	spill bool
+	out   []task
 }
 
 func (br *bnbRun) newWorker(id int) *bnbWorker {
@@ -268,6 +282,9 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 			return (*h)[0].bound, "evaluations"
 		}
 		expand := h.Len() < maxTasks
+		// Depth-first searches hand back what they leave after spillOps
+		// while the heap has room.
+		spill := h.Len() < 2*maxTasks
 		batch = batch[:0]
 		for h.Len() > 0 && len(batch) < taskBatch && (*h)[0].bound <= thr*(1+tol) {
 			batch = append(batch, heap.Pop(h).(task))
@@ -280,8 +297,7 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 				results[i], done[i] = nil, true
 				return
 			}
-			kids[i] = kids[i][:0]
-			results[i], done[i] = w.task(ctx, t, thr)
+			results[i], done[i], kids[i] = w.task(ctx, t, thr, spill, kids[i][:0])
 		})
 		lb := math.Inf(1)
 		for i := range batch {
@@ -429,6 +445,7 @@ func (w *bnbWorker) nodeBound(depth int) (float64, bool) {
 	s.Nest(w.p, &w.n)
 	w.br.used.Add(1)
 	w.br.nodes.Add(1)
+	w.ops++
 	if depth == int(workload.NumDims) {
 		if mu := s.Cons.MinUtilization; mu > 0 && s.Utilization(w.p) < mu {
 			w.c.rejects[Utilization].Add(1)
@@ -474,11 +491,12 @@ func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
 // task searches below task t, pruning against thr and the task's own best;
 // it returns its best mapping (nil: none better than thr) and whether it
 // finished.
-func (w *bnbWorker) task(ctx context.Context, t *task, thr float64) (*cand, bool) {
+func (w *bnbWorker) task(ctx context.Context, t *task, thr float64, spill bool, out []task) (*cand, bool, []task) {
 	w.setTask(t)
 	w.best, w.thr = nil, thr
+	w.t, w.path, w.ops, w.spill, w.out = t, t.choice, 0, spill, out
 	ok := w.place(ctx, int(t.depth))
-	return w.best, ok
+	return w.best, ok, w.out
 }
 
 // place searches the placements of the dimensions from the depth-th on,
@@ -491,11 +509,16 @@ func (w *bnbWorker) place(ctx context.Context, depth int) bool {
 		return false
 	}
 	d := w.br.dims[depth]
-	for _, c := range w.br.choices[d] {
+	for ci, c := range w.br.choices[d] {
 		copy(w.p.Slot[d], c)
 		b, ok := w.nodeBound(depth + 1)
 		if !ok || b > w.limit()*(1+tol) {
 			w.br.r.pruned.add(1)
+			continue
+		}
+		w.path[depth] = int32(ci)
+		if w.spill && w.ops >= spillOps {
+			w.out = append(w.out, task{bound: b, keep: w.t.keep, depth: int8(depth + 1), choice: w.path})
 			continue
 		}
 		if !w.place(ctx, depth+1) {
@@ -557,6 +580,7 @@ func (w *bnbWorker) prune(fixed int) bool {
 	s.Nest(w.p, &w.n)
 	w.br.used.Add(1)
 	w.br.nodes.Add(1)
+	w.ops++
 	r, ok := w.ev.BoundNestOrders(s.Layer, &w.n, fixed)
 	if !ok {
 		return true
@@ -581,6 +605,7 @@ func (w *bnbWorker) limit() float64 {
 func (w *bnbWorker) eval() {
 	s := w.br.r.s
 	w.br.used.Add(1)
+	w.ops++
 	w.c.evals.Add(1)
 	s.Nest(w.p, &w.n)
 	w.ev.ScoreNest(s.Layer, &w.n, &w.res)
