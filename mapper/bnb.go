@@ -387,7 +387,7 @@ func keepCombos(s *mapspace.Space) [][]uint8 {
 // incumbent runs the annealing search for the starting incumbent.
 func (br *bnbRun) incumbent(ctx context.Context) {
 	r := br.r
-	n := min(200000, max(r.set.MaxEvaluations/10, 1000))
+	n := min(50000, max(r.set.MaxEvaluations/10, 1000))
 	set := r.set
 	set.Algorithm, set.MaxEvaluations, set.Workers, set.Progress, set.Timeout, set.Victory = "random", n, 2, nil, 0, 0
 	b, st, err := Search(ctx, r.s, r.m, set)
