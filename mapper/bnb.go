@@ -19,8 +19,8 @@ import (
 // Branch and bound ("bnb").
 //
 // A node of the tree fixes the keep masks of every level, the placement of
-// the primes of some dimensions (in a fixed order of the dimensions, those
-// with the most placements first), and then the loop orders of the
+// the primes of some dimensions (in a fixed order: those with one placement
+// first, then those with the most), and then the loop orders of the
 // outermost levels. The primes of the dimensions not placed yet wait in the
 // outermost level's temporal loops, where they enlarge no tile and no
 // fan-out. Bounds, all admissible (no completion of the node goes below):
@@ -28,18 +28,20 @@ import (
 //   - a node with dimensions left to place: cost.Evaluator.BoundNestPrefix
 //     (each level filled with every word its instances need once, each
 //     parent reading its part once, outputs updated once per instance that
-//     holds them, the MACs, and the static energy over the compulsory
-//     cycles), after checking the fan-out and capacity limits, which only
-//     grow as primes move down;
+//     holds them, at least MACs ÷ (the meshes below a level) words from it
+//     and through the bypassing levels to the MACs, compression below the
+//     outermost level free and zeros gating all they can, the compulsory
+//     compute cycles and each level's bandwidth over all its instances),
+//     after checking the fan-out and capacity limits, which only grow as
+//     primes move down;
 //   - a complete factorization: cost.Evaluator.BoundNestOrders with no
 //     order fixed (the MAC interface exact, the cycles of its steps and of
 //     the bandwidth its bound counts need);
 //   - loop orders fixed at levels 0..i: the same with the interfaces into
 //     levels 1..i+1 counted exactly.
 //
-// Latency and EDP use the cycles of these results (a node with dimensions
-// left: the compulsory cycles). A lexicographic objective prunes on its
-// first metric only.
+// Latency and EDP use the cycles of these results. A lexicographic
+// objective prunes on its first metric only.
 //
 // Dominance: only loops of a factor above 1 are permuted, and the order of
 // a level is not searched at all when no level below it keeps a tensor: the
@@ -47,19 +49,19 @@ import (
 // an interface into the MAC units on none (see nest.Analyzer.Bound).
 //
 // Work: best bound first. A heap holds the open nodes; each batch takes the
-// nodes of least bound, and the workers share them: a node with
-// dimensions left to place is expanded into its children, a node with all
-// placed (or any node once the heap is full) is searched depth first,
-// loop orders included, until it has done spillOps bounds and evaluations;
-// the nodes it has not reached by then go back to the heap (unless the
-// heap is twice full), so that the least open bound keeps rising. The incumbent (at first the annealing
-// search's best) that prunes a batch is frozen for it and lowered between
-// batches; each node is searched by one worker with its own best, and the
-// batch is merged in node order. Limits are checked between
+// nodes of least bound, and the workers share them: a node with dimensions
+// left to place is expanded into its children, a node with all placed (or
+// any node once the heap is full) is searched depth first, loop orders
+// included, until it has done spillOps bounds and evaluations; the nodes
+// it has not reached by then go back to the heap (unless the heap is twice
+// full), so that the least open bound keeps rising. The incumbent (at first
+// the annealing search's best) that prunes a batch is frozen for it and
+// lowered between batches; each node is searched by one worker with its own
+// best, and the batch is merged in node order. Limits are checked between
 // batches. The same inputs thus give the same mapping and certificate
 // whatever the number of workers (a Timeout or interruption aside). When
 // the search stops early, the certificate is the least bound of the open
-// nodes, which best-first order raises as fast as the bounds allow.
+// nodes.
 
 const (
 	// maxTasks is how many nodes the heap of the best-first search holds
@@ -249,8 +251,9 @@ func (r *run) bnb(ctx context.Context) (*cand, Stats) {
 // bound from a heap in batches; a node with dimensions left to place is
 // expanded into its children (bounded and pushed), unless the heap is
 // full, and a node with every dimension placed, or any node when the heap
-// is full, is searched to the end depth first. It returns the least bound
-// of what it did not search (+Inf: nothing) and why it stopped.
+// is full, is searched depth first (handing back what it leaves after
+// spillOps). It returns the least bound of what it did not search (+Inf:
+// nothing) and why it stopped.
 func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string) {
 	r := br.r
 	// The roots: one per combination of keep masks.
