@@ -53,8 +53,9 @@ import (
 // left to place is expanded into its children, a node with all placed (or
 // any node once the heap is full) is searched depth first, loop orders
 // included, until it has done spillOps bounds and evaluations; the nodes
-// it has not reached by then go back to the heap (unless the heap is twice
-// full), so that the least open bound keeps rising. The incumbent (at first
+// it has not reached by then (placements, or loop orders of the outer
+// levels) go back to the heap (unless the heap is twice full), so that the
+// least open bound keeps rising. The incumbent (at first
 // the annealing search's best) that prunes a batch is frozen for it and
 // lowered between batches; each node is searched by one worker with its own
 // best, and the batch is merged in node order. Limits are checked between
@@ -87,6 +88,10 @@ type task struct {
 	depth  int8
 	choice [workload.NumDims]int32
 	seq    int
+	// orders holds the loop orders of the outermost levels, fixed, of a
+	// node with every dimension placed that a depth-first search handed
+	// back.
+	orders [][workload.NumDims]workload.Dim
 }
 
 // bnbRun is the state of one branch-and-bound search.
@@ -435,6 +440,7 @@ func (w *bnbWorker) setTask(t *task) {
 	}
 	copy(w.p.Keep, br.keeps[t.keep])
 	copy(w.p.Order, br.canon)
+	copy(w.p.Order, t.orders)
 }
 
 // nodeBound returns the bound of w.p with its first depth dimensions
@@ -498,7 +504,12 @@ func (w *bnbWorker) task(ctx context.Context, t *task, thr float64, spill bool, 
 	w.setTask(t)
 	w.best, w.thr = nil, thr
 	w.t, w.path, w.ops, w.spill, w.out = t, t.choice, 0, spill, out
-	ok := w.place(ctx, int(t.depth))
+	var ok bool
+	if len(t.orders) > 0 {
+		ok = w.orders(ctx, len(t.orders))
+	} else {
+		ok = w.place(ctx, int(t.depth))
+	}
 	return w.best, ok, w.out
 }
 
@@ -558,7 +569,15 @@ func (w *bnbWorker) orders(ctx context.Context, i int) bool {
 		return false
 	}
 	return eachOrder(s, w.p, i, func() bool {
-		if w.prune(i + 1) {
+		b, cut := w.prune(i + 1)
+		if cut {
+			return true
+		}
+		if w.spill && w.ops >= spillOps && !math.IsNaN(b) {
+			t := *w.t
+			t.bound, t.depth, t.choice = b, int8(workload.NumDims), w.path
+			t.orders = slices.Clone(w.p.Order[:i+1])
+			w.out = append(w.out, t)
 			return true
 		}
 		return w.orders(ctx, i+1)
@@ -566,9 +585,9 @@ func (w *bnbWorker) orders(ctx context.Context, i int) bool {
 }
 
 // prune bounds the node whose orders are fixed at levels 0..fixed−1 and
-// reports whether it cannot beat the threshold. A node with nothing left
-// to choose is not bounded: it is evaluated.
-func (w *bnbWorker) prune(fixed int) bool {
+// reports whether it cannot beat the threshold, with its bound. A node
+// with nothing left to choose is not bounded (NaN): it is evaluated.
+func (w *bnbWorker) prune(fixed int) (float64, bool) {
 	L := len(w.p.Order)
 	rest := false
 	for i := fixed; i < L; i++ {
@@ -577,7 +596,7 @@ func (w *bnbWorker) prune(fixed int) bool {
 		}
 	}
 	if !rest {
-		return false
+		return math.NaN(), false
 	}
 	s := w.br.r.s
 	s.Nest(w.p, &w.n)
@@ -586,13 +605,14 @@ func (w *bnbWorker) prune(fixed int) bool {
 	w.ops++
 	r, ok := w.ev.BoundNestOrders(s.Layer, &w.n, fixed)
 	if !ok {
-		return true
+		return 0, true
 	}
-	if w.br.metric.Value(r) > w.limit()*(1+tol) {
+	b := w.br.metric.Value(r)
+	if b > w.limit()*(1+tol) {
 		w.br.r.pruned.add(1)
-		return true
+		return b, true
 	}
-	return false
+	return b, false
 }
 
 // limit is the value a mapping must not exceed to be searched further.
