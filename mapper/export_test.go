@@ -1,6 +1,8 @@
 package mapper
 
 import (
+	"math"
+
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/workload"
@@ -29,7 +31,7 @@ func NodeBounds(s *mapspace.Space, m *cost.Model, met Metric, p *mapspace.Point)
 		}
 		b, ok := w.nodeBound(depth)
 		if !ok {
-			b = nan()
+			b = math.NaN()
 		}
 		out = append(out, b)
 	}
@@ -38,7 +40,7 @@ func NodeBounds(s *mapspace.Space, m *cost.Model, met Metric, p *mapspace.Point)
 		copy(w.p.Order[fixed:], br.canon[fixed:])
 		s.Nest(w.p, &w.n)
 		res, ok := w.ev.BoundNestOrders(s.Layer, &w.n, fixed)
-		b := nan()
+		b := math.NaN()
 		if ok {
 			b = met.Value(res)
 		}
@@ -46,5 +48,3 @@ func NodeBounds(s *mapspace.Space, m *cost.Model, met Metric, p *mapspace.Point)
 	}
 	return out
 }
-
-func nan() float64 { var z float64; return z / z }
