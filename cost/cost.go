@@ -96,6 +96,11 @@ type perLevel struct {
 	// zeros is true when the level gates or skips on a tensor of the layer
 	// that has zeros; otherwise its zero chances are 0.
 	zeros bool
+	// minKeepE[t] and minKeepC[t] are the least shares of tensor t's
+	// accesses that zeros leave for energy and for cycles, whatever the
+	// tiles: a condition tensor of density d is zero over a child tile of
+	// n ≥ 1 values with chance (1−d)^n ≤ 1−d (see zeroChance).
+	minKeepE, minKeepC [workload.NumTensors]float64
 }
 
 // layer returns the per-layer part of evaluations of l, recomputed when l
@@ -125,6 +130,21 @@ func (e *Evaluator) layer(l *workload.Layer) *perLayer {
 			// makes an access useless.
 			if (sl.GateOn[t] || sl.SkipOn[t]) && (l.Density[t] < 1 || l.Measured[t] != nil) {
 				pl.zeros = true
+			}
+		}
+		for t := range workload.NumTensors {
+			pl.minKeepE[t], pl.minKeepC[t] = 1, 1
+			for k := range workload.NumTensors {
+				if k == t {
+					continue
+				}
+				if sl.GateOn[k] {
+					pl.minKeepE[t] *= l.Density[k]
+				}
+				if sl.SkipOn[k] {
+					pl.minKeepE[t] *= l.Density[k]
+					pl.minKeepC[t] *= l.Density[k]
+				}
 			}
 		}
 		p.levels = append(p.levels, pl)
@@ -231,6 +251,15 @@ func (m *Model) bitsScale(l *workload.Layer, t workload.Tensor, wordBits int) fl
 // Without detail only the totals are filled in; r.Levels is left empty.
 // per is the layer's part (Evaluator.layer).
 func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer, detail bool) {
+	m.fillAs(l, c, r, per, detail, false)
+}
+
+// fillAs is fill; with prefix set, the counts are those of
+// nest.Analyzer.BoundPrefix, whose tiles are not final: compression ratios
+// below the outermost level count as 0 and zero chances as their largest
+// (perLevel.minKeepE, minKeepC), so that the energy bounds every
+// completion's.
+func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer, detail, prefix bool) {
 	s := m.spec
 	r.Layer = l.Name
 	r.MACs = c.MACs
@@ -249,6 +278,14 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 	var scratch LevelResult
 	r.EnergyPJ = 0
 	r.ComputeCycles = int64(math.Ceil(float64(c.Steps) * per.cycles))
+	// inst returns the instances of level i that share its traffic: in
+	// prefix mode as many as the architecture has, since a completion may
+	// use them all.
+	inst := func(i int) float64 { return float64(c.Levels[i].Instances) }
+	if prefix {
+		r.ComputeCycles = int64(math.Ceil(float64(c.MACs) * per.cycles / float64(m.macUnits)))
+		inst = func(i int) float64 { return m.instances[i] }
+	}
 	r.Cycles = r.ComputeCycles
 	r.BoundBy = "compute"
 	for i := range s.Levels {
@@ -265,7 +302,11 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 			tt := workload.Tensor(t)
 			a := &cl.Tensors[t]
 			rho := 1.0
-			if !pl.dense[t] {
+			switch {
+			case pl.dense[t]:
+			case prefix && i > 0:
+				rho = 0
+			default:
 				rho = m.ratio(l, i, tt, a.Tile)
 			}
 			if per.measured[t] != nil {
@@ -277,7 +318,9 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 			// Zeros of the gating and skipping tensors save this level's
 			// reads and updates for its children (not drains or fills).
 			keepE, keepC := 1.0, 1.0
-			if pl.zeros {
+			if pl.zeros && prefix {
+				keepE, keepC = pl.minKeepE[t], pl.minKeepC[t]
+			} else if pl.zeros {
 				zg := m.zeroChance(l, c, &sl.GateOn, i, tt)
 				zs := m.zeroChance(l, c, &sl.SkipOn, i, tt)
 				keepE, keepC = (1-zg)*(1-zs), 1-zs
@@ -293,7 +336,7 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 			nw := float64(cl.Net.Words[t]) * sl.Network.WordPJ * sc
 			lr.NetworkPJ += nw
 			if bw := sl.Network.BandwidthWords[t]; bw > 0 && i > 0 && c.Levels[i-1].Instances > 0 {
-				cyc := int64(math.Ceil(busWords(c, sl.Network.Multicast, i, tt) * sc / float64(c.Levels[i-1].Instances) / bw))
+				cyc := int64(math.Ceil(busWords(c, sl.Network.Multicast, i, tt) * sc / inst(i-1) / bw))
 				if cyc > lr.NetworkCycles {
 					lr.NetworkCycles = cyc
 				}
@@ -307,7 +350,7 @@ func (m *Model) fill(l *workload.Layer, c *nest.Counts, r *Result, per *perLayer
 		lr.EnergyPJ = lr.StoragePJ + lr.NetworkPJ
 		r.EnergyPJ += lr.EnergyPJ
 		if sl.BandwidthWords > 0 && cl.Instances > 0 {
-			cyc := int64(math.Ceil(words / float64(cl.Instances) / sl.BandwidthWords))
+			cyc := int64(math.Ceil(words / inst(i) / sl.BandwidthWords))
 			lr.Cycles = cyc
 			if cyc > r.Cycles {
 				r.Cycles = cyc
@@ -414,6 +457,50 @@ func (e *Evaluator) Bound(l *workload.Layer, mp *mapping.Mapping) (energyPJ floa
 func (e *Evaluator) BoundNest(l *workload.Layer, n *nest.Nest) (energyPJ float64, valid bool) {
 	e.z.TilesNest(l, e.m.spec, n, &e.counts)
 	return e.bound1(l, n)
+}
+
+// BoundNestOrders is BoundNest for a nest whose loop orders are final at
+// levels 0..fixed−1 (see nest.Analyzer.BoundOrders): no mapping with the
+// same factors and keep masks and those orders goes below the result's
+// EnergyPJ, Cycles or their product. The result is valid until the next
+// call; ok is false when n is beyond the architecture's limits.
+func (e *Evaluator) BoundNestOrders(l *workload.Layer, n *nest.Nest, fixed int) (r *Result, ok bool) {
+	e.z.TilesNest(l, e.m.spec, n, &e.counts)
+	per := e.layer(l)
+	e.viol = e.m.check(l, n, &e.counts, per, e.viol[:0])
+	if len(e.viol) > 0 {
+		return nil, false
+	}
+	e.z.BoundOrders(l, e.m.spec, &e.counts, fixed)
+	e.m.fill(l, &e.counts, &e.bound, per, false)
+	return &e.bound, true
+}
+
+// BoundNestPrefix returns, for a nest whose factors in the outermost
+// level's temporal loops may still move to any other loop (see
+// nest.Analyzer.BoundPrefix), a result whose EnergyPJ no completion goes
+// below, with the static energy over the result's Cycles. ok is false when n
+// already breaks a limit that no completion can repair (every limit the
+// check knows grows with tiles and fan-outs); avail is false when the
+// bound is not available: the layer has measured values, whose
+// compression and zeros depend on the tiles in no monotone way.
+// Compression below the outermost level counts as free and zeros as
+// gating (or skipping) as much as they can (see fillAs). The result is valid until the next call.
+func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result, ok, avail bool) {
+	per := e.layer(l)
+	for t := range workload.NumTensors {
+		if per.measured[t] != nil {
+			return nil, true, false
+		}
+	}
+	e.z.TilesNest(l, e.m.spec, n, &e.counts)
+	e.viol = e.m.check(l, n, &e.counts, per, e.viol[:0])
+	if len(e.viol) > 0 {
+		return nil, false, true
+	}
+	e.z.BoundPrefix(l, e.m.spec, &e.counts)
+	e.m.fillAs(l, &e.counts, &e.bound, per, false, true)
+	return &e.bound, true, true
 }
 
 // bound1 completes Bound after Tiles.

@@ -133,6 +133,14 @@ func (w *worker) orders(ctx context.Context, p *mapspace.Point, i int) bool {
 	if !s.OrderMatters(i) {
 		return w.orders(ctx, p, i+1)
 	}
+	return eachOrder(s, p, i, func() bool { return w.orders(ctx, p, i+1) })
+}
+
+// eachOrder sets level i's order of point p to every permutation of its
+// active loops that the rules allow (the active dimensions first, the
+// others after) and calls fn with each until fn returns false; it restores
+// the order and reports whether fn never returned false.
+func eachOrder(s *mapspace.Space, p *mapspace.Point, i int, fn func() bool) bool {
 	var buf [workload.NumDims]workload.Dim
 	ds := active(s, p, i, &buf)
 	rule := s.Rule(i).Order
@@ -142,7 +150,6 @@ func (w *worker) orders(ctx context.Context, p *mapspace.Point, i int) bool {
 		if !respects(perm, rule) {
 			return true
 		}
-		// The active dimensions first in this order, the others after.
 		var o [workload.NumDims]workload.Dim
 		k := copy(o[:], perm)
 		for _, d := range workload.Dims {
@@ -152,7 +159,7 @@ func (w *worker) orders(ctx context.Context, p *mapspace.Point, i int) bool {
 			}
 		}
 		p.Order[i] = o
-		ok = w.orders(ctx, p, i+1)
+		ok = fn()
 		return ok
 	})
 	p.Order[i] = saved

@@ -106,8 +106,19 @@ type Stats struct {
 	// had done by then.
 	BestAfter  time.Duration `json:"best_after_ns"`
 	BestAtEval int64         `json:"best_at_eval"`
-	// Optimal is true when the whole space was searched.
+	// Optimal is true when the whole space was searched, or every part of
+	// it not searched was proven unable to beat the mapping returned.
 	Optimal bool `json:"optimal"`
+	// LowerBound is the certificate: a value of the objective's first
+	// metric (pJ, cycles, or pJ × cycles) that no mapping of the space goes
+	// below. It is the best mapping's value when Optimal; otherwise the
+	// least bound over what was not searched (branch and bound) or the
+	// compulsory bound of the layer (cost.Model.LowerBound). GapPercent is
+	// (best − LowerBound) / LowerBound × 100.
+	LowerBound float64 `json:"lower_bound"`
+	GapPercent float64 `json:"gap_percent"`
+	// Nodes counts the partial mappings a branch and bound bounded.
+	Nodes int64 `json:"nodes"`
 	// Stopped says why the search ended: "done", "evaluations", "timeout",
 	// "victory" or "interrupted".
 	Stopped string `json:"stopped"`
@@ -145,9 +156,9 @@ func Search(ctx context.Context, s *mapspace.Space, m *cost.Model, set Settings)
 		if size.Total() <= float64(set.MaxEvaluations) {
 			alg = "exhaustive"
 		}
-	case "exhaustive", "random":
+	case "exhaustive", "random", "bnb":
 	default:
-		return Best{}, Stats{}, fmt.Errorf("mapper: unknown algorithm %q (want auto, exhaustive or random)", set.Algorithm)
+		return Best{}, Stats{}, fmt.Errorf("mapper: unknown algorithm %q (want auto, exhaustive, random or bnb)", set.Algorithm)
 	}
 	if set.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -176,6 +187,22 @@ func Search(ctx context.Context, s *mapspace.Space, m *cost.Model, set Settings)
 				}
 			}
 		}()
+	}
+	if alg == "bnb" {
+		c, st := run.bnb(ctx)
+		close(done)
+		wg.Wait()
+		if c == nil {
+			return Best{}, st, ErrNoMapping
+		}
+		b := Best{Mapping: &mapping.Mapping{}}
+		s.Mapping(c.p, b.Mapping)
+		if err := m.NewEvaluator().Evaluate(s.Layer, b.Mapping, &b.Result); err != nil {
+			return Best{}, st, fmt.Errorf("mapper: %v", err)
+		}
+		b.Result.Violations = nil
+		st.certify(set.Objective[0], &b.Result)
+		return b, st, nil
 	}
 	bests := make([]workerBest, set.Workers)
 	var ww sync.WaitGroup
@@ -223,7 +250,25 @@ func Search(ctx context.Context, s *mapspace.Space, m *cost.Model, set Settings)
 		return Best{}, st, ErrNoMapping
 	}
 	st.BestAfter, st.BestAtEval = best.after, best.at
+	if st.Optimal {
+		st.LowerBound = set.Objective[0].Value(&best.r)
+	} else {
+		st.LowerBound = spaceBound(set.Objective[0], m, s.Layer)
+	}
+	st.certify(set.Objective[0], &best.r)
 	return Best{Mapping: best.mp, Result: best.r}, st, nil
+}
+
+// certify sets the gap of the certificate from the best mapping's result.
+func (st *Stats) certify(m Metric, r *cost.Result) {
+	v := m.Value(r)
+	if st.Optimal {
+		st.LowerBound = v
+	}
+	st.LowerBound = min(st.LowerBound, v)
+	if st.LowerBound > 0 {
+		st.GapPercent = (v - st.LowerBound) / st.LowerBound * 100
+	}
 }
 
 type workerBest struct {
@@ -440,10 +485,16 @@ func (st Stats) String() string {
 		fmt.Fprintf(&b, ", %.3g pruned", st.Pruned)
 	}
 	fmt.Fprintf(&b, " of a space of %.3g in %.2fs (%.0f evals/s, %d workers; best after %.2fs); ", st.SpaceSize, st.Elapsed.Seconds(), st.EvalsPerSecond, st.Workers, st.BestAfter.Seconds())
+	if st.Nodes > 0 {
+		fmt.Fprintf(&b, "%d nodes bounded; ", st.Nodes)
+	}
 	if st.Optimal {
 		b.WriteString("optimal for the space")
 	} else {
 		fmt.Fprintf(&b, "not proven optimal (stopped: %s)", st.Stopped)
+		if st.LowerBound > 0 {
+			fmt.Fprintf(&b, "; lower bound %.6g, gap %.2f%%", st.LowerBound, st.GapPercent)
+		}
 	}
 	return b.String()
 }

@@ -45,6 +45,26 @@ func smallLayer(rng *rand.Rand) *workload.Layer {
 	return l
 }
 
+// smallCase returns a random small layer, a random small hierarchy's
+// model and the whole mapspace; with sparse, the layer has zeros and the
+// hierarchy compresses and gates (see sparsify).
+func smallCase(t *testing.T, rng *rand.Rand, sparse bool) (*workload.Layer, *cost.Model, *mapspace.Space) {
+	t.Helper()
+	l, a := smallLayer(rng), smallArch(rng)
+	if sparse {
+		sparsify(rng, l, a)
+	}
+	m, err := cost.New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := mapspace.New(l, a, mapspace.Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, m, s
+}
+
 // presetModel returns the preset architecture name and its cost model.
 func presetModel(t testing.TB, name string) (*arch.Spec, *cost.Model) {
 	t.Helper()
@@ -69,15 +89,7 @@ func TestRandomFindsExhaustiveOptimum(t *testing.T) {
 		cases = 10
 	}
 	for i := range cases {
-		l, a := smallLayer(rng), smallArch(rng)
-		m, err := cost.New(a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := mapspace.New(l, a, mapspace.Constraints{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l, m, s := smallCase(t, rng, false)
 		ex, est, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "exhaustive", MaxEvaluations: 1e9})
 		if err != nil {
 			t.Fatalf("case %d: exhaustive: %v (%v)", i, err, est)

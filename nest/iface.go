@@ -541,7 +541,56 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 // every output is updated once per instance that holds it. The MAC
 // interface, which no loop order changes, is counted exactly.
 func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
+	z.BoundOrders(l, a, c, 0)
+}
+
+// BoundOrders is Bound for a nest whose loop orders are final at levels
+// 0..fixed−1 and free below: the interfaces into the children of those
+// levels (levels 1..fixed), whose counts depend on no other order, are
+// counted exactly, the others as in Bound. BoundOrders(…, 0) is Bound;
+// with fixed = len(c.Levels) it gives the exact counts of Traffic.
+func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed int) {
+	z.bound(l, a, c, fixed, false)
+}
+
+// BoundPrefix fills c, after Tiles or TilesNest, with counts that no
+// completion of the nest goes below, where a completion moves factors from
+// the outermost level's temporal loops into any other loop (temporal or
+// spatial, at any level) and chooses every loop order. It is Bound with the
+// MAC interface bounded as the others rather than counted exactly: every
+// part of an operand read once per parent instance (and per position of a
+// unicast fan-out), every output updated once per instance that holds it,
+// and each parent instance sending at least one word of each tensor per
+// step, of which there are at least MACs / (the architecture's MAC units);
+// the networks into the levels between that the tensor bypasses carry as
+// many words.
+//
+// Its counts do not grow when a factor moves down: spatial factors only
+// multiply instances by at least what they divide the parts by, and
+// temporal ones change no part. Step counts do shrink when a factor turns
+// spatial, so that bounds of cycles from c are not bounds of the
+// completions' cycles.
+func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts) {
+	z.bound(l, a, c, 0, true)
+}
+
+func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, prefix bool) {
 	L := len(c.Levels)
+	units := max(int64(a.MACUnits()), 1)
+	var below [16]int64 // below[p]: the product of the meshes under level p
+	if prefix {
+		n := int64(1)
+		for i := L - 1; i >= 0; i-- {
+			mx, my := a.Compute.MeshX, a.Compute.MeshY
+			if i+1 < L {
+				mx, my = a.Levels[i+1].MeshX, a.Levels[i+1].MeshY
+			}
+			n *= int64(max(mx, 1)) * int64(max(my, 1))
+			if i < len(below) {
+				below[i] = n
+			}
+		}
+	}
 	z.casts(a)
 	for t := range workload.NumTensors {
 		proj := l.Projection(t)
@@ -551,9 +600,37 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 			for ch < L && !z.keeps(ch, t) {
 				ch++
 			}
-			if ch == L {
-				z.iface(l, a, t, p, ch, c)
+			if ch == L && prefix {
+				// Each instance of p also serves its MAC units at least
+				// one word per step: MACs / (MAC units per instance of
+				// p), at most the product of the meshes below p, words.
+				steps := max(z.inst[p]*((c.MACs+units-1)/units), (c.MACs+below[p]-1)/below[p])
+				tt := workload.Tensor(t)
+				if tt == workload.Outputs {
+					var ext workload.Shape
+					z.partition(l, p, &ext)
+					c.Levels[p].Tensors[t].Updates += max(z.inst[p]*proj.Size(&ext), steps)
+				} else {
+					c.Levels[p].Tensors[t].Reads += max(z.needCast(l, proj, p, ch), steps)
+				}
+				// The networks into the levels the tensor bypasses carry
+				// as many words (see iface, outputs).
+				for k := p + 1; k < L; k++ {
+					w := max(z.inst[k]*((c.MACs+units-1)/units), (c.MACs+below[k]-1)/below[k])
+					if tt != workload.Outputs {
+						w = max(w, z.needCast(l, proj, k, ch))
+					}
+					c.Levels[k].Net.Words[t] += w
+				}
 				break
+			}
+			if ch == L || ch <= fixed {
+				z.iface(l, a, t, p, ch, c)
+				if ch == L {
+					break
+				}
+				p = ch
+				continue
 			}
 			need := func(i int) int64 {
 				var ext workload.Shape

@@ -277,6 +277,9 @@ type SearchTotal struct {
 	Evaluations int64   `json:"evaluations"`
 	Optimal     int     `json:"optimal"`
 	Seconds     float64 `json:"seconds"`
+	// MaxGapPercent is the largest gap of a search to its certificate
+	// (see Search.GapPercent), when some search is not optimal.
+	MaxGapPercent float64 `json:"max_gap_percent,omitempty"`
 }
 
 // EvalOptions says how an evaluation's mappings were chosen.
@@ -339,6 +342,7 @@ func NewEval(ctx context.Context, m *cost.Model, res *explore.Network, o EvalOpt
 				t.Searches++
 				t.Evaluations += s.Evaluations
 				t.Seconds += s.Seconds
+				t.MaxGapPercent = max(t.MaxGapPercent, s.GapPercent)
 				if s.Optimal {
 					t.Optimal++
 				}

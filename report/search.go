@@ -9,7 +9,7 @@ import (
 
 // Search is what one search of a layer's mapspace did.
 type Search struct {
-	// Algorithm is exhaustive or random.
+	// Algorithm is exhaustive, random or bnb.
 	Algorithm string `json:"algorithm"`
 	// SpaceSize is the size of the mapspace (an upper bound on its legal
 	// mappings).
@@ -34,6 +34,14 @@ type Search struct {
 	// or interrupted.
 	Stopped string `json:"stopped"`
 	Workers int    `json:"workers"`
+	// LowerBound is the certificate: no mapping of the space goes below
+	// this value of the objective's first metric (pJ, cycles or
+	// pJ × cycles); GapPercent is how far above it the mapping is, in
+	// percent (0 when optimal). Nodes counts the partial mappings a branch
+	// and bound bounded. Reports written before the certificate lack them.
+	LowerBound float64 `json:"lower_bound,omitempty"`
+	GapPercent float64 `json:"gap_percent,omitempty"`
+	Nodes      int64   `json:"nodes,omitempty"`
 }
 
 // Rejected counts evaluated mappings rejected, by the limit they broke.
@@ -56,7 +64,7 @@ func NewSearch(st mapper.Stats) *Search {
 	s := &Search{Algorithm: st.Algorithm, SpaceSize: st.SpaceSize, Evaluations: st.Evaluated, Valid: st.Valid,
 		Pruned: st.Pruned, Seconds: st.Elapsed.Seconds(), EvaluationsPerSecond: st.EvalsPerSecond,
 		BestAfterSeconds: st.BestAfter.Seconds(), BestAtEvaluation: st.BestAtEval, Optimal: st.Optimal,
-		Stopped: st.Stopped, Workers: st.Workers}
+		Stopped: st.Stopped, Workers: st.Workers, LowerBound: st.LowerBound, GapPercent: st.GapPercent, Nodes: st.Nodes}
 	for i, c := range s.Rejected.counts() {
 		*c = st.Rejected[reasons[i].String()]
 	}
@@ -68,7 +76,8 @@ func NewSearch(st mapper.Stats) *Search {
 func (s *Search) Stats() mapper.Stats {
 	st := mapper.Stats{Algorithm: s.Algorithm, SpaceSize: s.SpaceSize, Evaluated: s.Evaluations, Valid: s.Valid,
 		Pruned: s.Pruned, Rejected: map[string]int64{}, Elapsed: seconds(s.Seconds), EvalsPerSecond: s.EvaluationsPerSecond,
-		BestAfter: seconds(s.BestAfterSeconds), BestAtEval: s.BestAtEvaluation, Optimal: s.Optimal, Stopped: s.Stopped, Workers: s.Workers}
+		BestAfter: seconds(s.BestAfterSeconds), BestAtEval: s.BestAtEvaluation, Optimal: s.Optimal, Stopped: s.Stopped, Workers: s.Workers,
+		LowerBound: s.LowerBound, GapPercent: s.GapPercent, Nodes: s.Nodes}
 	for i, c := range s.Rejected.counts() {
 		if *c > 0 {
 			st.Rejected[reasons[i].String()] = *c

@@ -24,7 +24,7 @@ type MapRequest struct {
 	// Objective is energy, latency, edp or a list (empty: energy). A
 	// Dataflow of "best" searches the whole mapspace.
 	Objective string `json:"objective,omitempty"`
-	// Algorithm is auto, exhaustive or random (empty: auto).
+	// Algorithm is auto, exhaustive, random or bnb (empty: auto).
 	Algorithm string `json:"algorithm,omitempty"`
 	// MaxEvals bounds the evaluations (0: 200000).
 	MaxEvals int64 `json:"max_evals,omitempty"`
@@ -60,12 +60,12 @@ func (s *Server) startMap(w http.ResponseWriter, r *http.Request) {
 		set.Objective, _ = mapper.ParseObjective("energy")
 	}
 	switch req.Algorithm {
-	case "", "auto", "exhaustive", "random":
+	case "", "auto", "exhaustive", "random", "bnb":
 		if req.Algorithm != "" {
 			set.Algorithm = req.Algorithm
 		}
 	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("server: algorithm %q: want auto, exhaustive or random", req.Algorithm))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("server: algorithm %q: want auto, exhaustive, random or bnb", req.Algorithm))
 		return
 	}
 	if req.MaxEvals < 0 {

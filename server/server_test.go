@@ -331,6 +331,18 @@ func TestMapJob(t *testing.T) {
 			t.Errorf("last progress %+v, want 1 shape and %d evaluated", last, m.Search.Evaluations)
 		}
 	}
+	// Branch and bound: the report carries its certificate.
+	_, r := f.wait(f.startJob("/api/v1/jobs/map", "application/json", `{"arch": "eyeriss", "model": "lenet5", "layer": "c3", "max_evals": 3000, "algorithm": "bnb"}`).ID)
+	var m report.Map
+	if r.Status != "done" {
+		t.Fatalf("bnb map job: %s %q", r.Status, r.Error)
+	}
+	if err := json.Unmarshal(r.Report, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Search.Algorithm != "bnb" || !(m.Search.LowerBound > 0) || m.Search.LowerBound > m.Layer.EnergyPJ*(1+1e-9) {
+		t.Errorf("bnb map job: algorithm %q, lower bound %v for %v pJ", m.Search.Algorithm, m.Search.LowerBound, m.Layer.EnergyPJ)
+	}
 }
 
 // TestONNXUpload evaluates a model uploaded as ONNX in a multipart body.

@@ -377,10 +377,10 @@ func (v *validator) mapper(m *mapperYAML) {
 	}
 	switch m.Algorithm {
 	case "":
-	case "auto", "exhaustive", "random":
+	case "auto", "exhaustive", "random", "bnb":
 		s.Search.Algorithm = m.Algorithm
 	default:
-		d.Errorf("mapper.algorithm", "unknown algorithm %q (want auto, exhaustive or random)", m.Algorithm)
+		d.Errorf("mapper.algorithm", "unknown algorithm %q (want auto, exhaustive, random or bnb)", m.Algorithm)
 	}
 	if m.MaxEvaluations != nil {
 		if *m.MaxEvaluations < 1 {

@@ -285,7 +285,11 @@ func writeEvalTable(w io.Writer, rep *report.Eval) error {
 		fmt.Fprintf(w, "\n* dense tiles exceed the capacities the mapping was chosen for (compressed); the dense figures count the same traffic as if they fit\n")
 	}
 	if s := rep.Search; s != nil {
-		fmt.Fprintf(w, "\n%d unique layer shapes searched: %d evaluations in %.1f s, %d proven optimal for their space\n", s.Searches, s.Evaluations, s.Seconds, s.Optimal)
+		fmt.Fprintf(w, "\n%d unique layer shapes searched: %d evaluations in %.1f s, %d proven optimal for their space", s.Searches, s.Evaluations, s.Seconds, s.Optimal)
+		if s.MaxGapPercent > 0 {
+			fmt.Fprintf(w, ", the others within %.1f%% of their optimum", s.MaxGapPercent)
+		}
+		fmt.Fprintln(w)
 	}
 	writePartial(w, rep.Partial)
 	_, err := fmt.Fprintf(w, "\nenergy %.2f uJ per inference (%.2f uJ per batch, %.2f pJ/MAC, %.2fx the lower bound)\n"+

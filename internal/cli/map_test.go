@@ -83,7 +83,7 @@ func TestMapErrors(t *testing.T) {
 		{[]string{"map", "--model", "lenet5"}, 2, "nnergy: map: --layer is required"},
 		{[]string{"map", "--model", "lenet5", "--layer", "c9"}, 1, `nnergy: workload: network "lenet5" has no layer "c9"`},
 		{[]string{"map", "--layer", "conv1", "--objective", "power"}, 2, `nnergy: mapper: unknown objective "power"`},
-		{[]string{"map", "--layer", "conv1", "--algorithm", "genetic"}, 2, `nnergy: map: unknown --algorithm "genetic" (want auto, exhaustive or random)`},
+		{[]string{"map", "--layer", "conv1", "--algorithm", "genetic"}, 2, `nnergy: map: unknown --algorithm "genetic" (want auto, exhaustive, random or bnb)`},
 		{[]string{"map", "--layer", "conv1", "--max-evals", "0"}, 2, "nnergy: map: --max-evals must be at least 1, got 0"},
 		{[]string{"map", "--layer", "conv1", "--dataflow", "xs"}, 2, `nnergy: dataflow: unknown dataflow "xs" (want ws, os, is, rs or nlr, or best)`},
 		{[]string{"mapspace", "--layer", "conv1", "--batch", "0"}, 2, "nnergy: mapspace: --batch must be at least 1, got 0"},

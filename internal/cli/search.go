@@ -24,7 +24,7 @@ type searchFlags struct {
 
 func (f *searchFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.objective, "objective", "energy", "what to minimize: energy, latency, edp, or a comma-separated list (lexicographic)")
-	fl.StringVar(&f.algorithm, "algorithm", "auto", "search algorithm: auto (exhaustive when the space fits --max-evals), exhaustive or random")
+	fl.StringVar(&f.algorithm, "algorithm", "auto", "search algorithm: auto (exhaustive when the space fits --max-evals), exhaustive, random, or bnb (branch and bound: proves the optimum or reports the gap)")
 	fl.Int64Var(&f.maxEvals, "max-evals", 200000, "cost-model evaluations per layer at most, for every --algorithm (an exhaustive search stopped by it is not proven optimal)")
 	fl.Int64Var(&f.victory, "victory", 0, "stop a layer's random search after this many evaluations without improvement (0: never)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop each layer's search after this long (0: none; timed searches are not reproducible)")
@@ -39,9 +39,9 @@ func (f *searchFlags) settings(cmd string, progress io.Writer) (mapper.Settings,
 		return mapper.Settings{}, usageError{err}
 	}
 	switch f.algorithm {
-	case "auto", "exhaustive", "random":
+	case "auto", "exhaustive", "random", "bnb":
 	default:
-		return mapper.Settings{}, usagef("%s: unknown --algorithm %q (want auto, exhaustive or random)", cmd, f.algorithm)
+		return mapper.Settings{}, usagef("%s: unknown --algorithm %q (want auto, exhaustive, random or bnb)", cmd, f.algorithm)
 	}
 	if f.maxEvals < 1 {
 		return mapper.Settings{}, usagef("%s: --max-evals must be at least 1, got %d", cmd, f.maxEvals)

@@ -1,0 +1,173 @@
+package mapper_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/sparse"
+
+	"github.com/nnergy/nnergy/dataflow"
+	"github.com/nnergy/nnergy/mapping"
+	"github.com/nnergy/nnergy/workload"
+
+	"github.com/nnergy/nnergy/mapper"
+	"github.com/nnergy/nnergy/mapspace"
+)
+
+// TestBnBMatchesExhaustive checks on random small layers and hierarchies
+// that the branch and bound proves the optimum the exhaustive search finds,
+// for every objective, and that its certificate never exceeds it.
+func TestBnBMatchesExhaustive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 16))
+	cases := 40
+	if testing.Short() {
+		cases = 10
+	}
+	objectives := []mapper.Objective{{mapper.Energy}, {mapper.Latency}, {mapper.EDP}, {mapper.Latency, mapper.Energy}}
+	for i := range cases {
+		l, m, s := smallCase(t, rng, i%3 == 2)
+		o := objectives[i%len(objectives)]
+		ex, est, err := mapper.Search(context.Background(), s, m, mapper.Settings{Objective: o, Algorithm: "exhaustive", MaxEvaluations: 1e9})
+		if err != nil || !est.Optimal {
+			t.Fatalf("case %d: exhaustive: %v (%v)", i, err, est)
+		}
+		bb, bst, err := mapper.Search(context.Background(), s, m, mapper.Settings{Objective: o, Algorithm: "bnb", MaxEvaluations: 1e9, Seed: uint64(i)})
+		if err != nil {
+			t.Fatalf("case %d: bnb: %v (%v)", i, err, bst)
+		}
+		if !bst.Optimal || bst.GapPercent != 0 {
+			t.Errorf("case %d: bnb not closed: %v", i, bst)
+		}
+		if c := o.Compare(&bb.Result, &ex.Result); c != 0 {
+			t.Errorf("case %d: %v, layer %v: bnb %g pJ %d cycles, exhaustive %g pJ %d cycles (%v)\nbnb:\n%s\nexhaustive:\n%s",
+				i, o, l.Shape, bb.Result.EnergyPJ, bb.Result.Cycles, ex.Result.EnergyPJ, ex.Result.Cycles, bst, bb.Mapping, ex.Mapping)
+		}
+		opt := o[0].Value(&ex.Result)
+		if bst.LowerBound > opt*(1+1e-9) {
+			t.Errorf("case %d: certificate %g above the optimum %g", i, bst.LowerBound, opt)
+		}
+		// A search stopped early: its certificate is still below the
+		// optimum, and its gap is what it says.
+		cut, cst, err := mapper.Search(context.Background(), s, m, mapper.Settings{Objective: o, Algorithm: "bnb", MaxEvaluations: 1500 + int64(rng.IntN(1500)), Seed: uint64(i)})
+		if err != nil && err != mapper.ErrNoMapping {
+			t.Fatalf("case %d: stopped bnb: %v", i, err)
+		}
+		if cst.LowerBound > opt*(1+1e-9) {
+			t.Errorf("case %d: certificate %g of a search stopped on %s above the optimum %g", i, cst.LowerBound, cst.Stopped, opt)
+		}
+		if err == nil {
+			v := o[0].Value(&cut.Result)
+			if want := (v - cst.LowerBound) / cst.LowerBound * 100; math.Abs(cst.GapPercent-want) > 1e-6*max(1, want) {
+				t.Errorf("case %d: gap %g%%, want %g%%", i, cst.GapPercent, want)
+			}
+		}
+		if est.LowerBound > opt*(1+1e-9) {
+			t.Errorf("case %d: exhaustive certificate %g above the optimum %g", i, est.LowerBound, opt)
+		}
+	}
+}
+
+// TestBnBBoundsAdmissible checks every bound of the branch and bound
+// against brute force: for random legal mappings of random small layers and
+// hierarchies, the bound of every node above the mapping (dimensions placed
+// one by one, then loop orders fixed level by level) is at most the
+// mapping's value, for every metric.
+func TestBnBBoundsAdmissible(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 1))
+	cases, points := 60, 300
+	if testing.Short() {
+		cases = 15
+	}
+	checked := 0
+	for i := range cases {
+		l, m, s := smallCase(t, rng, i%2 == 1)
+		p := s.NewPoint()
+		var mp mapping.Mapping
+		for range points {
+			s.Random(rng, p)
+			s.Mapping(p, &mp)
+			r, err := m.Evaluate(l, &mp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Valid {
+				continue
+			}
+			checked++
+			for _, met := range []mapper.Metric{mapper.Energy, mapper.Latency, mapper.EDP} {
+				v := met.Value(&r)
+				for k, b := range mapper.NodeBounds(s, m, met, p) {
+					if !(b <= v*(1+1e-9)) {
+						t.Fatalf("case %d, %v: node %d bound %g above the mapping's %g (layer %v)\n%s", i, met, k, b, v, l.Shape, &mp)
+					}
+				}
+			}
+		}
+	}
+	if checked < cases*10 {
+		t.Errorf("only %d legal mappings checked", checked)
+	}
+}
+
+// TestBnBDeterministic checks that the branch and bound returns the same
+// mapping and certificate whatever the number of workers, both when it
+// closes and when an evaluation limit stops it.
+func TestBnBDeterministic(t *testing.T) {
+	a, m := presetModel(t, "eyeriss")
+	l, err := workload.NewLayer("c", workload.Conv, workload.Shape{1, 1, 16, 8, 7, 7, 3, 3}, [2]int{1, 1}, [2]int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := mapspace.New(l, a, dataflow.Constraints(dataflow.RS, l, a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, max := range []int64{1e9, 20000} {
+		var first string
+		for _, workers := range []int{1, 2, 3} {
+			b, st, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "bnb", MaxEvaluations: max, Workers: workers, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fmt.Sprintf("%s%g pJ, optimal %v, bound %g, gap %g, stopped %s", b.Mapping, b.Result.EnergyPJ, st.Optimal, st.LowerBound, st.GapPercent, st.Stopped)
+			if max == 1e9 && !st.Optimal {
+				t.Errorf("max %d: not closed: %v", max, st)
+			}
+			if max == 20000 && st.Optimal {
+				t.Errorf("max %d: closed, the test needs a search the limit stops: %v", max, st)
+			}
+			if workers == 1 {
+				first = got
+			} else if got != first {
+				t.Errorf("max %d: %d workers:\n%s\none worker:\n%s", max, workers, got, first)
+			}
+		}
+	}
+}
+
+// sparsify gives layer l zeros and architecture a compressed storage and
+// zero gating or skipping, as Eyeriss has: RLC or a bitmask at random
+// levels, gates and skips on random operands.
+func sparsify(rng *rand.Rand, l *workload.Layer, a *arch.Spec) {
+	l.Density[workload.Weights] = 0.2 + 0.8*rng.Float64()
+	l.Density[workload.Inputs] = 0.2 + 0.8*rng.Float64()
+	for i := range a.Levels {
+		for _, t := range []workload.Tensor{workload.Inputs, workload.Outputs, workload.Weights} {
+			switch rng.IntN(4) {
+			case 0:
+				a.Levels[i].Format[t] = sparse.RLC{RunBits: 5, LevelBits: 16, PairsPerWord: 3, WordBits: 64}
+			case 1:
+				a.Levels[i].Format[t] = sparse.Bitmask{ValueBits: 16}
+			}
+		}
+		if i > 0 {
+			a.Levels[i].GateOn[workload.Inputs] = rng.IntN(2) == 0
+			a.Levels[i].SkipOn[workload.Weights] = rng.IntN(3) == 0
+		}
+	}
+	a.Compute.GateOn[workload.Inputs] = rng.IntN(2) == 0
+}
