@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -33,6 +34,10 @@ RF keep Weights Inputs Outputs
   for M in [0:16)
   for S in [0:11)
 `
+
+// badInputAllocBound is what TestBadInputs lets a bad input allocate
+// before it is refused.
+const badInputAllocBound = 256 << 20
 
 // badCase is one bad input: the command that reads it and what its error
 // must name (a file, with its line where the format has lines, or a flag).
@@ -65,10 +70,9 @@ func (b *badFiles) write(name string, data []byte) string {
 }
 
 // hasLine reports whether the error for a YAML mutation names a line: an
-// empty document has none, and a constraints level is checked against the
-// architecture after parsing, where the file is named without the line.
+// empty document has none.
 func hasLine(tag string) bool {
-	return tag != "empty" && tag != "comments-only" && tag != "unknown-level"
+	return tag != "empty" && tag != "comments-only"
 }
 
 func (b *badFiles) add(label string, line bool, name string, args ...string) {
@@ -412,11 +416,24 @@ func TestBadInputs(t *testing.T) {
 	// A goroutine dump or panic message in stderr is a crash.
 	crash := regexp.MustCompile(`goroutine \d|panic:`)
 	var out strings.Builder
+	var maxAlloc struct {
+		bytes uint64
+		label string
+	}
 	for _, c := range b.cases {
 		before := listFiles(t, dir)
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		start := time.Now()
 		code, _, stderr := runNnergy(t, append(c.args, "--store", "none")...)
 		took := time.Since(start)
+		runtime.ReadMemStats(&m1)
+		// Bytes allocated while the command ran (the tests of this
+		// package do not run in parallel, so nothing else allocates).
+		alloc := m1.TotalAlloc - m0.TotalAlloc
+		if alloc > maxAlloc.bytes {
+			maxAlloc.bytes, maxAlloc.label = alloc, c.label
+		}
 		after := listFiles(t, dir)
 		rel := strings.ReplaceAll(stderr, dir, "DIR")
 		fmt.Fprintf(&out, "# %s\nexit %d\n%s\n", c.label, code, rel)
@@ -439,8 +456,14 @@ func TestBadInputs(t *testing.T) {
 		if took > 10*time.Second {
 			t.Errorf("%s: took %v", c.label, took)
 		}
+		// Every bad input is refused before anything large is allocated
+		// (docs/limits.md): 256 MiB in all, though the inputs claim up to
+		// terabytes.
+		if alloc > badInputAllocBound {
+			t.Errorf("%s: allocated %d MiB, over the bound of %d MiB", c.label, alloc>>20, badInputAllocBound>>20)
+		}
 	}
-	t.Logf("%d bad inputs", len(b.cases))
+	t.Logf("%d bad inputs; most allocated by one: %d MiB (%s)", len(b.cases), maxAlloc.bytes>>20, maxAlloc.label)
 	checkGolden(t, "bad_inputs.golden", out.String())
 }
 
