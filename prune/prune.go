@@ -182,8 +182,14 @@ type Config struct {
 	MaxSteps int
 	// Workers for evaluation and calibration passes (default: every CPU).
 	Workers int
-	// OnStep, if set, is called after every recorded step.
+	// OnStep, if set, is called after every recorded step (on a resume,
+	// first for each step the checkpoint holds).
 	OnStep func(Step)
+	// Checkpoint, if set, is a directory where the run is saved after
+	// every pruning step; Resume, if set, a directory holding the
+	// checkpoint of this run (the same start model and options) to go on
+	// from. A resumed run ends as the uninterrupted one does.
+	Checkpoint, Resume string
 }
 
 // Step is one recorded state of the model.
@@ -242,6 +248,23 @@ type run struct {
 	res     *Result
 	last    measure.Measurement
 	workers int
+	// origin is the start model, unchanged; start its digest (with a
+	// checkpoint or a resume).
+	origin *nn.Model
+	start  string
+	// tol is the energy-aware tolerance reached, saturated the layers
+	// that cannot be pruned further within it.
+	tol       float64
+	saturated map[string]bool
+	// level is the sparsity magnitude weight pruning has masked to (the
+	// model's own rounds to whole weights).
+	level float64
+	// pruning is set while the pruning steps run (each is checkpointed).
+	pruning bool
+	// keptSaved is how many kept models the checkpoint has; savedModel
+	// names its current model file.
+	keptSaved  int
+	savedModel string
 }
 
 // Run prunes a copy of m as cfg says and returns it with the history.
@@ -289,7 +312,8 @@ func Run(ctx context.Context, m *nn.Model, cfg Config) (*Result, error) {
 	if cfg.Method == EnergyAware && cfg.Calibration == nil {
 		return nil, fmt.Errorf("prune: energy-aware pruning needs a calibration batch")
 	}
-	r := &run{ctx: ctx, cfg: cfg, m: m.Clone(), res: &Result{Tolerance: cfg.Tolerance}, workers: cfg.Workers}
+	r := &run{ctx: ctx, cfg: cfg, m: m.Clone(), origin: m, res: &Result{Tolerance: cfg.Tolerance}, workers: cfg.Workers,
+		tol: cfg.Tolerance, saturated: map[string]bool{}}
 	for _, n := range r.m.Nodes {
 		if w, _ := weightsOf(n.Layer); w != nil {
 			r.orig += w.Len()
@@ -303,19 +327,47 @@ func Run(ctx context.Context, m *nn.Model, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("prune: the measurer reports no energy; an energy target and energy-aware pruning need one")
 	}
 	r.last = r.base
-	if err := r.record("start", "", nil); err != nil {
-		return nil, err
+	if cfg.Checkpoint != "" || cfg.Resume != "" {
+		if r.start, err = nn.Digest(m); err != nil {
+			return nil, err
+		}
 	}
-	switch {
-	case cfg.Method == EnergyAware:
-		err = r.energyAware()
-	case cfg.Granularity == Filter:
-		err = r.magnitudeFilters()
-	default:
-		err = r.magnitudeWeights()
+	r.pruning = true
+	if cfg.Resume != "" {
+		if err := r.restore(cfg.Resume); err != nil {
+			return nil, err
+		}
+		if err := r.measure(); err != nil {
+			return nil, err
+		}
+		if cfg.OnStep != nil {
+			for _, s := range r.res.Steps {
+				cfg.OnStep(s)
+			}
+		}
+	} else {
+		r.level = r.sparsity()
+		if err := r.record("start", "", nil); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
+	// A run resumed after the step that met the target prunes no more.
+	if cfg.Resume == "" || !r.done() {
+		switch {
+		case cfg.Method == EnergyAware:
+			err = r.energyAware()
+		case cfg.Granularity == Filter:
+			err = r.magnitudeFilters()
+		default:
+			err = r.magnitudeWeights()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.pruning = false
+	if cfg.Method == EnergyAware {
+		r.res.Tolerance = r.tol
 	}
 	r.res.Reached = r.met(cfg.Target)
 	// Milestones never met are reported at the last step, unreached.
@@ -419,8 +471,14 @@ func (r *run) record(action, layer string, errs *[2]float64) error {
 	for len(r.kept) < len(r.cfg.Milestones) && r.met(r.pending()) {
 		r.kept = append(r.kept, TargetResult{Target: r.pending(), Reached: true, Pruned: s, Model: r.m.Clone()})
 	}
+	if r.pruning && r.cfg.Checkpoint != "" {
+		return r.save()
+	}
 	return nil
 }
+
+// stepsDone returns the pruning steps recorded (the start is not one).
+func (r *run) stepsDone() int { return len(r.res.Steps) - 1 }
 
 // weightNodes lists the convolution and linear nodes in model order.
 func weightNodes(m *nn.Model) []string {
@@ -434,8 +492,8 @@ func weightNodes(m *nn.Model) []string {
 }
 
 func (r *run) magnitudeWeights() error {
-	s := r.sparsity()
-	for step := 0; step < r.cfg.MaxSteps; step++ {
+	s := r.level
+	for step := r.stepsDone(); step < r.cfg.MaxSteps; step++ {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}
@@ -448,6 +506,7 @@ func (r *run) magnitudeWeights() error {
 			return nil
 		}
 		s = next
+		r.level = s
 		if err := r.maskTo(s); err != nil {
 			return err
 		}
@@ -555,7 +614,7 @@ func (r *run) removable(node string) ([]int, bool) {
 }
 
 func (r *run) magnitudeFilters() error {
-	for step := 0; step < r.cfg.MaxSteps; step++ {
+	for step := r.stepsDone(); step < r.cfg.MaxSteps; step++ {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}
@@ -589,14 +648,15 @@ func (r *run) magnitudeFilters() error {
 // energyAware prunes the layer with the most modelled energy at every step.
 func (r *run) energyAware() error {
 	names := weightNodes(r.m)
-	// The original outputs of every layer: what the restored layers fit.
-	orig, err := measure.Activations(r.m, r.cfg.Calibration, names, r.workers)
+	// The original outputs of every layer (of the start model, also when
+	// resumed): what the restored layers fit.
+	orig, err := measure.Activations(r.origin, r.cfg.Calibration, names, r.workers)
 	if err != nil {
 		return err
 	}
-	tol := r.cfg.Tolerance
-	saturated := map[string]bool{}
-	for step := 0; step < r.cfg.MaxSteps; {
+	tol, saturated := r.tol, r.saturated
+	defer func() { r.tol = tol }()
+	for step := r.stepsDone(); step < r.cfg.MaxSteps; {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}
@@ -646,9 +706,9 @@ func (r *run) energyAware() error {
 			break
 		}
 		tol = min(2*tol, 1)
+		r.tol = tol
 		clear(saturated)
 	}
-	r.res.Tolerance = tol
 	return nil
 }
 

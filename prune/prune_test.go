@@ -157,18 +157,22 @@ func hw(t *testing.T, name string) *measure.Hardware {
 	return h
 }
 
+// mustTarget parses a target the test gives.
+func mustTarget(t testing.TB, s string) Target {
+	t.Helper()
+	tg, err := ParseTarget(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
 func TestRunTargets(t *testing.T) {
 	ctx := context.Background()
 	m := trained(t)
 	test := data.Synthetic(300, 9)
 	calib := measure.Batch(data.Synthetic(256, 5), 256)
-	mustTarget := func(s string) Target {
-		tg, err := ParseTarget(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tg
-	}
+	mustTarget := func(s string) Target { return mustTarget(t, s) }
 	for _, tc := range []struct {
 		name     string
 		cfg      Config

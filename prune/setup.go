@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/dataflow"
@@ -52,6 +53,20 @@ type Setup struct {
 	Seed    uint64
 	// OnStep, if set, is called after every recorded step of a method.
 	OnStep func(Method, Step)
+	// Checkpoint, if set, is a directory where each method's run is saved
+	// after every pruning step; Resume a directory of such checkpoints to
+	// go on from. With several methods each has its own subdirectory
+	// (CheckpointDir), and a method the interrupted run had not begun
+	// starts afresh.
+	Checkpoint, Resume string
+}
+
+// CheckpointDir returns the directory of method's checkpoint under dir.
+func (s *Setup) CheckpointDir(dir string, method Method) string {
+	if dir == "" || len(s.Methods) < 2 {
+		return dir
+	}
+	return filepath.Join(dir, method.String())
 }
 
 // DefaultSetup returns the defaults of nnergy prune (without a model,
@@ -141,6 +156,16 @@ func (p *Prepared) Run(ctx context.Context, method Method) (*Result, error) {
 	}
 	if s.OnStep != nil {
 		cfg.OnStep = func(st Step) { s.OnStep(method, st) }
+	}
+	cfg.Checkpoint = s.CheckpointDir(s.Checkpoint, method)
+	if s.Resume != "" {
+		dir := s.CheckpointDir(s.Resume, method)
+		switch {
+		case HasCheckpoint(dir):
+			cfg.Resume = dir
+		case len(s.Methods) < 2 || method == s.Methods[0]:
+			return nil, fmt.Errorf("prune: resume: %s holds no checkpoint (%s)", dir, checkpointState)
+		}
 	}
 	return Run(ctx, s.Model, cfg)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,7 +26,7 @@ import (
 
 type pruneFlags struct {
 	model, data, dataDir, method, target, arch, dataflow, granularity string
-	out, plot, report                                                 string
+	out, plot, report, checkpoint, resume                             string
 	history, also                                                     []string
 	increment, tolerance, lr                                          float64
 	finetune, batch, calib, densityImages, evalImages, limit, workers int
@@ -95,6 +96,8 @@ Every step (sparsity, energy, accuracy) is printed, and written with
 	fl.Uint64Var(&f.seed, "seed", d.Seed, "seed for zoo weights and fine-tuning")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (0: one per CPU)")
 	fl.StringVar(&f.out, "out", "", "write the pruned model (.nnw, or .onnx); with several targets, {target} in the name writes each")
+	fl.StringVar(&f.checkpoint, "checkpoint", "", "save the run to DIR after every pruning step (with several methods, DIR/METHOD)")
+	fl.StringVar(&f.resume, "resume", "", "continue the run checkpointed in DIR (with the same --model and options)")
 	fl.StringSliceVar(&f.history, "history", nil, "write the steps to FILE.json or FILE.csv (repeatable)")
 	fl.StringVar(&f.plot, "plot", "", "write accuracy against modelled energy of every step as SVG or PNG (by the extension)")
 	registerReportFlag(fl, &f.report)
@@ -137,6 +140,15 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 	if err := s.Check(flagName); err != nil {
 		return usagef("prune: %v", err)
 	}
+	if err := checkCheckpointDir("prune", f.checkpoint); err != nil {
+		return err
+	}
+	if f.resume != "" {
+		if _, err := os.Stat(f.resume); err != nil {
+			return usagef("prune: --resume: %v", err)
+		}
+	}
+	s.Checkpoint, s.Resume = f.checkpoint, f.resume
 	for _, h := range f.history {
 		if err := e.checkOut("prune", "--history", h, historyExts...); err != nil {
 			return err
@@ -196,7 +208,14 @@ func (e *env) prune(c *cobra.Command, f *pruneFlags) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() { err = rec.end(c.Context(), err) }()
+	defer func() {
+		err = rec.end(c.Context(), err)
+		if ckpt := f.checkpoint; err != nil && c.Context().Err() != nil && ckpt != "" {
+			if _, serr := os.Stat(ckpt); serr == nil {
+				fmt.Fprintf(e.stderr, "nnergy prune: interrupted; %s holds the last finished step: the same command with --resume %s continues it\n", ckpt, ckpt)
+			}
+		}
+	}()
 	var tw *pruneTable
 	s.OnStep = func(_ prune.Method, st prune.Step) { tw.row(st) }
 	for i, method := range methods {

@@ -85,7 +85,8 @@ type resumeCase struct {
 	same func(t *testing.T, want, got string)
 }
 
-// firstIteration matches the row of an adapt's first iteration.
+// firstIteration matches the row of an adapt's first iteration, or of a
+// prune's first step.
 var firstIteration = regexp.MustCompile(`(?m)^ +1 +\S`)
 
 // adaptResumeCase is a checkpointed adapt of LeNet-5 with the options
@@ -137,6 +138,28 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			"--short-steps", "3", "--train-batch", "32"),
 		adaptResumeCase("adapt netadaptv2", 3500*time.Millisecond, "--method", "netadaptv2", "--budget", "macs=0.6", "--init-reduction", "0.08",
 			"--finetune-epochs", "0", "--v2-proposals", "2"),
+		{name: "prune",
+			args: func(dir string) []string {
+				return []string{"prune", "--model", "lenet5", "--data", "synthetic", "--method", "magnitude,energy-aware",
+					"--granularity", "filter", "--target", "energy=0.6,0.8", "--arch", "eyeriss", "--density-images", "0",
+					"--increment", "0.2", "--restore-images", "128", "--eval-images", "200", "--finetune-epochs", "1",
+					"--train-images", "300", "--train-batch", "50", "--workers", "2", "--store", "none",
+					"--checkpoint", filepath.Join(dir, "ck"), "--out", filepath.Join(dir, "m-{method}-{target}.nnw"),
+					"--history", filepath.Join(dir, "history.json")}
+			},
+			// Under way past its first pruning step.
+			ready:  func(_, out string) bool { return firstIteration.MatchString(out) },
+			span:   4 * time.Second,
+			points: 2,
+			same: func(t *testing.T, want, got string) {
+				for _, m := range []string{"magnitude", "energy-aware"} {
+					for _, tg := range []string{"energy-0.6", "energy-0.8"} {
+						sameFile(t, want, got, "m-"+m+"-"+tg+".nnw")
+					}
+				}
+				sameFile(t, want, got, "history.json")
+			},
+		},
 		{name: "sweep",
 			args: func(dir string) []string {
 				return []string{"sweep", sw, "--workers", "1", "--store", filepath.Join(dir, "runs.db"),
