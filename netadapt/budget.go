@@ -93,7 +93,7 @@ func (b Budget) String() string {
 	if b.Fraction > 0 {
 		return b.Metric.String() + "=" + strconv.FormatFloat(b.Fraction, 'g', -1, 64)
 	}
-	return b.Metric.String() + "=" + FormatValue(b.Metric, b.Absolute)
+	return b.Metric.String() + "=" + formatValue(b.Metric, b.Absolute, true)
 }
 
 // Resolve returns the budget in the metric's unit for an initial resource.
@@ -123,7 +123,24 @@ func CheckSchedule(b Budget, initReduction, decay float64) error {
 
 // FormatValue prints v, in the unit of metric m, with a unit that suits
 // its magnitude (energy pJ to mJ, latency ns to s).
-func FormatValue(m measure.Metric, v float64) string {
+func FormatValue(m measure.Metric, v float64) string { return formatValue(m, v, false) }
+
+// formatValue formats v as FormatValue does, to 6 significant digits, or,
+// when exact, to as many as it takes to read back the same value (to a
+// part in 10¹²): a budget's label must say the budget, and 1000001 s is
+// not 1e+06 s.
+func formatValue(m measure.Metric, v float64, exact bool) string {
+	digits := func(x, factor float64) string {
+		s := strconv.FormatFloat(x, 'g', 6, 64)
+		for p := 7; exact && p <= 17; p++ {
+			back, err := strconv.ParseFloat(s, 64)
+			if err == nil && math.Abs(back*factor-v) <= 1e-12*math.Abs(v) {
+				break
+			}
+			s = strconv.FormatFloat(x, 'g', p, 64)
+		}
+		return s
+	}
 	scaled := func(steps []struct {
 		unit   string
 		factor float64
@@ -132,7 +149,7 @@ func FormatValue(m measure.Metric, v float64) string {
 		for i+1 < len(steps) && math.Abs(v) >= steps[i+1].factor {
 			i++
 		}
-		return strconv.FormatFloat(v/steps[i].factor, 'g', 6, 64) + steps[i].unit
+		return digits(v/steps[i].factor, steps[i].factor) + steps[i].unit
 	}
 	type step = struct {
 		unit   string
@@ -144,7 +161,7 @@ func FormatValue(m measure.Metric, v float64) string {
 	case measure.Latency:
 		return scaled([]step{{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}})
 	}
-	return strconv.FormatFloat(v, 'g', 6, 64)
+	return digits(v, 1)
 }
 
 // Target returns the resource iteration i (from 1) must reach from the
