@@ -1,6 +1,7 @@
 package prune
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -158,7 +159,7 @@ func (r *run) restore(dir string) error {
 		return fmt.Errorf("prune: resume: %w", err)
 	}
 	var st state
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&st); err != nil {
 		return fmt.Errorf("prune: resume: %s: %w", path, err)

@@ -654,8 +654,7 @@ func (r *run) energyAware() error {
 	if err != nil {
 		return err
 	}
-	tol, saturated := r.tol, r.saturated
-	defer func() { r.tol = tol }()
+	saturated := r.saturated
 	for step := r.stepsDone(); step < r.cfg.MaxSteps; {
 		if err := r.ctx.Err(); err != nil {
 			return err
@@ -681,7 +680,7 @@ func (r *run) energyAware() error {
 			if err != nil {
 				return err
 			}
-			if !ok || errs[1] > tol {
+			if !ok || errs[1] > r.tol {
 				r.m = prev
 				saturated[l.Name] = true
 				continue
@@ -702,11 +701,10 @@ func (r *run) energyAware() error {
 			}
 			continue
 		}
-		if tol >= 1 {
+		if r.tol >= 1 {
 			break
 		}
-		tol = min(2*tol, 1)
-		r.tol = tol
+		r.tol = min(2*r.tol, 1)
 		clear(saturated)
 	}
 	return nil
