@@ -75,7 +75,9 @@ type Run struct {
 	Workload, WorkloadDigest string
 	// Settings is a JSON object of the settings the run used (flags).
 	Settings json.RawMessage
-	// Report is the run's report (package report's JSON), nil until done.
+	// Report is the run's report (package report's JSON): nil until
+	// done, and for an interrupted run that reported what it finished
+	// (marked partial in the report).
 	Report json.RawMessage
 	Status Status
 	// Error says why a failed run failed, or what interrupted an
@@ -187,6 +189,20 @@ func (s *Store) Interrupt(ctx context.Context, id int64, reason string) error {
 		return fmt.Errorf("store: run %d: an interruption needs its reason", id)
 	}
 	return s.end(ctx, id, Interrupted, nil, reason)
+}
+
+// InterruptPartial marks running run id interrupted, saying why
+// (required), and keeps the report the command made of what it finished
+// before the stop (a search's best mappings so far, marked partial in the
+// report itself): the run is not done, and what it found is not lost.
+func (s *Store) InterruptPartial(ctx context.Context, id int64, reason string, report []byte) error {
+	if strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("store: run %d: an interruption needs its reason", id)
+	}
+	if err := checkJSON(fmt.Sprintf("report of run %d", id), report, true); err != nil {
+		return err
+	}
+	return s.end(ctx, id, Interrupted, report, reason)
 }
 
 // totalOf returns the total energy and latency of a report as column

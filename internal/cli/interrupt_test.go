@@ -84,15 +84,18 @@ func TestInterruptExitCodes(t *testing.T) {
 		stderr, stdout []string
 		// absent must not exist afterwards.
 		absent string
+		// kept: the store keeps the report of what the run finished,
+		// which holds this mark of the stop.
+		kept string
 	}{
 		{name: "map", args: []string{"map", "--model", "alexnet", "--layer", "conv3", "--max-evals", "1000000000", "--workers", "1"},
-			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"}, stdout: []string{"conv3"}},
+			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"}, stdout: []string{"conv3"}, kept: `"stopped":"interrupted"`},
 		{name: "eval --search", args: []string{"eval", "--model", "alexnet", "--search", "--max-evals", "1000000000", "--workers", "1"},
 			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy: stopped by SIGTERM\n"},
-			stdout: []string{"alexnet on eyeriss", "\npartial: stopped (terminated signal received) before the search ended; the best mappings found so far", "\nenergy "}},
+			stdout: []string{"alexnet on eyeriss", "\npartial: stopped (terminated signal received) before the search ended; the best mappings found so far", "\nenergy "}, kept: `"partial":{"reason":"`},
 		{name: "compare", args: []string{"compare", "--model", "alexnet", "--workers", "1"},
 			sig: syscall.SIGINT, code: 130, stderr: []string{"nnergy: stopped by SIGINT\n"},
-			stdout: []string{"energy per MAC of each layer", "\npartial: stopped (interrupt signal received) before the search ended; the best mappings found so far; not searched, the dataflow's builder mapping: "}},
+			stdout: []string{"energy per MAC of each layer", "\npartial: stopped (interrupt signal received) before the search ended; the best mappings found so far; not searched, the dataflow's builder mapping: "}, kept: `"partial":{"reason":"`},
 		{name: "sweep", args: []string{"sweep", sw, "--workers", "1", "--progress", "never"},
 			sig: syscall.SIGTERM, code: 143, stderr: []string{"nnergy sweep: interrupted; the points evaluated are kept in ", "the same command continues from them", "nnergy: stopped by SIGTERM\n"}},
 		{name: "train", args: []string{"train", "--model", "lenet5", "--data", "synthetic", "--epochs", "1000", "--out", model},
@@ -133,11 +136,43 @@ func TestInterruptExitCodes(t *testing.T) {
 			if strings.Contains(stderr, "nnergy: context canceled") {
 				t.Errorf("stderr says only that the context was cancelled:\n%s", stderr)
 			}
+			checkInterruptedRuns(t, db, tc.kept)
 			if tc.absent != "" {
 				if _, err := os.Stat(tc.absent); err == nil {
 					t.Errorf("%s was written by an interrupted run", tc.absent)
 				}
 			}
 		})
+	}
+}
+
+// checkInterruptedRuns fails unless every run the store db recorded is
+// interrupted (a stopped run is never done) and, when kept is set, holds
+// the report of what it finished, marked by kept; else no report.
+func checkInterruptedRuns(t *testing.T, db, kept string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.Runs(ctx, store.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept != "" && len(runs) == 0 {
+		t.Fatalf("%s recorded no run", db)
+	}
+	for _, r := range runs {
+		if r.Status != store.Interrupted {
+			t.Errorf("run %d recorded %v, want interrupted", r.ID, r.Status)
+		}
+		switch {
+		case kept != "" && !strings.Contains(string(r.Report), kept):
+			t.Errorf("run %d kept no report marked %s: %.300s", r.ID, kept, r.Report)
+		case kept == "" && len(r.Report) > 0:
+			t.Errorf("run %d kept a report of a run that made none: %.300s", r.ID, r.Report)
+		}
 	}
 }

@@ -120,6 +120,15 @@ func (r *recording) end(ctx context.Context, err error) error {
 	if err != nil {
 		return fmt.Errorf("recording run %d: %v", r.run.ID, err)
 	}
+	if stopped != nil {
+		// A command that reports what it finished before a signal (compare,
+		// eval --search: the best so far, marked partial) is interrupted,
+		// not done; its report is kept.
+		if err := r.st.InterruptPartial(ctx, r.run.ID, "interrupted: "+stopped.Error(), b); err != nil {
+			return fmt.Errorf("recording the run's interruption: %w", err)
+		}
+		return nil
+	}
 	if err := r.st.Finish(ctx, r.run.ID, b); err != nil {
 		return fmt.Errorf("recording the run: %w", err)
 	}
