@@ -50,7 +50,8 @@ func sameHistory(a, b []nn.Event) bool {
 	}
 	for i := range a {
 		x, y := a[i], b[i]
-		x.Elapsed, y.Elapsed = 0, 0
+		// Timings: Resumed says which images Elapsed did not time.
+		x.Elapsed, y.Elapsed, x.Resumed, y.Resumed = 0, 0, 0, 0
 		if (x.Test == nil) != (y.Test == nil) || x.Test != nil && *x.Test != *y.Test {
 			return false
 		}
@@ -108,12 +109,22 @@ func TestTrainResumeEqualsUninterrupted(t *testing.T) {
 						c.Resume, c.Checkpoint = dir, ""
 						m = tc.model(t)
 					}
-					done := 0
-					if i < len(stops) {
-						c.OnEvent = func(ev nn.Event) {
-							if done = (ev.Epoch-1)*ev.Steps + ev.Step; ev.Kind == nn.EventStep && done == stops[i] {
-								cancel()
+					done, first := 0, true
+					c.OnEvent = func(ev nn.Event) {
+						if first && i > 0 {
+							// The first step after a resume in mid-epoch
+							// times only its own images.
+							first = false
+							want := 0
+							if ev.Epoch == (stops[i-1])/steps+1 {
+								want = stops[i-1] % steps * batch
 							}
+							if ev.Resumed != want || ev.Kind == nn.EventStep && ev.Images-ev.Resumed != batch && ev.Step < steps {
+								t.Errorf("resumed after step %d: first event %+v, want %d images resumed", stops[i-1], ev, want)
+							}
+						}
+						if done = (ev.Epoch-1)*ev.Steps + ev.Step; i < len(stops) && ev.Kind == nn.EventStep && done == stops[i] {
+							cancel()
 						}
 					}
 					hist, err = nn.Train(ctx, m, train, test, c)

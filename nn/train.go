@@ -56,18 +56,23 @@ type Event struct {
 	Loss    float64
 	LR      float64
 	Images  int           // images trained on in this epoch so far
-	Elapsed time.Duration // since the epoch began (training time only)
+	Elapsed time.Duration // since the epoch began in this process (training time only)
+	// Resumed is how many of Images were trained before the run was
+	// resumed from a checkpoint in the middle of this epoch: they are not
+	// timed in Elapsed.
+	Resumed int
 	// Test is the evaluation on the test set at the end of an epoch, nil
 	// for steps and when there is no test set.
 	Test *Score
 }
 
-// ImagesPerSec returns the epoch's training throughput so far.
+// ImagesPerSec returns the epoch's training throughput so far: the images
+// trained in Elapsed (those before a resume are not counted).
 func (e Event) ImagesPerSec() float64 {
 	if e.Elapsed <= 0 {
 		return 0
 	}
-	return float64(e.Images) / e.Elapsed.Seconds()
+	return float64(e.Images-e.Resumed) / e.Elapsed.Seconds()
 }
 
 // Score is a model's accuracy and mean cross-entropy loss on a set.
@@ -193,6 +198,7 @@ func Train(ctx context.Context, m *Model, train, test *data.Set, cfg TrainConfig
 		}
 		perm := rng.Perm(n)
 		start := time.Now()
+		resumed := st.Step * cfg.Batch // images of a resumed epoch trained by the run that stopped
 		sum := math.Float64frombits(st.LossBits)
 		for s := st.Step; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
@@ -226,11 +232,11 @@ func Train(ctx context.Context, m *Model, train, test *data.Set, cfg TrainConfig
 			sum += loss * float64(b)
 			if cfg.OnEvent != nil {
 				cfg.OnEvent(Event{Kind: EventStep, Epoch: epoch, Epochs: cfg.Epochs, Step: s + 1, Steps: steps,
-					Loss: loss, LR: lr, Images: s*cfg.Batch + b, Elapsed: time.Since(start)})
+					Loss: loss, LR: lr, Images: s*cfg.Batch + b, Elapsed: time.Since(start), Resumed: resumed})
 			}
 		}
 		ev := Event{Kind: EventEpoch, Epoch: epoch, Epochs: cfg.Epochs, Step: steps, Steps: steps,
-			Loss: sum / float64(n), LR: cfg.Schedule.LR(float64(epoch), cfg.Epochs), Images: n, Elapsed: time.Since(start)}
+			Loss: sum / float64(n), LR: cfg.Schedule.LR(float64(epoch), cfg.Epochs), Images: n, Elapsed: time.Since(start), Resumed: resumed}
 		if test != nil {
 			sc, err := evaluate(e, test, cfg.EvalBatch)
 			if err != nil {
