@@ -193,6 +193,10 @@ type levelRule struct {
 	order       []string
 	sx, sy      []string
 	hasX, hasY  bool
+	// keep is exactly what the level keeps, when a bypass constraint
+	// says (Timeloop's keep and bypass lists force both ways).
+	keep        []string
+	hasKeep     bool
 	constrained bool
 }
 
@@ -261,7 +265,12 @@ func (im *importer) constraintsYAML(d *design, p *problem) []byte {
 		}
 		switch c.typ {
 		case "bypass":
-			// carried as the levels' keeps (the architecture)
+			// carried as the levels' keeps (the architecture: what a
+			// level may keep) and here as what it must keep
+			if c.keeps && l.kind == storage {
+				r := rule(l.name)
+				r.keep, r.hasKeep = c.keep, true
+			}
 		case "temporal":
 			if l.kind != storage {
 				for dn, f := range c.factors {
@@ -372,7 +381,7 @@ func (im *importer) constraintsYAML(d *design, p *problem) []byte {
 	for _, l := range d.storageLevels() {
 		r := rules[l.name]
 		outer := l == d.storageLevels()[0]
-		if r == nil || !(r.hasTemporal && !outer || r.hasX || r.hasY || len(r.factors) > 0 || len(r.order) > 1) {
+		if r == nil || !(r.hasTemporal && !outer || r.hasX || r.hasY || len(r.factors) > 0 || len(r.order) > 1 || r.hasKeep) {
 			continue
 		}
 		n++
@@ -397,6 +406,9 @@ func (im *importer) constraintsYAML(d *design, p *problem) []byte {
 		}
 		if len(r.order) > 1 {
 			fmt.Fprintf(&b, "    order: %s\n", list(r.order))
+		}
+		if r.hasKeep {
+			fmt.Fprintf(&b, "    keep: %s\n", list(r.keep))
 		}
 	}
 	if n == 0 {

@@ -188,7 +188,13 @@ func loadTimeloop(cmd, archPath, modelPath, mappingPath string, w io.Writer) (*t
 		if err != nil || !slices.Contains(timeloop.Sections(data), r.section) {
 			continue
 		}
-		add(r.path, data, r.section)
+		if r.section == "architecture" {
+			// The architecture's own constraints come with it (and a
+			// search keeps to them, as Timeloop's mapper does).
+			add(r.path, data, r.section, "architecture_constraints", "mapspace_constraints")
+		} else {
+			add(r.path, data, r.section)
+		}
 		*r.flag = true
 	}
 	if len(inputs) == 0 {

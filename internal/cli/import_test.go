@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,8 +150,45 @@ func TestTimeloopDirect(t *testing.T) {
 		t.Errorf("eval of the Timeloop files directly: stdout\n%s\nstderr\n%s\nwant Timeloop's 86016 cycles and the import's report naming the ERT beside the architecture", stdout, errOut)
 	}
 	code, stdout, errOut = runNnergy(t, "map", "--arch", in, "--model", "alexnet", "--layer", "conv2", "--max-evals", "200", "--seed", "1")
-	if code != 0 || !strings.Contains(stdout, "shared_glb keep") || !strings.Contains(errOut, "Imported from Timeloop") {
+	if code != 0 || !strings.Contains(stdout, "shared_glb keep") || !strings.Contains(errOut, "Imported from Timeloop") ||
+		!strings.Contains(errOut, "this search is not held to them") {
 		t.Errorf("map on the Timeloop architecture: exit %d, stdout\n%s\nstderr %q", code, stdout, errOut)
+	}
+	// The Timeloop problem too: the search keeps to the architecture's
+	// constraints (what each level keeps, which loops where), as
+	// Timeloop's mapper does, unless --constraints replaces them.
+	code, stdout, errOut = runNnergy(t, "map", "--arch", in, "--model", in, "--layer", "conv2D", "--max-evals", "2000", "--seed", "1", "--format", "json")
+	if code != 0 {
+		t.Fatalf("map on the Timeloop architecture and problem: exit %d, stderr %q", code, errOut)
+	}
+	var rep struct {
+		Layer struct {
+			Mapping struct {
+				Levels []struct {
+					Name string   `json:"name"`
+					Keep []string `json:"keep"`
+				} `json:"levels"`
+			} `json:"mapping"`
+		} `json:"layer"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	keeps := map[string]string{}
+	for _, l := range rep.Layer.Mapping.Levels {
+		keeps[l.Name] = strings.Join(l.Keep, " ")
+	}
+	want := map[string]string{"DRAM": "weights inputs outputs", "shared_glb": "inputs outputs", "ifmap_spad": "inputs", "weights_spad": "weights", "psum_spad": "outputs"}
+	if !maps.Equal(keeps, want) {
+		t.Errorf("map on the Timeloop architecture and problem keeps %v, want %v as its constraints say", keeps, want)
+	}
+	free := filepath.Join(t.TempDir(), "free.yaml")
+	if err := os.WriteFile(free, []byte("version: 1\nname: free\nlevels: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runNnergy(t, "map", "--arch", in, "--model", in, "--layer", "conv2D", "--max-evals", "200", "--constraints", free)
+	if code != 0 || !strings.Contains(errOut, "replaces the constraints of the Timeloop architecture") {
+		t.Errorf("map --constraints on the Timeloop architecture: exit %d, stderr %q", code, errOut)
 	}
 	// Timeloop's mapping, through nnergy and back: the levels it targets.
 	code, stdout, errOut = runNnergy(t, "eval", "--arch", in, "--model", in, "--mapping", d+"timeloop-mapper.map.yaml", "--format", "timeloop")

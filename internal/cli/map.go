@@ -61,6 +61,34 @@ func readConstraints(path string, spec *arch.Spec) (mapspace.Constraints, error)
 	return c, c.UnknownLevel(spec)
 }
 
+// timeloopConstraints returns the constraints the Timeloop architecture
+// (and mapspace constraints) of tl carry, which a search keeps to as
+// Timeloop's mapper does, unless the --constraints file path replaces them
+// (said on w); none when tl imported no architecture or it has none.
+func timeloopConstraints(tl *timeloopDirect, archPath, path string, w io.Writer) (mapspace.Constraints, bool, error) {
+	if tl == nil || !tl.arch {
+		return mapspace.Constraints{}, false, nil
+	}
+	if !tl.model && path == "" {
+		// The import turns constraints into nnergy's for the dimensions
+		// and bounds of a Timeloop problem; a network of nnergy's has none.
+		fmt.Fprintf(w, "the constraints of the Timeloop architecture %s are carried with its Timeloop problem only (--model a Timeloop problem file); this search is not held to them (--constraints FILE holds it to yours)\n", archPath)
+		return mapspace.Constraints{}, false, nil
+	}
+	if len(tl.res.ConstraintsYAML) == 0 {
+		return mapspace.Constraints{}, false, nil
+	}
+	if path != "" {
+		fmt.Fprintf(w, "--constraints %s replaces the constraints of the Timeloop architecture %s\n", path, archPath)
+		return mapspace.Constraints{}, false, nil
+	}
+	c, err := mapspace.ParseConstraints(archPath+" (its constraints, imported)", tl.res.ConstraintsYAML)
+	if err != nil {
+		return c, false, fmt.Errorf("the constraints of the Timeloop architecture %s: %w", archPath, err)
+	}
+	return c, true, nil
+}
+
 // constraintsFor returns the constraints of layer l: the dataflow's (none
 // for nil) with the user's laid on top.
 func constraintsFor(df *dataflow.Dataflow, user mapspace.Constraints, l *workload.Layer, spec *arch.Spec) mapspace.Constraints {
@@ -100,6 +128,11 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	user, err := readConstraints(f.constraints, spec)
 	if err != nil {
 		return nil, nil, nil, nil, err
+	}
+	if c, ok, err := timeloopConstraints(tl, f.arch, f.constraints, cmp.Or[io.Writer](f.stderr, io.Discard)); err != nil {
+		return nil, nil, nil, nil, err
+	} else if ok {
+		user = c
 	}
 	s, err := mapspace.New(l, spec, constraintsFor(df, user, l, spec))
 	if err != nil {
