@@ -115,6 +115,11 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				if err != nil {
 					return err
 				}
+				if c, ok, err := timeloopConstraints(tl, f.arch, f.constraints, e.stderr); err != nil {
+					return err
+				} else if ok {
+					user = c
+				}
 				var start func(*workload.Layer) (*mapping.Mapping, error)
 				if df != nil {
 					start = func(l *workload.Layer) (*mapping.Mapping, error) { return dataflow.Build(*df, l, m) }

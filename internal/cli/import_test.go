@@ -161,26 +161,16 @@ func TestTimeloopDirect(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("map on the Timeloop architecture and problem: exit %d, stderr %q", code, errOut)
 	}
-	var rep struct {
-		Layer struct {
-			Mapping struct {
-				Levels []struct {
-					Name string   `json:"name"`
-					Keep []string `json:"keep"`
-				} `json:"levels"`
-			} `json:"mapping"`
-		} `json:"layer"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatal(err)
-	}
-	keeps := map[string]string{}
-	for _, l := range rep.Layer.Mapping.Levels {
-		keeps[l.Name] = strings.Join(l.Keep, " ")
-	}
 	want := map[string]string{"DRAM": "weights inputs outputs", "shared_glb": "inputs outputs", "ifmap_spad": "inputs", "weights_spad": "weights", "psum_spad": "outputs"}
-	if !maps.Equal(keeps, want) {
-		t.Errorf("map on the Timeloop architecture and problem keeps %v, want %v as its constraints say", keeps, want)
+	if got := keepsOf(t, stdout, false); !maps.Equal(got, want) {
+		t.Errorf("map on the Timeloop architecture and problem keeps %v, want %v as its constraints say", got, want)
+	}
+	code, stdout, errOut = runNnergy(t, "eval", "--arch", in, "--model", in, "--search", "--max-evals", "2000", "--seed", "1", "--format", "json")
+	if code != 0 {
+		t.Fatalf("eval --search on the Timeloop architecture and problem: exit %d, stderr %q", code, errOut)
+	}
+	if got := keepsOf(t, stdout, true); !maps.Equal(got, want) {
+		t.Errorf("eval --search on the Timeloop architecture and problem keeps %v, want %v as its constraints say", got, want)
 	}
 	free := filepath.Join(t.TempDir(), "free.yaml")
 	if err := os.WriteFile(free, []byte("version: 1\nname: free\nlevels: []\n"), 0o644); err != nil {
@@ -207,4 +197,37 @@ func TestTimeloopDirect(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errOut, c.want)
 		}
 	}
+}
+
+// keepsOf returns what each level keeps in the mapping of a map report's
+// layer, or of an eval report's first layer.
+func keepsOf(t *testing.T, report string, eval bool) map[string]string {
+	t.Helper()
+	type layer struct {
+		Mapping struct {
+			Levels []struct {
+				Name string   `json:"name"`
+				Keep []string `json:"keep"`
+			} `json:"levels"`
+		} `json:"mapping"`
+	}
+	var rep struct {
+		Layer  layer   `json:"layer"`
+		Layers []layer `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(report), &rep); err != nil {
+		t.Fatal(err)
+	}
+	l := rep.Layer
+	if eval {
+		if len(rep.Layers) == 0 {
+			t.Fatalf("no layers in %.300s", report)
+		}
+		l = rep.Layers[0]
+	}
+	keeps := map[string]string{}
+	for _, lv := range l.Mapping.Levels {
+		keeps[lv.Name] = strings.Join(lv.Keep, " ")
+	}
+	return keeps
 }
