@@ -8,7 +8,6 @@ import (
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/mapper"
-	"github.com/nnergy/nnergy/mapping"
 	"github.com/nnergy/nnergy/mapspace"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -41,14 +40,7 @@ func featureCase(t *testing.T, rng *rand.Rand) (*workload.Layer, *cost.Model, *m
 	t.Helper()
 	l, a := smallLayer(rng), smallArch(rng)
 	withArchFeatures(rng, a)
-	m, err := cost.New(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := mapspace.New(l, a, mapspace.Constraints{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, s := modelSpace(t, l, a)
 	return l, m, s
 }
 
@@ -61,35 +53,10 @@ func TestBnBBoundsAdmissibleArchFeatures(t *testing.T) {
 	if testing.Short() {
 		cases = 10
 	}
-	checked := 0
-	for i := range cases {
+	checkBoundsAdmissible(t, cases, points, func(int) (*workload.Layer, *cost.Model, *mapspace.Space, *rand.Rand) {
 		l, m, s := featureCase(t, rng)
-		p := s.NewPoint()
-		var mp mapping.Mapping
-		for range points {
-			s.Random(rng, p)
-			s.Mapping(p, &mp)
-			r, err := m.Evaluate(l, &mp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !r.Valid {
-				continue
-			}
-			checked++
-			for _, met := range []mapper.Metric{mapper.Energy, mapper.Latency, mapper.EDP} {
-				v := met.Value(&r)
-				for k, b := range mapper.NodeBounds(s, m, met, p) {
-					if !(b <= v*(1+1e-9)) {
-						t.Fatalf("case %d, %v: node %d bound %g above the mapping's %g (layer %v)\n%s", i, met, k, b, v, l.Shape, &mp)
-					}
-				}
-			}
-		}
-	}
-	if checked < cases*10 {
-		t.Errorf("only %d legal mappings checked", checked)
-	}
+		return l, m, s, rng
+	})
 }
 
 // TestBnBMatchesExhaustiveArchFeatures checks that the branch and bound
