@@ -1,6 +1,7 @@
 package timeloop_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,6 +62,22 @@ func TestImportArchFeatures(t *testing.T) {
 				t.Errorf("%s: export has no %q:\n%s", c.r.Spec.Name, w, a)
 			}
 		}
+	}
+	// Values packed into a level's words (8-bit partial sums in the 24-bit
+	// accumulator) are noted: Timeloop holds one value a word.
+	packed := *si.Spec
+	packed.Levels = slices.Clone(si.Spec.Levels)
+	packed.Levels[si.Spec.Level("PEAccuBuffer")].DataBits[workload.Outputs] = 8
+	ex, err := timeloop.ExportDesign(&packed, si.Layout, si.Network.Layers[0], si.Mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noted := false
+	for _, n := range ex.Notes {
+		noted = noted || n.Where == "PEAccuBuffer" && n.What == "data_bits Outputs 8"
+	}
+	if !noted {
+		t.Errorf("no note on the packed partial sums: %+v", ex.Notes)
 	}
 }
 

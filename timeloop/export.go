@@ -297,11 +297,10 @@ func exportBandwidths(lv *arch.Level, note func(where, what, why string)) (read,
 	return read, write
 }
 
-// exportWidths notes the tensors that level i holds at a width other
+// exportWidths notes the tensors that level lv holds at a width other
 // than its word's: Timeloop holds every value in one word of the level's
 // datawidth.
-func exportWidths(spec *arch.Spec, l *workload.Layer, i int, note func(where, what, why string)) {
-	lv := &spec.Levels[i]
+func exportWidths(lv *arch.Level, note func(where, what, why string)) {
 	for _, t := range workload.Tensors {
 		if b := lv.DataBits[t]; b > 0 && b != lv.WordBits && lv.Keeps[t] {
 			note(lv.Name, fmt.Sprintf("data_bits %s %d", t, b), fmt.Sprintf("Timeloop holds each value in one %d-bit word of the level (datawidth); nnergy packs %d-bit values into its words", lv.WordBits, b))
@@ -374,7 +373,7 @@ func ExportDesign(spec *arch.Spec, lay *Layout, l *workload.Layer, m *mapping.Ma
 		if lv.ClusterSize > 1 {
 			fmt.Fprintf(&a, "            cluster_size: %d\n", lv.ClusterSize)
 		}
-		exportWidths(spec, l, i, note)
+		exportWidths(&spec.Levels[i], note)
 		rd, wr := exportBandwidths(lv, note)
 		if rd > 0 {
 			fmt.Fprintf(&a, "            read_bandwidth: %s\n", num(rd))
