@@ -41,9 +41,22 @@ func (s *Spec) Area() Area {
 // LeakageWatts returns the static power of the whole chip with every
 // instance of every level and every MAC unit powered, in watts.
 func (s *Spec) LeakageWatts() float64 {
-	w := s.Compute.LeakageWatts * float64(s.MACUnits())
+	w := s.MACLeakageWatts() * float64(s.MACUnits())
 	for i := range s.Levels {
-		w += s.Levels[i].LeakageWatts * float64(s.Instances(i))
+		w += s.LevelLeakageWatts(i) * float64(s.Instances(i))
 	}
 	return w
+}
+
+// LevelLeakageWatts returns the static power of one instance of level i in
+// watts: its LeakageWatts and its LeakagePJ per cycle at the clock.
+func (s *Spec) LevelLeakageWatts(i int) float64 {
+	l := &s.Levels[i]
+	return l.LeakageWatts + l.LeakagePJ*1e-12*s.ClockHz
+}
+
+// MACLeakageWatts returns the static power of one MAC unit in watts, as
+// LevelLeakageWatts.
+func (s *Spec) MACLeakageWatts() float64 {
+	return s.Compute.LeakageWatts + s.Compute.LeakagePJ*1e-12*s.ClockHz
 }

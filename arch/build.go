@@ -174,6 +174,10 @@ func (f *fileYAML) build(d *yamlspec.Doc) *Spec {
 		s.Compute.EnergyPJ = *c.MACPJ
 	}
 	s.Compute.AreaUM2, s.Compute.LeakageWatts = override(mac, c.AreaUM2, c.LeakageWatts)
+	if c.LeakagePJ != nil {
+		// Given per cycle: it replaces the table's leakage.
+		s.Compute.LeakageWatts, s.Compute.LeakagePJ = 0, *c.LeakagePJ
+	}
 	b.macPJ = s.Compute.EnergyPJ
 	for _, t := range workload.Tensors {
 		if v := f.DataBits.Get(int(t)); v != nil {
@@ -194,6 +198,20 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 		MeshX:          ly.Mesh[0],
 		MeshY:          ly.Mesh[1],
 		BandwidthWords: *ly.BandwidthWords,
+	}
+	if ly.ReadBandwidth != nil {
+		l.ReadBandwidthWords = *ly.ReadBandwidth
+	}
+	if ly.WriteBandwidth != nil {
+		l.WriteBandwidthWords = *ly.WriteBandwidth
+	}
+	if ly.ClusterSize != nil {
+		l.ClusterSize = *ly.ClusterSize
+	}
+	for _, t := range workload.Tensors {
+		if b := ly.DataBits.Get(int(t)); b != nil {
+			l.DataBits[t] = *b
+		}
 	}
 	for _, name := range ly.Keeps {
 		t, _, _ := parseTensor(name) // validated
@@ -223,6 +241,10 @@ func (b *builder) level(ly *levelYAML, path string) Level {
 		}
 	}
 	l.AreaUM2, l.LeakageWatts = override(b.levelCost(&l, ly, path), ly.AreaUM2, ly.LeakageWatts)
+	if ly.LeakagePJ != nil {
+		// Given per cycle: it replaces the table's leakage.
+		l.LeakageWatts, l.LeakagePJ = 0, *ly.LeakagePJ
+	}
 	if l.AreaUM2 > MaxAreaUM2 || l.LeakageWatts > MaxLeakageWatts {
 		// Each memory within the bounds, their sum past them.
 		b.d.Errorf(yamlspec.Join(path, "size_words"), "the level's memories come to %g µm² and %g W per instance, more than %g µm² (arch.MaxAreaUM2) or %g W (arch.MaxLeakageWatts)",

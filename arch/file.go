@@ -35,12 +35,17 @@ type levelYAML struct {
 	Mesh           *[2]int                     `yaml:"mesh"`
 	Energy         *energyYAML                 `yaml:"energy"`
 	BandwidthWords *float64                    `yaml:"bandwidth_words"`
+	ReadBandwidth  *float64                    `yaml:"read_bandwidth_words"`
+	WriteBandwidth *float64                    `yaml:"write_bandwidth_words"`
+	DataBits       *yamlspec.PerTensor[int]    `yaml:"data_bits"`
+	ClusterSize    *int                        `yaml:"cluster_size"`
 	Network        *networkYAML                `yaml:"network"`
 	Format         *yamlspec.PerTensor[string] `yaml:"format"`
 	GateOn         []string                    `yaml:"gate_on"`
 	SkipOn         []string                    `yaml:"skip_on"`
 	AreaUM2        *float64                    `yaml:"area_um2"`
 	LeakageWatts   *float64                    `yaml:"leakage_watts"`
+	LeakagePJ      *float64                    `yaml:"leakage_pj_per_cycle"`
 }
 
 // actionsYAML gives the energy of each action: all three from a technology
@@ -92,6 +97,7 @@ type computeYAML struct {
 	SkipOn       []string `yaml:"skip_on"`
 	AreaUM2      *float64 `yaml:"area_um2"`
 	LeakageWatts *float64 `yaml:"leakage_watts"`
+	LeakagePJ    *float64 `yaml:"leakage_pj_per_cycle"`
 }
 
 // action names one of the three per-word actions of a storage level.

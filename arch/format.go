@@ -42,7 +42,11 @@ func Format(s *Spec) []byte {
 	fmt.Fprintf(&b, "  bits: %d\n", c.Bits)
 	fmt.Fprintf(&b, "  mac_pj: %s\n", num(c.EnergyPJ))
 	fmt.Fprintf(&b, "  area_um2: %s\n", num(c.AreaUM2))
-	fmt.Fprintf(&b, "  leakage_watts: %s\n", num(c.LeakageWatts))
+	if c.LeakagePJ != 0 { // Validate: not both
+		fmt.Fprintf(&b, "  leakage_pj_per_cycle: %s\n", num(c.LeakagePJ))
+	} else {
+		fmt.Fprintf(&b, "  leakage_watts: %s\n", num(c.LeakageWatts))
+	}
 	formatTensors(&b, "  gate_on", c.GateOn)
 	formatTensors(&b, "  skip_on", c.SkipOn)
 	return b.Bytes()
@@ -85,7 +89,12 @@ func formatLevel(b *bytes.Buffer, l *Level, i int) {
 	formatEnergy(b, l)
 	fmt.Fprintf(b, "    bandwidth_words: %s\n", num(l.BandwidthWords))
 	fmt.Fprintf(b, "    area_um2: %s\n", num(l.AreaUM2))
-	fmt.Fprintf(b, "    leakage_watts: %s\n", num(l.LeakageWatts))
+	if l.LeakagePJ != 0 { // Validate: not both
+		fmt.Fprintf(b, "    leakage_pj_per_cycle: %s\n", num(l.LeakagePJ))
+	} else {
+		fmt.Fprintf(b, "    leakage_watts: %s\n", num(l.LeakageWatts))
+	}
+	formatFeatures(b, l)
 	var fs []string
 	for _, t := range workload.Tensors {
 		if f := l.Format[t]; f != nil {
@@ -118,6 +127,30 @@ func formatLevel(b *bytes.Buffer, l *Level, i int) {
 			f = append(f, "bandwidth_words: {"+strings.Join(bw, ", ")+"}")
 		}
 		fmt.Fprintf(b, "    network: {%s}\n", strings.Join(f, ", "))
+	}
+}
+
+// formatFeatures writes the optional keys of a level that are written only
+// when set: separate read and write bandwidths, per-tensor widths and
+// clusters.
+func formatFeatures(b *bytes.Buffer, l *Level) {
+	if l.ReadBandwidthWords != 0 {
+		fmt.Fprintf(b, "    read_bandwidth_words: %s\n", num(l.ReadBandwidthWords))
+	}
+	if l.WriteBandwidthWords != 0 {
+		fmt.Fprintf(b, "    write_bandwidth_words: %s\n", num(l.WriteBandwidthWords))
+	}
+	var db []string
+	for _, t := range workload.Tensors {
+		if l.DataBits[t] > 0 {
+			db = append(db, fmt.Sprintf("%s: %d", t, l.DataBits[t]))
+		}
+	}
+	if len(db) > 0 {
+		fmt.Fprintf(b, "    data_bits: {%s}\n", strings.Join(db, ", "))
+	}
+	if l.ClusterSize > 1 {
+		fmt.Fprintf(b, "    cluster_size: %d\n", l.ClusterSize)
 	}
 }
 

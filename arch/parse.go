@@ -106,12 +106,20 @@ func (f *fileYAML) validate(d *yamlspec.Doc) {
 		if i < len(f.Levels) {
 			path = yamlspec.Join(yamlspec.Index("levels", i), "mesh")
 		}
-		if m == nil || m[0] < 1 || m[1] < 1 {
+		if m != nil && (m[0] < 1 || m[1] < 1) {
 			continue
+		}
+		if m == nil {
+			m = &[2]int{1, 1}
 		}
 		if units = mulUnits(mulUnits(units, m[0]), m[1]); units > MaxMACUnits {
 			d.Errorf(path, "takes the instances below it past %d (arch.MaxMACUnits, docs/limits.md)", int64(MaxMACUnits))
 			break
+		}
+		if i < len(f.Levels) {
+			if c := f.Levels[i].ClusterSize; c != nil && *c > 1 && units%int64(*c) != 0 {
+				d.Errorf(yamlspec.Join(yamlspec.Index("levels", i), "cluster_size"), "%d does not divide the level's %d instances", *c, units)
+			}
 		}
 	}
 }
@@ -318,8 +326,24 @@ func (v *validator) level(l *levelYAML, i int, names map[string]int) {
 		}
 	}
 	checkBandwidth(d, at("bandwidth_words"), l.BandwidthWords)
+	checkBandwidth(d, at("read_bandwidth_words"), l.ReadBandwidth)
+	checkBandwidth(d, at("write_bandwidth_words"), l.WriteBandwidth)
+	for _, t := range workload.Tensors {
+		b := l.DataBits.Get(int(t))
+		if b == nil {
+			continue
+		}
+		bp := yamlspec.Join(at("data_bits"), t.String())
+		if !kept[t] && known {
+			d.Errorf(bp, "the level does not keep %s", t)
+		}
+		d.CheckBits(bp, b)
+	}
+	if c := l.ClusterSize; c != nil && *c < 1 {
+		d.Errorf(at("cluster_size"), "must be at least 1, got %d", *c)
+	}
 	checkRange(d, at("area_um2"), l.AreaUM2, 0, MaxAreaUM2, "µm²", "arch.MaxAreaUM2")
-	checkRange(d, at("leakage_watts"), l.LeakageWatts, 0, MaxLeakageWatts, "W", "arch.MaxLeakageWatts")
+	checkLeakage(d, p, l.LeakageWatts, l.LeakagePJ)
 	if l.Network != nil {
 		if i == 0 {
 			d.Errorf(at("network"), "the outermost level has no parent network")
@@ -394,9 +418,19 @@ func (v *validator) compute(c *computeYAML) {
 	}
 	checkEnergy(d, "compute.mac_pj", c.MACPJ)
 	checkRange(d, "compute.area_um2", c.AreaUM2, 0, MaxAreaUM2, "µm²", "arch.MaxAreaUM2")
-	checkRange(d, "compute.leakage_watts", c.LeakageWatts, 0, MaxLeakageWatts, "W", "arch.MaxLeakageWatts")
+	checkLeakage(d, "compute", c.LeakageWatts, c.LeakagePJ)
 	checkTensors(d, "compute.gate_on", c.GateOn)
 	checkTensors(d, "compute.skip_on", c.SkipOn)
+}
+
+// checkLeakage bounds the leakage given in watts or in pJ per cycle of a
+// level or the compute at path, and reports both given.
+func checkLeakage(d *yamlspec.Doc, path string, watts, pj *float64) {
+	checkRange(d, yamlspec.Join(path, "leakage_watts"), watts, 0, MaxLeakageWatts, "W", "arch.MaxLeakageWatts")
+	checkRange(d, yamlspec.Join(path, "leakage_pj_per_cycle"), pj, 0, MaxLeakagePJ, "pJ/cycle", "arch.MaxLeakagePJ")
+	if watts != nil && pj != nil {
+		d.Errorf(yamlspec.Join(path, "leakage_pj_per_cycle"), "give leakage_watts or leakage_pj_per_cycle, not both")
+	}
 }
 
 // checkTensors reports unknown and repeated tensor names of a list.

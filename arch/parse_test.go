@@ -65,6 +65,10 @@ func TestParse(t *testing.T) {
 	mac8, _ := h.Cost("mac", tech.Access{WordBits: 8})
 	e, _ := tech.Lookup("eyeriss-65nm")
 	mac16, _ := e.Cost("mac", tech.Access{WordBits: 16})
+	rf8, err := e.Energy("rf", tech.Access{WordBits: 8, SizeBytes: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
 	glb := cost(45, 16, 4096, 61440)
 	spads := cost(65, 16, 224, 12, 24)
 	tests := []struct {
@@ -161,6 +165,38 @@ compute: {tech: mac, leakage_watts: 1e-6}
 			{Name: "Reg", Keeps: [3]bool{false, false, true}, SizeWords: 8, WordBits: 16, MeshX: 1, MeshY: 1,
 				Energy: [3]Actions{{}, {}, {1, 1, 1}}, AreaUM2: 100},
 		}, Compute: Compute{MeshX: 1, MeshY: 1, EnergyPJ: 1, Bits: 16, AreaUM2: mac16.AreaUM2, LeakageWatts: 1e-6}},
+	}, {
+		name: "read and write bandwidths, per-tensor widths, clusters, leakage per cycle",
+		in: header + `tech: eyeriss-65nm
+word_bits: 8
+levels:
+  - name: DRAM
+    energy: {read_pj: 100}
+    read_bandwidth_words: 4
+  - name: Acc
+    keeps: [Outputs]
+    size_words: 96
+    mesh: [4, 1]
+    energy: {read_pj: 3}
+    write_bandwidth_words: 0.5
+    data_bits: {Outputs: 24}
+    cluster_size: 2
+    leakage_pj_per_cycle: 0.25
+  - name: RF
+    size_words: 64
+    energy: {tech: rf}
+    leakage_pj_per_cycle: 0.5
+compute: {mac_pj: 1, leakage_pj_per_cycle: 0.01}
+`,
+		want: &Spec{Name: "t", ClockHz: 100e6, Levels: []Level{
+			{Name: "DRAM", Keeps: all, WordBits: 8, MeshX: 1, MeshY: 1, Energy: same(Actions{100, 100, 100}), ReadBandwidthWords: 4},
+			{Name: "Acc", Keeps: [3]bool{false, false, true}, SizeWords: 96, WordBits: 8, MeshX: 4, MeshY: 1,
+				Energy: [3]Actions{{}, {}, {3, 3, 3}}, WriteBandwidthWords: 0.5, DataBits: [3]int{0, 0, 24}, ClusterSize: 2, LeakagePJ: 0.25},
+			// The per-cycle leakage replaces the table's (the RF's SRAM
+			// leaks, in watts, otherwise).
+			{Name: "RF", Keeps: all, SizeWords: 64, WordBits: 8, MeshX: 1, MeshY: 1,
+				Energy: same(Actions{rf8, rf8, rf8}), AreaUM2: cost(65, 8, 64).AreaUM2, LeakagePJ: 0.5},
+		}, Compute: Compute{MeshX: 1, MeshY: 1, EnergyPJ: 1, Bits: 8, LeakagePJ: 0.01}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,6 +207,14 @@ compute: {tech: mac, leakage_watts: 1e-6}
 			tt.want.Source = "t.yaml"
 			if diff := cmp.Diff(tt.want, got, cmpopts.EquateApprox(1e-12, 0)); diff != "" {
 				t.Errorf("Parse (-want +got):\n%s", diff)
+			}
+			// Format writes the new keys only when set, and reads back.
+			back, err := Parse("t.yaml", Format(got))
+			if err != nil {
+				t.Fatalf("Parse(Format): %v\n%s", err, Format(got))
+			}
+			if diff := cmp.Diff(got, back); diff != "" {
+				t.Errorf("Parse(Format) (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -52,16 +52,17 @@ func (s *Spec) Ratio(l *workload.Layer, i int, t workload.Tensor, n int64) float
 }
 
 // TileWords returns the words of level i that n values of tensor t of layer
-// l occupy: scaled from the tensor's width on this accelerator to the
+// l occupy: scaled from the tensor's width at this level (LevelBits) to the
 // level's word width, and compressed by the level's format.
 func (s *Spec) TileWords(l *workload.Layer, i int, t workload.Tensor, n int64) int64 {
 	if n == 0 {
 		return 0
 	}
 	lv := &s.Levels[i]
-	if lv.Format[t] == nil && s.Bits(l, t) == lv.WordBits {
+	bits := s.LevelBits(l, i, t)
+	if lv.Format[t] == nil && bits == lv.WordBits {
 		return n
 	}
-	w := float64(n) * float64(s.Bits(l, t)) / float64(lv.WordBits) * s.Ratio(l, i, t, n)
+	w := float64(n) * float64(bits) / float64(lv.WordBits) * s.Ratio(l, i, t, n)
 	return int64(math.Ceil(w - 1e-9))
 }

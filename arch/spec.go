@@ -77,6 +77,23 @@ type Level struct {
 	// BandwidthWords is the number of words one instance can read plus write
 	// per cycle (0 = unlimited).
 	BandwidthWords float64
+	// ReadBandwidthWords and WriteBandwidthWords bound, per instance and
+	// cycle, the words read (to children, the MACs, or drained to the
+	// parent) and the words written (filled from the parent, or updated
+	// by children) on their own ports, as Timeloop's read_bandwidth and
+	// write_bandwidth (0 = unlimited). BandwidthWords, when given, bounds
+	// the two together as well.
+	ReadBandwidthWords, WriteBandwidthWords float64
+	// DataBits is, per tensor, the width in bits at which this level holds
+	// each value (0: the tensor's width on the accelerator, Spec.Bits):
+	// 24-bit partial sums in an accumulator of an 8-bit design. A value
+	// of b bits takes b/WordBits words of capacity, energy and traffic.
+	DataBits [workload.NumTensors]int
+	// ClusterSize groups the level's instances into clusters of that many
+	// (0 or 1: no clusters), each one wide physical array, as Timeloop's
+	// cluster_size: an access of the array, whose energy Energy gives, is
+	// shared by the instances of the cluster that the mapping uses.
+	ClusterSize int
 	// Network connects the parent level to the instances of this level
 	// (ignored for the outermost level).
 	Network Network
@@ -93,6 +110,11 @@ type Level struct {
 	// into it is not counted), and LeakageWatts its static power in watts.
 	// Both are 0 for an off-chip level.
 	AreaUM2, LeakageWatts float64
+	// LeakagePJ is the energy one instance leaks per compute cycle in pJ
+	// (Timeloop's leak action), besides LeakageWatts. Like it, it is
+	// charged to every instance, or with Spec.GateUnused to the instances
+	// a mapping uses.
+	LeakagePJ float64
 }
 
 // Network is the on-chip network that delivers words from a parent level to
@@ -129,6 +151,19 @@ type Compute struct {
 	// AreaUM2 is the area of one MAC unit in µm², and LeakageWatts its static
 	// power in watts.
 	AreaUM2, LeakageWatts float64
+	// LeakagePJ is the energy one MAC unit leaks per cycle, in pJ, besides
+	// LeakageWatts.
+	LeakagePJ float64
+}
+
+// LevelBits returns the width in bits at which level i holds tensor t of
+// layer l: the level's own width for t, or the tensor's on the
+// accelerator (Bits).
+func (s *Spec) LevelBits(l *workload.Layer, i int, t workload.Tensor) int {
+	if b := s.Levels[i].DataBits[t]; b > 0 {
+		return b
+	}
+	return s.Bits(l, t)
 }
 
 // Instances returns the total number of instances of level i.
@@ -171,6 +206,8 @@ const (
 	// a network of workload.MaxMACs pass int64.
 	MinBandwidthWords = 0.01
 	MaxBandwidthWords = 1e12
+	// MaxLeakagePJ bounds a leakage per cycle of one instance, in pJ.
+	MaxLeakagePJ = 1e9
 )
 
 // mulUnits returns a·b, saturating just above MaxMACUnits; a and b are

@@ -29,6 +29,9 @@ func (s *Spec) Validate() error {
 	leakage := func(path string, v float64) {
 		inRange(path, v, 0, MaxLeakageWatts, "W", "arch.MaxLeakageWatts")
 	}
+	leakagePJ := func(path string, v float64) {
+		inRange(path, v, 0, MaxLeakagePJ, "pJ/cycle", "arch.MaxLeakagePJ")
+	}
 	bandwidth := func(path string, v float64) {
 		if v != 0 {
 			inRange(path, v, MinBandwidthWords, MaxBandwidthWords, "words/cycle", "0 is unlimited; arch.MinBandwidthWords, arch.MaxBandwidthWords")
@@ -88,8 +91,25 @@ func (s *Spec) Validate() error {
 			bad(at("mesh"), "want positive sizes ([1, 1] for the outermost level), got [%d, %d]", l.MeshX, l.MeshY)
 		}
 		bandwidth(at("bandwidth_words"), l.BandwidthWords)
+		bandwidth(at("read_bandwidth_words"), l.ReadBandwidthWords)
+		bandwidth(at("write_bandwidth_words"), l.WriteBandwidthWords)
+		for _, t := range workload.Tensors {
+			switch b := l.DataBits[t]; {
+			case b < 0 || b > 64:
+				bad(yamlspec.Join(at("data_bits"), t.String()), "must be between 1 and 64 bits, got %d", b)
+			case b > 0 && !l.Keeps[t]:
+				bad(yamlspec.Join(at("data_bits"), t.String()), "the level does not keep %s", t)
+			}
+		}
+		if l.ClusterSize < 0 {
+			bad(at("cluster_size"), "must be at least 1, got %d", l.ClusterSize)
+		}
 		area(at("area_um2"), l.AreaUM2)
 		leakage(at("leakage_watts"), l.LeakageWatts)
+		leakagePJ(at("leakage_pj_per_cycle"), l.LeakagePJ)
+		if l.LeakagePJ != 0 && l.LeakageWatts != 0 {
+			bad(at("leakage_pj_per_cycle"), "give leakage_watts or leakage_pj_per_cycle, not both")
+		}
 		for _, t := range workload.Tensors {
 			if l.Format[t] != nil && !l.Keeps[t] {
 				bad(yamlspec.Join(at("format"), t.String()), "the level does not keep %s", t)
@@ -129,12 +149,23 @@ func (s *Spec) Validate() error {
 	if units <= MaxMACUnits && c.MeshX >= 1 && c.MeshY >= 1 && mulUnits(mulUnits(units, c.MeshX), c.MeshY) > MaxMACUnits {
 		bad("compute.mesh", "takes the MAC units past %d (arch.MaxMACUnits)", int64(MaxMACUnits))
 	}
+	if units <= MaxMACUnits {
+		for i, l := range s.Levels {
+			if l.ClusterSize > 1 && l.MeshX >= 1 && l.MeshY >= 1 && s.Instances(i)%l.ClusterSize != 0 {
+				bad(yamlspec.Join(yamlspec.Index("levels", i), "cluster_size"), "%d does not divide the level's %d instances", l.ClusterSize, s.Instances(i))
+			}
+		}
+	}
 	if c.Bits < 1 || c.Bits > 64 {
 		bad("compute.bits", "must be between 1 and 64 bits, got %d", c.Bits)
 	}
 	energy("compute.mac_pj", c.EnergyPJ)
 	area("compute.area_um2", c.AreaUM2)
 	leakage("compute.leakage_watts", c.LeakageWatts)
+	leakagePJ("compute.leakage_pj_per_cycle", c.LeakagePJ)
+	if c.LeakagePJ != 0 && c.LeakageWatts != 0 {
+		bad("compute.leakage_pj_per_cycle", "give leakage_watts or leakage_pj_per_cycle, not both")
+	}
 	if len(errs) == 0 {
 		return nil
 	}

@@ -28,6 +28,10 @@ type Model struct {
 	// the spec leaks.
 	instances []float64
 	leaks     bool
+	// leakW[i] is the static power of one instance of level i and macLeakW
+	// of one MAC unit, in watts (arch.Spec.LevelLeakageWatts).
+	leakW    []float64
+	macLeakW float64
 	// tiles caches measured tile statistics (tileKey -> sparse.TileStats).
 	tiles sync.Map
 }
@@ -49,6 +53,10 @@ func New(spec *arch.Spec) (*Model, error) {
 		m.instances = append(m.instances, float64(spec.Instances(i)))
 	}
 	m.leaks = spec.LeakageWatts() > 0
+	for i := range spec.Levels {
+		m.leakW = append(m.leakW, spec.LevelLeakageWatts(i))
+	}
+	m.macLeakW = spec.MACLeakageWatts()
 	m.zeros = m.zeros || spec.Compute.GateOn != [workload.NumTensors]bool{} || spec.Compute.SkipOn != [workload.NumTensors]bool{}
 	m.pool.New = func() any { return m.NewEvaluator() }
 	return m, nil
@@ -121,11 +129,11 @@ func (e *Evaluator) layer(l *workload.Layer) *perLayer {
 		sl := &m.spec.Levels[i]
 		var pl perLevel
 		for t := range workload.NumTensors {
-			pl.scale[t] = m.bitsScale(l, t, sl.WordBits)
+			pl.scale[t] = m.bitsScale(l, i, workload.Tensor(t))
 			// As in arch.Spec.Ratio: no format, or no zeros, is dense.
 			pl.dense[t] = sl.Format[t] == nil || l.Density[t] >= 1
 			// As in arch.Spec.TileWords.
-			pl.plain[t] = sl.Format[t] == nil && m.spec.Bits(l, t) == sl.WordBits
+			pl.plain[t] = sl.Format[t] == nil && m.spec.LevelBits(l, i, workload.Tensor(t)) == sl.WordBits
 			// As in zeroChance: a condition tensor without zeros never
 			// makes an access useless.
 			if (sl.GateOn[t] || sl.SkipOn[t]) && (l.Density[t] < 1 || l.Measured[t] != nil) {
@@ -240,12 +248,32 @@ func (e *Evaluator) score(l *workload.Layer, n *nest.Nest, r *Result, detail, in
 // Counts returns the counts of the last evaluation.
 func (e *Evaluator) Counts() *nest.Counts { return &e.counts }
 
-// bitsScale is the share of a level word one value of tensor t occupies.
-func (m *Model) bitsScale(l *workload.Layer, t workload.Tensor, wordBits int) float64 {
+// bitsScale is the share of a word of level i that one value of tensor t
+// occupies, at the width the level holds it (arch.Spec.LevelBits).
+func (m *Model) bitsScale(l *workload.Layer, i int, t workload.Tensor) float64 {
+	wordBits := m.spec.Levels[i].WordBits
 	if wordBits <= 0 {
 		return 1
 	}
-	return float64(m.spec.Bits(l, t)) / float64(wordBits)
+	return float64(m.spec.LevelBits(l, i, t)) / float64(wordBits)
+}
+
+// clusterShare returns the share of an access of a clustered level's
+// array that one of its instances is charged (arch.Level.ClusterSize): the
+// access is shared by the used instances of a cluster, used instances
+// being spread evenly over the clusters as in Timeloop. 1 without
+// clusters; in prefix mode the least share, 1/ClusterSize, since a
+// completion may fill every cluster.
+func (m *Model) clusterShare(i int, used float64, prefix bool) float64 {
+	k := m.spec.Levels[i].ClusterSize
+	if k <= 1 || used <= 0 {
+		return 1
+	}
+	if prefix {
+		return 1 / float64(k)
+	}
+	clusters := max(math.Floor(m.instances[i]/float64(k)), 1)
+	return min(used, clusters) / used
 }
 
 // Without detail only the totals are filled in; r.Levels is left empty.
@@ -297,7 +325,11 @@ func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLay
 		}
 		*lr = LevelResult{Name: sl.Name, Instances: cl.Instances}
 		pl := &per.levels[i]
-		var words float64
+		var words, readWords, writeWords float64
+		share := 1.0
+		if sl.ClusterSize > 1 {
+			share = m.clusterShare(i, float64(cl.Instances), prefix)
+		}
 		for t := range workload.NumTensors {
 			tt := workload.Tensor(t)
 			a := &cl.Tensors[t]
@@ -327,12 +359,16 @@ func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLay
 			}
 			served := float64(a.Reads - a.Drains)
 			en := sl.Energy[t]
-			e := ((served*keepE+float64(a.Drains))*en.ReadPJ + float64(a.Fills)*en.WritePJ + float64(a.Updates)*keepE*en.UpdatePJ) * sc
+			e := ((served*keepE+float64(a.Drains))*en.ReadPJ + float64(a.Fills)*en.WritePJ + float64(a.Updates)*keepE*en.UpdatePJ) * sc * share
 			if detail {
 				lr.Tensors[t] = TensorResult{Reads: a.Reads, Writes: a.Fills + a.Updates, Fills: a.Fills, Updates: a.Updates, Drains: a.Drains, Tile: a.Tile, EnergyPJ: e, Ratio: rho, NetworkWords: cl.Net.Words[t]}
 			}
 			lr.StoragePJ += e
-			words += ((served+float64(a.Updates))*keepC + float64(a.Drains+a.Fills)) * sc
+			rw := (served*keepC + float64(a.Drains)) * sc
+			ww := (float64(a.Updates)*keepC + float64(a.Fills)) * sc
+			readWords += rw
+			writeWords += ww
+			words += rw + ww
 			nw := float64(cl.Net.Words[t]) * sl.Network.WordPJ * sc
 			lr.NetworkPJ += nw
 			if bw := sl.Network.BandwidthWords[t]; bw > 0 && i > 0 && c.Levels[i-1].Instances > 0 {
@@ -349,8 +385,14 @@ func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLay
 		lr.NetworkPJ += float64(cl.Net.Reduce) * sl.Network.ReducePJ
 		lr.EnergyPJ = lr.StoragePJ + lr.NetworkPJ
 		r.EnergyPJ += lr.EnergyPJ
-		if sl.BandwidthWords > 0 && cl.Instances > 0 {
-			cyc := int64(math.Ceil(words / inst(i) / sl.BandwidthWords))
+		if cl.Instances > 0 {
+			var cyc int64
+			if sl.BandwidthWords > 0 {
+				cyc = int64(math.Ceil(words / inst(i) / sl.BandwidthWords))
+			}
+			if sl.ReadBandwidthWords > 0 || sl.WriteBandwidthWords > 0 {
+				cyc = max(cyc, portCycles(readWords/inst(i), sl.ReadBandwidthWords), portCycles(writeWords/inst(i), sl.WriteBandwidthWords))
+			}
 			lr.Cycles = cyc
 			if cyc > r.Cycles {
 				r.Cycles = cyc
@@ -364,6 +406,15 @@ func (m *Model) fillAs(l *workload.Layer, c *nest.Counts, r *Result, per *perLay
 	r.LowerBoundPJ = per.lb
 	r.LowerBoundCycles = int64(math.Ceil(float64(c.MACs) * per.cycles / float64(r.MACUnits)))
 	m.static(c, r, detail)
+}
+
+// portCycles returns the cycles a port of bw words per cycle (0:
+// unlimited) takes to move words.
+func portCycles(words, bw float64) int64 {
+	if bw <= 0 {
+		return 0
+	}
+	return int64(math.Ceil(words / bw))
 }
 
 // static adds to r the leakage energy over its latency (r.Cycles): every
@@ -384,7 +435,7 @@ func (m *Model) static(c *nest.Counts, r *Result, detail bool) {
 		if s.GateUnused {
 			n = float64(c.Levels[i].Instances)
 		}
-		w := n * s.Levels[i].LeakageWatts
+		w := n * m.leakW[i]
 		perCycle += w
 		if detail {
 			lr := &r.Levels[i]
@@ -396,13 +447,13 @@ func (m *Model) static(c *nest.Counts, r *Result, detail bool) {
 	if s.GateUnused {
 		units = float64(c.MACUnits)
 	}
-	macW := units * s.Compute.LeakageWatts
+	macW := units * m.macLeakW
 	cyc := float64(r.Cycles) * pjPerWattCycle
 	r.MACStaticPJ = macW * cyc
 	r.StaticPJ = (perCycle + macW) * cyc
 	r.EnergyPJ = r.DynamicPJ + r.StaticPJ
 	if s.GateUnused {
-		r.LowerBoundPJ += float64(r.BusyMACs) * s.Compute.LeakageWatts * pjPerWattCycle
+		r.LowerBoundPJ += float64(r.BusyMACs) * m.macLeakW * pjPerWattCycle
 	} else {
 		r.LowerBoundPJ += s.LeakageWatts() * float64(r.LowerBoundCycles) * pjPerWattCycle
 	}
@@ -416,11 +467,11 @@ func (m *Model) lowerBound(l *workload.Layer) float64 {
 	e := float64(l.MACs()) * m.spec.Compute.EnergyPJ * m.computeSplit(l).Energy()
 	for _, t := range []workload.Tensor{workload.Weights, workload.Inputs} {
 		n := l.Size(t)
-		e += float64(n) * top.Energy[t].ReadPJ * m.bitsScale(l, t, top.WordBits) * m.ratio(l, 0, t, n)
+		e += float64(n) * top.Energy[t].ReadPJ * m.bitsScale(l, 0, t) * m.ratio(l, 0, t, n)
 	}
 	o := workload.Outputs
 	n := l.Size(o)
-	e += float64(n) * top.Energy[o].UpdatePJ * m.bitsScale(l, o, top.WordBits) * m.ratio(l, 0, o, n)
+	e += float64(n) * top.Energy[o].UpdatePJ * m.bitsScale(l, 0, o) * m.ratio(l, 0, o, n)
 	return e
 }
 
@@ -434,7 +485,7 @@ func (m *Model) LowerBound(l *workload.Layer) (energyPJ float64, cycles int64) {
 	energyPJ = m.lowerBound(l)
 	pj := 1e12 / m.spec.ClockHz
 	if m.spec.GateUnused {
-		energyPJ += math.Round(float64(l.MACs())*split.Cycles()) * m.spec.Compute.LeakageWatts * pj
+		energyPJ += math.Round(float64(l.MACs())*split.Cycles()) * m.macLeakW * pj
 	} else {
 		energyPJ += m.spec.LeakageWatts() * float64(cycles) * pj
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/sparse"
 
 	"github.com/nnergy/nnergy/dataflow"
@@ -82,9 +83,20 @@ func TestBnBBoundsAdmissible(t *testing.T) {
 	if testing.Short() {
 		cases = 15
 	}
+	checkBoundsAdmissible(t, cases, points, func(i int) (*workload.Layer, *cost.Model, *mapspace.Space, *rand.Rand) {
+		l, m, s := smallCase(t, rng, i%2 == 1)
+		return l, m, s, rng
+	})
+}
+
+// checkBoundsAdmissible checks, for cases cases of next and up to points
+// random mappings of each, that the bound of every node above a legal
+// mapping is at most the mapping's value, for every metric.
+func checkBoundsAdmissible(t *testing.T, cases, points int, next func(i int) (*workload.Layer, *cost.Model, *mapspace.Space, *rand.Rand)) {
+	t.Helper()
 	checked := 0
 	for i := range cases {
-		l, m, s := smallCase(t, rng, i%2 == 1)
+		l, m, s, rng := next(i)
 		p := s.NewPoint()
 		var mp mapping.Mapping
 		for range points {

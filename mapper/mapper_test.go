@@ -54,6 +54,13 @@ func smallCase(t *testing.T, rng *rand.Rand, sparse bool) (*workload.Layer, *cos
 	if sparse {
 		sparsify(rng, l, a)
 	}
+	m, s := modelSpace(t, l, a)
+	return l, m, s
+}
+
+// modelSpace returns the model of a and the whole mapspace of l on it.
+func modelSpace(t *testing.T, l *workload.Layer, a *arch.Spec) (*cost.Model, *mapspace.Space) {
+	t.Helper()
 	m, err := cost.New(a)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +69,7 @@ func smallCase(t *testing.T, rng *rand.Rand, sparse bool) (*workload.Layer, *cos
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l, m, s
+	return m, s
 }
 
 // presetModel returns the preset architecture name and its cost model.

@@ -463,7 +463,7 @@ func newTotal(spec *arch.Spec, res *explore.Network) Total {
 		for _, tt := range workload.Tensors {
 			tr := &el.Result.Levels[0].Tensors[tt]
 			tot.DRAMWords += tr.Reads + tr.Writes
-			tot.DRAMBytes += float64(tr.Reads+tr.Writes) * float64(spec.Bits(el.Layer, tt)) / 8 * tr.Ratio
+			tot.DRAMBytes += float64(tr.Reads+tr.Writes) * float64(spec.LevelBits(el.Layer, 0, tt)) / 8 * tr.Ratio
 		}
 	}
 	if t.MACs > 0 {

@@ -131,9 +131,7 @@ var against = []struct {
 	}, nil},
 	{"testdata/simba_like", map[string]string{
 		"PEAccuBuffer Outputs": "partial-sum reload into reducing PEs: C (3) spreads along X over the PEs, so 3 PEs add into one output; Timeloop fills the reloaded partial sum into all 3 accumulators, nnergy into one (fills); and the drain, as below (reads)",
-	}, map[string]string{
-		"PEWeightRegs Weights": "cluster_size 64: Timeloop charges one 512-bit access of a cluster of 64 registers to the 12 of them the mapping uses (1/12 of it per word); nnergy charges 1/64 of it per word (the block of 64 words), having no clusters",
-	}},
+	}, nil},
 }
 
 // TestAgainstTimeloop imports each design with its default problem and

@@ -280,6 +280,34 @@ func plainName(s string) bool {
 	return true
 }
 
+// exportBandwidths returns a level's read and write bandwidths for
+// Timeloop (0: unlimited): its own read and write ports, and a shared
+// bandwidth split evenly between the two (noted) where it binds them more.
+func exportBandwidths(lv *arch.Level, note func(where, what, why string)) (read, write float64) {
+	read, write = lv.ReadBandwidthWords, lv.WriteBandwidthWords
+	if bw := lv.BandwidthWords; bw > 0 {
+		if read == 0 || read > bw/2 {
+			read = bw / 2
+		}
+		if write == 0 || write > bw/2 {
+			write = bw / 2
+		}
+		note(lv.Name, "bandwidth_words "+num(bw), "nnergy's shared bandwidth (reads plus writes) is split evenly into Timeloop's read_bandwidth and write_bandwidth")
+	}
+	return read, write
+}
+
+// exportWidths notes the tensors that level lv holds at a width other
+// than its word's: Timeloop holds every value in one word of the level's
+// datawidth.
+func exportWidths(lv *arch.Level, note func(where, what, why string)) {
+	for _, t := range workload.Tensors {
+		if b := lv.DataBits[t]; b > 0 && b != lv.WordBits && lv.Keeps[t] {
+			note(lv.Name, fmt.Sprintf("data_bits %s %d", t, b), fmt.Sprintf("Timeloop holds each value in one %d-bit word of the level (datawidth); nnergy packs %d-bit values into its words", lv.WordBits, b))
+		}
+	}
+}
+
 func flow(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
 
 // ExportDesign writes layer l on spec as Timeloop inputs: the architecture
@@ -337,10 +365,21 @@ func ExportDesign(spec *arch.Spec, lay *Layout, l *workload.Layer, m *mapping.Ma
 			note(lv.Name, "size_words 0 (unbounded)", "Timeloop needs a depth for a level other than DRAM: written as 2^31 words")
 			fmt.Fprintf(&a, "            depth: %d\n", 1<<31)
 		}
-		fmt.Fprintf(&a, "            width: %d\n            datawidth: %d\n            meshX: %d\n", bits, bits, meshX)
-		if bw := lv.BandwidthWords; bw > 0 {
-			fmt.Fprintf(&a, "            read_bandwidth: %s\n            write_bandwidth: %s\n", num(bw/2), num(bw/2))
-			note(lv.Name, "bandwidth_words "+num(bw), "nnergy's one bandwidth (reads plus writes) is split evenly into Timeloop's read_bandwidth and write_bandwidth")
+		// A cluster of k instances is one array k words wide, each access of
+		// it the level's energy (Timeloop's block size width / datawidth /
+		// cluster_size stays 1).
+		width := bits * max(lv.ClusterSize, 1)
+		fmt.Fprintf(&a, "            width: %d\n            datawidth: %d\n            meshX: %d\n", width, bits, meshX)
+		if lv.ClusterSize > 1 {
+			fmt.Fprintf(&a, "            cluster_size: %d\n", lv.ClusterSize)
+		}
+		exportWidths(&spec.Levels[i], note)
+		rd, wr := exportBandwidths(lv, note)
+		if rd > 0 {
+			fmt.Fprintf(&a, "            read_bandwidth: %s\n", num(rd))
+		}
+		if wr > 0 {
+			fmt.Fprintf(&a, "            write_bandwidth: %s\n", num(wr))
 		}
 		var parts []string
 		for t, p := range lv.Partition {
@@ -356,7 +395,7 @@ func ExportDesign(spec *arch.Spec, lay *Layout, l *workload.Layer, m *mapping.Ma
 		for _, act := range []struct {
 			name string
 			pj   float64
-		}{{"read", e.ReadPJ}, {"write", e.WritePJ}, {"update", e.UpdatePJ}, {"leak", lv.LeakageWatts * cycleS * 1e12}} {
+		}{{"read", e.ReadPJ}, {"write", e.WritePJ}, {"update", e.UpdatePJ}, {"leak", spec.LevelLeakageWatts(i) * cycleS * 1e12}} {
 			fmt.Fprintf(&ert, "        - name: %s\n          arguments: {}\n          energy: %s\n", act.name, num(act.pj))
 		}
 		fmt.Fprintf(&art, "    - name: %s.%s\n      area: %s\n", top, full, num(lv.AreaUM2))
@@ -379,7 +418,7 @@ func ExportDesign(spec *arch.Spec, lay *Layout, l *workload.Layer, m *mapping.Ma
 	macs, macX := lay.MACs, lay.MACsX
 	full := fmt.Sprintf("%s[1..%d]", lay.MACName, macs)
 	fmt.Fprintf(&a, "        - name: %s\n          class: intmac\n          attributes:\n            datawidth: %d\n            meshX: %d\n", full, c.Bits, macX)
-	fmt.Fprintf(&ert, "    - name: %s.%s\n      actions:\n        - name: compute\n          arguments: {}\n          energy: %s\n        - name: leak\n          arguments: {}\n          energy: %s\n", top, full, num(c.EnergyPJ), num(c.LeakageWatts*cycleS*1e12))
+	fmt.Fprintf(&ert, "    - name: %s.%s\n      actions:\n        - name: compute\n          arguments: {}\n          energy: %s\n        - name: leak\n          arguments: {}\n          energy: %s\n", top, full, num(c.EnergyPJ), num(spec.MACLeakageWatts()*cycleS*1e12))
 	fmt.Fprintf(&art, "    - name: %s.%s\n      area: %s\n", top, full, num(c.AreaUM2))
 	if c.GateOn != [workload.NumTensors]bool{} || c.SkipOn != [workload.NumTensors]bool{} {
 		note("compute", "gate_on / skip_on", "zero gating and skipping are Timeloop's sparse optimizations, not written")

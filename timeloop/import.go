@@ -426,15 +426,17 @@ type level struct {
 	path      string
 	file      string
 	// storage
-	sizeWords      int64 // 0: unbounded
-	bits           int
-	block          int
-	readBW, wrBW   float64
-	read, wr, upd  float64 // pJ per word
-	leakW, areaUM2 float64
-	macPJ          float64
-	keeps          []string
-	attrs          *yaml.Node
+	sizeWords     int64 // 0: unbounded
+	bits          int
+	block         int
+	readBW, wrBW  float64
+	read, wr, upd float64 // pJ per word
+	leakPJ        float64 // per instance and cycle (the ERT's leak)
+	areaUM2       float64
+	cluster       int // instances per cluster (1: none)
+	macPJ         float64
+	keeps         []string
+	attrs         *yaml.Node
 }
 
 type kind int
@@ -635,12 +637,6 @@ func (im *importer) design(af, ef, rf *file, vars []*file) *design {
 		return d
 	}
 	d.bits = st[0].bits
-	for _, l := range st[1:] {
-		if l.bits != d.bits {
-			im.note(where(af.name, l.node), fmt.Sprintf("%s datawidth %d", l.name, l.bits),
-				fmt.Sprintf("nnergy holds each tensor at one width on every level; the level is written with %d-bit words and Timeloop's energy per word, so its counts and energy per word match Timeloop's (issue 14: a word width per level and tensor)", d.bits))
-		}
-	}
 	im.energies(ef, d)
 	if rf != nil {
 		im.areas(rf, d)
@@ -718,7 +714,22 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		im.errAt(af.name, yamlspec.Lookup(l.attrs, "datawidth"), path+".attributes.datawidth", "%s: datawidth %d is over 64 bits", base, dw)
 		return
 	}
-	l.bits, l.block = dw, w/dw
+	l.bits, l.cluster = dw, 1
+	if c, ok := im.integer(l, []string{"cluster_size"}, false); ok && c > 1 {
+		cp := path + ".attributes.cluster_size"
+		switch {
+		case (w/dw)%c != 0:
+			im.errAt(af.name, yamlspec.Lookup(l.attrs, "cluster_size"), cp, "%s: cluster_size %d does not divide the %d words of width %d", base, c, w/dw, w)
+			return
+		case n%c != 0:
+			im.errAt(af.name, yamlspec.Lookup(l.attrs, "cluster_size"), cp, "%s: cluster_size %d does not divide its %d instances", base, c, n)
+			return
+		}
+		l.cluster = c
+	}
+	// Timeloop's block size: the words of one access of an instance, the
+	// width shared by the instances of a cluster.
+	l.block = w / dw / l.cluster
 	if !strings.Contains(class, "DRAM") {
 		depth, ok := im.integer(l, []string{"depth"}, true)
 		if !ok {
@@ -734,7 +745,6 @@ func (im *importer) component(af *file, d *design, c *componentYAML, path string
 		why  string
 	}{
 		{"multiple_buffering", 1, "nnergy does not model multiple buffering"},
-		{"cluster_size", 1, "nnergy does not model clusters"},
 		{"min_utilization", 0, "nnergy has no minimum utilization"},
 	} {
 		if v, ok := im.num(l, []string{a.key}, false); ok && v != a.want {
@@ -787,8 +797,7 @@ func (im *importer) energies(ef *file, d *design) {
 			im.errPath(ef, "ERT.tables", "no table for %s", l.name)
 			continue
 		}
-		leak, _ := action(l, t, "leak")
-		l.leakW = leak * 1e-12 / d.cycleS
+		l.leakPJ, _ = action(l, t, "leak")
 		if l.kind == compute {
 			e, ok := action(l, t, "compute", "mac_random", "mac")
 			if !ok {
@@ -884,14 +893,32 @@ func (d *design) yaml() []byte {
 			b.WriteString("    network: {multicast: true, reduction: true}\n")
 		}
 		parentX, parentY = x, y
-		fmt.Fprintf(&b, "    energy: {read_pj: %s, write_pj: %s, update_pj: %s}\n", num(l.read), num(l.wr), num(l.upd))
-		if bw := l.readBW + l.wrBW; bw > 0 {
-			fmt.Fprintf(&b, "    bandwidth_words: %s  # read %s + write %s\n", num(bw), num(l.readBW), num(l.wrBW))
+		if l.bits != d.bits {
+			// Timeloop holds every value at a level in one word of its
+			// datawidth.
+			fmt.Fprintf(&b, "    word_bits: %d\n", l.bits)
+			var db []string
+			for _, t := range workload.Tensors {
+				if len(l.keeps) == 0 || slices.Contains(l.keeps, t.String()) {
+					db = append(db, fmt.Sprintf("%s: %d", t, l.bits))
+				}
+			}
+			fmt.Fprintf(&b, "    data_bits: {%s}  # Timeloop's datawidth\n", strings.Join(db, ", "))
 		}
-		fmt.Fprintf(&b, "    area_um2: %s\n    leakage_watts: %s\n", num(l.areaUM2), num(l.leakW))
+		if l.cluster > 1 {
+			fmt.Fprintf(&b, "    cluster_size: %d  # energies are of one access of the cluster's %d-bit array\n", l.cluster, l.bits*l.block*l.cluster)
+		}
+		fmt.Fprintf(&b, "    energy: {read_pj: %s, write_pj: %s, update_pj: %s}\n", num(l.read), num(l.wr), num(l.upd))
+		if l.readBW > 0 {
+			fmt.Fprintf(&b, "    read_bandwidth_words: %s\n", num(l.readBW))
+		}
+		if l.wrBW > 0 {
+			fmt.Fprintf(&b, "    write_bandwidth_words: %s\n", num(l.wrBW))
+		}
+		fmt.Fprintf(&b, "    area_um2: %s\n    leakage_pj_per_cycle: %s  # the ERT's leak\n", num(l.areaUM2), num(l.leakPJ))
 	}
 	m := d.mac
-	fmt.Fprintf(&b, "compute:\n  mac_pj: %s\n  bits: %d\n  area_um2: %s\n  leakage_watts: %s\n", num(m.macPJ), d.bits, num(m.areaUM2), num(m.leakW))
+	fmt.Fprintf(&b, "compute:\n  mac_pj: %s\n  bits: %d\n  area_um2: %s\n  leakage_pj_per_cycle: %s\n", num(m.macPJ), d.bits, num(m.areaUM2), num(m.leakPJ))
 	if last := st[len(st)-1]; m.meshX != last.meshX || m.instances != last.instances {
 		fmt.Fprintf(&b, "  mesh: [%d, %d]\n", m.meshX/last.meshX, (m.instances/m.meshX)/(last.instances/last.meshX))
 	}

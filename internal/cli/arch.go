@@ -179,12 +179,8 @@ func writeArch(w io.Writer, s *arch.Spec) error {
 		if l.SizeWords > 0 {
 			size = fmt.Sprintf("%d (%s)", l.SizeWords, archBytes(l.SizeWords*int64(l.WordBits)/8))
 		}
-		bw := "unlimited"
-		if l.BandwidthWords > 0 {
-			bw = archNum(l.BandwidthWords)
-		}
 		levels.rows = append(levels.rows, []string{l.Name, strings.Join(keeps, " "), size, archDash(strings.Join(parts, ", ")),
-			itoa(l.WordBits), fmt.Sprintf("%dx%d", l.MeshX, l.MeshY), itoa(s.Instances(i)), bw})
+			archWord(l), archMesh(l), itoa(s.Instances(i)), archBandwidth(l)})
 
 		for _, g := range energyGroups(l) {
 			a := l.Energy[g[0]]
@@ -244,11 +240,11 @@ func areaTable(s *arch.Spec) textTable {
 	}
 	for i, l := range a.Levels {
 		t.rows = append(t.rows, []string{l.Name, archPJ(l.PerInstanceUM2), itoa(l.Instances), archPJ(l.TotalUM2 / 1e6), share(l.TotalUM2),
-			archPJ(s.Levels[i].LeakageWatts * float64(l.Instances) * 1e3)})
+			archPJ(s.LevelLeakageWatts(i) * float64(l.Instances) * 1e3)})
 	}
 	c := s.Compute
 	t.rows = append(t.rows,
-		[]string{"MACs", archPJ(c.AreaUM2), itoa(s.MACUnits()), archPJ(a.ComputeUM2 / 1e6), share(a.ComputeUM2), archPJ(c.LeakageWatts * float64(s.MACUnits()) * 1e3)},
+		[]string{"MACs", archPJ(c.AreaUM2), itoa(s.MACUnits()), archPJ(a.ComputeUM2 / 1e6), share(a.ComputeUM2), archPJ(s.MACLeakageWatts() * float64(s.MACUnits()) * 1e3)},
 		[]string{"total", "", "", archPJ(a.TotalUM2 / 1e6), share(a.TotalUM2), archPJ(s.LeakageWatts() * 1e3)})
 	return t
 }
@@ -271,6 +267,50 @@ next:
 		groups = append(groups, []workload.Tensor{t})
 	}
 	return groups
+}
+
+// archWord is a level's word width, with the tensors it holds at other
+// widths: "8 (Outputs 24)".
+func archWord(l *arch.Level) string {
+	w := itoa(l.WordBits)
+	var other []string
+	for _, t := range workload.Tensors {
+		if b := l.DataBits[t]; b > 0 && l.Keeps[t] {
+			other = append(other, fmt.Sprintf("%s %d", t, b))
+		}
+	}
+	if len(other) > 0 {
+		w += " (" + strings.Join(other, ", ") + ")"
+	}
+	return w
+}
+
+// archMesh is a level's mesh, with its clusters: "16x16 (clusters of 64)".
+func archMesh(l *arch.Level) string {
+	m := fmt.Sprintf("%dx%d", l.MeshX, l.MeshY)
+	if l.ClusterSize > 1 {
+		m += fmt.Sprintf(" (clusters of %d)", l.ClusterSize)
+	}
+	return m
+}
+
+// archBandwidth is a level's bandwidth: shared, and its read and write
+// ports when given.
+func archBandwidth(l *arch.Level) string {
+	var parts []string
+	if l.BandwidthWords > 0 {
+		parts = append(parts, archNum(l.BandwidthWords))
+	}
+	if l.ReadBandwidthWords > 0 {
+		parts = append(parts, "read "+archNum(l.ReadBandwidthWords))
+	}
+	if l.WriteBandwidthWords > 0 {
+		parts = append(parts, "write "+archNum(l.WriteBandwidthWords))
+	}
+	if len(parts) == 0 {
+		return "unlimited"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // num formats a value given by people (clock, bandwidth) exactly.

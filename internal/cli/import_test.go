@@ -28,8 +28,12 @@ func TestImportTimeloop(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if !strings.Contains(stdout, "psum_spad datawidth 16") {
-		t.Errorf("the printed report does not name the 16-bit psum_spad:\n%s", stdout)
+	if !strings.Contains(stdout, "Hpad: 1: not a dimension") {
+		t.Errorf("the printed report does not name the instance's Hpad:\n%s", stdout)
+	}
+	// The 16-bit psum_spad of an 8-bit design is carried over as such.
+	if a, err := os.ReadFile(filepath.Join(out, "arch.yaml")); err != nil || !strings.Contains(string(a), "word_bits: 16\n    data_bits: {Outputs: 16}") {
+		t.Errorf("arch.yaml does not hold psum_spad's partial sums at 16 bits (%v):\n%s", err, a)
 	}
 	sch, err := jsonschema.NewCompiler().Compile(reportSchema)
 	if err != nil {
@@ -45,10 +49,10 @@ func TestImportTimeloop(t *testing.T) {
 	}
 	found := false
 	for _, n := range rep.Notes {
-		found = found || strings.Contains(n.What, "psum_spad datawidth 16") && strings.Contains(n.Where, "parsed-processed-input.yaml:")
+		found = found || strings.Contains(n.What, "Hpad: 1") && strings.Contains(n.Where, "parsed-processed-input.yaml:")
 	}
 	if !found {
-		t.Errorf("import-report.json has no positioned note on the 16-bit psum_spad: %+v", rep.Notes)
+		t.Errorf("import-report.json has no positioned note on the instance's Hpad: %+v", rep.Notes)
 	}
 	code, stdout, errOut = runNnergy(t, "eval", "--arch", filepath.Join(out, "arch.yaml"), "--model", filepath.Join(out, "workload.yaml"),
 		"--layer", "conv2D", "--mapping", filepath.Join(out, "mapping.txt"), "--format", "csv")
