@@ -1,10 +1,12 @@
 package onnx_test
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
 	"github.com/nnergy/nnergy/nn"
+	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/nn/zoo"
 )
 
@@ -36,6 +38,59 @@ func TestBypassExportORT(t *testing.T) {
 			}
 			x := randomInput(m, 2, 9)
 			exportMatchesORT(t, m, x, forward(t, m, x))
+		})
+	}
+}
+
+// TestPartialBypassExportORT bypasses layers of mobilenet-small partially
+// (nn.PartialBypass: a depthwise layer, the residual block's pointwise
+// layer, one removed at width 0) and checks that the ONNX export, made of
+// Slice and Concat, runs in ONNX Runtime to nnergy's outputs, and that it
+// imports back to a model with the same outputs.
+func TestPartialBypassExportORT(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		keeps map[string]int
+		nodes []string // the exported model has these ONNX nodes
+	}{
+		{"dw", map[string]int{"b1_dw": 5}, []string{"b1_dw_cbc_in", "b1_dw_cbc.bypassed", "b1_dw_cbc"}},
+		{"pw", map[string]int{"b3_pw": 40}, []string{"b3_pw_cbc.bypassed", "b3_pw_cbc"}},
+		{"dw-removed-pw", map[string]int{"b3_dw": 0, "b3_pw": 1}, []string{"b3_pw_cbc.bypassed", "b3_pw_cbc"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := zoo.New("mobilenet-small", 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomize(m, 5)
+			for _, node := range slices.Sorted(maps.Keys(c.keeps)) {
+				if _, err := nn.PartialBypass(m, node, c.keeps[node]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			x := randomInput(m, 2, 9)
+			want := forward(t, m, x)
+			om, err := nnonnx.Export(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			have := map[string]bool{}
+			for _, n := range om.Graph.Nodes {
+				have[n.Name] = true
+			}
+			for _, n := range c.nodes {
+				if !have[n] {
+					t.Errorf("the export has no node %s", n)
+				}
+			}
+			back, err := nnonnx.Import(om)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(t, forward(t, back, x), want); d > 1e-6 {
+				t.Errorf("the imported model's outputs differ by %g", d)
+			}
+			exportMatchesORT(t, m, x, want)
 		})
 	}
 }
