@@ -192,7 +192,9 @@ func planPartial(m *Model, shapes map[string][]int, node string) (*segment, int,
 // most the channels it computes). With keep = 0 the segment (and any
 // bypass nodes) leaves the model and its readers read its input; the
 // removed nodes are returned in model order. keep = the channels computed
-// changes nothing. On error m is unchanged.
+// changes nothing. A node that [AddBypass] bypassed (all channels
+// computed, its Keep lowered) is cut to keep at most that Keep. On error m
+// is unchanged.
 func PartialBypass(m *Model, node string, keep int) (removed []string, err error) {
 	shapes, err := m.Shapes()
 	if err != nil {
@@ -202,14 +204,14 @@ func PartialBypass(m *Model, node string, keep int) (removed []string, err error
 	if err != nil {
 		return nil, err
 	}
-	have := c
+	limit := c
 	if s.cbc != nil {
-		have = s.cbc.Layer.(*CBC).Keep
+		limit = s.cbc.Layer.(*CBC).Keep
 	}
-	if keep < 0 || keep > have {
-		return nil, fmt.Errorf("nn: node %q: keep %d channels outside [0, %d]", node, keep, have)
+	if keep < 0 || keep > limit {
+		return nil, fmt.Errorf("nn: node %q: keep %d channels outside [0, %d]", node, keep, limit)
 	}
-	if keep == have {
+	if keep == shapes[node][0] { // computes keep channels, keeps them all
 		return nil, nil
 	}
 	if keep == 0 {
@@ -274,17 +276,55 @@ func PartialBypass(m *Model, node string, keep int) (removed []string, err error
 		if s.slice != nil {
 			s.slice.Layer.(*Slice).End = keep
 		}
-		return nil, m.checkAfter("partial bypass")
 	}
-	// The first bypass: rewire the segment's readers to it and slice the
-	// input of a depthwise layer.
+	// Rewire the segment's readers to a new bypass, and slice the input of
+	// a depthwise layer that has no slice yet.
 	var nodes []*Node
 	end := s.end()
 	for _, n := range m.Nodes {
-		if n == lead && depthwise {
+		if n == lead && depthwise && s.slice == nil {
 			nodes = append(nodes, &Node{Name: cbcInName(node), Layer: &Slice{Axis: 0, Start: 0, End: keep}, Inputs: []string{s.x}})
 			n.Inputs[0] = cbcInName(node)
 		}
+		if s.cbc == nil {
+			for k, in := range n.Inputs {
+				if in == end {
+					n.Inputs[k] = cbcName(node)
+				}
+			}
+		}
+		nodes = append(nodes, n)
+		if n.Name == end && s.cbc == nil {
+			nodes = append(nodes, &Node{Name: cbcName(node), Layer: &CBC{Keep: keep}, Inputs: []string{end, s.x}})
+		}
+	}
+	m.Nodes = nodes
+	return nil, m.checkAfter("partial bypass")
+}
+
+// AddBypass puts a [CBC] node named node+"_cbc" after node's segment (see
+// [PartialBypass] for the layers that take one) with Keep at every channel:
+// the layer still computes them all, and lowering the returned layer's
+// Keep switches the model between widths without surgery, the bypassed
+// channels carrying the layer's input (a super-network trained with
+// ordered dropout, package netadaptv2). The model's outputs do not change
+// while Keep is every channel. [RemoveBypasses] takes such nodes out again.
+func AddBypass(m *Model, node string) (*CBC, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, err
+	}
+	s, c, err := planPartial(m, shapes, node)
+	if err != nil {
+		return nil, err
+	}
+	if s.cbc != nil {
+		return nil, fmt.Errorf("nn: node %q is bypassed already (%s)", node, s.cbc.Name)
+	}
+	l := &CBC{Keep: c}
+	end := s.end()
+	var nodes []*Node
+	for _, n := range m.Nodes {
 		for k, in := range n.Inputs {
 			if in == end {
 				n.Inputs[k] = cbcName(node)
@@ -292,11 +332,62 @@ func PartialBypass(m *Model, node string, keep int) (removed []string, err error
 		}
 		nodes = append(nodes, n)
 		if n.Name == end {
-			nodes = append(nodes, &Node{Name: cbcName(node), Layer: &CBC{Keep: keep}, Inputs: []string{end, s.x}})
+			nodes = append(nodes, &Node{Name: cbcName(node), Layer: l, Inputs: []string{end, s.x}})
 		}
 	}
 	m.Nodes = nodes
-	return nil, m.checkAfter("partial bypass")
+	return l, m.checkAfter("adding a bypass")
+}
+
+// RemoveBypasses takes out every [CBC] node whose layer computes all the
+// channels it outputs (as [AddBypass] puts them, whatever their Keep): its
+// readers read the layer's segment again. It returns the nodes removed and
+// refuses, with m unchanged, a bypass that replaces channels the layer no
+// longer computes (one [PartialBypass] made).
+func RemoveBypasses(m *Model) ([]string, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, err
+	}
+	to := map[string]string{}
+	var removed []string
+	for _, n := range m.Nodes {
+		if _, ok := n.Layer.(*CBC); !ok {
+			continue
+		}
+		if f := n.Inputs[0]; !slices.Equal(shapes[f], shapes[n.Name]) {
+			return nil, fmt.Errorf("nn: node %q: the bypass replaces channels its layer no longer computes (%v of %v)", n.Name, shapes[f], shapes[n.Name])
+		}
+		to[n.Name] = n.Inputs[0]
+		removed = append(removed, n.Name)
+	}
+	if len(removed) == 0 {
+		return nil, nil
+	}
+	nodes := m.Nodes[:0]
+	for _, n := range m.Nodes {
+		if _, ok := to[n.Name]; ok {
+			continue
+		}
+		for k, in := range n.Inputs {
+			for {
+				t, ok := to[in]
+				if !ok {
+					break
+				}
+				in = t
+			}
+			n.Inputs[k] = in
+		}
+		nodes = append(nodes, n)
+	}
+	m.Nodes = nodes
+	if m.Output != "" {
+		if t, ok := to[m.Output]; ok {
+			m.Output = t
+		}
+	}
+	return removed, m.checkAfter("removing bypasses")
 }
 
 func (m *Model) checkAfter(what string) error {

@@ -334,3 +334,50 @@ func TestSaveCBC(t *testing.T) {
 		t.Errorf("version 1 file with a cbc node: %v", err)
 	}
 }
+
+// TestAddBypass checks the super-network form: a bypass at full width
+// changes nothing, its Keep switches widths as a partial bypass does,
+// PartialBypass then cuts the layer to the same outputs, and
+// RemoveBypasses restores the model.
+func TestAddBypass(t *testing.T) {
+	for _, c := range []struct {
+		node string
+		keep int
+	}{{"dw", 2}, {"dw", 0}, {"pw", 1}, {"fc2", 3}} {
+		m := cbcModel()
+		randomCBC(m, 11)
+		x := cbcInput(m.InShape, 2, 12)
+		orig := forwardCopy(t, m, x)
+		want := forwardCopy(t, withFullCBC(t, m, c.node, c.keep), x)
+		l, err := AddBypass(m, c.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := maxDiff(forwardCopy(t, m, x), orig); d != 0 {
+			t.Errorf("%s: a full-width bypass changed the outputs by %g", c.node, d)
+		}
+		if _, err := AddBypass(m, c.node); err == nil {
+			t.Errorf("%s: a second bypass was not refused", c.node)
+		}
+		l.Keep = c.keep
+		if d := maxDiff(forwardCopy(t, m, x), want); d != 0 {
+			t.Errorf("%s keep %d: outputs differ from the reference by %g", c.node, c.keep, d)
+		}
+		back := m.Clone()
+		if removed, err := RemoveBypasses(back); err != nil || len(removed) != 1 {
+			t.Fatalf("%s: RemoveBypasses: %v, %v", c.node, removed, err)
+		}
+		if d := maxDiff(forwardCopy(t, back, x), orig); d != 0 || len(back.Nodes) != len(cbcModel().Nodes) {
+			t.Errorf("%s: RemoveBypasses left %d nodes, outputs differ by %g", c.node, len(back.Nodes), d)
+		}
+		if _, err := PartialBypass(m, c.node, c.keep); err != nil {
+			t.Fatal(err)
+		}
+		if d := maxDiff(forwardCopy(t, m, x), want); d > 1e-5 {
+			t.Errorf("%s keep %d: the cut layer's outputs differ by %g", c.node, c.keep, d)
+		}
+		if _, err := RemoveBypasses(m); c.keep > 0 && err == nil {
+			t.Errorf("%s keep %d: removing a partial bypass was not refused", c.node, c.keep)
+		}
+	}
+}
