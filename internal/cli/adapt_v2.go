@@ -107,8 +107,12 @@ func (e *env) adaptSearch(method netadaptv2.Method, f *adaptFlags) netadapt.Sear
 	}
 	o := v2Options(f)
 	o.OnTrained = func(st netadaptv2.TrainStats) {
-		fmt.Fprintf(e.stdout, "super-network trained with ordered dropout (%s): %d steps, %d sub-networks each, %.0f images/s, %s\n",
-			o.Sampling, st.Steps, st.SubNetworks, st.ImagesPerSec(), st.Elapsed.Round(time.Millisecond))
+		bypass := ""
+		if !o.NoBypass {
+			bypass = ", bypass layers from 0"
+		}
+		fmt.Fprintf(e.stdout, "super-network trained with ordered dropout (%s%s): %d steps, %d sub-networks each, %.0f images/s, %s\n",
+			o.Sampling, bypass, st.Steps, st.SubNetworks, st.ImagesPerSec(), st.Elapsed.Round(time.Millisecond))
 	}
 	o.OnResult = func(res *netadaptv2.Result) {
 		fmt.Fprintf(e.stdout, "super-network held-out accuracy %s at full width; discovered widths:", pctAcc(res.SuperAccuracy))

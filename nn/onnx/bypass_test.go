@@ -8,6 +8,9 @@ import (
 	"github.com/nnergy/nnergy/nn"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
 	"github.com/nnergy/nnergy/nn/zoo"
+	"github.com/nnergy/nnergy/workload"
+	"github.com/nnergy/nnergy/workload/engine"
+	wonnx "github.com/nnergy/nnergy/workload/onnx"
 )
 
 // TestBypassExportORT removes layers of the zoo networks as channel-level
@@ -92,5 +95,60 @@ func TestPartialBypassExportORT(t *testing.T) {
 			}
 			exportMatchesORT(t, m, x, want)
 		})
+	}
+}
+
+// TestPartialBypassWorkload checks that the ONNX export of a partially
+// bypassed network reads into a workload (package workload/onnx, what
+// nnergy eval --model x.onnx does) with the layers the measurers see
+// (workload/engine.Lower of the model): the bypassed layer computes only
+// its kept channels, a removed layer is gone.
+func TestPartialBypassWorkload(t *testing.T) {
+	m, err := zoo.New("mobilenet-small", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := engine.Lower(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for node, keep := range map[string]int{"b1_dw": 0, "b3_dw": 10, "b3_pw": 24} {
+		if _, err := nn.PartialBypass(m, node, keep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	om, err := nnonnx.Export(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := wonnx.Import(om, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := engine.Lower(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	macs := map[string]int64{}
+	for _, l := range got.Layers {
+		macs[l.Name] = l.MACs()
+	}
+	if len(got.Layers) != len(want.Layers) || len(want.Layers) != len(full.Layers)-1 {
+		t.Errorf("%d layers imported, %d lowered, %d in the full network", len(got.Layers), len(want.Layers), len(full.Layers))
+	}
+	for _, l := range want.Layers {
+		if macs[l.Name] != l.MACs() {
+			t.Errorf("%s: %d MACs imported, %d lowered", l.Name, macs[l.Name], l.MACs())
+		}
+	}
+	if _, ok := macs["b1_dw"]; ok {
+		t.Error("the removed b1_dw is in the workload")
+	}
+	for name, m := range map[string]int{"b3_dw": 10, "b3_pw": 24} {
+		for _, l := range got.Layers {
+			if l.Name == name && l.Shape[workload.M]*l.Shape[workload.G] != m {
+				t.Errorf("%s: %d×%d output channels, want %d", name, l.Shape[workload.G], l.Shape[workload.M], m)
+			}
+		}
 	}
 }
