@@ -2,6 +2,7 @@ package netadaptv2
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -94,13 +95,7 @@ func TestMaskedEqualsExtracted(t *testing.T) {
 			t.Fatal(err)
 		}
 		rng := rand.New(rand.NewPCG(3, 4))
-		for _, n := range m.Nodes {
-			if l, ok := n.Layer.(*nn.BatchNorm); ok {
-				for i := range l.C {
-					l.Bias.Data[i], l.Mean[i], l.Var[i] = rng.Float32()-0.5, rng.Float32()-0.5, 0.5+rng.Float32()
-				}
-			}
-		}
+		randomBN(m, rng)
 		s, err := NewSuper(m, 0.25, bypass)
 		if err != nil {
 			t.Fatal(err)
@@ -110,22 +105,41 @@ func TestMaskedEqualsExtracted(t *testing.T) {
 			x.Data[i] = rng.Float32()
 		}
 		for k, w := range s.SampleWidths(rng, Sampling{Random: 3, Sandwich: true}) {
-			masked, err := s.Masked(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cut, err := s.Extract(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, b := forward(t, masked, x), forward(t, cut, x)
-			for i := range a {
-				if math.Abs(float64(a[i]-b[i])) > 1e-4 {
-					t.Fatalf("%s, sub-network %d %v: output %d masked %v, extracted %v", model, k, w, i, a[i], b[i])
-				}
-			}
+			cut := extractMatchesMasked(t, s, w, x, fmt.Sprintf("%s, sub-network %d %v", model, k, w))
 			if k == 1 && cut.NumParams() >= m.NumParams()/4 {
 				t.Errorf("%s: the smallest sub-network has %d parameters of %d", model, cut.NumParams(), m.NumParams())
+			}
+		}
+	}
+}
+
+// extractMatchesMasked returns the sub-network of w extracted from s,
+// failing t unless its outputs on x equal the masked super-network's.
+func extractMatchesMasked(t *testing.T, s *Super, w Widths, x *nn.Tensor, what string) *nn.Model {
+	t.Helper()
+	masked, err := s.Masked(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, err := s.Extract(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := forward(t, masked, x), forward(t, cut, x)
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-4 {
+			t.Fatalf("%s: output %d masked %v, extracted %v", what, i, a[i], b[i])
+		}
+	}
+	return cut
+}
+
+// randomBN gives every batch norm of m random biases and statistics.
+func randomBN(m *nn.Model, rng *rand.Rand) {
+	for _, n := range m.Nodes {
+		if l, ok := n.Layer.(*nn.BatchNorm); ok {
+			for i := range l.C {
+				l.Bias.Data[i], l.Mean[i], l.Var[i] = rng.Float32()-0.5, rng.Float32()-0.5, 0.5+rng.Float32()
 			}
 		}
 	}
@@ -433,13 +447,7 @@ func TestBypassUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, n := range m.Nodes {
-		if l, ok := n.Layer.(*nn.BatchNorm); ok {
-			for i := range l.C {
-				l.Bias.Data[i], l.Mean[i], l.Var[i] = rng.Float32()-0.5, rng.Float32()-0.5, 0.5+rng.Float32()
-			}
-		}
-	}
+	randomBN(m, rng)
 	s, err := NewSuper(m, 0.25, true)
 	if err != nil {
 		t.Fatal(err)
@@ -478,20 +486,7 @@ func TestBypassUnits(t *testing.T) {
 		for node, k := range c.widths {
 			w[unit(node)] = k
 		}
-		masked, err := s.Masked(w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cut, err := s.Extract(w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, b := forward(t, masked, x), forward(t, cut, x)
-		for i := range a {
-			if math.Abs(float64(a[i]-b[i])) > 1e-4 {
-				t.Fatalf("%s: output %d masked %v, extracted %v", c.name, i, a[i], b[i])
-			}
-		}
+		cut := extractMatchesMasked(t, s, w, x, c.name)
 		for _, g := range c.gone {
 			if cut.Node(g) != nil {
 				t.Errorf("%s: the extracted network has %s", c.name, g)

@@ -149,35 +149,35 @@ func findSegment(m *Model, node string) (*segment, error) {
 // CanBypassPartially reports, as an error naming the reason, why node
 // cannot take a partial bypass ([PartialBypass]); nil when it can.
 func CanBypassPartially(m *Model, node string) error {
-	shapes, err := m.Shapes()
-	if err != nil {
-		return err
-	}
-	_, _, err = planPartial(m, shapes, node)
+	_, _, _, err := planPartial(m, node)
 	return err
 }
 
-// planPartial returns node's segment and the channels of its input; the
-// bypass needs the input and the segment's output of one shape.
-func planPartial(m *Model, shapes map[string][]int, node string) (*segment, int, error) {
+// planPartial returns m's shapes, node's segment and the channels of its
+// input; the bypass needs the input and the segment's output of one shape.
+func planPartial(m *Model, node string) (map[string][]int, *segment, int, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, nil, 0, err
+	}
 	s, err := findSegment(m, node)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	if s.cbc != nil {
-		return s, shapes[s.x][0], nil
+		return shapes, s, shapes[s.x][0], nil
 	}
 	refuse := func(format string, a ...any) error {
 		return fmt.Errorf("nn: node %q (%v) cannot be bypassed: %s", node, s.nodes[0].Layer.Kind(), fmt.Sprintf(format, a...))
 	}
 	if s.end() == m.OutputName() {
-		return nil, 0, refuse("its output %q is the model output", s.end())
+		return nil, nil, 0, refuse("its output %q is the model output", s.end())
 	}
 	in, out := shapes[s.x], shapes[s.end()]
 	if !slices.Equal(in, out) {
-		return nil, 0, refuse("its input %v and output %v differ (a partial bypass needs equal channels and size)", in, out)
+		return nil, nil, 0, refuse("its input %v and output %v differ (a partial bypass needs equal channels and size)", in, out)
 	}
-	return s, in[0], nil
+	return shapes, s, in[0], nil
 }
 
 // PartialBypass makes node (a convolution or linear layer whose input and
@@ -196,11 +196,7 @@ func planPartial(m *Model, shapes map[string][]int, node string) (*segment, int,
 // computed, its Keep lowered) is cut to keep at most that Keep. On error m
 // is unchanged.
 func PartialBypass(m *Model, node string, keep int) (removed []string, err error) {
-	shapes, err := m.Shapes()
-	if err != nil {
-		return nil, err
-	}
-	s, c, err := planPartial(m, shapes, node)
+	shapes, s, c, err := planPartial(m, node)
 	if err != nil {
 		return nil, err
 	}
@@ -310,11 +306,7 @@ func PartialBypass(m *Model, node string, keep int) (removed []string, err error
 // ordered dropout, package netadaptv2). The model's outputs do not change
 // while Keep is every channel. [RemoveBypasses] takes such nodes out again.
 func AddBypass(m *Model, node string) (*CBC, error) {
-	shapes, err := m.Shapes()
-	if err != nil {
-		return nil, err
-	}
-	s, c, err := planPartial(m, shapes, node)
+	_, s, c, err := planPartial(m, node)
 	if err != nil {
 		return nil, err
 	}
