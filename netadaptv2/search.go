@@ -16,7 +16,8 @@
 // widths (batch norm recalibrated; optionally after a short fine-tune of
 // the extracted sub-network), and the best by the selection rule becomes
 // the current widths; (3) at the budget the sub-network is extracted by
-// surgery and trained (the long-term fine-tune) and re-measured.
+// surgery and trained (the long-term fine-tune; without it, its batch norm
+// recalibrated as when it was scored) and re-measured.
 //
 // Channel-level bypass connections (CBC, on unless Config.NoBypass) make
 // depth a search dimension: a layer whose input and output have one shape
@@ -277,6 +278,10 @@ func (r *run) loop() (*Result, error) {
 		if m, res.Accuracy, err = r.cfg.Tuner.Tune(r.ctx, m, netadapt.Job{Phase: netadapt.Long, Seed: seed(r.cfg.Seed, 0, 1)}); err != nil {
 			return nil, err
 		}
+	} else if err := Recalibrate(m, r.cfg.Calibration, r.cfg.CalibBatches, 64, 1); err != nil {
+		// Without the long-term fine-tune the network keeps the batch-norm
+		// statistics it was scored with, not the super-network's mixture.
+		return nil, err
 	}
 	ms, err := r.cfg.Measurer.Measure(r.ctx, m)
 	if err != nil {
