@@ -566,3 +566,53 @@ func TestBypassTrainingDeterministic(t *testing.T) {
 		t.Error("two trainings with one seed differ")
 	}
 }
+
+// TestBypassCheckpoint saves a super-network with its bypasses (as a
+// checkpoint does) and builds the super-network again from the file (as
+// Resume does): the same units, and the same sub-network outputs.
+func TestBypassCheckpoint(t *testing.T) {
+	m, err := zoo.New("mobilenet-small", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSuper(m, 0.25, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "super.nnw")
+	if err := nn.SaveFile(path, s.Model); err != nil {
+		t.Fatal(err)
+	}
+	back, err := nn.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nn.Bypasses(back)) != 3 {
+		t.Fatalf("the saved super-network has bypasses %v", nn.Bypasses(back))
+	}
+	s2, err := NewSuper(back, 0.25, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.Units, s2.Units) || len(back.Nodes) != len(m.Nodes) {
+		t.Fatalf("units %+v, from the file %+v", s.Units, s2.Units)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := nn.NewTensor(2, 1, 28, 28)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	for _, w := range s.SampleWidths(rng, Sampling{Random: 2, Sandwich: true}) {
+		a, err := s.Extract(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s2.Extract(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(forward(t, a, x), forward(t, b, x)) {
+			t.Errorf("%v: the sub-networks differ", w)
+		}
+	}
+}
