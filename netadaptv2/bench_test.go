@@ -34,7 +34,7 @@ func BenchmarkTrain(b *testing.B) {
 					b.Fatal(err)
 				}
 				if c.super {
-					s, err := NewSuper(m, DefaultSampling.MinWidth)
+					s, err := NewSuper(m, DefaultSampling.MinWidth, true)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -67,7 +67,7 @@ func BenchmarkScore(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := NewSuper(m, DefaultSampling.MinWidth)
+	s, err := NewSuper(m, DefaultSampling.MinWidth, true)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,11 +2,13 @@ package netadaptv2
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nnergy/nnergy/measure"
@@ -24,7 +26,7 @@ func trainedSuper(t *testing.T) (*Super, *data.Set) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewSuper(m, 0.25)
+	s, err := NewSuper(m, 0.25, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +47,33 @@ func TestUnits(t *testing.T) {
 		// b2_pw and b3_pw keep the same channels (the residual Add): one unit.
 		{"mobilenet-small", []Unit{{Node: "stem", Full: 16, Min: 4}, {Node: "b1_pw", Full: 32, Min: 8},
 			{Node: "b2_pw", Tied: []string{"b3_pw"}, Full: 64, Min: 16}, {Node: "b4_pw", Full: 128, Min: 32}}},
+		// Bypass units: the layers between equal shapes, b3_pw too (b2_pw's
+		// unit changes its input and output channels alike).
+		{"mobilenet-small+bypass", []Unit{{Node: "stem", Full: 16, Min: 4}, {Node: "b1_pw", Full: 32, Min: 8},
+			{Node: "b2_pw", Tied: []string{"b3_pw"}, Full: 64, Min: 16}, {Node: "b4_pw", Full: 128, Min: 32},
+			{Node: "b1_dw", Full: 16, Bypass: true}, {Node: "b3_dw", Full: 64, Bypass: true}, {Node: "b3_pw", Full: 64, Bypass: true}}},
+		{"lenet5+bypass", []Unit{{Node: "conv1", Full: 6, Min: 2}, {Node: "conv2", Full: 16, Min: 4}, {Node: "fc1", Full: 120, Min: 30}, {Node: "fc2", Full: 84, Min: 21}}},
+		// conv1_2 (32 to 32) is its own width unit, which changes its
+		// output alone: it keeps the unit and takes no bypass.
+		{"vgg-small+bypass", nil},
 	} {
-		m, err := zoo.New(c.model, 1)
+		name, bypass := strings.CutSuffix(c.model, "+bypass")
+		m, err := zoo.New(name, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewSuper(m, 0.25)
+		s, err := NewSuper(m, 0.25, bypass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.want == nil {
+			for _, u := range s.Units {
+				if u.Bypass {
+					t.Errorf("%s: bypass unit %+v", c.model, u)
+				}
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,20 +88,15 @@ func TestUnits(t *testing.T) {
 // sub-network cut out by surgery, on a model with batch norm, tied layers
 // and depthwise convolutions.
 func TestMaskedEqualsExtracted(t *testing.T) {
-	for _, model := range []string{"lenet5", "mobilenet-small"} {
-		m, err := zoo.New(model, 2)
+	for _, model := range []string{"lenet5", "mobilenet-small", "mobilenet-small+bypass"} {
+		name, bypass := strings.CutSuffix(model, "+bypass")
+		m, err := zoo.New(name, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rng := rand.New(rand.NewPCG(3, 4))
-		for _, n := range m.Nodes {
-			if l, ok := n.Layer.(*nn.BatchNorm); ok {
-				for i := range l.C {
-					l.Bias.Data[i], l.Mean[i], l.Var[i] = rng.Float32()-0.5, rng.Float32()-0.5, 0.5+rng.Float32()
-				}
-			}
-		}
-		s, err := NewSuper(m, 0.25)
+		randomBN(m, rng)
+		s, err := NewSuper(m, 0.25, bypass)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,22 +105,41 @@ func TestMaskedEqualsExtracted(t *testing.T) {
 			x.Data[i] = rng.Float32()
 		}
 		for k, w := range s.SampleWidths(rng, Sampling{Random: 3, Sandwich: true}) {
-			masked, err := s.Masked(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cut, err := s.Extract(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, b := forward(t, masked, x), forward(t, cut, x)
-			for i := range a {
-				if math.Abs(float64(a[i]-b[i])) > 1e-4 {
-					t.Fatalf("%s, sub-network %d %v: output %d masked %v, extracted %v", model, k, w, i, a[i], b[i])
-				}
-			}
+			cut := extractMatchesMasked(t, s, w, x, fmt.Sprintf("%s, sub-network %d %v", model, k, w))
 			if k == 1 && cut.NumParams() >= m.NumParams()/4 {
 				t.Errorf("%s: the smallest sub-network has %d parameters of %d", model, cut.NumParams(), m.NumParams())
+			}
+		}
+	}
+}
+
+// extractMatchesMasked returns the sub-network of w extracted from s,
+// failing t unless its outputs on x equal the masked super-network's.
+func extractMatchesMasked(t *testing.T, s *Super, w Widths, x *nn.Tensor, what string) *nn.Model {
+	t.Helper()
+	masked, err := s.Masked(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, err := s.Extract(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := forward(t, masked, x), forward(t, cut, x)
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-4 {
+			t.Fatalf("%s: output %d masked %v, extracted %v", what, i, a[i], b[i])
+		}
+	}
+	return cut
+}
+
+// randomBN gives every batch norm of m random biases and statistics.
+func randomBN(m *nn.Model, rng *rand.Rand) {
+	for _, n := range m.Nodes {
+		if l, ok := n.Layer.(*nn.BatchNorm); ok {
+			for i := range l.C {
+				l.Bias.Data[i], l.Mean[i], l.Var[i] = rng.Float32()-0.5, rng.Float32()-0.5, 0.5+rng.Float32()
 			}
 		}
 	}
@@ -290,7 +327,7 @@ func TestScoreExtracted(t *testing.T) {
 		Schedule: nn.CosineLR{Base: 0.003}, Workers: 1}); err != nil {
 		t.Fatal(err)
 	}
-	ms, err := NewSuper(mnet, 0.25)
+	ms, err := NewSuper(mnet, 0.25, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +366,7 @@ func TestSplitSharesTheBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewSuper(m, 1)
+		s, err := NewSuper(m, 1, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -396,4 +433,186 @@ func TestSameWidthsScoredOnce(t *testing.T) {
 		t.Errorf("%d proposals: %d scored (each), %d scored (once per widths), want all and fewer", n, runs[1].scored, runs[0].scored)
 	}
 	t.Logf("%d proposals, %d distinct widths", len(runs[0].Proposals), runs[0].scored)
+}
+
+// TestBypassUnits checks the channel-level bypasses of mobilenet-small's
+// super-network: a bypass unit at width 0 leaves the extracted network,
+// whose outputs equal the masked super-network's (the layer's input
+// passed on), and one at a partial width computes only its first
+// channels, the others its input's, as the super-network does; the
+// measurer sees the smaller network.
+func TestBypassUnits(t *testing.T) {
+	m, err := zoo.New("mobilenet-small", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	randomBN(m, rng)
+	s, err := NewSuper(m, 0.25, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := func(node string) int {
+		return slices.IndexFunc(s.Units, func(u Unit) bool { return u.Node == node && u.Bypass })
+	}
+	x := nn.NewTensor(3, 1, 28, 28)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	full, err := s.Extract(s.FullWidths())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	macs := func(m *nn.Model) int64 {
+		ms, err := measure.Count{Batch: 1}.Measure(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ms.Total.MACs
+	}
+	for _, c := range []struct {
+		name    string
+		widths  map[string]int // bypass units' widths; the others full
+		gone    []string       // nodes the extracted network lacks
+		filters map[string]int // filters left in the extracted network
+	}{
+		{"b3_dw removed", map[string]int{"b3_dw": 0}, []string{"b3_dw", "b3_dw_bn", "b3_dw_relu"}, nil},
+		{"b3_pw removed", map[string]int{"b3_pw": 0}, []string{"b3_pw", "b3_pw_bn", "b3_pw_relu"}, nil},
+		{"b1_dw partial", map[string]int{"b1_dw": 5}, nil, map[string]int{"b1_dw": 5}},
+		{"all", map[string]int{"b1_dw": 0, "b3_dw": 7, "b3_pw": 20}, []string{"b1_dw"}, map[string]int{"b3_dw": 7, "b3_pw": 20}},
+	} {
+		w := s.FullWidths()
+		for node, k := range c.widths {
+			w[unit(node)] = k
+		}
+		cut := extractMatchesMasked(t, s, w, x, c.name)
+		for _, g := range c.gone {
+			if cut.Node(g) != nil {
+				t.Errorf("%s: the extracted network has %s", c.name, g)
+			}
+		}
+		for node, f := range c.filters {
+			if got := filters(cut.Node(node)); got != f {
+				t.Errorf("%s: %s has %d filters, want %d", c.name, node, got, f)
+			}
+		}
+		if macs(cut) >= macs(full) {
+			t.Errorf("%s: %d MACs, the full network %d", c.name, macs(cut), macs(full))
+		}
+	}
+	// At width 0 the masked super-network passes the layer's input on: its
+	// output equals the network with the layer removed by nn.Bypass's
+	// equal-width form, computed independently here by rewiring.
+	w := s.FullWidths()
+	w[unit("b1_dw")] = 0
+	masked, err := s.Masked(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := m.Clone()
+	if _, err := nn.RemoveBypasses(plain); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range plain.Nodes {
+		for k, in := range n.Inputs {
+			if in == "b1_dw_relu" {
+				n.Inputs[k] = "stem_relu"
+			}
+		}
+	}
+	a, b := forward(t, masked, x), forward(t, plain, x)
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-5 {
+			t.Fatalf("b1_dw at 0: output %d %v, with the layer rewired out %v", i, a[i], b[i])
+		}
+	}
+}
+
+// TestBypassTrainingDeterministic trains mobilenet-small's super-network
+// with bypasses twice for a seed: the weights agree bit for bit, and the
+// width-0 sub-networks it sampled trained (the weights moved).
+func TestBypassTrainingDeterministic(t *testing.T) {
+	var got [][]float32
+	for range 2 {
+		m, err := zoo.New("mobilenet-small", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewSuper(m, 0.25, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := slices.Clone(m.Params()[0].Data)
+		if _, err := TrainSuper(context.Background(), s, TrainConfig{Train: data.Synthetic(96, 1), Batch: 32, Seed: 3, Workers: 2,
+			Sampling: DefaultSampling}); err != nil {
+			t.Fatal(err)
+		}
+		var all []float32
+		for _, p := range m.Params() {
+			all = append(all, p.Data...)
+		}
+		if slices.Equal(before, m.Params()[0].Data) {
+			t.Error("training did not change the stem")
+		}
+		for _, u := range s.Units {
+			if u.Bypass && m.Node(u.Node+"_cbc").Layer.(*nn.CBC).Keep != u.Full {
+				t.Errorf("%s: bypass left at %d of %d after training", u.Node, m.Node(u.Node+"_cbc").Layer.(*nn.CBC).Keep, u.Full)
+			}
+		}
+		got = append(got, all)
+	}
+	if !slices.Equal(got[0], got[1]) {
+		t.Error("two trainings with one seed differ")
+	}
+}
+
+// TestBypassCheckpoint saves a super-network with its bypasses (as a
+// checkpoint does) and builds the super-network again from the file (as
+// Resume does): the same units, and the same sub-network outputs.
+func TestBypassCheckpoint(t *testing.T) {
+	m, err := zoo.New("mobilenet-small", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSuper(m, 0.25, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "super.nnw")
+	if err := nn.SaveFile(path, s.Model); err != nil {
+		t.Fatal(err)
+	}
+	back, err := nn.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nn.Bypasses(back)) != 3 {
+		t.Fatalf("the saved super-network has bypasses %v", nn.Bypasses(back))
+	}
+	s2, err := NewSuper(back, 0.25, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.Units, s2.Units) || len(back.Nodes) != len(m.Nodes) {
+		t.Fatalf("units %+v, from the file %+v", s.Units, s2.Units)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := nn.NewTensor(2, 1, 28, 28)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	for _, w := range s.SampleWidths(rng, Sampling{Random: 2, Sandwich: true}) {
+		a, err := s.Extract(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s2.Extract(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(forward(t, a, x), forward(t, b, x)) {
+			t.Errorf("%v: the sub-networks differ", w)
+		}
+	}
 }

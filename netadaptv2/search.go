@@ -16,11 +16,16 @@
 // widths (batch norm recalibrated; optionally after a short fine-tune of
 // the extracted sub-network), and the best by the selection rule becomes
 // the current widths; (3) at the budget the sub-network is extracted by
-// surgery and trained (the long-term fine-tune) and re-measured.
+// surgery and trained (the long-term fine-tune; without it, its batch norm
+// recalibrated as when it was scored) and re-measured.
 //
-// Layers whose channels reach zero leave the network as channel-level
-// bypasses (nn.Bypass) when the sub-network is extracted; the search keeps
-// every unit at its smallest width or more (see [Unit]).
+// Channel-level bypass connections (CBC, on unless Config.NoBypass) make
+// depth a search dimension: a layer whose input and output have one shape
+// is a bypass unit (see [Unit]) whose width runs down to 0; at width k it
+// computes its first k channels and the others carry its input (nn.CBC),
+// in training, scoring and the extracted network alike, and at 0 it
+// leaves the network (nn.PartialBypass). The other units keep at least
+// their smallest width.
 package netadaptv2
 
 import (
@@ -77,6 +82,9 @@ type Config struct {
 	Workers       int
 	MaxIterations int // default 500
 	Seed          uint64
+	// NoBypass turns off the channel-level bypass connections: no unit is
+	// a bypass unit (see [Unit]), every width stays at least its Min.
+	NoBypass bool
 	// Checkpoint, if set, is a directory where the super-network and the
 	// search state are written (see [Resume]).
 	Checkpoint  string
@@ -130,7 +138,7 @@ func Run(ctx context.Context, m *nn.Model, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.s, err = NewSuper(c, r.cfg.Super.Sampling.MinWidth); err != nil {
+	if r.s, err = NewSuper(c, r.cfg.Super.Sampling.MinWidth, !r.cfg.NoBypass); err != nil {
 		return nil, err
 	}
 	st, err := TrainSuper(ctx, r.s, r.cfg.Super)
@@ -270,6 +278,10 @@ func (r *run) loop() (*Result, error) {
 		if m, res.Accuracy, err = r.cfg.Tuner.Tune(r.ctx, m, netadapt.Job{Phase: netadapt.Long, Seed: seed(r.cfg.Seed, 0, 1)}); err != nil {
 			return nil, err
 		}
+	} else if err := Recalibrate(m, r.cfg.Calibration, r.cfg.CalibBatches, 64, 1); err != nil {
+		// Without the long-term fine-tune the network keeps the batch-norm
+		// statistics it was scored with, not the super-network's mixture.
+		return nil, err
 	}
 	ms, err := r.cfg.Measurer.Measure(r.ctx, m)
 	if err != nil {
@@ -485,6 +497,7 @@ type state struct {
 	Next     int     `json:"next_iteration"`
 	Seed     uint64  `json:"seed"`
 	MinWidth float64 `json:"min_width"`
+	Bypass   bool    `json:"bypass,omitempty"` // bypass units (absent in checkpoints older than them: off)
 	Widths   Widths  `json:"widths"`
 	Accuracy float64 `json:"accuracy"`
 	Resource float64 `json:"resource"`
@@ -504,7 +517,7 @@ func (r *run) save() error {
 			return fmt.Errorf("netadaptv2: checkpoint: %w", err)
 		}
 	}
-	st := state{Version: 1, Method: "netadaptv2", Next: r.next, Seed: r.cfg.Seed, MinWidth: r.cfg.Super.Sampling.MinWidth,
+	st := state{Version: 1, Method: "netadaptv2", Next: r.next, Seed: r.cfg.Seed, MinWidth: r.cfg.Super.Sampling.MinWidth, Bypass: !r.cfg.NoBypass,
 		Widths: r.w, Accuracy: r.acc, Resource: r.cur, Result: r.res}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
@@ -540,6 +553,7 @@ func Resume(ctx context.Context, dir string, cfg Config) (*Result, error) {
 		cfg.Checkpoint = dir
 	}
 	cfg.Super.Sampling.MinWidth = st.MinWidth
+	cfg.NoBypass = !st.Bypass
 	r, err := newRun(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -548,7 +562,7 @@ func Resume(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netadaptv2: resume: %w", err)
 	}
-	if r.s, err = NewSuper(m, st.MinWidth); err != nil {
+	if r.s, err = NewSuper(m, st.MinWidth, st.Bypass); err != nil {
 		return nil, err
 	}
 	if len(st.Widths) != len(r.s.Units) {

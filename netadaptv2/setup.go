@@ -27,6 +27,9 @@ type Options struct {
 	// before a sub-network is scored; ShortTune fine-tunes each proposal first.
 	CalibBatches int
 	ShortTune    bool
+	// NoBypass turns off the channel-level bypass connections (on by
+	// default, as in the paper; see [Unit]).
+	NoBypass bool
 	// Resume, when set, continues the run checkpointed in this directory.
 	Resume    string
 	OnTrained func(TrainStats)
@@ -77,7 +80,7 @@ func (o Options) Search() netadapt.Search {
 			Super: TrainConfig{Train: fit, Epochs: o.Epochs, Batch: o.Batch, LR: o.LR, Seed: o.Seed,
 				Workers: runtime.GOMAXPROCS(0), Sampling: o.Sampling},
 			Holdout: hold, Calibration: fit, CalibBatches: o.CalibBatches, Tuner: cfg.Tuner, LongTerm: cfg.LongTerm,
-			ShortTune: o.ShortTune, Workers: cfg.Workers, MaxIterations: cfg.MaxIterations, Seed: cfg.Seed,
+			ShortTune: o.ShortTune, NoBypass: o.NoBypass, Workers: cfg.Workers, MaxIterations: cfg.MaxIterations, Seed: cfg.Seed,
 			Checkpoint: cfg.Checkpoint, OnTrained: o.OnTrained, OnIteration: cfg.OnIteration}
 		var res *Result
 		var err error

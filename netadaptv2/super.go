@@ -13,13 +13,27 @@ import (
 // linear layer whose filters can be removed (nn.Prunable), together with
 // the layers tied to it (residual Adds make several layers keep the same
 // channels; they share one width, named after the first).
+//
+// A bypass unit (Bypass) is a channel-level bypass connection (CBC,
+// nn.CBC): a convolution or linear layer whose input and output (after
+// its batch norm and activations) have one shape, and whose width the
+// other units change on both sides at once or not at all, keeps the first
+// k of its C output channels computed and the others carry its input: k
+// runs from C down to 0, where the layer leaves the network (depth and
+// width are one search dimension). In mobilenet-small these are b1_dw and
+// b3_dw (3×3 depthwise, stride 1) and b3_pw (64 to 64 in the residual
+// block, whose width the b2_pw unit also sets); LeNet-5 has none (every
+// layer changes channels or size); a layer that is its own width unit and
+// changes its output channels alone (vgg-small's conv1_2) keeps that unit
+// and takes no bypass.
 type Unit struct {
 	Node string   `json:"node"`
 	Tied []string `json:"tied,omitempty"` // other layers that lose the same filters
 	Full int      `json:"full"`           // filters of the super-network
 	// Min is the smallest width the search may give it: Sampling.MinWidth
-	// of Full, rounded up, at least 1.
-	Min int `json:"min"`
+	// of Full, rounded up, at least 1; 0 for a bypass unit.
+	Min    int  `json:"min"`
+	Bypass bool `json:"bypass,omitempty"`
 }
 
 // Widths gives each unit of a [Super] its kept filters, by unit index: a
@@ -36,6 +50,9 @@ func (w Widths) Clone() Widths { return slices.Clone(w) }
 type Super struct {
 	Model *nn.Model
 	Units []Unit
+	// bypass[u] is the nn.CBC node after bypass unit u in Model ("" for
+	// the other units): its Keep is the unit's width.
+	bypass []string
 	// ranks[u][k] lists, for parameter index k of Model.Params() that unit
 	// u touches, the unit's filter each value belongs to: the value is
 	// dropped when its filter is at or beyond the unit's width.
@@ -44,10 +61,16 @@ type Super struct {
 
 // NewSuper returns m (not copied) as a super-network whose units are its
 // prunable convolution and linear layers, each at least minWidth (a
-// fraction in (0, 1]) of its filters.
-func NewSuper(m *nn.Model, minWidth float64) (*Super, error) {
+// fraction in (0, 1]) of its filters, and with bypass its bypass units
+// (see [Unit]), for which m gets an nn.CBC node each (nn.AddBypass). The
+// bypasses m has already (a checkpointed super-network) are taken out
+// first.
+func NewSuper(m *nn.Model, minWidth float64, bypass bool) (*Super, error) {
 	if !(minWidth > 0 && minWidth <= 1) {
 		return nil, fmt.Errorf("netadaptv2: smallest width %v outside (0, 1]", minWidth)
+	}
+	if _, err := nn.RemoveBypasses(m); err != nil {
+		return nil, fmt.Errorf("netadaptv2: %w", err)
 	}
 	ok, _, err := nn.Prunable(m)
 	if err != nil {
@@ -60,6 +83,9 @@ func NewSuper(m *nn.Model, minWidth float64) (*Super, error) {
 	}
 	s := &Super{Model: m}
 	seen := map[string]bool{} // the tied layers of each unit so far
+	// uneven marks the layers a width unit changes on one side only (output
+	// filters but not the matching input channels): they take no bypass.
+	uneven := map[string]bool{}
 	for _, name := range ok {
 		full := filters(m.Node(name))
 		if full == 0 {
@@ -71,6 +97,9 @@ func NewSuper(m *nn.Model, minWidth float64) (*Super, error) {
 		}
 		var tied []string
 		for _, c := range changes {
+			if dw, ok := m.Node(c.Node).Layer.(*nn.Conv); (!ok || !dw.Depthwise()) && !slices.Equal(c.Out, c.In) {
+				uneven[c.Node] = true
+			}
 			if len(c.Out) > 0 && (c.Kind == nn.KindConv || c.Kind == nn.KindLinear) {
 				if l, ok := m.Node(c.Node).Layer.(*nn.Conv); !ok || !l.Depthwise() {
 					tied = append(tied, c.Node)
@@ -100,6 +129,25 @@ func NewSuper(m *nn.Model, minWidth float64) (*Super, error) {
 		}
 		s.Units = append(s.Units, u)
 		s.ranks = append(s.ranks, rank)
+		s.bypass = append(s.bypass, "")
+	}
+	if bypass {
+		var names []string
+		for _, n := range m.Nodes {
+			if full := filters(n); full > 0 && !uneven[n.Name] && nn.CanBypassPartially(m, n.Name) == nil {
+				names = append(names, n.Name)
+			}
+		}
+		for _, name := range names {
+			full := filters(m.Node(name))
+			l, err := nn.AddBypass(m, name)
+			if err != nil {
+				return nil, fmt.Errorf("netadaptv2: %w", err)
+			}
+			s.Units = append(s.Units, Unit{Node: name, Full: full, Min: 0, Bypass: true})
+			s.ranks = append(s.ranks, nil)
+			s.bypass = append(s.bypass, m.Nodes[slices.IndexFunc(m.Nodes, func(n *nn.Node) bool { return n.Layer == l })].Name)
+		}
 	}
 	if len(s.Units) == 0 {
 		return nil, fmt.Errorf("netadaptv2: the model has no convolution or linear layer whose filters can be removed")
@@ -190,11 +238,22 @@ func (s *Super) check(w Widths) error {
 		return fmt.Errorf("netadaptv2: %d widths for %d units", len(w), len(s.Units))
 	}
 	for u, x := range s.Units {
-		if w[u] < 1 || w[u] > x.Full {
-			return fmt.Errorf("netadaptv2: %s: width %d outside [1, %d]", x.Node, w[u], x.Full)
+		if lo := min(x.Min, 1); w[u] < lo || w[u] > x.Full {
+			return fmt.Errorf("netadaptv2: %s: width %d outside [%d, %d]", x.Node, w[u], lo, x.Full)
 		}
 	}
 	return nil
+}
+
+// SetBypasses sets the Keep of every bypass unit's nn.CBC node in m (the
+// super-network or a copy of it) to the unit's width in w: the bypassed
+// channels carry the layer's input.
+func (s *Super) SetBypasses(m *nn.Model, w Widths) {
+	for u, name := range s.bypass {
+		if name != "" {
+			m.Node(name).Layer.(*nn.CBC).Keep = w[u]
+		}
+	}
 }
 
 // Mask zeroes, in params (m.Params() of a copy of the super-network, or
@@ -215,25 +274,34 @@ func (s *Super) Mask(params []*nn.Param, w Widths) {
 }
 
 // Masked returns a copy of the super-network with the filters beyond w
-// zeroed.
+// zeroed and the bypasses set to w ([Super.SetBypasses]).
 func (s *Super) Masked(w Widths) (*nn.Model, error) {
 	if err := s.check(w); err != nil {
 		return nil, err
 	}
 	c := s.Model.Clone()
 	s.Mask(c.Params(), w)
+	s.SetBypasses(c, w)
 	return c, nil
 }
 
 // Extract returns the sub-network of w as its own model: the filters
 // beyond each unit's width removed by surgery (nn.RemoveFilters), so that
-// it runs and measures at its real size.
+// it runs and measures at its real size, and each bypass unit below its
+// layer's channels cut to a partial bypass (nn.PartialBypass), or removed
+// at width 0. It computes what [Super.Masked] does.
 func (s *Super) Extract(w Widths) (*nn.Model, error) {
 	if err := s.check(w); err != nil {
 		return nil, err
 	}
 	c := s.Model.Clone()
+	if _, err := nn.RemoveBypasses(c); err != nil {
+		return nil, fmt.Errorf("netadaptv2: %w", err)
+	}
 	for u, x := range s.Units {
+		if x.Bypass {
+			continue
+		}
 		have := filters(c.Node(x.Node))
 		if w[u] >= have {
 			continue
@@ -246,7 +314,35 @@ func (s *Super) Extract(w Widths) (*nn.Model, error) {
 			return nil, fmt.Errorf("netadaptv2: %s to width %d: %w", x.Node, w[u], err)
 		}
 	}
+	// The bypasses last: each keeps its layer's output shape, whatever the
+	// width units did to its channels (on both sides).
+	for u, x := range s.Units {
+		if !x.Bypass {
+			continue
+		}
+		if have := filters(c.Node(x.Node)); w[u] < have {
+			if _, err := nn.PartialBypass(c, x.Node, w[u]); err != nil {
+				return nil, fmt.Errorf("netadaptv2: %s to width %d: %w", x.Node, w[u], err)
+			}
+		}
+	}
 	return c, nil
+}
+
+// Bypassed lists the bypass units of w that leave the network (width 0)
+// and those that bypass part of their channels, as "b3_dw" and
+// "b3_pw 20/64".
+func (s *Super) Bypassed(w Widths) (removed, partial []string) {
+	for u, x := range s.Units {
+		switch {
+		case !x.Bypass || w[u] >= x.Full:
+		case w[u] == 0:
+			removed = append(removed, x.Node)
+		default:
+			partial = append(partial, fmt.Sprintf("%s %d/%d", x.Node, w[u], x.Full))
+		}
+	}
+	return removed, partial
 }
 
 // Describe lists the units whose width differs between from and to, as
@@ -254,7 +350,13 @@ func (s *Super) Extract(w Widths) (*nn.Model, error) {
 func (s *Super) Describe(from, to Widths) string {
 	var parts []string
 	for u, x := range s.Units {
-		if from[u] != to[u] {
+		switch {
+		case from[u] == to[u]:
+		case x.Bypass && to[u] == 0:
+			parts = append(parts, fmt.Sprintf("%s %d→0 (bypassed)", x.Node, from[u]))
+		case x.Bypass:
+			parts = append(parts, fmt.Sprintf("%s %d→%d (cbc)", x.Node, from[u], to[u]))
+		default:
 			parts = append(parts, fmt.Sprintf("%s %d→%d", x.Node, from[u], to[u]))
 		}
 	}

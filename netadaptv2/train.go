@@ -186,6 +186,7 @@ func TrainSuper(ctx context.Context, s *Super, cfg TrainConfig) (TrainStats, err
 					}
 				}
 				s.Mask(params, w)
+				s.SetBypasses(m, w)
 				xs.Shape = append(append(xs.Shape[:0], hi-lo), m.InShape...)
 				xs.Data = x.Data[lo*k : hi*k]
 				out, err := e.Forward(xs, true)
@@ -236,6 +237,7 @@ func TrainSuper(ctx context.Context, s *Super, cfg TrainConfig) (TrainStats, err
 			}
 		}
 	}
+	s.SetBypasses(m, s.FullWidths())
 	st.SubNetworks = len(s.SampleWidths(rand.New(rand.NewPCG(0, 0)), smp))
 	st.Elapsed = time.Since(start)
 	return st, nil

@@ -14,7 +14,8 @@
 // [GlobalAvgPool], [BatchNorm], [LayerNorm], [Add], [Binary] (add, sub,
 // mul, div with broadcasting, by an activation or a constant), [Softmax],
 // [MatMul] (of two activations), [Permute] (reshape and transpose),
-// [Slice], [ReduceMean], [Pad], [Concat], [Flatten], [Dropout] — and the
+// [Slice], [ReduceMean], [Pad], [Concat], [Flatten], [Dropout], [CBC] (a
+// partial channel-level bypass, see [PartialBypass]) — and the
 // names of the tensors it reads; its output is named after it. Shapes are
 // per sample: the batch is always the first axis. All
 // attributes and weights are exported fields, so an importer builds a model
@@ -48,6 +49,11 @@
 // scales and flatten; it refuses the transformer layers); [Param.Mask]
 // holds unstructured pruning masks that the optimizers keep at zero.
 // [FilterNorms], [Param.Sparsity] and [Describe] report what pruning needs.
+// A layer whose input and output have one shape can instead keep k of its
+// C channels computed and pass the others through from its input
+// ([PartialBypass], a channel-level bypass, [CBC]), down to k = 0 where it
+// leaves the model; [AddBypass] gives a super-network the same bypass at
+// full width with a Keep to set per sub-network.
 //
 // # Files and latency
 //

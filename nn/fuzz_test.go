@@ -74,6 +74,17 @@ func FuzzLoad(f *testing.F) {
 	f.Add(b.Bytes())
 	f.Add(b.Bytes()[:len(b.Bytes())/2])
 	f.Add([]byte(fileMagic))
+	bypassed := cbcModel() // version 2: partial bypasses
+	for node, keep := range map[string]int{"dw": 2, "pw": 1} {
+		if _, err := PartialBypass(bypassed, node, keep); err != nil {
+			f.Fatal(err)
+		}
+	}
+	var b2 bytes.Buffer
+	if err := Save(&b2, bypassed); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b2.Bytes())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, file := range [][]byte{in, withCRC(in)} {
 			var m *Model

@@ -32,6 +32,7 @@ const (
 	KindMatMul
 	KindLayerNorm
 	KindPad
+	KindCBC
 )
 
 var kindNames = map[Kind]string{
@@ -55,6 +56,7 @@ var kindNames = map[Kind]string{
 	KindMatMul:        "matmul",
 	KindLayerNorm:     "layernorm",
 	KindPad:           "pad",
+	KindCBC:           "cbc",
 }
 
 // String returns the kind's name, e.g. "conv".
@@ -68,7 +70,7 @@ func (k Kind) String() string {
 // Layer is one operation of a model. The concrete types are [Conv],
 // [Linear], [ReLU], [MaxPool], [AvgPool], [GlobalAvgPool], [BatchNorm],
 // [Add], [Concat], [Flatten], [Dropout], [Act], [Binary], [Softmax], [Permute], [Slice], [ReduceMean], [MatMul],
-// [LayerNorm] and [Pad]; their fields are the layer's
+// [LayerNorm], [Pad] and [CBC]; their fields are the layer's
 // attributes and weights, so that importers and exporters can build and walk
 // models directly. The set is closed: Layer has unexported methods.
 //

@@ -33,10 +33,16 @@ import (
 //
 // A reader refuses other magic numbers, newer versions, unknown kinds and
 // a bad checksum.
+//
+// Version 2 adds the cbc kind (a partial channel-level bypass, [CBC]) and
+// its attribute computed. Save writes version 1 when the model has no cbc
+// node, so that builds reading only version 1 still read it; a version 1
+// file with a cbc node is refused.
 const (
 	fileMagic = "NNERGYNN"
-	// FormatVersion is the version of the native model format Save writes.
-	FormatVersion = 1
+	// FormatVersion is the newest version of the native model format,
+	// the one Save writes for a model with a [CBC] node.
+	FormatVersion = 2
 )
 
 type fileModel struct {
@@ -91,6 +97,7 @@ type fileNode struct {
 	Norm     []int       `json:"norm,omitempty"`
 	Pads     []int       `json:"pads,omitempty"`
 	Value    float32     `json:"value,omitempty"`
+	Computed int         `json:"computed,omitempty"` // a cbc's Keep (version 2)
 	Params   []fileParam `json:"params,omitempty"`
 }
 
@@ -100,6 +107,7 @@ func Save(w io.Writer, m *Model) error {
 		return err
 	}
 	fm := fileModel{Input: m.Input, InShape: m.InShape, Output: m.Output}
+	version := 1
 	var blob bytes.Buffer
 	for _, n := range m.Nodes {
 		fn := fileNode{Name: n.Name, Kind: n.Layer.Kind().String(), Inputs: n.Inputs}
@@ -133,6 +141,9 @@ func Save(w io.Writer, m *Model) error {
 			fn.Eps, fn.Norm, fn.Bias = l.Eps, l.Scale.Shape, l.Bias != nil
 		case *Pad:
 			fn.Pads, fn.Value = l.Pads, l.Value
+		case *CBC:
+			fn.Computed = l.Keep
+			version = 2
 		case *Binary:
 			fn.Op, fn.Left, fn.Frozen = l.Op.String(), l.ConstLeft, l.Frozen
 			if l.Const != nil {
@@ -167,7 +178,7 @@ func Save(w io.Writer, m *Model) error {
 	}
 	var out bytes.Buffer
 	out.WriteString(fileMagic)
-	binary.Write(&out, binary.LittleEndian, uint32(FormatVersion))
+	binary.Write(&out, binary.LittleEndian, uint32(version))
 	binary.Write(&out, binary.LittleEndian, uint32(len(header)))
 	out.Write(header)
 	out.Write(blob.Bytes())
@@ -220,8 +231,9 @@ func Load(r io.Reader) (*Model, error) {
 		return nil, bad("bad magic")
 	}
 	body, sum := all[:len(all)-4], binary.LittleEndian.Uint32(all[len(all)-4:])
-	if v := binary.LittleEndian.Uint32(all[8:]); v == 0 || v > FormatVersion {
-		return nil, bad("version %d (this build reads up to %d)", v, FormatVersion)
+	version := binary.LittleEndian.Uint32(all[8:])
+	if version == 0 || version > FormatVersion {
+		return nil, bad("version %d (this build reads up to %d)", version, FormatVersion)
 	}
 	if crc32.ChecksumIEEE(body) != sum {
 		return nil, bad("checksum mismatch (truncated or corrupt)")
@@ -250,6 +262,9 @@ func Load(r io.Reader) (*Model, error) {
 	}
 	m := &Model{Input: fm.Input, InShape: fm.InShape, Output: fm.Output}
 	for _, fn := range fm.Nodes {
+		if fn.Kind == "cbc" && version < 2 {
+			return nil, bad("node %q: kind cbc in a version %d file (cbc needs version 2)", fn.Name, version)
+		}
 		l, err := layerFromFile(fn, len(blob)/4)
 		if err != nil {
 			return nil, bad("node %q: %v", fn.Name, err)
@@ -418,6 +433,8 @@ func layerFromFile(fn fileNode, limit int) (Layer, error) {
 		return &MatMul{}, nil
 	case "pad":
 		return &Pad{Pads: fn.Pads, Value: fn.Value}, nil
+	case "cbc":
+		return &CBC{Keep: fn.Computed}, nil
 	case "layernorm":
 		size := 1
 		for _, d := range fn.Norm {

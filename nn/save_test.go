@@ -80,7 +80,7 @@ func TestLoadErrors(t *testing.T) {
 		want string
 	}{
 		{"magic", []byte("hello world, not a model"), "bad magic"},
-		{"version", newer, "version 9 (this build reads up to 1)"},
+		{"version", newer, "version 9 (this build reads up to 2)"},
 		{"corrupt", corrupt, "checksum mismatch"},
 		{"truncated", good[:len(good)-10], "checksum mismatch"},
 	}

@@ -658,6 +658,8 @@ func (s *surgery) refuse(n *Node, a int) error {
 		if slices.Contains(n.Layer.(*ReduceMean).Axes, a) {
 			why = " (it averages over them, as a decomposed layer norm does: the model dimension of a transformer is tied across its residual stream and is not pruned)"
 		}
+	case KindCBC:
+		why = " (a partial bypass: shrink the layer it bypasses with PartialBypass)"
 	case KindPermute, KindSlice, KindMatMul, KindSoftmax:
 		why = " (attention is pruned by whole heads, at the product of queries and keys: see RemoveHeads)"
 	}

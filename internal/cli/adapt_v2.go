@@ -18,7 +18,7 @@ import (
 type adaptV2Flags struct {
 	proposals, layers, epochs, random, calibBatches int
 	minWidth, lr                                    float64
-	sandwich, split, shortTune                      bool
+	sandwich, split, shortTune, bypass              bool
 }
 
 const adaptV2Help = `--method netadaptv2 searches with NetAdaptV2 (Yang, Liao and Sze, CVPR
@@ -33,7 +33,12 @@ each iteration samples --v2-proposals candidates, each shrinking
 iteration's target, scores them by the super-network's held-out accuracy
 without fine-tuning (--v2-short-tune: after a --short-steps fine-tune),
 and keeps the best by --select. At the budget the discovered network is
-cut out and trained for --finetune-epochs. The super-network trains on every
+cut out and trained for --finetune-epochs. With --v2-bypass (the default,
+as in the paper) a layer whose input and output have one shape (in
+mobilenet-small b1_dw, b3_dw and b3_pw) gets a channel-level bypass: its
+width runs down to 0, keeping k channels computed and the others carrying
+its input, and at 0 it leaves the network (depth is searched too); the
+history names such layers "(cbc)" or "(bypassed)". The super-network trains on every
 CPU, as the long-term fine-tune does. --method netadapt,netadaptv2 runs
 both from the same start and compares them: wall and CPU time, resource
 and accuracy; --plot draws both, and --history, --out and --checkpoint
@@ -52,6 +57,7 @@ func registerAdaptV2Flags(fl *pflag.FlagSet, f *adaptV2Flags) {
 	fl.BoolVar(&f.split, "v2-split", d.Sampling.Split, "with netadaptv2: the sub-networks of a step share out its batch (one pass of the batch per step) instead of each training on all of it")
 	fl.IntVar(&f.calibBatches, "v2-calib-batches", d.CalibBatches, "with netadaptv2: training batches of 64 that recalibrate batch norm before scoring a sub-network")
 	fl.BoolVar(&f.shortTune, "v2-short-tune", false, "with netadaptv2: fine-tune each proposal for --short-steps before scoring it")
+	fl.BoolVar(&f.bypass, "v2-bypass", !d.NoBypass, "with netadaptv2: channel-level bypasses, so layers between equal shapes can shrink to 0 and leave the network (--v2-bypass=false: every layer keeps --v2-min-width)")
 }
 
 // adaptMethods checks --method and the V2 flags.
@@ -77,7 +83,7 @@ func v2Options(f *adaptFlags) netadaptv2.Options {
 	v := f.v2
 	return netadaptv2.Options{Proposals: v.proposals, Layers: v.layers, Epochs: v.epochs, Batch: f.batch, LR: v.lr,
 		Sampling: netadaptv2.Sampling{MinWidth: v.minWidth, Random: v.random, Sandwich: v.sandwich, Split: v.split}, Seed: f.seed,
-		CalibBatches: v.calibBatches, ShortTune: v.shortTune, Resume: f.resume}
+		CalibBatches: v.calibBatches, ShortTune: v.shortTune, NoBypass: !v.bypass, Resume: f.resume}
 }
 
 // methodPath returns path with "-METHOD" before its extension (a
@@ -101,13 +107,23 @@ func (e *env) adaptSearch(method netadaptv2.Method, f *adaptFlags) netadapt.Sear
 	}
 	o := v2Options(f)
 	o.OnTrained = func(st netadaptv2.TrainStats) {
-		fmt.Fprintf(e.stdout, "super-network trained with ordered dropout (%s): %d steps, %d sub-networks each, %.0f images/s, %s\n",
-			o.Sampling, st.Steps, st.SubNetworks, st.ImagesPerSec(), st.Elapsed.Round(time.Millisecond))
+		bypass := ""
+		if !o.NoBypass {
+			bypass = ", bypass layers from 0"
+		}
+		fmt.Fprintf(e.stdout, "super-network trained with ordered dropout (%s%s): %d steps, %d sub-networks each, %.0f images/s, %s\n",
+			o.Sampling, bypass, st.Steps, st.SubNetworks, st.ImagesPerSec(), st.Elapsed.Round(time.Millisecond))
 	}
 	o.OnResult = func(res *netadaptv2.Result) {
 		fmt.Fprintf(e.stdout, "super-network held-out accuracy %s at full width; discovered widths:", pctAcc(res.SuperAccuracy))
 		for u, x := range res.Units {
 			fmt.Fprintf(e.stdout, " %s %d/%d", x.Node, res.Widths[u], x.Full)
+			switch {
+			case x.Bypass && res.Widths[u] == 0:
+				fmt.Fprint(e.stdout, " (bypassed)")
+			case x.Bypass && res.Widths[u] < x.Full:
+				fmt.Fprint(e.stdout, " (cbc)")
+			}
 		}
 		fmt.Fprintln(e.stdout)
 	}

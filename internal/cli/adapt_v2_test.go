@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nnergy/nnergy/report"
 )
 
 // TestAdaptCompareMethods runs NetAdapt and NetAdaptV2 from the same
@@ -118,5 +120,48 @@ func TestAdaptV2Resume(t *testing.T) {
 		if a.Proposals[i] != b.Proposals[i] {
 			t.Errorf("proposal %d: resumed %+v, uninterrupted %+v", i, b.Proposals[i], a.Proposals[i])
 		}
+	}
+}
+
+// TestAdaptV2Bypass adapts mobilenet-small with NetAdaptV2: with the
+// channel-level bypasses (the default) the history names bypass units
+// ("(cbc)", "(bypassed)") and the written model shows its cut layers; with
+// --v2-bypass=false no layer is bypassed.
+func TestAdaptV2Bypass(t *testing.T) {
+	dir := t.TempDir()
+	run := func(name string, extra ...string) (string, report.Adapt) {
+		hj, out := filepath.Join(dir, name+".json"), filepath.Join(dir, name+".nnw")
+		args := append([]string{"adapt", "--model", "mobilenet-small", "--data", "synthetic", "--measure", "macs", "--budget", "macs=0.7",
+			"--init-reduction", "0.15", "--holdout", "1000", "--eval-images", "100", "--finetune-epochs", "0", "--method", "netadaptv2",
+			"--v2-proposals", "4", "--v2-layers", "3", "--v2-calib-batches", "2", "--workers", "2", "--history", hj, "--out", out}, extra...)
+		code, stdout, stderr := runNnergy(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		return stdout, readAdaptHistory(t, hj)
+	}
+	stdout, h := run("cbc")
+	bypassed := false
+	for _, p := range h.Proposals {
+		bypassed = bypassed || strings.Contains(p.Layer, "(cbc)") || strings.Contains(p.Layer, "(bypassed)")
+	}
+	if !bypassed || !strings.Contains(stdout, "bypass layers from 0") || !strings.Contains(stdout, " b3_dw ") {
+		t.Errorf("no bypass in the history or output:\n%s", stdout)
+	}
+	code, show, stderr := runNnergy(t, "show", filepath.Join(dir, "cbc.nnw"), "--format", "csv")
+	if code != 0 {
+		t.Fatalf("show: exit %d: %s", code, stderr)
+	}
+	if !h.Met || !strings.Contains(show, "b4_pw,") {
+		t.Errorf("met %v; show:\n%s", h.Met, show)
+	}
+	stdout, h = run("plain", "--v2-bypass=false")
+	for _, p := range h.Proposals {
+		if strings.Contains(p.Layer, "(cbc)") || strings.Contains(p.Layer, "(bypassed)") {
+			t.Errorf("--v2-bypass=false bypassed: %s", p.Layer)
+		}
+	}
+	if strings.Contains(stdout, "bypass layers from 0") {
+		t.Errorf("--v2-bypass=false:\n%s", stdout)
 	}
 }

@@ -30,8 +30,11 @@
 // Add, Mul, Mul, as PyTorch writes them at opset 13), Add, Sub, Mul or Div
 // for [nn.Binary] (the constant an initializer), Softmax or LogSoftmax,
 // Reshape/Transpose/Reshape for [nn.Permute], Slice, ReduceMean, MatMul,
-// LayerNormalization and Pad. Weights are initializers named after the
-// layer ("conv1.weight", "conv1.bias", "bn1.running_mean", ...). The batch
+// LayerNormalization and Pad. A partial channel-level bypass ([nn.CBC])
+// becomes Slice nodes (the computed channels it keeps, when the layer has
+// more; the input channels from Keep on) and a Concat on axis 1, which ONNX
+// Runtime runs and which import as [nn.Slice] and [nn.Concat]. Weights are
+// initializers named after the layer ("conv1.weight", "conv1.bias", "bn1.running_mean", ...). The batch
 // dimension of the input and output is symbolic ("N"). The weights are
 // copied, and masks ([nn.Param].Mask) are not exported: masked weights are
 // zeros. A model pruned with [nn.RemoveFilters] exports with its new shapes.

@@ -201,6 +201,8 @@ func (ex *exporter) node(n *nn.Node) error {
 		in = append(in, ex.scalar(n.Name, "ratio", l.Rate))
 	case *nn.Act:
 		return ex.act(n, l)
+	case *nn.CBC:
+		return ex.cbc(n, l)
 	case *nn.Permute:
 		return ex.permute(n, l)
 	case *nn.Slice:
@@ -373,4 +375,35 @@ func b2i(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// cbc exports a partial bypass as standard operators: Slice of the first
+// Keep computed channels (when the layer computes more), Slice of the input
+// channels from Keep on, and Concat along the channels; an Identity when
+// one side is empty.
+func (ex *exporter) cbc(n *nn.Node, l *nn.CBC) error {
+	f, x := n.Inputs[0], n.Inputs[1]
+	fc, xc := ex.shapes[f][0], ex.shapes[x][0]
+	slice := func(v, suffix string, start, end int) string {
+		out := ex.name(n.Name + "." + suffix)
+		ex.g.AddNode("Slice", []string{v, ex.ints64(n.Name, suffix+".starts", int64(start)),
+			ex.ints64(n.Name, suffix+".ends", int64(end)), ex.ints64(n.Name, suffix+".axes", 1)}, []string{out}).Name = out
+		return out
+	}
+	var parts []string
+	if l.Keep > 0 {
+		if l.Keep < fc {
+			f = slice(f, "computed", 0, l.Keep)
+		}
+		parts = append(parts, f)
+	}
+	if l.Keep < xc {
+		parts = append(parts, slice(x, "bypassed", l.Keep, xc))
+	}
+	if len(parts) == 1 {
+		ex.g.AddNode("Identity", parts, []string{n.Name}).Name = n.Name
+		return nil
+	}
+	ex.g.AddNode("Concat", parts, []string{n.Name}, onnx.IntAttr("axis", 1)).Name = n.Name
+	return nil
 }
