@@ -48,7 +48,7 @@ func New(spec *arch.Spec) (*Model, error) {
 	for i := range spec.Levels {
 		m.instances = append(m.instances, float64(spec.Instances(i)))
 	}
-	m.leaks = spec.LeakageWatts() > 0
+	m.leaks = m.leakageWatts() > 0
 	m.zeros = m.zeros || spec.Compute.GateOn != [workload.NumTensors]bool{} || spec.Compute.SkipOn != [workload.NumTensors]bool{}
 	m.pool.New = func() any { return m.NewEvaluator() }
 	return m, nil
@@ -396,16 +396,36 @@ func (m *Model) static(c *nest.Counts, r *Result, detail bool) {
 	if s.GateUnused {
 		units = float64(c.MACUnits)
 	}
-	macW := units * s.Compute.LeakageWatts
+	macLeak := m.macLeakage()
+	macW := units * macLeak
 	cyc := float64(r.Cycles) * pjPerWattCycle
 	r.MACStaticPJ = macW * cyc
 	r.StaticPJ = (perCycle + macW) * cyc
 	r.EnergyPJ = r.DynamicPJ + r.StaticPJ
 	if s.GateUnused {
-		r.LowerBoundPJ += float64(r.BusyMACs) * s.Compute.LeakageWatts * pjPerWattCycle
+		r.LowerBoundPJ += float64(r.BusyMACs) * macLeak * pjPerWattCycle
 	} else {
-		r.LowerBoundPJ += s.LeakageWatts() * float64(r.LowerBoundCycles) * pjPerWattCycle
+		r.LowerBoundPJ += m.leakageWatts() * float64(r.LowerBoundCycles) * pjPerWattCycle
 	}
+}
+
+// macLeakage returns the leakage of one MAC unit that the model charges:
+// none under arch.ConvMACLeak's "none".
+func (m *Model) macLeakage() float64 {
+	if m.spec.Conventions.Has(arch.ConvMACLeak) {
+		return 0
+	}
+	return m.spec.Compute.LeakageWatts
+}
+
+// leakageWatts is the spec's leakage that the model charges (see
+// macLeakage).
+func (m *Model) leakageWatts() float64 {
+	w := m.spec.LeakageWatts()
+	if m.spec.Conventions.Has(arch.ConvMACLeak) {
+		w -= float64(m.macUnits) * m.spec.Compute.LeakageWatts
+	}
+	return w
 }
 
 // lowerBound returns the compulsory energy of l: every weight and input read
@@ -434,9 +454,9 @@ func (m *Model) LowerBound(l *workload.Layer) (energyPJ float64, cycles int64) {
 	energyPJ = m.lowerBound(l)
 	pj := 1e12 / m.spec.ClockHz
 	if m.spec.GateUnused {
-		energyPJ += math.Round(float64(l.MACs())*split.Cycles()) * m.spec.Compute.LeakageWatts * pj
+		energyPJ += math.Round(float64(l.MACs())*split.Cycles()) * m.macLeakage() * pj
 	} else {
-		energyPJ += m.spec.LeakageWatts() * float64(cycles) * pj
+		energyPJ += m.leakageWatts() * float64(cycles) * pj
 	}
 	return energyPJ, cycles
 }

@@ -82,8 +82,23 @@ func randomCase(rng *rand.Rand) (*workload.Layer, *arch.Spec, *mapping.Mapping) 
 	return l, a, m
 }
 
+// conventionSets lists the counting conventions the property tests run
+// under: the default, each alternative alone, Timeloop's, and (for case i)
+// a random set.
+func conventionSets(rng *rand.Rand) []arch.Conventions {
+	sets := []arch.Conventions{0}
+	for c := range arch.NumConventions {
+		if arch.TimeloopConventions.Has(c) {
+			sets = append(sets, arch.Conventions(0).With(c, true))
+		}
+	}
+	return append(sets, arch.TimeloopConventions, arch.Conventions(rng.Uint32())&arch.TimeloopConventions)
+}
+
 // TestAgainstReference holds the analytical counts to the brute-force walk
-// on hundreds of random small layers, hierarchies and mappings.
+// on hundreds of random small layers, hierarchies and mappings, under
+// every counting convention (each case under the default and one other
+// set, in turn).
 func TestAgainstReference(t *testing.T) {
 	n := 400
 	if testing.Short() {
@@ -97,16 +112,20 @@ func TestAgainstReference(t *testing.T) {
 		if l.MACs() > 4000 {
 			continue
 		}
-		var got Counts
-		if err := z.Analyze(l, a, m, &got); err != nil {
-			t.Fatalf("case %d: %v", i, err)
+		sets := conventionSets(rng)
+		for _, cv := range []arch.Conventions{0, sets[1+i%(len(sets)-1)]} {
+			a.Conventions = cv
+			var got Counts
+			if err := z.Analyze(l, a, m, &got); err != nil {
+				t.Fatalf("case %d: %v", i, err)
+			}
+			want := reference(l, a, m)
+			if diff := cmp.Diff(want, &got, cmpopts.IgnoreFields(Counts{}, "Ext")); diff != "" {
+				t.Fatalf("case %d: layer %v stride %v dilation %v conventions %v\nmapping:\n%s\nmulticast: %v\ncounts differ (-reference +model):\n%s",
+					i, l.Shape, l.Stride, l.Dilation, cv, m.Format(), multicasts(a), diff)
+			}
 		}
-		want := reference(l, a, m)
 		checked++
-		if diff := cmp.Diff(want, &got, cmpopts.IgnoreFields(Counts{}, "Ext")); diff != "" {
-			t.Fatalf("case %d: layer %v stride %v dilation %v\nmapping:\n%s\nmulticast: %v\ncounts differ (-reference +model):\n%s",
-				i, l.Shape, l.Stride, l.Dilation, m.Format(), multicasts(a), diff)
-		}
 	}
 	if checked < n/2 {
 		t.Fatalf("only %d of %d random cases were small enough to check", checked, n)
