@@ -230,7 +230,7 @@ type refOut struct {
 	// (arch.ConvReload "all").
 	childReloads int64
 	reloadsK     map[int]int64
-	netWords                 map[int]int64 // words on the network into level k (k in (p, ch])
+	netWords     map[int]int64 // words on the network into level k (k in (p, ch])
 }
 
 // refOutputs walks the Outputs interface (p, ch).
