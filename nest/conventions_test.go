@@ -63,7 +63,7 @@ func TestConventionsByHand(t *testing.T) {
 		// serves both PEs that need it, or each its own.
 		name: "multicast", conv: arch.ConvMulticast,
 		shape: workload.Shape{workload.P: 2, workload.R: 2}, stride: 1, keeps: I, mesh: 4,
-		top: []mapping.Loop{X(workload.P, 2), X(workload.R, 2)},
+		top:  []mapping.Loop{X(workload.P, 2), X(workload.R, 2)},
 		want: []count{{0, I, "Reads", 3, 4}, {1, I, "Fills", 4, 4}},
 	}, {
 		// Stride 2 and R = 1: the input tile is {0, 2}, its box {0, 1, 2}.
