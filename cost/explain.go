@@ -109,7 +109,7 @@ func diffRows(a, b *Result) []ExplainRow {
 			rows = append(rows, ExplainRow{Level: lb.Name, Part: "leakage", EnergyPJ: d})
 		}
 	}
-	if d := b.MACEnergyPJ + b.MACStaticPJ - a.MACEnergyPJ - a.MACStaticPJ; d != 0 {
+	if d := (b.MACEnergyPJ - a.MACEnergyPJ) + (b.MACStaticPJ - a.MACStaticPJ); d != 0 {
 		rows = append(rows, ExplainRow{Level: "MACs", Part: "compute", EnergyPJ: d})
 	}
 	return rows
