@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/sparse"
 
 	"github.com/nnergy/nnergy/dataflow"
@@ -75,7 +76,9 @@ func TestBnBMatchesExhaustive(t *testing.T) {
 // against brute force: for random legal mappings of random small layers and
 // hierarchies, the bound of every node above the mapping (dimensions placed
 // one by one, then loop orders fixed level by level) is at most the
-// mapping's value, for every metric.
+// mapping's value, for every metric, under random counting conventions
+// (arch.Conventions: every third case nnergy's own, then Timeloop's, then
+// a random set).
 func TestBnBBoundsAdmissible(t *testing.T) {
 	rng := rand.New(rand.NewPCG(16, 1))
 	cases, points := 60, 300
@@ -85,6 +88,17 @@ func TestBnBBoundsAdmissible(t *testing.T) {
 	checked := 0
 	for i := range cases {
 		l, m, s := smallCase(t, rng, i%2 == 1)
+		if cv := [3]arch.Conventions{0, arch.TimeloopConventions, arch.Conventions(rng.Uint32()) & arch.TimeloopConventions}[i%3]; cv != 0 {
+			a := *m.Spec()
+			a.Conventions = cv
+			var err error
+			if m, err = cost.New(&a); err != nil {
+				t.Fatal(err)
+			}
+			if s, err = mapspace.New(l, &a, mapspace.Constraints{}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		p := s.NewPoint()
 		var mp mapping.Mapping
 		for range points {

@@ -142,12 +142,14 @@ func multicasts(a *arch.Spec) []bool {
 
 // TestInnermostOrder checks what the mapper relies on to collapse loop
 // orders: permuting the temporal loops of the innermost level never
-// changes the counts.
+// changes the counts, under any counting convention.
 func TestInnermostOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var z Analyzer
 	for i := range 300 {
 		l, a, m := randomCase(rng)
+		sets := conventionSets(rng)
+		a.Conventions = sets[i%len(sets)]
 		var want, got Counts
 		if err := z.Analyze(l, a, m, &want); err != nil {
 			t.Fatal(err)
@@ -164,12 +166,14 @@ func TestInnermostOrder(t *testing.T) {
 }
 
 // TestBound checks that Bound never exceeds the real counts of a mapping,
-// field by field, on random cases.
+// field by field, on random cases, under every counting convention.
 func TestBound(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	var z Analyzer
 	for i := range 400 {
 		l, a, m := randomCase(rng)
+		sets := conventionSets(rng)
+		a.Conventions = sets[i%len(sets)]
 		var real, lb Counts
 		if err := z.Analyze(l, a, m, &real); err != nil {
 			t.Fatal(err)
@@ -203,6 +207,8 @@ func TestNestFactorOne(t *testing.T) {
 	var z Analyzer
 	for i := range 200 {
 		l, a, m := randomCase(rng)
+		sets := conventionSets(rng)
+		a.Conventions = sets[i%len(sets)]
 		var want, got Counts
 		if err := z.Analyze(l, a, m, &want); err != nil {
 			t.Fatal(err)
