@@ -230,7 +230,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl.StringVar(&f.out, "out", "", "with --format timeloop: directory to write the design as Timeloop inputs to (arch, ERT, ART, problem, map.yaml)")
 	registerReportFlag(fl, &f.report)
 	fl.BoolVar(&f.explain, "explain", false, "list per level and tensor which counting convention changes which count, and by how much, between the architecture's conventions and --explain-against's (docs/timeloop.md)")
-	fl.StringVar(&f.explainAgainst, "explain-against", "default", "with --explain: the conventions to compare with: default (nnergy's) or timeloop")
+	fl.StringVar(&f.explainAgainst, "explain-against", "default", "with --explain: the conventions to compare with: default (nnergy's), timeloop, or an architecture YAML file (its conventions:)")
 	return c
 }
 

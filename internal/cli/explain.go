@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/report"
@@ -17,11 +18,18 @@ func explainFlags(cmd string, explain bool, against string, againstGiven bool) (
 		}
 		return nil, nil
 	}
-	cv, err := arch.ParseConventionSet(against)
-	if err != nil {
-		return nil, usagef("%s: --explain-against: %v", cmd, err)
+	if cv, err := arch.ParseConventionSet(against); err == nil {
+		return &cv, nil
 	}
-	return &cv, nil
+	if strings.HasSuffix(against, ".yaml") || strings.HasSuffix(against, ".yml") {
+		// An architecture file: its conventions.
+		spec, err := arch.Load(against)
+		if err != nil {
+			return nil, err
+		}
+		return &spec.Conventions, nil
+	}
+	return nil, usagef("%s: --explain-against: unknown convention set %q (want default, timeloop or an architecture YAML file)", cmd, against)
 }
 
 // writeExplain prints each layer's explanation (eval --explain): per

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/nnergy/nnergy/arch"
 	"github.com/nnergy/nnergy/report"
 )
 
@@ -55,6 +58,25 @@ func TestEvalExplain(t *testing.T) {
 	code, stdout, errOut = runNnergy(t, append(args, "--explain-against", "timeloop")...)
 	if code != 0 || !strings.Contains(stdout, "nothing to explain") {
 		t.Errorf("--explain-against timeloop: exit %d, stderr %q, stdout\n%s", code, errOut, stdout)
+	}
+	// Against an architecture file: its conventions (here drains only), so
+	// one step fewer.
+	spec, err := arch.Preset("eyeriss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Conventions = arch.Conventions(0).With(arch.ConvDrain, true)
+	file := filepath.Join(t.TempDir(), "drains.yaml")
+	if err := os.WriteFile(file, arch.Format(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, js, errOut = runNnergy(t, append(args, "--explain-against", file, "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("--explain-against FILE: exit %d, stderr %q", code, errOut)
+	}
+	rep, ok = checkReport(t, sch, "eval", []byte(js)).(*report.Eval)
+	if !ok || rep.Layers[0].Explain == nil || rep.Layers[0].Explain.From != "{drain: update_only}" || len(rep.Layers[0].Explain.Steps) != 5 {
+		t.Errorf("--explain-against FILE: %+v, want from {drain: update_only} and 5 steps", rep.Layers[0].Explain)
 	}
 	for _, bad := range [][]string{
 		{"eval", "--explain-against", "timeloop"},
