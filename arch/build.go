@@ -165,6 +165,7 @@ func (f *fileYAML) build(d *yamlspec.Doc) *Spec {
 		Levels:      make([]Level, len(f.Levels)),
 		Compute:     Compute{MeshX: c.Mesh[0], MeshY: c.Mesh[1], Bits: *c.Bits, GateOn: tensorSet(c.GateOn), SkipOn: tensorSet(c.SkipOn)},
 		GateUnused:  f.GateUnused,
+		Conventions: decodeConventions(d, f.Conventions),
 	}
 	var mac tech.Cost
 	if c.Tech != "" {

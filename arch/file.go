@@ -1,6 +1,8 @@
 package arch
 
 import (
+	"go.yaml.in/yaml/v3"
+
 	"github.com/nnergy/nnergy/internal/yamlspec"
 	"github.com/nnergy/nnergy/workload"
 )
@@ -22,8 +24,10 @@ type fileYAML struct {
 	Tech        string                   `yaml:"tech"`
 	WordBits    *int                     `yaml:"word_bits"`
 	GateUnused  bool                     `yaml:"gate_unused"`
-	Levels      []levelYAML              `yaml:"levels"`
-	Compute     *computeYAML             `yaml:"compute"`
+	// Conventions is a set's name or a mapping (conventions.go).
+	Conventions *yaml.Node   `yaml:"conventions"`
+	Levels      []levelYAML  `yaml:"levels"`
+	Compute     *computeYAML `yaml:"compute"`
 }
 
 type levelYAML struct {

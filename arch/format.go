@@ -32,6 +32,7 @@ func Format(s *Spec) []byte {
 		fmt.Fprintf(&b, "data_bits: {%s}\n", strings.Join(db, ", "))
 	}
 	fmt.Fprintf(&b, "gate_unused: %t\n", s.GateUnused)
+	b.WriteString(formatConventions(s.Conventions))
 	b.WriteString("levels:\n")
 	for i := range s.Levels {
 		formatLevel(&b, &s.Levels[i], i)

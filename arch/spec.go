@@ -28,6 +28,9 @@ type Spec struct {
 	// MAC units) are power-gated and do not leak; otherwise every instance
 	// leaks for the whole latency.
 	GateUnused bool
+	// Conventions are the counting conventions of the model (conventions.go;
+	// zero: nnergy's own).
+	Conventions Conventions
 }
 
 // Bits returns the width in bits of tensor t of layer l on this

@@ -110,3 +110,47 @@ RF keep Weights Inputs Outputs
 		}
 	}
 }
+
+// TestMACLeakageConvention works out `conventions: {mac_leakage: none}`
+// by hand on TestStatic's layer: the MACs' leakage (4 or 8 units × 10 µW
+// over 320 ns) leaves the energy and its lower bound, nothing else moves.
+func TestMACLeakageConvention(t *testing.T) {
+	l, err := workload.NewLayer("fc", workload.FC, workload.Shape{1, 1, 16, 8, 1, 1, 1, 1}, [2]int{1, 1}, [2]int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp, err := mapping.Parse("m", "DRAM keep Weights Inputs Outputs\nGLB keep Weights Inputs Outputs\n  spatial-x M in [0:4)\nRF keep Weights Inputs Outputs\n  for M in [0:4)\n  for C in [0:8)\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		gate     bool
+		macUnits float64
+	}{{false, 8}, {true, 4}} {
+		var rs [2]cost.Result
+		for k, cv := range []arch.Conventions{0, arch.Conventions(0).With(arch.ConvMACLeak, true)} {
+			s := staticSpec(tc.gate)
+			s.Conventions = cv
+			m, err := cost.New(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs[k], err = m.Evaluate(l, mp); err != nil {
+				t.Fatal(err)
+			}
+			if lb, _ := m.LowerBound(l); lb != rs[k].LowerBoundPJ || lb > rs[k].EnergyPJ {
+				t.Errorf("gate %v %v: lower bound %g, result's %g, energy %g", tc.gate, cv, lb, rs[k].LowerBoundPJ, rs[k].EnergyPJ)
+			}
+		}
+		leak := tc.macUnits * 1e-5 * 320e-9 * 1e12 // pJ
+		if rs[1].MACStaticPJ != 0 || math.Abs(rs[0].MACStaticPJ-leak) > 1e-9 {
+			t.Errorf("gate %v: MAC static %g and %g pJ, want %g and 0", tc.gate, rs[0].MACStaticPJ, rs[1].MACStaticPJ, leak)
+		}
+		if d := rs[0].EnergyPJ - rs[1].EnergyPJ; math.Abs(d-leak) > 1e-6 {
+			t.Errorf("gate %v: energy falls by %g pJ, want %g", tc.gate, d, leak)
+		}
+		if rs[0].DynamicPJ != rs[1].DynamicPJ || rs[0].Cycles != rs[1].Cycles || rs[0].Levels[2].StaticPJ != rs[1].Levels[2].StaticPJ {
+			t.Errorf("gate %v: more than the MAC leakage changed", tc.gate)
+		}
+	}
+}

@@ -76,7 +76,9 @@ func TestBnBMatchesExhaustive(t *testing.T) {
 // against brute force: for random legal mappings of random small layers and
 // hierarchies, the bound of every node above the mapping (dimensions placed
 // one by one, then loop orders fixed level by level) is at most the
-// mapping's value, for every metric.
+// mapping's value, for every metric, under random counting conventions
+// (arch.Conventions: every third case nnergy's own, then Timeloop's, then
+// a random set).
 func TestBnBBoundsAdmissible(t *testing.T) {
 	rng := rand.New(rand.NewPCG(16, 1))
 	cases, points := 60, 300
@@ -85,6 +87,19 @@ func TestBnBBoundsAdmissible(t *testing.T) {
 	}
 	checkBoundsAdmissible(t, cases, points, func(i int) (*workload.Layer, *cost.Model, *mapspace.Space, *rand.Rand) {
 		l, m, s := smallCase(t, rng, i%2 == 1)
+		// Every third case under Timeloop's counting conventions, every
+		// third under a random set of them.
+		if cv := [3]arch.Conventions{0, arch.TimeloopConventions, arch.Conventions(rng.Uint32()) & arch.TimeloopConventions}[i%3]; cv != 0 {
+			a := *m.Spec()
+			a.Conventions = cv
+			var err error
+			if m, err = cost.New(&a); err != nil {
+				t.Fatal(err)
+			}
+			if s, err = mapspace.New(l, &a, mapspace.Constraints{}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		return l, m, s, rng
 	})
 }

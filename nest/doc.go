@@ -32,6 +32,19 @@
 // every MAC is its own occupancy, so the innermost keeper is read and
 // updated once per MAC, less the first visit of every output.
 //
+// # Counting conventions
+//
+// The rules above are nnergy's own counting. An architecture may count some
+// points the way other models do (arch.Conventions, docs/format/arch.md):
+// a drain charged as the parent's update alone (arch.ConvDrain); a
+// reloaded partial sum written into every instance that reduces it
+// (arch.ConvReload); a multicast that serves only children with identical
+// tiles, a fan-out over a dimension that indexes the tensor being unicast
+// for it (arch.ConvMulticast); a tile with a strided rank counted as its
+// bounding box (arch.ConvStride); and the overlap with the old tile kept
+// only on steps of the innermost loop, a changed tile being refilled whole
+// after a wrap-around (arch.ConvWrap).
+//
 // These rules are exact: a brute-force walk of every iteration of the nest
-// (see the package tests) counts the same numbers.
+// (see the package tests) counts the same numbers, under every convention.
 package nest

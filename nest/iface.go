@@ -15,6 +15,9 @@ type transition struct {
 	count int64
 	delta workload.Shape
 	mask  uint8 // bit d set when delta[d] != 0
+	// wrap is set when loops inside the advancing one wrap around (see
+	// arch.ConvWrap).
+	wrap bool
 }
 
 // transitions lists the transitions of the temporal loops before position
@@ -42,6 +45,7 @@ func (z *Analyzer) transitions(end int, tr *[]transition) {
 		*tr = (*tr)[:len(*tr)+1] // there is room for every loop before end
 		t := &(*tr)[len(*tr)-1]
 		t.count, t.delta, t.mask = int64(lp.Factor-1), back, backMask|1<<lp.Dim
+		t.wrap = backMask != 0
 		t.delta[lp.Dim] += step
 		if lp.Factor > 1 {
 			back[lp.Dim] -= (lp.Factor - 1) * step
@@ -117,6 +121,18 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 	case r.n == 0:
 		r.size, r.u = 1, 1
 		r.contiguous, r.g = true, 1
+	case z.box:
+		// The bounding box: every value from 0 to the largest.
+		r.size = int64(boxSpan(r.c[0], r.e[0], r.c[1], r.e[1]))
+		r.contiguous, r.g = true, 1
+		r.u = r.size
+		if r.spatial {
+			r.xs = r.xs[:0]
+			for v := range int(r.size) {
+				r.xs = append(r.xs, v)
+			}
+			z.spread(r, from, to)
+		}
 	default:
 		r.size = workload.SumSetSize(r.c[0], r.e[0], r.c[1], r.e[1])
 		r.contiguous, r.g = progression(r.c[0], r.e[0], r.c[1], r.e[1])
@@ -128,27 +144,43 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 			break
 		}
 		r.xs = sumSet(r.xs[:0], r.c[0], r.e[0], r.c[1], r.e[1])
-		r.offs = r.offs[:0]
-		r.offs = append(r.offs, 0)
-		for li := from; li < to; li++ {
-			lp := &z.loops[li]
-			if lp.Axis == mapping.Temporal || z.uni[li] {
+		z.spread(r, from, to)
+	}
+}
+
+// spread sets r.offs to the offsets of the children's tiles under the
+// multicast spatial loops in positions [from, to), and r.u to the size of
+// the union of r.xs over them.
+func (z *Analyzer) spread(r *rank, from, to int) {
+	r.offs = r.offs[:0]
+	r.offs = append(r.offs, 0)
+	for li := from; li < to; li++ {
+		lp := &z.loops[li]
+		if lp.Axis == mapping.Temporal || z.uni[li] {
+			continue
+		}
+		for i := 0; i < r.n; i++ {
+			if lp.Dim != r.d[i] {
 				continue
 			}
-			for i := 0; i < r.n; i++ {
-				if lp.Dim != r.d[i] {
-					continue
-				}
-				n := len(r.offs)
-				for k := 1; k < lp.Factor; k++ {
-					for _, o := range r.offs[:n] {
-						r.offs = append(r.offs, o+k*z.step[li]*r.c[i])
-					}
+			n := len(r.offs)
+			for k := 1; k < lp.Factor; k++ {
+				for _, o := range r.offs[:n] {
+					r.offs = append(r.offs, o+k*z.step[li]*r.c[i])
 				}
 			}
 		}
-		r.u = z.union(r.xs, r.offs, 0, nil)
 	}
+	r.u = z.union(r.xs, r.offs, 0, nil)
+}
+
+// boxSpan returns the number of values from 0 to the largest of
+// a·x + b·y, x < n, y < m: the bounding box of the rank (arch.ConvStride).
+func boxSpan(a, n, b, m int) int {
+	if n < 1 || m < 1 {
+		return 0
+	}
+	return a*(n-1) + b*(m-1) + 1
 }
 
 // casts sets z.uni for the nest being analysed on architecture a: a
@@ -161,7 +193,12 @@ func (z *Analyzer) prepare(r *rank, pr *workload.Rank, ext *workload.Shape, fan 
 // the parent serves every instance that differs from another only in the
 // positions of multicast fan-outs, and each position of a unicast fan-out
 // is served by reads of its own.
-func (z *Analyzer) casts(a *arch.Spec) {
+//
+// Under arch.ConvMulticast's "identical", casts(a, rel) with rel the mask
+// of the dimensions that index a tensor also makes every spatial loop over
+// one of them unicast for that tensor: a read then serves only children
+// whose tiles are identical.
+func (z *Analyzer) casts(a *arch.Spec, rel uint8) {
 	L := len(z.keep)
 	if cap(z.uni) < len(z.loops) {
 		z.uni = make([]bool, len(z.loops))
@@ -170,8 +207,17 @@ func (z *Analyzer) casts(a *arch.Spec) {
 	for i := range L {
 		mc := i+1 == L || a.Levels[i+1].Network.Multicast
 		for k := z.start[i]; k < z.start[i+1]; k++ {
-			z.uni[k] = !mc && z.loops[k].Axis != mapping.Temporal
+			lp := &z.loops[k]
+			z.uni[k] = lp.Axis != mapping.Temporal && (!mc || rel&(1<<lp.Dim) != 0)
 		}
+	}
+}
+
+// castsFor sets z.uni for tensor t when multicast depends on the tensor
+// (see casts); otherwise z.uni, set once, serves every tensor.
+func (z *Analyzer) castsFor(l *workload.Layer, a *arch.Spec, t workload.Tensor) {
+	if z.ident {
+		z.casts(a, l.Projection(t).Mask)
 	}
 }
 
@@ -349,14 +395,19 @@ func gcdInt(a, b int) int {
 	return a
 }
 
-// tileSize is proj.Size(ext), with the common one-term ranks inline.
-func tileSize(proj *workload.Projection, ext *workload.Shape) int64 {
+// tileSize is proj.Size(ext), with the common one-term ranks inline; with
+// box set, two-term ranks count their bounding box (arch.ConvStride).
+func tileSize(proj *workload.Projection, ext *workload.Shape, box bool) int64 {
 	n := int64(1)
 	for j := 0; j < proj.Len; j++ {
 		r := &proj.Ranks[j]
-		if r.Len == 1 {
+		switch {
+		case r.Len == 1:
 			n *= int64(ext[r.Terms[0].Dim])
-		} else {
+		case box && r.Len == 2:
+			a, b := r.Terms[0], r.Terms[1]
+			n *= int64(boxSpan(a.Coef, ext[a.Dim], b.Coef, ext[b.Dim]))
+		default:
 			n *= r.Size(ext)
 		}
 	}
@@ -426,6 +477,12 @@ func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, c
 		if tr.mask&rel == 0 {
 			continue
 		}
+		if z.refill && tr.wrap && z.changes(proj, tr) {
+			// Inner loops wrapped around: the changed tile comes whole.
+			fills += tr.count * uc
+			reads += tr.count * up
+			continue
+		}
 		stayC, stayP := int64(1), int64(1)
 		for j := 0; j < proj.Len; j++ {
 			r := &z.rp[j]
@@ -461,6 +518,22 @@ func (z *Analyzer) reads(proj *workload.Projection, ext *workload.Shape, from, c
 		reads += tr.count * (up - stayP)
 	}
 	return instC * fills, instP * reads
+}
+
+// changes reports whether transition tr moves the child's tile of the
+// tensor whose ranks z.rp holds (proj's): a two-term rank may not move
+// when its dimensions move in opposite ways.
+func (z *Analyzer) changes(proj *workload.Projection, tr *transition) bool {
+	for j := 0; j < proj.Len; j++ {
+		r := &z.rp[j]
+		if r.mask&tr.mask == 0 {
+			continue
+		}
+		if r.n == 1 || r.shift(&tr.delta) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // outputs adds the partial-sum traffic of one interface.
@@ -516,6 +589,20 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 	if ch == L {
 		drains = c.MACUnits * occ
 	}
+	// copies(k) is how many instances of level k hold each reloaded
+	// partial sum and are written with it: one, or under
+	// arch.ConvReload's "all" every instance that reduces into it.
+	copies := func(k int) int64 {
+		n := int64(1)
+		if z.reloadAll {
+			for _, lp := range z.loops[z.start[p]:z.start[k]] {
+				if lp.Axis != mapping.Temporal && !proj.Relevant(lp.Dim) {
+					n *= int64(lp.Factor)
+				}
+			}
+		}
+		return n
+	}
 	o := workload.Outputs
 	c.Levels[p].Tensors[o].Updates += updates
 	c.Levels[p].Tensors[o].Reads += reloads
@@ -523,14 +610,17 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 		c.Compute.Words[o] += reloads + drains
 		c.Compute.Reduce += drains - updates
 	} else {
-		c.Levels[ch].Tensors[o].Fills += reloads
-		c.Levels[ch].Tensors[o].Reads += drains
-		c.Levels[ch].Tensors[o].Drains += drains
-		c.Levels[ch].Net.Words[o] += reloads + drains
+		fills := reloads * copies(ch)
+		c.Levels[ch].Tensors[o].Fills += fills
+		if !z.drainFree {
+			c.Levels[ch].Tensors[o].Reads += drains
+			c.Levels[ch].Tensors[o].Drains += drains
+		}
+		c.Levels[ch].Net.Words[o] += fills + drains
 		c.Levels[ch].Net.Reduce += drains - updates
 	}
 	for k := p + 1; k < ch && k < L; k++ {
-		c.Levels[k].Net.Words[o] += reloads + z.inst[k]*occ*union(k)
+		c.Levels[k].Net.Words[o] += reloads*copies(k) + z.inst[k]*occ*union(k)
 	}
 }
 
@@ -591,9 +681,10 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 			}
 		}
 	}
-	z.casts(a)
+	z.casts(a, 0)
 	for t := range workload.NumTensors {
 		proj := l.Projection(t)
+		z.castsFor(l, a, t)
 		p := 0
 		for {
 			ch := p + 1
@@ -641,8 +732,10 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 			tt := workload.Tensor(t)
 			if tt == workload.Outputs {
 				c.Levels[p].Tensors[t].Updates += parent
-				c.Levels[ch].Tensors[t].Reads += child
-				c.Levels[ch].Tensors[t].Drains += child
+				if !z.drainFree {
+					c.Levels[ch].Tensors[t].Reads += child
+					c.Levels[ch].Tensors[t].Drains += child
+				}
 				c.Levels[ch].Net.Words[t] += child
 				c.Levels[ch].Net.Reduce += child - parent
 			} else {

@@ -138,6 +138,9 @@ type Analyzer struct {
 	steps []int64          // steps[i]: temporal iterations above level i
 	ext   []workload.Shape // ext[i]: tile extents of level i (i = L: the MACs, all 1)
 	rp    [workload.MaxRanks]rank
+	// The counting conventions of the architecture (arch.Conventions),
+	// set by TilesNest.
+	box, ident, refill, reloadAll, drainFree bool
 	// whole caches the tensor sizes of the last layer (see wholeTensors).
 	whole struct {
 		l     *workload.Layer
@@ -199,6 +202,9 @@ func (z *Analyzer) Tiles(l *workload.Layer, a *arch.Spec, m *mapping.Mapping, c 
 // analysis reads n until the next Tiles or TilesNest.
 func (z *Analyzer) TilesNest(l *workload.Layer, a *arch.Spec, n *Nest, c *Counts) {
 	z.n, z.keep = n, n.Keep
+	cv := a.Conventions
+	z.box, z.ident, z.refill = cv.Has(arch.ConvStride), cv.Has(arch.ConvMulticast), cv.Has(arch.ConvWrap)
+	z.reloadAll, z.drainFree = cv.Has(arch.ConvReload), cv.Has(arch.ConvDrain)
 	z.loops, z.start = n.Loops, n.Start
 	L := len(n.Keep)
 	for len(z.trs) <= L {
@@ -261,10 +267,12 @@ func (z *Analyzer) TilesNest(l *workload.Layer, a *arch.Spec, n *Nest, c *Counts
 		for t := range workload.NumTensors {
 			switch {
 			case !z.keeps(i, t):
+			case i == 0 && z.box:
+				c.Levels[i].Tensors[t].Tile = tileSize(l.Projection(t), &l.Shape, true)
 			case i == 0:
 				c.Levels[i].Tensors[t].Tile = whole[t]
 			default:
-				c.Levels[i].Tensors[t].Tile = tileSize(l.Projection(t), &z.ext[i])
+				c.Levels[i].Tensors[t].Tile = tileSize(l.Projection(t), &z.ext[i], z.box)
 			}
 		}
 	}
@@ -286,8 +294,9 @@ func (z *Analyzer) wholeTensors(l *workload.Layer) *[workload.NumTensors]int64 {
 // Tiles or TilesNest, which filled c.
 func (z *Analyzer) Traffic(l *workload.Layer, a *arch.Spec, c *Counts) {
 	L := len(z.keep)
-	z.casts(a)
+	z.casts(a, 0)
 	for t := range workload.NumTensors {
+		z.castsFor(l, a, t)
 		p := 0
 		for {
 			ch := p + 1

@@ -82,8 +82,23 @@ func randomCase(rng *rand.Rand) (*workload.Layer, *arch.Spec, *mapping.Mapping) 
 	return l, a, m
 }
 
+// conventionSets lists the counting conventions the property tests run
+// under: the default, each alternative alone, Timeloop's, and (for case i)
+// a random set.
+func conventionSets(rng *rand.Rand) []arch.Conventions {
+	sets := []arch.Conventions{0}
+	for c := range arch.NumConventions {
+		if arch.TimeloopConventions.Has(c) {
+			sets = append(sets, arch.Conventions(0).With(c, true))
+		}
+	}
+	return append(sets, arch.TimeloopConventions, arch.Conventions(rng.Uint32())&arch.TimeloopConventions)
+}
+
 // TestAgainstReference holds the analytical counts to the brute-force walk
-// on hundreds of random small layers, hierarchies and mappings.
+// on hundreds of random small layers, hierarchies and mappings, under
+// every counting convention (each case under the default and one other
+// set, in turn).
 func TestAgainstReference(t *testing.T) {
 	n := 400
 	if testing.Short() {
@@ -97,16 +112,20 @@ func TestAgainstReference(t *testing.T) {
 		if l.MACs() > 4000 {
 			continue
 		}
-		var got Counts
-		if err := z.Analyze(l, a, m, &got); err != nil {
-			t.Fatalf("case %d: %v", i, err)
+		sets := conventionSets(rng)
+		for _, cv := range []arch.Conventions{0, sets[1+i%(len(sets)-1)]} {
+			a.Conventions = cv
+			var got Counts
+			if err := z.Analyze(l, a, m, &got); err != nil {
+				t.Fatalf("case %d: %v", i, err)
+			}
+			want := reference(l, a, m)
+			if diff := cmp.Diff(want, &got, cmpopts.IgnoreFields(Counts{}, "Ext")); diff != "" {
+				t.Fatalf("case %d: layer %v stride %v dilation %v conventions %v\nmapping:\n%s\nmulticast: %v\ncounts differ (-reference +model):\n%s",
+					i, l.Shape, l.Stride, l.Dilation, cv, m.Format(), multicasts(a), diff)
+			}
 		}
-		want := reference(l, a, m)
 		checked++
-		if diff := cmp.Diff(want, &got, cmpopts.IgnoreFields(Counts{}, "Ext")); diff != "" {
-			t.Fatalf("case %d: layer %v stride %v dilation %v\nmapping:\n%s\nmulticast: %v\ncounts differ (-reference +model):\n%s",
-				i, l.Shape, l.Stride, l.Dilation, m.Format(), multicasts(a), diff)
-		}
 	}
 	if checked < n/2 {
 		t.Fatalf("only %d of %d random cases were small enough to check", checked, n)
@@ -123,12 +142,14 @@ func multicasts(a *arch.Spec) []bool {
 
 // TestInnermostOrder checks what the mapper relies on to collapse loop
 // orders: permuting the temporal loops of the innermost level never
-// changes the counts.
+// changes the counts, under any counting convention.
 func TestInnermostOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var z Analyzer
 	for i := range 300 {
 		l, a, m := randomCase(rng)
+		sets := conventionSets(rng)
+		a.Conventions = sets[i%len(sets)]
 		var want, got Counts
 		if err := z.Analyze(l, a, m, &want); err != nil {
 			t.Fatal(err)
@@ -145,12 +166,14 @@ func TestInnermostOrder(t *testing.T) {
 }
 
 // TestBound checks that Bound never exceeds the real counts of a mapping,
-// field by field, on random cases.
+// field by field, on random cases, under every counting convention.
 func TestBound(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	var z Analyzer
 	for i := range 400 {
 		l, a, m := randomCase(rng)
+		sets := conventionSets(rng)
+		a.Conventions = sets[i%len(sets)]
 		var real, lb Counts
 		if err := z.Analyze(l, a, m, &real); err != nil {
 			t.Fatal(err)
@@ -184,6 +207,8 @@ func TestNestFactorOne(t *testing.T) {
 	var z Analyzer
 	for i := range 200 {
 		l, a, m := randomCase(rng)
+		sets := conventionSets(rng)
+		a.Conventions = sets[i%len(sets)]
 		var want, got Counts
 		if err := z.Analyze(l, a, m, &want); err != nil {
 			t.Fatal(err)

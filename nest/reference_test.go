@@ -19,12 +19,13 @@ type refLoop struct {
 
 type refNest struct {
 	l     *workload.Layer
+	conv  arch.Conventions
 	loops []refLoop
 	start []int // first loop of each level; start[L] = len(loops)
 }
 
-func newRefNest(l *workload.Layer, m *mapping.Mapping) *refNest {
-	r := &refNest{l: l}
+func newRefNest(l *workload.Layer, conv arch.Conventions, m *mapping.Mapping) *refNest {
+	r := &refNest{l: l, conv: conv}
 	for i, lv := range m.Levels {
 		r.start = append(r.start, len(r.loops))
 		for _, lp := range lv.Temporal {
@@ -48,18 +49,31 @@ func (r *refNest) dims(idx []int) workload.Shape {
 	return d
 }
 
-// coord encodes the coordinate of tensor t touched at dimension indices d.
-func (r *refNest) coord(t workload.Tensor, d workload.Shape) int64 {
+// rankValues returns the value of each rank of tensor t at dimension
+// indices d.
+func (r *refNest) rankValues(t workload.Tensor, d workload.Shape) []int {
 	p := r.l.Projection(t)
-	var key int64
+	vs := make([]int, p.Len)
 	for j := 0; j < p.Len; j++ {
-		v := 0
 		for k := 0; k < p.Ranks[j].Len; k++ {
-			v += p.Ranks[j].Terms[k].Coef * d[p.Ranks[j].Terms[k].Dim]
+			vs[j] += p.Ranks[j].Terms[k].Coef * d[p.Ranks[j].Terms[k].Dim]
 		}
+	}
+	return vs
+}
+
+// encode encodes a coordinate given by its rank values.
+func encode(vs []int) int64 {
+	var key int64
+	for _, v := range vs {
 		key = key*1000 + int64(v)
 	}
 	return key
+}
+
+// coord encodes the coordinate of tensor t touched at dimension indices d.
+func (r *refNest) coord(t workload.Tensor, d workload.Shape) int64 {
+	return encode(r.rankValues(t, d))
 }
 
 // each calls fn for every index vector of the loops at positions in sel,
@@ -95,11 +109,40 @@ type set map[int64]bool
 
 // tile returns the coordinates of t touched by the loops from position lo on,
 // with the outer loops at the values in idx.
+//
+// Under arch.ConvStride's "box" the tile is the bounding box of those
+// coordinates: every rank value from the least to the largest touched.
 func (r *refNest) tile(t workload.Tensor, lo int, idx []int) set {
 	s := set{}
 	inner := r.positions(lo, len(r.loops), true, true)
 	cp := append([]int(nil), idx...)
-	r.each(inner, cp, func() { s[r.coord(t, r.dims(cp))] = true })
+	if !r.conv.Has(arch.ConvStride) {
+		r.each(inner, cp, func() { s[r.coord(t, r.dims(cp))] = true })
+		return s
+	}
+	var lo_, hi []int
+	r.each(inner, cp, func() {
+		vs := r.rankValues(t, r.dims(cp))
+		if lo_ == nil {
+			lo_, hi = append([]int(nil), vs...), append([]int(nil), vs...)
+		}
+		for j, v := range vs {
+			lo_[j], hi[j] = min(lo_[j], v), max(hi[j], v)
+		}
+	})
+	vs := make([]int, len(lo_))
+	var rec func(j int)
+	rec = func(j int) {
+		if j == len(vs) {
+			s[encode(vs)] = true
+			return
+		}
+		for v := lo_[j]; v <= hi[j]; v++ {
+			vs[j] = v
+			rec(j + 1)
+		}
+	}
+	rec(0)
 	return s
 }
 
@@ -124,13 +167,22 @@ func (r *refNest) refReadOnly(t workload.Tensor, p, ch int, unicast func(j int) 
 	timeSel := r.positions(0, r.start[ch], false, true)
 	instSel := r.positions(0, r.start[ch], true, false)
 	prev := map[string]set{}
+	last := make([]int, len(r.loops))
 	r.each(timeSel, idx, func() {
+		// A wrap-around: some temporal loop went back (arch.ConvWrap).
+		wrapped := false
+		for _, j := range timeSel {
+			if idx[j] < last[j] {
+				wrapped = true
+			}
+			last[j] = idx[j]
+		}
 		unions := map[int]map[string]set{}
 		r.each(instSel, idx, func() {
 			ck := key(idx, instSel)
 			cur := r.tile(t, r.start[ch], idx)
 			old := prev[ck]
-			if mac {
+			if mac || (wrapped && r.conv.Has(arch.ConvWrap) && !sameSet(old, cur)) {
 				old = nil
 			}
 			var nw []int64
@@ -173,7 +225,12 @@ func (r *refNest) refReadOnly(t workload.Tensor, p, ch int, unicast func(j int) 
 
 type refOut struct {
 	updates, reloads, drains int64
-	netWords                 map[int]int64 // words on the network into level k (k in (p, ch])
+	// childReloads counts each reloaded word once per child instance that
+	// holds it, and reloadsK per instance of each bypassed level k
+	// (arch.ConvReload "all").
+	childReloads int64
+	reloadsK     map[int]int64
+	netWords     map[int]int64 // words on the network into level k (k in (p, ch])
 }
 
 // refOutputs walks the Outputs interface (p, ch).
@@ -181,7 +238,7 @@ func (r *refNest) refOutputs(p, ch int) refOut {
 	t := workload.Outputs
 	L := len(r.start) - 1
 	mac := ch == L
-	out := refOut{netWords: map[int]int64{}}
+	out := refOut{netWords: map[int]int64{}, reloadsK: map[int]int64{}}
 	idx := make([]int, len(r.loops))
 	timeSel := r.positions(0, r.start[ch], false, true)
 	instSel := r.positions(0, r.start[ch], true, false)
@@ -245,6 +302,28 @@ func (r *refNest) refOutputs(p, ch int) refOut {
 				}
 			}
 		})
+		// Before seen learns this occupancy: the words each child, and
+		// each instance of a bypassed level, holds that its parent
+		// instance held before.
+		r.each(instSel, idx, func() {
+			for c := range cur[key(idx, instSel)] {
+				if seen[key(idx, parentSel)][c] {
+					out.childReloads++
+				}
+			}
+		})
+		for k, m := range heldK {
+			for kk, s := range m {
+				_ = kk
+				for c := range s {
+					// the parent instance of this k instance: its spatial
+					// indices before p are a prefix of kk's.
+					if seenBy(seen, c, kk, len(key(idx, parentSel))) {
+						out.reloadsK[k]++
+					}
+				}
+			}
+		}
 		for pk, s := range held {
 			if seen[pk] == nil {
 				seen[pk] = set{}
@@ -273,6 +352,12 @@ func (r *refNest) refOutputs(p, ch int) refOut {
 	return out
 }
 
+// seenBy reports whether the parent instance whose key is the first n bytes
+// of kk has seen c.
+func seenBy(seen map[string]set, c int64, kk string, n int) bool {
+	return seen[kk[:n]][c]
+}
+
 func sameSet(a, b set) bool {
 	if len(a) != len(b) {
 		return false
@@ -287,7 +372,7 @@ func sameSet(a, b set) bool {
 
 // reference computes Counts by brute force.
 func reference(l *workload.Layer, a *arch.Spec, m *mapping.Mapping) *Counts {
-	r := newRefNest(l, m)
+	r := newRefNest(l, a.Conventions, m)
 	L := len(m.Levels)
 	c := &Counts{Levels: make([]Level, L), MACs: l.MACs(), Steps: 1, MACUnits: 1}
 	for _, lp := range r.loops {
@@ -321,28 +406,46 @@ func reference(l *workload.Layer, a *arch.Spec, m *mapping.Mapping) *Counts {
 				o := r.refOutputs(p, ch)
 				c.Levels[p].Tensors[t].Updates += o.updates
 				c.Levels[p].Tensors[t].Reads += o.reloads
+				all := a.Conventions.Has(arch.ConvReload)
 				if ch == L {
 					c.Compute.Words[t] += o.reloads + o.drains
 					c.Compute.Reduce += o.drains - o.updates
 				} else {
-					c.Levels[ch].Tensors[t].Fills += o.reloads
-					c.Levels[ch].Tensors[t].Reads += o.drains
-					c.Levels[ch].Tensors[t].Drains += o.drains
-					c.Levels[ch].Net.Words[t] += o.reloads + o.drains
+					fills := o.reloads
+					if all {
+						fills = o.childReloads
+					}
+					c.Levels[ch].Tensors[t].Fills += fills
+					if !a.Conventions.Has(arch.ConvDrain) {
+						c.Levels[ch].Tensors[t].Reads += o.drains
+						c.Levels[ch].Tensors[t].Drains += o.drains
+					}
+					c.Levels[ch].Net.Words[t] += fills + o.drains
 					c.Levels[ch].Net.Reduce += o.drains - o.updates
 				}
 				for k, w := range o.netWords {
-					c.Levels[k].Net.Words[t] += o.reloads + w
+					rl := o.reloads
+					if all {
+						rl = o.reloadsK[k]
+					}
+					c.Levels[k].Net.Words[t] += rl + w
 				}
 			} else {
 				mac := ch == L
 				// unicast(j): a spatial loop of level i fans out into
 				// level i+1 over its network; the MAC lanes share
 				// operands.
+				//
+				// Under arch.ConvMulticast's "identical" a spatial loop
+				// over a dimension that indexes the tensor is unicast:
+				// the children along it hold different tiles.
 				unicast := func(j int) bool {
 					i := 0
 					for i+1 < L && r.start[i+1] <= j {
 						i++
+					}
+					if a.Conventions.Has(arch.ConvMulticast) && r.l.Projection(t).Relevant(r.loops[j].dim) {
+						return true
 					}
 					return i+1 < L && !a.Levels[i+1].Network.Multicast
 				}

@@ -197,6 +197,9 @@ type Layer struct {
 	// Search is the search of this layer's shape (mapper, first layer of
 	// the shape).
 	Search *Search `json:"search,omitempty"`
+	// Explain attributes the difference to another set of counting
+	// conventions (eval --explain).
+	Explain *Explain `json:"explain,omitempty"`
 }
 
 // Total is the whole network, layers run one after the other, with figures
@@ -294,6 +297,9 @@ type EvalOptions struct {
 	// Searches holds the statistics of each search by the name of the layer
 	// it mapped (mapper).
 	Searches map[string]mapper.Stats
+	// ExplainAgainst, when set, explains every layer's result against
+	// these counting conventions (Layer.Explain).
+	ExplainAgainst *arch.Conventions
 }
 
 // NewEval returns the report of res, an evaluation on m's architecture. When
@@ -331,6 +337,13 @@ func NewEval(ctx context.Context, m *cost.Model, res *explore.Network, o EvalOpt
 		}
 		if st, ok := o.Searches[el.Layer.Name]; ok && o.Source == SourceMapper && l.SameShapeAs == "" {
 			l.Search = NewSearch(st)
+		}
+		if o.ExplainAgainst != nil && el.Mapping != nil {
+			ex, err := cost.Explain(spec, el.Layer, el.Mapping, *o.ExplainAgainst)
+			if err != nil {
+				return nil, fmt.Errorf("report: layer %q: %w", el.Layer.Name, err)
+			}
+			l.Explain = NewExplain(ex)
 		}
 		rep.Layers = append(rep.Layers, l)
 	}

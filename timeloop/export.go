@@ -426,6 +426,9 @@ func ExportDesign(spec *arch.Spec, lay *Layout, l *workload.Layer, m *mapping.Ma
 	if !spec.GateUnused {
 		note("gate_unused", "false (every instance leaks)", "Timeloop charges leakage to the utilized instances only")
 	}
+	if spec.Conventions != arch.TimeloopConventions {
+		note("conventions", spec.Conventions.String(), "Timeloop counts as `conventions: timeloop` does (what the import sets); nnergy eval --explain --explain-against timeloop shows the difference")
+	}
 	a.Write(cons.Bytes())
 	ex.Files = append(ex.Files, Input{Name: ArchFile, Data: a.Bytes()}, Input{Name: ERTFile, Data: ert.Bytes()}, Input{Name: ARTFile, Data: art.Bytes()})
 	ex.Files = append(ex.Files, Input{Name: ProblemFile, Data: exportProblem(spec, l, note)})

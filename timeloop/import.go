@@ -877,6 +877,7 @@ func (d *design) yaml() []byte {
 	fmt.Fprintf(&b, "version: 1\nname: %s\n", strconv.Quote(d.name))
 	fmt.Fprintf(&b, "clock_mhz: %s\nword_bits: %d\n", num(1e-6/d.cycleS), d.bits)
 	b.WriteString("gate_unused: true  # Timeloop charges leakage to the utilized instances only\n")
+	b.WriteString("conventions: timeloop  # count as Timeloop does (docs/format/arch.md, counting conventions)\n")
 	fmt.Fprintf(&b, "data_bits: {Weights: %d, Inputs: %d, Outputs: %d}\nlevels:\n", d.bits, d.bits, d.bits)
 	parentX, parentY := 1, 1
 	for i, l := range st {

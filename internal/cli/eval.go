@@ -30,6 +30,8 @@ type evalFlags struct {
 	mf                                                     modelFlags
 	search                                                 bool
 	sf                                                     searchFlags
+	explain                                                bool
+	explainAgainst                                         string
 }
 
 func (e *env) evalCmd() *cobra.Command {
@@ -131,6 +133,10 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			default:
 				mapFn = explore.DataflowMapper(m, *df)
 			}
+			against, err := explainFlags("eval", f.explain, f.explainAgainst, cmd.Flags().Changed("explain-against"))
+			if err != nil {
+				return err
+			}
 			opt := report.EvalOptions{Source: report.SourceBuilder, Dataflow: df}
 			if f.search {
 				opt.Source, opt.Objective, opt.Searches = report.SourceMapper, set.Objective, stats
@@ -150,6 +156,7 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 				mapFn = func(context.Context, *workload.Layer) (*mapping.Mapping, error) { return mp, nil }
 				opt = report.EvalOptions{Source: report.SourceFile, MappingFile: f.mapping}
 			}
+			opt.ExplainAgainst = against
 			if f.format == formatTimeloop {
 				if len(net.Layers) != 1 {
 					return usagef("eval: --format timeloop needs exactly one layer (use --layer)")
@@ -202,7 +209,10 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			case formatCSV:
 				return writeEvalCSV(e.stdout, rep)
 			}
-			return writeEvalTable(e.stdout, rep)
+			if err := writeEvalTable(e.stdout, rep); err != nil {
+				return err
+			}
+			return writeExplain(e.stdout, rep)
 		},
 	}
 	fl := c.Flags()
@@ -224,6 +234,8 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 	fl.StringVar(&f.format, "format", formatTable, "output format: table, json, csv, or timeloop (the one --layer's mapping as Timeloop's map.yaml)")
 	fl.StringVar(&f.out, "out", "", "with --format timeloop: directory to write the design as Timeloop inputs to (arch, ERT, ART, problem, map.yaml)")
 	registerReportFlag(fl, &f.report)
+	fl.BoolVar(&f.explain, "explain", false, "list per level and tensor which counting convention changes which count, and by how much, between the architecture's conventions and --explain-against's (docs/timeloop.md)")
+	fl.StringVar(&f.explainAgainst, "explain-against", "default", "with --explain: the conventions to compare with: default (nnergy's), timeloop, or an architecture YAML file (its conventions:)")
 	return c
 }
 

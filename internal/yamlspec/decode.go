@@ -436,3 +436,11 @@ func (d *Doc) CheckVersion(version *int, want int) {
 		d.Errorf("version", "unsupported version %d (want %d)", *version, want)
 	}
 }
+
+// DecodeNode decodes n, a raw value (a yaml.Node field) found at path, into
+// the struct or value v points to, as Decode decodes a file: unknown keys
+// and values of the wrong type are errors of d, positioned under path. It
+// serves keys whose form (a name or a mapping) is known only once read.
+func (d *Doc) DecodeNode(n *yaml.Node, path string, v any) {
+	d.value(n, path, reflect.ValueOf(v).Elem())
+}
