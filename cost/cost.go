@@ -485,8 +485,11 @@ func (e *Evaluator) BoundNestOrders(l *workload.Layer, n *nest.Nest, fixed int) 
 // bound is not available: the layer has measured values, whose
 // compression and zeros depend on the tiles in no monotone way.
 // Compression below the outermost level counts as free and zeros as
-// gating (or skipping) as much as they can (see fillAs). The result is valid until the next call.
-func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result, ok, avail bool) {
+// gating (or skipping) as much as they can (see fillAs). moving[d] is the
+// product of the factors of dimension d in the outermost level's temporal
+// loops that may still move; the others there are final (see
+// nest.Analyzer.BoundPrefix). The result is valid until the next call.
+func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest, moving *workload.Shape) (r *Result, ok, avail bool) {
 	per := e.layer(l)
 	for t := range workload.NumTensors {
 		if per.measured[t] != nil {
@@ -498,7 +501,7 @@ func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result,
 	if len(e.viol) > 0 {
 		return nil, false, true
 	}
-	e.z.BoundPrefix(l, e.m.spec, &e.counts)
+	e.z.BoundPrefix(l, e.m.spec, &e.counts, moving)
 	e.m.fillAs(l, &e.counts, &e.bound, per, false, true)
 	return &e.bound, true, true
 }

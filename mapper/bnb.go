@@ -104,6 +104,9 @@ type bnbRun struct {
 	keeps [][]uint8 // every combination of keep masks
 	// canon holds the canonical order of every level.
 	canon [][workload.NumDims]workload.Dim
+	// moving[d] is the product of the primes of dimension d that are not
+	// pinned: those that wait in the outermost level while d is not placed.
+	moving workload.Shape
 	// floor is the compulsory bound of the layer, for nodes where no
 	// better bound is available.
 	floor float64
@@ -204,15 +207,28 @@ func forEach(ctx context.Context, ws []*bnbWorker, n int, fn func(w *bnbWorker, 
 	return ctx.Err() == nil
 }
 
+// setDims fills in the choices of every dimension, the product of its
+// primes that are not pinned, and the order in which they are placed.
+func (br *bnbRun) setDims() {
+	s := br.r.s
+	for d := range workload.NumDims {
+		br.choices[d] = dimChoices(s, workload.Dim(d))
+		br.dims[d] = workload.Dim(d)
+		br.moving[d] = 1
+		for k, p := range s.Primes[d] {
+			if s.Pinned[d][k] < 0 {
+				br.moving[d] *= p
+			}
+		}
+	}
+}
+
 // bnb runs the branch and bound. It returns the best mapping (nil: none)
 // and the statistics with the certificate.
 func (r *run) bnb(ctx context.Context) (*cand, Stats) {
 	s := r.s
 	br := &bnbRun{r: r, metric: r.set.Objective[0], floor: spaceBound(r.set.Objective[0], r.m, s.Layer)}
-	for d := range workload.NumDims {
-		br.choices[d] = dimChoices(s, workload.Dim(d))
-		br.dims[d] = workload.Dim(d)
-	}
+	br.setDims()
 	// Dimensions with one placement first (their nodes are the roots'),
 	// then those with the most.
 	slices.SortStableFunc(br.dims[:], func(a, b workload.Dim) int {
@@ -466,7 +482,11 @@ func (w *bnbWorker) nodeBound(depth int) (float64, bool) {
 		}
 		return w.br.metric.Value(r), true
 	}
-	r, ok, avail := w.ev.BoundNestPrefix(s.Layer, &w.n)
+	moving := workload.Ones()
+	for _, d := range w.br.dims[depth:] {
+		moving[d] = w.br.moving[d]
+	}
+	r, ok, avail := w.ev.BoundNestPrefix(s.Layer, &w.n, &moving)
 	if !avail {
 		return w.br.floor, true
 	}

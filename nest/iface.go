@@ -565,16 +565,26 @@ func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed
 // the networks into the levels between that the tensor bypasses carry as
 // many words.
 //
+// moving[d] is the product of the factors of dimension d in the outermost
+// level's temporal loops that may still move (1: none; the others there
+// are final); the refetches (see refetch) count only the loops that are
+// final, and a moving factor of a dimension that indexes the tensor in a
+// one-term rank as multiplying them by at least itself, wherever it goes.
+//
 // Its counts do not grow when a factor moves down: spatial factors only
 // multiply instances by at least what they divide the parts by, and
 // temporal ones change no part. Step counts do shrink when a factor turns
 // spatial, so that bounds of cycles from c are not bounds of the
 // completions' cycles.
-func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts) {
+func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts, moving *workload.Shape) {
+	z.moving = *moving
 	z.bound(l, a, c, 0, true)
 }
 
 func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, prefix bool) {
+	if !prefix {
+		z.moving = workload.Ones()
+	}
 	L := len(c.Levels)
 	units := max(int64(a.MACUnits()), 1)
 	var below [16]int64 // below[p]: the product of the meshes under level p
@@ -609,7 +619,27 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 				if tt == workload.Outputs {
 					var ext workload.Shape
 					z.partition(l, p, &ext)
-					c.Levels[p].Tensors[t].Updates += max(z.inst[p]*proj.Size(&ext), steps)
+					updates := max(z.inst[p]*proj.Size(&ext), steps)
+					c.Levels[p].Tensors[t].Updates += updates
+					// It reads back every update but the first of each
+					// output it holds (see outputs): an instance holds the
+					// outputs of its part, and the instances that differ
+					// only in spatial loops over dimensions that index no
+					// output hold the same ones, of which the
+					// architecture's meshes allow at most as many as they
+					// have instances over those already over dimensions
+					// that do.
+					rel, room := int64(1), int64(1)
+					for _, lp := range z.loops[:z.start[p]] {
+						if lp.Axis != mapping.Temporal && proj.Relevant(lp.Dim) {
+							rel *= int64(lp.Factor)
+						}
+					}
+					for k := 1; k <= p; k++ {
+						room *= int64(max(a.Levels[k].MeshX, 1)) * int64(max(a.Levels[k].MeshY, 1))
+					}
+					held := sat(l.Size(tt), max(room/rel, 1))
+					c.Levels[p].Tensors[t].Reads += max(updates-held, 0)
 				} else {
 					c.Levels[p].Tensors[t].Reads += max(z.needCast(l, proj, p, ch), steps)
 				}
@@ -638,18 +668,45 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 				return z.inst[i] * proj.Size(&ext)
 			}
 			child, parent := need(ch), need(p)
+			// Every child instance holds its tile once and then, per
+			// sweep of the loops above it, the words beyond it (see
+			// refetch): its fills or drains.
+			tile, extra, _ := z.refetch(proj, p, ch, false)
+			swept := sat(z.inst[ch], tile+extra)
 			tt := workload.Tensor(t)
 			if tt == workload.Outputs {
-				c.Levels[p].Tensors[t].Updates += parent
-				c.Levels[ch].Tensors[t].Reads += child
-				c.Levels[ch].Tensors[t].Drains += child
-				c.Levels[ch].Net.Words[t] += child
-				c.Levels[ch].Net.Reduce += child - parent
+				// The parent is updated per occupancy of the child with
+				// the union of the tiles of the children that a spatial
+				// loop in between reduces (see outputs), and reads back
+				// what it has already held.
+				rel := int64(1)
+				for _, lp := range z.loops[z.start[p]:z.start[ch]] {
+					if lp.Axis != mapping.Temporal && proj.Relevant(lp.Dim) {
+						rel *= int64(lp.Factor)
+					}
+				}
+				per := sat(z.inst[p]*rel, tile+extra)
+				drains, updates := max(child, swept), max(parent, per)
+				reloads := updates - parent
+				c.Levels[p].Tensors[t].Updates += updates
+				c.Levels[p].Tensors[t].Reads += reloads
+				c.Levels[ch].Tensors[t].Fills += reloads
+				c.Levels[ch].Tensors[t].Reads += drains
+				c.Levels[ch].Tensors[t].Drains += drains
+				c.Levels[ch].Net.Words[t] += reloads + drains
+				c.Levels[ch].Net.Reduce += max(child-parent, swept-per)
 			} else {
 				parent = z.needCast(l, proj, p, ch)
+				// The parent instance reads, per position of the unicast
+				// fan-outs in between, the union of the tiles it serves
+				// once and then its refetch.
+				if u, x, ok := z.refetch(proj, p, ch, true); ok {
+					_, unicast := z.multicastLoops(z.start[p], z.start[ch])
+					parent = max(parent, sat(z.inst[p]*unicast, u+x))
+				}
 				c.Levels[p].Tensors[t].Reads += parent
-				c.Levels[ch].Tensors[t].Fills += child
-				c.Levels[ch].Net.Words[t] += child
+				c.Levels[ch].Tensors[t].Fills += max(child, swept)
+				c.Levels[ch].Net.Words[t] += max(child, swept)
 			}
 			p = ch
 		}
@@ -683,4 +740,102 @@ func (z *Analyzer) partition(l *workload.Layer, i int, ext *workload.Shape) {
 			ext[lp.Dim] /= lp.Factor
 		}
 	}
+}
+
+// refetch returns, for one instance of child level ch of the nest being
+// bounded, its tile T and words that it must take in (a tensor kept there)
+// or give out (outputs) beyond its first tile, whatever the loop orders:
+// for a level j above the child's parent, each of the S iterations of the
+// temporal loops at levels 0..j sweeps the region D the temporal loops of
+// levels j+1..ch−1 move the child's tile over, and a child holds one tile
+// at a time (the counts of reads compare each step's tile with the last
+// one's), so that each sweep brings in (or, for outputs, visits in tiles
+// and so drains) at least |D| − |T| words: S·(|D| − |T|), the largest over
+// j. Loops of level ch−1 alone give nothing (their irrelevant loops may go
+// innermost).
+//
+// With union set, the child is instead the union of the tiles of the
+// children that one read of parent level p serves at a step (over the
+// multicast fan-outs in between, see reads), and the words what that
+// parent instance must read; ok is false when that union is not a box (a
+// fan-out over a dimension of a two-term rank, as the sliding windows of
+// inputs), and the refetch is then not counted.
+//
+// The factors in z.moving (see BoundPrefix) count as 1 in S; wherever one
+// goes, it multiplies S, |D| and |T| together, or |D| alone, or the
+// instances, so that for a dimension in a one-term rank of the tensor the
+// refetch grows at least by the factor (the result counts it) and for
+// another at least not at all; a moving dimension in a two-term rank could
+// change |D| − |T| otherwise, and the refetch is then not counted either.
+func (z *Analyzer) refetch(proj *workload.Projection, p, ch int, union bool) (tile, extra int64, ok bool) {
+	mult, div := 1.0, int64(1)
+	box := z.ext[ch]
+	var fan workload.Shape
+	if union {
+		z.fanout(z.start[p], z.start[ch], &fan)
+		for d := range workload.NumDims {
+			box[d] *= fan[d]
+		}
+	}
+	ok = true
+	for j := 0; j < proj.Len; j++ {
+		r := &proj.Ranks[j]
+		if r.Len < 2 {
+			continue
+		}
+		for k := 0; k < r.Len; k++ {
+			if d := r.Terms[k].Dim; union && fan[d] > 1 {
+				ok = false
+			}
+		}
+	}
+	tile = proj.Size(&box)
+	for d := range workload.NumDims {
+		f := z.moving[d]
+		if f <= 1 {
+			continue
+		}
+		div *= int64(f)
+		for j := 0; j < proj.Len; j++ {
+			r := &proj.Ranks[j]
+			for k := 0; k < r.Len; k++ {
+				if r.Terms[k].Dim != d {
+					continue
+				}
+				if r.Len > 1 {
+					ok = false
+				}
+				mult *= float64(f)
+			}
+		}
+	}
+	if !ok {
+		return tile, 0, false
+	}
+	best := 0.0
+	s := int64(1)
+	for j := 0; j+1 < ch; j++ {
+		for _, lp := range z.loops[z.start[j]:z.start[j+1]] {
+			if lp.Axis == mapping.Temporal {
+				s *= int64(lp.Factor)
+			}
+		}
+		ext := box
+		for _, lp := range z.loops[z.start[j+1]:z.start[ch]] {
+			if lp.Axis == mapping.Temporal {
+				ext[lp.Dim] *= lp.Factor
+			}
+		}
+		best = max(best, mult*float64(s/div)*(float64(proj.Size(&ext))-float64(tile)))
+	}
+	// Below the float's rounding, and within int64.
+	return tile, int64(min(best*(1-1e-12), 1e18)), true
+}
+
+// sat returns a·b, at most 1e18 (both are at least 0).
+func sat(a, b int64) int64 {
+	if b != 0 && a > int64(1e18)/b {
+		return 1e18
+	}
+	return a * b
 }

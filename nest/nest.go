@@ -137,7 +137,10 @@ type Analyzer struct {
 	inst  []int64          // inst[i]: instances of level i in use (i = L: MAC units)
 	steps []int64          // steps[i]: temporal iterations above level i
 	ext   []workload.Shape // ext[i]: tile extents of level i (i = L: the MACs, all 1)
-	rp    [workload.MaxRanks]rank
+	// moving holds the factors of the outermost level's temporal loops
+	// that a bound lets move (see BoundPrefix).
+	moving workload.Shape
+	rp     [workload.MaxRanks]rank
 	// whole caches the tensor sizes of the last layer (see wholeTensors).
 	whole struct {
 		l     *workload.Layer
