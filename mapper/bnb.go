@@ -511,7 +511,7 @@ func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
 		k := *t
 		k.choice[t.depth] = int32(ci)
 		k.depth++
-		k.bound = b
+		k.bound = max(b, t.bound) // the parent's bound holds for its children
 		out = append(out, k)
 	}
 	return out
@@ -526,18 +526,18 @@ func (w *bnbWorker) task(ctx context.Context, t *task, thr float64, spill bool, 
 	w.t, w.path, w.ops, w.spill, w.out = t, t.choice, 0, spill, out
 	var ok bool
 	if len(t.orders) > 0 {
-		ok = w.orders(ctx, len(t.orders))
+		ok = w.orders(ctx, len(t.orders), t.bound)
 	} else {
-		ok = w.place(ctx, int(t.depth))
+		ok = w.place(ctx, int(t.depth), t.bound)
 	}
 	return w.best, ok, w.out
 }
 
 // place searches the placements of the dimensions from the depth-th on,
 // then the loop orders.
-func (w *bnbWorker) place(ctx context.Context, depth int) bool {
+func (w *bnbWorker) place(ctx context.Context, depth int, lb float64) bool {
 	if depth == int(workload.NumDims) {
-		return w.orders(ctx, 0)
+		return w.orders(ctx, 0, lb)
 	}
 	if ctx.Err() != nil {
 		return false
@@ -550,12 +550,13 @@ func (w *bnbWorker) place(ctx context.Context, depth int) bool {
 			w.br.r.pruned.add(1)
 			continue
 		}
+		b = max(b, lb)
 		w.path[depth] = int32(ci)
 		if w.spill && w.ops >= spillOps {
 			w.out = append(w.out, task{bound: b, keep: w.t.keep, depth: int8(depth + 1), choice: w.path})
 			continue
 		}
-		if !w.place(ctx, depth+1) {
+		if !w.place(ctx, depth+1, b) {
 			return false
 		}
 	}
@@ -574,8 +575,9 @@ func (w *bnbWorker) matters(i int) bool {
 	return false
 }
 
-// orders searches the orders of levels i and below.
-func (w *bnbWorker) orders(ctx context.Context, i int) bool {
+// orders searches the orders of levels i and below; lb is the bound of
+// the node searched, which holds for every node below it.
+func (w *bnbWorker) orders(ctx context.Context, i int, lb float64) bool {
 	s := w.br.r.s
 	L := len(w.p.Order)
 	for i < L && !w.matters(i) {
@@ -593,14 +595,18 @@ func (w *bnbWorker) orders(ctx context.Context, i int) bool {
 		if cut {
 			return true
 		}
-		if w.spill && w.ops >= spillOps && !math.IsNaN(b) {
+		if math.IsNaN(b) {
+			return w.orders(ctx, i+1, lb)
+		}
+		b = max(b, lb)
+		if w.spill && w.ops >= spillOps {
 			t := *w.t
 			t.bound, t.depth, t.choice = b, int8(workload.NumDims), w.path
 			t.orders = slices.Clone(w.p.Order[:i+1])
 			w.out = append(w.out, t)
 			return true
 		}
-		return w.orders(ctx, i+1)
+		return w.orders(ctx, i+1, b)
 	})
 }
 

@@ -550,7 +550,166 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 // counted exactly, the others as in Bound. BoundOrders(…, 0) is Bound;
 // with fixed = len(c.Levels) it gives the exact counts of Traffic.
 func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed int) {
-	z.bound(l, a, c, fixed, false)
+	z.BoundBy(l, a, c, &Bounding{Fixed: fixed, Moving: workload.Ones()})
+}
+
+// Bounding says which completions of the nest given to the last Tiles or
+// TilesNest a bound (BoundBy) covers.
+type Bounding struct {
+	// Fixed is the number of outermost levels whose loop orders are final
+	// (see BoundOrders).
+	Fixed int
+	// Prefix is set when factors may still move out of the outermost
+	// level's temporal loops, Moving[d] being the product of those of
+	// dimension d (see BoundPrefix); without Prefix, Moving must be all 1.
+	Prefix bool
+	Moving workload.Shape
+	// Refetched is a mask of tensors (one of OuterCases' cases) that the
+	// completions covered refetch at the outermost level: each reads its
+	// tiles below that level again per iteration of the outermost level's
+	// final temporal loops over dimensions that do not index it.
+	Refetched uint8
+}
+
+// BoundBy fills c, after Tiles or TilesNest, with counts that no completion
+// of the nest covered by b goes below.
+func (z *Analyzer) BoundBy(l *workload.Layer, a *arch.Spec, c *Counts, b *Bounding) {
+	z.moving = b.Moving
+	z.refetched, z.fixed = b.Refetched, b.Fixed
+	if b.Fixed > 0 {
+		z.refetched = 0
+	}
+	z.bound(l, a, c, b.Fixed, b.Prefix)
+}
+
+// OuterCases appends to cases, after Tiles or TilesNest, masks of tensors
+// such that every completion (moving as in Bounding.Moving, loop orders of
+// the outermost level free) refetches all the tensors of one of them at
+// the outermost level (see Bounding.Refetched), and returns it; none when
+// some completion may refetch none. The innermost temporal loop of the
+// outermost level (of a factor above 1) is over some dimension d, final
+// there or moving; every other loop there is outside it, so that a tensor
+// that d indexes (in one-term ranks only, whose tiles never overlap) is
+// read again per iteration of the final loops there over dimensions that
+// do not index it. A case that holds another is left out: the other's
+// bound is lower.
+func (z *Analyzer) OuterCases(l *workload.Layer, moving *workload.Shape, cases []uint8) []uint8 {
+	var final workload.Shape // final factors of the outermost level's temporal loops
+	final = workload.Ones()
+	for _, lp := range z.loops[z.start[0]:z.start[1]] {
+		if lp.Axis == mapping.Temporal {
+			final[lp.Dim] *= lp.Factor
+		}
+	}
+	var refetch uint8 // tensors with a final loop over a dimension that does not index them
+	for t := range workload.NumTensors {
+		proj := l.Projection(t)
+		one := true
+		for j := 0; j < proj.Len; j++ {
+			if proj.Ranks[j].Len > 1 {
+				one = false
+			}
+		}
+		if !one {
+			continue
+		}
+		ch := 1
+		for ch < len(z.keep) && !z.keeps(ch, t) {
+			ch++
+		}
+		if ch == len(z.keep) || z.deeper(proj, ch) {
+			continue // refetched in every case, or not counted
+		}
+		for d := range workload.NumDims {
+			if final[d]/moving[d] > 1 && !proj.Relevant(d) {
+				refetch |= 1 << t
+			}
+		}
+	}
+	cases = cases[:0]
+	for d := range workload.NumDims {
+		if final[d]/moving[d] <= 1 && moving[d] <= 1 {
+			continue
+		}
+		var m uint8
+		for t := range workload.NumTensors {
+			if refetch&(1<<t) != 0 && l.Projection(t).Relevant(d) {
+				m |= 1 << t
+			}
+		}
+		if m == 0 {
+			return cases[:0]
+		}
+		cases = append(cases, m)
+	}
+	// Keep the minimal cases, once each.
+	out := cases[:0]
+	for i, m := range cases {
+		keep := true
+		for j, o := range cases {
+			if o&m == o && (o != m || j < i) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// outerRefetch returns a factor by which every completion covered reads
+// the tiles of tensor t (one-term ranks only) into child level ch of the
+// outermost level again: the product of the final temporal loops of the
+// outermost level over dimensions that do not index t that sit outside a
+// loop over one that does (of a factor above 1): all of them when a level
+// between keeps such a loop, or t is in z.refetched (see
+// Bounding.Refetched), or, with the outermost level's order final, those
+// before the last such loop there; else 1.
+func (z *Analyzer) outerRefetch(l *workload.Layer, t workload.Tensor, ch int) int64 {
+	proj := l.Projection(t)
+	for j := 0; j < proj.Len; j++ {
+		if proj.Ranks[j].Len > 1 {
+			return 1
+		}
+	}
+	all, before, run := int64(1), int64(1), int64(1)
+	for _, lp := range z.loops[z.start[0]:z.start[1]] {
+		if lp.Axis != mapping.Temporal || lp.Factor <= 1 {
+			continue
+		}
+		if proj.Relevant(lp.Dim) {
+			before *= run
+			run = 1
+			continue
+		}
+		all *= int64(lp.Factor)
+		run *= int64(lp.Factor)
+	}
+	for d := range workload.NumDims {
+		if !proj.Relevant(d) {
+			all /= int64(z.moving[d])
+		}
+	}
+	switch {
+	case z.deeper(proj, ch) || z.refetched&(1<<t) != 0:
+		return max(all, 1)
+	case z.fixed > 0:
+		return before
+	}
+	return 1
+}
+
+// deeper reports whether a temporal loop of a factor above 1 over a
+// dimension that indexes the tensor sits in levels 1..ch−1.
+func (z *Analyzer) deeper(proj *workload.Projection, ch int) bool {
+	for _, lp := range z.loops[z.start[min(1, ch)]:z.start[ch]] {
+		if lp.Axis == mapping.Temporal && lp.Factor > 1 && proj.Relevant(lp.Dim) {
+			return true
+		}
+	}
+	return false
 }
 
 // BoundPrefix fills c, after Tiles or TilesNest, with counts that no
@@ -577,14 +736,10 @@ func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed
 // spatial, so that bounds of cycles from c are not bounds of the
 // completions' cycles.
 func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts, moving *workload.Shape) {
-	z.moving = *moving
-	z.bound(l, a, c, 0, true)
+	z.BoundBy(l, a, c, &Bounding{Prefix: true, Moving: *moving})
 }
 
 func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, prefix bool) {
-	if !prefix {
-		z.moving = workload.Ones()
-	}
 	L := len(c.Levels)
 	units := max(int64(a.MACUnits()), 1)
 	var below [16]int64 // below[p]: the product of the meshes under level p
@@ -662,12 +817,19 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 				p = ch
 				continue
 			}
+			outer := int64(1)
 			need := func(i int) int64 {
 				var ext workload.Shape
 				z.partition(l, i, &ext)
 				return z.inst[i] * proj.Size(&ext)
 			}
 			child, parent := need(ch), need(p)
+			if p == 0 {
+				// Every tile below is read again per refetch (see
+				// Bounding.Refetched).
+				outer = z.outerRefetch(l, workload.Tensor(t), ch)
+			}
+			childR, parentR := sat(child, outer), sat(parent, outer)
 			// Every child instance holds its tile once and then, per
 			// sweep of the loops above it, the words beyond it (see
 			// refetch): its fills or drains.
@@ -686,7 +848,7 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 					}
 				}
 				per := sat(z.inst[p]*rel, tile+extra)
-				drains, updates := max(child, swept), max(parent, per)
+				drains, updates := max(childR, swept), max(parentR, per)
 				reloads := updates - parent
 				c.Levels[p].Tensors[t].Updates += updates
 				c.Levels[p].Tensors[t].Reads += reloads
@@ -694,9 +856,9 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 				c.Levels[ch].Tensors[t].Reads += drains
 				c.Levels[ch].Tensors[t].Drains += drains
 				c.Levels[ch].Net.Words[t] += reloads + drains
-				c.Levels[ch].Net.Reduce += max(child-parent, swept-per)
+				c.Levels[ch].Net.Reduce += max(childR-parentR, swept-per)
 			} else {
-				parent = z.needCast(l, proj, p, ch)
+				parent = sat(z.needCast(l, proj, p, ch), outer)
 				// The parent instance reads, per position of the unicast
 				// fan-outs in between, the union of the tiles it serves
 				// once and then its refetch.
@@ -705,8 +867,8 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 					parent = max(parent, sat(z.inst[p]*unicast, u+x))
 				}
 				c.Levels[p].Tensors[t].Reads += parent
-				c.Levels[ch].Tensors[t].Fills += max(child, swept)
-				c.Levels[ch].Net.Words[t] += max(child, swept)
+				c.Levels[ch].Tensors[t].Fills += max(childR, swept)
+				c.Levels[ch].Net.Words[t] += max(childR, swept)
 			}
 			p = ch
 		}

@@ -140,7 +140,10 @@ type Analyzer struct {
 	// moving holds the factors of the outermost level's temporal loops
 	// that a bound lets move (see BoundPrefix).
 	moving workload.Shape
-	rp     [workload.MaxRanks]rank
+	// refetched is Bounding.Refetched of the bound being computed.
+	refetched uint8
+	fixed     int
+	rp        [workload.MaxRanks]rank
 	// whole caches the tensor sizes of the last layer (see wholeTensors).
 	whole struct {
 		l     *workload.Layer
