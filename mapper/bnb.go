@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/mapping"
@@ -121,6 +122,10 @@ type cand struct {
 	p    *mapspace.Point
 	res  cost.Result
 	text string
+	// after is when it was found; at how many bounds and evaluations the
+	// search had done by then (at first those of its node, see search).
+	after time.Duration
+	at    int64
 }
 
 // better reports whether a beats b (b may be nil).
@@ -179,6 +184,10 @@ type bnbWorker struct {
 	ops   int64
 	spill bool
 	out   []task
+	// cap is how many bounds and evaluations the node may do: the
+	// evaluation limit shared out over a batch, so that the search stops
+	// exactly at it whatever the number of workers.
+	cap int64
 }
 
 func (br *bnbRun) newWorker(id int) *bnbWorker {
@@ -252,6 +261,9 @@ func (r *run) bnb(ctx context.Context) (*cand, Stats) {
 	lb, stopped := br.search(ctx, ws)
 	st := r.snapshot()
 	st.Nodes = br.nodes.Load()
+	if br.inc != nil {
+		st.BestAfter, st.BestAtEval = br.inc.after, br.inc.at
+	}
 	st.Stopped = stopped
 	best := br.threshold()
 	switch {
@@ -285,7 +297,10 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 	thr := br.threshold()
 	h := &taskHeap{}
 	seq := 0
-	for _, t := range br.bounded(ctx, ws, roots, thr) {
+	// spent counts the bounds and evaluations done, as br.used, but
+	// between batches only, so that it is the same whatever the workers.
+	spent := br.used.Load()
+	for _, t := range br.bounded(ctx, ws, roots, thr, r.set.MaxEvaluations-spent) {
 		t.seq = seq
 		seq++
 		heap.Push(h, t)
@@ -294,6 +309,7 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 	kids := make([][]task, taskBatch)
 	results := make([]*cand, taskBatch)
 	done := make([]bool, taskBatch)
+	ops := make([]int64, taskBatch)
 	for h.Len() > 0 {
 		thr := br.threshold()
 		if (*h)[0].bound > thr*(1+tol) {
@@ -302,7 +318,8 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 		if ctx.Err() != nil {
 			return (*h)[0].bound, ctxStop(ctx)
 		}
-		if br.used.Load() >= r.set.MaxEvaluations {
+		spent = br.used.Load()
+		if spent >= r.set.MaxEvaluations {
 			return (*h)[0].bound, "evaluations"
 		}
 		expand := h.Len() < maxTasks
@@ -314,20 +331,26 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 			batch = append(batch, heap.Pop(h).(task))
 		}
 		clear(done)
+		// Each node may do its share of what the limit leaves.
+		share := (r.set.MaxEvaluations - spent) / int64(len(batch))
 		ok := forEach(ctx, ws, len(batch), func(w *bnbWorker, i int) {
 			t := &batch[i]
+			w.ops, w.cap = 0, share
 			if expand && int(t.depth) < int(workload.NumDims) {
-				kids[i] = w.expand(t, thr, kids[i][:0])
-				results[i], done[i] = nil, true
+				kids[i], done[i] = w.expand(t, thr, kids[i][:0])
+				results[i], ops[i] = nil, w.ops
 				return
 			}
 			results[i], done[i], kids[i] = w.task(ctx, t, thr, spill, kids[i][:0])
+			ops[i] = w.ops
 		})
 		lb := math.Inf(1)
 		for i := range batch {
 			if c := results[i]; c != nil && br.better(c, br.inc) {
+				c.at += spent
 				br.inc = c
 			}
+			spent += ops[i]
 			if !done[i] {
 				lb = min(lb, batch[i].bound)
 				continue
@@ -338,11 +361,16 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 				heap.Push(h, k)
 			}
 		}
-		if !ok {
+		if !ok || lb < math.Inf(1) {
+			// Interrupted, or some node used up its share of the
+			// limit: what it left counts at its bound.
 			if h.Len() > 0 {
 				lb = min(lb, (*h)[0].bound)
 			}
-			return lb, ctxStop(ctx)
+			if !ok {
+				return lb, ctxStop(ctx)
+			}
+			return lb, "evaluations"
 		}
 	}
 	return math.Inf(1), "done"
@@ -376,9 +404,14 @@ func ctxStop(ctx context.Context) string {
 
 // bounded returns the root tasks within the limits whose bound does not
 // exceed thr, with their bounds.
-func (br *bnbRun) bounded(ctx context.Context, ws []*bnbWorker, ts []task, thr float64) []task {
+func (br *bnbRun) bounded(ctx context.Context, ws []*bnbWorker, ts []task, thr float64, left int64) []task {
 	keep := make([]bool, len(ts))
 	forEach(ctx, ws, len(ts), func(w *bnbWorker, i int) {
+		if int64(i) >= left {
+			// Beyond the evaluation limit: the compulsory bound.
+			ts[i].bound, keep[i] = max(br.floor, 0), true
+			return
+		}
 		w.setTask(&ts[i])
 		b, ok := w.nodeBound(0)
 		ts[i].bound = b
@@ -411,7 +444,7 @@ func keepCombos(s *mapspace.Space) [][]uint8 {
 // incumbent runs the annealing search for the starting incumbent.
 func (br *bnbRun) incumbent(ctx context.Context) {
 	r := br.r
-	n := min(50000, max(r.set.MaxEvaluations/10, 1000))
+	n := min(50000, max(r.set.MaxEvaluations/10, 1000), r.set.MaxEvaluations)
 	set := r.set
 	set.Algorithm, set.MaxEvaluations, set.Workers, set.Progress, set.Timeout, set.Victory = "random", n, 2, nil, 0, 0
 	b, st, err := Search(ctx, r.s, r.m, set)
@@ -426,7 +459,7 @@ func (br *bnbRun) incumbent(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	br.inc = &cand{p: p, res: b.Result, text: b.Mapping.Format()}
+	br.inc = &cand{p: p, res: b.Result, text: b.Mapping.Format(), after: st.BestAfter, at: st.BestAtEval}
 }
 
 // park puts d's free primes in the outermost level's temporal loops (where
@@ -498,10 +531,13 @@ func (w *bnbWorker) nodeBound(depth int) (float64, bool) {
 
 // expand returns the children of task t (its next dimension placed) within
 // the limits whose bound does not exceed thr.
-func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
+func (w *bnbWorker) expand(t *task, thr float64, out []task) ([]task, bool) {
 	w.setTask(t)
 	d := w.br.dims[t.depth]
 	for ci, c := range w.br.choices[d] {
+		if w.ops >= w.cap {
+			return out, false
+		}
 		copy(w.p.Slot[d], c)
 		b, ok := w.nodeBound(int(t.depth) + 1)
 		if !ok || b > thr*(1+tol) {
@@ -514,7 +550,7 @@ func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
 		k.bound = max(b, t.bound) // the parent's bound holds for its children
 		out = append(out, k)
 	}
-	return out
+	return out, true
 }
 
 // task searches below task t, pruning against thr and the task's own best;
@@ -523,7 +559,7 @@ func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
 func (w *bnbWorker) task(ctx context.Context, t *task, thr float64, spill bool, out []task) (*cand, bool, []task) {
 	w.setTask(t)
 	w.best, w.thr = nil, thr
-	w.t, w.path, w.ops, w.spill, w.out = t, t.choice, 0, spill, out
+	w.t, w.path, w.spill, w.out = t, t.choice, spill, out
 	var ok bool
 	if len(t.orders) > 0 {
 		ok = w.orders(ctx, len(t.orders), t.bound)
@@ -544,6 +580,9 @@ func (w *bnbWorker) place(ctx context.Context, depth int, lb float64) bool {
 	}
 	d := w.br.dims[depth]
 	for ci, c := range w.br.choices[d] {
+		if w.ops >= w.cap {
+			return false
+		}
 		copy(w.p.Slot[d], c)
 		b, ok := w.nodeBound(depth + 1)
 		if !ok || b > w.limit()*(1+tol) {
@@ -584,6 +623,9 @@ func (w *bnbWorker) orders(ctx context.Context, i int, lb float64) bool {
 		i++
 	}
 	if i == L {
+		if w.ops >= w.cap {
+			return false
+		}
 		w.eval()
 		return true
 	}
@@ -591,6 +633,9 @@ func (w *bnbWorker) orders(ctx context.Context, i int, lb float64) bool {
 		return false
 	}
 	return eachOrder(s, w.p, i, func() bool {
+		if w.ops >= w.cap {
+			return false
+		}
 		b, cut := w.prune(i + 1)
 		if cut {
 			return true
@@ -670,7 +715,7 @@ func (w *bnbWorker) eval() {
 		return
 	}
 	s.Mapping(w.p, &w.mp)
-	c := &cand{res: w.res, text: w.mp.Format()}
+	c := &cand{res: w.res, text: w.mp.Format(), after: time.Since(w.br.r.start), at: w.ops}
 	c.res.Violations = nil
 	if w.best != nil && !w.br.better(c, w.best) {
 		return
