@@ -793,6 +793,13 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 					for k := 1; k <= p; k++ {
 						room *= int64(max(a.Levels[k].MeshX, 1)) * int64(max(a.Levels[k].MeshY, 1))
 					}
+					// (or the instances already there, with every factor
+					// that may move, for a nest beyond the meshes)
+					grow := z.inst[p]
+					for _, f := range z.moving {
+						grow = sat(grow, int64(f))
+					}
+					room = max(room, grow)
 					held := sat(l.Size(tt), max(room/rel, 1))
 					c.Levels[p].Tensors[t].Reads += max(updates-held, 0)
 				} else {
@@ -821,7 +828,7 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 			need := func(i int) int64 {
 				var ext workload.Shape
 				z.partition(l, i, &ext)
-				return z.inst[i] * proj.Size(&ext)
+				return z.inst[i] * z.partSize(proj, &ext, ch)
 			}
 			child, parent := need(ch), need(p)
 			if p == 0 {
@@ -889,7 +896,46 @@ func (z *Analyzer) needCast(l *workload.Layer, proj *workload.Projection, p, ch 
 			n *= int64(z.loops[k].Factor)
 		}
 	}
-	return n * proj.Size(&ext)
+	return n * z.partSize(proj, &ext, ch)
+}
+
+// partSize returns at most the words of the part of a tensor with
+// projection proj that one instance of a level at or above ch works on,
+// given the extents ext of its indices: proj.Size(ext), unless a spatial
+// loop above ch sits inside a temporal loop over the same dimension of a
+// two-term rank, so that an instance's indices of it are not a range but
+// every so many (and the sliding window of the rank may skip words): the
+// rank then counts as many words as its largest term's extent, which
+// distinct values of that term give whatever the other's.
+func (z *Analyzer) partSize(proj *workload.Projection, ext *workload.Shape, ch int) int64 {
+	var temporal, strided uint8
+	for _, lp := range z.loops[:z.start[ch]] {
+		switch {
+		case lp.Factor <= 1:
+		case lp.Axis == mapping.Temporal:
+			temporal |= 1 << lp.Dim
+		case temporal&(1<<lp.Dim) != 0:
+			strided |= 1 << lp.Dim
+		}
+	}
+	n := int64(1)
+	for j := 0; j < proj.Len; j++ {
+		r := &proj.Ranks[j]
+		var mask uint8
+		for k := 0; k < r.Len; k++ {
+			mask |= 1 << r.Terms[k].Dim
+		}
+		if r.Len < 2 || mask&strided == 0 {
+			n *= r.Size(ext)
+			continue
+		}
+		m := 1
+		for k := 0; k < r.Len; k++ {
+			m = max(m, ext[r.Terms[k].Dim])
+		}
+		n *= int64(m)
+	}
+	return n
 }
 
 // partition sets ext to the extents of the part of the layer one instance
@@ -940,13 +986,16 @@ func (z *Analyzer) refetch(proj *workload.Projection, p, ch int, union bool) (ti
 		}
 	}
 	ok = true
+	var multi uint8 // dimensions of two-term ranks
 	for j := 0; j < proj.Len; j++ {
 		r := &proj.Ranks[j]
 		if r.Len < 2 {
 			continue
 		}
 		for k := 0; k < r.Len; k++ {
-			if d := r.Terms[k].Dim; union && fan[d] > 1 {
+			d := r.Terms[k].Dim
+			multi |= 1 << d
+			if union && fan[d] > 1 {
 				ok = false
 			}
 		}
@@ -983,10 +1032,24 @@ func (z *Analyzer) refetch(proj *workload.Projection, p, ch int, union bool) (ti
 			}
 		}
 		ext := box
+		var seen uint8 // dimensions with a temporal loop further out
+		strided := false
 		for _, lp := range z.loops[z.start[j+1]:z.start[ch]] {
-			if lp.Axis == mapping.Temporal {
+			switch {
+			case lp.Factor <= 1:
+			case lp.Axis == mapping.Temporal:
 				ext[lp.Dim] *= lp.Factor
+				seen |= 1 << lp.Dim
+			case seen&(1<<lp.Dim) != 0 && multi&(1<<lp.Dim) != 0:
+				// A spatial loop inside a temporal one of the same
+				// dimension of a two-term rank: the tiles that loop
+				// moves over are not a box, and the projection of the
+				// box would count words they do not touch.
+				strided = true
 			}
+		}
+		if strided {
+			continue
 		}
 		best = max(best, mult*float64(s/div)*(float64(proj.Size(&ext))-float64(tile)))
 	}
