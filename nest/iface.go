@@ -783,7 +783,8 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 					// output hold the same ones, of which the
 					// architecture's meshes allow at most as many as they
 					// have instances over those already over dimensions
-					// that do.
+					// that do (the bound holds for completions within
+					// the meshes, the only ones searches evaluate).
 					rel, room := int64(1), int64(1)
 					for _, lp := range z.loops[:z.start[p]] {
 						if lp.Axis != mapping.Temporal && proj.Relevant(lp.Dim) {
@@ -793,13 +794,6 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 					for k := 1; k <= p; k++ {
 						room *= int64(max(a.Levels[k].MeshX, 1)) * int64(max(a.Levels[k].MeshY, 1))
 					}
-					// (or the instances already there, with every factor
-					// that may move, for a nest beyond the meshes)
-					grow := z.inst[p]
-					for _, f := range z.moving {
-						grow = sat(grow, int64(f))
-					}
-					room = max(room, grow)
 					held := sat(l.Size(tt), max(room/rel, 1))
 					c.Levels[p].Tensors[t].Reads += max(updates-held, 0)
 				} else {
