@@ -834,7 +834,7 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 			// Every child instance holds its tile once and then, per
 			// sweep of the loops above it, the words beyond it (see
 			// refetch): its fills or drains.
-			tile, extra, _ := z.refetch(proj, p, ch, false)
+			tile, extra := z.refetch(proj, p, ch, false)
 			swept := sat(z.inst[ch], tile+extra)
 			tt := workload.Tensor(t)
 			if tt == workload.Outputs {
@@ -863,10 +863,9 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 				// The parent instance reads, per position of the unicast
 				// fan-outs in between, the union of the tiles it serves
 				// once and then its refetch.
-				if u, x, ok := z.refetch(proj, p, ch, true); ok {
-					_, unicast := z.multicastLoops(z.start[p], z.start[ch])
-					parent = max(parent, sat(z.inst[p]*unicast, u+x))
-				}
+				u, x := z.refetch(proj, p, ch, true)
+				_, unicast := z.multicastLoops(z.start[p], z.start[ch])
+				parent = max(parent, sat(z.inst[p]*unicast, u+x))
 				c.Levels[p].Tensors[t].Reads += parent
 				c.Levels[ch].Tensors[t].Fills += max(childR, swept)
 				c.Levels[ch].Net.Words[t] += max(childR, swept)
@@ -945,31 +944,37 @@ func (z *Analyzer) partition(l *workload.Layer, i int, ext *workload.Shape) {
 }
 
 // refetch returns, for one instance of child level ch of the nest being
-// bounded, its tile T and words that it must take in (a tensor kept there)
-// or give out (outputs) beyond its first tile, whatever the loop orders:
-// for a level j above the child's parent, each of the S iterations of the
-// temporal loops at levels 0..j sweeps the region D the temporal loops of
-// levels j+1..ch−1 move the child's tile over, and a child holds one tile
-// at a time (the counts of reads compare each step's tile with the last
-// one's), so that each sweep brings in (or, for outputs, visits in tiles
-// and so drains) at least |D| − |T| words: S·(|D| − |T|), the largest over
-// j. Loops of level ch−1 alone give nothing (their irrelevant loops may go
-// innermost).
+// bounded, at most its tile's words T and words that it must take in (a
+// tensor kept there) or give out (outputs) beyond its first tile, whatever
+// the loop orders: for a level j above the child's parent, each of the S
+// iterations of the temporal loops at levels 0..j sweeps the region D the
+// temporal loops of levels j+1..ch−1 move the child's tile over, and a
+// child holds one tile at a time (the counts of reads compare each step's
+// tile with the last one's), so that each sweep brings in (or, for
+// outputs, visits in tiles and so drains) at least |D| − |T| words:
+// S·(|D| − |T|), the largest over j. Loops of level ch−1 alone give
+// nothing (their irrelevant loops may go innermost).
 //
 // With union set, the child is instead the union of the tiles of the
 // children that one read of parent level p serves at a step (over the
 // multicast fan-outs in between, see reads), and the words what that
-// parent instance must read; ok is false when that union is not a box (a
-// fan-out over a dimension of a two-term rank, as the sliding windows of
-// inputs), and the refetch is then not counted.
+// parent instance must read.
 //
 // The factors in z.moving (see BoundPrefix) count as 1 in S; wherever one
 // goes, it multiplies S, |D| and |T| together, or |D| alone, or the
 // instances, so that for a dimension in a one-term rank of the tensor the
 // refetch grows at least by the factor (the result counts it) and for
-// another at least not at all; a moving dimension in a two-term rank could
-// change |D| − |T| otherwise, and the refetch is then not counted either.
-func (z *Analyzer) refetch(proj *workload.Projection, p, ch int, union bool) (tile, extra int64, ok bool) {
+// another at least not at all.
+//
+// Two-term ranks (the sliding windows of inputs) are counted exactly when
+// their regions are boxes; when a factor of one of their dimensions may
+// still move, or a fan-out over one makes the union of the children's
+// tiles strided, they are left out of the sizes (as 1): since D holds T
+// rank by rank, |D| − |T| is at least the difference of the products of
+// the one-term ranks alone. A spatial loop inside a temporal one of the
+// same dimension of a two-term rank between the levels makes D strided
+// too; that level j is then not counted.
+func (z *Analyzer) refetch(proj *workload.Projection, p, ch int, union bool) (tile, extra int64) {
 	mult, div := 1.0, int64(1)
 	box := z.ext[ch]
 	var fan workload.Shape
@@ -979,44 +984,48 @@ func (z *Analyzer) refetch(proj *workload.Projection, p, ch int, union bool) (ti
 			box[d] *= fan[d]
 		}
 	}
-	ok = true
-	var multi uint8 // dimensions of two-term ranks
+	oneOnly := false
+	var multi, one uint8 // dimensions of two-term and of one-term ranks
 	for j := 0; j < proj.Len; j++ {
 		r := &proj.Ranks[j]
-		if r.Len < 2 {
+		if r.Len == 1 {
+			one |= 1 << r.Terms[0].Dim
 			continue
 		}
 		for k := 0; k < r.Len; k++ {
 			d := r.Terms[k].Dim
 			multi |= 1 << d
 			if union && fan[d] > 1 {
-				ok = false
+				oneOnly = true
 			}
 		}
 	}
-	tile = proj.Size(&box)
 	for d := range workload.NumDims {
 		f := z.moving[d]
 		if f <= 1 {
 			continue
 		}
 		div *= int64(f)
-		for j := 0; j < proj.Len; j++ {
-			r := &proj.Ranks[j]
-			for k := 0; k < r.Len; k++ {
-				if r.Terms[k].Dim != d {
-					continue
-				}
-				if r.Len > 1 {
-					ok = false
-				}
-				mult *= float64(f)
-			}
+		if multi&(1<<d) != 0 {
+			oneOnly = true
+		}
+		if one&(1<<d) != 0 {
+			mult *= float64(f)
 		}
 	}
-	if !ok {
-		return tile, 0, false
+	size := func(ext *workload.Shape) float64 {
+		if !oneOnly {
+			return float64(proj.Size(ext))
+		}
+		n := 1.0
+		for j := 0; j < proj.Len; j++ {
+			if r := &proj.Ranks[j]; r.Len == 1 {
+				n *= float64(ext[r.Terms[0].Dim])
+			}
+		}
+		return n
 	}
+	t := size(&box)
 	best := 0.0
 	s := int64(1)
 	for j := 0; j+1 < ch; j++ {
@@ -1035,20 +1044,19 @@ func (z *Analyzer) refetch(proj *workload.Projection, p, ch int, union bool) (ti
 				ext[lp.Dim] *= lp.Factor
 				seen |= 1 << lp.Dim
 			case seen&(1<<lp.Dim) != 0 && multi&(1<<lp.Dim) != 0:
-				// A spatial loop inside a temporal one of the same
-				// dimension of a two-term rank: the tiles that loop
-				// moves over are not a box, and the projection of the
-				// box would count words they do not touch.
+				// The tiles that loop moves over are not a box, and
+				// the projection of the box would count words they do
+				// not touch.
 				strided = true
 			}
 		}
-		if strided {
+		if strided && !oneOnly {
 			continue
 		}
-		best = max(best, mult*float64(s/div)*(float64(proj.Size(&ext))-float64(tile)))
+		best = max(best, mult*float64(s/div)*(size(&ext)-t))
 	}
 	// Below the float's rounding, and within int64.
-	return tile, int64(min(best*(1-1e-12), 1e18)), true
+	return int64(t), int64(min(best*(1-1e-12), 1e18))
 }
 
 // sat returns a·b, at most 1e18 (both are at least 0).
