@@ -30,16 +30,22 @@ import (
 //     (each level filled with every word its instances need once, each
 //     parent reading its part once, outputs updated once per instance that
 //     holds them, at least MACs ÷ (the meshes below a level) words from it
-//     and through the bypassing levels to the MACs, compression below the
-//     outermost level free and zeros gating all they can, the compulsory
-//     compute cycles and each level's bandwidth over all its instances),
-//     after checking the fan-out and capacity limits, which only grow as
-//     primes move down;
+//     and through the bypassing levels to the MACs and the partial sums
+//     read back there, the refetches every sweep of the final loops above
+//     a buffer forces (nest.Analyzer.BoundBy, refetch), the factors of the
+//     dimensions not placed counting at least as much wherever they go,
+//     the least over the cases of DRAM's innermost loop, compression below
+//     the outermost level free and zeros gating all they can, the
+//     compulsory compute cycles and each level's bandwidth over all its
+//     instances), after checking the fan-out and capacity limits, which
+//     only grow as primes move down;
 //   - a complete factorization: cost.Evaluator.BoundNestOrders with no
-//     order fixed (the MAC interface exact, the cycles of its steps and of
-//     the bandwidth its bound counts need);
+//     order fixed (the same, the MAC interface exact, the cycles of its
+//     steps and of the bandwidth its bound counts need);
 //   - loop orders fixed at levels 0..i: the same with the interfaces into
-//     levels 1..i+1 counted exactly.
+//     levels 1..i+1 counted exactly and DRAM's refetches from its order.
+//
+// A node's bound is at least its parent's.
 //
 // Latency and EDP use the cycles of these results. A lexicographic
 // objective prunes on its first metric only.
@@ -60,7 +66,8 @@ import (
 // the annealing search's best) that prunes a batch is frozen for it and
 // lowered between batches; each node is searched by one worker with its own
 // best, and the batch is merged in node order. Limits are checked between
-// batches. The same inputs thus give the same mapping and certificate
+// batches, and each node of a batch stops at its share of what the
+// evaluation limit leaves (so that the search never exceeds it). The same inputs thus give the same mapping and certificate
 // whatever the number of workers (a Timeout or interruption aside). When
 // the search stops early, the certificate is the least bound of the open
 // nodes.

@@ -536,10 +536,13 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 
 // Bound fills c, after Tiles or TilesNest, with counts no mapping of the
 // same factorization and keep masks can go below, whatever its loop orders:
-// each child instance is filled with every word it ever needs exactly once,
-// each parent instance reads every word of its part of the tensor once, and
-// every output is updated once per instance that holds it. The MAC
-// interface, which no loop order changes, is counted exactly.
+// each child instance is filled with every word it ever needs at least
+// once, and again with what every sweep of the loops above it forces (see
+// refetch), each parent instance reads every word of its part of the
+// tensor once (and the refetches of the union of the tiles it serves), and
+// every output is updated once per instance that holds it (and per
+// occupancy of the child's tiles the sweeps force). The MAC interface,
+// which no loop order changes, is counted exactly.
 func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 	z.BoundOrders(l, a, c, 0)
 }
@@ -547,8 +550,9 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 // BoundOrders is Bound for a nest whose loop orders are final at levels
 // 0..fixed−1 and free below: the interfaces into the children of those
 // levels (levels 1..fixed), whose counts depend on no other order, are
-// counted exactly, the others as in Bound. BoundOrders(…, 0) is Bound;
-// with fixed = len(c.Levels) it gives the exact counts of Traffic.
+// counted exactly, the others as in Bound, the refetches into the children
+// of the outermost level from its order. BoundOrders(…, 0) is Bound; with
+// fixed = len(c.Levels) it gives the exact counts of Traffic.
 func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed int) {
 	z.BoundBy(l, a, c, &Bounding{Fixed: fixed, Moving: workload.Ones()})
 }
