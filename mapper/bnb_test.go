@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nnergy/nnergy/arch"
+	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/sparse"
 
 	"github.com/nnergy/nnergy/dataflow"
@@ -113,10 +114,10 @@ func TestBnBBoundsAdmissible(t *testing.T) {
 	}
 }
 
-// TestBnBDeterministic checks that the branch and bound returns the same
-// mapping and certificate whatever the number of workers, both when it
-// closes and when an evaluation limit stops it.
-func TestBnBDeterministic(t *testing.T) {
+// rsCase returns a small convolution's RS mapspace on eyeriss and the
+// model: a space the branch and bound closes in a few seconds.
+func rsCase(t *testing.T) (*mapspace.Space, *cost.Model) {
+	t.Helper()
 	a, m := presetModel(t, "eyeriss")
 	l, err := workload.NewLayer("c", workload.Conv, workload.Shape{1, 1, 16, 8, 7, 7, 3, 3}, [2]int{1, 1}, [2]int{1, 1})
 	if err != nil {
@@ -126,6 +127,14 @@ func TestBnBDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, m
+}
+
+// TestBnBDeterministic checks that the branch and bound returns the same
+// mapping and certificate whatever the number of workers, both when it
+// closes and when an evaluation limit stops it.
+func TestBnBDeterministic(t *testing.T) {
+	s, m := rsCase(t)
 	for _, max := range []int64{1e9, 20000} {
 		var first string
 		for _, workers := range []int{1, 2, 3} {
@@ -181,15 +190,7 @@ func sparsify(rng *rand.Rand, l *workload.Layer, a *arch.Spec) {
 // it may stop short), and that the certificate of the search it stopped
 // stays below the optimum.
 func TestBnBStopsAtLimit(t *testing.T) {
-	a, m := presetModel(t, "eyeriss")
-	l, err := workload.NewLayer("c", workload.Conv, workload.Shape{1, 1, 16, 8, 7, 7, 3, 3}, [2]int{1, 1}, [2]int{1, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := mapspace.New(l, a, dataflow.Constraints(dataflow.RS, l, a))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, m := rsCase(t)
 	full, fst, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "bnb", MaxEvaluations: 1e9, Seed: 5})
 	if err != nil || !fst.Optimal {
 		t.Fatalf("unlimited: %v (%v)", err, fst)
