@@ -73,6 +73,9 @@ type Evaluator struct {
 	counts nest.Counts
 	viol   []Violation
 	bound  Result
+	// cases holds nest.Analyzer.OuterCases of the last bound.
+	cases []uint8
+	tiles []nest.Level
 	// per caches what depends on the layer of the last evaluation alone.
 	per perLayer
 }
@@ -541,9 +544,39 @@ func (e *Evaluator) BoundNestOrders(l *workload.Layer, n *nest.Nest, fixed int) 
 	if len(e.viol) > 0 {
 		return nil, false
 	}
-	e.z.BoundOrders(l, e.m.spec, &e.counts, fixed)
-	e.m.fill(l, &e.counts, &e.bound, per, false)
+	e.boundCases(l, per, &nest.Bounding{Fixed: fixed, Moving: workload.Ones()})
 	return &e.bound, true
+}
+
+// boundCases fills e.bound, after TilesNest, with the bound of the
+// completions b covers: with no loop order final, the least energy and
+// cycles over nest.Analyzer.OuterCases (each case bounds the completions
+// that refetch its tensors at the outermost level, and every completion is
+// in one of them), so that the energy, the cycles and their product are
+// each at most every completion's.
+func (e *Evaluator) boundCases(l *workload.Layer, per *perLayer, b *nest.Bounding) {
+	e.cases = e.cases[:0]
+	if b.Fixed == 0 {
+		e.cases = e.z.OuterCases(l, &b.Moving, e.cases)
+	}
+	if len(e.cases) == 0 {
+		e.z.BoundBy(l, e.m.spec, &e.counts, b)
+		e.m.fillAs(l, &e.counts, &e.bound, per, false, b.Prefix)
+		return
+	}
+	// Each case starts from the counts of TilesNest.
+	e.tiles = append(e.tiles[:0], e.counts.Levels...)
+	compute := e.counts.Compute
+	energy, cycles := math.Inf(1), int64(math.MaxInt64)
+	for _, m := range e.cases {
+		copy(e.counts.Levels, e.tiles)
+		e.counts.Compute = compute
+		b.Refetched = m
+		e.z.BoundBy(l, e.m.spec, &e.counts, b)
+		e.m.fillAs(l, &e.counts, &e.bound, per, false, b.Prefix)
+		energy, cycles = min(energy, e.bound.EnergyPJ), min(cycles, e.bound.Cycles)
+	}
+	e.bound.EnergyPJ, e.bound.Cycles = energy, cycles
 }
 
 // BoundNestPrefix returns, for a nest whose factors in the outermost
@@ -555,8 +588,11 @@ func (e *Evaluator) BoundNestOrders(l *workload.Layer, n *nest.Nest, fixed int) 
 // bound is not available: the layer has measured values, whose
 // compression and zeros depend on the tiles in no monotone way.
 // Compression below the outermost level counts as free and zeros as
-// gating (or skipping) as much as they can (see fillAs). The result is valid until the next call.
-func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result, ok, avail bool) {
+// gating (or skipping) as much as they can (see fillAs). moving[d] is the
+// product of the factors of dimension d in the outermost level's temporal
+// loops that may still move; the others there are final (see
+// nest.Analyzer.BoundPrefix). The result is valid until the next call.
+func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest, moving *workload.Shape) (r *Result, ok, avail bool) {
 	per := e.layer(l)
 	for t := range workload.NumTensors {
 		if per.measured[t] != nil {
@@ -568,8 +604,7 @@ func (e *Evaluator) BoundNestPrefix(l *workload.Layer, n *nest.Nest) (r *Result,
 	if len(e.viol) > 0 {
 		return nil, false, true
 	}
-	e.z.BoundPrefix(l, e.m.spec, &e.counts)
-	e.m.fillAs(l, &e.counts, &e.bound, per, false, true)
+	e.boundCases(l, per, &nest.Bounding{Prefix: true, Moving: *moving})
 	return &e.bound, true, true
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nnergy/nnergy/cost"
 	"github.com/nnergy/nnergy/mapping"
@@ -29,16 +30,22 @@ import (
 //     (each level filled with every word its instances need once, each
 //     parent reading its part once, outputs updated once per instance that
 //     holds them, at least MACs ÷ (the meshes below a level) words from it
-//     and through the bypassing levels to the MACs, compression below the
-//     outermost level free and zeros gating all they can, the compulsory
-//     compute cycles and each level's bandwidth over all its instances),
-//     after checking the fan-out and capacity limits, which only grow as
-//     primes move down;
+//     and through the bypassing levels to the MACs and the partial sums
+//     read back there, the refetches every sweep of the final loops above
+//     a buffer forces (nest.Analyzer.BoundBy, refetch), the factors of the
+//     dimensions not placed counting at least as much wherever they go,
+//     the least over the cases of DRAM's innermost loop, compression below
+//     the outermost level free and zeros gating all they can, the
+//     compulsory compute cycles and each level's bandwidth over all its
+//     instances), after checking the fan-out and capacity limits, which
+//     only grow as primes move down;
 //   - a complete factorization: cost.Evaluator.BoundNestOrders with no
-//     order fixed (the MAC interface exact, the cycles of its steps and of
-//     the bandwidth its bound counts need);
+//     order fixed (the same, the MAC interface exact, the cycles of its
+//     steps and of the bandwidth its bound counts need);
 //   - loop orders fixed at levels 0..i: the same with the interfaces into
-//     levels 1..i+1 counted exactly.
+//     levels 1..i+1 counted exactly and DRAM's refetches from its order.
+//
+// A node's bound is at least its parent's.
 //
 // Latency and EDP use the cycles of these results. A lexicographic
 // objective prunes on its first metric only.
@@ -59,7 +66,8 @@ import (
 // the annealing search's best) that prunes a batch is frozen for it and
 // lowered between batches; each node is searched by one worker with its own
 // best, and the batch is merged in node order. Limits are checked between
-// batches. The same inputs thus give the same mapping and certificate
+// batches, and each node of a batch stops at its share of what the
+// evaluation limit leaves (so that the search never exceeds it). The same inputs thus give the same mapping and certificate
 // whatever the number of workers (a Timeout or interruption aside). When
 // the search stops early, the certificate is the least bound of the open
 // nodes.
@@ -104,6 +112,9 @@ type bnbRun struct {
 	keeps [][]uint8 // every combination of keep masks
 	// canon holds the canonical order of every level.
 	canon [][workload.NumDims]workload.Dim
+	// moving[d] is the product of the primes of dimension d that are not
+	// pinned: those that wait in the outermost level while d is not placed.
+	moving workload.Shape
 	// floor is the compulsory bound of the layer, for nodes where no
 	// better bound is available.
 	floor float64
@@ -118,6 +129,10 @@ type cand struct {
 	p    *mapspace.Point
 	res  cost.Result
 	text string
+	// after is when it was found; at how many bounds and evaluations the
+	// search had done by then (at first those of its node, see search).
+	after time.Duration
+	at    int64
 }
 
 // better reports whether a beats b (b may be nil).
@@ -176,6 +191,10 @@ type bnbWorker struct {
 	ops   int64
 	spill bool
 	out   []task
+	// cap is how many bounds and evaluations the node may do: the
+	// evaluation limit shared out over a batch, so that the search stops
+	// exactly at it whatever the number of workers.
+	cap int64
 }
 
 func (br *bnbRun) newWorker(id int) *bnbWorker {
@@ -204,15 +223,28 @@ func forEach(ctx context.Context, ws []*bnbWorker, n int, fn func(w *bnbWorker, 
 	return ctx.Err() == nil
 }
 
+// setDims fills in the choices of every dimension, the product of its
+// primes that are not pinned, and the order in which they are placed.
+func (br *bnbRun) setDims() {
+	s := br.r.s
+	for d := range workload.NumDims {
+		br.choices[d] = dimChoices(s, workload.Dim(d))
+		br.dims[d] = workload.Dim(d)
+		br.moving[d] = 1
+		for k, p := range s.Primes[d] {
+			if s.Pinned[d][k] < 0 {
+				br.moving[d] *= p
+			}
+		}
+	}
+}
+
 // bnb runs the branch and bound. It returns the best mapping (nil: none)
 // and the statistics with the certificate.
 func (r *run) bnb(ctx context.Context) (*cand, Stats) {
 	s := r.s
 	br := &bnbRun{r: r, metric: r.set.Objective[0], floor: spaceBound(r.set.Objective[0], r.m, s.Layer)}
-	for d := range workload.NumDims {
-		br.choices[d] = dimChoices(s, workload.Dim(d))
-		br.dims[d] = workload.Dim(d)
-	}
+	br.setDims()
 	// Dimensions with one placement first (their nodes are the roots'),
 	// then those with the most.
 	slices.SortStableFunc(br.dims[:], func(a, b workload.Dim) int {
@@ -236,6 +268,9 @@ func (r *run) bnb(ctx context.Context) (*cand, Stats) {
 	lb, stopped := br.search(ctx, ws)
 	st := r.snapshot()
 	st.Nodes = br.nodes.Load()
+	if br.inc != nil {
+		st.BestAfter, st.BestAtEval = br.inc.after, br.inc.at
+	}
 	st.Stopped = stopped
 	best := br.threshold()
 	switch {
@@ -269,7 +304,10 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 	thr := br.threshold()
 	h := &taskHeap{}
 	seq := 0
-	for _, t := range br.bounded(ctx, ws, roots, thr) {
+	// spent counts the bounds and evaluations done, as br.used, but
+	// between batches only, so that it is the same whatever the workers.
+	spent := br.used.Load()
+	for _, t := range br.bounded(ctx, ws, roots, thr, r.set.MaxEvaluations-spent) {
 		t.seq = seq
 		seq++
 		heap.Push(h, t)
@@ -278,6 +316,7 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 	kids := make([][]task, taskBatch)
 	results := make([]*cand, taskBatch)
 	done := make([]bool, taskBatch)
+	ops := make([]int64, taskBatch)
 	for h.Len() > 0 {
 		thr := br.threshold()
 		if (*h)[0].bound > thr*(1+tol) {
@@ -286,7 +325,8 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 		if ctx.Err() != nil {
 			return (*h)[0].bound, ctxStop(ctx)
 		}
-		if br.used.Load() >= r.set.MaxEvaluations {
+		spent = br.used.Load()
+		if spent >= r.set.MaxEvaluations {
 			return (*h)[0].bound, "evaluations"
 		}
 		expand := h.Len() < maxTasks
@@ -298,20 +338,26 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 			batch = append(batch, heap.Pop(h).(task))
 		}
 		clear(done)
+		// Each node may do its share of what the limit leaves.
+		share := (r.set.MaxEvaluations - spent) / int64(len(batch))
 		ok := forEach(ctx, ws, len(batch), func(w *bnbWorker, i int) {
 			t := &batch[i]
+			w.ops, w.cap = 0, share
 			if expand && int(t.depth) < int(workload.NumDims) {
-				kids[i] = w.expand(t, thr, kids[i][:0])
-				results[i], done[i] = nil, true
+				kids[i], done[i] = w.expand(t, thr, kids[i][:0])
+				results[i], ops[i] = nil, w.ops
 				return
 			}
 			results[i], done[i], kids[i] = w.task(ctx, t, thr, spill, kids[i][:0])
+			ops[i] = w.ops
 		})
 		lb := math.Inf(1)
 		for i := range batch {
 			if c := results[i]; c != nil && br.better(c, br.inc) {
+				c.at += spent
 				br.inc = c
 			}
+			spent += ops[i]
 			if !done[i] {
 				lb = min(lb, batch[i].bound)
 				continue
@@ -322,11 +368,16 @@ func (br *bnbRun) search(ctx context.Context, ws []*bnbWorker) (float64, string)
 				heap.Push(h, k)
 			}
 		}
-		if !ok {
+		if !ok || lb < math.Inf(1) {
+			// Interrupted, or some node used up its share of the
+			// limit: what it left counts at its bound.
 			if h.Len() > 0 {
 				lb = min(lb, (*h)[0].bound)
 			}
-			return lb, ctxStop(ctx)
+			if !ok {
+				return lb, ctxStop(ctx)
+			}
+			return lb, "evaluations"
 		}
 	}
 	return math.Inf(1), "done"
@@ -360,9 +411,14 @@ func ctxStop(ctx context.Context) string {
 
 // bounded returns the root tasks within the limits whose bound does not
 // exceed thr, with their bounds.
-func (br *bnbRun) bounded(ctx context.Context, ws []*bnbWorker, ts []task, thr float64) []task {
+func (br *bnbRun) bounded(ctx context.Context, ws []*bnbWorker, ts []task, thr float64, left int64) []task {
 	keep := make([]bool, len(ts))
 	forEach(ctx, ws, len(ts), func(w *bnbWorker, i int) {
+		if int64(i) >= left {
+			// Beyond the evaluation limit: the compulsory bound.
+			ts[i].bound, keep[i] = max(br.floor, 0), true
+			return
+		}
 		w.setTask(&ts[i])
 		b, ok := w.nodeBound(0)
 		ts[i].bound = b
@@ -392,10 +448,13 @@ func keepCombos(s *mapspace.Space) [][]uint8 {
 	return out
 }
 
-// incumbent runs the annealing search for the starting incumbent.
+// incumbent runs the annealing search for the starting incumbent: 200 000
+// evaluations (a tenth of the limit, within it, when that is less), since
+// with the capacity-aware bounds a better incumbent cuts more than the
+// proof would do in the time it takes.
 func (br *bnbRun) incumbent(ctx context.Context) {
 	r := br.r
-	n := min(50000, max(r.set.MaxEvaluations/10, 1000))
+	n := min(200000, max(r.set.MaxEvaluations/10, 1000), r.set.MaxEvaluations)
 	set := r.set
 	set.Algorithm, set.MaxEvaluations, set.Workers, set.Progress, set.Timeout, set.Victory = "random", n, 2, nil, 0, 0
 	b, st, err := Search(ctx, r.s, r.m, set)
@@ -410,7 +469,7 @@ func (br *bnbRun) incumbent(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	br.inc = &cand{p: p, res: b.Result, text: b.Mapping.Format()}
+	br.inc = &cand{p: p, res: b.Result, text: b.Mapping.Format(), after: st.BestAfter, at: st.BestAtEval}
 }
 
 // park puts d's free primes in the outermost level's temporal loops (where
@@ -466,7 +525,11 @@ func (w *bnbWorker) nodeBound(depth int) (float64, bool) {
 		}
 		return w.br.metric.Value(r), true
 	}
-	r, ok, avail := w.ev.BoundNestPrefix(s.Layer, &w.n)
+	moving := workload.Ones()
+	for _, d := range w.br.dims[depth:] {
+		moving[d] = w.br.moving[d]
+	}
+	r, ok, avail := w.ev.BoundNestPrefix(s.Layer, &w.n, &moving)
 	if !avail {
 		return w.br.floor, true
 	}
@@ -478,10 +541,13 @@ func (w *bnbWorker) nodeBound(depth int) (float64, bool) {
 
 // expand returns the children of task t (its next dimension placed) within
 // the limits whose bound does not exceed thr.
-func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
+func (w *bnbWorker) expand(t *task, thr float64, out []task) ([]task, bool) {
 	w.setTask(t)
 	d := w.br.dims[t.depth]
 	for ci, c := range w.br.choices[d] {
+		if w.ops >= w.cap {
+			return out, false
+		}
 		copy(w.p.Slot[d], c)
 		b, ok := w.nodeBound(int(t.depth) + 1)
 		if !ok || b > thr*(1+tol) {
@@ -491,10 +557,10 @@ func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
 		k := *t
 		k.choice[t.depth] = int32(ci)
 		k.depth++
-		k.bound = b
+		k.bound = max(b, t.bound) // the parent's bound holds for its children
 		out = append(out, k)
 	}
-	return out
+	return out, true
 }
 
 // task searches below task t, pruning against thr and the task's own best;
@@ -503,39 +569,43 @@ func (w *bnbWorker) expand(t *task, thr float64, out []task) []task {
 func (w *bnbWorker) task(ctx context.Context, t *task, thr float64, spill bool, out []task) (*cand, bool, []task) {
 	w.setTask(t)
 	w.best, w.thr = nil, thr
-	w.t, w.path, w.ops, w.spill, w.out = t, t.choice, 0, spill, out
+	w.t, w.path, w.spill, w.out = t, t.choice, spill, out
 	var ok bool
 	if len(t.orders) > 0 {
-		ok = w.orders(ctx, len(t.orders))
+		ok = w.orders(ctx, len(t.orders), t.bound)
 	} else {
-		ok = w.place(ctx, int(t.depth))
+		ok = w.place(ctx, int(t.depth), t.bound)
 	}
 	return w.best, ok, w.out
 }
 
 // place searches the placements of the dimensions from the depth-th on,
 // then the loop orders.
-func (w *bnbWorker) place(ctx context.Context, depth int) bool {
+func (w *bnbWorker) place(ctx context.Context, depth int, lb float64) bool {
 	if depth == int(workload.NumDims) {
-		return w.orders(ctx, 0)
+		return w.orders(ctx, 0, lb)
 	}
 	if ctx.Err() != nil {
 		return false
 	}
 	d := w.br.dims[depth]
 	for ci, c := range w.br.choices[d] {
+		if w.ops >= w.cap {
+			return false
+		}
 		copy(w.p.Slot[d], c)
 		b, ok := w.nodeBound(depth + 1)
 		if !ok || b > w.limit()*(1+tol) {
 			w.br.r.pruned.add(1)
 			continue
 		}
+		b = max(b, lb)
 		w.path[depth] = int32(ci)
 		if w.spill && w.ops >= spillOps {
 			w.out = append(w.out, task{bound: b, keep: w.t.keep, depth: int8(depth + 1), choice: w.path})
 			continue
 		}
-		if !w.place(ctx, depth+1) {
+		if !w.place(ctx, depth+1, b) {
 			return false
 		}
 	}
@@ -554,14 +624,18 @@ func (w *bnbWorker) matters(i int) bool {
 	return false
 }
 
-// orders searches the orders of levels i and below.
-func (w *bnbWorker) orders(ctx context.Context, i int) bool {
+// orders searches the orders of levels i and below; lb is the bound of
+// the node searched, which holds for every node below it.
+func (w *bnbWorker) orders(ctx context.Context, i int, lb float64) bool {
 	s := w.br.r.s
 	L := len(w.p.Order)
 	for i < L && !w.matters(i) {
 		i++
 	}
 	if i == L {
+		if w.ops >= w.cap {
+			return false
+		}
 		w.eval()
 		return true
 	}
@@ -569,18 +643,25 @@ func (w *bnbWorker) orders(ctx context.Context, i int) bool {
 		return false
 	}
 	return eachOrder(s, w.p, i, func() bool {
+		if w.ops >= w.cap {
+			return false
+		}
 		b, cut := w.prune(i + 1)
 		if cut {
 			return true
 		}
-		if w.spill && w.ops >= spillOps && !math.IsNaN(b) {
+		if math.IsNaN(b) {
+			return w.orders(ctx, i+1, lb)
+		}
+		b = max(b, lb)
+		if w.spill && w.ops >= spillOps {
 			t := *w.t
 			t.bound, t.depth, t.choice = b, int8(workload.NumDims), w.path
 			t.orders = slices.Clone(w.p.Order[:i+1])
 			w.out = append(w.out, t)
 			return true
 		}
-		return w.orders(ctx, i+1)
+		return w.orders(ctx, i+1, b)
 	})
 }
 
@@ -644,7 +725,7 @@ func (w *bnbWorker) eval() {
 		return
 	}
 	s.Mapping(w.p, &w.mp)
-	c := &cand{res: w.res, text: w.mp.Format()}
+	c := &cand{res: w.res, text: w.mp.Format(), after: time.Since(w.br.r.start), at: w.ops}
 	c.res.Violations = nil
 	if w.best != nil && !w.br.better(c, w.best) {
 		return

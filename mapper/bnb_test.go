@@ -140,10 +140,10 @@ func checkBoundsAdmissible(t *testing.T, cases, points int, next func(i int) (*w
 	}
 }
 
-// TestBnBDeterministic checks that the branch and bound returns the same
-// mapping and certificate whatever the number of workers, both when it
-// closes and when an evaluation limit stops it.
-func TestBnBDeterministic(t *testing.T) {
+// rsCase returns a small convolution's RS mapspace on eyeriss and the
+// model: a space the branch and bound closes in a few seconds.
+func rsCase(t *testing.T) (*mapspace.Space, *cost.Model) {
+	t.Helper()
 	a, m := presetModel(t, "eyeriss")
 	l, err := workload.NewLayer("c", workload.Conv, workload.Shape{1, 1, 16, 8, 7, 7, 3, 3}, [2]int{1, 1}, [2]int{1, 1})
 	if err != nil {
@@ -153,6 +153,14 @@ func TestBnBDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, m
+}
+
+// TestBnBDeterministic checks that the branch and bound returns the same
+// mapping and certificate whatever the number of workers, both when it
+// closes and when an evaluation limit stops it.
+func TestBnBDeterministic(t *testing.T) {
+	s, m := rsCase(t)
 	for _, max := range []int64{1e9, 20000} {
 		var first string
 		for _, workers := range []int{1, 2, 3} {
@@ -160,7 +168,10 @@ func TestBnBDeterministic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := fmt.Sprintf("%s%g pJ, optimal %v, bound %g, gap %g, stopped %s", b.Mapping, b.Result.EnergyPJ, st.Optimal, st.LowerBound, st.GapPercent, st.Stopped)
+			got := fmt.Sprintf("%s%g pJ, optimal %v, bound %g, gap %g, stopped %s, best at %d, work %d", b.Mapping, b.Result.EnergyPJ, st.Optimal, st.LowerBound, st.GapPercent, st.Stopped, st.BestAtEval, st.Evaluated+st.Nodes)
+			if st.BestAtEval <= 0 || st.BestAtEval > st.Evaluated+st.Nodes {
+				t.Errorf("max %d: best at evaluation %d of %d", max, st.BestAtEval, st.Evaluated+st.Nodes)
+			}
 			if max == 1e9 && !st.Optimal {
 				t.Errorf("max %d: not closed: %v", max, st)
 			}
@@ -197,4 +208,34 @@ func sparsify(rng *rand.Rand, l *workload.Layer, a *arch.Spec) {
 		}
 	}
 	a.Compute.GateOn[workload.Inputs] = rng.IntN(2) == 0
+}
+
+// TestBnBStopsAtLimit checks that an evaluation limit stops the branch and
+// bound never beyond it (its bounds and evaluations, Nodes + Evaluated,
+// stay within the limit; the last batch shares out what is left, so that
+// it may stop short), and that the certificate of the search it stopped
+// stays below the optimum.
+func TestBnBStopsAtLimit(t *testing.T) {
+	s, m := rsCase(t)
+	full, fst, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "bnb", MaxEvaluations: 1e9, Seed: 5})
+	if err != nil || !fst.Optimal {
+		t.Fatalf("unlimited: %v (%v)", err, fst)
+	}
+	work := fst.Evaluated + fst.Nodes
+	for _, max := range []int64{500, 1001, 5003, work / 3, work / 2, work - 1} {
+		b, st, err := mapper.Search(context.Background(), s, m, mapper.Settings{Algorithm: "bnb", MaxEvaluations: max, Seed: 5})
+		if err != nil {
+			t.Fatalf("max %d: %v", max, err)
+		}
+		got := st.Evaluated + st.Nodes
+		if got > max || got < max/2 {
+			t.Errorf("max %d: %d bounds and evaluations (stopped %s)", max, got, st.Stopped)
+		}
+		if st.Stopped != "evaluations" && !st.Optimal {
+			t.Errorf("max %d: stopped %s, not optimal", max, st.Stopped)
+		}
+		if st.LowerBound > full.Result.EnergyPJ*(1+1e-9) || b.Result.EnergyPJ < full.Result.EnergyPJ*(1-1e-9) {
+			t.Errorf("max %d: bound %g, best %g, optimum %g", max, st.LowerBound, b.Result.EnergyPJ, full.Result.EnergyPJ)
+		}
+	}
 }

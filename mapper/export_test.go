@@ -16,10 +16,7 @@ import (
 func NodeBounds(s *mapspace.Space, m *cost.Model, met Metric, p *mapspace.Point) []float64 {
 	r := &run{s: s, m: m, set: Settings{Objective: Objective{met}}, counts: make([]counters, 1)}
 	br := &bnbRun{r: r, metric: met, floor: spaceBound(met, m, s.Layer)}
-	for d := range workload.NumDims {
-		br.dims[d] = workload.Dim(d)
-		br.choices[d] = dimChoices(s, workload.Dim(d))
-	}
+	br.setDims()
 	br.canon = s.NewPoint().Order
 	w := br.newWorker(0)
 	var out []float64

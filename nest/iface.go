@@ -626,10 +626,13 @@ func (z *Analyzer) outputs(l *workload.Layer, proj *workload.Projection, ext *wo
 
 // Bound fills c, after Tiles or TilesNest, with counts no mapping of the
 // same factorization and keep masks can go below, whatever its loop orders:
-// each child instance is filled with every word it ever needs exactly once,
-// each parent instance reads every word of its part of the tensor once, and
-// every output is updated once per instance that holds it. The MAC
-// interface, which no loop order changes, is counted exactly.
+// each child instance is filled with every word it ever needs at least
+// once, and again with what every sweep of the loops above it forces (see
+// refetch), each parent instance reads every word of its part of the
+// tensor once (and the refetches of the union of the tiles it serves), and
+// every output is updated once per instance that holds it (and per
+// occupancy of the child's tiles the sweeps force). The MAC interface,
+// which no loop order changes, is counted exactly.
 func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 	z.BoundOrders(l, a, c, 0)
 }
@@ -637,10 +640,170 @@ func (z *Analyzer) Bound(l *workload.Layer, a *arch.Spec, c *Counts) {
 // BoundOrders is Bound for a nest whose loop orders are final at levels
 // 0..fixed−1 and free below: the interfaces into the children of those
 // levels (levels 1..fixed), whose counts depend on no other order, are
-// counted exactly, the others as in Bound. BoundOrders(…, 0) is Bound;
-// with fixed = len(c.Levels) it gives the exact counts of Traffic.
+// counted exactly, the others as in Bound, the refetches into the children
+// of the outermost level from its order. BoundOrders(…, 0) is Bound; with
+// fixed = len(c.Levels) it gives the exact counts of Traffic.
 func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed int) {
-	z.bound(l, a, c, fixed, false)
+	z.BoundBy(l, a, c, &Bounding{Fixed: fixed, Moving: workload.Ones()})
+}
+
+// Bounding says which completions of the nest given to the last Tiles or
+// TilesNest a bound (BoundBy) covers.
+type Bounding struct {
+	// Fixed is the number of outermost levels whose loop orders are final
+	// (see BoundOrders).
+	Fixed int
+	// Prefix is set when factors may still move out of the outermost
+	// level's temporal loops, Moving[d] being the product of those of
+	// dimension d (see BoundPrefix); without Prefix, Moving must be all 1.
+	Prefix bool
+	Moving workload.Shape
+	// Refetched is a mask of tensors (one of OuterCases' cases) that the
+	// completions covered refetch at the outermost level: each reads its
+	// tiles below that level again per iteration of the outermost level's
+	// final temporal loops over dimensions that do not index it.
+	Refetched uint8
+}
+
+// BoundBy fills c, after Tiles or TilesNest, with counts that no completion
+// of the nest covered by b goes below.
+func (z *Analyzer) BoundBy(l *workload.Layer, a *arch.Spec, c *Counts, b *Bounding) {
+	z.moving = b.Moving
+	z.refetched, z.fixed = b.Refetched, b.Fixed
+	if b.Fixed > 0 {
+		z.refetched = 0
+	}
+	z.bound(l, a, c, b.Fixed, b.Prefix)
+}
+
+// OuterCases appends to cases, after Tiles or TilesNest, masks of tensors
+// such that every completion (moving as in Bounding.Moving, loop orders of
+// the outermost level free) refetches all the tensors of one of them at
+// the outermost level (see Bounding.Refetched), and returns it; none when
+// some completion may refetch none. The innermost temporal loop of the
+// outermost level (of a factor above 1) is over some dimension d, final
+// there or moving; every other loop there is outside it, so that a tensor
+// that d indexes (in one-term ranks only, whose tiles never overlap) is
+// read again per iteration of the final loops there over dimensions that
+// do not index it. A case that holds another is left out: the other's
+// bound is lower.
+func (z *Analyzer) OuterCases(l *workload.Layer, moving *workload.Shape, cases []uint8) []uint8 {
+	var final workload.Shape // final factors of the outermost level's temporal loops
+	final = workload.Ones()
+	for _, lp := range z.loops[z.start[0]:z.start[1]] {
+		if lp.Axis == mapping.Temporal {
+			final[lp.Dim] *= lp.Factor
+		}
+	}
+	var refetch uint8 // tensors with a final loop over a dimension that does not index them
+	for t := range workload.NumTensors {
+		proj := l.Projection(t)
+		one := true
+		for j := 0; j < proj.Len; j++ {
+			if proj.Ranks[j].Len > 1 {
+				one = false
+			}
+		}
+		if !one {
+			continue
+		}
+		ch := 1
+		for ch < len(z.keep) && !z.keeps(ch, t) {
+			ch++
+		}
+		if ch == len(z.keep) || z.deeper(proj, ch) {
+			continue // refetched in every case, or not counted
+		}
+		for d := range workload.NumDims {
+			if final[d]/moving[d] > 1 && !proj.Relevant(d) {
+				refetch |= 1 << t
+			}
+		}
+	}
+	cases = cases[:0]
+	for d := range workload.NumDims {
+		if final[d]/moving[d] <= 1 && moving[d] <= 1 {
+			continue
+		}
+		var m uint8
+		for t := range workload.NumTensors {
+			if refetch&(1<<t) != 0 && l.Projection(t).Relevant(d) {
+				m |= 1 << t
+			}
+		}
+		if m == 0 {
+			return cases[:0]
+		}
+		cases = append(cases, m)
+	}
+	// Keep the minimal cases, once each.
+	out := cases[:0]
+	for i, m := range cases {
+		keep := true
+		for j, o := range cases {
+			if o&m == o && (o != m || j < i) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// outerRefetch returns a factor by which every completion covered reads
+// the tiles of tensor t (one-term ranks only) into child level ch of the
+// outermost level again: the product of the final temporal loops of the
+// outermost level over dimensions that do not index t that sit outside a
+// loop over one that does (of a factor above 1): all of them when a level
+// between keeps such a loop, or t is in z.refetched (see
+// Bounding.Refetched), or, with the outermost level's order final, those
+// before the last such loop there; else 1.
+func (z *Analyzer) outerRefetch(l *workload.Layer, t workload.Tensor, ch int) int64 {
+	proj := l.Projection(t)
+	for j := 0; j < proj.Len; j++ {
+		if proj.Ranks[j].Len > 1 {
+			return 1
+		}
+	}
+	all, before, run := int64(1), int64(1), int64(1)
+	for _, lp := range z.loops[z.start[0]:z.start[1]] {
+		if lp.Axis != mapping.Temporal || lp.Factor <= 1 {
+			continue
+		}
+		if proj.Relevant(lp.Dim) {
+			before *= run
+			run = 1
+			continue
+		}
+		all *= int64(lp.Factor)
+		run *= int64(lp.Factor)
+	}
+	for d := range workload.NumDims {
+		if !proj.Relevant(d) {
+			all /= int64(z.moving[d])
+		}
+	}
+	switch {
+	case z.deeper(proj, ch) || z.refetched&(1<<t) != 0:
+		return max(all, 1)
+	case z.fixed > 0:
+		return before
+	}
+	return 1
+}
+
+// deeper reports whether a temporal loop of a factor above 1 over a
+// dimension that indexes the tensor sits in levels 1..ch−1.
+func (z *Analyzer) deeper(proj *workload.Projection, ch int) bool {
+	for _, lp := range z.loops[z.start[min(1, ch)]:z.start[ch]] {
+		if lp.Axis == mapping.Temporal && lp.Factor > 1 && proj.Relevant(lp.Dim) {
+			return true
+		}
+	}
+	return false
 }
 
 // BoundPrefix fills c, after Tiles or TilesNest, with counts that no
@@ -655,13 +818,19 @@ func (z *Analyzer) BoundOrders(l *workload.Layer, a *arch.Spec, c *Counts, fixed
 // the networks into the levels between that the tensor bypasses carry as
 // many words.
 //
+// moving[d] is the product of the factors of dimension d in the outermost
+// level's temporal loops that may still move (1: none; the others there
+// are final); the refetches (see refetch) count only the loops that are
+// final, and a moving factor of a dimension that indexes the tensor in a
+// one-term rank as multiplying them by at least itself, wherever it goes.
+//
 // Its counts do not grow when a factor moves down: spatial factors only
 // multiply instances by at least what they divide the parts by, and
 // temporal ones change no part. Step counts do shrink when a factor turns
 // spatial, so that bounds of cycles from c are not bounds of the
 // completions' cycles.
-func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts) {
-	z.bound(l, a, c, 0, true)
+func (z *Analyzer) BoundPrefix(l *workload.Layer, a *arch.Spec, c *Counts, moving *workload.Shape) {
+	z.BoundBy(l, a, c, &Bounding{Prefix: true, Moving: *moving})
 }
 
 func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, prefix bool) {
@@ -700,7 +869,28 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 				if tt == workload.Outputs {
 					var ext workload.Shape
 					z.partition(l, p, &ext)
-					c.Levels[p].Tensors[t].Updates += max(z.inst[p]*proj.Size(&ext), steps)
+					updates := max(z.inst[p]*proj.Size(&ext), steps)
+					c.Levels[p].Tensors[t].Updates += updates
+					// It reads back every update but the first of each
+					// output it holds (see outputs): an instance holds the
+					// outputs of its part, and the instances that differ
+					// only in spatial loops over dimensions that index no
+					// output hold the same ones, of which the
+					// architecture's meshes allow at most as many as they
+					// have instances over those already over dimensions
+					// that do (the bound holds for completions within
+					// the meshes, the only ones searches evaluate).
+					rel, room := int64(1), int64(1)
+					for _, lp := range z.loops[:z.start[p]] {
+						if lp.Axis != mapping.Temporal && proj.Relevant(lp.Dim) {
+							rel *= int64(lp.Factor)
+						}
+					}
+					for k := 1; k <= p; k++ {
+						room *= int64(max(a.Levels[k].MeshX, 1)) * int64(max(a.Levels[k].MeshY, 1))
+					}
+					held := sat(l.Size(tt), max(room/rel, 1))
+					c.Levels[p].Tensors[t].Reads += max(updates-held, 0)
 				} else {
 					c.Levels[p].Tensors[t].Reads += max(z.needCast(l, proj, p, ch), steps)
 				}
@@ -723,26 +913,59 @@ func (z *Analyzer) bound(l *workload.Layer, a *arch.Spec, c *Counts, fixed int, 
 				p = ch
 				continue
 			}
+			outer := int64(1)
 			need := func(i int) int64 {
 				var ext workload.Shape
 				z.partition(l, i, &ext)
-				return z.inst[i] * proj.Size(&ext)
+				return z.inst[i] * z.partSize(proj, &ext, ch)
 			}
 			child, parent := need(ch), need(p)
+			if p == 0 {
+				// Every tile below is read again per refetch (see
+				// Bounding.Refetched).
+				outer = z.outerRefetch(l, workload.Tensor(t), ch)
+			}
+			childR, parentR := sat(child, outer), sat(parent, outer)
+			// Every child instance holds its tile once and then, per
+			// sweep of the loops above it, the words beyond it (see
+			// refetch): its fills or drains.
+			tile, extra := z.refetch(proj, p, ch, false)
+			swept := sat(z.inst[ch], tile+extra)
 			tt := workload.Tensor(t)
 			if tt == workload.Outputs {
-				c.Levels[p].Tensors[t].Updates += parent
-				if !z.drainFree {
-					c.Levels[ch].Tensors[t].Reads += child
-					c.Levels[ch].Tensors[t].Drains += child
+				// The parent is updated per occupancy of the child with
+				// the union of the tiles of the children that a spatial
+				// loop in between reduces (see outputs), and reads back
+				// what it has already held.
+				rel := int64(1)
+				for _, lp := range z.loops[z.start[p]:z.start[ch]] {
+					if lp.Axis != mapping.Temporal && proj.Relevant(lp.Dim) {
+						rel *= int64(lp.Factor)
+					}
 				}
-				c.Levels[ch].Net.Words[t] += child
-				c.Levels[ch].Net.Reduce += child - parent
+				per := sat(z.inst[p]*rel, tile+extra)
+				drains, updates := max(childR, swept), max(parentR, per)
+				reloads := updates - parent
+				c.Levels[p].Tensors[t].Updates += updates
+				c.Levels[p].Tensors[t].Reads += reloads
+				c.Levels[ch].Tensors[t].Fills += reloads
+				if !z.drainFree {
+					c.Levels[ch].Tensors[t].Reads += drains
+					c.Levels[ch].Tensors[t].Drains += drains
+				}
+				c.Levels[ch].Net.Words[t] += reloads + drains
+				c.Levels[ch].Net.Reduce += max(childR-parentR, swept-per)
 			} else {
-				parent = z.needCast(l, proj, p, ch)
+				parent = sat(z.needCast(l, proj, p, ch), outer)
+				// The parent instance reads, per position of the unicast
+				// fan-outs in between, the union of the tiles it serves
+				// once and then its refetch.
+				u, x := z.refetch(proj, p, ch, true)
+				_, unicast := z.multicastLoops(z.start[p], z.start[ch])
+				parent = max(parent, sat(z.inst[p]*unicast, u+x))
 				c.Levels[p].Tensors[t].Reads += parent
-				c.Levels[ch].Tensors[t].Fills += child
-				c.Levels[ch].Net.Words[t] += child
+				c.Levels[ch].Tensors[t].Fills += max(childR, swept)
+				c.Levels[ch].Net.Words[t] += max(childR, swept)
 			}
 			p = ch
 		}
@@ -763,7 +986,46 @@ func (z *Analyzer) needCast(l *workload.Layer, proj *workload.Projection, p, ch 
 			n *= int64(z.loops[k].Factor)
 		}
 	}
-	return n * proj.Size(&ext)
+	return n * z.partSize(proj, &ext, ch)
+}
+
+// partSize returns at most the words of the part of a tensor with
+// projection proj that one instance of a level at or above ch works on,
+// given the extents ext of its indices: proj.Size(ext), unless a spatial
+// loop above ch sits inside a temporal loop over the same dimension of a
+// two-term rank, so that an instance's indices of it are not a range but
+// every so many (and the sliding window of the rank may skip words): the
+// rank then counts as many words as its largest term's extent, which
+// distinct values of that term give whatever the other's.
+func (z *Analyzer) partSize(proj *workload.Projection, ext *workload.Shape, ch int) int64 {
+	var temporal, strided uint8
+	for _, lp := range z.loops[:z.start[ch]] {
+		switch {
+		case lp.Factor <= 1:
+		case lp.Axis == mapping.Temporal:
+			temporal |= 1 << lp.Dim
+		case temporal&(1<<lp.Dim) != 0:
+			strided |= 1 << lp.Dim
+		}
+	}
+	n := int64(1)
+	for j := 0; j < proj.Len; j++ {
+		r := &proj.Ranks[j]
+		var mask uint8
+		for k := 0; k < r.Len; k++ {
+			mask |= 1 << r.Terms[k].Dim
+		}
+		if r.Len < 2 || mask&strided == 0 {
+			n *= r.Size(ext)
+			continue
+		}
+		m := 1
+		for k := 0; k < r.Len; k++ {
+			m = max(m, ext[r.Terms[k].Dim])
+		}
+		n *= int64(m)
+	}
+	return n
 }
 
 // partition sets ext to the extents of the part of the layer one instance
@@ -776,4 +1038,128 @@ func (z *Analyzer) partition(l *workload.Layer, i int, ext *workload.Shape) {
 			ext[lp.Dim] /= lp.Factor
 		}
 	}
+}
+
+// refetch returns, for one instance of child level ch of the nest being
+// bounded, at most its tile's words T and words that it must take in (a
+// tensor kept there) or give out (outputs) beyond its first tile, whatever
+// the loop orders: for a level j above the child's parent, each of the S
+// iterations of the temporal loops at levels 0..j sweeps the region D the
+// temporal loops of levels j+1..ch−1 move the child's tile over, and a
+// child holds one tile at a time (the counts of reads compare each step's
+// tile with the last one's), so that each sweep brings in (or, for
+// outputs, visits in tiles and so drains) at least |D| − |T| words:
+// S·(|D| − |T|), the largest over j. Loops of level ch−1 alone give
+// nothing (their irrelevant loops may go innermost).
+//
+// With union set, the child is instead the union of the tiles of the
+// children that one read of parent level p serves at a step (over the
+// multicast fan-outs in between, see reads), and the words what that
+// parent instance must read.
+//
+// The factors in z.moving (see BoundPrefix) count as 1 in S; wherever one
+// goes, it multiplies S, |D| and |T| together, or |D| alone, or the
+// instances, so that for a dimension in a one-term rank of the tensor the
+// refetch grows at least by the factor (the result counts it) and for
+// another at least not at all.
+//
+// Two-term ranks (the sliding windows of inputs) are counted exactly when
+// their regions are boxes; when a factor of one of their dimensions may
+// still move, or a fan-out over one makes the union of the children's
+// tiles strided, they are left out of the sizes (as 1): since D holds T
+// rank by rank, |D| − |T| is at least the difference of the products of
+// the one-term ranks alone. A spatial loop inside a temporal one of the
+// same dimension of a two-term rank between the levels makes D strided
+// too; that level j is then not counted.
+func (z *Analyzer) refetch(proj *workload.Projection, p, ch int, union bool) (tile, extra int64) {
+	mult, div := 1.0, int64(1)
+	box := z.ext[ch]
+	var fan workload.Shape
+	if union {
+		z.fanout(z.start[p], z.start[ch], &fan)
+		for d := range workload.NumDims {
+			box[d] *= fan[d]
+		}
+	}
+	oneOnly := false
+	var multi, one uint8 // dimensions of two-term and of one-term ranks
+	for j := 0; j < proj.Len; j++ {
+		r := &proj.Ranks[j]
+		if r.Len == 1 {
+			one |= 1 << r.Terms[0].Dim
+			continue
+		}
+		for k := 0; k < r.Len; k++ {
+			d := r.Terms[k].Dim
+			multi |= 1 << d
+			if union && fan[d] > 1 {
+				oneOnly = true
+			}
+		}
+	}
+	for d := range workload.NumDims {
+		f := z.moving[d]
+		if f <= 1 {
+			continue
+		}
+		div *= int64(f)
+		if multi&(1<<d) != 0 {
+			oneOnly = true
+		}
+		if one&(1<<d) != 0 {
+			mult *= float64(f)
+		}
+	}
+	size := func(ext *workload.Shape) float64 {
+		if !oneOnly {
+			return float64(proj.Size(ext))
+		}
+		n := 1.0
+		for j := 0; j < proj.Len; j++ {
+			if r := &proj.Ranks[j]; r.Len == 1 {
+				n *= float64(ext[r.Terms[0].Dim])
+			}
+		}
+		return n
+	}
+	t := size(&box)
+	best := 0.0
+	s := int64(1)
+	for j := 0; j+1 < ch; j++ {
+		for _, lp := range z.loops[z.start[j]:z.start[j+1]] {
+			if lp.Axis == mapping.Temporal {
+				s *= int64(lp.Factor)
+			}
+		}
+		ext := box
+		var seen uint8 // dimensions with a temporal loop further out
+		strided := false
+		for _, lp := range z.loops[z.start[j+1]:z.start[ch]] {
+			switch {
+			case lp.Factor <= 1:
+			case lp.Axis == mapping.Temporal:
+				ext[lp.Dim] *= lp.Factor
+				seen |= 1 << lp.Dim
+			case seen&(1<<lp.Dim) != 0 && multi&(1<<lp.Dim) != 0:
+				// The tiles that loop moves over are not a box, and
+				// the projection of the box would count words they do
+				// not touch.
+				strided = true
+			}
+		}
+		if strided && !oneOnly {
+			continue
+		}
+		best = max(best, mult*float64(s/div)*(size(&ext)-t))
+	}
+	// Below the float's rounding, and within int64.
+	return int64(t), int64(min(best*(1-1e-12), 1e18))
+}
+
+// sat returns a·b, at most 1e18 (both are at least 0).
+func sat(a, b int64) int64 {
+	if b != 0 && a > int64(1e18)/b {
+		return 1e18
+	}
+	return a * b
 }

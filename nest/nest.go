@@ -137,7 +137,13 @@ type Analyzer struct {
 	inst  []int64          // inst[i]: instances of level i in use (i = L: MAC units)
 	steps []int64          // steps[i]: temporal iterations above level i
 	ext   []workload.Shape // ext[i]: tile extents of level i (i = L: the MACs, all 1)
-	rp    [workload.MaxRanks]rank
+	// moving holds the factors of the outermost level's temporal loops
+	// that a bound lets move (see BoundPrefix).
+	moving workload.Shape
+	// refetched is Bounding.Refetched of the bound being computed.
+	refetched uint8
+	fixed     int
+	rp        [workload.MaxRanks]rank
 	// The counting conventions of the architecture (arch.Conventions),
 	// set by TilesNest.
 	box, ident, refill, reloadAll, drainFree bool

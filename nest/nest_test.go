@@ -236,3 +236,163 @@ func TestNestFactorOne(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundCompletions holds the bounds of partial nests to the counts of
+// their completions, field by field, on random small layers, hierarchies
+// and mappings: loop orders final at the outermost levels only
+// (BoundOrders), the factors of some dimensions still in the outermost
+// level (BoundPrefix, the mapping being one completion), and the case of
+// the outermost level's order the mapping is in (Bounding.Refetched, which
+// OuterCases must cover).
+func TestBoundCompletions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	var z Analyzer
+	checked := 0
+	check := func(i int, what string, l *workload.Layer, m *mapping.Mapping, real, lb *Counts) {
+		t.Helper()
+		for k := range real.Levels {
+			r, b := real.Levels[k], lb.Levels[k]
+			for tt := range r.Tensors {
+				x, y := r.Tensors[tt], b.Tensors[tt]
+				if y.Fills > x.Fills || y.Reads > x.Reads || y.Updates > x.Updates || y.Drains > x.Drains || b.Net.Words[tt] > r.Net.Words[tt] {
+					t.Fatalf("case %d, %s: level %d tensor %d: bound %+v net %d above the completion's %+v net %d\nlayer %v stride %v dil %v\n%s", i, what, k, tt, y, b.Net.Words[tt], x, r.Net.Words[tt], l.Shape, l.Stride, l.Dilation, m.Format())
+				}
+			}
+			if b.Net.Reduce > r.Net.Reduce {
+				t.Fatalf("case %d, %s: level %d: bound reduce %d above the completion's %d\n%s", i, what, k, b.Net.Reduce, r.Net.Reduce, m.Format())
+			}
+		}
+	}
+	for i := range 600 {
+		l, a, m := randomCase(rng)
+		if !withinMeshes(a, m) {
+			continue // the bounds assume the architecture's limits
+		}
+		// Under every counting convention: a third of the cases nnergy's,
+		// a third Timeloop's, a third a random set.
+		a.Conventions = [3]arch.Conventions{0, arch.TimeloopConventions, arch.Conventions(rng.Uint32()) & arch.TimeloopConventions}[i%3]
+		checked++
+		var real, lb Counts
+		if err := z.Analyze(l, a, m, &real); err != nil {
+			t.Fatal(err)
+		}
+		for fixed := range len(m.Levels) {
+			if err := z.Tiles(l, a, m, &lb); err != nil {
+				t.Fatal(err)
+			}
+			z.BoundOrders(l, a, &lb, fixed)
+			check(i, fmt.Sprintf("orders final at %d levels", fixed), l, m, &real, &lb)
+		}
+		// The node: the factors of some dimensions back in the
+		// outermost level's temporal loops.
+		node := &mapping.Mapping{}
+		moving := workload.Ones()
+		for d := range workload.NumDims {
+			if l.Shape[d] > 1 && rng.IntN(3) == 0 {
+				moving[d] = l.Shape[d]
+			}
+		}
+		for k, lv := range m.Levels {
+			nl := mapping.Level{Name: lv.Name, Keep: lv.Keep}
+			for _, lp := range lv.Temporal {
+				if moving[lp.Dim] == 1 {
+					nl.Temporal = append(nl.Temporal, lp)
+				}
+			}
+			for _, lp := range lv.Spatial {
+				if moving[lp.Dim] == 1 {
+					nl.Spatial = append(nl.Spatial, lp)
+				}
+			}
+			if k == 0 {
+				for d := range workload.NumDims {
+					if moving[d] > 1 {
+						nl.Temporal = append(nl.Temporal, mapping.Loop{Dim: workload.Dim(d), Factor: moving[d]})
+					}
+				}
+			}
+			node.Levels = append(node.Levels, nl)
+		}
+		// The mapping's case: the tensors (one-term ranks) refetched at
+		// the outermost level because its innermost loop there indexes
+		// them while a final loop there does not.
+		inner := -1
+		for _, lp := range m.Levels[0].Temporal {
+			if lp.Factor > 1 {
+				inner = int(lp.Dim)
+			}
+		}
+		for _, b := range []*Bounding{{Prefix: true, Moving: moving}, {Moving: workload.Ones()}} {
+			nm := node
+			if !b.Prefix {
+				nm = m
+			}
+			if err := z.Tiles(l, a, nm, &lb); err != nil {
+				t.Fatal(err)
+			}
+			cases := z.OuterCases(l, &b.Moving, nil)
+			var mine uint8
+			for tt := range workload.NumTensors {
+				proj := l.Projection(tt)
+				one, other := true, false
+				for j := 0; j < proj.Len; j++ {
+					one = one && proj.Ranks[j].Len == 1
+				}
+				for _, lp := range nm.Levels[0].Temporal {
+					f := lp.Factor / b.Moving[lp.Dim]
+					other = other || (f > 1 && !proj.Relevant(lp.Dim))
+				}
+				if one && other && inner >= 0 && proj.Relevant(workload.Dim(inner)) {
+					mine |= 1 << tt
+				}
+			}
+			covered := len(cases) == 0
+			for _, c := range cases {
+				if c&mine == c {
+					covered = true
+					bc := *b
+					bc.Refetched = c
+					if err := z.Tiles(l, a, nm, &lb); err != nil {
+						t.Fatal(err)
+					}
+					z.BoundBy(l, a, &lb, &bc)
+					check(i, fmt.Sprintf("prefix %v, moving %v, case %b", b.Prefix, b.Moving, c), l, m, &real, &lb)
+				}
+			}
+			if !covered {
+				t.Fatalf("case %d: the mapping's case %b (innermost %d) is in none of %b\n%s", i, mine, inner, cases, m.Format())
+			}
+			if err := z.Tiles(l, a, nm, &lb); err != nil {
+				t.Fatal(err)
+			}
+			z.BoundBy(l, a, &lb, b)
+			check(i, fmt.Sprintf("prefix %v, moving %v", b.Prefix, b.Moving), l, m, &real, &lb)
+		}
+	}
+	if checked < 300 {
+		t.Errorf("only %d of 600 mappings within the meshes", checked)
+	}
+}
+
+// withinMeshes reports whether the spatial loops of every level of m fit
+// the mesh of the level (or MAC units) below it.
+func withinMeshes(a *arch.Spec, m *mapping.Mapping) bool {
+	for i, lv := range m.Levels {
+		mx, my := a.Compute.MeshX, a.Compute.MeshY
+		if i+1 < len(a.Levels) {
+			mx, my = a.Levels[i+1].MeshX, a.Levels[i+1].MeshY
+		}
+		x, y := 1, 1
+		for _, lp := range lv.Spatial {
+			if lp.Axis == mapping.X {
+				x *= lp.Factor
+			} else {
+				y *= lp.Factor
+			}
+		}
+		if x > max(mx, 1) || y > max(my, 1) {
+			return false
+		}
+	}
+	return true
+}
