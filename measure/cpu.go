@@ -36,8 +36,13 @@ type CPUConfig struct {
 // between nodes, which no table sees) is added to every estimate as a fixed
 // overhead, so that the base model's estimate is its measured whole pass.
 // A candidate must be the
-// base model with channels removed (pruning or NetAdapt proposals): layers
-// are found by name and their channel counts must not exceed the base's.
+// base model with channels removed (pruning or NetAdapt proposals) or
+// layers bypassed (NetAdaptV2's channel-level bypasses): layers are found
+// by name and their channel counts must not exceed the base's. The nodes a
+// bypass adds (nn.CBC's concatenation and the slice before a depthwise
+// layer), which the base model lacks, only copy: each costs its output
+// elements at the base model's cheapest time per element among its other
+// nodes (an activation's: a read and a write per element, as a copy).
 type CPU struct {
 	batch  int
 	tables map[string]*nn.LatencyTable
@@ -46,6 +51,9 @@ type CPU struct {
 	// overhead is the base model's whole pass (whole) less the sum of
 	// its parts.
 	overhead, whole time.Duration
+	// copyNS is the cheapest of the other nodes' times per output
+	// element, in ns: what a node that only copies costs (0: none).
+	copyNS float64
 }
 
 type otherNode struct {
@@ -91,7 +99,11 @@ func NewCPU(base *nn.Model, cfg CPUConfig) (*CPU, error) {
 	}
 	for i, li := range infos {
 		if li.Kind != nn.KindConv && li.Kind != nn.KindLinear {
-			c.other[li.Name] = otherNode{d: lat.Layers[i].Median, elems: li.Out[0] * li.Out[1] * li.Out[2]}
+			o := otherNode{d: lat.Layers[i].Median, elems: li.Out[0] * li.Out[1] * li.Out[2]}
+			c.other[li.Name] = o
+			if per := float64(o.d) / float64(max(o.elems, 1)); o.d > 0 && (c.copyNS == 0 || per < c.copyNS) {
+				c.copyNS = per
+			}
 		}
 	}
 	parts, err := c.Measure(context.Background(), base)
@@ -129,11 +141,17 @@ func (c *CPU) Measure(ctx context.Context, m *nn.Model) (Measurement, error) {
 	k := 0
 	for _, li := range infos {
 		if li.Kind != nn.KindConv && li.Kind != nn.KindLinear {
+			elems := float64(li.Out[0] * li.Out[1] * li.Out[2])
 			o, ok := c.other[li.Name]
-			if !ok {
-				return Measurement{}, fmt.Errorf("measure: node %q is not in the base model", li.Name)
+			var d float64
+			switch {
+			case ok:
+				d = float64(o.d) * elems / float64(max(o.elems, 1))
+			case (li.Kind == nn.KindCBC || li.Kind == nn.KindSlice) && c.copyNS > 0:
+				d = c.copyNS * elems // a bypass's copy (see CPU)
+			default:
+				return Measurement{}, fmt.Errorf("measure: node %q (%v) is not in the base model", li.Name, li.Kind)
 			}
-			d := float64(o.d) * float64(li.Out[0]*li.Out[1]*li.Out[2]) / float64(max(o.elems, 1))
 			ms.Other.LatencyS += d / 1e9
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/nnergy/nnergy/nn"
 	"github.com/nnergy/nnergy/nn/data"
 	nnonnx "github.com/nnergy/nnergy/nn/onnx"
+	"github.com/nnergy/nnergy/nn/zoo"
 	"github.com/nnergy/nnergy/workload"
 	"github.com/nnergy/nnergy/workload/engine"
 	wonnx "github.com/nnergy/nnergy/workload/onnx"
@@ -338,6 +339,62 @@ func TestCPU(t *testing.T) {
 	nn.Init(w, 1)
 	if _, err := c.Measure(ctx, w); err == nil {
 		t.Error("a wider fc2 was measured")
+	}
+}
+
+// TestCPUBypass: a network with channel-level bypasses (NetAdaptV2) is
+// measured by the tables of the network it came from: the layer a bypass
+// thins costs its table's entry at the kept channels, the bypass's copy its
+// elements at the cheapest element cost, and a layer bypassed whole
+// nothing.
+func TestCPUBypass(t *testing.T) {
+	m, err := zoo.New("mobilenet-small", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCPU(m, CPUConfig{Samples: 3, MaxOutputs: 8, Latency: nn.LatencyConfig{Runs: 2, Warmup: 1, Workers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base, err := c.Measure(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latency := func(ms Measurement, layer string) (float64, bool) {
+		for _, l := range ms.Layers {
+			if l.Name == layer {
+				return l.LatencyS, true
+			}
+		}
+		return 0, false
+	}
+	for _, tc := range []struct {
+		node string
+		keep int
+	}{{"b3_pw", 16}, {"b3_pw", 0}, {"b3_dw", 20}, {"b1_dw", 0}} {
+		p := m.Clone()
+		if _, err := nn.PartialBypass(p, tc.node, tc.keep); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Measure(ctx, p)
+		if err != nil {
+			t.Fatalf("%s kept %d: %v", tc.node, tc.keep, err)
+		}
+		d, ok := latency(got, tc.node)
+		full, _ := latency(base, tc.node)
+		switch {
+		case tc.keep == 0 && ok:
+			t.Errorf("%s bypassed whole still costs %v s", tc.node, d)
+		case tc.keep > 0 && !(ok && d > 0 && d < full):
+			t.Errorf("%s kept %d of its channels: %v s (found %v), base %v s", tc.node, tc.keep, d, ok, full)
+		}
+		if !(got.Total.LatencyS < base.Total.LatencyS) {
+			t.Errorf("%s kept %d: total %v s, not below the base's %v s", tc.node, tc.keep, got.Total.LatencyS, base.Total.LatencyS)
+		}
+	}
+	if c.copyNS <= 0 {
+		t.Errorf("copy cost %v ns per element", c.copyNS)
 	}
 }
 
