@@ -220,8 +220,11 @@ func writeArch(w io.Writer, s *arch.Spec) error {
 	if s.GateUnused {
 		gate = "instances a mapping leaves unused are power-gated"
 	}
-	_, err := fmt.Fprintf(w, "\nleakage %s mW with every instance on (%s); networks, control and I/O have no area here\n",
-		archPJ(s.LeakageWatts()*1e3), gate)
+	if _, err := fmt.Fprintf(w, "\nleakage %s mW with every instance on (%s); networks, control and I/O have no area here\n",
+		archPJ(s.LeakageWatts()*1e3), gate); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "counting conventions %s (docs/format/arch.md#counting-conventions)\n", s.Conventions)
 	return err
 }
 
