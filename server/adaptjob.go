@@ -84,6 +84,8 @@ type AdaptRequest struct {
 	V2Split        bool    `json:"v2_split"`
 	V2CalibBatches int     `json:"v2_calib_batches"`
 	V2ShortTune    bool    `json:"v2_short_tune"`
+	// V2Bypass: channel-level bypasses (nnergy adapt --v2-bypass).
+	V2Bypass bool `json:"v2_bypass"`
 }
 
 // DefaultAdaptRequest returns the request whose fields are the defaults
@@ -95,7 +97,8 @@ func DefaultAdaptRequest() AdaptRequest {
 		Decay: d.Decay, ShortSteps: d.ShortSteps, LongEpochs: d.LongEpochs, Batch: d.Batch, LR: d.LR, LongLR: d.LongLR,
 		Holdout: d.Holdout, EvalImages: d.EvalImages, MaxIterations: d.MaxIterations, Seed: d.Seed,
 		Method: netadaptv2.NetAdapt.String(), V2Proposals: v.Proposals, V2Layers: v.Layers, V2Epochs: v.Epochs, V2LR: v.LR,
-		V2MinWidth: v.Sampling.MinWidth, V2Random: v.Sampling.Random, V2Sandwich: v.Sampling.Sandwich, V2Split: v.Sampling.Split, V2CalibBatches: v.CalibBatches}
+		V2MinWidth: v.Sampling.MinWidth, V2Random: v.Sampling.Random, V2Sandwich: v.Sampling.Sandwich, V2Split: v.Sampling.Split, V2CalibBatches: v.CalibBatches,
+		V2Bypass: !v.NoBypass}
 }
 
 // startAdapt answers POST /api/v1/jobs/adapt as startEval does.
@@ -132,8 +135,10 @@ func (s *Server) startAdapt(w http.ResponseWriter, r *http.Request) {
 // description of the run and what the run records.
 type adaptJob struct {
 	set *netadapt.Setup
-	// search is the method's search (nil: NetAdapt's).
+	// search is the method's search (nil: NetAdapt's), with v2 its
+	// options when the method is NetAdaptV2.
 	search netadapt.Search
+	v2     *netadaptv2.Options
 	info   report.AdaptInfo
 	run    runInfo
 }
@@ -163,6 +168,7 @@ func resolveAdapt(req *AdaptRequest, model []byte) (*adaptJob, error) {
 	set.MaxIterations, set.Workers, set.Seed = req.MaxIterations, max(req.Workers, 1), req.Seed
 	errs = append(errs, tooManyWorkers(req.Workers), set.Check(func(o string) string { return o }))
 	var search netadapt.Search
+	var v2 *netadaptv2.Options
 	method, err := netadaptv2.ParseMethod(req.Method)
 	switch {
 	case err != nil:
@@ -170,11 +176,11 @@ func resolveAdapt(req *AdaptRequest, model []byte) (*adaptJob, error) {
 	case method == netadaptv2.NetAdaptV2:
 		v := netadaptv2.Options{Proposals: req.V2Proposals, Layers: req.V2Layers, Epochs: req.V2Epochs, Batch: req.Batch, LR: req.V2LR,
 			Sampling: netadaptv2.Sampling{MinWidth: req.V2MinWidth, Random: req.V2Random, Sandwich: req.V2Sandwich, Split: req.V2Split}, Seed: req.Seed,
-			CalibBatches: req.V2CalibBatches, ShortTune: req.V2ShortTune}
+			CalibBatches: req.V2CalibBatches, ShortTune: req.V2ShortTune, NoBypass: !req.V2Bypass}
 		if err := v.Check(func(o string) string { return o }); err != nil {
 			errs = append(errs, err)
 		}
-		search = v.Search()
+		search, v2 = v.Search(), &v
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("server: adapt: %w", err)
@@ -199,7 +205,7 @@ func resolveAdapt(req *AdaptRequest, model []byte) (*adaptJob, error) {
 	}
 	rinfo.model, rinfo.digest = in.name, in.digest
 	rinfo.command, rinfo.settings = flagsOf("adapt", req, in.name)
-	return &adaptJob{set: &set, search: search, info: info, run: rinfo}, nil
+	return &adaptJob{set: &set, search: search, v2: v2, info: info, run: rinfo}, nil
 }
 
 // presetOr returns preset, or def when neither preset nor text is given.

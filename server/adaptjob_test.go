@@ -78,6 +78,28 @@ func TestAdaptJobV2(t *testing.T) {
 	}
 }
 
+// TestAdaptV2Bypass: a NetAdaptV2 job has channel-level bypasses unless
+// the request's v2_bypass turns them off, as nnergy adapt --v2-bypass.
+func TestAdaptV2Bypass(t *testing.T) {
+	for _, tc := range []struct {
+		extra    string
+		noBypass bool
+	}{{``, false}, {`, "v2_bypass": true`, false}, {`, "v2_bypass": false`, true}} {
+		req := DefaultAdaptRequest()
+		body := strings.Replace(smallAdapt, `"long_epochs": 0`, `"long_epochs": 0, "method": "netadaptv2"`+tc.extra, 1)
+		if err := json.Unmarshal([]byte(body), &req); err != nil {
+			t.Fatal(err)
+		}
+		a, err := resolveAdapt(&req, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.v2 == nil || a.v2.NoBypass != tc.noBypass {
+			t.Errorf("request %s: options %+v, want NoBypass %t", body, a.v2, tc.noBypass)
+		}
+	}
+}
+
 // lenetONNX returns LeNet-5 of the training engine as ONNX.
 func lenetONNX(t *testing.T) []byte {
 	t.Helper()
