@@ -48,34 +48,42 @@ type target struct {
 // follow levels.NAME., and T stands for a tensor name.
 var (
 	rootKeys = map[string]kind{
-		"clock_mhz": kindNumber,
-		"word_bits": kindInt,
-		"tech":      kindString,
+		"clock_mhz":   kindNumber,
+		"word_bits":   kindInt,
+		"tech":        kindString,
+		"conventions": kindString,
 	}
 	levelKeys = map[string]kind{
-		"size_words":        kindInt,
-		"word_bits":         kindInt,
-		"bandwidth_words":   kindNumber,
-		"keeps":             kindTensors,
-		"mesh":              kindPair,
-		"network.multicast": kindBool,
-		"network.reduction": kindBool,
+		"size_words":            kindInt,
+		"word_bits":             kindInt,
+		"bandwidth_words":       kindNumber,
+		"read_bandwidth_words":  kindNumber,
+		"write_bandwidth_words": kindNumber,
+		"cluster_size":          kindInt,
+		"leakage_pj_per_cycle":  kindNumber,
+		"keeps":                 kindTensors,
+		"mesh":                  kindPair,
+		"network.multicast":     kindBool,
+		"network.reduction":     kindBool,
 	}
 	levelTensorKeys = map[string]kind{
 		"partition_words":         kindInt,
+		"data_bits":               kindInt,
 		"network.bandwidth_words": kindNumber,
 	}
 	computeKeys = map[string]kind{
-		"mesh": kindPair,
-		"bits": kindInt,
+		"mesh":                 kindPair,
+		"bits":                 kindInt,
+		"leakage_pj_per_cycle": kindNumber,
 	}
 	mapperKeys = []string{"method", "dataflow", "objective", "max_evaluations"}
 )
 
 // keyList lists the key forms for messages.
 func keyList() string {
-	return "clock_mhz, word_bits, tech, data_bits.T, levels.NAME.{size_words, partition_words.T, word_bits, mesh, mesh.x, mesh.y, " +
-		"bandwidth_words, keeps, network.bandwidth_words.T, network.multicast, network.reduction}, compute.{mesh, mesh.x, mesh.y, bits}, " +
+	return "clock_mhz, word_bits, tech, conventions, data_bits.T, levels.NAME.{size_words, partition_words.T, data_bits.T, word_bits, mesh, mesh.x, mesh.y, " +
+		"bandwidth_words, read_bandwidth_words, write_bandwidth_words, cluster_size, leakage_pj_per_cycle, keeps, network.bandwidth_words.T, " +
+		"network.multicast, network.reduction}, compute.{mesh, mesh.x, mesh.y, bits, leakage_pj_per_cycle}, " +
 		"mapper.{" + strings.Join(mapperKeys, ", ") + "}"
 }
 

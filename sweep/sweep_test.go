@@ -193,6 +193,13 @@ parameters:
   - {name: budget, key: mapper.max_evaluations, values: [123]}
   - {name: df, key: mapper.dataflow, values: [ws, best]}
   - {name: rfw, key: levels.RF.partition_words.Weights, values: [16, 100]}
+  - {name: conv, key: conventions, values: [timeloop]}
+  - {name: rbw, key: levels.GLB.read_bandwidth_words, values: [3]}
+  - {name: wrbw, key: levels.GLB.write_bandwidth_words, values: [1.5]}
+  - {name: cl, key: levels.RF.cluster_size, values: [4]}
+  - {name: lk, key: levels.RF.leakage_pj_per_cycle, values: [0.25]}
+  - {name: mlk, key: compute.leakage_pj_per_cycle, values: [0.125]}
+  - {name: odb, key: levels.RF.data_bits.Outputs, values: [32]}
 derived:
   - {name: glb, key: levels.GLB.size_words, expr: "20000 - rfw"}
   - {name: clk, key: clock_mhz, expr: "rfw / 2"}
@@ -222,6 +229,12 @@ derived:
 		{"dataflow", d.Mapper.DataflowName(), "ws"},
 		{"budget", d.Mapper.Search.MaxEvaluations, int64(123)},
 		{"method", d.Mapper.Method, Builder},
+		{"conventions", a.Conventions, arch.TimeloopConventions},
+		{"GLB ports", [2]float64{glb.ReadBandwidthWords, glb.WriteBandwidthWords}, [2]float64{3, 1.5}},
+		{"RF clusters", rf.ClusterSize, 4},
+		{"RF leakage", rf.LeakagePJ, 0.25},
+		{"MAC leakage", a.Compute.LeakagePJ, 0.125},
+		{"RF output width", rf.DataBits[workload.Outputs], 32},
 	}
 	for _, c := range checks {
 		if !cmp.Equal(c.got, c.want) {
