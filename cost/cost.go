@@ -29,9 +29,12 @@ type Model struct {
 	instances []float64
 	leaks     bool
 	// leakW[i] is the static power of one instance of level i and macLeakW
-	// of one MAC unit, in watts (arch.Spec.LevelLeakageWatts).
-	leakW    []float64
-	macLeakW float64
+	// of one MAC unit, in watts (arch.Spec.LevelLeakageWatts), and
+	// chipLeakW the whole chip's with every instance on: what the model
+	// charges, so none of the MACs' under arch.ConvMACLeak's "none".
+	leakW     []float64
+	macLeakW  float64
+	chipLeakW float64
 	// tiles caches measured tile statistics (tileKey -> sparse.TileStats).
 	tiles sync.Map
 }
@@ -52,11 +55,15 @@ func New(spec *arch.Spec) (*Model, error) {
 	for i := range spec.Levels {
 		m.instances = append(m.instances, float64(spec.Instances(i)))
 	}
-	m.leaks = m.leakageWatts() > 0
 	for i := range spec.Levels {
 		m.leakW = append(m.leakW, spec.LevelLeakageWatts(i))
 	}
-	m.macLeakW = m.macLeakage()
+	m.macLeakW, m.chipLeakW = spec.MACLeakageWatts(), spec.LeakageWatts()
+	if spec.Conventions.Has(arch.ConvMACLeak) {
+		m.chipLeakW -= float64(m.macUnits) * m.macLeakW
+		m.macLeakW = 0
+	}
+	m.leaks = m.chipLeakW > 0
 	m.zeros = m.zeros || spec.Compute.GateOn != [workload.NumTensors]bool{} || spec.Compute.SkipOn != [workload.NumTensors]bool{}
 	m.pool.New = func() any { return m.NewEvaluator() }
 	return m, nil
@@ -458,27 +465,8 @@ func (m *Model) static(c *nest.Counts, r *Result, detail bool) {
 	if s.GateUnused {
 		r.LowerBoundPJ += float64(r.BusyMACs) * m.macLeakW * pjPerWattCycle
 	} else {
-		r.LowerBoundPJ += m.leakageWatts() * float64(r.LowerBoundCycles) * pjPerWattCycle
+		r.LowerBoundPJ += m.chipLeakW * float64(r.LowerBoundCycles) * pjPerWattCycle
 	}
-}
-
-// macLeakage returns the leakage of one MAC unit that the model charges:
-// none under arch.ConvMACLeak's "none".
-func (m *Model) macLeakage() float64 {
-	if m.spec.Conventions.Has(arch.ConvMACLeak) {
-		return 0
-	}
-	return m.spec.MACLeakageWatts()
-}
-
-// leakageWatts is the spec's leakage that the model charges (see
-// macLeakage).
-func (m *Model) leakageWatts() float64 {
-	w := m.spec.LeakageWatts()
-	if m.spec.Conventions.Has(arch.ConvMACLeak) {
-		w -= float64(m.macUnits) * m.spec.MACLeakageWatts()
-	}
-	return w
 }
 
 // lowerBound returns the compulsory energy of l: every weight and input read
@@ -509,7 +497,7 @@ func (m *Model) LowerBound(l *workload.Layer) (energyPJ float64, cycles int64) {
 	if m.spec.GateUnused {
 		energyPJ += math.Round(float64(l.MACs())*split.Cycles()) * m.macLeakW * pj
 	} else {
-		energyPJ += m.leakageWatts() * float64(cycles) * pj
+		energyPJ += m.chipLeakW * float64(cycles) * pj
 	}
 	return energyPJ, cycles
 }
