@@ -113,14 +113,9 @@ Each layer is mapped with the deterministic builder of --dataflow.`,
 			stats := map[string]mapper.Stats{}
 			switch {
 			case f.search:
-				user, err := readConstraints(f.constraints, nil) // levels checked in the run, which records the failure
+				user, err := searchConstraints(f.constraints, nil, tl, f.arch, e.stderr) // levels checked in the run, which records the failure
 				if err != nil {
 					return err
-				}
-				if c, ok, err := timeloopConstraints(tl, f.arch, f.constraints, e.stderr); err != nil {
-					return err
-				} else if ok {
-					user = c
 				}
 				var start func(*workload.Layer) (*mapping.Mapping, error)
 				if df != nil {

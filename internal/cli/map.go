@@ -61,32 +61,30 @@ func readConstraints(path string, spec *arch.Spec) (mapspace.Constraints, error)
 	return c, c.UnknownLevel(spec)
 }
 
-// timeloopConstraints returns the constraints the Timeloop architecture
-// (and mapspace constraints) of tl carry, which a search keeps to as
-// Timeloop's mapper does, unless the --constraints file path replaces them
-// (said on w); none when tl imported no architecture or it has none.
-func timeloopConstraints(tl *timeloopDirect, archPath, path string, w io.Writer) (mapspace.Constraints, bool, error) {
-	if tl == nil || !tl.arch {
-		return mapspace.Constraints{}, false, nil
+// searchConstraints returns the user's constraints of a search: those of
+// the --constraints file path (see readConstraints), else those the
+// Timeloop architecture (and mapspace constraints) of tl carry, which a
+// search keeps to as Timeloop's mapper does; w hears which applies when
+// tl imported an architecture.
+func searchConstraints(path string, spec *arch.Spec, tl *timeloopDirect, archPath string, w io.Writer) (mapspace.Constraints, error) {
+	c, err := readConstraints(path, spec)
+	if err != nil || tl == nil || !tl.arch {
+		return c, err
 	}
-	if !tl.model && path == "" {
+	switch {
+	case !tl.model && path == "":
 		// The import turns constraints into nnergy's for the dimensions
 		// and bounds of a Timeloop problem; a network of nnergy's has none.
 		fmt.Fprintf(w, "the constraints of the Timeloop architecture %s are carried with its Timeloop problem only (--model a Timeloop problem file); this search is not held to them (--constraints FILE holds it to yours)\n", archPath)
-		return mapspace.Constraints{}, false, nil
-	}
-	if len(tl.res.ConstraintsYAML) == 0 {
-		return mapspace.Constraints{}, false, nil
-	}
-	if path != "" {
+	case len(tl.res.ConstraintsYAML) == 0:
+	case path != "":
 		fmt.Fprintf(w, "--constraints %s replaces the constraints of the Timeloop architecture %s\n", path, archPath)
-		return mapspace.Constraints{}, false, nil
+	default:
+		if c, err = mapspace.ParseConstraints(archPath+" (its constraints, imported)", tl.res.ConstraintsYAML); err != nil {
+			return c, fmt.Errorf("the constraints of the Timeloop architecture %s: %w", archPath, err)
+		}
 	}
-	c, err := mapspace.ParseConstraints(archPath+" (its constraints, imported)", tl.res.ConstraintsYAML)
-	if err != nil {
-		return c, false, fmt.Errorf("the constraints of the Timeloop architecture %s: %w", archPath, err)
-	}
-	return c, true, nil
+	return c, nil
 }
 
 // constraintsFor returns the constraints of layer l: the dataflow's (none
@@ -125,14 +123,9 @@ func (f *layerFlags) load(cmd string) (*arch.Spec, *workload.Layer, *mapspace.Sp
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	user, err := readConstraints(f.constraints, spec)
+	user, err := searchConstraints(f.constraints, spec, tl, f.arch, cmp.Or[io.Writer](f.stderr, io.Discard))
 	if err != nil {
 		return nil, nil, nil, nil, err
-	}
-	if c, ok, err := timeloopConstraints(tl, f.arch, f.constraints, cmp.Or[io.Writer](f.stderr, io.Discard)); err != nil {
-		return nil, nil, nil, nil, err
-	} else if ok {
-		user = c
 	}
 	s, err := mapspace.New(l, spec, constraintsFor(df, user, l, spec))
 	if err != nil {
