@@ -185,10 +185,7 @@ func (s *Store) Fail(ctx context.Context, id int64, cause error) error {
 
 // Interrupt marks running run id interrupted, saying why (required).
 func (s *Store) Interrupt(ctx context.Context, id int64, reason string) error {
-	if strings.TrimSpace(reason) == "" {
-		return fmt.Errorf("store: run %d: an interruption needs its reason", id)
-	}
-	return s.end(ctx, id, Interrupted, nil, reason)
+	return s.interrupt(ctx, id, reason, nil)
 }
 
 // InterruptPartial marks running run id interrupted, saying why
@@ -196,11 +193,15 @@ func (s *Store) Interrupt(ctx context.Context, id int64, reason string) error {
 // before the stop (a search's best mappings so far, marked partial in the
 // report itself): the run is not done, and what it found is not lost.
 func (s *Store) InterruptPartial(ctx context.Context, id int64, reason string, report []byte) error {
-	if strings.TrimSpace(reason) == "" {
-		return fmt.Errorf("store: run %d: an interruption needs its reason", id)
-	}
 	if err := checkJSON(fmt.Sprintf("report of run %d", id), report, true); err != nil {
 		return err
+	}
+	return s.interrupt(ctx, id, reason, report)
+}
+
+func (s *Store) interrupt(ctx context.Context, id int64, reason string, report []byte) error {
+	if strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("store: run %d: an interruption needs its reason", id)
 	}
 	return s.end(ctx, id, Interrupted, report, reason)
 }
